@@ -1,0 +1,57 @@
+// The WebAssembly surface of edgebroker's log core: pointer + length functions only, no strings,
+// no managed objects (runtime "stub", nothing is ever allocated). The TypeScript wrapper in
+// src/core/log-core.ts is the only intended caller; it copies inputs to the scratch area
+// (`reserve`), calls one function and reads results or the STATUS block on failure.
+//
+// int64 parameters and results are passed as f64: a JS number converts to/from f64 without the
+// BigInt boxing an i64 would need, and offsets and timestamps are far below 2^53 (the wrapper
+// clamps anything else before calling).
+
+import { STATUS } from "./errors";
+import { crc32c as crc, crc32cUpdate as crcUpdate } from "./crc32c";
+import {
+  validateBatches as validate, checkBatches as check, patchBaseOffsets as patch,
+} from "./batch";
+import { buildIndex as build, locate as find, locateTimestamp as findTs } from "./segment-index";
+export { reserve } from "./scratch";
+
+/** Address of the STATUS block describing the last failure (see errors.ts for its layout). */
+export function status(): usize {
+  return STATUS;
+}
+
+export function crc32c(p: usize, len: usize): u32 {
+  return crc(p, len);
+}
+
+export function crc32cUpdate(c: u32, p: usize, len: usize): u32 {
+  return crcUpdate(c, p, len);
+}
+
+/** Batch count, or -1 (STATUS). */
+export function validateBatches(p: usize, len: usize): i32 {
+  return validate(p, len);
+}
+
+/** Batch count (0 for an empty range), or -1 (STATUS). */
+export function checkBatches(p: usize, len: usize): i32 {
+  return check(p, len);
+}
+
+/** Last offset assigned, or -1 (STATUS). */
+export function patchBaseOffsets(p: usize, len: usize, baseOffset: f64): f64 {
+  return <f64>patch(p, len, <i64>baseOffset);
+}
+
+/** Entry count written to out, or -1 (STATUS). */
+export function buildIndex(p: usize, len: usize, out: usize, segmentBase: f64): i32 {
+  return build(p, len, out, <i64>segmentBase);
+}
+
+export function locate(idx: usize, count: i32, relativeOffset: f64): i32 {
+  return find(idx, count, <i64>relativeOffset);
+}
+
+export function locateTimestamp(idx: usize, count: i32, ts: f64): i32 {
+  return findTs(idx, count, <i64>ts);
+}

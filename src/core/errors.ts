@@ -1,0 +1,64 @@
+// One table of every error the broker answers with: a stable code, the HTTP status it maps to and
+// whether a client may retry it (kafkajs keeps the same `{ code, retriable }` table). Core code
+// returns `Failure` values instead of throwing so Durable Object RPC results stay plain data.
+
+export const ERRORS = {
+  bad_request: { status: 400, retriable: false },
+  invalid_json: { status: 400, retriable: false },
+  invalid_msgpack: { status: 400, retriable: false },
+  invalid_record: { status: 400, retriable: false },
+  invalid_batch: { status: 400, retriable: false },
+  invalid_topic_name: { status: 400, retriable: false },
+  invalid_config: { status: 400, retriable: false },
+  invalid_partitions: { status: 400, retriable: false },
+  invalid_parameter: { status: 400, retriable: false },
+  unauthorized: { status: 401, retriable: false },
+  forbidden: { status: 403, retriable: false },
+  topic_not_found: { status: 404, retriable: false },
+  partition_not_found: { status: 404, retriable: false },
+  not_found: { status: 404, retriable: false },
+  method_not_allowed: { status: 405, retriable: false },
+  not_acceptable: { status: 406, retriable: false },
+  topic_exists: { status: 409, retriable: false },
+  payload_too_large: { status: 413, retriable: false },
+  record_too_large: { status: 413, retriable: false },
+  too_many_records: { status: 413, retriable: false },
+  unsupported_media_type: { status: 415, retriable: false },
+  offset_out_of_range: { status: 416, retriable: false },
+  // The partition lost a race with a topic delete/recreate; the caller refreshes metadata.
+  stale_metadata: { status: 503, retriable: true },
+  not_configured: { status: 503, retriable: false },
+  // A stored batch failed its CRC check on read: the data is withheld, never served.
+  corrupt_log: { status: 500, retriable: false },
+  internal: { status: 500, retriable: true },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface Failure {
+  ok: false;
+  error: { code: ErrorCode; message: string; [extra: string]: unknown };
+}
+
+export function fail(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): Failure {
+  return { ok: false, error: { code, message, ...extra } };
+}
+
+/** Thrown inside the HTTP layer and mapped to a response in one place (the app's onError). */
+export class BrokerError extends Error {
+  readonly code: ErrorCode;
+  readonly extra: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "BrokerError";
+    this.code = code;
+    this.extra = extra;
+  }
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+  static from(failure: Failure): BrokerError {
+    const { code, message, ...extra } = failure.error;
+    return new BrokerError(code, message, extra);
+  }
+}

@@ -1,0 +1,344 @@
+// The log of one partition: group-committed appends and offset reads over SQLite rows.
+//
+// Storage layout (docs/ARCHITECTURE.md): one `segments` row per group commit holding the
+// concatenated RecordBatch v2 bytes exactly as produced (base offsets patched) plus a WASM-built
+// index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
+// produce requests share one row, and a read touches one row per ~1 MiB of log.
+import type { LogCore } from "./log-core.ts";
+import { fail, type Failure } from "./errors.ts";
+import { SEGMENT_TARGET_BYTES } from "./limits.ts";
+import type { StoragePort } from "./storage-port.ts";
+import { readBatch, type SegmentRow } from "./segment-reader.ts";
+import { EARLIEST, LATEST } from "./partition-types.ts";
+import type {
+  AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
+} from "./partition-types.ts";
+
+interface Pending {
+  epoch: number;
+  bytes: Uint8Array;
+  /** Records per batch (lastOffsetDelta + 1), to hand each batch its base offset. */
+  counts: number[];
+  maxTimestamp: number;
+  resolve(result: AppendResult): void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class PartitionLog {
+  private readonly storage: StoragePort;
+  private readonly core: LogCore;
+  private epoch = 0;
+  private droppedEpoch = 0;
+  private highWatermark = 0;
+  private logStartOffset = 0;
+  private bytes = 0;
+  private rows = 0;
+  private rowsRead = 0;
+  private rowsWritten = 0;
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+  private flushing = false;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(storage: StoragePort, core: LogCore) {
+    this.storage = storage;
+    this.core = core;
+  }
+
+  /** Creates the schema if needed and loads the offsets; runs once when the object starts. */
+  static open(storage: StoragePort, core: LogCore): PartitionLog {
+    const log = new PartitionLog(storage, core);
+    const sql = storage.sql;
+    // Small columns first: aggregates over them never touch the blob overflow pages.
+    sql.exec(`CREATE TABLE IF NOT EXISTS segments (
+      base_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL, max_ts INTEGER NOT NULL,
+      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, data BLOB NOT NULL, idx BLOB NOT NULL)`);
+    sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    for (const row of sql.exec<{ key: string; value: number }>("SELECT key, value FROM partition_meta")) {
+      if (row.key === "epoch") log.epoch = row.value;
+      if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
+    }
+    log.loadTotals();
+    return log;
+  }
+
+  private loadTotals(): void {
+    const agg = this.storage.sql
+      .exec<{ rows: number; bytes: number; first: number; last: number }>(
+        `SELECT count(*) AS rows, coalesce(sum(size), 0) AS bytes,
+                coalesce(min(base_offset), 0) AS first, coalesce(max(last_offset), -1) AS last FROM segments`,
+      )
+      .one();
+    this.rows = agg.rows;
+    this.bytes = agg.bytes;
+    this.logStartOffset = agg.first;
+    this.highWatermark = agg.last + 1;
+  }
+
+  /**
+   * Topics are deleted and recreated under the same name, so every call carries the epoch of the
+   * topic incarnation the caller resolved. An older epoch than ours, or one we were told to drop,
+   * is a topic that no longer exists; a newer one means our data belongs to a deleted incarnation.
+   */
+  private checkEpoch(addr: PartitionAddress): Failure | undefined {
+    if (addr.epoch <= this.droppedEpoch || addr.epoch < this.epoch) {
+      return fail("topic_not_found", `topic "${addr.topic}" does not exist`);
+    }
+    if (addr.epoch > this.epoch) this.adopt(addr.epoch);
+    return undefined;
+  }
+
+  private adopt(epoch: number): void {
+    this.storage.transactionSync(() => {
+      if (this.rows > 0) this.storage.sql.exec("DELETE FROM segments");
+      this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
+    });
+    this.epoch = epoch;
+    this.resetTotals();
+  }
+
+  private resetTotals(): void {
+    this.rows = 0;
+    this.bytes = 0;
+    this.logStartOffset = 0;
+    this.highWatermark = 0;
+  }
+
+  append(req: AppendRequest): Promise<AppendResult> {
+    const stale = this.checkEpoch(req);
+    if (stale) return Promise.resolve(stale);
+    const checked = this.core.validateBatches(req.batches);
+    if (!checked.ok) {
+      return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
+    }
+    return new Promise((resolve) => {
+      this.pending.push({
+        epoch: req.epoch,
+        bytes: req.batches,
+        counts: checked.batches.map((b) => b.lastOffsetDelta + 1),
+        maxTimestamp: Math.max(...checked.batches.map((b) => b.maxTimestamp)),
+        resolve,
+      });
+      this.scheduleFlush();
+    });
+  }
+
+  /**
+   * Group commit: the first append schedules a flush for the next macrotask, so requests already
+   * queued at the object are appended by the same write. While a write is being made durable, new
+   * appends wait and then go out together in the next one: the busier the partition, the larger
+   * the rows.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setTimeout(() => void this.flushLoop(), 0);
+  }
+
+  private async flushLoop(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending;
+        this.pending = [];
+        const results = this.commit(group);
+        if (results.every((r) => !r.ok)) {
+          group.forEach((p, i) => p.resolve(results[i]!));
+          continue;
+        }
+        let synced: Failure | undefined;
+        try {
+          await this.storage.sync();
+        } catch (err) {
+          synced = fail("internal", `storage did not confirm the write: ${String(err)}`);
+        }
+        group.forEach((p, i) => p.resolve(synced ?? results[i]!));
+        this.wakeReaders();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Writes a group of appends in one transaction, splitting it into rows of about SEGMENT_TARGET_BYTES. */
+  private commit(group: Pending[]): AppendResult[] {
+    const results: AppendResult[] = new Array(group.length);
+    const live: number[] = [];
+    group.forEach((p, i) => {
+      if (p.epoch === this.epoch && p.epoch > this.droppedEpoch) live.push(i);
+      else results[i] = fail("topic_not_found", "the topic was deleted while the append was queued");
+    });
+    const rows: number[][] = [];
+    let rowBytes = 0;
+    for (const i of live) {
+      const size = group[i]!.bytes.length;
+      if (rows.length === 0 || rowBytes + size > SEGMENT_TARGET_BYTES) {
+        rows.push([]);
+        rowBytes = 0;
+      }
+      rows[rows.length - 1]!.push(i);
+      rowBytes += size;
+    }
+    let next = this.highWatermark;
+    let written = 0;
+    let addedBytes = 0;
+    try {
+      this.storage.transactionSync(() => {
+        for (const row of rows) {
+          const parts = row.map((i) => group[i]!);
+          const size = parts.reduce((n, p) => n + p.bytes.length, 0);
+          const data = new Uint8Array(size);
+          let at = 0;
+          for (const p of parts) {
+            data.set(p.bytes, at);
+            at += p.bytes.length;
+          }
+          const base = next;
+          const last = this.core.patchBaseOffsets(data, base);
+          const idx = this.core.buildIndex(data, base);
+          const batchCount = parts.reduce((n, p) => n + p.counts.length, 0);
+          const maxTs = Math.max(...parts.map((p) => p.maxTimestamp));
+          const cursor = this.storage.sql.exec(
+            "INSERT INTO segments (base_offset, last_offset, max_ts, size, batch_count, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            base, last, maxTs, size, batchCount, exactBuffer(data), exactBuffer(idx),
+          );
+          written += cursor.rowsWritten;
+          addedBytes += size;
+          let offset = base;
+          for (const i of row) {
+            const baseOffsets = group[i]!.counts.map((count) => {
+              const o = offset;
+              offset += count;
+              return o;
+            });
+            results[i] = { ok: true, baseOffsets, highWatermark: last + 1 };
+          }
+          next = last + 1;
+        }
+      });
+    } catch (err) {
+      // The transaction rolled back: nothing of this group is in the log, and every caller hears so.
+      const failure = fail("internal", `the append was not written: ${String(err)}`);
+      for (const i of live) results[i] = failure;
+      return results;
+    }
+    for (const i of live) (results[i] as { highWatermark: number }).highWatermark = next;
+    this.highWatermark = next;
+    this.rows += rows.length;
+    this.bytes += addedBytes;
+    this.rowsWritten += written;
+    return results;
+  }
+
+  private wakeReaders(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves when new records are committed, the partition is dropped, or after `ms`. */
+  private waitForData(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waiters.add(wake);
+    });
+  }
+
+  async read(req: ReadRequest): Promise<ReadResult> {
+    const stale = this.checkEpoch(req);
+    if (stale) return stale;
+    const offset = req.offset === EARLIEST ? this.logStartOffset : req.offset === LATEST ? this.highWatermark : req.offset;
+    if (offset < this.logStartOffset || offset > this.highWatermark) {
+      return fail(
+        "offset_out_of_range",
+        `offset ${offset} is out of range: valid offsets are ${this.logStartOffset} to ${this.highWatermark} (the next offset to be written)`,
+        { start_offset: this.logStartOffset, end_offset: this.highWatermark },
+      );
+    }
+    if (offset === this.highWatermark && req.waitMs > 0) {
+      await this.waitForData(req.waitMs);
+      const dropped = this.checkEpoch(req);
+      if (dropped) return dropped;
+    }
+    const done = { ok: true as const, offset, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+    if (offset >= this.highWatermark) return { ...done, batches: EMPTY };
+    const collected = this.collect(offset, req);
+    if (!collected.ok) return collected;
+    return { ...done, batches: collected.bytes };
+  }
+
+  /** Gathers whole batches from `offset` on, within max bytes/records, CRC-checked in WASM. */
+  private collect(offset: number, req: ReadRequest): { ok: true; bytes: Uint8Array } | Failure {
+    const cursor = this.storage.sql.exec<SegmentRow>(
+      `SELECT base_offset, data, idx FROM segments
+       WHERE base_offset >= (SELECT max(base_offset) FROM segments WHERE base_offset <= ?)
+       ORDER BY base_offset`,
+      offset,
+    );
+    const parts: Uint8Array[] = [];
+    const budget = { bytes: req.maxBytes, records: req.maxRecords };
+    let total = 0;
+    try {
+      for (const row of cursor) {
+        const part = readBatch(this.core, row, offset, budget, total === 0);
+        if (!part.ok) return part;
+        if (part.bytes.length > 0) parts.push(part.bytes);
+        total += part.bytes.length;
+        if (part.full) break;
+      }
+    } finally {
+      this.rowsRead += cursor.rowsRead;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return { ok: true, bytes: out };
+  }
+
+  stats(addr: PartitionAddress): PartitionStats | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    return {
+      ok: true,
+      partition: addr.partition,
+      start_offset: this.logStartOffset,
+      end_offset: this.highWatermark,
+      bytes: this.bytes,
+      rows: this.rows,
+      rows_read: this.rowsRead,
+      rows_written: this.rowsWritten,
+    };
+  }
+
+  /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */
+  drop(addr: PartitionAddress): { ok: true } {
+    if (addr.epoch < this.epoch || addr.epoch <= this.droppedEpoch) return { ok: true };
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec("DELETE FROM segments");
+      this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('dropped_epoch', ?)", addr.epoch);
+    });
+    this.droppedEpoch = addr.epoch;
+    this.resetTotals();
+    this.wakeReaders();
+    return { ok: true };
+  }
+}
+
+/** Durable Object SQLite binds ArrayBuffer blobs; hand it a buffer holding exactly the bytes. */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer as ArrayBuffer;
+}
+

@@ -1,0 +1,67 @@
+// The request and result shapes of a partition object. They cross Durable Object RPC (structured
+// clone) and the local actor host unchanged, so they are plain data: no classes, no functions.
+import type { Failure } from "./errors.ts";
+
+/** Every call names the topic incarnation (epoch) it believes in; see PartitionLog.checkEpoch. */
+export interface PartitionAddress {
+  topic: string;
+  partition: number;
+  epoch: number;
+}
+
+export interface AppendRequest extends PartitionAddress {
+  /** One or more RecordBatch v2, concatenated. */
+  batches: Uint8Array;
+}
+
+export interface AppendOk {
+  ok: true;
+  /** Base offset assigned to each batch of the request, in order. */
+  baseOffsets: number[];
+  highWatermark: number;
+}
+
+/** Kafka's ListOffsets sentinels: a read may start at the log start or at the end. */
+export const EARLIEST = -2;
+export const LATEST = -1;
+
+export interface ReadRequest extends PartitionAddress {
+  /** An offset, or EARLIEST / LATEST. */
+  offset: number;
+  maxBytes: number;
+  maxRecords: number;
+  waitMs: number;
+}
+
+export interface ReadOk {
+  ok: true;
+  /** The offset read from (sentinels resolved). */
+  offset: number;
+  /** Whole stored batches, CRC-checked; the first may start before `offset`. */
+  batches: Uint8Array;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface PartitionStats {
+  ok: true;
+  partition: number;
+  start_offset: number;
+  end_offset: number;
+  bytes: number;
+  rows: number;
+  rows_read: number;
+  rows_written: number;
+}
+
+export type AppendResult = AppendOk | Failure;
+export type ReadResult = ReadOk | Failure;
+export type StatsResult = PartitionStats | Failure;
+
+/** What the HTTP layer needs from a partition, whether it is a Durable Object stub or a local actor. */
+export interface PartitionApi {
+  append(req: AppendRequest): Promise<AppendResult>;
+  read(req: ReadRequest): Promise<ReadResult>;
+  stats(addr: PartitionAddress): Promise<StatsResult>;
+  drop(addr: PartitionAddress): Promise<{ ok: true }>;
+}

@@ -1,0 +1,64 @@
+// Content negotiation: request bodies are read by Content-Type, responses written by Accept.
+// JSON is the default; MessagePack under both registered names; raw Kafka batches for binary.
+import type { Context } from "hono";
+import { decode, encode } from "@msgpack/msgpack";
+import { BrokerError } from "../core/errors.ts";
+
+export const MEDIA = {
+  json: "application/json",
+  msgpack: "application/msgpack",
+  msgpackVnd: "application/vnd.msgpack",
+  batch: "application/vnd.kafka.record-batch",
+} as const;
+
+export type BodyKind = "json" | "msgpack" | "batch";
+
+/** The body encoding named by Content-Type; anything else is a 415 that lists what is accepted. */
+export function bodyKind(c: Context, allowed: BodyKind[]): BodyKind {
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const kind: BodyKind | undefined =
+    type === MEDIA.json ? "json"
+    : type === MEDIA.msgpack || type === MEDIA.msgpackVnd ? "msgpack"
+    : type === MEDIA.batch ? "batch"
+    : undefined;
+  if (!kind || !allowed.includes(kind)) {
+    const accepted = allowed.map((k) => (k === "msgpack" ? `${MEDIA.msgpack}, ${MEDIA.msgpackVnd}` : MEDIA[k])).join(", ");
+    throw new BrokerError("unsupported_media_type", `Content-Type ${type ? `"${type}"` : "(none)"} is not accepted here; use one of: ${accepted}`);
+  }
+  return kind;
+}
+
+/** Parses a JSON or MessagePack body into a plain value; malformed input is a 400 naming the encoding. */
+export async function readStructuredBody(c: Context, kind: BodyKind): Promise<unknown> {
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.length === 0) throw new BrokerError("bad_request", "the request body is empty");
+  if (kind === "json") {
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (err) {
+      throw new BrokerError("invalid_json", `the body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return decode(bytes);
+  } catch (err) {
+    throw new BrokerError("invalid_msgpack", `the body is not valid MessagePack: ${(err as Error).message}`);
+  }
+}
+
+export type ResponseKind = "json" | "msgpack" | "batch";
+
+/** Picks the response encoding from Accept; JSON unless the client asks for another we serve. */
+export function responseKind(c: Context, allowBatch = false): ResponseKind {
+  const accept = (c.req.header("accept") ?? "").toLowerCase();
+  if (allowBatch && accept.includes(MEDIA.batch)) return "batch";
+  if (accept.includes(MEDIA.msgpack) || accept.includes(MEDIA.msgpackVnd)) return "msgpack";
+  return "json";
+}
+
+export function respond(c: Context, status: number, body: unknown, kind: ResponseKind = responseKind(c)): Response {
+  if (kind === "msgpack") {
+    return c.body(encode(body, { ignoreUndefined: true }) as Uint8Array<ArrayBuffer>, status as 200, { "content-type": MEDIA.msgpack });
+  }
+  return c.json(body, status as 200);
+}

@@ -1,0 +1,24 @@
+// Everything the HTTP app needs from its host, passed in by the Worker entry or a standalone
+// server: the cluster and partition objects, the WASM core, configuration. Nothing here knows
+// which runtime it is on.
+import type { LogCore } from "../core/log-core.ts";
+import type { Limits } from "../core/limits.ts";
+import type { PartitionApi } from "../core/partition-types.ts";
+import type { ClusterApi } from "../core/topic-registry.ts";
+
+export interface AppDeps {
+  /**
+   * The cluster object. A function, like `partition`, because on Workers an object stub is an I/O
+   * object bound to the request that created it: each request asks for its own.
+   */
+  cluster(): ClusterApi;
+  partition(topic: string, partition: number): PartitionApi;
+  /** The instantiated WASM core (CRC-32C for batches the HTTP layer encodes). */
+  logCore(): Promise<LogCore>;
+  /** Bearer token with full access; when unset every /v1 request is refused. */
+  adminToken: string | undefined;
+  limits: Limits;
+  now?: () => number;
+  /** How long a topic's metadata is trusted by this process before asking the cluster again. */
+  metadataTtlMs?: number;
+}

@@ -1,0 +1,82 @@
+// POST /v1/topics/{topic}/records — JSON / MessagePack records are partitioned (murmur2 for keyed
+// records, one random partition per request for unkeyed ones, like Kafka's sticky partitioner),
+// encoded into one RecordBatch v2 per partition and appended in parallel. Raw RecordBatch v2 bodies
+// go to the `partition` query parameter's partition untouched.
+import { Hono } from "hono";
+import { BrokerError } from "../../core/errors.ts";
+import { partitionForKey } from "../../core/partitioner.ts";
+import { encodeBatch } from "../../core/record-batch.ts";
+import type { TopicInfo } from "../../core/topic-registry.ts";
+import { bodyKind, readStructuredBody, respond } from "../content.ts";
+import type { AppDeps } from "../deps.ts";
+import { partitionParam } from "../params.ts";
+import { parseProduceBody, type ProduceRecord } from "../produce-body.ts";
+import type { TopicCache } from "../topic-cache.ts";
+
+interface Offset {
+  partition: number;
+  offset: number;
+}
+
+function choosePartitions(records: ProduceRecord[], topic: TopicInfo): number[] {
+  const sticky = Math.floor(Math.random() * topic.partitions);
+  return records.map((r, i) => {
+    if (r.partition !== undefined) {
+      if (r.partition >= topic.partitions) {
+        throw new BrokerError("partition_not_found", `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`);
+      }
+      return r.partition;
+    }
+    return r.key ? partitionForKey(r.key, topic.partitions) : sticky;
+  });
+}
+
+export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
+  const app = new Hono();
+
+  app.post("/:topic/records", async (c) => {
+    const name = c.req.param("topic");
+    const kind = bodyKind(c, ["json", "msgpack", "batch"]);
+    if (kind === "batch") {
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");
+      const result = await topics.withTopic(name, async (topic) => {
+        // A single-partition topic needs no `partition` parameter; any other must say which one.
+        const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
+        const partition = partitionParam(raw, topic);
+        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes });
+        return appended.ok ? { ...appended, partition } : appended;
+      });
+      return respond(c, 200, { offsets: result.baseOffsets.map((offset) => ({ partition: result.partition, offset })) });
+    }
+
+    const body = await readStructuredBody(c, kind);
+    const records = parseProduceBody(body, kind === "msgpack", deps.limits, (deps.now ?? Date.now)());
+    const core = await deps.logCore();
+    const offsets = await topics.withTopic(name, async (topic) => {
+      const chosen = choosePartitions(records, topic);
+      const byPartition = new Map<number, number[]>();
+      chosen.forEach((p, i) => {
+        const list = byPartition.get(p);
+        if (list) list.push(i);
+        else byPartition.set(p, [i]);
+      });
+      const out: Offset[] = new Array(records.length);
+      const results = await Promise.all(
+        [...byPartition].map(async ([partition, indexes]) => {
+          const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b) });
+          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch });
+          if (appended.ok) indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
+          return appended;
+        }),
+      );
+      // A request spanning partitions is one append per partition; report the first failure.
+      // The partitions that did append keep their records (documented: atomic per partition).
+      const failed = results.find((r) => !r.ok);
+      return failed ?? { ok: true as const, offsets: out };
+    });
+    return respond(c, 200, { offsets: offsets.offsets });
+  });
+
+  return app;
+}

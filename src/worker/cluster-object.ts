@@ -1,0 +1,36 @@
+// The single cluster object ("cluster"): topic metadata. Thin: delegates to TopicRegistry.
+import { DurableObject } from "cloudflare:workers";
+import type { StoragePort } from "../core/storage-port.ts";
+import type { TopicConfig } from "../core/topic-config.ts";
+import { TopicRegistry, type CreateTopicRequest, type TopicInfo, type TopicResult } from "../core/topic-registry.ts";
+import { limitsFromEnv } from "../core/limits.ts";
+import type { Env } from "./env.ts";
+
+export class ClusterObject extends DurableObject<Env> {
+  private readonly registry: TopicRegistry;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.registry = new TopicRegistry(ctx.storage as unknown as StoragePort, limitsFromEnv(env).maxPartitions);
+  }
+
+  createTopic(req: CreateTopicRequest): TopicResult {
+    return this.registry.create(req);
+  }
+
+  listTopics(): TopicInfo[] {
+    return this.registry.list();
+  }
+
+  describeTopic(name: string): TopicResult {
+    return this.registry.describe(name);
+  }
+
+  deleteTopic(name: string): TopicResult {
+    return this.registry.delete(name);
+  }
+
+  updateTopicConfig(name: string, config: TopicConfig): TopicResult {
+    return this.registry.updateConfig(name, config);
+  }
+}

@@ -1,0 +1,9 @@
+import type { ClusterObject } from "./cluster-object.ts";
+import type { PartitionObject } from "./partition-object.ts";
+
+export interface Env {
+  PARTITION: DurableObjectNamespace<PartitionObject>;
+  CLUSTER: DurableObjectNamespace<ClusterObject>;
+  EDGEBROKER_ADMIN_TOKEN?: string;
+  [limit: `EDGEBROKER_${string}`]: unknown;
+}

@@ -1,0 +1,32 @@
+// The Worker entry: builds the Hono app once per isolate from the bindings and routes to it.
+import { createApp } from "../http/app.ts";
+import type { AppDeps } from "../http/deps.ts";
+import type { PartitionApi } from "../core/partition-types.ts";
+import type { ClusterApi } from "../core/topic-registry.ts";
+import { limitsFromEnv } from "../core/limits.ts";
+import type { Env } from "./env.ts";
+import { loadLogCore } from "./log-core.ts";
+
+export { ClusterObject } from "./cluster-object.ts";
+export { PartitionObject } from "./partition-object.ts";
+
+function workerDeps(env: Env): AppDeps {
+  return {
+    // RPC stubs expose the objects' methods as promises of the same plain-data results.
+    cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
+    partition: (topic, partition) =>
+      env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)) as unknown as PartitionApi,
+    logCore: loadLogCore,
+    adminToken: env.EDGEBROKER_ADMIN_TOKEN,
+    limits: limitsFromEnv(env),
+  };
+}
+
+let app: ReturnType<typeof createApp> | undefined;
+
+export default {
+  fetch(request, env, ctx) {
+    app ??= createApp(workerDeps(env));
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,23 @@
+// Integration tests inside real workerd: the Worker, both Durable Object classes and their SQLite
+// storage, configured from wrangler.toml exactly as `npm run dev` runs them.
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+import { TEST_ADMIN_TOKEN, TEST_MAX_RECORD_BYTES } from "./test/workers/test-config.ts";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        // The test runner itself needs Node built-ins inside workerd; the broker does not use them.
+        compatibilityFlags: ["nodejs_compat"],
+        bindings: { EDGEBROKER_ADMIN_TOKEN: TEST_ADMIN_TOKEN, EDGEBROKER_MAX_RECORD_BYTES: String(TEST_MAX_RECORD_BYTES) },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/workers/**/*.test.ts"],
+    testTimeout: 30_000,
+  },
+});
