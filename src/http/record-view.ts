@@ -13,6 +13,8 @@ function utf8OrUndefined(bytes: Uint8Array): string | undefined {
   }
 }
 
+const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+
 export function base64(bytes: Uint8Array): string {
   let raw = "";
   for (let i = 0; i < bytes.length; i += 0x8000) raw += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -32,7 +34,9 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
     const text = utf8OrUndefined(r.value);
     let parsed: unknown;
     let isJson = false;
-    if (text !== undefined) {
+    // JSON text can only start with these; checking first avoids a thrown (slow) parse for
+    // the common case of opaque bytes that happen to be UTF-8.
+    if (text !== undefined && JSON_START.test(text)) {
       try {
         parsed = JSON.parse(text);
         isJson = true;

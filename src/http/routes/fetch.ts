@@ -38,7 +38,9 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
   app.get("/:topic/partitions/:partition/records", async (c) => {
     const kind = responseKind(c, true);
     const requested = offsetParam(c.req.query("offset"));
-    const maxRecords = intParam("max_records", c.req.query("max_records"), { default: 500, max: limits.maxFetchRecords });
+    // Binary answers are whole batches bounded by bytes, as a Kafka fetch is; decoded answers
+    // default to 500 records so a JSON page stays small.
+    const maxRecords = intParam("max_records", c.req.query("max_records"), { default: kind === "batch" ? limits.maxFetchRecords : 500, max: limits.maxFetchRecords });
     const maxBytes = intParam("max_bytes", c.req.query("max_bytes"), { default: 1_048_576, max: limits.maxFetchBytes });
     const waitMs = intParam("wait_ms", c.req.query("wait_ms"), { default: 0, max: limits.maxWaitMs });
     if (maxRecords === 0) throw new BrokerError("invalid_parameter", "max_records: must be at least 1");

@@ -1,0 +1,180 @@
+// `npm run bench`: the broker's produce and fetch paths against Miniflare on this machine, each
+// figure beside a platform ceiling measured in the same run (DESIGN.md, benchmark method).
+//   (a) binary produce, 1,000 × 100-byte records per batch   vs  a DO storing the same bytes
+//   (b) the same records as JSON                             vs  a DO storing the same bytes
+//   (c) single-record requests from 100 concurrent producers vs  a DO call that does nothing
+//   (d) catch-up fetch of 1,000,000 records                  vs  a DO reading the same bytes back
+// Ratios are what to compare across machines; absolute numbers drift.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { LogCore } from "../src/core/log-core.ts";
+import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
+import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
+import { BENCH_TOKEN, startBroker, startCeiling } from "./lib/servers.ts";
+
+const quick = process.argv.includes("--quick");
+const scale = quick ? 0.1 : 1;
+const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
+const utf8 = new TextEncoder();
+
+interface Row {
+  name: string;
+  records: number;
+  result: LoadResult;
+  bytes: number;
+  rowsWritten?: number;
+}
+
+const rows: Row[] = [];
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function line(row: Row, ceiling?: Row, ratioBy: "records" | "requests" = "records"): string {
+  const { result } = row;
+  const rate = (r: Row) => (ratioBy === "records" ? r.records : r.result.requests) / r.result.seconds;
+  const ratio = ceiling ? fmt(rate(row) / rate(ceiling), 2) : "";
+  const rowsPerM = row.rowsWritten === undefined ? "" : fmt((row.rowsWritten / row.records) * 1e6);
+  return `| ${row.name} | ${fmt(row.records / result.seconds)} | ${fmt(result.requests / result.seconds)} | ${fmt(row.bytes / result.seconds / 1e6, 1)} | ${fmt(percentile(result.latenciesMs, 50), 1)} | ${fmt(percentile(result.latenciesMs, 99), 1)} | ${rowsPerM} | ${ratio} |`;
+}
+
+function record(value: Uint8Array, i: number): RecordInput {
+  return { key: null, value, headers: [], timestamp: 1_700_000_000_000 + i };
+}
+
+async function describe(base: string, topic: string): Promise<{ end_offset: number; rows_written: number; rows: number }> {
+  const agent = new http.Agent();
+  const res = await send(base, agent, { method: "GET", path: `/v1/topics/${topic}`, headers: auth });
+  return JSON.parse(res.body.toString()).partitions[0];
+}
+
+async function createTopic(base: string, name: string): Promise<void> {
+  const res = await send(base, new http.Agent(), {
+    method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" },
+    body: utf8.encode(JSON.stringify({ name, partitions: 1 })),
+  });
+  if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${res.body}`);
+}
+
+async function main() {
+  const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));
+  const crc32c = (b: Uint8Array) => core.crc32c(b);
+  const value100 = utf8.encode("x".repeat(100));
+  const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => record(value100, i)), { crc32c });
+  const jsonBody = utf8.encode(JSON.stringify({ records: Array.from({ length: 1000 }, () => ({ value: "x".repeat(98) })) }));
+  const singleBody = utf8.encode(JSON.stringify({ records: [{ value: "x".repeat(98) }] }));
+  console.log(`batch: ${batch.length} bytes binary, ${jsonBody.length} bytes JSON (1,000 records of 100 bytes)`);
+
+  const broker = await startBroker();
+  const ceiling = await startCeiling();
+  try {
+    const batchRequests = Math.round(300 * scale);
+    const singleRequests = Math.round(20_000 * scale);
+
+    // Warm both up so JIT and object start-up are outside the measurements.
+    await runLoad(ceiling.url, 4, 50, () => ({ method: "POST", path: "/do-store?name=warm", body: batch }));
+    await createTopic(broker.url, "warm");
+    await runLoad(broker.url, 4, 50, () => ({ method: "POST", path: "/v1/topics/warm/records", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
+
+    // (a) binary batches
+    const storeA = { name: "ceiling: DO stores the same bytes (binary)", records: batchRequests * 1000, bytes: batchRequests * batch.length,
+      result: await runLoad(ceiling.url, 4, batchRequests, () => ({ method: "POST", path: "/do-store?name=a", body: batch })), rowsWritten: batchRequests };
+    await createTopic(broker.url, "bench-a");
+    const a = { name: "(a) produce binary 1,000 × 100 B", records: batchRequests * 1000, bytes: batchRequests * batch.length,
+      result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-a/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch })) } as Row;
+    a.rowsWritten = (await describe(broker.url, "bench-a")).rows_written;
+
+    // (b) JSON
+    const storeB = { name: "ceiling: DO stores the same bytes (JSON)", records: batchRequests * 1000, bytes: batchRequests * jsonBody.length,
+      result: await runLoad(ceiling.url, 4, batchRequests, () => ({ method: "POST", path: "/do-store?name=b", body: jsonBody })), rowsWritten: batchRequests };
+    await createTopic(broker.url, "bench-b");
+    const b = { name: "(b) produce JSON 1,000 × 100 B", records: batchRequests * 1000, bytes: batchRequests * jsonBody.length,
+      result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-b/records", headers: { ...auth, "content-type": "application/json" }, body: jsonBody })) } as Row;
+    b.rowsWritten = (await describe(broker.url, "bench-b")).rows_written;
+
+    // (c) 100 concurrent single-record producers
+    const noopRoute = { name: "ceiling: no-op route", records: singleRequests, bytes: 0,
+      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "GET", path: "/noop" })) };
+    const noopDo = { name: "ceiling: DO call that does nothing", records: singleRequests, bytes: singleRequests * singleBody.length,
+      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "POST", path: "/do-noop?name=c", body: singleBody })) };
+    const storeC = { name: "ceiling: DO stores each request (1 row each)", records: singleRequests, bytes: singleRequests * singleBody.length,
+      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "POST", path: "/do-store?name=c", body: singleBody })), rowsWritten: singleRequests };
+    await createTopic(broker.url, "bench-c");
+    const c = { name: "(c) produce 1 record × 100 producers", records: singleRequests, bytes: singleRequests * singleBody.length,
+      result: await runLoad(broker.url, 100, singleRequests, () => ({ method: "POST", path: "/v1/topics/bench-c/records", headers: { ...auth, "content-type": "application/json" }, body: singleBody })) } as Row;
+    c.rowsWritten = (await describe(broker.url, "bench-c")).rows_written;
+
+    // (d) catch-up fetch: fill a partition with 1,000,000 records, then read it from offset 0.
+    const fillBatches = Math.round(1000 * scale);
+    const total = fillBatches * 1000;
+    await createTopic(broker.url, "bench-d");
+    await runLoad(broker.url, 4, fillBatches, () => ({ method: "POST", path: "/v1/topics/bench-d/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
+    await runLoad(ceiling.url, 4, fillBatches, () => ({ method: "POST", path: "/do-store?name=d", body: batch }));
+    const agent = new http.Agent({ keepAlive: true });
+    const fetchAll = async (binary: boolean) => {
+      const lat: number[] = [];
+      let offset = 0;
+      let requests = 0;
+      let bytes = 0;
+      const t0 = process.hrtime.bigint();
+      while (offset < total) {
+        const s = process.hrtime.bigint();
+        const res = await send(broker.url, agent, binary
+          ? { method: "GET", path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_bytes=4194304`, headers: { ...auth, accept: "application/vnd.kafka.record-batch" } }
+          : { method: "GET", path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`, headers: auth });
+        lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+        if (res.status !== 200) throw new Error(`fetch ${offset}: ${res.status} ${res.body}`);
+        offset = binary ? Number(res.headers["edgebroker-next-offset"]) : JSON.parse(res.body.toString()).next_offset;
+        bytes += res.body.length;
+        requests++;
+      }
+      lat.sort((x, y) => x - y);
+      return { requests, seconds: Number(process.hrtime.bigint() - t0) / 1e9, latenciesMs: lat, bytesIn: bytes };
+    };
+    const dBin = await fetchAll(true);
+    const dJson = await fetchAll(false);
+    const loadLat: number[] = [];
+    let from = 1;
+    let loadRequests = 0;
+    let loadBytes = 0;
+    const tl = process.hrtime.bigint();
+    while (from <= fillBatches) {
+      const s = process.hrtime.bigint();
+      const res = await send(ceiling.url, agent, { method: "GET", path: `/do-load?name=d&from=${from}&max_bytes=4194304` });
+      loadLat.push(Number(process.hrtime.bigint() - s) / 1e6);
+      from = Number(res.headers["x-next"]);
+      loadBytes += res.body.length;
+      loadRequests++;
+    }
+    loadLat.sort((x, y) => x - y);
+    const loadD = { name: "ceiling: DO reads the same bytes back", records: total, bytes: loadBytes,
+      result: { requests: loadRequests, seconds: Number(process.hrtime.bigint() - tl) / 1e9, latenciesMs: loadLat, bytesIn: loadBytes } };
+    const d = { name: `(d) catch-up fetch ${fmt(total)} records, binary`, records: total, bytes: dBin.bytesIn, result: dBin };
+    const dj = { name: `(d) catch-up fetch ${fmt(total)} records, JSON`, records: total, bytes: dJson.bytesIn, result: dJson };
+
+    const header = [
+      "| Scenario | records/s | requests/s | MB/s | p50 ms | p99 ms | rows written / M records | ratio to ceiling |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ];
+    const table = [
+      ...header,
+      line(a, storeA), line(storeA),
+      line(b, storeB), line(storeB),
+      line(c, noopDo, "requests"), line(noopDo), line(storeC), line(noopRoute),
+      line(d, loadD), line(dj, loadD), line(loadD),
+    ].join("\n");
+    const when = new Date().toISOString();
+    const out = `Measured ${when} on ${process.platform}/${process.arch}, ${quick ? "QUICK (10% scale)" : "full scale"}, Miniflare ${(await import("miniflare/package.json", { with: { type: "json" } })).default.version}.\n\n${table}\n`;
+    console.log(`\n${out}`);
+    mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+    writeFileSync(new URL("./results/latest.md", import.meta.url), out);
+    const targets = [
+      `(a) ratio ${fmt(a.records / a.result.seconds / (storeA.records / storeA.result.seconds), 2)} (target ≥ 0.80), rows/M ${fmt((a.rowsWritten! / a.records) * 1e6)} (target ≤ 1,000)`,
+      `(c) ratio ${fmt(c.result.requests / c.result.seconds / (noopDo.result.requests / noopDo.result.seconds), 2)} (target ≥ 0.70), rows/M ${fmt((c.rowsWritten! / c.records) * 1e6)} (target ≤ 50,000)`,
+    ];
+    console.log(targets.join("\n"));
+  } finally {
+    await broker.dispose();
+    await ceiling.dispose();
+  }
+}
+
+await main();
