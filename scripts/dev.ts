@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const stateDir = ".wrangler/state";
+// EDGEBROKER_DEV_STATE moves the state elsewhere (the restart test uses a temporary directory).
+const stateDir = process.env.EDGEBROKER_DEV_STATE ?? ".wrangler/state";
 const tokenFile = join(stateDir, "admin-token");
 const port = process.env.PORT ?? "8787";
 

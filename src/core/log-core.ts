@@ -127,11 +127,12 @@ export class LogCore {
 
   /** Accepts a compiled module (Workers import a .wasm as a WebAssembly.Module) or raw bytes. */
   static async instantiate(source: WebAssembly.Module | BufferSource): Promise<LogCore> {
-    const instance =
-      source instanceof WebAssembly.Module
-        ? await WebAssembly.instantiate(source, {})
-        : (await WebAssembly.instantiate(source, {})).instance;
-    return new LogCore(instance);
+    // Workers forbid compiling at run time, but they hand over a compiled Module; other hosts
+    // read the bytes and compile them here.
+    // (workers-types leave out WebAssembly.compile because Workers cannot use it.)
+    const compile = (WebAssembly as unknown as { compile(bytes: BufferSource): Promise<WebAssembly.Module> }).compile;
+    const module = source instanceof WebAssembly.Module ? source : await compile(source);
+    return new LogCore(await WebAssembly.instantiate(module, {}));
   }
 
   /** Copies `bytes` (plus `extra` bytes of output room) into scratch; returns the pointer. */

@@ -7,9 +7,9 @@ export const WASM_PATH = new URL("../../../build/edgebroker.wasm", import.meta.u
 
 let cached: Promise<LogCore> | undefined;
 
-export function wasmBytes(): Uint8Array {
+export function wasmBytes(): Uint8Array<ArrayBuffer> {
   try {
-    return readFileSync(WASM_PATH);
+    return new Uint8Array(readFileSync(WASM_PATH));
   } catch (err) {
     throw new Error(`cannot read ${WASM_PATH.pathname}: run \`npm run build:wasm\` first (${(err as Error).message})`);
   }
