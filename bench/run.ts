@@ -7,12 +7,14 @@
 // Ratios are what to compare across machines; absolute numbers drift.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { parseArgs } from "node:util";
 import { LogCore } from "../src/core/log-core.ts";
 import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker, startCeiling } from "./lib/servers.ts";
 
-const quick = process.argv.includes("--quick");
+const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const quick = args.quick;
 const scale = quick ? 0.1 : 1;
 const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 const utf8 = new TextEncoder();
