@@ -2,88 +2,98 @@
 // Encodings (documented in README): in JSON a key is a UTF-8 string, a value any JSON value stored
 // as its JSON text, `null` a tombstone (null value, as in Kafka); binary data travels as
 // key_b64 / value_b64. In MessagePack, bin keys/values/headers are taken as raw bytes.
-import { z } from "zod";
+//
+// Checked by hand rather than with a schema library: this runs for every record of every produce
+// request, and schema libraries that compile validators with `new Function` fall back to a slow
+// interpreter on Workers, where eval is disallowed (measured: the largest cost of a JSON produce).
 import { BrokerError } from "../core/errors.ts";
 import type { Limits } from "../core/limits.ts";
 import type { RecordInput } from "../core/record-batch.ts";
-
-const bytes = z.instanceof(Uint8Array);
-const offsetInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-
-function recordSchema(binary: boolean) {
-  const text = binary ? z.union([z.string(), bytes]) : z.string();
-  return z
-    .strictObject({
-      key: text.nullable().optional(),
-      key_b64: z.base64().optional(),
-      value: z.unknown().optional(),
-      value_b64: z.base64().optional(),
-      headers: z.record(z.string(), text).optional(),
-      timestamp: offsetInt.optional(),
-      partition: offsetInt.optional(),
-    })
-    .refine((r) => !(r.key !== undefined && r.key_b64 !== undefined), { message: "give key or key_b64, not both" })
-    .refine((r) => (r.value !== undefined) !== (r.value_b64 !== undefined), { message: "exactly one of value or value_b64 is required" });
-}
-
-const jsonBody = z.strictObject({ records: z.array(recordSchema(false)).min(1, "at least one record is required") });
-const msgpackBody = z.strictObject({ records: z.array(recordSchema(true)).min(1, "at least one record is required") });
 
 export interface ProduceRecord extends RecordInput {
   partition: number | undefined;
 }
 
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, p) => (typeof p === "number" ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), "");
-}
-
+const FIELDS = new Set(["key", "key_b64", "value", "value_b64", "headers", "timestamp", "partition"]);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextEncoder();
 
-function base64Bytes(text: string): Uint8Array {
+function invalid(where: string, message: string): never {
+  throw new BrokerError("invalid_record", `${where}: ${message}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function base64Bytes(text: unknown, where: string): Uint8Array {
+  if (typeof text !== "string" || !BASE64.test(text)) invalid(where, "expected a base64 string");
   const raw = atob(text);
   const out = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
   return out;
 }
 
-function toBytes(v: string | Uint8Array): Uint8Array {
-  return typeof v === "string" ? utf8.encode(v) : v;
+/** A UTF-8 string, or raw bytes where the encoding has them (MessagePack bin). */
+function textBytes(v: unknown, binary: boolean, where: string): Uint8Array {
+  if (typeof v === "string") return utf8.encode(v);
+  if (binary && v instanceof Uint8Array) return v;
+  return invalid(where, binary ? "expected a string or bytes" : "expected a string");
+}
+
+function nonNegativeInteger(v: unknown, where: string): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) invalid(where, `expected a non-negative integer, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function valueBytes(value: unknown, binary: boolean, where: string): Uint8Array | null {
   if (value === null) return null;
   if (binary && value instanceof Uint8Array) return value;
-  try {
-    return utf8.encode(JSON.stringify(value));
-  } catch {
-    throw new BrokerError("invalid_record", `${where}.value: cannot be represented as JSON text`);
+  const text = JSON.stringify(value);
+  if (text === undefined) invalid(where, "cannot be represented as JSON text");
+  return utf8.encode(text);
+}
+
+function parseRecord(r: unknown, i: number, binary: boolean, limits: Limits, now: number): ProduceRecord {
+  const where = `records[${i}]`;
+  if (!isObject(r)) invalid(where, "expected an object");
+  for (const field in r) if (!FIELDS.has(field)) invalid(`${where}.${field}`, `unknown field (expected ${[...FIELDS].join(", ")})`);
+  if (r.key !== undefined && r.key_b64 !== undefined) invalid(where, "give key or key_b64, not both");
+  if ((r.value === undefined) === (r.value_b64 === undefined)) invalid(where, "exactly one of value or value_b64 is required");
+
+  const key = r.key_b64 !== undefined ? base64Bytes(r.key_b64, `${where}.key_b64`) : r.key == null ? null : textBytes(r.key, binary, `${where}.key`);
+  const value = r.value_b64 !== undefined ? base64Bytes(r.value_b64, `${where}.value_b64`) : valueBytes(r.value, binary, `${where}.value`);
+  const headers: Array<[string, Uint8Array]> = [];
+  let size = (key?.length ?? 0) + (value?.length ?? 0);
+  if (r.headers !== undefined) {
+    if (!isObject(r.headers)) invalid(`${where}.headers`, "expected an object of header names to values");
+    for (const name in r.headers) {
+      const bytes = textBytes(r.headers[name], binary, `${where}.headers.${name}`);
+      headers.push([name, bytes]);
+      size += name.length + bytes.length;
+    }
   }
+  if (size > limits.maxRecordBytes) {
+    throw new BrokerError("record_too_large", `${where}: ${size} bytes of key, value and headers exceed the limit of ${limits.maxRecordBytes} (maxRecordBytes)`, { limit: limits.maxRecordBytes });
+  }
+  return {
+    key,
+    value,
+    headers,
+    timestamp: r.timestamp === undefined ? now : nonNegativeInteger(r.timestamp, `${where}.timestamp`),
+    partition: r.partition === undefined ? undefined : nonNegativeInteger(r.partition, `${where}.partition`),
+  };
 }
 
 /** Validates the body's shape and limits, and turns each record into bytes. */
 export function parseProduceBody(body: unknown, binary: boolean, limits: Limits, now: number): ProduceRecord[] {
-  if (body && typeof body === "object" && Array.isArray((body as { records?: unknown }).records)) {
-    const count = (body as { records: unknown[] }).records.length;
-    if (count > limits.maxRecordsPerRequest) {
-      throw new BrokerError("too_many_records", `records: ${count} records exceed the limit of ${limits.maxRecordsPerRequest} per request (maxRecordsPerRequest)`, { limit: limits.maxRecordsPerRequest });
-    }
+  if (!isObject(body)) throw new BrokerError("invalid_record", 'body: expected an object {"records": [...]}');
+  for (const field in body) if (field !== "records") invalid(field, 'unknown field (expected "records")');
+  const records = body.records;
+  if (!Array.isArray(records)) invalid("records", "expected an array of records");
+  if (records.length === 0) invalid("records", "at least one record is required");
+  if (records.length > limits.maxRecordsPerRequest) {
+    throw new BrokerError("too_many_records", `records: ${records.length} records exceed the limit of ${limits.maxRecordsPerRequest} per request (maxRecordsPerRequest)`, { limit: limits.maxRecordsPerRequest });
   }
-  const parsed = (binary ? msgpackBody : jsonBody).safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = formatPath(issue.path);
-    throw new BrokerError("invalid_record", `${path || "body"}: ${issue.message}`);
-  }
-  return parsed.data.records.map((r, i) => {
-    const where = `records[${i}]`;
-    const key = r.key_b64 !== undefined ? base64Bytes(r.key_b64) : r.key == null ? null : toBytes(r.key);
-    const value = r.value_b64 !== undefined ? base64Bytes(r.value_b64) : valueBytes(r.value, binary, where);
-    const headers: Array<[string, Uint8Array]> = Object.entries(r.headers ?? {}).map(([k, v]) => [k, toBytes(v)]);
-    let size = (key?.length ?? 0) + (value?.length ?? 0);
-    for (const [k, v] of headers) size += k.length + v.length;
-    if (size > limits.maxRecordBytes) {
-      throw new BrokerError("record_too_large", `${where}: ${size} bytes of key, value and headers exceed the limit of ${limits.maxRecordBytes} (maxRecordBytes)`, { limit: limits.maxRecordBytes });
-    }
-    return { key, value, headers, timestamp: r.timestamp ?? now, partition: r.partition };
-  });
+  return records.map((r, i) => parseRecord(r, i, binary, limits, now));
 }
