@@ -49,6 +49,9 @@ describe("produce and fetch", () => {
   it("honours an explicit partition", async () => {
     const topic = await createTopic(3);
     expect(await produce(topic, [{ key: "x", value: 1, partition: 2 }])).toEqual([{ partition: 2, offset: 0 }]);
+    // ?partition= applies to every record that does not name its own.
+    const res = await json(`/v1/topics/${topic}/records?partition=1`, "POST", { records: [{ key: "a", value: 1 }, { value: 2 }, { value: 3, partition: 0 }] });
+    expect(((await res.json()) as any).offsets).toEqual([{ partition: 1, offset: 0 }, { partition: 1, offset: 1 }, { partition: 0, offset: 0 }]);
   });
 
   it("round-trips raw bytes through MessagePack", async () => {

@@ -18,9 +18,11 @@ interface Offset {
   offset: number;
 }
 
-function choosePartitions(records: ProduceRecord[], topic: TopicInfo): number[] {
+/** A record's own `partition` wins, then the request's `?partition=`, then the key's hash. */
+function choosePartitions(records: ProduceRecord[], topic: TopicInfo, requested: number | undefined): number[] {
   const sticky = Math.floor(Math.random() * topic.partitions);
   return records.map((r, i) => {
+    if (r.partition === undefined && requested !== undefined) return requested;
     if (r.partition !== undefined) {
       if (r.partition >= topic.partitions) {
         throw new BrokerError("partition_not_found", `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`);
@@ -54,7 +56,8 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const records = parseProduceBody(body, kind === "msgpack", deps.limits, (deps.now ?? Date.now)());
     const core = await deps.logCore();
     const offsets = await topics.withTopic(name, async (topic) => {
-      const chosen = choosePartitions(records, topic);
+      const query = c.req.query("partition");
+      const chosen = choosePartitions(records, topic, query === undefined ? undefined : partitionParam(query, topic));
       const byPartition = new Map<number, number[]>();
       chosen.forEach((p, i) => {
         const list = byPartition.get(p);
