@@ -4,8 +4,8 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { timingSafeEqual } from "hono/utils/buffer";
 import { BrokerError, ERRORS } from "../core/errors.ts";
+import { tokenChecker } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
 import { produceRoutes } from "./routes/produce.ts";
@@ -18,6 +18,7 @@ function errorBody(code: string, message: string, extra: Record<string, unknown>
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const isAdmin = tokenChecker(deps.adminToken ?? "");
   const topics = new TopicCache(deps.cluster, deps.metadataTtlMs ?? 2_000, deps.now ?? Date.now);
 
   app.onError((err, c) => {
@@ -41,8 +42,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use(
     "/v1/*",
     bearerAuth({
-      // Compares digests of both strings, so the time taken does not reveal a matching prefix.
-      verifyToken: (token) => timingSafeEqual(deps.adminToken!, token),
+      verifyToken: (token) => isAdmin(token),
       noAuthenticationHeader: { message: errorBody("unauthorized", "missing Authorization: Bearer <token> header") },
       // A malformed header is still "not authenticated": 401, not the middleware's default 400.
       invalidAuthenticationHeader: {
