@@ -260,6 +260,7 @@ describe("decodeRecords", () => {
     expect(() => decodeRecords(batchA.subarray(0, 40))).toThrow(/truncated header/);
     expect(() => decodeRecords(batchA.subarray(0, batchA.length - 1))).toThrow(/runs past the end/);
     expect(() => decodeRecords(tamper(16, 1))).toThrow(/magic 1/);
+    expect(() => decodeRecords(tamper(0, 0x7f))).toThrow(/baseOffset at byte 0 exceeds 2\^53/);
     expect(() => decodeRecords(tamper(22, 1))).toThrow(/compressed/);
     expect(() => decodeRecords(tamper(60, 4))).toThrow(/record|bytes left/); // recordCount 5 -> 4
     expect(() => decodeRecords(tamper(60, 6))).toThrow(/record at byte|truncated|runs past/); // 6 claimed, 5 present

@@ -35,12 +35,8 @@
 
 import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from "./varint.ts";
 
-export interface RecordInput {
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: Array<[string, Uint8Array | null]>;
-  timestamp: number;
-}
+export type Header = [string, Uint8Array | null];
+export interface RecordInput { key: Uint8Array | null; value: Uint8Array | null; headers: Header[]; timestamp: number; }
 
 export interface EncodeOptions {
   crc32c: (bytes: Uint8Array) => number;
@@ -52,26 +48,12 @@ export interface EncodeOptions {
   partitionLeaderEpoch?: number;
 }
 
-export interface DecodedRecord {
-  offset: number;
-  timestamp: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: Array<[string, Uint8Array | null]>;
-}
+export interface DecodedRecord { offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers: Header[]; }
 
+/** `size` is the whole batch in bytes: batchLength + 12 (baseOffset and batchLength themselves). */
 export interface BatchHeader {
-  baseOffset: number;
-  batchLength: number;
-  /** Whole batch in bytes: batchLength + 12 (baseOffset and batchLength themselves). */
-  size: number;
-  lastOffsetDelta: number;
-  recordCount: number;
-  firstTimestamp: number;
-  maxTimestamp: number;
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
+  baseOffset: number; batchLength: number; size: number; lastOffsetDelta: number; recordCount: number;
+  firstTimestamp: number; maxTimestamp: number; producerId: number; producerEpoch: number; baseSequence: number;
   attributes: number;
 }
 
@@ -126,12 +108,6 @@ function recordBodySize(r: RecordInput, timestampDelta: number, offsetDelta: num
   return size;
 }
 
-function maxTimestampOf(records: RecordInput[]): number {
-  let max = records.length > 0 ? records[0].timestamp : NO_TIMESTAMP;
-  for (let i = 1; i < records.length; i++) if (records[i].timestamp > max) max = records[i].timestamp;
-  return max;
-}
-
 /** Exact byte size `encodeBatch(records, ...)` produces; no allocation. */
 export function encodedSize(records: RecordInput[]): number {
   const first = records.length > 0 ? records[0].timestamp : NO_TIMESTAMP;
@@ -167,7 +143,9 @@ export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8A
   const first = n > 0 ? records[0].timestamp : NO_TIMESTAMP;
   const bodySizes = new Int32Array(n);
   let total = BATCH_HEADER_SIZE;
+  let max = first;
   for (let i = 0; i < n; i++) {
+    if (records[i].timestamp > max) max = records[i].timestamp;
     const body = recordBodySize(records[i], records[i].timestamp - first, i);
     bodySizes[i] = body;
     total += sizeOfVarint(body) + body;
@@ -182,7 +160,7 @@ export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8A
   // 17..20 crc, filled in last; 21..22 attributes stay 0 (no compression, CreateTime).
   dv.setInt32(23, n - 1);
   setInt64(dv, 27, first, "firstTimestamp");
-  setInt64(dv, 35, maxTimestampOf(records), "maxTimestamp");
+  setInt64(dv, 35, max, "maxTimestamp");
   setInt64(dv, 43, opts.producerId ?? -1, "producerId");
   dv.setInt16(51, opts.producerEpoch ?? -1);
   dv.setInt32(53, opts.baseSequence ?? -1);
@@ -216,18 +194,14 @@ export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8A
 
 function getInt64(dv: DataView, at: number, name: string): number {
   const v = dv.getInt32(at) * TWO_32 + dv.getUint32(at + 4);
-  if (!Number.isSafeInteger(v)) throw new Error(`record batch at byte ${at}: ${name} exceeds 2^53`);
+  if (!Number.isSafeInteger(v)) throw new Error(`record batch: ${name} at byte ${at} exceeds 2^53`);
   return v;
 }
 
 function headerAt(bytes: Uint8Array, dv: DataView, position: number): BatchHeader {
-  if (position + BATCH_HEADER_SIZE > bytes.length) {
-    throw new Error(`record batch at byte ${position}: truncated header (${bytes.length - position} of 61 bytes)`);
-  }
+  if (position + BATCH_HEADER_SIZE > bytes.length) throw new Error(`record batch at byte ${position}: truncated header (${bytes.length - position} of 61 bytes)`);
   const batchLength = dv.getInt32(position + 8);
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) {
-    throw new Error(`record batch at byte ${position}: batchLength ${batchLength} is below the minimum 49`);
-  }
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) throw new Error(`record batch at byte ${position}: batchLength ${batchLength} is below the minimum 49`);
   const magic = dv.getInt8(position + 16);
   if (magic !== MAGIC) throw new Error(`record batch at byte ${position}: magic ${magic}, only 2 is supported`);
   return {
@@ -320,20 +294,16 @@ export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
       const value = readBytesField(bytes, cur, recordEnd, "value");
       const headerCount = readVarint(bytes, cur);
       if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
-      const headers: Array<[string, Uint8Array | null]> = [];
+      const headers: Header[] = [];
       for (let j = 0; j < headerCount; j++) {
         const keyAt = cur.pos;
         const keyLength = readVarint(bytes, cur);
-        if (keyLength < 0 || cur.pos + keyLength > recordEnd) {
-          throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
-        }
+        if (keyLength < 0 || cur.pos + keyLength > recordEnd) throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
         const headerKey = decodeKey(bytes, cur.pos, cur.pos + keyLength);
         cur.pos += keyLength;
         headers.push([headerKey, readBytesField(bytes, cur, recordEnd, "header value")]);
       }
-      if (cur.pos !== recordEnd) {
-        throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
-      }
+      if (cur.pos !== recordEnd) throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
       out.push({
         offset: h.baseOffset + offsetDelta,
         timestamp: logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta,
@@ -342,9 +312,7 @@ export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
         headers,
       });
     }
-    if (cur.pos !== end) {
-      throw new Error(`record batch at byte ${position}: ${end - cur.pos} bytes left after ${h.recordCount} records`);
-    }
+    if (cur.pos !== end) throw new Error(`record batch at byte ${position}: ${end - cur.pos} bytes left after ${h.recordCount} records`);
     position = end;
   }
   return out;
