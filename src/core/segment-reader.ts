@@ -3,6 +3,7 @@
 // byte handed out has had its CRC checked in WASM, so a corrupted row is reported, never served.
 import type { LogCore } from "./log-core.ts";
 import { BATCH_HEADER_SIZE } from "./log-core.ts";
+import { readBatchHeader } from "./record-batch.ts";
 import { fail, type Failure } from "./errors.ts";
 import { blobBytes, type SqlValue } from "./storage-port.ts";
 
@@ -30,7 +31,6 @@ function corrupt(row: SegmentRow, position: number, why: string): Failure {
  */
 export function readBatch(core: LogCore, row: SegmentRow, offset: number, budget: Budget, first: boolean): SegmentSlice {
   const data = blobBytes(row.data);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let pos = 0;
   if (offset > row.base_offset) {
     const located = core.locate(blobBytes(row.idx), row.base_offset, offset);
@@ -41,10 +41,9 @@ export function readBatch(core: LogCore, row: SegmentRow, offset: number, budget
   let takeAnyway = first;
   while (pos < data.length) {
     if (pos + BATCH_HEADER_SIZE > data.length) return corrupt(row, pos, "truncated batch header");
-    const size = 12 + view.getInt32(pos + 8);
+    const { size, baseOffset: base, lastOffsetDelta } = readBatchHeader(data, pos);
     if (size < BATCH_HEADER_SIZE || pos + size > data.length) return corrupt(row, pos, `batch length ${size - 12} does not fit the row`);
-    const base = Number(view.getBigInt64(pos));
-    const last = base + view.getInt32(pos + 23);
+    const last = base + lastOffsetDelta;
     if (last < offset) {
       pos += size;
       continue;

@@ -13,12 +13,4 @@ export async function batchOf(values: string[], timestamp?: number): Promise<Uin
   return encodeBatch(records(values, timestamp), { crc32c: (b) => core.crc32c(b) });
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat } from "../../src/core/test-support/batch-builder.ts";

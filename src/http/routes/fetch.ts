@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { EARLIEST, LATEST } from "../../core/partition-types.ts";
-import { decodeRecords } from "../../core/record-batch.ts";
+import { decodeRecords, readBatchHeader } from "../../core/record-batch.ts";
 import { respond, responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, partitionParam } from "../params.ts";
@@ -21,12 +21,12 @@ function offsetParam(raw: string | undefined): number {
 
 /** The offset after the last record in concatenated batches (from the last batch header). */
 function endOfBatches(bytes: Uint8Array): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
   let end = 0;
   while (pos < bytes.length) {
-    end = Number(view.getBigInt64(pos)) + view.getInt32(pos + 23) + 1;
-    pos += 12 + view.getInt32(pos + 8);
+    const h = readBatchHeader(bytes, pos);
+    end = h.baseOffset + h.lastOffsetDelta + 1;
+    pos += h.size;
   }
   return end;
 }
