@@ -20,6 +20,9 @@ export const ERRORS = {
   method_not_allowed: { status: 405, retriable: false },
   not_acceptable: { status: 406, retriable: false },
   topic_exists: { status: 409, retriable: false },
+  // Idempotent producers (Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER and PRODUCER_FENCED).
+  out_of_order_sequence: { status: 409, retriable: false },
+  producer_fenced: { status: 409, retriable: false },
   payload_too_large: { status: 413, retriable: false },
   record_too_large: { status: 413, retriable: false },
   too_many_records: { status: 413, retriable: false },

@@ -9,6 +9,7 @@ import { fail, type Failure } from "./errors.ts";
 import { SEGMENT_TARGET_BYTES } from "./limits.ts";
 import type { StoragePort } from "./storage-port.ts";
 import { readBatch, type SegmentRow } from "./segment-reader.ts";
+import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
@@ -16,6 +17,9 @@ import type {
 
 interface Pending {
   epoch: number;
+  /** Idempotent batches' entries (undefined for batches without a producer id), by batch. */
+  entries: Array<BatchEntry | undefined>;
+  producers: number[];
   bytes: Uint8Array;
   /** Records per batch (lastOffsetDelta + 1), to hand each batch its base offset. */
   counts: number[];
@@ -27,10 +31,21 @@ const EMPTY = new Uint8Array(0);
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
+/** How often idle producers' state is swept (inside a commit that happens anyway). */
+const EXPIRE_EVERY_MS = 3_600_000;
+
+export interface PartitionLogOptions {
+  now?: () => number;
+  /** Idle time after which a producer's idempotence state is dropped (Kafka's producer.id.expiration.ms). */
+  producerExpirationMs?: number;
+}
 
 export class PartitionLog {
   private readonly storage: StoragePort;
   private readonly core: LogCore;
+  private readonly now: () => number;
+  private producers!: ProducerStates;
+  private lastExpiry = 0;
   private epoch = 0;
   private droppedEpoch = 0;
   private highWatermark = 0;
@@ -45,14 +60,16 @@ export class PartitionLog {
   private lingerMs = 0;
   private readonly waiters = new Set<() => void>();
 
-  private constructor(storage: StoragePort, core: LogCore) {
+  private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
     this.core = core;
+    this.now = now;
   }
 
   /** Creates the schema if needed and loads the offsets; runs once when the object starts. */
-  static open(storage: StoragePort, core: LogCore): PartitionLog {
-    const log = new PartitionLog(storage, core);
+  static open(storage: StoragePort, core: LogCore, options: PartitionLogOptions = {}): PartitionLog {
+    const now = options.now ?? Date.now;
+    const log = new PartitionLog(storage, core, now);
     const sql = storage.sql;
     // Small columns first: aggregates over them never touch the blob overflow pages.
     sql.exec(`CREATE TABLE IF NOT EXISTS segments (
@@ -64,6 +81,7 @@ export class PartitionLog {
       if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
     }
     log.loadTotals();
+    log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
     return log;
   }
 
@@ -96,6 +114,7 @@ export class PartitionLog {
   private adopt(epoch: number): void {
     this.storage.transactionSync(() => {
       if (this.rows > 0) this.storage.sql.exec("DELETE FROM segments");
+      this.producers.clear();
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
     });
     this.epoch = epoch;
@@ -116,9 +135,14 @@ export class PartitionLog {
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }
+    const admission = this.producers.admit(checked.batches);
+    if ("error" in admission) return Promise.resolve(admission);
+    if (admission.kind === "duplicate") return this.answerDuplicate(admission.entries);
     return new Promise((resolve) => {
       this.pending.push({
         epoch: req.epoch,
+        entries: admission.entries,
+        producers: [...admission.producers.keys()],
         bytes: req.batches,
         counts: checked.batches.map((b) => b.lastOffsetDelta + 1),
         maxTimestamp: Math.max(...checked.batches.map((b) => b.maxTimestamp)),
@@ -126,6 +150,15 @@ export class PartitionLog {
       });
       this.scheduleFlush();
     });
+  }
+
+  /** A retried batch: the original's offsets, once the original is durable; nothing is written. */
+  private async answerDuplicate(entries: BatchEntry[]): Promise<AppendResult> {
+    const baseOffsets = await Promise.all(entries.map((e) => e.settled));
+    if (baseOffsets.some((o) => o === undefined)) {
+      return fail("internal", "the original append of this batch failed; send it again");
+    }
+    return { ok: true, baseOffsets: baseOffsets as number[], highWatermark: this.highWatermark, duplicate: true };
   }
 
   /**
@@ -160,7 +193,12 @@ export class PartitionLog {
           synced = fail("internal", `storage did not confirm the write: ${String(err)}`);
         }
       }
-      group.forEach((p, i) => p.resolve(results[i]!.ok ? (synced ?? results[i]!) : results[i]!));
+      group.forEach((p, i) => {
+        const result = results[i]!.ok ? (synced ?? results[i]!) : results[i]!;
+        // Retries of these batches waiting on them get the same outcome.
+        p.entries.forEach((e, k) => e?.settle(result.ok ? result.baseOffsets[k] : undefined));
+        p.resolve(result);
+      });
       this.wakeReaders();
     } finally {
       this.flushing = false;
@@ -216,18 +254,29 @@ export class PartitionLog {
           addedBytes += size;
           let offset = base;
           for (const i of row) {
-            const baseOffsets = group[i]!.counts.map((count) => {
+            const p = group[i]!;
+            const baseOffsets = p.counts.map((count, k) => {
               const o = offset;
               offset += count;
+              const e = p.entries[k];
+              if (e) e.baseOffset = o;
               return o;
             });
             results[i] = { ok: true, baseOffsets, highWatermark: last + 1 };
           }
           next = last + 1;
         }
+        // Producer state goes in the same transaction as the batches it describes.
+        written += this.producers.persist(new Set(live.flatMap((i) => group[i]!.producers)));
+        if (this.now() - this.lastExpiry > EXPIRE_EVERY_MS) {
+          this.producers.expire();
+          this.lastExpiry = this.now();
+        }
       });
     } catch (err) {
-      // The transaction rolled back: nothing of this group is in the log, and every caller hears so.
+      // The transaction rolled back: nothing of this group is in the log, and every caller hears
+      // so. Producer state goes back to what is committed (this group held every admitted append).
+      this.producers.load();
       const failure = fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
       return results;
@@ -333,6 +382,7 @@ export class PartitionLog {
     if (addr.epoch < this.epoch || addr.epoch <= this.droppedEpoch) return { ok: true };
     this.storage.transactionSync(() => {
       this.storage.sql.exec("DELETE FROM segments");
+      this.producers.clear();
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('dropped_epoch', ?)", addr.epoch);
     });
     this.droppedEpoch = addr.epoch;

@@ -19,6 +19,8 @@ export interface AppendOk {
   /** Base offset assigned to each batch of the request, in order. */
   baseOffsets: number[];
   highWatermark: number;
+  /** The batches were retries of batches already appended (idempotent producer); nothing was written. */
+  duplicate?: boolean;
 }
 
 /** Kafka's ListOffsets sentinels: a read may start at the log start or at the end. */

@@ -2,6 +2,7 @@
 // epoch of each topic incarnation. Epochs come from one counter that never goes back, so a topic
 // deleted and created again under the same name is told apart by every partition object.
 import { BrokerError, fail, type Failure } from "./errors.ts";
+import type { ProducerIdResult } from "./producer-registry.ts";
 import type { StoragePort } from "./storage-port.ts";
 import { validateConfig, validateTopicName, type TopicConfig } from "./topic-config.ts";
 
@@ -124,4 +125,5 @@ export interface ClusterApi {
   describeTopic(name: string): Promise<TopicResult>;
   deleteTopic(name: string): Promise<TopicResult>;
   updateTopicConfig(name: string, config: TopicConfig): Promise<TopicResult>;
+  initProducer(name?: string): Promise<ProducerIdResult>;
 }

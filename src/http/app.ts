@@ -9,6 +9,7 @@ import { tokenChecker } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
 import { produceRoutes } from "./routes/produce.ts";
+import { producerRoutes } from "./routes/producers.ts";
 import { topicRoutes } from "./routes/topics.ts";
 import { TopicCache } from "./topic-cache.ts";
 
@@ -64,5 +65,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/topics", topicRoutes(deps, topics));
   app.route("/v1/topics", produceRoutes(deps, topics));
   app.route("/v1/topics", fetchRoutes(deps, topics));
+  app.route("/v1/producers", producerRoutes(deps));
   return app;
 }

@@ -4,14 +4,18 @@ import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
 import { TopicRegistry, type CreateTopicRequest, type TopicInfo, type TopicResult } from "../core/topic-registry.ts";
 import { limitsFromEnv } from "../core/limits.ts";
+import { ProducerRegistry, type ProducerIdResult } from "../core/producer-registry.ts";
 import type { Env } from "./env.ts";
 
 export class ClusterObject extends DurableObject<Env> {
   private readonly registry: TopicRegistry;
+  private readonly producers: ProducerRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.registry = new TopicRegistry(ctx.storage as unknown as StoragePort, limitsFromEnv(env).maxPartitions);
+    const storage = ctx.storage as unknown as StoragePort;
+    this.registry = new TopicRegistry(storage, limitsFromEnv(env).maxPartitions);
+    this.producers = new ProducerRegistry(storage);
   }
 
   createTopic(req: CreateTopicRequest): TopicResult {
@@ -32,5 +36,9 @@ export class ClusterObject extends DurableObject<Env> {
 
   updateTopicConfig(name: string, config: TopicConfig): TopicResult {
     return this.registry.updateConfig(name, config);
+  }
+
+  initProducer(name?: string): ProducerIdResult {
+    return this.producers.init(name);
   }
 }

@@ -26,7 +26,10 @@ export class PartitionObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore());
+      const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
+      this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
+        producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
+      });
     });
   }
 

@@ -2,14 +2,14 @@
 // records, one random partition per request for unkeyed ones, like Kafka's sticky partitioner),
 // encoded into one RecordBatch v2 per partition and appended in parallel. Raw RecordBatch v2 bodies
 // go to the `partition` query parameter's partition untouched.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { partitionForKey } from "../../core/partitioner.ts";
 import { encodeBatch } from "../../core/record-batch.ts";
 import type { TopicInfo } from "../../core/topic-registry.ts";
 import { bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
-import { partitionParam } from "../params.ts";
+import { intParam, partitionParam } from "../params.ts";
 import { parseProduceBody, type ProduceRecord } from "../produce-body.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
@@ -33,13 +33,48 @@ function choosePartitions(records: ProduceRecord[], topic: TopicInfo, requested:
   });
 }
 
+const PRODUCER_HEADERS = [
+  ["producer-id", "producerId", Number.MAX_SAFE_INTEGER],
+  ["producer-epoch", "producerEpoch", 32_767],
+  ["producer-seq", "baseSequence", 2_147_483_647],
+] as const;
+
+/** The idempotent-producer headers (API.md), all three or none. */
+function producerHeaders(c: Context): { producerId: number; producerEpoch: number; baseSequence: number } | undefined {
+  const given = PRODUCER_HEADERS.filter(([header]) => c.req.header(header) !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length < PRODUCER_HEADERS.length) {
+    const missing = PRODUCER_HEADERS.filter(([header]) => c.req.header(header) === undefined).map(([h]) => h);
+    throw new BrokerError("invalid_parameter", `Producer-Id, Producer-Epoch and Producer-Seq go together; missing ${missing.join(", ")}`);
+  }
+  const out = { producerId: 0, producerEpoch: 0, baseSequence: 0 };
+  for (const [header, field, max] of PRODUCER_HEADERS) out[field] = intParam(header, c.req.header(header), { max });
+  return out;
+}
+
+/**
+ * An idempotent request must land on one partition, and on the same one when retried: so its
+ * partition is explicit (?partition=, every record's `partition`), follows from keys, or the topic
+ * has a single partition. Unkeyed records are otherwise spread at random, which a retry would not repeat.
+ */
+function requireOnePartition(records: ProduceRecord[], topic: TopicInfo, explicit: boolean, partitions: number): void {
+  const deterministic = explicit || topic.partitions === 1 || records.every((r) => r.partition !== undefined || r.key !== null);
+  if (!deterministic || partitions !== 1) {
+    throw new BrokerError("bad_request", "an idempotent produce request (Producer-Id headers) must go to exactly one partition: set ?partition=N, or the same partition on every record");
+  }
+}
+
 export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const app = new Hono();
 
   app.post("/:topic/records", async (c) => {
     const name = c.req.param("topic");
     const kind = bodyKind(c, ["json", "msgpack", "batch"]);
+    const producer = producerHeaders(c);
     if (kind === "batch") {
+      if (producer) {
+        throw new BrokerError("bad_request", "Producer-Id/Producer-Epoch/Producer-Seq headers apply to JSON and MessagePack; a RecordBatch carries them in its producerId, producerEpoch and baseSequence fields");
+      }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");
       const result = await topics.withTopic(name, async (topic) => {
@@ -49,7 +84,10 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes });
         return appended.ok ? { ...appended, partition } : appended;
       });
-      return respond(c, 200, { offsets: result.baseOffsets.map((offset) => ({ partition: result.partition, offset })) });
+      return respond(c, 200, {
+        offsets: result.baseOffsets.map((offset) => ({ partition: result.partition, offset })),
+        ...(result.duplicate ? { duplicate: true } : {}),
+      });
     }
 
     const body = await readStructuredBody(c, kind);
@@ -64,21 +102,26 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
         if (list) list.push(i);
         else byPartition.set(p, [i]);
       });
+      if (producer) requireOnePartition(records, topic, query !== undefined, byPartition.size);
       const out: Offset[] = new Array(records.length);
+      let duplicate = false;
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
-          const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b) });
+          const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b), ...producer });
           const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch });
-          if (appended.ok) indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
+          if (appended.ok) {
+            indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
+            duplicate = appended.duplicate === true;
+          }
           return appended;
         }),
       );
       // A request spanning partitions is one append per partition; report the first failure.
       // The partitions that did append keep their records (documented: atomic per partition).
       const failed = results.find((r) => !r.ok);
-      return failed ?? { ok: true as const, offsets: out };
+      return failed ?? { ok: true as const, offsets: out, duplicate };
     });
-    return respond(c, 200, { offsets: offsets.offsets });
+    return respond(c, 200, { offsets: offsets.offsets, ...(offsets.duplicate ? { duplicate: true } : {}) });
   });
 
   return app;
