@@ -48,6 +48,16 @@ async function describe(base: string, topic: string): Promise<{ end_offset: numb
   return JSON.parse(res.body.toString()).partitions[0];
 }
 
+async function initProducers(base: string, n: number): Promise<Array<{ producer_id: number; producer_epoch: number }>> {
+  const agent = new http.Agent({ keepAlive: true });
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const res = await send(base, agent, { method: "POST", path: "/v1/producers", headers: { ...auth, "content-type": "application/json" }, body: utf8.encode("{}") });
+    out.push(JSON.parse(res.body.toString()));
+  }
+  return out;
+}
+
 async function createTopic(base: string, name: string): Promise<void> {
   const res = await send(base, new http.Agent(), {
     method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" },
@@ -92,6 +102,31 @@ async function main() {
       result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-b/records", headers: { ...auth, "content-type": "application/json" }, body: jsonBody })) } as Row;
     b.rowsWritten = (await describe(broker.url, "bench-b")).rows_written;
 
+    // (a) and (c) again with idempotence on: one producer id per client, sequences in order.
+    await createTopic(broker.url, "bench-ai");
+    const aProducers = await initProducers(broker.url, 4);
+    const templates = aProducers.map((p) =>
+      encodeBatch(Array.from({ length: 1000 }, (_, i) => record(value100, i)), { crc32c, producerId: p.producer_id, producerEpoch: p.producer_epoch, baseSequence: 0 }));
+    const sentBy = [0, 0, 0, 0];
+    // The next batch of a producer: its template with baseSequence set and the CRC-32C redone
+    // (the CRC covers attributes..end, which includes the sequence), ~40 µs in the client.
+    const nextBatch = (client: number) => {
+      const bytes = templates[client]!.slice();
+      const view = new DataView(bytes.buffer);
+      view.setInt32(53, sentBy[client]!++ * 1000);
+      view.setUint32(17, crc32c(bytes.subarray(21)));
+      return bytes;
+    };
+    const ai = { name: "(a) … with idempotence (4 producers)", records: batchRequests * 1000, bytes: batchRequests * batch.length,
+      result: await runLoad(broker.url, 4, batchRequests, (_, client) => ({ method: "POST", path: "/v1/topics/bench-ai/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: nextBatch(client) })) } as Row;
+    ai.rowsWritten = (await describe(broker.url, "bench-ai")).rows_written;
+    // Off, on, off again: the idempotence cost is taken against the mean of the two "off" runs so
+    // that drift during the run does not count as cost.
+    await createTopic(broker.url, "bench-a2");
+    const a2 = { name: "(a) again, idempotence off", records: batchRequests * 1000, bytes: batchRequests * batch.length,
+      result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-a2/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch })) } as Row;
+    a2.rowsWritten = (await describe(broker.url, "bench-a2")).rows_written;
+
     // (c) 100 concurrent single-record producers
     const noopRoute = { name: "ceiling: no-op route", records: singleRequests, bytes: 0,
       result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "GET", path: "/noop" })) };
@@ -103,6 +138,17 @@ async function main() {
     const c = { name: "(c) produce 1 record × 100 producers", records: singleRequests, bytes: singleRequests * singleBody.length,
       result: await runLoad(broker.url, 100, singleRequests, () => ({ method: "POST", path: "/v1/topics/bench-c/records", headers: { ...auth, "content-type": "application/json" }, body: singleBody })) } as Row;
     c.rowsWritten = (await describe(broker.url, "bench-c")).rows_written;
+    await createTopic(broker.url, "bench-ci");
+    const cProducers = await initProducers(broker.url, 100);
+    const cSeq = new Array(100).fill(0);
+    const ci = { name: "(c) … with idempotence (100 producers)", records: singleRequests, bytes: singleRequests * singleBody.length,
+      result: await runLoad(broker.url, 100, singleRequests, (_, client) => ({ method: "POST", path: "/v1/topics/bench-ci/records?partition=0", body: singleBody,
+        headers: { ...auth, "content-type": "application/json", "producer-id": String(cProducers[client]!.producer_id), "producer-epoch": String(cProducers[client]!.producer_epoch), "producer-seq": String(cSeq[client]++) } })) } as Row;
+    ci.rowsWritten = (await describe(broker.url, "bench-ci")).rows_written;
+    await createTopic(broker.url, "bench-c2");
+    const c2 = { name: "(c) again, idempotence off", records: singleRequests, bytes: singleRequests * singleBody.length,
+      result: await runLoad(broker.url, 100, singleRequests, () => ({ method: "POST", path: "/v1/topics/bench-c2/records", headers: { ...auth, "content-type": "application/json" }, body: singleBody })) } as Row;
+    c2.rowsWritten = (await describe(broker.url, "bench-c2")).rows_written;
 
     // (d) catch-up fetch: fill a partition with 1,000,000 records, then read it from offset 0.
     const fillBatches = Math.round(1000 * scale);
@@ -158,9 +204,9 @@ async function main() {
     ];
     const table = [
       ...header,
-      line(a, storeA), line(storeA),
+      line(a, storeA), line(ai, storeA), line(a2, storeA), line(storeA),
       line(b, storeB), line(storeB),
-      line(c, noopDo, "requests"), line(noopDo), line(storeC), line(noopRoute),
+      line(c, noopDo, "requests"), line(ci, noopDo, "requests"), line(c2, noopDo, "requests"), line(noopDo), line(storeC), line(noopRoute),
       line(d, loadD), line(dj, loadD), line(loadD),
     ].join("\n");
     const when = new Date().toISOString();
@@ -172,6 +218,9 @@ async function main() {
       `(a) ratio ${fmt(a.records / a.result.seconds / (storeA.records / storeA.result.seconds), 2)} (target ≥ 0.80), rows/M ${fmt((a.rowsWritten! / a.records) * 1e6)} (target ≤ 1,000)`,
       `(c) ratio ${fmt(c.result.requests / c.result.seconds / (noopDo.result.requests / noopDo.result.seconds), 2)} (target ≥ 0.70), rows/M ${fmt((c.rowsWritten! / c.records) * 1e6)} (target ≤ 50,000)`,
     ];
+    const rate = (r: Row) => r.records / r.result.seconds;
+    const cost = (off: Row, on: Row, offAgain: Row) => fmt((1 - rate(on) / ((rate(off) + rate(offAgain)) / 2)) * 100, 1);
+    targets.push(`idempotence costs ${cost(a, ai, a2)}% of (a) throughput and ${cost(c, ci, c2)}% of (c), against the mean of the runs before and after (target < 10%)`);
     console.log(targets.join("\n"));
   } finally {
     await broker.dispose();

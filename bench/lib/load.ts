@@ -39,16 +39,20 @@ export function send(base: string, agent: http.Agent, spec: RequestSpec): Promis
   });
 }
 
-/** Runs `total` requests over `concurrency` connections; `next(i)` gives request i. Any non-2xx aborts the run. */
-export async function runLoad(base: string, concurrency: number, total: number, next: (i: number) => RequestSpec): Promise<LoadResult> {
+/**
+ * Runs `total` requests over `concurrency` connections; `next(i, client)` gives request i, sent by
+ * client number `client` (each client sends its requests one after another, so per-client
+ * sequences such as an idempotent producer's stay in order). Any non-2xx aborts the run.
+ */
+export async function runLoad(base: string, concurrency: number, total: number, next: (i: number, client: number) => RequestSpec): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latenciesMs: number[] = [];
   let issued = 0;
   let bytesIn = 0;
   const started = process.hrtime.bigint();
-  const worker = async () => {
+  const worker = async (_: unknown, client: number) => {
     while (issued < total) {
-      const spec = next(issued++);
+      const spec = next(issued++, client);
       const t0 = process.hrtime.bigint();
       const res = await send(base, agent, spec);
       latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);

@@ -31,8 +31,6 @@ const EMPTY = new Uint8Array(0);
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
-/** How often idle producers' state is swept (inside a commit that happens anyway). */
-const EXPIRE_EVERY_MS = 3_600_000;
 
 export interface PartitionLogOptions {
   now?: () => number;
@@ -45,7 +43,6 @@ export class PartitionLog {
   private readonly core: LogCore;
   private readonly now: () => number;
   private producers!: ProducerStates;
-  private lastExpiry = 0;
   private epoch = 0;
   private droppedEpoch = 0;
   private highWatermark = 0;
@@ -74,7 +71,10 @@ export class PartitionLog {
     // Small columns first: aggregates over them never touch the blob overflow pages.
     sql.exec(`CREATE TABLE IF NOT EXISTS segments (
       base_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL, max_ts INTEGER NOT NULL,
-      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, data BLOB NOT NULL, idx BLOB NOT NULL)`);
+      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, producers TEXT, data BLOB NOT NULL, idx BLOB NOT NULL)`);
+    // Logs created before idempotent producing existed lack the `producers` column.
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('segments')").toArray();
+    if (!columns.some((c) => c.name === "producers")) sql.exec("ALTER TABLE segments ADD COLUMN producers TEXT");
     sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     for (const row of sql.exec<{ key: string; value: number }>("SELECT key, value FROM partition_meta")) {
       if (row.key === "epoch") log.epoch = row.value;
@@ -246,12 +246,6 @@ export class PartitionLog {
           const idx = this.core.buildIndex(data, base);
           const batchCount = parts.reduce((n, p) => n + p.counts.length, 0);
           const maxTs = Math.max(...parts.map((p) => p.maxTimestamp));
-          const cursor = this.storage.sql.exec(
-            "INSERT INTO segments (base_offset, last_offset, max_ts, size, batch_count, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            base, last, maxTs, size, batchCount, exactBuffer(data), exactBuffer(idx),
-          );
-          written += cursor.rowsWritten;
-          addedBytes += size;
           let offset = base;
           for (const i of row) {
             const p = group[i]!;
@@ -264,14 +258,17 @@ export class PartitionLog {
             });
             results[i] = { ok: true, baseOffsets, highWatermark: last + 1 };
           }
+          // Idempotent producers' state travels in the row holding their batches (no extra row).
+          const producers = this.producers.rowState(new Set(parts.flatMap((p) => p.producers)));
+          const cursor = this.storage.sql.exec(
+            "INSERT INTO segments (base_offset, last_offset, max_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            base, last, maxTs, size, batchCount, producers, exactBuffer(data), exactBuffer(idx),
+          );
+          written += cursor.rowsWritten;
+          addedBytes += size;
           next = last + 1;
         }
-        // Producer state goes in the same transaction as the batches it describes.
-        written += this.producers.persist(new Set(live.flatMap((i) => group[i]!.producers)));
-        if (this.now() - this.lastExpiry > EXPIRE_EVERY_MS) {
-          this.producers.expire();
-          this.lastExpiry = this.now();
-        }
+        written += this.producers.afterCommit(next - 1);
       });
     } catch (err) {
       // The transaction rolled back: nothing of this group is in the log, and every caller hears

@@ -53,30 +53,61 @@ function entry(epoch: number, firstSeq: number, lastSeq: number, baseOffset: num
   return e;
 }
 
+/** A full snapshot of producer state is written every this many commits (see persistence below). */
+const SNAPSHOT_EVERY_COMMITS = 256;
+/** Snapshot rows stay well under the 2 MiB row limit. */
+const SNAPSHOT_CHUNK_CHARS = 512 * 1024;
+
+type Persisted = Record<string, [epoch: number, lastSeq: number, lastUsed: number, recent: Array<[number, number, number, number]>]>;
+
+/**
+ * Persistence costs no extra rows per commit: each segment row carries, in its `producers`
+ * column, the state after that commit of every producer it holds batches of. A snapshot of all
+ * producers (a few rows) is written every SNAPSHOT_EVERY_COMMITS commits; loading reads the
+ * snapshot and replays the `producers` column of the segment rows written after it — Kafka's
+ * producer-state snapshots plus log replay, with the replay bounded by the snapshot interval.
+ */
 export class ProducerStates {
   private readonly storage: StoragePort;
   private readonly expirationMs: number;
   private readonly now: () => number;
   private states = new Map<number, ProducerState>();
+  private commitsSinceSnapshot = 0;
 
   constructor(storage: StoragePort, expirationMs: number, now: () => number) {
     this.storage = storage;
     this.expirationMs = expirationMs;
     this.now = now;
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS producer_state (
-      producer_id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, last_seq INTEGER NOT NULL,
-      last_used INTEGER NOT NULL, recent TEXT NOT NULL)`);
+    storage.sql.exec(`CREATE TABLE IF NOT EXISTS producer_snapshot (
+      chunk INTEGER PRIMARY KEY, through_offset INTEGER NOT NULL, states TEXT NOT NULL)`);
     this.load();
   }
 
   /** (Re)reads the committed state; also the way back after a failed commit. */
   load(): void {
     this.states = new Map();
+    const chunks = this.storage.sql.exec<{ through_offset: number; states: string }>("SELECT through_offset, states FROM producer_snapshot ORDER BY chunk").toArray();
+    const through = chunks[0]?.through_offset ?? -1;
+    this.apply(chunks.map((c) => c.states).join(""));
+    let replayed = 0;
+    for (const row of this.storage.sql.exec<{ producers: string }>(
+      "SELECT producers FROM segments WHERE base_offset > ? AND producers IS NOT NULL ORDER BY base_offset", through,
+    )) {
+      this.apply(row.producers);
+      replayed++;
+    }
+    this.commitsSinceSnapshot = replayed;
+  }
+
+  private apply(json: string): void {
+    if (!json) return;
     const expired = this.now() - this.expirationMs;
-    type Row = { producer_id: number; epoch: number; last_seq: number; last_used: number; recent: string };
-    for (const row of this.storage.sql.exec<Row>("SELECT * FROM producer_state WHERE last_used >= ?", expired)) {
-      const recent = (JSON.parse(row.recent) as Array<[number, number, number, number]>).map(([epoch, first, last, base]) => entry(epoch, first, last, base));
-      this.states.set(row.producer_id, { epoch: row.epoch, lastSeq: row.last_seq, lastUsed: row.last_used, recent });
+    for (const [id, [epoch, lastSeq, lastUsed, recent]] of Object.entries(JSON.parse(json) as Persisted)) {
+      if (lastUsed < expired) {
+        this.states.delete(Number(id));
+        continue;
+      }
+      this.states.set(Number(id), { epoch, lastSeq, lastUsed, recent: recent.map(([e, first, last, base]) => entry(e, first, last, base)) });
     }
   }
 
@@ -136,37 +167,63 @@ export class ProducerStates {
     return { kind: "append", entries, producers: working };
   }
 
-  /**
-   * Persists, inside the commit's transaction, the committed part of each producer's state: the
-   * entries that now have offsets. Entries of later, not yet committed requests are left out so a
-   * crash can never leave a sequence number ahead of the log.
-   */
-  persist(producerIds: Iterable<number>): number {
-    let written = 0;
+  /** The committed part of a producer's state: entries that have offsets (never ahead of the log). */
+  private committed(id: number): Persisted[string] | undefined {
+    const state = this.states.get(id);
+    if (!state) return undefined;
+    const done = state.recent.filter((e) => e.baseOffset !== undefined);
+    const last = done[done.length - 1];
+    if (!last) return undefined;
+    return [last.epoch, last.lastSeq, state.lastUsed, done.map((e) => [e.epoch, e.firstSeq, e.lastSeq, e.baseOffset!])];
+  }
+
+  /** The `producers` column of a segment row holding batches of these producers (null if none). */
+  rowState(producerIds: Iterable<number>): string | null {
+    const out: Persisted = {};
+    let any = false;
     for (const id of producerIds) {
-      const state = this.states.get(id);
-      if (!state) continue;
-      const committed = state.recent.filter((e) => e.baseOffset !== undefined);
-      const last = committed[committed.length - 1];
-      if (!last) continue;
-      const recent = JSON.stringify(committed.map((e) => [e.epoch, e.firstSeq, e.lastSeq, e.baseOffset]));
+      const state = this.committed(id);
+      if (state) {
+        out[id] = state;
+        any = true;
+      }
+    }
+    return any ? JSON.stringify(out) : null;
+  }
+
+  /**
+   * Called inside every commit's transaction after its rows are written; every
+   * SNAPSHOT_EVERY_COMMITS commits it replaces the snapshot (dropping idle producers) and returns
+   * the rows it wrote.
+   */
+  afterCommit(throughOffset: number): number {
+    if (++this.commitsSinceSnapshot < SNAPSHOT_EVERY_COMMITS) return 0;
+    const cutoff = this.now() - this.expirationMs;
+    const all: Persisted = {};
+    for (const [id, state] of this.states) {
+      if (state.lastUsed < cutoff) {
+        this.states.delete(id);
+        continue;
+      }
+      const committed = this.committed(id);
+      if (committed) all[id] = committed;
+    }
+    const json = JSON.stringify(all);
+    this.storage.sql.exec("DELETE FROM producer_snapshot");
+    let written = 0;
+    for (let chunk = 0; chunk * SNAPSHOT_CHUNK_CHARS < json.length; chunk++) {
       written += this.storage.sql.exec(
-        "INSERT OR REPLACE INTO producer_state (producer_id, epoch, last_seq, last_used, recent) VALUES (?, ?, ?, ?, ?)",
-        id, last.epoch, last.lastSeq, state.lastUsed, recent,
+        "INSERT INTO producer_snapshot (chunk, through_offset, states) VALUES (?, ?, ?)",
+        chunk, throughOffset, json.slice(chunk * SNAPSHOT_CHUNK_CHARS, (chunk + 1) * SNAPSHOT_CHUNK_CHARS),
       ).rowsWritten;
     }
+    this.commitsSinceSnapshot = 0;
     return written;
   }
 
-  /** Forgets producers idle past the expiration (run now and then, inside a commit). */
-  expire(): void {
-    const cutoff = this.now() - this.expirationMs;
-    this.storage.sql.exec("DELETE FROM producer_state WHERE last_used < ?", cutoff);
-    for (const [id, state] of this.states) if (state.lastUsed < cutoff) this.states.delete(id);
-  }
-
   clear(): void {
-    this.storage.sql.exec("DELETE FROM producer_state");
+    this.storage.sql.exec("DELETE FROM producer_snapshot");
     this.states = new Map();
+    this.commitsSinceSnapshot = 0;
   }
 }

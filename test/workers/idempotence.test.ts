@@ -88,6 +88,22 @@ describe("idempotent producers", () => {
     expect((await sendAs(topic, p, 3, [4])).status).toBe(200);
   });
 
+  it("keeps producer state across eviction once it lives in a snapshot", async () => {
+    // Every 256 commits the partition snapshots all producer state; older segment rows are no
+    // longer replayed. Producer `early` only wrote before the snapshot.
+    const topic = await createTopic();
+    const early = await initProducer();
+    const busy = await initProducer();
+    expect((await sendAs(topic, early, 0, ["early"])).status).toBe(200);
+    for (let seq = 0; seq < 300; seq++) expect((await sendAs(topic, busy, seq, [seq])).status).toBe(200);
+    await evictDurableObject(partitionStub(topic, 0));
+    expect(await (await sendAs(topic, early, 0, ["early"])).json()).toEqual({ offsets: [{ partition: 0, offset: 0 }], duplicate: true });
+    expect(await (await sendAs(topic, busy, 299, [299])).json()).toEqual({ offsets: [{ partition: 0, offset: 300 }], duplicate: true });
+    expect((await expectError(await sendAs(topic, busy, 301, [1]), 409, "out_of_order_sequence")).expected_sequence).toBe(300);
+    const stats = ((await (await call(`/v1/topics/${topic}`)).json()) as any).partitions[0];
+    expect(stats.end_offset).toBe(301);
+  });
+
   it("applies to binary batches through their producer fields", async () => {
     const topic = await createTopic();
     const core = await loadLogCore();

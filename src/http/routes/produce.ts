@@ -41,14 +41,14 @@ const PRODUCER_HEADERS = [
 
 /** The idempotent-producer headers (API.md), all three or none. */
 function producerHeaders(c: Context): { producerId: number; producerEpoch: number; baseSequence: number } | undefined {
-  const given = PRODUCER_HEADERS.filter(([header]) => c.req.header(header) !== undefined);
-  if (given.length === 0) return undefined;
-  if (given.length < PRODUCER_HEADERS.length) {
-    const missing = PRODUCER_HEADERS.filter(([header]) => c.req.header(header) === undefined).map(([h]) => h);
+  const values = PRODUCER_HEADERS.map(([header]) => c.req.header(header));
+  if (values.every((v) => v === undefined)) return undefined;
+  if (values.some((v) => v === undefined)) {
+    const missing = PRODUCER_HEADERS.filter((_, i) => values[i] === undefined).map(([h]) => h);
     throw new BrokerError("invalid_parameter", `Producer-Id, Producer-Epoch and Producer-Seq go together; missing ${missing.join(", ")}`);
   }
   const out = { producerId: 0, producerEpoch: 0, baseSequence: 0 };
-  for (const [header, field, max] of PRODUCER_HEADERS) out[field] = intParam(header, c.req.header(header), { max });
+  PRODUCER_HEADERS.forEach(([header, field, max], i) => (out[field] = intParam(header, values[i], { max })));
   return out;
 }
 
