@@ -12,11 +12,14 @@ export const ERRORS = {
   invalid_config: { status: 400, retriable: false },
   invalid_partitions: { status: 400, retriable: false },
   invalid_parameter: { status: 400, retriable: false },
+  invalid_grant: { status: 400, retriable: false },
+  limit_exceeded: { status: 400, retriable: false },
   unauthorized: { status: 401, retriable: false },
   forbidden: { status: 403, retriable: false },
   topic_not_found: { status: 404, retriable: false },
   partition_not_found: { status: 404, retriable: false },
   not_found: { status: 404, retriable: false },
+  key_not_found: { status: 404, retriable: false },
   method_not_allowed: { status: 405, retriable: false },
   not_acceptable: { status: 406, retriable: false },
   topic_exists: { status: 409, retriable: false },
@@ -28,6 +31,8 @@ export const ERRORS = {
   too_many_records: { status: 413, retriable: false },
   unsupported_media_type: { status: 415, retriable: false },
   offset_out_of_range: { status: 416, retriable: false },
+  // A key's request or byte-rate quota is used up; the answer carries Retry-After.
+  rate_limited: { status: 429, retriable: true },
   // The partition lost a race with a topic delete/recreate; the caller refreshes metadata.
   stale_metadata: { status: 503, retriable: true },
   not_configured: { status: 503, retriable: false },

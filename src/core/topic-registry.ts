@@ -2,6 +2,7 @@
 // epoch of each topic incarnation. Epochs come from one counter that never goes back, so a topic
 // deleted and created again under the same name is told apart by every partition object.
 import { BrokerError, fail, type Failure } from "./errors.ts";
+import type { KeyListing, KeyResult } from "./key-registry.ts";
 import type { ProducerIdResult } from "./producer-registry.ts";
 import type { StoragePort } from "./storage-port.ts";
 import { validateConfig, validateTopicName, type TopicConfig } from "./topic-config.ts";
@@ -126,4 +127,8 @@ export interface ClusterApi {
   deleteTopic(name: string): Promise<TopicResult>;
   updateTopicConfig(name: string, config: TopicConfig): Promise<TopicResult>;
   initProducer(name?: string): Promise<ProducerIdResult>;
+  registerKey(key: KeyListing): Promise<{ ok: true }>;
+  listKeys(): Promise<KeyListing[]>;
+  getKey(id: string): Promise<KeyResult>;
+  markKey(id: string, field: "rotated_at" | "revoked_at", at: number): Promise<KeyResult>;
 }

@@ -1,14 +1,14 @@
 // The one Hono app every host serves. Routes are grouped by concern in routes/; errors become
 // `{"error": {"code", "message"}}` responses in exactly one place (onError).
 import { Hono } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS } from "../core/errors.ts";
-import { tokenChecker } from "./auth.ts";
+import { authenticate, chargeFetches } from "./authenticate.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
 import { produceRoutes } from "./routes/produce.ts";
+import { keyRoutes } from "./routes/keys.ts";
 import { producerRoutes } from "./routes/producers.ts";
 import { topicRoutes } from "./routes/topics.ts";
 import { TopicCache } from "./topic-cache.ts";
@@ -19,11 +19,13 @@ function errorBody(code: string, message: string, extra: Record<string, unknown>
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const isAdmin = tokenChecker(deps.adminToken ?? "");
   const topics = new TopicCache(deps.cluster, deps.metadataTtlMs ?? 2_000, deps.now ?? Date.now);
 
   app.onError((err, c) => {
-    if (err instanceof BrokerError) return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
+    if (err instanceof BrokerError) {
+      if (err.code === "rate_limited") c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
+      return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
+    }
     if (err instanceof HTTPException) return err.getResponse();
     // Anything else is a bug: log it for the operator, tell the client no more than that.
     console.error("edgebroker: unhandled error", err);
@@ -40,18 +42,8 @@ export function createApp(deps: AppDeps): Hono {
     }
     return next();
   });
-  app.use(
-    "/v1/*",
-    bearerAuth({
-      verifyToken: (token) => isAdmin(token),
-      noAuthenticationHeader: { message: errorBody("unauthorized", "missing Authorization: Bearer <token> header") },
-      // A malformed header is still "not authenticated": 401, not the middleware's default 400.
-      invalidAuthenticationHeader: {
-        message: () => Response.json(errorBody("unauthorized", "malformed Authorization header; expected Bearer <token>"), { status: 401 }),
-      },
-      invalidToken: { message: errorBody("unauthorized", "the bearer token is not valid") },
-    }),
-  );
+  app.use("/v1/*", authenticate(deps));
+  app.use("/v1/*", chargeFetches(deps));
   app.use(
     "/v1/*",
     bodyLimit({
@@ -66,5 +58,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/topics", produceRoutes(deps, topics));
   app.route("/v1/topics", fetchRoutes(deps, topics));
   app.route("/v1/producers", producerRoutes(deps));
+  app.route("/v1/keys", keyRoutes(deps));
   return app;
 }

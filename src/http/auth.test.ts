@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { constantTimeEqual, tokenChecker } from "./auth.ts";
+import { constantTimeEqual } from "../core/constant-time.ts";
+import { tokenChecker } from "./auth.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

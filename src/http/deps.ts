@@ -3,6 +3,7 @@
 // which runtime it is on.
 import type { LogCore } from "../core/log-core.ts";
 import type { Limits } from "../core/limits.ts";
+import type { KeyApi } from "../core/key-store.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
 
@@ -13,6 +14,8 @@ export interface AppDeps {
    */
   cluster(): ClusterApi;
   partition(topic: string, partition: number): PartitionApi;
+  /** An API key's object (verification, quotas), by key id. */
+  key(id: string): KeyApi;
   /** The instantiated WASM core (CRC-32C for batches the HTTP layer encodes). */
   logCore(): Promise<LogCore>;
   /** Bearer token with full access; when unset every /v1 request is refused. */

@@ -1,9 +1,11 @@
 import type { ClusterObject } from "./cluster-object.ts";
+import type { KeyObject } from "./key-object.ts";
 import type { PartitionObject } from "./partition-object.ts";
 
 export interface Env {
   PARTITION: DurableObjectNamespace<PartitionObject>;
   CLUSTER: DurableObjectNamespace<ClusterObject>;
+  KEY: DurableObjectNamespace<KeyObject>;
   EDGEBROKER_ADMIN_TOKEN?: string;
   [limit: `EDGEBROKER_${string}`]: unknown;
 }

@@ -3,11 +3,13 @@ import { createApp } from "../http/app.ts";
 import type { AppDeps } from "../http/deps.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
+import type { KeyApi } from "../core/key-store.ts";
 import { limitsFromEnv } from "../core/limits.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 
 export { ClusterObject } from "./cluster-object.ts";
+export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 
 function workerDeps(env: Env): AppDeps {
@@ -16,6 +18,7 @@ function workerDeps(env: Env): AppDeps {
     cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
     partition: (topic, partition) =>
       env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)) as unknown as PartitionApi,
+    key: (id) => env.KEY.get(env.KEY.idFromName(id)) as unknown as KeyApi,
     logCore: loadLogCore,
     adminToken: env.EDGEBROKER_ADMIN_TOKEN,
     limits: limitsFromEnv(env),

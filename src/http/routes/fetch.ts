@@ -10,6 +10,7 @@ import { respond, responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, partitionParam } from "../params.ts";
 import { jsonRecord, msgpackRecord } from "../record-view.ts";
+import { recordCharge, requireGrant } from "../principal.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
 
@@ -36,6 +37,7 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const { limits } = deps;
 
   app.get("/:topic/partitions/:partition/records", async (c) => {
+    requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const kind = responseKind(c, true);
     const requested = offsetParam(c.req.query("offset"));
     // Binary answers are whole batches bounded by bytes, as a Kafka fetch is; decoded answers
@@ -53,6 +55,7 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
       });
     });
     const offset = read.offset;
+    recordCharge(c, read.batches.length);
     const meta = { high_watermark: read.highWatermark, log_start_offset: read.logStartOffset };
 
     if (kind === "batch") {

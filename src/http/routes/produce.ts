@@ -11,6 +11,7 @@ import { bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, partitionParam } from "../params.ts";
 import { parseProduceBody, type ProduceRecord } from "../produce-body.ts";
+import { requireGrant } from "../principal.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
 interface Offset {
@@ -69,6 +70,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
 
   app.post("/:topic/records", async (c) => {
     const name = c.req.param("topic");
+    requireGrant(c, "produce", `topic:${name}`);
     const kind = bodyKind(c, ["json", "msgpack", "batch"]);
     const producer = producerHeaders(c);
     if (kind === "batch") {

@@ -3,10 +3,12 @@ import { Hono } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
+import { requireOperation } from "../principal.ts";
 
 export function producerRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   app.post("/", async (c) => {
+    requireOperation(c, "produce");
     // The body is optional: no body (or {}) allocates an anonymous producer id.
     const hasBody = c.req.header("content-length") !== "0" && c.req.header("content-type") !== undefined;
     const body = hasBody ? await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])) : {};

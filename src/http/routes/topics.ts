@@ -6,6 +6,7 @@ import { effectiveConfig } from "../../core/topic-config.ts";
 import type { TopicInfo } from "../../core/topic-registry.ts";
 import { bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
+import { canSee, requireGrant } from "../principal.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
 function unwrap<T extends { ok: true }>(result: T | Failure): T {
@@ -33,6 +34,7 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
 
   app.post("/", async (c) => {
     const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
+    requireGrant(c, "admin", `topic:${typeof body.name === "string" ? body.name : ""}`);
     const unknown = Object.keys(body).filter((k) => !["name", "partitions", "config"].includes(k));
     if (unknown.length) throw new BrokerError("bad_request", `${unknown[0]}: unknown field (expected name, partitions, config)`);
     const { topic } = unwrap(
@@ -44,15 +46,19 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
 
   app.get("/", async (c) => {
     const list = await deps.cluster().listTopics();
-    return respond(c, 200, { topics: list.map((t) => ({ name: t.name, partitions: t.partitions })) });
+    // A key sees only the topics its grants name.
+    const visible = list.filter((t) => canSee(c, `topic:${t.name}`));
+    return respond(c, 200, { topics: visible.map((t) => ({ name: t.name, partitions: t.partitions })) });
   });
 
   app.get("/:topic", async (c) => {
+    requireGrant(c, ["produce", "consume"], `topic:${c.req.param("topic")}`);
     const topic = await topics.get(c.req.param("topic"), true);
     return respond(c, 200, await describe(topic));
   });
 
   app.patch("/:topic", async (c) => {
+    requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
     const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
     if (!body.config || typeof body.config !== "object") throw new BrokerError("invalid_config", "config: expected an object of config names to values");
     const { topic } = unwrap(await deps.cluster().updateTopicConfig(c.req.param("topic"), body.config as never));
@@ -61,6 +67,7 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
   });
 
   app.delete("/:topic", async (c) => {
+    requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
     const { topic } = unwrap(await deps.cluster().deleteTopic(c.req.param("topic")));
     topics.forget(topic.name);
     // The registry entry is gone, so the topic is deleted for every caller from here on; dropping

@@ -1,0 +1,170 @@
+// Access control: every route × {no key, wrong key, revoked key, key with the wrong scope, key with
+// the right scope} with the exact status; API key lifecycle; quotas.
+import { describe, expect, it } from "vitest";
+import { call, createTopic, expectError, json } from "./helpers.ts";
+
+type Grant = { operation: string; resource: string };
+
+async function createKey(grants: Grant[], quotas?: Record<string, number>): Promise<{ id: string; secret: string }> {
+  const res = await json("/v1/keys", "POST", { name: `k-${Math.random().toString(36).slice(2, 8)}`, grants, ...(quotas ? { quotas } : {}) });
+  const body = (await res.json()) as any;
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  expect(body.secret).toMatch(/^ebk_[0-9a-f]{16}_[A-Za-z0-9_-]{32}$/);
+  return { id: body.id, secret: body.secret };
+}
+
+function as(token: string | null, path: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", token === null ? "" : `Bearer ${token}`);
+  return call(path, { ...init, headers });
+}
+
+const jsonBody = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+
+interface RouteCase {
+  name: string;
+  right: (topic: string) => Grant[];
+  wrong: (topic: string) => Grant[];
+  /** Builds the request; may create what the route needs (with the admin token). */
+  request: (topic: string) => Promise<[string, RequestInit]>;
+  ok: number;
+}
+
+const topicGrant = (operation: string) => (t: string) => [{ operation, resource: `topic:${t}` }];
+const otherTopic = (operation: string) => () => [{ operation, resource: "topic:someone-else" }];
+
+const ROUTES: RouteCase[] = [
+  { name: "GET /v1/topics", right: topicGrant("consume"), wrong: () => [], ok: 200, request: async () => ["/v1/topics", {}] },
+  { name: "POST /v1/topics", right: (t) => [{ operation: "admin", resource: `topic:${t}-new*` }], wrong: topicGrant("produce"), ok: 201,
+    request: async (t) => ["/v1/topics", { method: "POST", ...jsonBody({ name: `${t}-new${Math.random().toString(36).slice(2, 6)}`, partitions: 1 }) }] },
+  { name: "GET /v1/topics/{topic}", right: topicGrant("consume"), wrong: otherTopic("consume"), ok: 200, request: async (t) => [`/v1/topics/${t}`, {}] },
+  { name: "PATCH /v1/topics/{topic}", right: topicGrant("admin"), wrong: topicGrant("produce"), ok: 200,
+    request: async (t) => [`/v1/topics/${t}`, { method: "PATCH", ...jsonBody({ config: { "retention.ms": 1000 } }) }] },
+  { name: "DELETE /v1/topics/{topic}", right: topicGrant("admin"), wrong: topicGrant("consume"), ok: 204, request: async (t) => [`/v1/topics/${t}`, { method: "DELETE" }] },
+  { name: "POST /v1/topics/{topic}/records", right: topicGrant("produce"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => [`/v1/topics/${t}/records`, { method: "POST", ...jsonBody({ records: [{ value: 1 }] }) }] },
+  { name: "GET /v1/topics/{topic}/partitions/{p}/records", right: topicGrant("consume"), wrong: topicGrant("produce"), ok: 200,
+    request: async (t) => [`/v1/topics/${t}/partitions/0/records?offset=0&wait_ms=10`, {}] },
+  { name: "POST /v1/producers", right: topicGrant("produce"), wrong: topicGrant("consume"), ok: 200, request: async () => ["/v1/producers", { method: "POST", ...jsonBody({}) }] },
+  { name: "POST /v1/keys", right: () => [{ operation: "admin", resource: "*" }], wrong: () => [{ operation: "admin", resource: "topic:*" }], ok: 201,
+    request: async () => ["/v1/keys", { method: "POST", ...jsonBody({ name: "x", grants: [{ operation: "consume", resource: "topic:a" }] }) }] },
+  { name: "GET /v1/keys", right: () => [{ operation: "admin", resource: "*" }], wrong: topicGrant("admin"), ok: 200, request: async () => ["/v1/keys", {}] },
+  { name: "GET /v1/keys/{id}", right: () => [{ operation: "admin", resource: "*" }], wrong: topicGrant("admin"), ok: 200,
+    request: async () => [`/v1/keys/${(await createKey([{ operation: "consume", resource: "topic:a" }])).id}`, {}] },
+  { name: "POST /v1/keys/{id}/rotate", right: () => [{ operation: "admin", resource: "*" }], wrong: topicGrant("admin"), ok: 200,
+    request: async () => [`/v1/keys/${(await createKey([{ operation: "consume", resource: "topic:a" }])).id}/rotate`, { method: "POST" }] },
+  { name: "DELETE /v1/keys/{id}", right: () => [{ operation: "admin", resource: "*" }], wrong: topicGrant("admin"), ok: 204,
+    request: async () => [`/v1/keys/${(await createKey([{ operation: "consume", resource: "topic:a" }])).id}`, { method: "DELETE" }] },
+];
+
+describe("access control matrix", () => {
+  for (const route of ROUTES) {
+    it(route.name, async () => {
+      const topic = await createTopic();
+      const right = await createKey(route.right(topic));
+      const wrong = await createKey(route.wrong(topic).length ? route.wrong(topic) : [{ operation: "consume", resource: "group:nothing" }]);
+      const revoked = await createKey(route.right(topic));
+      expect((await call(`/v1/keys/${revoked.id}`, { method: "DELETE" })).status).toBe(204);
+
+      const cases: Array<[string, string | null, number]> = [
+        ["no key", null, 401],
+        ["wrong key", "ebk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 401],
+        ["garbage token", "not-a-key", 401],
+        ["revoked key", revoked.secret, 401],
+        ["wrong scope", wrong.secret, route.name === "GET /v1/topics" ? 200 : 403],
+        ["right scope", right.secret, route.ok],
+      ];
+      for (const [label, token, status] of cases) {
+        const [path, init] = await route.request(topic);
+        const res = await as(token, path, init);
+        const text = await res.text();
+        expect(res.status, `${route.name} with ${label}: ${text}`).toBe(status);
+        if (status === 401) expect(JSON.parse(text).error.code).toBe("unauthorized");
+        if (status === 403) expect(JSON.parse(text).error.code).toBe("forbidden");
+      }
+    });
+  }
+});
+
+describe("API keys", () => {
+  it("answers 403 alike for a topic that does not exist and one the key may not see", async () => {
+    const visible = await createTopic();
+    const hidden = await createTopic();
+    const key = await createKey([{ operation: "consume", resource: `topic:${visible}` }]);
+    const a = await as(key.secret, `/v1/topics/${hidden}/partitions/0/records`);
+    const b = await as(key.secret, "/v1/topics/no-such-topic/partitions/0/records");
+    expect([a.status, b.status]).toEqual([403, 403]);
+    expect(((await a.json()) as any).error.code).toBe(((await b.json()) as any).error.code);
+    const list = (await (await as(key.secret, "/v1/topics")).json()) as any;
+    expect(list.topics.map((t: any) => t.name)).toEqual([visible]);
+  });
+
+  it("lets a device key produce to telemetry.* only", async () => {
+    const name = `telemetry.${Date.now().toString(36)}`;
+    expect((await json("/v1/topics", "POST", { name, partitions: 1 })).status).toBe(201);
+    const device = await createKey([{ operation: "produce", resource: "topic:telemetry.*" }]);
+    const ok = await as(device.secret, `/v1/topics/${name}/records`, { method: "POST", ...jsonBody({ records: [{ value: 21.5 }] }) });
+    expect(ok.status).toBe(200);
+    const orders = await createTopic();
+    await expectError(await as(device.secret, `/v1/topics/${orders}/records`, { method: "POST", ...jsonBody({ records: [{ value: 1 }] }) }), 403, "forbidden");
+    await expectError(await as(device.secret, `/v1/topics/${name}/partitions/0/records`), 403, "forbidden");
+  });
+
+  it("lists keys without secrets; rotates with and without a grace period", async () => {
+    const key = await createKey([{ operation: "consume", resource: "topic:x" }]);
+    const listing = JSON.stringify(await (await call("/v1/keys")).json());
+    expect(listing).toContain(key.id);
+    expect(listing).not.toContain(key.secret.split("_")[2]);
+    expect(listing).not.toMatch(/hash|salt|secret/);
+
+    const graceful = (await (await json(`/v1/keys/${key.id}/rotate`, "POST", { grace_ms: 60_000 })).json()) as any;
+    expect((await as(key.secret, "/v1/topics")).status).toBe(200);
+    expect((await as(graceful.secret, "/v1/topics")).status).toBe(200);
+    const hard = (await (await json(`/v1/keys/${key.id}/rotate`, "POST", { grace_ms: 0 })).json()) as any;
+    expect((await as(graceful.secret, "/v1/topics")).status).toBe(401);
+    expect((await as(key.secret, "/v1/topics")).status).toBe(401);
+    expect((await as(hard.secret, "/v1/topics")).status).toBe(200);
+    const shown = (await (await call(`/v1/keys/${key.id}`)).json()) as any;
+    expect(shown.rotated_at).toBeGreaterThan(0);
+  });
+
+  it("validates grants and key ids", async () => {
+    let err = await expectError(await json("/v1/keys", "POST", { name: "x", grants: [{ operation: "write", resource: "topic:a" }] }), 400, "invalid_grant");
+    expect(err.message).toContain("grants[0].operation");
+    err = await expectError(await json("/v1/keys", "POST", { name: "x", grants: [{ operation: "produce", resource: "topics:a" }] }), 400, "invalid_grant");
+    expect(err.message).toContain("grants[0].resource");
+    await expectError(await json("/v1/keys", "POST", { name: "x", grants: [] }), 400, "invalid_grant");
+    await expectError(await json("/v1/keys", "POST", { name: "x", grants: [{ operation: "produce", resource: "topic:a" }], quotas: { requests_per_second: 0 } }), 400, "bad_request");
+    await expectError(await call("/v1/keys/../../etc", { method: "DELETE" }), 404, "not_found");
+    await expectError(await call("/v1/keys/zzzz", { method: "DELETE" }), 400, "invalid_parameter");
+    await expectError(await call("/v1/keys/0123456789abcdef", { method: "DELETE" }), 404, "key_not_found");
+  });
+});
+
+describe("quotas", () => {
+  it("refuses requests over the key's request rate with 429 and Retry-After", async () => {
+    const key = await createKey([{ operation: "consume", resource: "topic:*" }], { requests_per_second: 3 });
+    const statuses = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 6; i++) {
+      const res = await as(key.secret, "/v1/topics");
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+      else await res.text();
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses).toContain(429);
+    expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await limited!.json()) as any).error.code).toBe("rate_limited");
+  });
+
+  it("throttles by produced bytes", async () => {
+    const topic = await createTopic();
+    const key = await createKey([{ operation: "produce", resource: `topic:${topic}` }], { bytes_per_second: 2_000 });
+    const body = jsonBody({ records: [{ value: "x".repeat(1_500) }] });
+    const first = await as(key.secret, `/v1/topics/${topic}/records`, { method: "POST", ...body });
+    const second = await as(key.secret, `/v1/topics/${topic}/records`, { method: "POST", ...body });
+    const third = await as(key.secret, `/v1/topics/${topic}/records`, { method: "POST", ...body });
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+  });
+});
