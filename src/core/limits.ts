@@ -8,6 +8,14 @@ export interface Limits {
   maxRecordBytes: number;
   /** Records in one JSON/MessagePack produce request. */
   maxRecordsPerRequest: number;
+  /** Bytes of one record key. */
+  maxKeyBytes: number;
+  /** Headers on one record. */
+  maxHeadersPerRecord: number;
+  /** Bytes of one record's headers (names and values). */
+  maxHeaderBytes: number;
+  /** Topics in the cluster. */
+  maxTopics: number;
   /** Partitions a topic may have. */
   maxPartitions: number;
   /** Longest long-poll wait a fetch may ask for (ms). */
@@ -22,6 +30,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxRequestBytes: 1_048_576,
   maxRecordBytes: 1_048_576,
   maxRecordsPerRequest: 10_000,
+  maxKeyBytes: 16_384,
+  maxHeadersPerRecord: 64,
+  maxHeaderBytes: 65_536,
+  maxTopics: 10_000,
   maxPartitions: 256,
   maxWaitMs: 30_000,
   maxFetchRecords: 10_000,
@@ -39,6 +51,10 @@ const LIMIT_VARS: Record<keyof Limits, string> = {
   maxRequestBytes: "EDGEBROKER_MAX_REQUEST_BYTES",
   maxRecordBytes: "EDGEBROKER_MAX_RECORD_BYTES",
   maxRecordsPerRequest: "EDGEBROKER_MAX_RECORDS_PER_REQUEST",
+  maxKeyBytes: "EDGEBROKER_MAX_KEY_BYTES",
+  maxHeadersPerRecord: "EDGEBROKER_MAX_HEADERS_PER_RECORD",
+  maxHeaderBytes: "EDGEBROKER_MAX_HEADER_BYTES",
+  maxTopics: "EDGEBROKER_MAX_TOPICS",
   maxPartitions: "EDGEBROKER_MAX_PARTITIONS",
   maxWaitMs: "EDGEBROKER_MAX_WAIT_MS",
   maxFetchRecords: "EDGEBROKER_MAX_FETCH_RECORDS",

@@ -47,11 +47,13 @@ function guard(fn: () => TopicResult): TopicResult {
 export class TopicRegistry {
   private readonly storage: StoragePort;
   private readonly maxPartitions: number;
+  private readonly maxTopics: number;
   private readonly now: () => number;
 
-  constructor(storage: StoragePort, maxPartitions: number, now: () => number = Date.now) {
+  constructor(storage: StoragePort, limits: { maxPartitions: number; maxTopics: number }, now: () => number = Date.now) {
     this.storage = storage;
-    this.maxPartitions = maxPartitions;
+    this.maxPartitions = limits.maxPartitions;
+    this.maxTopics = limits.maxTopics;
     this.now = now;
     storage.sql.exec(`CREATE TABLE IF NOT EXISTS topics (
       name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, epoch INTEGER NOT NULL,
@@ -68,6 +70,10 @@ export class TopicRegistry {
       }
       const config = validateConfig(req.config);
       if (this.get(name)) return fail("topic_exists", `topic "${name}" already exists`);
+      const count = this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM topics").one().n;
+      if (count >= this.maxTopics) {
+        return fail("limit_exceeded", `the cluster already has ${count} topics, the limit (maxTopics = ${this.maxTopics})`, { limit: this.maxTopics });
+      }
       const topic = this.storage.transactionSync(() => {
         const last = this.storage.sql
           .exec<{ value: number }>("SELECT value FROM cluster_meta WHERE key = 'epoch'")

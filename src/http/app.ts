@@ -2,6 +2,7 @@
 // `{"error": {"code", "message"}}` responses in exactly one place (onError).
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS } from "../core/errors.ts";
 import { authenticate, chargeFetches } from "./authenticate.ts";
@@ -32,6 +33,20 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(errorBody("internal", "internal error"), ERRORS.internal.status);
   });
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    // Before authentication: browsers send preflight requests without credentials.
+    app.use(
+      "*",
+      cors({
+        origin: deps.corsOrigins.includes("*") ? "*" : deps.corsOrigins,
+        allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "Accept", "Producer-Id", "Producer-Epoch", "Producer-Seq", "Last-Event-ID"],
+        exposeHeaders: ["Edgebroker-Next-Offset", "Edgebroker-High-Watermark", "Edgebroker-Log-Start-Offset", "Retry-After"],
+        maxAge: 600,
+      }),
+    );
+  }
 
   // Unauthenticated liveness probe; also the "no-op route" ceiling in the benchmarks.
   app.get("/healthz", (c) => c.json({ ok: true }));

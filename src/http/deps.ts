@@ -21,6 +21,8 @@ export interface AppDeps {
   /** Bearer token with full access; when unset every /v1 request is refused. */
   adminToken: string | undefined;
   limits: Limits;
+  /** Origins allowed to call from browsers (CORS); none by default. ["*"] allows any. */
+  corsOrigins?: string[];
   now?: () => number;
   /** How long a topic's metadata is trusted by this process before asking the cluster again. */
   metadataTtlMs?: number;

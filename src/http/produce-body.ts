@@ -63,15 +63,26 @@ function parseRecord(r: unknown, i: number, binary: boolean, limits: Limits, now
 
   const key = r.key_b64 !== undefined ? base64Bytes(r.key_b64, `${where}.key_b64`) : r.key == null ? null : textBytes(r.key, binary, `${where}.key`);
   const value = r.value_b64 !== undefined ? base64Bytes(r.value_b64, `${where}.value_b64`) : valueBytes(r.value, binary, `${where}.value`);
+  if (key && key.length > limits.maxKeyBytes) {
+    throw new BrokerError("record_too_large", `${where}.key: ${key.length} bytes exceed the limit of ${limits.maxKeyBytes} (maxKeyBytes)`, { limit: limits.maxKeyBytes });
+  }
   const headers: Array<[string, Uint8Array]> = [];
   let size = (key?.length ?? 0) + (value?.length ?? 0);
+  let headerBytes = 0;
   if (r.headers !== undefined) {
     if (!isObject(r.headers)) invalid(`${where}.headers`, "expected an object of header names to values");
     for (const name in r.headers) {
+      if (headers.length >= limits.maxHeadersPerRecord) {
+        throw new BrokerError("record_too_large", `${where}.headers: more than ${limits.maxHeadersPerRecord} headers (maxHeadersPerRecord)`, { limit: limits.maxHeadersPerRecord });
+      }
       const bytes = textBytes(r.headers[name], binary, `${where}.headers.${name}`);
       headers.push([name, bytes]);
-      size += name.length + bytes.length;
+      headerBytes += utf8.encode(name).length + bytes.length;
     }
+    if (headerBytes > limits.maxHeaderBytes) {
+      throw new BrokerError("record_too_large", `${where}.headers: ${headerBytes} bytes exceed the limit of ${limits.maxHeaderBytes} (maxHeaderBytes)`, { limit: limits.maxHeaderBytes });
+    }
+    size += headerBytes;
   }
   if (size > limits.maxRecordBytes) {
     throw new BrokerError("record_too_large", `${where}: ${size} bytes of key, value and headers exceed the limit of ${limits.maxRecordBytes} (maxRecordBytes)`, { limit: limits.maxRecordBytes });

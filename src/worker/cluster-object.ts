@@ -16,7 +16,7 @@ export class ClusterObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const storage = ctx.storage as unknown as StoragePort;
-    this.registry = new TopicRegistry(storage, limitsFromEnv(env).maxPartitions);
+    this.registry = new TopicRegistry(storage, limitsFromEnv(env));
     this.producers = new ProducerRegistry(storage);
     this.keys = new KeyRegistry(storage);
   }

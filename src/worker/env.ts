@@ -7,5 +7,7 @@ export interface Env {
   CLUSTER: DurableObjectNamespace<ClusterObject>;
   KEY: DurableObjectNamespace<KeyObject>;
   EDGEBROKER_ADMIN_TOKEN?: string;
+  /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
+  EDGEBROKER_CORS_ORIGINS?: string;
   [limit: `EDGEBROKER_${string}`]: unknown;
 }

@@ -22,6 +22,7 @@ function workerDeps(env: Env): AppDeps {
     logCore: loadLogCore,
     adminToken: env.EDGEBROKER_ADMIN_TOKEN,
     limits: limitsFromEnv(env),
+    corsOrigins: env.EDGEBROKER_CORS_ORIGINS?.split(",").map((o) => o.trim()).filter(Boolean),
   };
 }
 

@@ -67,6 +67,19 @@ describe("bad input", () => {
     await expectUnchanged(topic);
   });
 
+  it("record keys and headers over their limits, each naming the limit", async () => {
+    const topic = await createTopic();
+    const post = (record: unknown) => json(`/v1/topics/${topic}/records`, "POST", { records: [record] });
+    let err = await expectError(await post({ key: "k".repeat(16_385), value: 1 }), 413, "record_too_large");
+    expect(err.message).toContain("maxKeyBytes");
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, "v"]));
+    err = await expectError(await post({ value: 1, headers: many }), 413, "record_too_large");
+    expect(err.message).toContain("maxHeadersPerRecord");
+    err = await expectError(await post({ value: 1, headers: { big: "x".repeat(70_000) } }), 413, "record_too_large");
+    expect(err.message).toContain("maxHeaderBytes");
+    await expectUnchanged(topic);
+  });
+
   it("unknown topics and partitions", async () => {
     const topic = await createTopic(2);
     await expectError(await json("/v1/topics/nope/records", "POST", { records: [{ value: 1 }] }), 404, "topic_not_found");
