@@ -7,10 +7,14 @@
 import type { LogCore } from "./log-core.ts";
 import { fail, type Failure } from "./errors.ts";
 import { SEGMENT_TARGET_BYTES } from "./limits.ts";
-import type { StoragePort } from "./storage-port.ts";
+import { blobBytes, type StoragePort } from "./storage-port.ts";
+import { readBatchHeader } from "./record-batch.ts";
 import { readBatch, type SegmentRow } from "./segment-reader.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
+import { applyRetention, DEFAULT_LOG_CONFIG, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
+import { offsetForTimestamp } from "./timestamp-lookup.ts";
+import type { TopicConfig } from "./topic-config.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
 } from "./partition-types.ts";
@@ -32,8 +36,17 @@ const EMPTY = new Uint8Array(0);
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
 
+/** How often a partition with retention or small rows runs its background maintenance. */
+export const MAINTENANCE_INTERVAL_MS = 60_000;
+
+/** Schedules the object's next maintenance run (a Durable Object alarm, or a persisted timer). */
+export interface AlarmPort {
+  setAlarm(at: number): void;
+}
+
 export interface PartitionLogOptions {
   now?: () => number;
+  alarms?: AlarmPort;
   /** Idle time after which a producer's idempotence state is dropped (Kafka's producer.id.expiration.ms). */
   producerExpirationMs?: number;
 }
@@ -56,6 +69,9 @@ export class PartitionLog {
   private flushing = false;
   private lingerMs = 0;
   private readonly waiters = new Set<() => void>();
+  private config: LogConfig = DEFAULT_LOG_CONFIG;
+  private alarms: AlarmPort | undefined;
+  private alarmAt: number | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -76,16 +92,23 @@ export class PartitionLog {
     const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('segments')").toArray();
     if (!columns.some((c) => c.name === "producers")) sql.exec("ALTER TABLE segments ADD COLUMN producers TEXT");
     sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS partition_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    let storedStart = 0;
     for (const row of sql.exec<{ key: string; value: number }>("SELECT key, value FROM partition_meta")) {
       if (row.key === "epoch") log.epoch = row.value;
       if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
+      if (row.key === "log_start_offset") storedStart = row.value;
     }
-    log.loadTotals();
+    const config = sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'log'").toArray()[0];
+    if (config) log.config = JSON.parse(config.value);
+    log.alarms = options.alarms;
+    log.loadTotals(storedStart);
     log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
     return log;
   }
 
-  private loadTotals(): void {
+  /** Offsets come from the rows, and from the stored log start once retention or delete-records moved it. */
+  private loadTotals(storedStart: number): void {
     const agg = this.storage.sql
       .exec<{ rows: number; bytes: number; first: number; last: number }>(
         `SELECT count(*) AS rows, coalesce(sum(size), 0) AS bytes,
@@ -94,8 +117,8 @@ export class PartitionLog {
       .one();
     this.rows = agg.rows;
     this.bytes = agg.bytes;
-    this.logStartOffset = agg.first;
-    this.highWatermark = agg.last + 1;
+    this.highWatermark = Math.max(agg.last + 1, storedStart);
+    this.logStartOffset = agg.rows > 0 ? Math.max(agg.first, storedStart) : this.highWatermark;
   }
 
   /**
@@ -115,6 +138,8 @@ export class PartitionLog {
     this.storage.transactionSync(() => {
       if (this.rows > 0) this.storage.sql.exec("DELETE FROM segments");
       this.producers.clear();
+      this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
+      this.storage.sql.exec("DELETE FROM partition_config");
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
     });
     this.epoch = epoch;
@@ -131,6 +156,7 @@ export class PartitionLog {
   append(req: AppendRequest): Promise<AppendResult> {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
+    if (req.config) this.applyConfig(req.config);
     const checked = this.core.validateBatches(req.batches);
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
@@ -283,6 +309,7 @@ export class PartitionLog {
     this.rows += rows.length;
     this.bytes += addedBytes;
     this.rowsWritten += written;
+    this.scheduleMaintenance();
     return results;
   }
 
@@ -359,9 +386,92 @@ export class PartitionLog {
     return { ok: true, bytes: out };
   }
 
+  // ---- Lifecycle: config, retention, delete-records, segment merging, offsets by timestamp ----
+
+  /** Stores the topic's retention/cleanup config when it changed; the Worker sends it with appends and on PATCH. */
+  private applyConfig(topicConfig: TopicConfig): void {
+    const config = logConfigFrom(topicConfig);
+    if (JSON.stringify(config) === JSON.stringify(this.config)) return;
+    this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('log', ?)", JSON.stringify(config));
+    this.config = config;
+    this.scheduleMaintenance();
+  }
+
+  configure(addr: PartitionAddress, topicConfig: TopicConfig): { ok: true } | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    this.applyConfig(topicConfig);
+    return { ok: true };
+  }
+
+  private retentionEnabled(): boolean {
+    return this.config.cleanupPolicy.includes("delete") && (this.config.retentionMs >= 0 || this.config.retentionBytes >= 0);
+  }
+
+  /** Keeps one alarm pending while there is background work: retention to enforce or rows to merge. */
+  private scheduleMaintenance(): void {
+    if (!this.alarms || this.rows === 0) return;
+    if (!this.retentionEnabled() && this.rows < 2) return;
+    const at = this.now() + MAINTENANCE_INTERVAL_MS;
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return;
+    this.alarms.setAlarm(at);
+    this.alarmAt = at;
+  }
+
+  /** The alarm: retention, then merging small rows. `now` is a parameter so tests control the clock. */
+  maintain(now: number = this.now()): { retention: Trim; merge: Merge } {
+    this.alarmAt = undefined;
+    const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
+    const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
+    this.applyTrim(retention);
+    const merge = mergeSmallRows(this.storage, this.core, snapshot);
+    this.rows = merge.rowsAfter;
+    this.rowsWritten += merge.rowsWritten;
+    if (this.rows > 0 && (this.retentionEnabled() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
+    return { retention, merge };
+  }
+
+  private applyTrim(trim: Trim): void {
+    this.rowsWritten += trim.rowsWritten;
+    if (trim.logStartOffset < 0) return;
+    this.rows -= trim.rowsDeleted;
+    this.bytes -= trim.bytesDeleted;
+    this.logStartOffset = trim.logStartOffset;
+    this.highWatermark = Math.max(this.highWatermark, trim.logStartOffset);
+  }
+
+  /** Kafka's DeleteRecords: everything before `before` goes; `before` = -1 means the high watermark. */
+  deleteRecords(addr: PartitionAddress, before: number): { ok: true; start_offset: number } | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    const target = before === LATEST ? this.highWatermark : before;
+    if (target < 0 || target > this.highWatermark) {
+      return fail("offset_out_of_range", `before_offset ${before} is out of range: it must be at most ${this.highWatermark} (the high watermark)`, { start_offset: this.logStartOffset, end_offset: this.highWatermark });
+    }
+    if (target > this.logStartOffset) this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
+    return { ok: true, start_offset: this.logStartOffset };
+  }
+
+  /** Kafka's ListOffsets: earliest, latest, or the first offset whose timestamp is at or after T. */
+  offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
+    if (timestamp === LATEST || this.highWatermark === this.logStartOffset) return { ok: true, offset: this.highWatermark, timestamp: null };
+    const found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
+    this.rowsRead += found.rowsRead;
+    return found.hit ? { ok: true, ...found.hit } : { ok: true, offset: this.highWatermark, timestamp: null };
+  }
+
   stats(addr: PartitionAddress): PartitionStats | Failure {
     const stale = this.checkEpoch(addr);
     if (stale) return stale;
+    let oldest: number | null = null;
+    if (this.rows > 0) {
+      const head = this.storage.sql.exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1").one();
+      this.rowsRead++;
+      oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
+    }
     return {
       ok: true,
       partition: addr.partition,
@@ -369,6 +479,8 @@ export class PartitionLog {
       end_offset: this.highWatermark,
       bytes: this.bytes,
       rows: this.rows,
+      segments: this.rows,
+      oldest_timestamp: oldest,
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
     };
@@ -380,6 +492,7 @@ export class PartitionLog {
     this.storage.transactionSync(() => {
       this.storage.sql.exec("DELETE FROM segments");
       this.producers.clear();
+      this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('dropped_epoch', ?)", addr.epoch);
     });
     this.droppedEpoch = addr.epoch;

@@ -1,6 +1,7 @@
 // The request and result shapes of a partition object. They cross Durable Object RPC (structured
 // clone) and the local actor host unchanged, so they are plain data: no classes, no functions.
 import type { Failure } from "./errors.ts";
+import type { TopicConfig } from "./topic-config.ts";
 
 /** Every call names the topic incarnation (epoch) it believes in; see PartitionLog.checkEpoch. */
 export interface PartitionAddress {
@@ -12,6 +13,8 @@ export interface PartitionAddress {
 export interface AppendRequest extends PartitionAddress {
   /** One or more RecordBatch v2, concatenated. */
   batches: Uint8Array;
+  /** The topic's configs as the caller knows them; the partition stores retention/cleanup changes. */
+  config?: TopicConfig;
 }
 
 export interface AppendOk {
@@ -51,7 +54,11 @@ export interface PartitionStats {
   start_offset: number;
   end_offset: number;
   bytes: number;
+  /** Stored rows; each row is one segment of whole batches. */
   rows: number;
+  segments: number;
+  /** CreateTime of the first stored record, or null when the partition holds none. */
+  oldest_timestamp: number | null;
   rows_read: number;
   rows_written: number;
 }
@@ -66,4 +73,7 @@ export interface PartitionApi {
   read(req: ReadRequest): Promise<ReadResult>;
   stats(addr: PartitionAddress): Promise<StatsResult>;
   drop(addr: PartitionAddress): Promise<{ ok: true }>;
+  configure(addr: PartitionAddress, config: TopicConfig): Promise<{ ok: true } | Failure>;
+  deleteRecords(addr: PartitionAddress, before: number): Promise<{ ok: true; start_offset: number } | Failure>;
+  offsetForTimestamp(addr: PartitionAddress, timestamp: number): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure>;
 }

@@ -198,6 +198,19 @@ export class ProducerStates {
    */
   afterCommit(throughOffset: number): number {
     if (++this.commitsSinceSnapshot < SNAPSHOT_EVERY_COMMITS) return 0;
+    return this.snapshot(throughOffset);
+  }
+
+  /**
+   * Replaces the snapshot with the state of every live producer, covering the log through
+   * `throughOffset`. Also called before rows are merged or deleted, since the rows after the
+   * snapshot are what loading replays. With no producers at all it only removes the old snapshot.
+   */
+  snapshot(throughOffset: number): number {
+    if (this.states.size === 0) {
+      this.commitsSinceSnapshot = 0;
+      return this.storage.sql.exec("DELETE FROM producer_snapshot").rowsWritten;
+    }
     const cutoff = this.now() - this.expirationMs;
     const all: Persisted = {};
     for (const [id, state] of this.states) {

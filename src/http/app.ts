@@ -10,6 +10,7 @@ import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
 import { produceRoutes } from "./routes/produce.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { lifecycleRoutes } from "./routes/lifecycle.ts";
 import { producerRoutes } from "./routes/producers.ts";
 import { topicRoutes } from "./routes/topics.ts";
 import { TopicCache } from "./topic-cache.ts";
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/topics", topicRoutes(deps, topics));
   app.route("/v1/topics", produceRoutes(deps, topics));
   app.route("/v1/topics", fetchRoutes(deps, topics));
+  app.route("/v1/topics", lifecycleRoutes(deps, topics));
   app.route("/v1/producers", producerRoutes(deps));
   app.route("/v1/keys", keyRoutes(deps));
   return app;

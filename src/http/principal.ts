@@ -7,15 +7,18 @@ import { allows, seesResource, type Grant, type Operation } from "../core/grants
 
 export type Principal = { kind: "admin" } | { kind: "key"; id: string; name: string; grants: Grant[] };
 
-const principals = new WeakMap<Request, Principal>();
-const charges = new WeakMap<Request, number>();
+// Keyed by the request's Context, not by `c.req.raw`: middleware may replace the raw Request
+// (bodyLimit wraps any body without a Content-Length, e.g. a DELETE on Node and Deno, whose
+// Requests carry an empty body stream), which would lose the principal on the way to the route.
+const principals = new WeakMap<Context, Principal>();
+const charges = new WeakMap<Context, number>();
 
 export function setPrincipal(c: Context, principal: Principal): void {
-  principals.set(c.req.raw, principal);
+  principals.set(c, principal);
 }
 
 export function principalOf(c: Context): Principal {
-  const p = principals.get(c.req.raw);
+  const p = principals.get(c);
   if (!p) throw new BrokerError("unauthorized", "the request is not authenticated");
   return p;
 }
@@ -43,9 +46,9 @@ export function canSee(c: Context, resource: string): boolean {
 
 /** Bytes a fetch served, charged to the key's byte-rate quota after the answer. */
 export function recordCharge(c: Context, bytes: number): void {
-  charges.set(c.req.raw, (charges.get(c.req.raw) ?? 0) + bytes);
+  charges.set(c, (charges.get(c) ?? 0) + bytes);
 }
 
 export function chargeOf(c: Context): number {
-  return charges.get(c.req.raw) ?? 0;
+  return charges.get(c) ?? 0;
 }

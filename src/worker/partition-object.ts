@@ -5,7 +5,9 @@ import { PartitionLog } from "../core/partition-log.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, ReadRequest, ReadResult, StatsResult,
 } from "../core/partition-types.ts";
+import type { Failure } from "../core/errors.ts";
 import type { StoragePort } from "../core/storage-port.ts";
+import type { TopicConfig } from "../core/topic-config.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 
@@ -29,6 +31,7 @@ export class PartitionObject extends DurableObject<Env> {
       const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
       this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
         producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
+        alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
       });
     });
   }
@@ -47,5 +50,22 @@ export class PartitionObject extends DurableObject<Env> {
 
   drop(addr: PartitionAddress): { ok: true } {
     return this.log.drop(addr);
+  }
+
+  configure(addr: PartitionAddress, config: TopicConfig): { ok: true } | Failure {
+    return this.log.configure(addr, config);
+  }
+
+  deleteRecords(addr: PartitionAddress, before: number): { ok: true; start_offset: number } | Failure {
+    return this.log.deleteRecords(addr, before);
+  }
+
+  offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
+    return this.log.offsetForTimestamp(addr, timestamp);
+  }
+
+  /** Background maintenance: retention and merging small rows (see PartitionLog.maintain). */
+  override alarm(): void {
+    this.log.maintain();
   }
 }

@@ -83,7 +83,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
         // A single-partition topic needs no `partition` parameter; any other must say which one.
         const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
         const partition = partitionParam(raw, topic);
-        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes });
+        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config });
         return appended.ok ? { ...appended, partition } : appended;
       });
       return respond(c, 200, {
@@ -110,7 +110,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
           const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b), ...producer });
-          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch });
+          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config });
           if (appended.ok) {
             indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
             duplicate = appended.duplicate === true;

@@ -63,6 +63,13 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
     if (!body.config || typeof body.config !== "object") throw new BrokerError("invalid_config", "config: expected an object of config names to values");
     const { topic } = unwrap(await deps.cluster().updateTopicConfig(c.req.param("topic"), body.config as never));
     topics.put(topic);
+    // Partitions enforce retention themselves; tell each now (appends also carry the config, so
+    // one that misses this learns it with its next append).
+    await Promise.allSettled(
+      Array.from({ length: topic.partitions }, (_, partition) =>
+        deps.partition(topic.name, partition).configure({ topic: topic.name, partition, epoch: topic.epoch }, topic.config),
+      ),
+    );
     return respond(c, 200, await describe(topic));
   });
 

@@ -1,0 +1,298 @@
+// The local actor host: Durable Object semantics for the standalone servers (Node, Bun, Deno).
+//
+// - One live instance per (kind, name). `stub(kind, name)` returns an object whose methods are
+//   calls into that instance; the instance is created on first call, from the factory registered
+//   for its kind, with its own SQLite database (object-files.ts, sqlite-port.ts).
+// - Calls cross the boundary by structured clone, as Durable Object RPC does: arguments and results
+//   are copied, so caller and object never share a buffer, and non-plain data fails here as it
+//   would on Cloudflare.
+// - Input gate: calls are delivered in arrival order, and a call's synchronous part (which is where
+//   every storage access happens: the SQL port is synchronous) runs to completion before the next
+//   call starts — JavaScript's run-to-completion gives that for free. While the object is inside
+//   `blockConcurrencyWhile` (its asynchronous start-up), calls wait and are then delivered in
+//   order. Like a Durable Object, an instance is NOT blocked while one of its calls awaits
+//   something other than storage (a timer, another object): PartitionLog relies on that to queue
+//   appends during a flush and to park long-poll reads. See docs/ARCHITECTURE.md.
+// - Output gate: storage commits are durable when they return (synchronous=FULL), so a result
+//   can never get ahead of the writes it depends on.
+// - Alarms: `state.storage.setAlarm(time)` is persisted in the host database and re-armed when the
+//   host starts; `alarm()` is called on the object at that time, retried with backoff if it throws
+//   (at least once, as on Cloudflare).
+// - Eviction: an instance with no call in flight for `idleMs` is closed (its database too), as an
+//   idle Durable Object is evicted; the next call starts a fresh one from storage. Objects keep
+//   nothing in memory that storage cannot rebuild, and use alarms rather than timers for work that
+//   must happen while nobody calls.
+import type { StoragePort } from "../core/storage-port.ts";
+import { AlarmStore } from "./alarm-store.ts";
+import { objectFile } from "./object-files.ts";
+import type { OpenDatabase } from "./sqlite-driver.ts";
+import { openStorage, type SqliteStorage } from "./sqlite-port.ts";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** The storage an object gets: the core's SQL port plus Durable-Object-style alarms. */
+export interface ActorStorage extends StoragePort {
+  getAlarm(): Promise<number | null>;
+  setAlarm(scheduledTime: number | Date): Promise<void>;
+  deleteAlarm(): Promise<void>;
+}
+
+/** What an object's constructor gets, the local counterpart of DurableObjectState. */
+export interface ActorState {
+  readonly id: { readonly name: string };
+  readonly storage: ActorStorage;
+  blockConcurrencyWhile<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export type ActorFactory = (state: ActorState) => object;
+
+export interface AlarmInfo {
+  retryCount: number;
+  isRetry: boolean;
+}
+
+export interface ActorHostOptions {
+  dataDir: string;
+  openDatabase: OpenDatabase;
+  /** The object kinds this host can run: kind → factory (objects.ts). */
+  kinds: Record<string, ActorFactory>;
+  /** Close instances idle this long; 0 keeps them for the life of the process. */
+  idleMs?: number;
+  now?: () => number;
+}
+
+interface Instance {
+  kind: string;
+  name: string;
+  object?: object;
+  storage: SqliteStorage;
+  /** Set while blockConcurrencyWhile runs: calls wait for it. */
+  gate?: Promise<void>;
+  /** Set when start-up failed: the instance is gone and its waiting calls get this error. */
+  broken?: unknown;
+  inFlight: number;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** Largest delay setTimeout accepts (about 24.8 days); longer alarms are re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const ALARM_MAX_RETRIES = 6;
+
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+export class ActorHost {
+  private readonly options: ActorHostOptions;
+  private readonly now: () => number;
+  private readonly instances = new Map<string, Instance>();
+  private readonly hostStorage: SqliteStorage;
+  private readonly alarms: AlarmStore;
+  /** Armed alarms by instance key; an alarm being delivered is not here (getAlarm() is null then). */
+  private readonly alarmTimers = new Map<string, { time: number; timer: ReturnType<typeof setTimeout> }>();
+  private inFlight = 0;
+  private drained?: () => void;
+  private closed = false;
+
+  constructor(options: ActorHostOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    mkdirSync(options.dataDir, { recursive: true });
+    // Held exclusively for the life of the host: a second broker on this directory fails here.
+    this.hostStorage = openStorage(options.openDatabase, join(options.dataDir, "host.sqlite"));
+    this.alarms = new AlarmStore(this.hostStorage);
+    for (const row of this.alarms.list()) {
+      if (row.kind in options.kinds) this.armAlarm(row.kind, row.name, row.time, 0);
+    }
+  }
+
+  /** A stub for the object: each method call is a call into the one live instance. */
+  stub<T extends object>(kind: string, name: string): T {
+    if (!(kind in this.options.kinds)) throw new Error(`unknown object kind "${kind}"`);
+    return new Proxy({} as T, {
+      get: (_, method) => {
+        // Not a thenable: a stub returned from an async function must not be awaited into a call.
+        if (typeof method !== "string" || method === "then") return undefined;
+        return (...args: unknown[]) => this.call(kind, name, method, args);
+      },
+    });
+  }
+
+  async call(kind: string, name: string, method: string, args: unknown[]): Promise<unknown> {
+    const instance = this.instance(kind, name);
+    instance.inFlight++;
+    this.inFlight++;
+    try {
+      const input = structuredClone(args);
+      while (instance.gate) await instance.gate;
+      if (instance.broken !== undefined) throw instance.broken;
+      const fn = (instance.object as Record<string, unknown>)[method];
+      if (typeof fn !== "function" || method === "constructor") {
+        throw new TypeError(`the ${kind} object has no method "${method}"`);
+      }
+      return structuredClone(await fn.apply(instance.object, input));
+    } finally {
+      instance.inFlight--;
+      this.inFlight--;
+      if (instance.inFlight === 0) this.scheduleIdle(instance);
+      if (this.inFlight === 0) this.drained?.();
+    }
+  }
+
+  private instance(kind: string, name: string): Instance {
+    if (this.closed) throw new Error("the broker is shutting down");
+    const key = `${kind}\u0000${name}`;
+    const existing = this.instances.get(key);
+    if (existing) {
+      if (existing.idleTimer) clearTimeout(existing.idleTimer);
+      existing.idleTimer = undefined;
+      return existing;
+    }
+    const path = objectFile(this.options.dataDir, kind, name);
+    mkdirSync(dirname(path), { recursive: true });
+    const storage = openStorage(this.options.openDatabase, path);
+    const instance: Instance = { kind, name, storage, inFlight: 0 };
+    this.instances.set(key, instance);
+    const state: ActorState = {
+      id: { name },
+      storage: {
+        sql: storage.sql,
+        transactionSync: (fn) => storage.transactionSync(fn),
+        sync: () => storage.sync(),
+        getAlarm: async () => this.alarmTimers.get(key)?.time ?? null,
+        setAlarm: async (time: number | Date) => this.setAlarm(kind, name, typeof time === "number" ? time : time.getTime()),
+        deleteAlarm: async () => this.deleteAlarm(kind, name),
+      },
+      blockConcurrencyWhile: (fn) => this.blockConcurrencyWhile(instance, fn),
+    };
+    try {
+      instance.object = this.options.kinds[kind]!(state);
+    } catch (err) {
+      this.discard(instance, err);
+      throw err;
+    }
+    return instance;
+  }
+
+  private blockConcurrencyWhile<T>(instance: Instance, fn: () => Promise<T>): Promise<T> {
+    const run = (instance.gate ?? Promise.resolve()).then(fn);
+    const gate = run.then(
+      () => undefined,
+      // As on Cloudflare, a failed blockConcurrencyWhile resets the object: it is discarded, the
+      // calls waiting for it fail, and the next call starts a new instance from storage.
+      (err) => this.discard(instance, err),
+    );
+    instance.gate = gate;
+    void gate.then(() => {
+      if (instance.gate === gate) instance.gate = undefined;
+    });
+    return run;
+  }
+
+  private discard(instance: Instance, err: unknown): void {
+    instance.broken = err ?? new Error("the object failed to start");
+    const key = `${instance.kind}\u0000${instance.name}`;
+    if (this.instances.get(key) === instance) this.instances.delete(key);
+    instance.storage.close();
+  }
+
+  private scheduleIdle(instance: Instance): void {
+    const idleMs = this.options.idleMs ?? 0;
+    if (idleMs <= 0 || this.closed || instance.broken !== undefined) return;
+    if (instance.idleTimer) clearTimeout(instance.idleTimer);
+    instance.idleTimer = setTimeout(() => {
+      instance.idleTimer = undefined;
+      if (instance.inFlight > 0 || instance.gate) return;
+      this.instances.delete(`${instance.kind}\u0000${instance.name}`);
+      instance.storage.close();
+    }, idleMs);
+    unref(instance.idleTimer);
+  }
+
+  // --- alarms ---------------------------------------------------------------------------------
+
+  private setAlarm(kind: string, name: string, time: number): void {
+    if (!Number.isFinite(time)) throw new TypeError("setAlarm: expected a time in milliseconds since the epoch");
+    this.alarms.set(kind, name, time);
+    this.armAlarm(kind, name, time, 0);
+  }
+
+  private deleteAlarm(kind: string, name: string): void {
+    this.alarms.delete(kind, name);
+    this.disarm(`${kind}\u0000${name}`);
+  }
+
+  private disarm(key: string): void {
+    const armed = this.alarmTimers.get(key);
+    if (armed) clearTimeout(armed.timer);
+    this.alarmTimers.delete(key);
+  }
+
+  private armAlarm(kind: string, name: string, time: number, retryCount: number, delay = time - this.now()): void {
+    if (this.closed) return;
+    const key = `${kind}\u0000${name}`;
+    this.disarm(key);
+    const timer = setTimeout(() => {
+      if (this.now() < time && retryCount === 0) {
+        this.armAlarm(kind, name, time, 0); // a long alarm: the next step of the wait
+        return;
+      }
+      this.alarmTimers.delete(key);
+      void this.deliverAlarm(kind, name, time, retryCount);
+    }, Math.min(Math.max(0, delay), MAX_TIMER_MS));
+    this.alarmTimers.set(key, { time, timer });
+  }
+
+  private async deliverAlarm(kind: string, name: string, time: number, retryCount: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.call(kind, name, "alarm", [{ retryCount, isRetry: retryCount > 0 } satisfies AlarmInfo]);
+      // Done: unless the handler set a new alarm, it is consumed.
+      if (!this.closed) this.alarms.delete(kind, name, time);
+    } catch (err) {
+      if (this.closed) return;
+      if (this.alarms.get(kind, name) !== time) return; // re-set or deleted meanwhile
+      if (retryCount + 1 > ALARM_MAX_RETRIES) {
+        console.error(`edgebroker: alarm of ${kind} "${name}" failed ${retryCount + 1} times, giving up`, err);
+        this.alarms.delete(kind, name, time);
+        return;
+      }
+      console.error(`edgebroker: alarm of ${kind} "${name}" failed, retrying`, err);
+      this.armAlarm(kind, name, time, retryCount + 1, 1000 * 2 ** retryCount);
+    }
+  }
+
+  // --- shutdown -------------------------------------------------------------------------------
+
+  /**
+   * Graceful stop: waits (up to `graceMs`) for the calls in flight — queued appends are flushed
+   * and answered — then closes every database. Commits are atomic and synchronous, so closing
+   * can never cut a write in half; a call still running after the grace period (a long-poll
+   * waiting on its timer) fails.
+   */
+  async close(graceMs = 5_000): Promise<void> {
+    if (this.closed) return;
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.closed = true;
+    for (const key of [...this.alarmTimers.keys()]) this.disarm(key);
+    for (const instance of this.instances.values()) {
+      if (instance.idleTimer) clearTimeout(instance.idleTimer);
+      instance.storage.close();
+    }
+    this.instances.clear();
+    this.hostStorage.close();
+  }
+
+  /** Live instances (for tests and diagnostics). */
+  get size(): number {
+    return this.instances.size;
+  }
+}

@@ -1,0 +1,43 @@
+// Composes a standalone broker from runtime pieces: the actor host over the runtime's SQLite, the
+// WASM core from build/edgebroker.wasm (the same bytes wrangler ships to Cloudflare), and the one
+// Hono app (src/http) wired to local stubs instead of Durable Object namespaces.
+import { readFile } from "node:fs/promises";
+import type { Hono } from "hono";
+import type { KeyApi } from "../core/key-store.ts";
+import { LogCore } from "../core/log-core.ts";
+import type { PartitionApi } from "../core/partition-types.ts";
+import type { ClusterApi } from "../core/topic-registry.ts";
+import { createApp } from "../http/app.ts";
+import type { AppDeps } from "../http/deps.ts";
+import { ActorHost } from "./actor-host.ts";
+import type { ServerConfig } from "./config.ts";
+import { objectKinds } from "./objects.ts";
+import type { OpenDatabase } from "./sqlite-driver.ts";
+
+export const WASM_URL = new URL("../../build/edgebroker.wasm", import.meta.url);
+
+export interface Broker {
+  app: Hono;
+  host: ActorHost;
+  /** Waits for calls in flight (up to the grace period), then closes every database. */
+  close(): Promise<void>;
+}
+
+export async function createBroker(config: ServerConfig, openDatabase: OpenDatabase): Promise<Broker> {
+  const bytes = await readFile(WASM_URL).catch((err) => {
+    throw new Error(`cannot read ${WASM_URL.pathname}: run \`npm run build:wasm\` first`, { cause: err });
+  });
+  const core = LogCore.instantiate(bytes);
+  await core;
+  const logCore = () => core;
+  const host = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, logCore }), idleMs: config.idleMs });
+  const deps: AppDeps = {
+    cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
+    partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
+    key: (id) => host.stub<KeyApi>("key", id),
+    logCore,
+    adminToken: config.adminToken,
+    limits: config.limits,
+  };
+  return { app: createApp(deps), host, close: () => host.close(config.graceMs) };
+}

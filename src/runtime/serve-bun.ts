@@ -1,0 +1,41 @@
+// `npm run serve:bun` / `bun src/runtime/serve-bun.ts`: the broker on Bun with bun:sqlite and
+// Bun.serve.
+import process from "node:process";
+import { serve, sleep, type RuntimeHost } from "./server.ts";
+import { openBunDatabase } from "./sqlite-bun.ts";
+
+interface BunServer {
+  readonly url: URL;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+declare const Bun: {
+  version: string;
+  serve(options: { port: number; hostname: string; idleTimeout: number; fetch: (req: Request) => Response | Promise<Response> }): BunServer;
+};
+
+export const bunRuntime: RuntimeHost = {
+  runtime: `bun ${Bun.version}`,
+  env: (name) => process.env[name],
+  openDatabase: openBunDatabase,
+  async listen(app, config) {
+    const server = Bun.serve({
+      port: config.port,
+      hostname: config.hostname,
+      // Bun closes a connection idle for 10 s by default, which would cut long-polls short:
+      // allow the longest wait plus a margin (Bun's maximum is 255 s).
+      idleTimeout: Math.min(255, Math.ceil(config.limits.maxWaitMs / 1000) + 10),
+      fetch: (req) => app.fetch(req),
+    });
+    return {
+      url: server.url.href.replace(/\/$/, ""),
+      async stop(graceMs) {
+        await Promise.race([server.stop(false), sleep(graceMs)]);
+        await server.stop(true);
+      },
+    };
+  },
+  onSignal: (signal, handler) => void process.on(signal, handler),
+  exit: (code) => process.exit(code),
+};
+
+if (import.meta.main) await serve(bunRuntime);

@@ -1,0 +1,37 @@
+// `npm run serve:node` / `node src/runtime/serve-node.ts`: the broker on Node ≥ 22.5 with
+// node:sqlite and @hono/node-server.
+import { serve as listenNode } from "@hono/node-server";
+import type { Server } from "node:http";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { serve, sleep, type RuntimeHost } from "./server.ts";
+import { openNodeDatabase } from "./sqlite-node.ts";
+
+export const nodeRuntime: RuntimeHost = {
+  runtime: `node ${process.version}`,
+  env: (name) => process.env[name],
+  openDatabase: openNodeDatabase,
+  listen: (app, config) =>
+    new Promise((resolve, reject) => {
+      const server = listenNode({ fetch: app.fetch, port: config.port, hostname: config.hostname }, (info) => {
+        resolve({
+          url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
+          async stop(graceMs) {
+            const closed = new Promise<void>((r) => server.close(() => r()));
+            // Keep-alive connections: close each as soon as it has no request in flight.
+            const sweep = setInterval(() => server.closeIdleConnections(), 20);
+            server.closeIdleConnections();
+            await Promise.race([closed, sleep(graceMs)]);
+            clearInterval(sweep);
+            server.closeAllConnections();
+          },
+        });
+      }) as Server;
+      server.once("error", reject);
+    }),
+  onSignal: (signal, handler) => void process.on(signal, handler),
+  exit: (code) => process.exit(code),
+};
+
+// Started directly (not imported by cli.ts). Node 22 has no import.meta.main yet.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(nodeRuntime);
