@@ -418,6 +418,11 @@ export class PartitionLog {
     this.alarmAt = at;
   }
 
+  /** A host's alarm callback (the Durable Object's alarm(), the local host's persisted timer). */
+  alarm(): void {
+    this.maintain();
+  }
+
   /** The alarm: retention, then merging small rows. `now` is a parameter so tests control the clock. */
   maintain(now: number = this.now()): { retention: Trim; merge: Merge } {
     this.alarmAt = undefined;

@@ -27,10 +27,9 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const bytes = await readFile(WASM_URL).catch((err) => {
     throw new Error(`cannot read ${WASM_URL.pathname}: run \`npm run build:wasm\` first`, { cause: err });
   });
-  const core = LogCore.instantiate(bytes);
-  await core;
-  const logCore = () => core;
-  const host = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, logCore }), idleMs: config.idleMs });
+  const core = await LogCore.instantiate(bytes);
+  const logCore = () => Promise.resolve(core);
+  const host = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core }), idleMs: config.idleMs });
   const deps: AppDeps = {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),

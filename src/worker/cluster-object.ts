@@ -1,63 +1,60 @@
-// The single cluster object ("cluster"): topic metadata. Thin: delegates to TopicRegistry.
+// The single cluster object ("cluster"): topic metadata, producer ids, the API key listing.
+// Thin: each RPC method forwards to the portable ClusterService.
 import { DurableObject } from "cloudflare:workers";
+import { ClusterService } from "../core/cluster-service.ts";
+import type { KeyListing, KeyResult } from "../core/key-registry.ts";
+import { limitsFromEnv } from "../core/limits.ts";
+import type { ProducerIdResult } from "../core/producer-registry.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
-import { TopicRegistry, type CreateTopicRequest, type TopicInfo, type TopicResult } from "../core/topic-registry.ts";
-import { limitsFromEnv } from "../core/limits.ts";
-import { KeyRegistry, type KeyListing, type KeyResult } from "../core/key-registry.ts";
-import { ProducerRegistry, type ProducerIdResult } from "../core/producer-registry.ts";
+import type { CreateTopicRequest, TopicInfo, TopicResult } from "../core/topic-registry.ts";
 import type { Env } from "./env.ts";
 
 export class ClusterObject extends DurableObject<Env> {
-  private readonly registry: TopicRegistry;
-  private readonly producers: ProducerRegistry;
-  private readonly keys: KeyRegistry;
+  private readonly service: ClusterService;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const storage = ctx.storage as unknown as StoragePort;
-    this.registry = new TopicRegistry(storage, limitsFromEnv(env));
-    this.producers = new ProducerRegistry(storage);
-    this.keys = new KeyRegistry(storage);
+    this.service = new ClusterService(ctx.storage as unknown as StoragePort, limitsFromEnv(env));
   }
 
   createTopic(req: CreateTopicRequest): TopicResult {
-    return this.registry.create(req);
+    return this.service.createTopic(req);
   }
 
   listTopics(): TopicInfo[] {
-    return this.registry.list();
+    return this.service.listTopics();
   }
 
   describeTopic(name: string): TopicResult {
-    return this.registry.describe(name);
+    return this.service.describeTopic(name);
   }
 
   deleteTopic(name: string): TopicResult {
-    return this.registry.delete(name);
+    return this.service.deleteTopic(name);
   }
 
   updateTopicConfig(name: string, config: TopicConfig): TopicResult {
-    return this.registry.updateConfig(name, config);
+    return this.service.updateTopicConfig(name, config);
   }
 
   initProducer(name?: string): ProducerIdResult {
-    return this.producers.init(name);
+    return this.service.initProducer(name);
   }
 
   registerKey(key: KeyListing): { ok: true } {
-    return this.keys.register(key);
+    return this.service.registerKey(key);
   }
 
   listKeys(): KeyListing[] {
-    return this.keys.list();
+    return this.service.listKeys();
   }
 
   getKey(id: string): KeyResult {
-    return this.keys.get(id);
+    return this.service.getKey(id);
   }
 
   markKey(id: string, field: "rotated_at" | "revoked_at", at: number): KeyResult {
-    return this.keys.mark(id, field, at);
+    return this.service.markKey(id, field, at);
   }
 }

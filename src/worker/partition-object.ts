@@ -66,6 +66,6 @@ export class PartitionObject extends DurableObject<Env> {
 
   /** Background maintenance: retention and merging small rows (see PartitionLog.maintain). */
   override alarm(): void {
-    this.log.maintain();
+    this.log.alarm();
   }
 }
