@@ -61,15 +61,15 @@ const MIN_BATCH_LENGTH: i32 = 49; // HEADER_SIZE - LOG_OVERHEAD
 
 export const OFF_BATCH_LENGTH: usize = 8;
 const OFF_MAGIC: usize = 16;
-const OFF_CRC: usize = 17;
-const OFF_ATTRIBUTES: usize = 21;
+export const OFF_CRC: usize = 17;
+export const OFF_ATTRIBUTES: usize = 21;
 export const OFF_LAST_OFFSET_DELTA: usize = 23;
-const OFF_FIRST_TS: usize = 27;
+export const OFF_FIRST_TS: usize = 27;
 export const OFF_MAX_TS: usize = 35;
-const OFF_RECORD_COUNT: usize = 57;
+export const OFF_RECORD_COUNT: usize = 57;
 
-const COMPRESSION_MASK: i32 = 0x07;
-const TRANSACTIONAL_OR_CONTROL: i32 = 0x30;
+export const COMPRESSION_MASK: i32 = 0x07;
+export const TRANSACTIONAL_OR_CONTROL: i32 = 0x30;
 
 // @ts-ignore: decorator
 @inline export function be32(p: usize, off: usize): i32 {
@@ -103,7 +103,7 @@ export function frameBatch(base: usize, p: usize, end: usize, batch: i32): i32 {
 }
 
 /** Compares the stored CRC with CRC-32C(attributes .. end). Returns 0 or -1 with STATUS set. */
-function checkCrc(base: usize, p: usize, size: usize, batch: i32): i32 {
+export function checkCrc(base: usize, p: usize, size: usize, batch: i32): i32 {
   const stored = <u32>be32(p, OFF_CRC);
   const computed = crc32c(p + OFF_ATTRIBUTES, size - OFF_ATTRIBUTES);
   if (stored != computed) {
@@ -229,7 +229,7 @@ function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
  * Returns the position after it, or 0 with STATUS set (0 is never a valid pointer here: the
  * scratch area lives above the static data).
  */
-function skipBytes(base: usize, q: usize, rEnd: usize, batch: i32, pos: usize, n: i32, field: i32, nullable: bool): usize {
+export function skipBytes(base: usize, q: usize, rEnd: usize, batch: i32, pos: usize, n: i32, field: i32, nullable: bool): usize {
   const len = readVarint(q, rEnd);
   if (!varOk) { fail(E_MALFORMED_RECORD, R_BAD_VARINT, batch, pos, n, q - base, field, 0, 0); return 0; }
   const after = varPos;

@@ -41,6 +41,11 @@ export const R_NEGATIVE_LENGTH: i32 = 19; //       field, a = length
 export const R_PAST_RECORD_END: i32 = 20; //       field, a = length, b = bytes left in the record
 export const R_RECORD_LENGTH: i32 = 21; //         a = record length, b = bytes left in the batch
 export const R_RECORD_LENGTH_MISMATCH: i32 = 22; // a = declared length, b = bytes used
+// Stored (possibly compacted) batches, read by compaction.ts: offset deltas may have gaps.
+export const R_OFFSET_DELTA_ORDER: i32 = 23; //   a = offsetDelta, b = previous record's offsetDelta
+export const R_OFFSET_DELTA_PAST_LAST: i32 = 24; // a = offsetDelta, b = lastOffsetDelta
+export const R_RECORD_CAPACITY: i32 = 25; //      a = records the caller sized for, b = records found (-1: more)
+export const R_COUNT_EXCEEDS_BYTES: i32 = 26; //  a = recordCount, b = bytes of records in the batch
 
 // Record fields named in messages (the `field` slot).
 export const F_RECORD_LENGTH: i32 = 1;

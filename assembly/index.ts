@@ -13,6 +13,10 @@ import {
   validateBatches as validate, checkBatches as check, patchBaseOffsets as patch,
 } from "./batch";
 import { buildIndex as build, locate as find, locateTimestamp as findTs } from "./segment-index";
+import {
+  countRecords as count, scanRecords as scan, rewriteSegment as rewrite,
+} from "./compaction";
+import { murmur3x64128 } from "./murmur3";
 export { reserve } from "./scratch";
 
 /** Address of the STATUS block describing the last failure (see errors.ts for its layout). */
@@ -54,4 +58,26 @@ export function locate(idx: usize, count: i32, relativeOffset: f64): i32 {
 
 export function locateTimestamp(idx: usize, count: i32, ts: f64): i32 {
   return findTs(idx, count, <i64>ts);
+}
+
+// Log compaction (compaction.ts). The wrapper calls countRecords, sizes the output, then scans.
+
+/** Sum of the batches' recordCount fields, or -1 (STATUS). */
+export function countRecords(p: usize, len: usize): i32 {
+  return count(p, len);
+}
+
+/** Record count with four columns written to out (see compaction.ts), or -1 (STATUS). */
+export function scanRecords(p: usize, len: usize, out: usize, capacity: i32, seed: u32): i32 {
+  return scan(p, len, out, capacity, seed);
+}
+
+/** Bytes written to out, or -1 (STATUS). */
+export function rewriteSegment(p: usize, len: usize, keep: usize, keepLen: i32, out: usize): i32 {
+  return rewrite(p, len, keep, keepLen, out);
+}
+
+/** MurmurHash3_x64_128 of [p, p+len) to the 16 bytes at out (h1, h2 little-endian). */
+export function keyHash(p: usize, len: usize, seed: u32, out: usize): void {
+  murmur3x64128(p, len, seed, out);
 }

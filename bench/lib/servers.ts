@@ -47,6 +47,7 @@ export async function startBroker(): Promise<Server> {
       durableObjects: {
         PARTITION: { className: "PartitionObject", useSQLite: true },
         CLUSTER: { className: "ClusterObject", useSQLite: true },
+        GROUP: { className: "GroupObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN },

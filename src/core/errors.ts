@@ -26,6 +26,17 @@ export const ERRORS = {
   // Idempotent producers (Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER and PRODUCER_FENCED).
   out_of_order_sequence: { status: 409, retriable: false },
   producer_fenced: { status: 409, retriable: false },
+  // Consumer groups (docs/ARCHITECTURE.md, Consumer groups). stale_epoch: poll with the current
+  // member epoch or join again; fenced: the member does not own the partition (it moved).
+  invalid_group_name: { status: 400, retriable: false },
+  invalid_member_id: { status: 400, retriable: false },
+  group_not_found: { status: 404, retriable: false },
+  unknown_member: { status: 404, retriable: false },
+  stale_epoch: { status: 409, retriable: false },
+  fenced: { status: 409, retriable: false },
+  offset_regression: { status: 409, retriable: false },
+  group_not_empty: { status: 409, retriable: false },
+  inconsistent_assignor: { status: 409, retriable: false },
   payload_too_large: { status: 413, retriable: false },
   record_too_large: { status: 413, retriable: false },
   too_many_records: { status: 413, retriable: false },

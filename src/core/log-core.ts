@@ -6,6 +6,17 @@
 export const BATCH_HEADER_SIZE = 61;
 export const INDEX_ENTRY_SIZE = 16;
 
+/** Bytes per key hash in RecordScan.keyHashes: MurmurHash3_x64_128, h1 then h2, little-endian. */
+export const KEY_HASH_SIZE = 16;
+/**
+ * Seed of the key hashes. Not 0: murmur3 of the empty input with seed 0 is all zero, which is
+ * what a null key gets, and the empty key and the null key are different keys.
+ */
+export const KEY_HASH_SEED = 0x9747b28c;
+/** RecordScan.flags bits. */
+export const RECORD_NULL_KEY = 1;
+export const RECORD_NULL_VALUE = 2;
+
 export type BatchErrorCode =
   | "batch_truncated"
   | "unsupported_magic"
@@ -35,6 +46,20 @@ export interface BatchMeta {
 export type ValidationResult =
   | { ok: true; batches: BatchMeta[] }
   | { ok: false; code: BatchErrorCode; message: string; batch: number; position: number };
+
+/** Per-record columns of a segment, in log order (scanRecords). */
+export interface RecordScan {
+  /** Records in the segment. */
+  count: number;
+  /** Absolute offset of each record (baseOffset + offsetDelta). */
+  offsets: Float64Array;
+  /** firstTimestamp + timestampDelta (CreateTime); maxTimestamp for a LogAppendTime batch, as Kafka reads it. */
+  timestamps: Float64Array;
+  /** KEY_HASH_SIZE bytes per record: MurmurHash3_x64_128(key, KEY_HASH_SEED); all zero for a null key. */
+  keyHashes: Uint8Array;
+  /** Per record: RECORD_NULL_KEY (bit 0), RECORD_NULL_VALUE (bit 1, a tombstone). */
+  flags: Uint8Array;
+}
 
 export type CheckResult = { ok: true } | { ok: false; position: number; code: BatchErrorCode; message: string };
 
@@ -83,6 +108,10 @@ const REASONS: readonly ((a: number, b: number, field: string) => string)[] = [
   (a, b, f) => `${f}: length ${a} runs past the end of the record (${b} bytes left)`,
   (a, b) => `record length ${a} runs past the end of the batch (${b} bytes left)`,
   (a, b) => `record length ${a} does not match its fields (${b} bytes)`,
+  (a, b) => `offsetDelta ${a} does not follow the previous record's ${b}`,
+  (a, b) => `offsetDelta ${a} is past lastOffsetDelta ${b}`,
+  (a, b) => `sized for ${a} records, the segment holds ${b < 0 ? "more" : b}`,
+  (a, b) => `recordCount ${a} cannot fit in the batch's ${b} bytes of records`,
 ];
 
 interface Exports {
@@ -96,6 +125,10 @@ interface Exports {
   buildIndex(ptr: number, len: number, out: number, segmentBase: number): number;
   locate(idx: number, count: number, relativeOffset: number): number;
   locateTimestamp(idx: number, count: number, ts: number): number;
+  countRecords(ptr: number, len: number): number;
+  scanRecords(ptr: number, len: number, out: number, capacity: number, seed: number): number;
+  rewriteSegment(ptr: number, len: number, keep: number, keepLen: number, out: number): number;
+  keyHash(ptr: number, len: number, seed: number, out: number): void;
 }
 
 interface Failure {
@@ -104,6 +137,9 @@ interface Failure {
   position: number;
   message: string;
 }
+
+/** scanRecords output per record: f64 offset, f64 timestamp, 16-byte key hash, flags byte. */
+const SCAN_BYTES_PER_RECORD = 8 + 8 + KEY_HASH_SIZE + 1;
 
 const I64_LIMIT = 9.2e18; // |values| clamped below 2^63 before the f64 -> i64 conversion in Wasm
 
@@ -146,6 +182,15 @@ export class LogCore {
     }
     this.u8.set(bytes, ptr);
     return ptr;
+  }
+
+  /** Makes `bytes` of scratch available without copying anything (data already there stays). */
+  private room(bytes: number): void {
+    if (this.wasm.reserve(bytes) === 0) throw new RangeError(`log core: cannot reserve ${bytes} bytes of WebAssembly memory`);
+    if (this.u8.buffer !== this.wasm.memory.buffer) {
+      this.u8 = new Uint8Array(this.wasm.memory.buffer);
+      this.view = new DataView(this.wasm.memory.buffer);
+    }
   }
 
   private failure(offset = 0): Failure {
@@ -247,6 +292,69 @@ export class LogCore {
     if (this.wasm.checkBatches(ptr, end - start) >= 0) return { ok: true };
     const f = this.failure(start);
     return { ok: false, position: f.position, code: f.code, message: f.message };
+  }
+
+  /**
+   * Log compaction, first half (the scan Kafka's LogCleaner does to build its key -> latest offset
+   * map): walks every record of `segment` (concatenated, already-valid RecordBatch v2 batches;
+   * offset deltas may have gaps, as compacted batches do). Checks each batch's CRC and structure
+   * on the way and throws when a batch is corrupt, compressed, transactional or a control batch.
+   */
+  scanRecords(segment: Uint8Array): RecordScan {
+    const ptr = this.load(segment);
+    const capacity = this.wasm.countRecords(ptr, segment.length);
+    if (capacity < 0) throw new Error(`log core: cannot scan segment: ${this.failure().message}`);
+    // Columns go after the input, 16-byte aligned (the f64 columns need 8).
+    const out = ptr + ((segment.length + 15) & ~15);
+    this.room(out - ptr + capacity * SCAN_BYTES_PER_RECORD);
+    const n = this.wasm.scanRecords(ptr, segment.length, out, capacity, KEY_HASH_SEED);
+    if (n < 0) throw new Error(`log core: cannot scan segment: ${this.failure().message}`);
+    const buffer = this.wasm.memory.buffer;
+    const hashes = out + 16 * n;
+    const flags = out + (16 + KEY_HASH_SIZE) * n;
+    return {
+      count: n,
+      offsets: new Float64Array(buffer, out, n).slice(),
+      timestamps: new Float64Array(buffer, out + 8 * n, n).slice(),
+      keyHashes: this.u8.slice(hashes, hashes + KEY_HASH_SIZE * n),
+      flags: this.u8.slice(flags, flags + n),
+    };
+  }
+
+  /**
+   * Log compaction, second half: rewrites `segment` keeping the records whose keep[i] is nonzero
+   * (i = record index in log order, as in scanRecords; keep.length must equal the record count).
+   * Each batch is re-emitted with only its kept records: baseOffset, each record's offsetDelta,
+   * firstTimestamp, lastOffsetDelta (the batch still spans its original offset range, as Kafka's
+   * cleaner keeps it), attributes and producer fields unchanged; recordCount and batchLength
+   * updated; maxTimestamp = max timestamp of the kept records; CRC-32C recomputed. A batch whose
+   * records are all kept is copied unchanged; a batch left with no records is dropped. Returns
+   * new bytes (a fresh Uint8Array; empty when nothing is kept).
+   */
+  rewriteSegment(segment: Uint8Array, keep: Uint8Array): Uint8Array {
+    // Scratch: [segment | keep | output], each 16-byte aligned; the output is at most as long as the input.
+    const inputRoom = (segment.length + 15) & ~15;
+    const keepRoom = (keep.length + 15) & ~15;
+    const ptr = this.load(segment, inputRoom - segment.length + keepRoom + segment.length);
+    const count = this.wasm.countRecords(ptr, segment.length);
+    if (count < 0) throw new Error(`log core: cannot rewrite segment: ${this.failure().message}`);
+    if (count !== keep.length) throw new RangeError(`log core: keep mask has ${keep.length} entries, the segment holds ${count} records`);
+    const keepPtr = ptr + inputRoom;
+    this.u8.set(keep, keepPtr);
+    const out = keepPtr + keepRoom;
+    const written = this.wasm.rewriteSegment(ptr, segment.length, keepPtr, keep.length, out);
+    if (written < 0) throw new Error(`log core: cannot rewrite segment: ${this.failure().message}`);
+    return this.u8.slice(out, out + written);
+  }
+
+  /** The key hash scanRecords reports for `key` (KEY_HASH_SIZE bytes; all zero for null). */
+  keyHash(key: Uint8Array | null, seed: number = KEY_HASH_SEED): Uint8Array {
+    if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new RangeError(`log core: key hash seed ${seed} is not a uint32`);
+    if (key === null) return new Uint8Array(KEY_HASH_SIZE);
+    const room = (key.length + 15) & ~15;
+    const ptr = this.load(key, room - key.length + KEY_HASH_SIZE);
+    this.wasm.keyHash(ptr, key.length, seed, ptr + room);
+    return this.u8.slice(ptr + room, ptr + room + KEY_HASH_SIZE);
   }
 }
 

@@ -49,6 +49,8 @@ export interface PartitionLogOptions {
   alarms?: AlarmPort;
   /** Idle time after which a producer's idempotence state is dropped (Kafka's producer.id.expiration.ms). */
   producerExpirationMs?: number;
+  /** Called after each group commit is durable and answered (push tails: WebSocket subscribers). */
+  onCommit?: () => void;
 }
 
 export class PartitionLog {
@@ -72,6 +74,7 @@ export class PartitionLog {
   private config: LogConfig = DEFAULT_LOG_CONFIG;
   private alarms: AlarmPort | undefined;
   private alarmAt: number | undefined;
+  private onCommit: (() => void) | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -102,6 +105,7 @@ export class PartitionLog {
     const config = sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'log'").toArray()[0];
     if (config) log.config = JSON.parse(config.value);
     log.alarms = options.alarms;
+    log.onCommit = options.onCommit;
     log.loadTotals(storedStart);
     log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
     return log;
@@ -226,6 +230,13 @@ export class PartitionLog {
         p.resolve(result);
       });
       this.wakeReaders();
+      if (this.onCommit && results.some((r) => r.ok)) {
+        try {
+          this.onCommit();
+        } catch (err) {
+          console.error("edgebroker: onCommit listener failed", err);
+        }
+      }
     } finally {
       this.flushing = false;
       // Appends that arrived during the write go out in the next one, a macrotask later, so

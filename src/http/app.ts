@@ -8,11 +8,14 @@ import { BrokerError, ERRORS } from "../core/errors.ts";
 import { authenticate, chargeFetches } from "./authenticate.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
+import { groupRoutes } from "./routes/groups.ts";
 import { produceRoutes } from "./routes/produce.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { lifecycleRoutes } from "./routes/lifecycle.ts";
 import { producerRoutes } from "./routes/producers.ts";
 import { topicRoutes } from "./routes/topics.ts";
+import { tailSseRoutes } from "./routes/tail-sse.ts";
+import { tailWsRoutes } from "./routes/tail-ws.ts";
 import { TopicCache } from "./topic-cache.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -74,7 +77,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/topics", produceRoutes(deps, topics));
   app.route("/v1/topics", fetchRoutes(deps, topics));
   app.route("/v1/topics", lifecycleRoutes(deps, topics));
+  app.route("/v1/topics", tailSseRoutes(deps, topics));
+  app.route("/v1/topics", tailWsRoutes(deps, topics));
   app.route("/v1/producers", producerRoutes(deps));
+  app.route("/v1/groups", groupRoutes(deps, topics));
   app.route("/v1/keys", keyRoutes(deps));
   return app;
 }

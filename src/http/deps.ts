@@ -4,6 +4,7 @@
 import type { LogCore } from "../core/log-core.ts";
 import type { Limits } from "../core/limits.ts";
 import type { KeyApi } from "../core/key-store.ts";
+import type { GroupApi } from "../core/group-types.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
 
@@ -14,6 +15,16 @@ export interface AppDeps {
    */
   cluster(): ClusterApi;
   partition(topic: string, partition: number): PartitionApi;
+  /**
+   * Hands a WebSocket upgrade request to the partition's object (WebSocket tails); the answer is
+   * the object's 101 response. Absent on hosts that cannot do that yet: the route answers 501.
+   */
+  partitionSocket?(topic: string, partition: number, request: Request): Promise<Response>;
+  /**
+   * A consumer group's coordinator object, by group name (GROUP_REGISTRY_NAME: the list of groups).
+   * A function returning a per-request stub, like `partition`.
+   */
+  group(name: string): GroupApi;
   /** An API key's object (verification, quotas), by key id. */
   key(id: string): KeyApi;
   /** The instantiated WASM core (CRC-32C for batches the HTTP layer encodes). */

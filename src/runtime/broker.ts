@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import type { Hono } from "hono";
 import type { KeyApi } from "../core/key-store.ts";
+import type { GroupApi } from "../core/group-types.ts";
 import { LogCore } from "../core/log-core.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
@@ -34,6 +35,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
     key: (id) => host.stub<KeyApi>("key", id),
+    group: (name) => host.stub<GroupApi>("group", name),
     logCore,
     adminToken: config.adminToken,
     limits: config.limits,

@@ -2,6 +2,7 @@
 // src/worker/. Where a Durable Object class forwards its RPC methods to a portable core class, the
 // host serves that core class directly. Adding a kind (consumer groups) is one entry here.
 import { ClusterService } from "../core/cluster-service.ts";
+import { GroupService } from "../core/group-service.ts";
 import { KeyStore } from "../core/key-store.ts";
 import type { LogCore } from "../core/log-core.ts";
 import { PartitionLog } from "../core/partition-log.ts";
@@ -27,5 +28,11 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     cluster: (state) => new ClusterService(state.storage, env.config.limits),
     // One per API key, named by the key id.
     key: (state) => new KeyStore(state.storage),
+    // One per consumer group, named by the group ("/registry": the list of groups); the host calls
+    // its alarm() for session timeouts.
+    group: (state) =>
+      new GroupService(state.storage, {
+        alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
+      }),
   };
 }

@@ -1,4 +1,5 @@
 import type { ClusterObject } from "./cluster-object.ts";
+import type { GroupObject } from "./group-object.ts";
 import type { KeyObject } from "./key-object.ts";
 import type { PartitionObject } from "./partition-object.ts";
 
@@ -6,6 +7,8 @@ export interface Env {
   PARTITION: DurableObjectNamespace<PartitionObject>;
   CLUSTER: DurableObjectNamespace<ClusterObject>;
   KEY: DurableObjectNamespace<KeyObject>;
+  /** One coordinator per consumer group, named by the group; "/registry" lists the groups. */
+  GROUP: DurableObjectNamespace<GroupObject>;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

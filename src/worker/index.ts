@@ -4,11 +4,13 @@ import type { AppDeps } from "../http/deps.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
 import type { KeyApi } from "../core/key-store.ts";
+import type { GroupApi } from "../core/group-types.ts";
 import { limitsFromEnv } from "../core/limits.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 
 export { ClusterObject } from "./cluster-object.ts";
+export { GroupObject } from "./group-object.ts";
 export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 
@@ -18,7 +20,9 @@ function workerDeps(env: Env): AppDeps {
     cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
     partition: (topic, partition) =>
       env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)) as unknown as PartitionApi,
+    partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
     key: (id) => env.KEY.get(env.KEY.idFromName(id)) as unknown as KeyApi,
+    group: (name) => env.GROUP.get(env.GROUP.idFromName(name)) as unknown as GroupApi,
     logCore: loadLogCore,
     adminToken: env.EDGEBROKER_ADMIN_TOKEN,
     limits: limitsFromEnv(env),

@@ -8,6 +8,9 @@ import type {
 import type { Failure } from "../core/errors.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
+import { ERRORS } from "../core/errors.ts";
+import { TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
+import { jsonRecord } from "../http/record-view.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 
@@ -22,16 +25,37 @@ function outputGatedStorage(storage: DurableObjectStorage): StoragePort {
   return { sql, transactionSync: (fn) => storage.transactionSync(fn), sync: () => Promise.resolve() };
 }
 
+/**
+ * A hibernatable WebSocket as the tail hub sees it: its state is the serialized attachment, so it
+ * survives the object's eviction while the socket stays open. A closing socket has no state.
+ */
+function tailSocket(ws: WebSocket): TailSocket {
+  return {
+    send: (message) => ws.send(message),
+    close: (code, reason) => ws.close(code, reason),
+    state: () => (ws.readyState === 1 ? ((ws.deserializeAttachment() as TailState | null) ?? undefined) : undefined),
+    save: (state) => ws.serializeAttachment(state),
+  };
+}
+
 export class PartitionObject extends DurableObject<Env> {
   private log!: PartitionLog;
+  /** WebSocket tails (src/core/tail-hub.ts); the sockets are the hibernatable ones of ctx. */
+  private readonly tails: TailHub;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.tails = new TailHub({
+      read: (req) => this.log.read(req),
+      sockets: () => ctx.getWebSockets().map(tailSocket),
+      render: (r) => jsonRecord(r),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
       this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
         producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
         alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
+        onCommit: () => void this.tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
       });
     });
   }
@@ -49,7 +73,9 @@ export class PartitionObject extends DurableObject<Env> {
   }
 
   drop(addr: PartitionAddress): { ok: true } {
-    return this.log.drop(addr);
+    const done = this.log.drop(addr);
+    this.tails.end(addr.epoch);
+    return done;
   }
 
   configure(addr: PartitionAddress, config: TopicConfig): { ok: true } | Failure {
@@ -62,6 +88,47 @@ export class PartitionObject extends DurableObject<Env> {
 
   offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
     return this.log.offsetForTimestamp(addr, timestamp);
+  }
+
+  /**
+   * A WebSocket tail, forwarded by the Worker after it authorized the caller (routes/tail-ws.ts):
+   * the URL carries the partition address, the start offset and the flow-control settings. The
+   * socket is accepted with the Hibernation API, so between commits it costs nothing.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json({ error: { code: "bad_request", message: "expected a WebSocket upgrade" } }, { status: 426 });
+    }
+    const q = new URL(request.url).searchParams;
+    const num = (name: string) => Number(q.get(name));
+    const addr = { topic: q.get("topic") ?? "", partition: num("partition"), epoch: num("epoch") };
+    // Resolves earliest/latest and refuses an offset outside the log before the upgrade.
+    const check = await this.log.read({ ...addr, offset: num("offset"), maxRecords: 1, maxBytes: 1, waitMs: 0 });
+    if (!check.ok) return Response.json({ error: check.error }, { status: ERRORS[check.error.code].status });
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    const state: TailState = {
+      ...addr, next: check.offset, acked: check.offset, window: num("max_unacked"), ackTimeoutMs: num("ack_timeout_ms"), stalledSince: null,
+    };
+    server.serializeAttachment(state);
+    await this.tails.subscribed(tailSocket(server));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (typeof message !== "string") {
+      ws.close(1003, "expected JSON text messages");
+      return;
+    }
+    await this.tails.message(tailSocket(ws), message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason); // completes the closing handshake (older compatibility dates)
+    } catch {
+      // Already closed, or a code that may not be sent (1005/1006).
+    }
   }
 
   /** Background maintenance: retention and merging small rows (see PartitionLog.maintain). */

@@ -1,0 +1,55 @@
+// GET /v1/topics/{topic}/partitions/{partition}/ws?offset=N — a WebSocket tail of one partition.
+// The Worker authorizes (consume on the topic) and resolves the topic here; the socket itself is
+// accepted by the partition's object, which pushes each group commit to its subscribers (message
+// formats and flow control: src/core/tail-hub.ts). Hosts without a WebSocket path to their objects
+// (the standalone servers, for now) answer 501.
+import { Hono } from "hono";
+import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW } from "../../core/tail-hub.ts";
+import type { TopicInfo } from "../../core/topic-registry.ts";
+import type { AppDeps } from "../deps.ts";
+import { partitionParam } from "../params.ts";
+import { requireGrant } from "../principal.ts";
+import { positiveParam, tailStart } from "../tail-params.ts";
+import type { TopicCache } from "../topic-cache.ts";
+
+const MAX_WINDOW = 10_000;
+const MAX_ACK_TIMEOUT_MS = 600_000;
+
+export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
+  const app = new Hono();
+
+  app.get("/:topic/partitions/:partition/ws", async (c) => {
+    requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
+    const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
+    const window = positiveParam("max_unacked", c.req.query("max_unacked"), DEFAULT_TAIL_WINDOW, MAX_WINDOW);
+    const ackTimeoutMs = positiveParam("ack_timeout_ms", c.req.query("ack_timeout_ms"), DEFAULT_ACK_TIMEOUT_MS, MAX_ACK_TIMEOUT_MS);
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
+    }
+    const socketTo = deps.partitionSocket;
+    if (!socketTo) {
+      return c.json({ error: { code: "not_implemented", message: "WebSocket tails are served on Cloudflare Workers only for now; use the SSE tail (.../events) on this host" } }, 501);
+    }
+    const name = c.req.param("topic");
+    const forward = (topic: TopicInfo) => {
+      const partition = partitionParam(c.req.param("partition"), topic);
+      const url = new URL("https://partition/ws");
+      for (const [k, v] of Object.entries({ topic: topic.name, partition, epoch: topic.epoch, offset: start, max_unacked: window, ack_timeout_ms: ackTimeoutMs })) {
+        url.searchParams.set(k, String(v));
+      }
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("authorization"); // the object trusts the Worker's decision; it needs no token
+      return socketTo(topic.name, partition, new Request(url, { headers }));
+    };
+    const topic = await topics.get(name);
+    const res = await forward(topic);
+    // A cached incarnation that was deleted meanwhile: refresh once, as withTopic does.
+    if (res.status === 404) {
+      const current = await topics.get(name, true);
+      if (current.epoch !== topic.epoch) return forward(current);
+    }
+    return res;
+  });
+
+  return app;
+}
