@@ -14,6 +14,7 @@ import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from 
 import { EARLIEST, LATEST } from "./partition-types.ts";
 import { applyRetention, DEFAULT_LOG_CONFIG, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
+import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
@@ -415,6 +416,10 @@ export class PartitionLog {
     return { ok: true };
   }
 
+  private compacting(): boolean {
+    return this.config.cleanupPolicy.includes("compact");
+  }
+
   private retentionEnabled(): boolean {
     return this.config.cleanupPolicy.includes("delete") && (this.config.retentionMs >= 0 || this.config.retentionBytes >= 0);
   }
@@ -422,7 +427,7 @@ export class PartitionLog {
   /** Keeps one alarm pending while there is background work: retention to enforce or rows to merge. */
   private scheduleMaintenance(): void {
     if (!this.alarms || this.rows === 0) return;
-    if (!this.retentionEnabled() && this.rows < 2) return;
+    if (!this.retentionEnabled() && !this.compacting() && this.rows < 2) return;
     const at = this.now() + MAINTENANCE_INTERVAL_MS;
     if (this.alarmAt !== undefined && this.alarmAt <= at) return;
     this.alarms.setAlarm(at);
@@ -435,16 +440,19 @@ export class PartitionLog {
   }
 
   /** The alarm: retention, then merging small rows. `now` is a parameter so tests control the clock. */
-  maintain(now: number = this.now()): { retention: Trim; merge: Merge } {
+  maintain(now: number = this.now()): { retention: Trim; compaction: Compaction; merge: Merge } {
     this.alarmAt = undefined;
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
+    const compaction = compactLog(this.storage, this.core, this.config, now);
+    this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
+    this.rowsWritten += compaction.rowsWritten;
     const merge = mergeSmallRows(this.storage, this.core, snapshot);
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
-    if (this.rows > 0 && (this.retentionEnabled() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
-    return { retention, merge };
+    if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
+    return { retention, compaction, merge };
   }
 
   private applyTrim(trim: Trim): void {
