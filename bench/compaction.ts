@@ -6,7 +6,7 @@
 // out), in MB/s of input segment (1 MB = 10^6 bytes), median of several timed rounds.
 import { LogCore, KEY_HASH_SIZE, RECORD_NULL_KEY } from "../src/core/log-core.ts";
 import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
-import { wasmBytes } from "../src/core/test-support/load-log-core.ts";
+import { wasmBytes } from "../test/core-support/load-log-core.ts";
 
 const core = await LogCore.instantiate(wasmBytes());
 const crc32c = (b: Uint8Array) => core.crc32c(b);

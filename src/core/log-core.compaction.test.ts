@@ -11,9 +11,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KEY_HASH_SEED, KEY_HASH_SIZE, RECORD_NULL_KEY, RECORD_NULL_VALUE, type RecordScan } from "./log-core.ts";
 import { decodeRecords, encodeBatch as encodeRecordBatch, type DecodedRecord, type Header, type RecordInput } from "./record-batch.ts";
-import { loadLogCore, newLogCore } from "./test-support/load-log-core.ts";
-import { concat, crc32cBitwise, enc, encodeBatch as builderBatch, reseal } from "./test-support/batch-builder.ts";
-import { murmur3x64128Bytes, murmur3x64128Reference } from "./test-support/murmur3.ts";
+import { loadLogCore, newLogCore } from "../../test/core-support/load-log-core.ts";
+import { concat, crc32cBitwise, enc, encodeBatch as builderBatch, reseal } from "../../test/core-support/batch-builder.ts";
+import { murmur3x64128Bytes, murmur3x64128Reference } from "../../test/core-support/murmur3.ts";
 
 const require = createRequire(import.meta.url);
 const decodeRecordBatch = require("kafkajs/src/protocol/recordBatch/v0/decoder.js");

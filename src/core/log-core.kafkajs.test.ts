@@ -3,8 +3,8 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import type { ValidationResult } from "./log-core.ts";
-import { loadLogCore } from "./test-support/load-log-core.ts";
-import { concat, crc32cBitwise, reseal } from "./test-support/batch-builder.ts";
+import { loadLogCore } from "../../test/core-support/load-log-core.ts";
+import { concat, crc32cBitwise, reseal } from "../../test/core-support/batch-builder.ts";
 
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js");

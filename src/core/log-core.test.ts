@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BATCH_HEADER_SIZE, INDEX_ENTRY_SIZE, LogCore, type ValidationResult } from "./log-core.ts";
-import { loadLogCore, newLogCore, wasmBytes } from "./test-support/load-log-core.ts";
-import { concat, crc32cBitwise, enc, encodeBatch, encodeRecord, reseal, varint, type TestBatch } from "./test-support/batch-builder.ts";
+import { loadLogCore, newLogCore, wasmBytes } from "../../test/core-support/load-log-core.ts";
+import { concat, crc32cBitwise, enc, encodeBatch, encodeRecord, reseal, varint, type TestBatch } from "../../test/core-support/batch-builder.ts";
 
 const core = await loadLogCore();
 

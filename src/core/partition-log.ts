@@ -6,10 +6,10 @@
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
 import { fail, type Failure } from "./errors.ts";
-import { SEGMENT_TARGET_BYTES } from "./limits.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { readBatch, type SegmentRow } from "./segment-reader.ts";
+import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
 import { applyRetention, DEFAULT_LOG_CONFIG, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
@@ -20,15 +20,8 @@ import type {
   AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
 } from "./partition-types.ts";
 
-interface Pending {
+interface Pending extends RowItem {
   epoch: number;
-  /** Idempotent batches' entries (undefined for batches without a producer id), by batch. */
-  entries: Array<BatchEntry | undefined>;
-  producers: number[];
-  bytes: Uint8Array;
-  /** Records per batch (lastOffsetDelta + 1), to hand each batch its base offset. */
-  counts: number[];
-  maxTimestamp: number;
   resolve(result: AppendResult): void;
 }
 
@@ -254,57 +247,19 @@ export class PartitionLog {
       if (p.epoch === this.epoch && p.epoch > this.droppedEpoch) live.push(i);
       else results[i] = fail("topic_not_found", "the topic was deleted while the append was queued");
     });
-    const rows: number[][] = [];
-    let rowBytes = 0;
-    for (const i of live) {
-      const size = group[i]!.bytes.length;
-      if (rows.length === 0 || rowBytes + size > SEGMENT_TARGET_BYTES) {
-        rows.push([]);
-        rowBytes = 0;
-      }
-      rows[rows.length - 1]!.push(i);
-      rowBytes += size;
-    }
+    const rows = planRows(live.map((i) => group[i]!.bytes.length));
     let next = this.highWatermark;
     let written = 0;
     let addedBytes = 0;
     try {
       this.storage.transactionSync(() => {
         for (const row of rows) {
-          const parts = row.map((i) => group[i]!);
-          const size = parts.reduce((n, p) => n + p.bytes.length, 0);
-          const data = new Uint8Array(size);
-          let at = 0;
-          for (const p of parts) {
-            data.set(p.bytes, at);
-            at += p.bytes.length;
-          }
-          const base = next;
-          const last = this.core.patchBaseOffsets(data, base);
-          const idx = this.core.buildIndex(data, base);
-          const batchCount = parts.reduce((n, p) => n + p.counts.length, 0);
-          const maxTs = Math.max(...parts.map((p) => p.maxTimestamp));
-          let offset = base;
-          for (const i of row) {
-            const p = group[i]!;
-            const baseOffsets = p.counts.map((count, k) => {
-              const o = offset;
-              offset += count;
-              const e = p.entries[k];
-              if (e) e.baseOffset = o;
-              return o;
-            });
-            results[i] = { ok: true, baseOffsets, highWatermark: last + 1 };
-          }
-          // Idempotent producers' state travels in the row holding their batches (no extra row).
-          const producers = this.producers.rowState(new Set(parts.flatMap((p) => p.producers)));
-          const cursor = this.storage.sql.exec(
-            "INSERT INTO segments (base_offset, last_offset, max_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            base, last, maxTs, size, batchCount, producers, exactBuffer(data), exactBuffer(idx),
-          );
-          written += cursor.rowsWritten;
-          addedBytes += size;
-          next = last + 1;
+          const items = row.map((k) => group[live[k]!]!);
+          const out = writeRow(this.storage, this.core, this.producers, items, next);
+          row.forEach((k, n) => (results[live[k]!] = { ok: true, baseOffsets: out.baseOffsets[n]!, highWatermark: out.next }));
+          written += out.rowsWritten;
+          addedBytes += out.bytes;
+          next = out.next;
         }
         written += this.producers.afterCommit(next - 1);
       });
@@ -525,12 +480,3 @@ export class PartitionLog {
     return { ok: true };
   }
 }
-
-/** Durable Object SQLite binds ArrayBuffer blobs; hand it a buffer holding exactly the bytes. */
-function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
-    return bytes.buffer;
-  }
-  return bytes.slice().buffer as ArrayBuffer;
-}
-

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogCore } from "../../src/core/log-core.ts";
 import { partitionForKey } from "../../src/core/partitioner.ts";
 import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
-import { wasmBytes } from "../../src/core/test-support/load-log-core.ts";
+import { wasmBytes } from "../core-support/load-log-core.ts";
 import type { Target } from "./hosts.ts";
 import { SseReader } from "../support/sse-reader.ts";
 

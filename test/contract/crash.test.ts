@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogCore } from "../../src/core/log-core.ts";
 import { encodeBatch } from "../../src/core/record-batch.ts";
-import { wasmBytes } from "../../src/core/test-support/load-log-core.ts";
+import { wasmBytes } from "../core-support/load-log-core.ts";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
 import { RUNTIMES, startServer, type ServerProcess } from "./hosts.ts";
 

@@ -13,4 +13,4 @@ export async function batchOf(values: string[], timestamp?: number): Promise<Uin
   return encodeBatch(records(values, timestamp), { crc32c: (b) => core.crc32c(b) });
 }
 
-export { concat } from "../../src/core/test-support/batch-builder.ts";
+export { concat } from "../core-support/batch-builder.ts";
