@@ -33,7 +33,42 @@ interface RouteCase {
 const topicGrant = (operation: string) => (t: string) => [{ operation, resource: `topic:${t}` }];
 const otherTopic = (operation: string) => () => [{ operation, resource: "topic:someone-else" }];
 
+let groupCount = 0;
+/** A fresh group named after the topic, with one member (joined by the admin) unless `empty`. */
+async function groupWithMember(topic: string, empty = false): Promise<{ group: string; member: string; epoch: number }> {
+  const group = `grp-${topic}-${groupCount++}`;
+  const joined = (await (await json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest" })).json()) as any;
+  if (empty) expect((await call(`/v1/groups/${group}/members/${joined.member_id}`, { method: "DELETE" })).status).toBe(204);
+  return { group, member: joined.member_id, epoch: joined.member_epoch };
+}
+
+const groupAndTopic = (op: string) => (t: string) => [{ operation: op, resource: `group:grp-${t}*` }, { operation: "consume", resource: `topic:${t}` }];
+
 const ROUTES: RouteCase[] = [
+  { name: "GET /v1/groups", right: () => [{ operation: "consume", resource: "group:*" }], wrong: () => [], ok: 200, request: async () => ["/v1/groups", {}] },
+  { name: "POST /v1/groups/{group}/members", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => [`/v1/groups/grp-${t}/members`, { method: "POST", ...jsonBody({ topics: [t] }) }] },
+  { name: "POST /v1/groups/{group}/members/{member}/poll", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}/poll`, { method: "POST", ...jsonBody({ member_epoch: g.epoch, wait_ms: 0 }) }]; } },
+  { name: "POST /v1/groups/{group}/members/{member}/commit", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}/commit`, { method: "POST", ...jsonBody({ member_epoch: g.epoch, offsets: [{ topic: t, partition: 0, offset: 0 }] }) }]; } },
+  { name: "DELETE /v1/groups/{group}/members/{member}", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 204,
+    request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}`, { method: "DELETE" }]; } },
+  { name: "GET /v1/groups/{group}", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => [`/v1/groups/${(await groupWithMember(t)).group}`, {}] },
+  { name: "POST /v1/groups/{group}/offsets/reset", right: groupAndTopic("admin"), wrong: groupAndTopic("consume"), ok: 200,
+    request: async (t) => [`/v1/groups/${(await groupWithMember(t, true)).group}/offsets/reset`, { method: "POST", ...jsonBody({ topics: [t], to: "earliest" }) }] },
+  { name: "DELETE /v1/groups/{group}", right: groupAndTopic("admin"), wrong: groupAndTopic("consume"), ok: 204,
+    request: async (t) => [`/v1/groups/${(await groupWithMember(t, true)).group}`, { method: "DELETE" }] },
+  { name: "GET /v1/topics/{topic}/partitions/{p}/offsets", right: topicGrant("consume"), wrong: topicGrant("produce"), ok: 200,
+    request: async (t) => [`/v1/topics/${t}/partitions/0/offsets?timestamp=earliest`, {}] },
+  { name: "POST /v1/topics/{topic}/partitions/{p}/delete-records", right: topicGrant("admin"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => [`/v1/topics/${t}/partitions/0/delete-records`, { method: "POST", ...jsonBody({ before_offset: 0 }) }] },
+  { name: "GET /v1/topics/{topic}/partitions/{p}/events (SSE)", right: topicGrant("consume"), wrong: topicGrant("produce"), ok: 200,
+    request: async (t) => [`/v1/topics/${t}/partitions/0/events?offset=earliest`, {}] },
+  // Without an Upgrade header the authorized answer is 426; authorization comes first.
+  { name: "GET /v1/topics/{topic}/partitions/{p}/ws", right: topicGrant("consume"), wrong: topicGrant("produce"), ok: 426,
+    request: async (t) => [`/v1/topics/${t}/partitions/0/ws?offset=earliest`, {}] },
   { name: "GET /v1/topics", right: topicGrant("consume"), wrong: () => [], ok: 200, request: async () => ["/v1/topics", {}] },
   { name: "POST /v1/topics", right: (t) => [{ operation: "admin", resource: `topic:${t}-new*` }], wrong: topicGrant("produce"), ok: 201,
     request: async (t) => ["/v1/topics", { method: "POST", ...jsonBody({ name: `${t}-new${Math.random().toString(36).slice(2, 6)}`, partitions: 1 }) }] },
@@ -71,13 +106,14 @@ describe("access control matrix", () => {
         ["wrong key", "ebk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 401],
         ["garbage token", "not-a-key", 401],
         ["revoked key", revoked.secret, 401],
-        ["wrong scope", wrong.secret, route.name === "GET /v1/topics" ? 200 : 403],
+        ["wrong scope", wrong.secret, route.name === "GET /v1/topics" || route.name === "GET /v1/groups" ? 200 : 403],
         ["right scope", right.secret, route.ok],
       ];
       for (const [label, token, status] of cases) {
         const [path, init] = await route.request(topic);
         const res = await as(token, path, init);
-        const text = await res.text();
+        // An SSE stream that opened does not end by itself: read only the status.
+        const text = res.status === 200 && res.headers.get("content-type")?.startsWith("text/event-stream") ? (await res.body?.cancel(), "") : await res.text();
         expect(res.status, `${route.name} with ${label}: ${text}`).toBe(status);
         if (status === 401) expect(JSON.parse(text).error.code).toBe("unauthorized");
         if (status === 403) expect(JSON.parse(text).error.code).toBe("forbidden");
