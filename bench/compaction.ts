@@ -99,3 +99,6 @@ mbps("rewriteSegment keep random half", () => core.rewriteSegment(segment, half)
 mbps(`rewriteSegment latest per key (${((100 * kept(latest)) / n).toFixed(0)}% kept)`, () => core.rewriteSegment(segment, latest));
 mbps("rewriteSegment keep none", () => core.rewriteSegment(segment, none));
 mbps("full pass: scan + JS latest-per-key + rewrite", () => core.rewriteSegment(segment, latestPerKey(core.scanRecords(segment))));
+// The ceiling from the same module in the same run: CRC-32C over the same bytes (every scan and
+// rewrite also checks each batch's CRC, so compaction cannot beat this).
+mbps("ceiling: LogCore.crc32c over the segment", () => core.crc32c(segment));

@@ -52,6 +52,36 @@ describe("compaction", () => {
     );
   });
 
+  it("an interrupted compaction changes nothing, and the next run completes it", async () => {
+    const topic = await createTopic(1, { "cleanup.policy": "compact" });
+    for (let i = 0; i < 6; i++) await produce(topic, [{ key: "k", value: i }, { key: `u${i}`, value: i }]);
+    const before = await readAll(topic);
+    // Fail the compaction's second row rewrite, as an eviction or a storage error mid-run would.
+    const run = runInDurableObject as unknown as (stub: unknown, fn: (instance: any) => unknown) => Promise<any>;
+    const failed = await run(partitionStub(topic, 0), (instance) => {
+      const sql = instance.log.storage.sql;
+      const exec = sql.exec.bind(sql);
+      let updates = 0;
+      sql.exec = (query: string, ...args: unknown[]) => {
+        if (query.startsWith("UPDATE segments") && ++updates === 2) throw new Error("interrupted");
+        return exec(query, ...args);
+      };
+      try {
+        instance.log.maintain(NOW);
+        return "completed";
+      } catch (err) {
+        return String(err);
+      } finally {
+        sql.exec = exec;
+      }
+    });
+    expect(failed).toContain("interrupted");
+    await evictDurableObject(partitionStub(topic, 0));
+    expect(await readAll(topic)).toEqual(before);
+    expect((await maintainAt(topic, NOW)).compaction.recordsRemoved).toBe(5);
+    expect((await readAll(topic)).map((r: any) => r.key)).toEqual(["u0", "u1", "u2", "u3", "u4", "k", "u5"]);
+  });
+
   it("leaves delete-policy topics alone and survives eviction after compacting", async () => {
     const plain = await createTopic(1, { "retention.ms": -1 });
     await produce(plain, [{ key: "k", value: 1 }]);
