@@ -192,17 +192,8 @@ function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
     q = skipBytes(base, q, rEnd, batch, pos, n, F_VALUE, true);
     if (q == 0) return -1;
 
-    const headerCount = readVarint(q, rEnd);
-    if (!varOk) return fail(E_MALFORMED_RECORD, R_BAD_VARINT, batch, pos, n, q - base, F_HEADER_COUNT, 0, 0);
-    if (headerCount < 0) return fail(E_MALFORMED_RECORD, R_NEGATIVE_LENGTH, batch, pos, n, q - base, F_HEADER_COUNT, headerCount, 0);
-    q = varPos;
-    for (let h = 0; h < headerCount; h++) {
-      // Header keys are non-null strings in Kafka; values may be null.
-      q = skipBytes(base, q, rEnd, batch, pos, n, F_HEADER_KEY, false);
-      if (q == 0) return -1;
-      q = skipBytes(base, q, rEnd, batch, pos, n, F_HEADER_VALUE, true);
-      if (q == 0) return -1;
-    }
+    q = skipHeaders(base, q, rEnd, batch, pos, n);
+    if (q == 0) return -1;
     if (q != rEnd) {
       return fail(E_MALFORMED_RECORD, R_RECORD_LENGTH_MISMATCH, batch, pos, n, at, F_RECORD_LENGTH, length, <i64>(q - (rEnd - <usize>length)));
     }
@@ -229,6 +220,28 @@ function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
  * Returns the position after it, or 0 with STATUS set (0 is never a valid pointer here: the
  * scratch area lives above the static data).
  */
+/** Skips a record's header count and headers; the position after them, or 0 once fail() recorded why. */
+export function skipHeaders(base: usize, q: usize, rEnd: usize, batch: i32, pos: usize, n: i32): usize {
+  const headerCount = readVarint(q, rEnd);
+  if (!varOk) {
+    fail(E_MALFORMED_RECORD, R_BAD_VARINT, batch, pos, n, q - base, F_HEADER_COUNT, 0, 0);
+    return 0;
+  }
+  if (headerCount < 0) {
+    fail(E_MALFORMED_RECORD, R_NEGATIVE_LENGTH, batch, pos, n, q - base, F_HEADER_COUNT, headerCount, 0);
+    return 0;
+  }
+  q = varPos;
+  for (let h = 0; h < headerCount; h++) {
+    // Header keys are non-null strings in Kafka; values may be null.
+    q = skipBytes(base, q, rEnd, batch, pos, n, F_HEADER_KEY, false);
+    if (q == 0) return 0;
+    q = skipBytes(base, q, rEnd, batch, pos, n, F_HEADER_VALUE, true);
+    if (q == 0) return 0;
+  }
+  return q;
+}
+
 export function skipBytes(base: usize, q: usize, rEnd: usize, batch: i32, pos: usize, n: i32, field: i32, nullable: bool): usize {
   const len = readVarint(q, rEnd);
   if (!varOk) { fail(E_MALFORMED_RECORD, R_BAD_VARINT, batch, pos, n, q - base, field, 0, 0); return 0; }

@@ -37,7 +37,7 @@ import {
   F_VALUE, F_HEADER_COUNT, F_HEADER_KEY, F_HEADER_VALUE,
 } from "./errors";
 import {
-  frameBatch, checkCrc, skipBytes, be32, be64, HEADER_SIZE, LOG_OVERHEAD, OFF_BATCH_LENGTH, OFF_CRC,
+  frameBatch, checkCrc, skipBytes, skipHeaders, be32, be64, HEADER_SIZE, LOG_OVERHEAD, OFF_BATCH_LENGTH, OFF_CRC,
   OFF_ATTRIBUTES, OFF_LAST_OFFSET_DELTA, OFF_FIRST_TS, OFF_MAX_TS, OFF_RECORD_COUNT,
   COMPRESSION_MASK, TRANSACTIONAL_OR_CONTROL,
 } from "./batch";
@@ -149,16 +149,8 @@ function readRecord(base: usize, r: usize, end: usize, batch: i32, pos: usize, n
   if (q == 0) return -1;
   rValueNull = valueLen == -1;
 
-  const headerCount = readVarint(q, e);
-  if (!varOk) return fail(E_MALFORMED_RECORD, R_BAD_VARINT, batch, pos, n, q - base, F_HEADER_COUNT, 0, 0);
-  if (headerCount < 0) return fail(E_MALFORMED_RECORD, R_NEGATIVE_LENGTH, batch, pos, n, q - base, F_HEADER_COUNT, headerCount, 0);
-  q = varPos;
-  for (let h = 0; h < headerCount; h++) {
-    q = skipBytes(base, q, e, batch, pos, n, F_HEADER_KEY, false);
-    if (q == 0) return -1;
-    q = skipBytes(base, q, e, batch, pos, n, F_HEADER_VALUE, true);
-    if (q == 0) return -1;
-  }
+  q = skipHeaders(base, q, e, batch, pos, n);
+  if (q == 0) return -1;
   if (q != e) {
     return fail(E_MALFORMED_RECORD, R_RECORD_LENGTH_MISMATCH, batch, pos, n, at, F_RECORD_LENGTH, length, <i64>(q - (e - <usize>length)));
   }

@@ -3,24 +3,13 @@
 // the same offsets. Real HTTP, real workerd, real SQLite files on disk.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../contract/hosts.ts";
 
 const TOKEN = "restart-test-token";
 const stateDir = mkdtempSync(join(tmpdir(), "edgebroker-dev-state-"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function startDev(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["scripts/dev.ts"], {
