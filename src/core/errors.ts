@@ -81,3 +81,9 @@ export class BrokerError extends Error {
     return new BrokerError(code, message, extra);
   }
 }
+
+/** The success value of a core result, or the failure thrown as a BrokerError (routes let onError answer it). */
+export function unwrap<T extends { ok: true }>(result: T | Failure): T {
+  if (!result.ok) throw BrokerError.from(result as Failure);
+  return result as T;
+}

@@ -62,3 +62,11 @@ export function respond(c: Context, status: number, body: unknown, kind: Respons
   }
   return c.json(body, status as 200);
 }
+
+/** A body that must be an object; with `fields`, any other field is refused by name. */
+export function asObject(body: unknown, fields?: string[]): Record<string, unknown> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new BrokerError("bad_request", "the body must be an object");
+  const unknown = fields && Object.keys(body).find((k) => !fields.includes(k));
+  if (unknown) throw new BrokerError("bad_request", `${unknown}: unknown field (expected ${fields!.join(", ")})`);
+  return body as Record<string, unknown>;
+}

@@ -2,6 +2,7 @@
 // naming the field, and unknown fields are refused (a typo such as "auto_comit" must not silently
 // fall back to a default).
 import { BrokerError } from "../core/errors.ts";
+import { asObject } from "./content.ts";
 import type { Limits } from "../core/limits.ts";
 import type { AssignorName, CommitOffset, OffsetReset, Subscription } from "../core/group-types.ts";
 import { isMemberId } from "../core/group-types.ts";
@@ -18,12 +19,6 @@ function bad(field: string, message: string): never {
   throw new BrokerError("invalid_parameter", `${field}: ${message}`);
 }
 
-export function asObject(body: unknown, fields: string[]): Record<string, unknown> {
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new BrokerError("bad_request", "the body must be an object");
-  const unknown = Object.keys(body).find((k) => !fields.includes(k));
-  if (unknown) throw new BrokerError("bad_request", `${unknown}: unknown field (expected ${fields.join(", ")})`);
-  return body as Record<string, unknown>;
-}
 
 export function integer(field: string, value: unknown, opts: { default?: number; min?: number; max?: number } = {}): number {
   if (value === undefined || value === null) {

@@ -2,7 +2,7 @@
 // call can land on any Worker: the group's coordinator object holds membership, assignment,
 // positions and committed offsets, and the poll route fans out to the partition objects.
 import { Hono, type Context } from "hono";
-import { BrokerError, type Failure } from "../../core/errors.ts";
+import { BrokerError, unwrap } from "../../core/errors.ts";
 import { GROUP_REGISTRY_NAME, groupNameProblem, type GroupApi, type Membership, type TopicMap } from "../../core/group-types.ts";
 import { EARLIEST, LATEST } from "../../core/partition-types.ts";
 import { bodyKind, readStructuredBody, respond, responseKind } from "../content.ts";
@@ -14,11 +14,6 @@ import { jsonRecord, msgpackRecord } from "../record-view.ts";
 import { canSee, principalOf, recordCharge, requireGrant } from "../principal.ts";
 import { allows } from "../../core/grants.ts";
 import type { TopicCache } from "../topic-cache.ts";
-
-function unwrap<T extends { ok: true }>(result: T | Failure): T {
-  if (!result.ok) throw BrokerError.from(result as Failure);
-  return result as T;
-}
 
 function groupParam(c: Context): string {
   const name = c.req.param("group")!;

@@ -1,10 +1,10 @@
 // API keys (admin only): create (the secret is shown once), list and show (never the secret),
 // rotate (optionally keeping the old secret valid for a grace period), revoke (at once).
 import { Hono } from "hono";
-import { BrokerError, type Failure } from "../../core/errors.ts";
+import { BrokerError, unwrap } from "../../core/errors.ts";
 import { validateGrants } from "../../core/grants.ts";
 import type { Quotas } from "../../core/key-store.ts";
-import { bodyKind, readStructuredBody, respond } from "../content.ts";
+import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { requireGrant } from "../principal.ts";
 
@@ -22,11 +22,6 @@ function randomSecret(): string {
   return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
-function unwrap<T extends { ok: true }>(result: T | Failure): T {
-  if (!result.ok) throw BrokerError.from(result as Failure);
-  return result as T;
-}
-
 function validateQuotas(input: unknown): Quotas {
   if (input === undefined || input === null) return {};
   if (typeof input !== "object" || Array.isArray(input)) throw new BrokerError("bad_request", "quotas: expected {requests_per_second, bytes_per_second}");
@@ -41,9 +36,7 @@ function validateQuotas(input: unknown): Quotas {
 
 async function objectBody(c: Parameters<typeof readStructuredBody>[0], allowEmpty: boolean): Promise<Record<string, unknown>> {
   if (allowEmpty && (c.req.header("content-length") === "0" || !c.req.header("content-type"))) return {};
-  const body = await readStructuredBody(c, bodyKind(c, ["json", "msgpack"]));
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new BrokerError("bad_request", "the body must be an object");
-  return body as Record<string, unknown>;
+  return asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
 }
 
 export function keyRoutes(deps: AppDeps): Hono {

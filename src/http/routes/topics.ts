@@ -1,23 +1,13 @@
 // Topic administration: create, list, describe (with per-partition offsets and sizes), delete,
 // and config changes. Metadata lives in the cluster object; sizes come from each partition.
 import { Hono } from "hono";
-import { BrokerError, type Failure } from "../../core/errors.ts";
+import { BrokerError, unwrap } from "../../core/errors.ts";
 import { effectiveConfig } from "../../core/topic-config.ts";
 import type { TopicInfo } from "../../core/topic-registry.ts";
-import { bodyKind, readStructuredBody, respond } from "../content.ts";
+import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { canSee, requireGrant } from "../principal.ts";
 import type { TopicCache } from "../topic-cache.ts";
-
-function unwrap<T extends { ok: true }>(result: T | Failure): T {
-  if (!result.ok) throw BrokerError.from(result as Failure);
-  return result as T;
-}
-
-function asObject(body: unknown): Record<string, unknown> {
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new BrokerError("bad_request", "the body must be an object");
-  return body as Record<string, unknown>;
-}
 
 export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const app = new Hono();
