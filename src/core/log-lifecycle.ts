@@ -5,7 +5,7 @@
 import type { LogCore } from "./log-core.ts";
 import { SEGMENT_TARGET_BYTES } from "./limits.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
-import type { TopicConfig } from "./topic-config.ts";
+import { effectiveConfig, type TopicConfig } from "./topic-config.ts";
 
 export interface LogConfig {
   /** Delete segments whose newest record is older than this; -1 keeps forever. */
@@ -16,16 +16,21 @@ export interface LogConfig {
   deleteRetentionMs: number;
 }
 
-export const DEFAULT_LOG_CONFIG: LogConfig = { retentionMs: 604_800_000, retentionBytes: -1, cleanupPolicy: "delete", deleteRetentionMs: 86_400_000 };
-
+/** The lifecycle part of a topic's configs, defaults (TOPIC_CONFIGS) filled in. */
 export function logConfigFrom(config: TopicConfig): LogConfig {
-  const num = (k: string, d: number) => (typeof config[k] === "number" ? (config[k] as number) : d);
+  const c = effectiveConfig(config);
   return {
-    retentionMs: num("retention.ms", DEFAULT_LOG_CONFIG.retentionMs),
-    retentionBytes: num("retention.bytes", DEFAULT_LOG_CONFIG.retentionBytes),
-    cleanupPolicy: typeof config["cleanup.policy"] === "string" ? (config["cleanup.policy"] as string) : DEFAULT_LOG_CONFIG.cleanupPolicy,
-    deleteRetentionMs: num("delete.retention.ms", DEFAULT_LOG_CONFIG.deleteRetentionMs),
+    retentionMs: c["retention.ms"] as number,
+    retentionBytes: c["retention.bytes"] as number,
+    cleanupPolicy: c["cleanup.policy"] as string,
+    deleteRetentionMs: c["delete.retention.ms"] as number,
   };
+}
+
+export const DEFAULT_LOG_CONFIG: LogConfig = logConfigFrom({});
+
+export function sameLogConfig(a: LogConfig, b: LogConfig): boolean {
+  return a.retentionMs === b.retentionMs && a.retentionBytes === b.retentionBytes && a.cleanupPolicy === b.cleanupPolicy && a.deleteRetentionMs === b.deleteRetentionMs;
 }
 
 /** Rows smaller than this are merged with their neighbours in the background. */

@@ -12,7 +12,7 @@ import { readBatch, type SegmentRow } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
-import { applyRetention, DEFAULT_LOG_CONFIG, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
+import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
@@ -358,7 +358,7 @@ export class PartitionLog {
   /** Stores the topic's retention/cleanup config when it changed; the Worker sends it with appends and on PATCH. */
   private applyConfig(topicConfig: TopicConfig): void {
     const config = logConfigFrom(topicConfig);
-    if (JSON.stringify(config) === JSON.stringify(this.config)) return;
+    if (sameLogConfig(config, this.config)) return; // every append carries it: keep this cheap
     this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('log', ?)", JSON.stringify(config));
     this.config = config;
     this.scheduleMaintenance();
