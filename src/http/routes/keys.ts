@@ -6,6 +6,7 @@ import { validateGrants } from "../../core/grants.ts";
 import type { Quotas } from "../../core/key-store.ts";
 import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
+import { base64 } from "../record-view.ts";
 import { requireGrant } from "../principal.ts";
 
 const KEY_ID = /^[0-9a-f]{16}$/;
@@ -17,9 +18,7 @@ function randomHex(bytes: number): string {
 
 /** 32 characters of base64url: 192 bits of randomness. */
 function randomSecret(): string {
-  let raw = "";
-  for (const b of crypto.getRandomValues(new Uint8Array(24))) raw += String.fromCharCode(b);
-  return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_");
+  return base64(crypto.getRandomValues(new Uint8Array(24))).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
 function validateQuotas(input: unknown): Quotas {
