@@ -5,7 +5,7 @@ import { BrokerError } from "../core/errors.ts";
 import { asObject } from "./content.ts";
 import type { Limits } from "../core/limits.ts";
 import type { AssignorName, CommitOffset, OffsetReset, Subscription } from "../core/group-types.ts";
-import { isMemberId } from "../core/group-types.ts";
+import { groupNameProblem, isMemberId } from "../core/group-types.ts";
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 45_000; // Kafka's session.timeout.ms default
 export const MIN_SESSION_TIMEOUT_MS = 500;
@@ -30,6 +30,12 @@ export function integer(field: string, value: unknown, opts: { default?: number;
   if (value < min) bad(field, `must be at least ${min}, got ${value}`);
   if (opts.max !== undefined && value > opts.max) bad(field, `${value} exceeds the maximum of ${opts.max}`);
   return value;
+}
+
+export function groupNameParam(raw: string): string {
+  const problem = groupNameProblem(raw);
+  if (problem) throw new BrokerError("invalid_group_name", `group: ${problem}`);
+  return raw;
 }
 
 export function memberIdParam(raw: string): string {

@@ -54,6 +54,11 @@ const ROUTES: RouteCase[] = [
     request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}/commit`, { method: "POST", ...jsonBody({ member_epoch: g.epoch, offsets: [{ topic: t, partition: 0, offset: 0 }] }) }]; } },
   { name: "DELETE /v1/groups/{group}/members/{member}", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 204,
     request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}`, { method: "DELETE" }]; } },
+  // The member's SSE tail needs consume on the group and on every topic it is assigned, as a poll does.
+  { name: "GET /v1/groups/{group}/members/{member}/events (SSE)", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 200,
+    request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}/events?member_epoch=${g.epoch}`, {}]; } },
+  { name: "GET /v1/groups/{group}/members/{member}/events (SSE), group grant only", right: groupAndTopic("consume"), wrong: (t) => [{ operation: "consume", resource: `group:grp-${t}*` }], ok: 200,
+    request: async (t) => { const g = await groupWithMember(t); return [`/v1/groups/${g.group}/members/${g.member}/events?member_epoch=${g.epoch}`, {}]; } },
   { name: "GET /v1/groups/{group}", right: groupAndTopic("consume"), wrong: topicGrant("consume"), ok: 200,
     request: async (t) => [`/v1/groups/${(await groupWithMember(t)).group}`, {}] },
   { name: "POST /v1/groups/{group}/offsets/reset", right: groupAndTopic("admin"), wrong: groupAndTopic("consume"), ok: 200,

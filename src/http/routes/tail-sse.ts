@@ -30,7 +30,7 @@ import { positiveParam, tailStart } from "../tail-params.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
-const MAX_HEARTBEAT_MS = 300_000;
+export const MAX_HEARTBEAT_MS = 300_000;
 
 export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const app = new Hono();
@@ -127,12 +127,19 @@ class SseTail {
     }
   }
 
-  /** Bytes served go to the key's fetch byte-rate quota, as fetch answers do (best effort). */
   private charge(bytes: number): void {
-    const p = principalOf(this.c);
-    if (p.kind !== "key") return;
-    void Promise.resolve()
-      .then(() => this.deps.key(p.id).charge(bytes))
-      .catch(() => undefined);
+    chargeStreamed(this.c, this.deps, bytes);
   }
+}
+
+/**
+ * Bytes a stream served go to the key's fetch byte-rate quota, as fetch answers do (best effort:
+ * a stream has no end of request to charge at, so each write is charged as it goes).
+ */
+export function chargeStreamed(c: Context, deps: AppDeps, bytes: number): void {
+  const p = principalOf(c);
+  if (p.kind !== "key" || bytes === 0) return;
+  void Promise.resolve()
+    .then(() => deps.key(p.id).charge(bytes))
+    .catch(() => undefined);
 }
