@@ -45,6 +45,8 @@ export interface PartitionLogOptions {
   producerExpirationMs?: number;
   /** Called after each group commit is durable and answered (push tails: WebSocket subscribers). */
   onCommit?: () => void;
+  /** Called after the partition's records were dropped with its topic (push tails end there). */
+  onDrop?: (epoch: number) => void;
 }
 
 export class PartitionLog {
@@ -69,6 +71,7 @@ export class PartitionLog {
   private alarms: AlarmPort | undefined;
   private alarmAt: number | undefined;
   private onCommit: (() => void) | undefined;
+  private onDrop: ((epoch: number) => void) | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -100,6 +103,7 @@ export class PartitionLog {
     if (config) log.config = JSON.parse(config.value);
     log.alarms = options.alarms;
     log.onCommit = options.onCommit;
+    log.onDrop = options.onDrop;
     log.loadTotals(storedStart);
     log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
     return log;
@@ -477,6 +481,7 @@ export class PartitionLog {
     this.droppedEpoch = addr.epoch;
     this.resetTotals();
     this.wakeReaders();
+    this.onDrop?.(addr.epoch);
     return { ok: true };
   }
 }

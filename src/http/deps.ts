@@ -7,6 +7,8 @@ import type { KeyApi } from "../core/key-store.ts";
 import type { GroupApi } from "../core/group-types.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
+import type { UpgradeWebSocket } from "hono/ws";
+import type { LocalTails } from "./local-tails.ts";
 
 export interface AppDeps {
   /**
@@ -17,9 +19,15 @@ export interface AppDeps {
   partition(topic: string, partition: number): PartitionApi;
   /**
    * Hands a WebSocket upgrade request to the partition's object (WebSocket tails); the answer is
-   * the object's 101 response. Absent on hosts that cannot do that yet: the route answers 501.
+   * the object's 101 response (Cloudflare).
    */
   partitionSocket?(topic: string, partition: number, request: Request): Promise<Response>;
+  /**
+   * WebSocket tails held in this process (the standalone hosts): the runtime's Hono upgrade helper
+   * and the registry its partition objects report commits to. With neither this nor
+   * `partitionSocket` the WebSocket route answers 501.
+   */
+  localTails?: { upgrade: UpgradeWebSocket; tails: LocalTails };
   /**
    * A consumer group's coordinator object, by group name (GROUP_REGISTRY_NAME: the list of groups).
    * A function returning a per-request stub, like `partition`.

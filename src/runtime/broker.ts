@@ -3,6 +3,7 @@
 // Hono app (src/http) wired to local stubs instead of Durable Object namespaces.
 import { readFile } from "node:fs/promises";
 import type { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
 import type { KeyApi } from "../core/key-store.ts";
 import type { GroupApi } from "../core/group-types.ts";
 import { LogCore } from "../core/log-core.ts";
@@ -10,6 +11,7 @@ import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
 import { createApp } from "../http/app.ts";
 import type { AppDeps } from "../http/deps.ts";
+import { LocalTails } from "../http/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
 import { objectKinds } from "./objects.ts";
@@ -20,17 +22,22 @@ export const WASM_URL = new URL("../../build/edgebroker.wasm", import.meta.url);
 export interface Broker {
   app: Hono;
   host: ActorHost;
+  /** WebSocket tails of this process; closed first on shutdown so they do not hold it up. */
+  tails: LocalTails;
   /** Waits for calls in flight (up to the grace period), then closes every database. */
   close(): Promise<void>;
 }
 
-export async function createBroker(config: ServerConfig, openDatabase: OpenDatabase): Promise<Broker> {
+/** `upgrade`: the runtime's Hono WebSocket helper; without it the WebSocket tail answers 501. */
+export async function createBroker(config: ServerConfig, openDatabase: OpenDatabase, upgrade?: UpgradeWebSocket): Promise<Broker> {
   const bytes = await readFile(WASM_URL).catch((err) => {
     throw new Error(`cannot read ${WASM_URL.pathname}: run \`npm run build:wasm\` first`, { cause: err });
   });
   const core = await LogCore.instantiate(bytes);
   const logCore = () => Promise.resolve(core);
-  const host = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core }), idleMs: config.idleMs });
+  // The partition objects report commits and drops to the tails; the tails read through stubs.
+  const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`));
+  const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails }), idleMs: config.idleMs });
   const deps: AppDeps = {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
@@ -39,6 +46,11 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     logCore,
     adminToken: config.adminToken,
     limits: config.limits,
+    localTails: upgrade ? { upgrade, tails } : undefined,
   };
-  return { app: createApp(deps), host, close: () => host.close(config.graceMs) };
+  const close = async () => {
+    tails.closeAll();
+    await host.close(config.graceMs);
+  };
+  return { app: createApp(deps), host, tails, close };
 }

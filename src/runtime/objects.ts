@@ -6,6 +6,7 @@ import { GroupService } from "../core/group-service.ts";
 import { KeyStore } from "../core/key-store.ts";
 import type { LogCore } from "../core/log-core.ts";
 import { PartitionLog } from "../core/partition-log.ts";
+import type { LocalTails } from "../http/local-tails.ts";
 import type { ActorFactory } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
 
@@ -13,6 +14,8 @@ export interface ObjectEnv {
   config: ServerConfig;
   /** The WASM core, instantiated once before the host starts. */
   core: LogCore;
+  /** WebSocket tails of this process: told of each partition's commits and drops. */
+  tails?: LocalTails;
 }
 
 /** Kind → factory. The kind is also the data directory's subfolder for that kind's databases. */
@@ -23,6 +26,8 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
       PartitionLog.open(state.storage, env.core, {
         producerExpirationMs: env.config.producerExpirationMs,
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+        onCommit: () => env.tails?.committed(state.id.name),
+        onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
       }),
     // The single cluster object, named "cluster".
     cluster: (state) => new ClusterService(state.storage, env.config.limits),

@@ -1,5 +1,6 @@
 // `npm run serve:bun` / `bun src/runtime/serve-bun.ts`: the broker on Bun with bun:sqlite and
-// Bun.serve.
+// Bun.serve (WebSockets through hono/bun's helper and Bun's own WebSocket server).
+import { upgradeWebSocket, websocket } from "hono/bun";
 import process from "node:process";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
 import { openBunDatabase } from "./sqlite-bun.ts";
@@ -10,13 +11,20 @@ interface BunServer {
 }
 declare const Bun: {
   version: string;
-  serve(options: { port: number; hostname: string; idleTimeout: number; fetch: (req: Request) => Response | Promise<Response> }): BunServer;
+  serve(options: {
+    port: number;
+    hostname: string;
+    idleTimeout: number;
+    fetch: (req: Request, server: BunServer) => Response | Promise<Response>;
+    websocket: typeof websocket & { maxPayloadLength: number };
+  }): BunServer;
 };
 
 export const bunRuntime: RuntimeHost = {
   runtime: `bun ${Bun.version}`,
   env: (name) => process.env[name],
   openDatabase: openBunDatabase,
+  upgradeWebSocket,
   async listen(app, config) {
     const server = Bun.serve({
       port: config.port,
@@ -24,7 +32,10 @@ export const bunRuntime: RuntimeHost = {
       // Bun closes a connection idle for 10 s by default, which would cut long-polls short:
       // allow the longest wait plus a margin (Bun's maximum is 255 s).
       idleTimeout: Math.min(255, Math.ceil(config.limits.maxWaitMs / 1000) + 10),
-      fetch: (req) => app.fetch(req),
+      // The server is the env hono/bun's upgrade helper looks for.
+      fetch: (req, server) => app.fetch(req, server),
+      // Clients only send acks: a small frame limit (Bun allows 16 MiB by default).
+      websocket: { ...websocket, maxPayloadLength: 65_536 },
     });
     return {
       url: server.url.href.replace(/\/$/, ""),

@@ -2,6 +2,8 @@
 // jsr SQLite package and no FFI permission) and Deno.serve. Narrowest permissions that work:
 //   deno run --allow-env=PORT,HOST,EDGEBROKER_* --allow-net=<HOST> \
 //     --allow-read=build/edgebroker.wasm,<data dir> --allow-write=<data dir> src/runtime/serve-deno.ts
+// WebSockets: Deno.upgradeWebSocket through hono/deno's helper.
+import { upgradeWebSocket } from "hono/deno";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
 import { openNodeDatabase } from "./sqlite-node.ts";
 
@@ -20,6 +22,7 @@ export const denoRuntime: RuntimeHost = {
   runtime: `deno ${Deno.version.deno}`,
   env: (name) => Deno.env.get(name),
   openDatabase: openNodeDatabase,
+  upgradeWebSocket,
   listen: (app, config) =>
     new Promise((resolve) => {
       const server = Deno.serve(

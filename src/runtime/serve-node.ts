@@ -1,19 +1,26 @@
 // `npm run serve:node` / `node src/runtime/serve-node.ts`: the broker on Node ≥ 22.5 with
-// node:sqlite and @hono/node-server.
-import { serve as listenNode } from "@hono/node-server";
+// node:sqlite and @hono/node-server (WebSockets through its `ws` integration).
+import { serve as listenNode, upgradeWebSocket, type WebSocketServerLike } from "@hono/node-server";
 import type { Server } from "node:http";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { WebSocketServer } from "ws";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
 import { openNodeDatabase } from "./sqlite-node.ts";
+
+export const MAX_CLIENT_FRAME = 65_536;
 
 export const nodeRuntime: RuntimeHost = {
   runtime: `node ${process.version}`,
   env: (name) => process.env[name],
   openDatabase: openNodeDatabase,
+  upgradeWebSocket,
   listen: (app, config) =>
     new Promise((resolve, reject) => {
-      const server = listenNode({ fetch: app.fetch, port: config.port, hostname: config.hostname }, (info) => {
+      // Clients only send acks: a small frame limit (ws allows 100 MiB by default).
+      const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME }) as unknown as WebSocketServerLike;
+      const options = { fetch: app.fetch, port: config.port, hostname: config.hostname, websocket: { server: wss } };
+      const server = listenNode(options, (info) => {
         resolve({
           url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
           async stop(graceMs) {

@@ -5,6 +5,7 @@
 // server, signals, environment) come in a RuntimeHost from serve-node.ts / serve-bun.ts /
 // serve-deno.ts.
 import type { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
 import { resolve } from "node:path";
 import { createBroker } from "./broker.ts";
 import { ConfigError, configFromEnv, type EnvGetter, type ServerConfig } from "./config.ts";
@@ -21,6 +22,8 @@ export interface RuntimeHost {
   runtime: string;
   env: EnvGetter;
   openDatabase: OpenDatabase;
+  /** Hono's WebSocket upgrade helper for this runtime (WebSocket tails); `listen` serves its sockets. */
+  upgradeWebSocket?: UpgradeWebSocket;
   listen(app: Hono, config: ServerConfig): Promise<Listener>;
   onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
   exit(code: number): never;
@@ -45,7 +48,7 @@ export async function serve(rt: RuntimeHost): Promise<void> {
   let broker;
   let listener: Listener;
   try {
-    broker = await createBroker(config, rt.openDatabase);
+    broker = await createBroker(config, rt.openDatabase, rt.upgradeWebSocket);
     listener = await rt.listen(broker.app, config);
   } catch (err) {
     console.error(`edgebroker: could not start: ${(err as Error).message}`);
@@ -63,6 +66,8 @@ export async function serve(rt: RuntimeHost): Promise<void> {
     stopping = true;
     console.log(`edgebroker: ${signal}, shutting down (waiting up to ${config.graceMs} ms for requests in flight)`);
     try {
+      // Open WebSocket tails would keep their connections (and so the server) up to the grace period.
+      broker.tails.closeAll();
       await listener.stop(config.graceMs);
       await broker.close();
     } catch (err) {

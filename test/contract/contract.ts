@@ -10,7 +10,7 @@ import { partitionForKey } from "../../src/core/partitioner.ts";
 import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import type { Target } from "./hosts.ts";
-import { SseReader } from "../support/sse-reader.ts";
+import { tailSuite } from "./tails.ts";
 
 const utf8 = new TextEncoder();
 
@@ -294,31 +294,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
       });
     });
 
-    describe("SSE tail", () => {
-      it("streams backlog and live records with offset ids, resumes with Last-Event-ID, ends on delete", async () => {
-        const topic = await createTopic();
-        await produce(topic, [{ value: 0 }, { value: 1 }]);
-        const open = async (headers: Record<string, string> = {}) => {
-          const res = await call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=60000`, { headers });
-          expect(res.status).toBe(200);
-          expect(res.headers.get("content-type")).toContain("text/event-stream");
-          return new SseReader(res.body!);
-        };
-        const first = await open();
-        const backlog = await first.events(2);
-        expect(backlog.map((e) => [e.event, e.id, JSON.parse(e.data).value])).toEqual([["record", "0", 0], ["record", "1", 1]]);
-        await produce(topic, [{ value: 2 }]);
-        expect((await first.nextEvent())?.id).toBe("2");
-        await first.cancel();
-        await produce(topic, [{ value: 3 }]);
-        const resumed = await open({ "last-event-id": "2" });
-        expect((await resumed.nextEvent())?.id).toBe("3");
-        expect((await call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
-        const end = await resumed.nextEvent(10_000);
-        expect([end?.event, JSON.parse(end!.data).reason]).toEqual(["end", "topic_deleted"]);
-        expect(await resumed.next(10_000)).toBeUndefined();
-      });
-    });
+    tailSuite({ target: () => target, call, json, createTopic, produce });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {

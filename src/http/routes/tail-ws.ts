@@ -1,10 +1,10 @@
 // GET /v1/topics/{topic}/partitions/{partition}/ws?offset=N — a WebSocket tail of one partition.
 // The Worker authorizes (consume on the topic) and resolves the topic here; the socket itself is
 // accepted by the partition's object, which pushes each group commit to its subscribers (message
-// formats and flow control: src/core/tail-hub.ts). Hosts without a WebSocket path to their objects
-// (the standalone servers, for now) answer 501.
+// formats and flow control: src/core/tail-hub.ts). On the standalone hosts the runtime's WebSocket
+// server accepts it and the in-process registry (src/http/local-tails.ts) serves it the same way.
 import { Hono } from "hono";
-import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW } from "../../core/tail-hub.ts";
+import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, type TailState } from "../../core/tail-hub.ts";
 import type { TopicInfo } from "../../core/topic-registry.ts";
 import type { AppDeps } from "../deps.ts";
 import { partitionParam } from "../params.ts";
@@ -26,11 +26,24 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
     }
+    const name = c.req.param("topic");
+    const local = deps.localTails;
+    if (local) {
+      // The start is resolved (earliest/latest) and checked here, so a refusal is an HTTP error.
+      let state!: TailState;
+      await topics.withTopic(name, async (topic: TopicInfo) => {
+        const partition = partitionParam(c.req.param("partition"), topic);
+        const addr = { topic: topic.name, partition, epoch: topic.epoch };
+        const check = await deps.partition(topic.name, partition).read({ ...addr, offset: start, maxRecords: 1, maxBytes: 1, waitMs: 0 });
+        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null };
+        return check;
+      });
+      return local.tails.upgrade(c, local.upgrade, state);
+    }
     const socketTo = deps.partitionSocket;
     if (!socketTo) {
-      return c.json({ error: { code: "not_implemented", message: "WebSocket tails are served on Cloudflare Workers only for now; use the SSE tail (.../events) on this host" } }, 501);
+      return c.json({ error: { code: "not_implemented", message: "this host has no WebSocket server; use the SSE tail (.../events)" } }, 501);
     }
-    const name = c.req.param("topic");
     const forward = (topic: TopicInfo) => {
       const partition = partitionParam(c.req.param("partition"), topic);
       const url = new URL("https://partition/ws");

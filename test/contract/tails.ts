@@ -1,0 +1,161 @@
+// The live tails of the HTTP API contract, on every host: the partition SSE tail and the WebSocket
+// tail (Durable Object with hibernation on workerd, the runtime's WebSocket server on Node, Bun and
+// Deno) with the same messages, resume, flow control and close codes everywhere.
+import http from "node:http";
+import { describe, expect, it } from "vitest";
+import { SseReader } from "../support/sse-reader.ts";
+import { WsSubscriber } from "../support/ws-subscriber.ts";
+import type { Target } from "./hosts.ts";
+
+export interface TailContext {
+  target(): Target;
+  call(path: string, init?: RequestInit): Promise<Response>;
+  json(path: string, method: string, body: unknown): Promise<Response>;
+  createTopic(partitions?: number): Promise<string>;
+  produce(topic: string, records: unknown[]): Promise<Array<{ partition: number; offset: number }>>;
+}
+
+/** A WebSocket upgrade request whose refusal we want to see (status, and the body where the host sends one). */
+function upgradeAnswer(url: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      agent: false,
+      headers: {
+        authorization: `Bearer ${token}`, connection: "Upgrade", upgrade: "websocket",
+        "sec-websocket-version": "13", "sec-websocket-key": Buffer.from("0123456789abcdef").toString("base64"),
+      },
+    });
+    req.on("upgrade", (_res, socket) => {
+      socket.destroy();
+      resolve({ status: 101, body: "" });
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const offsets = (records: any[]) => records.map((r) => r.offset);
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+export function tailSuite(t: TailContext): void {
+  const subscribe = (topic: string, query: string) => WsSubscriber.open(`${t.target().url}/v1/topics/${topic}/partitions/0/ws?${query}`, t.target().token);
+
+  describe("SSE tail", () => {
+    it("streams backlog and live records with offset ids, resumes with Last-Event-ID, ends on delete", async () => {
+      const topic = await t.createTopic();
+      await t.produce(topic, [{ value: 0 }, { value: 1 }]);
+      const open = async (headers: Record<string, string> = {}) => {
+        const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=60000`, { headers });
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toContain("text/event-stream");
+        return new SseReader(res.body!);
+      };
+      const first = await open();
+      const backlog = await first.events(2);
+      expect(backlog.map((e) => [e.event, e.id, JSON.parse(e.data).value])).toEqual([["record", "0", 0], ["record", "1", 1]]);
+      await t.produce(topic, [{ value: 2 }]);
+      expect((await first.nextEvent())?.id).toBe("2");
+      await first.cancel();
+      await t.produce(topic, [{ value: 3 }]);
+      const resumed = await open({ "last-event-id": "2" });
+      expect((await resumed.nextEvent())?.id).toBe("3");
+      expect((await t.call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
+      const end = await resumed.nextEvent(10_000);
+      expect([end?.event, JSON.parse(end!.data).reason]).toEqual(["end", "topic_deleted"]);
+      expect(await resumed.next(10_000)).toBeUndefined();
+    });
+  });
+
+  describe("WebSocket tail", () => {
+    it("pushes backlog and live records in order; resumes from an offset while producers write, without gaps or duplicates", async () => {
+      const topic = await t.createTopic();
+      await t.produce(topic, [{ key: "k", value: { n: 0 }, headers: { h: "v" }, timestamp: 1_700_000_000_000 }, { value: 1 }]);
+      const total = 40;
+      const producing = (async () => {
+        for (let i = 2; i < total; i += 2) await t.produce(topic, [{ value: i }, { value: i + 1 }]);
+      })();
+      const seen: any[] = [];
+      for (let round = 0; seen.length < total && round < 50; round++) {
+        const next = seen.length === 0 ? 0 : seen[seen.length - 1].offset + 1;
+        const sub = await subscribe(topic, `offset=${next}`);
+        seen.push(...(await sub.records(Math.min(5, total - seen.length))).slice(0, total - seen.length));
+        sub.close(); // whatever it was sent beyond that is dropped with the connection
+      }
+      await producing;
+      expect(seen[0]).toEqual({ offset: 0, timestamp: 1_700_000_000_000, key: "k", value: { n: 0 }, headers: { h: "v" } });
+      expect(offsets(seen).slice(0, total)).toEqual(range(0, total));
+    });
+
+    it("keeps at most max_unacked records in flight and drops a subscriber that stops acknowledging (4008)", async () => {
+      const topic = await t.createTopic();
+      for (let i = 0; i < 6; i++) await t.produce(topic, [{ value: i }]);
+      const sub = await subscribe(topic, "offset=0&max_unacked=3&ack_timeout_ms=150");
+      expect(offsets((await sub.next()).records)).toEqual([0, 1, 2]);
+      await expect(sub.next(300)).rejects.toThrow(/timed out/); // window full: nothing more
+      sub.ack(2);
+      expect(offsets((await sub.next()).records)).toEqual([3, 4]);
+      // No more acks: a commit while the window is full starts the clock, one after it drops.
+      await t.produce(topic, [{ value: 6 }]);
+      await new Promise((r) => setTimeout(r, 300));
+      await t.produce(topic, [{ value: 7 }]);
+      const closed = await sub.waitClosed();
+      expect(closed.code).toBe(4008);
+      expect(closed.reason).toMatch(/^slow subscriber: 3 records unacknowledged .* reconnect with offset=2$/);
+      const bad = await subscribe(topic, "offset=0");
+      await bad.next();
+      bad.ws.send("hello");
+      expect((await bad.waitClosed()).code).toBe(1008);
+    });
+
+    it("delivers every record, in order, to 200 subscribers", async () => {
+      const topic = await t.createTopic();
+      const subs = await Promise.all(Array.from({ length: 200 }, () => subscribe(topic, "offset=latest")));
+      for (let i = 0; i < 5; i++) await t.produce(topic, [{ value: i }, { value: `${i}b` }]);
+      const all = await Promise.all(subs.map((s) => s.records(10, 20_000)));
+      for (const got of all) expect(offsets(got)).toEqual(range(0, 10));
+      for (const s of subs) s.close();
+    });
+
+    it("ends with 1000 when the topic is deleted, 4416 when retention deleted what comes next", async () => {
+      const topic = await t.createTopic();
+      const sub = await subscribe(topic, "offset=0");
+      await t.produce(topic, [{ value: 0 }]);
+      await sub.records(1);
+      expect((await t.call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
+      expect(await sub.next()).toEqual({ type: "end", reason: "topic_deleted", next_offset: 1 });
+      expect(await sub.waitClosed()).toEqual({ code: 1000, reason: "topic_deleted" });
+
+      const other = await t.createTopic();
+      for (let i = 0; i < 6; i++) await t.produce(other, [{ value: i }]);
+      const slow = await subscribe(other, "offset=0&max_unacked=2");
+      expect(offsets((await slow.next()).records)).toEqual([0, 1]);
+      expect(await (await t.json(`/v1/topics/${other}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({ start_offset: 6 });
+      slow.ack(2); // its next records are gone
+      expect(await slow.next()).toMatchObject({ type: "error", error: { code: "offset_out_of_range", start_offset: 6, end_offset: 6 } });
+      const closed = await slow.waitClosed();
+      expect(closed.code).toBe(4416);
+      expect(closed.reason).toContain("reconnect with offset=earliest");
+    });
+
+    it("refuses before the upgrade: no token 401, wrong partition 404, offset below the log start 416, no Upgrade 426", async () => {
+      const topic = await t.createTopic();
+      await t.produce(topic, [{ value: 0 }, { value: 1 }]);
+      await t.json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: 1 });
+      const base = `${t.target().url}/v1/topics/${topic}/partitions`;
+      expect((await upgradeAnswer(`${base}/0/ws?offset=1`, "nope")).status).toBe(401);
+      expect((await upgradeAnswer(`${base}/4/ws`, t.target().token)).status).toBe(404);
+      expect((await upgradeAnswer(`${base}/0/ws?offset=0`, t.target().token)).status).toBe(416);
+      expect((await upgradeAnswer(`${base}/0/ws?offset=x`, t.target().token)).status).toBe(400);
+      expect((await upgradeAnswer(`${base}/0/ws?offset=1`, t.target().token)).status).toBe(101);
+      const plain = await t.call(`/v1/topics/${topic}/partitions/0/ws`);
+      expect(plain.status).toBe(426);
+      expect(((await plain.json()) as any).error.code).toBe("upgrade_required");
+    });
+  });
+}
