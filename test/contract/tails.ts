@@ -72,6 +72,51 @@ export function tailSuite(t: TailContext): void {
     });
   });
 
+  describe("SSE tail: many and slow subscribers", () => {
+    it("delivers every record, in order, to 200 SSE subscribers", async () => {
+      const topic = await t.createTopic();
+      const readers = await Promise.all(Array.from({ length: 200 }, async () => {
+        const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=60000`);
+        expect(res.status).toBe(200);
+        return new SseReader(res.body!);
+      }));
+      for (let i = 0; i < 5; i++) await t.produce(topic, [{ value: i }, { value: `${i}b` }]);
+      const all = await Promise.all(readers.map((r) => r.events(10, 20_000)));
+      for (const got of all) expect(got.map((e) => Number(e.id))).toEqual(range(0, 10));
+      await Promise.all(readers.map((r) => r.cancel()));
+    });
+
+    it("waits for a reader that stops reading instead of buffering: a group member's stream stalls and its session expires", async () => {
+      const topic = await t.createTopic();
+      const group = `slow-${Date.now().toString(36)}`;
+      const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest", session_timeout_ms: 1000 })).json()) as any;
+      const res = await t.call(`/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&max_records=1&heartbeat_ms=200`);
+      expect(res.status).toBe(200);
+      const reader = new SseReader(res.body!);
+      // 32 MiB, far beyond what sockets and stream queues hold: a stream that buffered without bound
+      // would write it all and keep the member alive with its heartbeats.
+      const big = "x".repeat(100_000);
+      for (let i = 0; i < 40; i++) await t.produce(topic, Array.from({ length: 8 }, (_, j) => ({ value: big, key: String(i * 8 + j) })));
+      let members = 1;
+      for (let i = 0; i < 200 && members > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        members = ((await (await t.call(`/v1/groups/${group}`)).json()) as any).members.length;
+      }
+      expect(members, "the member stayed alive: its stream did not wait for the reader").toBe(0);
+      // What was written arrives in order, then the end: the member is gone.
+      const keys: number[] = [];
+      let last;
+      for (;;) {
+        last = await reader.nextEvent(20_000);
+        if (last?.event !== "record" && last?.event !== "assignment") break;
+        if (last.event === "record") keys.push(Number(JSON.parse(last.data).key));
+      }
+      expect([last?.event, last && JSON.parse(last.data).reason]).toEqual(["end", "member_removed"]);
+      expect(keys).toEqual(range(0, keys.length));
+      expect(keys.length).toBeLessThan(320);
+    });
+  });
+
   describe("WebSocket tail", () => {
     it("pushes backlog and live records in order; resumes from an offset while producers write, without gaps or duplicates", async () => {
       const topic = await t.createTopic();

@@ -144,6 +144,26 @@ describe("group member SSE tail", () => {
     expect(await sse.next(5_000)).toBeUndefined();
   });
 
+  it("jumps to the new log start when retention deleted what it would read next (auto_offset_reset)", async () => {
+    const topic = await createTopic();
+    for (let i = 0; i < 30; i++) await produce(topic, [{ value: i }]);
+    const group = newGroup();
+    const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
+    // One record per round: the stream is at most a few records ahead of this client.
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&max_records=1&heartbeat_ms=100`);
+    expect((await records(sse, 1)).map((e) => data(e).offset)).toEqual([0]);
+    const del = await call(`/v1/topics/${topic}/partitions/0/delete-records`, { method: "POST", body: JSON.stringify({ before_offset: -1 }), headers: { "content-type": "application/json" } });
+    expect(await del.json()).toEqual({ start_offset: 30 });
+    await produce(topic, [{ value: 30 }]);
+    const after: number[] = [];
+    while (after[after.length - 1] !== 30) after.push(data((await records(sse, 1))[0]!).offset);
+    // Contiguous from where the client was up to what was already on its way, then the new start.
+    const before = after.slice(0, -1);
+    expect(before).toEqual(Array.from({ length: before.length }, (_, i) => i + 1));
+    expect(before.length).toBeLessThan(29);
+    await sse.cancel();
+  });
+
   it("refuses bad input before the stream opens", async () => {
     const topic = await createTopic();
     const group = newGroup();

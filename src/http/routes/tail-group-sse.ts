@@ -9,7 +9,7 @@
 //                       key, value, headers)
 //   id: <cursor>        on both: member epoch + last offset per partition (src/http/group-cursor.ts),
 //                       so an EventSource resumes with Last-Event-ID without gaps or duplicates
-//   : heartbeat         a comment after `heartbeat_ms` without an event
+//   : heartbeat         a comment at the start and after `heartbeat_ms` without an event
 //   event: end          the stream is over, data {"reason","message"}: member_fenced (another
 //                       incarnation joined with this member id), member_removed (left, timed out),
 //                       group_deleted, topic_deleted (every subscribed topic is gone)
@@ -65,6 +65,9 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
       });
       const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
       let outcome: PollOutcome = first;
+      // A first comment at once: some servers (Bun) and proxies send no headers before the first
+      // bytes of the body, and a tail may have nothing to say for a long time.
+      await stream.write(": heartbeat\n\n");
       let lastWrite = now();
       while (open) {
         if (await tail.write(outcome, () => open)) lastWrite = now();

@@ -4,8 +4,8 @@
 //   id: <offset>             so an EventSource resumes with Last-Event-ID = the last offset seen
 //   data: <the record as in the JSON fetch answer: offset, timestamp, key, value, headers>
 //
-//   : heartbeat              a comment after `heartbeat_ms` (default 15 s) without an event, so
-//                            proxies and load balancers keep an idle connection open
+//   : heartbeat              a comment at the start and after `heartbeat_ms` (default 15 s) without
+//                            an event, so proxies and load balancers keep an idle connection open
 //   event: end               the topic was deleted (or recreated): data {"reason", "next_offset"}
 //   event: error             the stream cannot go on, e.g. retention deleted the records it was
 //                            about to send: data {"error": {"code", "message", ...}} as in HTTP
@@ -63,6 +63,9 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
       const tail = new SseTail(stream, c, deps);
       let read: ReadResult = first;
       let next = first.offset;
+      // A first comment at once: some servers (Bun) and proxies send no headers before the first
+      // bytes of the body, and a tail may have nothing to say for a long time.
+      await stream.write(": heartbeat\n\n");
       let lastWrite = now();
       while (open) {
         if (!read.ok) {
