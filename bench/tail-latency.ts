@@ -1,21 +1,27 @@
 // End-to-end tail latency: from the produce acknowledgement (the answer reaching the producer) to
 // the record arriving at a subscriber — SSE, WebSocket, and the long-poll fetch beside them in the
-// same run — with 1 and SUBSCRIBERS (default 1,000) subscribers, against the Worker in Miniflare.
+// same run — with 1 and SUBSCRIBERS (default 1,000) subscribers, against the Worker in Miniflare
+// and the standalone Node server (HOSTS: any of workerd, node, bun, deno).
 //
 //   node bench/tail-latency.ts            (npm run bench:tail)
-//   SUBSCRIBERS=200 RECORDS=100 node bench/tail-latency.ts
+//   SUBSCRIBERS=200 RECORDS=100 HOSTS=workerd,bun node bench/tail-latency.ts
 //
 // The producer sends one record at a time and waits until every subscriber has it before sending
 // the next, so each figure is the latency of one delivery, not of a queue. Two clocks per delivery:
 // from the acknowledgement (signed: a subscriber often has the record before the producer has its
 // answer, since both leave the partition object at the same time — negative means "before the ack")
 // and from the moment the produce request was sent (always positive; includes the commit).
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BENCH_TOKEN, startBroker, type Server } from "./lib/servers.ts";
+import { startServer, type Runtime } from "../test/contract/hosts.ts";
 import { percentile, send } from "./lib/load.ts";
 
 const MANY = Number(process.env.SUBSCRIBERS ?? 1000);
 const RECORDS = Number(process.env.RECORDS ?? 200);
+const HOSTS = (process.env.HOSTS ?? "workerd,node").split(",").map((h) => h.trim()).filter(Boolean);
 const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 type Mode = "sse" | "ws" | "long-poll";
@@ -141,23 +147,40 @@ async function run(base: string, mode: Mode, subscribers: number, records: numbe
   return { fromAck: fromAck.sort((a, b) => a - b), fromSend: fromSend.sort((a, b) => a - b) };
 }
 
-const server = await startBroker();
-try {
-  console.log(`tail latency: produce acknowledgement → arrival at each subscriber (Miniflare, ${new Date().toISOString().slice(0, 10)})`);
-  console.log("| mode | subscribers | deliveries | from ack p50 ms | from ack p99 ms | from send p50 ms | from send p99 ms |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const subscribers of [1, MANY]) {
-    for (const mode of ["long-poll", "sse", "ws"] as Mode[]) {
-      const records = subscribers === 1 ? RECORDS : Math.max(10, Math.round(RECORDS / 10));
-      try {
-        const { fromAck: a, fromSend: s } = await run(server.url, mode, subscribers, records);
-        const f = (v: number) => v.toFixed(2);
-        console.log(`| ${mode} | ${subscribers} | ${a.length} | ${f(percentile(a, 50))} | ${f(percentile(a, 99))} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} |`);
-      } catch (err) {
-        console.log(`| ${mode} | ${subscribers} | failed: ${(err as Error).message} | | | | |`);
+/** workerd (Miniflare, the bundle wrangler deploys) or a standalone server on a fresh data directory. */
+async function startHost(host: string): Promise<Server> {
+  if (host === "workerd") return startBroker();
+  if (!["node", "bun", "deno"].includes(host)) throw new Error(`HOSTS: unknown host "${host}" (workerd, node, bun, deno)`);
+  const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-tail-${host}-`));
+  const server = await startServer(host as Runtime, { dataDir, token: BENCH_TOKEN });
+  return {
+    url: server.url,
+    async dispose() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+console.log(`tail latency: produce acknowledgement → arrival at each subscriber (${new Date().toISOString().slice(0, 10)})`);
+console.log("| host | mode | subscribers | deliveries | from ack p50 ms | from ack p99 ms | from send p50 ms | from send p99 ms |");
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const host of HOSTS) {
+  const server = await startHost(host);
+  try {
+    for (const subscribers of [1, MANY]) {
+      for (const mode of ["long-poll", "sse", "ws"] as Mode[]) {
+        const records = subscribers === 1 ? RECORDS : Math.max(10, Math.round(RECORDS / 10));
+        try {
+          const { fromAck: a, fromSend: s } = await run(server.url, mode, subscribers, records);
+          const f = (v: number) => v.toFixed(2);
+          console.log(`| ${host} | ${mode} | ${subscribers} | ${a.length} | ${f(percentile(a, 50))} | ${f(percentile(a, 99))} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} |`);
+        } catch (err) {
+          console.log(`| ${host} | ${mode} | ${subscribers} | failed: ${(err as Error).message} | | | | |`);
+        }
       }
     }
+  } finally {
+    await server.dispose();
   }
-} finally {
-  await server.dispose();
 }
