@@ -1,0 +1,162 @@
+// The producer: send() places a record in its partition's queue (producer-queue.ts) and resolves
+// once the broker has acknowledged it (durably stored) with its partition and offset. Keyed
+// records go to Kafka's partition for the key — computed here with the broker's own function —
+// and unkeyed ones stick to one random partition per batch (Kafka's sticky partitioner), so a
+// batch is always one request to one partition.
+import { encodeRecord } from "./codec.ts";
+import { closedError, EdgebrokerError, invalidArgument } from "./errors.ts";
+import { HttpClient } from "./http.ts";
+import { PartitionCounts } from "./metadata.ts";
+import { partitionForKey } from "./partitioner.ts";
+import { deliverBatch, type DeliveryContext } from "./producer-delivery.ts";
+import { ProducerIdentity } from "./producer-identity.ts";
+import { PartitionQueue, type Pending, type QueueLimits } from "./producer-queue.ts";
+import type { ClientOptions, ProducerRecord, RecordMetadata } from "./types.ts";
+
+export interface ProducerOptions extends ClientOptions {
+  /** How long a record waits for others to fill its batch, in ms (default 5). */
+  lingerMs?: number;
+  /** Records per produce request (default 5000; the broker's default limit is 10000). */
+  maxBatchRecords?: number;
+  /** Estimated bytes per produce request (default 786432; the broker's default request limit is 1 MiB). */
+  maxBatchBytes?: number;
+  /**
+   * Idempotent producing (default true, as in Kafka 3): retries never duplicate a record and a
+   * partition's records stay in order. Costs one POST /v1/producers per producer, on first send.
+   */
+  idempotent?: boolean;
+  /** With `idempotent`: a stable name for this producer; a new producer with the same name fences this one. */
+  name?: string;
+  /** Requests in flight per partition when not idempotent (default 5; idempotent: always 1). */
+  maxInFlight?: number;
+  /** Aborting closes the producer at once: queued records are rejected with `aborted`. */
+  signal?: AbortSignal;
+}
+
+function positiveInteger(name: string, v: number | undefined, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < min) throw invalidArgument(`${name}: expected an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+export class Producer {
+  private readonly http: HttpClient;
+  private readonly counts: PartitionCounts;
+  private readonly limits: QueueLimits;
+  private readonly ctx: DeliveryContext;
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly sticky = new Map<string, number>();
+  private readonly outstanding = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+  /** Enqueueing is serialised so records keep their send() order even while metadata loads. */
+  private chain: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private fenced: EdgebrokerError | undefined;
+
+  constructor(opts: ProducerOptions) {
+    this.http = new HttpClient(opts);
+    this.counts = new PartitionCounts(this.http);
+    const idempotent = opts.idempotent ?? true;
+    this.limits = {
+      lingerMs: positiveInteger("lingerMs", opts.lingerMs, 5, 0),
+      maxBatchRecords: positiveInteger("maxBatchRecords", opts.maxBatchRecords, 5000),
+      maxBatchBytes: positiveInteger("maxBatchBytes", opts.maxBatchBytes, 786_432),
+      maxInFlight: idempotent ? 1 : positiveInteger("maxInFlight", opts.maxInFlight, 5),
+    };
+    this.ctx = {
+      http: this.http,
+      counts: this.counts,
+      identity: idempotent ? new ProducerIdentity(this.http, opts.name) : undefined,
+      signal: this.abort.signal,
+      fence: (err) => this.fence(err),
+    };
+    if (opts.signal) {
+      if (opts.signal.aborted) this.abortNow(opts.signal.reason);
+      else opts.signal.addEventListener("abort", () => this.abortNow(opts.signal!.reason), { once: true });
+    }
+  }
+
+  /** Sends one record; resolves with its partition and offset once the broker stored it. */
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    const refused = this.fenced ?? (this.closing || this.abort.signal.aborted ? closedError("producer") : undefined);
+    if (refused) return Promise.reject(refused);
+    let encoded;
+    try {
+      if (!record || typeof record.topic !== "string" || record.topic.length === 0) throw invalidArgument("topic: required");
+      if (record.partition !== undefined && (!Number.isSafeInteger(record.partition) || record.partition < 0)) {
+        throw invalidArgument(`partition: expected an integer >= 0, got ${record.partition}`);
+      }
+      encoded = encodeRecord(record, this.http.encoding);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const result = new Promise<RecordMetadata>((resolve, reject) => {
+      const p: Pending = { record: encoded, resolve, reject, state: "queued" };
+      this.chain = this.chain.then(() => this.enqueue(record, p)).catch((err: unknown) => reject(err));
+    });
+    const tracked = result.catch(() => undefined);
+    this.outstanding.add(tracked);
+    void tracked.finally(() => this.outstanding.delete(tracked));
+    return result;
+  }
+
+  private async enqueue(record: ProducerRecord, p: Pending): Promise<void> {
+    if (record.signal?.aborted) throw new EdgebrokerError("aborted", "the send was aborted before the record was queued", { retriable: false, cause: record.signal.reason });
+    if (this.fenced) throw this.fenced;
+    let partition = record.partition;
+    if (partition === undefined) {
+      const count = await this.counts.get(record.topic, this.abort.signal);
+      partition = p.record.keyBytes ? partitionForKey(p.record.keyBytes, count) : this.stickyPartition(record.topic, count);
+    }
+    this.queue(record.topic, partition).add(p, record.signal);
+  }
+
+  private stickyPartition(topic: string, count: number): number {
+    let p = this.sticky.get(topic);
+    if (p === undefined || p >= count) {
+      p = Math.floor(Math.random() * count);
+      this.sticky.set(topic, p);
+    }
+    return p;
+  }
+
+  private queue(topic: string, partition: number): PartitionQueue {
+    const key = `${topic}\u0000${partition}`;
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new PartitionQueue(topic, partition, this.limits, (queue, batch) => deliverBatch(this.ctx, queue, batch), (queue) => {
+        // A batch left: unkeyed records move on to another random partition (Kafka's sticky partitioner).
+        if (this.sticky.get(queue.topic) === queue.partition) this.sticky.delete(queue.topic);
+      });
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  /** Sends everything queued now and waits until each record sent so far is acknowledged or failed. */
+  async flush(): Promise<void> {
+    const waiting = [...this.outstanding];
+    // Records still waiting for metadata join their queues first.
+    await this.chain;
+    for (const q of this.queues.values()) q.hurry();
+    await Promise.all(waiting);
+  }
+
+  /** Flushes, then refuses further sends. Idempotent; resolves when everything has settled. */
+  close(): Promise<void> {
+    this.closing ??= this.flush();
+    return this.closing;
+  }
+
+  private fence(err: EdgebrokerError): void {
+    this.fenced ??= err;
+    for (const q of this.queues.values()) q.failQueued(err);
+  }
+
+  private abortNow(reason: unknown): void {
+    this.abort.abort(reason);
+    this.closing ??= Promise.resolve();
+    const err = new EdgebrokerError("aborted", "the producer was aborted; queued records were not sent", { retriable: false, cause: reason });
+    for (const q of this.queues.values()) q.failQueued(err);
+  }
+}
