@@ -1,0 +1,78 @@
+// `edgebroker dev` and `edgebroker serve`: start a broker in the foreground. `dev` is exactly
+// `npm run dev` (wrangler dev on workerd, state and admin token under .wrangler/state); `serve`
+// is the standalone server on Node, Bun or Deno (src/runtime/serve-*.ts), configured through the
+// same environment variables as `npm run serve:<runtime>`.
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { integer, oneOf } from "../context.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
+
+const RUNTIMES = ["node", "bun", "deno"] as const;
+type Runtime = (typeof RUNTIMES)[number];
+
+/** Runs a child with our terminal, forwarding Ctrl-C/SIGTERM so the broker shuts down gracefully. */
+function foreground(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { ...options, stdio: "inherit" });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    child.once("error", fail);
+    child.once("exit", (code, signal) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      done(code ?? (signal === "SIGINT" ? 130 : 1));
+    });
+  });
+}
+
+function bin(name: string): string {
+  return resolve(PACKAGE_ROOT, "node_modules", ".bin", name);
+}
+
+function serverCommand(runtime: Runtime, dataDir: string, host: string): [string, string[]] {
+  const script = (name: string) => resolve(PACKAGE_ROOT, "src", "runtime", name);
+  switch (runtime) {
+    case "node":
+      return [process.execPath, ["--disable-warning=ExperimentalWarning", script("serve-node.ts")]];
+    case "bun":
+      return [bin("bun"), [script("serve-bun.ts")]];
+    case "deno":
+      // The narrowest permissions that work (see serve-deno.ts).
+      return [bin("deno"), [
+        "run", "--no-prompt", "--allow-env=PORT,HOST,EDGEBROKER_*", `--allow-net=${host}`,
+        `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`, `--allow-write=${dataDir}`, script("serve-deno.ts"),
+      ]];
+  }
+}
+
+export function registerDevServe(program: Command): void {
+  program
+    .command("dev")
+    .description("run the local development broker (wrangler dev on workerd, the same as `npm run dev`)")
+    .option("--port <port>", "port to listen on (env PORT)", integer(0, 65_535))
+    .addHelpText("after", "\nState is kept in .wrangler/state of the package; the admin token is printed at start and\nkept in .wrangler/state/admin-token, which the other commands use for a local broker.")
+    .action(async (opts: { port?: number }) => {
+      const env = { ...process.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) };
+      const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+      process.exitCode = await foreground(npm, ["run", "--silent", "dev"], { cwd: PACKAGE_ROOT, env });
+    });
+
+  program
+    .command("serve")
+    .description("run the standalone broker (SQLite on disk) on Node, Bun or Deno")
+    .option("--runtime <runtime>", "node, bun or deno", oneOf(RUNTIMES), "node")
+    .option("--port <port>", "port to listen on (env PORT, default 8787)", integer(0, 65_535))
+    .option("--host <host>", "address to listen on (env HOST, default 0.0.0.0)")
+    .option("--data-dir <dir>", "where the logs are kept (env EDGEBROKER_DATA_DIR, default ./data)")
+    .addHelpText("after", "\nThe admin token comes from EDGEBROKER_ADMIN_TOKEN (required), e.g.\n  EDGEBROKER_ADMIN_TOKEN=$(openssl rand -hex 24) edgebroker serve --port 8787 --data-dir ./data\nOther settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (README).")
+    .action(async (opts: { runtime: Runtime; port?: number; host?: string; dataDir?: string }) => {
+      const dataDir = resolve(opts.dataDir ?? process.env.EDGEBROKER_DATA_DIR ?? "./data");
+      const host = opts.host ?? process.env.HOST ?? "0.0.0.0";
+      const env: NodeJS.ProcessEnv = { ...process.env, EDGEBROKER_DATA_DIR: dataDir, HOST: host };
+      if (opts.port !== undefined) env.PORT = String(opts.port);
+      const [command, args] = serverCommand(opts.runtime, dataDir, host);
+      process.exitCode = await foreground(command, args, { cwd: process.cwd(), env });
+    });
+}
