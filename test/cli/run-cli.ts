@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
-const BIN = process.env.STUB_BIN ?? join(ROOT, "bin", "edgebroker.js");
+const BIN = join(ROOT, "bin", "edgebroker.js");
 
 export interface CliResult {
   code: number | null;
