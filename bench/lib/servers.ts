@@ -33,7 +33,8 @@ async function start(options: ConstructorParameters<typeof Miniflare>[0], dir: s
   };
 }
 
-export async function startBroker(): Promise<Server> {
+/** `bindings`: extra Worker vars, e.g. EDGEBROKER_ANONYMOUS_GRANTS for the Durable Streams suite. */
+export async function startBroker(bindings: Record<string, string> = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-bench-"));
   const script = bundleBroker(join(dir, "bundle"));
   return start(
@@ -50,7 +51,7 @@ export async function startBroker(): Promise<Server> {
         GROUP: { className: "GroupObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
-      bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN },
+      bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },
     },
     dir,
   );

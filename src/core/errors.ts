@@ -37,6 +37,13 @@ export const ERRORS = {
   offset_regression: { status: 409, retriable: false },
   group_not_empty: { status: 409, retriable: false },
   inconsistent_assignor: { status: 409, retriable: false },
+  // Durable Streams (/ds): the protocol's own conflict, gone and producer answers.
+  stream_not_found: { status: 404, retriable: false },
+  stream_conflict: { status: 409, retriable: false },
+  stream_closed: { status: 409, retriable: false },
+  stream_gone: { status: 410, retriable: false },
+  producer_stale_epoch: { status: 403, retriable: false },
+  producer_sequence_gap: { status: 409, retriable: false },
   payload_too_large: { status: 413, retriable: false },
   record_too_large: { status: 413, retriable: false },
   too_many_records: { status: 413, retriable: false },

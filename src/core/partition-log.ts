@@ -16,6 +16,8 @@ import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, deleteBefore, logCon
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
+import { DsStreams } from "./ds-streams.ts";
+import type { DsRequest, DsResult } from "./ds-types.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
 } from "./partition-types.ts";
@@ -72,6 +74,7 @@ export class PartitionLog {
   private alarmAt: number | undefined;
   private onCommit: (() => void) | undefined;
   private onDrop: ((epoch: number) => void) | undefined;
+  private streams: DsStreams | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -467,6 +470,17 @@ export class PartitionLog {
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
     };
+  }
+
+  /** The next offset to be written, for a caller that holds the current topic epoch. */
+  tail(addr: PartitionAddress): { ok: true; next: number } | Failure {
+    return this.checkEpoch(addr) ?? { ok: true, next: this.highWatermark };
+  }
+
+  /** A Durable Streams operation on the stream this partition holds (src/core/ds-streams.ts). */
+  ds(req: DsRequest): Promise<DsResult> {
+    this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
+    return this.streams.handle(req);
   }
 
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */

@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS } from "../core/errors.ts";
-import { authenticate, chargeFetches } from "./authenticate.ts";
+import { authenticate, authenticateOrAnonymous, chargeFetches } from "./authenticate.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
 import { groupRoutes } from "./routes/groups.ts";
@@ -17,6 +17,7 @@ import { topicRoutes } from "./routes/topics.ts";
 import { tailSseRoutes } from "./routes/tail-sse.ts";
 import { tailWsRoutes } from "./routes/tail-ws.ts";
 import { TopicCache } from "./topic-cache.ts";
+import { dsCors, durableStreamRoutes } from "./routes/durable-streams/index.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -54,6 +55,17 @@ export function createApp(deps: AppDeps): Hono {
 
   // Unauthenticated liveness probe; also the "no-op route" ceiling in the benchmarks.
   app.get("/healthz", (c) => c.json({ ok: true }));
+
+  if (deps.configError) {
+    const message = deps.configError;
+    app.use("*", async (c, next) => (c.req.path === "/healthz" ? next() : Promise.reject(new BrokerError("not_configured", message))));
+  }
+
+  // Durable Streams (routes/durable-streams): its own CORS, and anonymous access when configured.
+  app.use("/ds/*", dsCors(deps));
+  app.use("/ds/*", authenticateOrAnonymous(deps));
+  app.use("/ds/*", chargeFetches(deps));
+  app.route("/ds", durableStreamRoutes(deps, topics));
 
   app.use("/v1/*", async (c, next) => {
     if (!deps.adminToken) {

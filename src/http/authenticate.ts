@@ -63,3 +63,21 @@ export function chargeFetches(deps: AppDeps): MiddlewareHandler {
     }
   };
 }
+
+/**
+ * /ds: a request without an Authorization header gets the anonymous grants when the operator
+ * configured some (EDGEBROKER_ANONYMOUS_GRANTS); every other request authenticates as on /v1.
+ */
+export function authenticateOrAnonymous(deps: AppDeps): MiddlewareHandler {
+  const bearer = authenticate(deps);
+  return async (c, next) => {
+    if (c.req.header("authorization") === undefined && deps.anonymousGrants) {
+      setPrincipal(c, { kind: "anonymous", name: "anonymous", grants: deps.anonymousGrants });
+      return next();
+    }
+    if (!deps.adminToken) {
+      throw new BrokerError("not_configured", "this broker has no EDGEBROKER_ADMIN_TOKEN configured; no request can be authorized");
+    }
+    return bearer(c, next);
+  };
+}

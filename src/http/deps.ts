@@ -9,6 +9,7 @@ import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { LocalTails } from "./local-tails.ts";
+import type { Grant } from "../core/grants.ts";
 
 export interface AppDeps {
   /**
@@ -40,6 +41,12 @@ export interface AppDeps {
   /** Bearer token with full access; when unset every /v1 request is refused. */
   adminToken: string | undefined;
   limits: Limits;
+  /** What requests without an Authorization header may do on /ds (EDGEBROKER_ANONYMOUS_GRANTS); none when unset. */
+  anonymousGrants?: Grant[];
+  /** A configuration error found at startup (Worker): every /v1 and /ds request answers 503 with it. */
+  configError?: string;
+  /** How long a Durable Streams long-poll waits for data (EDGEBROKER_DS_LONG_POLL_MS). */
+  dsLongPollMs?: number;
   /** Origins allowed to call from browsers (CORS); none by default. ["*"] allows any. */
   corsOrigins?: string[];
   now?: () => number;

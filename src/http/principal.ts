@@ -5,7 +5,11 @@ import type { Context } from "hono";
 import { BrokerError } from "../core/errors.ts";
 import { allows, seesResource, type Grant, type Operation } from "../core/grants.ts";
 
-export type Principal = { kind: "admin" } | { kind: "key"; id: string; name: string; grants: Grant[] };
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "key"; id: string; name: string; grants: Grant[] }
+  // A request without credentials on /ds, allowed by EDGEBROKER_ANONYMOUS_GRANTS.
+  | { kind: "anonymous"; name: "anonymous"; grants: Grant[] };
 
 // Keyed by the request's Context, not by `c.req.raw`: middleware may replace the raw Request
 // (bodyLimit wraps any body without a Content-Length, e.g. a DELETE on Node and Deno, whose

@@ -46,6 +46,8 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     logCore,
     adminToken: config.adminToken,
     limits: config.limits,
+    anonymousGrants: config.anonymousGrants,
+    dsLongPollMs: config.dsLongPollMs,
     localTails: upgrade ? { upgrade, tails } : undefined,
   };
   const close = async () => {

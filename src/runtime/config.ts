@@ -2,6 +2,8 @@
 // variables; a missing admin token or a malformed value stops the broker with a message saying
 // which variable to fix (a deployment mistake should never start a broker that refuses requests).
 import { limitsFromEnv, type Limits } from "../core/limits.ts";
+import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
+import type { Grant } from "../core/grants.ts";
 
 export interface ServerConfig {
   port: number;
@@ -15,6 +17,10 @@ export interface ServerConfig {
   graceMs: number;
   /** Kafka's producer.id.expiration.ms for idempotent producers' state (EDGEBROKER_PRODUCER_EXPIRATION_MS). */
   producerExpirationMs?: number;
+  /** What requests without credentials may do on /ds (EDGEBROKER_ANONYMOUS_GRANTS); none when unset. */
+  anonymousGrants?: Grant[];
+  /** How long a Durable Streams long-poll waits (EDGEBROKER_DS_LONG_POLL_MS). */
+  dsLongPollMs?: number;
 }
 
 export class ConfigError extends Error {}
@@ -47,6 +53,13 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     throw new ConfigError((err as Error).message);
   }
   const expiration = int(env, "EDGEBROKER_PRODUCER_EXPIRATION_MS", 0);
+  let anonymousGrants: Grant[] | undefined;
+  try {
+    anonymousGrants = parseAnonymousGrants(env(ANONYMOUS_GRANTS_VAR));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const longPoll = int(env, "EDGEBROKER_DS_LONG_POLL_MS", 0, 0, 300_000);
   return {
     port: int(env, "PORT", 8787, 0, 65_535),
     hostname: env("HOST") || "0.0.0.0",
@@ -56,5 +69,7 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     idleMs: int(env, "EDGEBROKER_IDLE_MS", 120_000),
     graceMs: int(env, "EDGEBROKER_SHUTDOWN_GRACE_MS", 5_000),
     producerExpirationMs: expiration > 0 ? expiration : undefined,
+    anonymousGrants,
+    dsLongPollMs: longPoll > 0 ? longPoll : undefined,
   };
 }

@@ -6,6 +6,8 @@ import type { ClusterApi } from "../core/topic-registry.ts";
 import type { KeyApi } from "../core/key-store.ts";
 import type { GroupApi } from "../core/group-types.ts";
 import { limitsFromEnv } from "../core/limits.ts";
+import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
+import type { Grant } from "../core/grants.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 
@@ -15,7 +17,19 @@ export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 
 function workerDeps(env: Env): AppDeps {
+  // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
+  let anonymousGrants: Grant[] | undefined;
+  let configError: string | undefined;
+  try {
+    anonymousGrants = parseAnonymousGrants(env[ANONYMOUS_GRANTS_VAR] as string | undefined);
+  } catch (err) {
+    configError = (err as Error).message;
+  }
+  const longPoll = Number(env.EDGEBROKER_DS_LONG_POLL_MS ?? "");
   return {
+    anonymousGrants,
+    configError,
+    dsLongPollMs: Number.isSafeInteger(longPoll) && longPoll > 0 ? longPoll : undefined,
     // RPC stubs expose the objects' methods as promises of the same plain-data results.
     cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
     partition: (topic, partition) =>

@@ -6,6 +6,7 @@ import type {
   AppendRequest, AppendResult, PartitionAddress, ReadRequest, ReadResult, StatsResult,
 } from "../core/partition-types.ts";
 import type { Failure } from "../core/errors.ts";
+import type { DsRequest, DsResult } from "../core/ds-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
 import { ERRORS } from "../core/errors.ts";
@@ -88,6 +89,10 @@ export class PartitionObject extends DurableObject<Env> {
 
   offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
     return this.log.offsetForTimestamp(addr, timestamp);
+  }
+
+  ds(req: DsRequest): Promise<DsResult> {
+    return this.log.ds(req);
   }
 
   /**

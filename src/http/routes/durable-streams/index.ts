@@ -1,0 +1,71 @@
+// The Durable Streams protocol under /ds (docs/readme-drafts/durable-streams.md): a stream's URL is
+// /ds/<stream path>. Authentication is that of /v1 (admin token or API key; grants on the stream's
+// topic: produce to append, consume to read, admin to create and delete), plus the optional
+// anonymous grants for requests without an Authorization header. CORS is on for any origin unless
+// EDGEBROKER_CORS_ORIGINS narrows it: DS clients run in browsers, and bearer tokens are not ambient
+// credentials a foreign page could borrow.
+import { Hono, type Context } from "hono";
+import { cors } from "hono/cors";
+import { BrokerError } from "../../../core/errors.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { TopicCache } from "../../topic-cache.ts";
+import { ALLOWED_HEADERS, EXPOSED_HEADERS, securityHeaders } from "./headers.ts";
+import { getStream, headStream, readQuery } from "./read.ts";
+import { errorResponse } from "./respond.ts";
+import { sseStream } from "./sse.ts";
+import { StreamStore } from "./store.ts";
+import { appendStream, createStream, deleteStream } from "./write.ts";
+
+export const DS_PREFIX = "/ds";
+/** How long a long-poll waits for data before answering 204 (EDGEBROKER_DS_LONG_POLL_MS). */
+export const DEFAULT_LONG_POLL_MS = 20_000;
+const MAX_PATH_LENGTH = 4096;
+
+function streamPath(c: Context): string {
+  const path = new URL(c.req.url).pathname.slice(DS_PREFIX.length + 1);
+  if (path === "" || path.endsWith("/") && path.replace(/\/+$/, "") === "") throw new BrokerError("bad_request", "the URL names no stream: use /ds/<stream path>");
+  if (path.length > MAX_PATH_LENGTH) throw new BrokerError("bad_request", `the stream path is longer than ${MAX_PATH_LENGTH} characters`);
+  if (path === "__ds" || path.startsWith("__ds/")) {
+    throw new BrokerError("not_found", "paths under /ds/__ds are reserved for Durable Streams control APIs (subscriptions), which this broker does not serve");
+  }
+  return path;
+}
+
+export function dsCors(deps: AppDeps) {
+  return cors({
+    origin: deps.corsOrigins && deps.corsOrigins.length > 0 && !deps.corsOrigins.includes("*") ? deps.corsOrigins : "*",
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+    allowHeaders: ALLOWED_HEADERS,
+    exposeHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+}
+
+export function durableStreamRoutes(deps: AppDeps, topics: TopicCache): Hono {
+  const app = new Hono();
+  const store = new StreamStore(deps, topics);
+  const longPollMs = deps.dsLongPollMs ?? DEFAULT_LONG_POLL_MS;
+  const maxBytes = deps.limits.maxRequestBytes;
+
+  app.all("/*", async (c) => {
+    securityHeaders(c);
+    try {
+      const path = streamPath(c);
+      switch (c.req.method) {
+        case "PUT": return await createStream(c, store, path, maxBytes);
+        case "POST": return await appendStream(c, store, path, maxBytes);
+        case "DELETE": return await deleteStream(c, store, path);
+        case "HEAD": return await headStream(c, store, path);
+        case "GET": {
+          const q = readQuery(c);
+          return q.live === "sse" ? await sseStream(c, store, path, q, longPollMs) : await getStream(c, store, path, q, longPollMs);
+        }
+        default:
+          throw new BrokerError("method_not_allowed", `${c.req.method} is not a Durable Streams operation (PUT, POST, GET, HEAD, DELETE)`);
+      }
+    } catch (err) {
+      return errorResponse(c, err);
+    }
+  });
+  return app;
+}

@@ -1,0 +1,78 @@
+// Streams as topics: finds (or creates) the single-partition topic of a stream path and sends the
+// stream's partition object one `ds` call, retrying once when the topic was recreated meanwhile.
+import { BrokerError, type Failure } from "../../../core/errors.ts";
+import type { DsRequest, DsResult } from "../../../core/ds-types.ts";
+import type { TopicInfo } from "../../../core/topic-registry.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { TopicCache } from "../../topic-cache.ts";
+import { topicForStream } from "./mapping.ts";
+
+/** Streams keep their data until deleted or expired: no time or size retention on their topics. */
+const STREAM_TOPIC_CONFIG = { "retention.ms": -1, "retention.bytes": -1 };
+
+type Ok<T> = Exclude<T, Failure>;
+type Build = (topic: TopicInfo) => DsRequest;
+
+export class StreamStore {
+  private readonly deps: AppDeps;
+  private readonly topics: TopicCache;
+
+  constructor(deps: AppDeps, topics: TopicCache) {
+    this.deps = deps;
+    this.topics = topics;
+  }
+
+  topicName(path: string): Promise<string> {
+    return topicForStream(path);
+  }
+
+  private async topic(name: string, path: string, fresh = false): Promise<TopicInfo> {
+    try {
+      return await this.topics.get(name, fresh);
+    } catch (err) {
+      if (err instanceof BrokerError && err.code === "topic_not_found") throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
+      throw err;
+    }
+  }
+
+  private send(topic: TopicInfo, build: Build): Promise<DsResult> {
+    return this.deps.partition(topic.name, 0).ds(build(topic));
+  }
+
+  /** One operation on an existing stream; failures are thrown as BrokerErrors carrying their extras. */
+  async call<T extends DsResult>(path: string, build: Build): Promise<Ok<T>> {
+    const name = await this.topicName(path);
+    let topic = await this.topic(name, path);
+    let result = await this.send(topic, build);
+    if (!result.ok && result.error.code === "topic_not_found") {
+      topic = await this.topic(name, path, true);
+      result = await this.send(topic, build);
+      if (!result.ok && result.error.code === "topic_not_found") throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
+    }
+    // An expired stream answers 404; its topic is replaced when the path is created again (PUT).
+    if (!result.ok) throw BrokerError.from(result);
+    return result as Ok<T>;
+  }
+
+  /** The stream's topic, created when missing (PUT). */
+  async ensureTopic(path: string): Promise<TopicInfo> {
+    const name = await this.topicName(path);
+    const created = await this.deps.cluster().createTopic({ name, partitions: 1, config: STREAM_TOPIC_CONFIG });
+    if (created.ok) {
+      this.topics.put(created.topic);
+      return created.topic;
+    }
+    if (created.error.code !== "topic_exists") throw BrokerError.from(created);
+    return this.topic(name, path, true);
+  }
+
+  /** Deletes the stream's topic and frees its partition's storage. */
+  async dropTopic(path: string): Promise<void> {
+    const name = await this.topicName(path);
+    const deleted = await this.deps.cluster().deleteTopic(name);
+    this.topics.forget(name);
+    if (!deleted.ok) return;
+    const t = deleted.topic;
+    await this.deps.partition(t.name, 0).drop({ topic: t.name, partition: 0, epoch: t.epoch });
+  }
+}

@@ -1,0 +1,21 @@
+// The Durable Streams conformance suite against the standalone server on Node (a child process).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer } from "../contract/hosts.ts";
+import { ANONYMOUS_GRANTS, conformanceSuite, LONG_POLL_MS } from "./suite.ts";
+
+conformanceSuite(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-conformance-node-"));
+  const server = await startServer("node", {
+    dataDir,
+    env: { EDGEBROKER_ANONYMOUS_GRANTS: ANONYMOUS_GRANTS, EDGEBROKER_DS_LONG_POLL_MS: String(LONG_POLL_MS) },
+  });
+  return {
+    url: server.url,
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});
