@@ -3,7 +3,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-import { TEST_ADMIN_TOKEN, TEST_MAX_RECORD_BYTES } from "./test/workers/test-config.ts";
+import { TEST_ADMIN_TOKEN, TEST_ANONYMOUS_GRANTS, TEST_MAX_RECORD_BYTES } from "./test/workers/test-config.ts";
 
 export default defineConfig({
   plugins: [
@@ -12,7 +12,11 @@ export default defineConfig({
       miniflare: {
         // The test runner itself needs Node built-ins inside workerd; the broker does not use them.
         compatibilityFlags: ["nodejs_compat"],
-        bindings: { EDGEBROKER_ADMIN_TOKEN: TEST_ADMIN_TOKEN, EDGEBROKER_MAX_RECORD_BYTES: String(TEST_MAX_RECORD_BYTES) },
+        bindings: {
+          EDGEBROKER_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          EDGEBROKER_MAX_RECORD_BYTES: String(TEST_MAX_RECORD_BYTES),
+          EDGEBROKER_ANONYMOUS_GRANTS: TEST_ANONYMOUS_GRANTS,
+        },
       },
     }),
   ],

@@ -21,8 +21,14 @@ export const DS_PREFIX = "/ds";
 export const DEFAULT_LONG_POLL_MS = 20_000;
 const MAX_PATH_LENGTH = 4096;
 
+/** The stream's path: the URL path after /ds/, percent-decoded (so `a%20b` and `a b` are one stream). */
 function streamPath(c: Context): string {
-  const path = new URL(c.req.url).pathname.slice(DS_PREFIX.length + 1);
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(c.req.url).pathname.slice(DS_PREFIX.length + 1));
+  } catch {
+    throw new BrokerError("bad_request", "the stream path is not valid percent-encoded UTF-8");
+  }
   if (path === "" || path.endsWith("/") && path.replace(/\/+$/, "") === "") throw new BrokerError("bad_request", "the URL names no stream: use /ds/<stream path>");
   if (path.length > MAX_PATH_LENGTH) throw new BrokerError("bad_request", `the stream path is longer than ${MAX_PATH_LENGTH} characters`);
   if (path === "__ds" || path.startsWith("__ds/")) {
