@@ -5,6 +5,7 @@
 // partition committed or was dropped; nothing here knows which runtime it is on.
 import type { Context } from "hono";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
+import { BrokerError } from "../core/errors.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import { TAIL_CLOSE, TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
 import { jsonRecord } from "./record-view.ts";
@@ -82,7 +83,7 @@ export class LocalTails {
    * Upgrades the request and subscribes the socket from `state` (an authorized request whose start
    * offset the route already checked). `upgrade` is the runtime's Hono helper.
    */
-  upgrade(c: Context, upgrade: UpgradeWebSocket, state: TailState): Promise<Response> {
+  async upgrade(c: Context, upgrade: UpgradeWebSocket, state: TailState): Promise<Response> {
     let tail: LocalTail | undefined;
     const events: WSEvents = {
       onOpen: (_event, ws) => {
@@ -99,7 +100,16 @@ export class LocalTails {
       onClose: () => tail?.gone(),
       onError: () => tail?.gone(),
     };
-    return upgrade(c, events);
+    // A request the runtime cannot upgrade (no Sec-WebSocket-Key, an odd Upgrade header) is the
+    // client's mistake, not a 500.
+    let res: Response | undefined;
+    try {
+      res = await upgrade(c, events);
+    } catch (err) {
+      throw new BrokerError("bad_request", `not a valid WebSocket upgrade request: ${(err as Error).message}`);
+    }
+    if (!res) throw new BrokerError("bad_request", "not a valid WebSocket upgrade request: send Upgrade: websocket with the handshake headers");
+    return res;
   }
 
   /** After a group commit of `name` ("topic/partition"): subscribers get what they have room for. */

@@ -23,8 +23,11 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const window = positiveParam("max_unacked", c.req.query("max_unacked"), DEFAULT_TAIL_WINDOW, MAX_WINDOW);
     const ackTimeoutMs = positiveParam("ack_timeout_ms", c.req.query("ack_timeout_ms"), DEFAULT_ACK_TIMEOUT_MS, MAX_ACK_TIMEOUT_MS);
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
+    // Workers see the Upgrade header only (the runtime handles Connection); a standalone server
+    // treats a request without Connection: Upgrade as a plain request that cannot be upgraded.
+    const connection = deps.localTails ? /\bupgrade\b/i.test(c.req.header("connection") ?? "") : true;
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket" || !connection) {
+      return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Connection: Upgrade and Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
     }
     const name = c.req.param("topic");
     const local = deps.localTails;
