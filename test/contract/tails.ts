@@ -72,6 +72,37 @@ export function tailSuite(t: TailContext): void {
     });
   });
 
+  describe("group member SSE tail", () => {
+    it("streams the assignment and every assigned record with cursor ids, resumes with Last-Event-ID, ends when the member leaves", async () => {
+      const topic = await t.createTopic(2);
+      await t.produce(topic, [{ value: "a", partition: 0 }, { value: "b", partition: 1 }]);
+      const group = `gs-${Date.now().toString(36)}`;
+      const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest" })).json()) as any;
+      const path = `/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&heartbeat_ms=200`;
+      const open = async (headers: Record<string, string> = {}) => {
+        const res = await t.call(path, { headers });
+        expect(res.status, res.status === 200 ? "" : await res.clone().text()).toBe(200);
+        return new SseReader(res.body!);
+      };
+      const first = await open();
+      const assignment = await first.nextEvent();
+      expect([assignment?.event, JSON.parse(assignment!.data).assignment]).toEqual(["assignment", [{ topic, partitions: [0, 1] }]]);
+      const records = await first.events(2);
+      expect(records.map((e) => JSON.parse(e.data).value).sort()).toEqual(["a", "b"]);
+      expect(records[1]!.id!.split(",").slice(1).sort()).toEqual([`${topic}:0:0`, `${topic}:1:0`]);
+      await first.cancel();
+      await t.produce(topic, [{ value: "c", partition: 0 }]);
+      const resumed = await open({ "last-event-id": records[1]!.id! });
+      const after = (await resumed.events(2)).filter((e) => e.event === "record");
+      expect(after.map((e) => JSON.parse(e.data)).map((r) => [r.partition, r.offset, r.value])).toEqual([[0, 1, "c"]]);
+      expect((await t.call(`/v1/groups/${group}/members/${joined.member_id}`, { method: "DELETE" })).status).toBe(204);
+      let end;
+      do end = await resumed.nextEvent(10_000);
+      while (end && end.event !== "end");
+      expect(JSON.parse(end!.data).reason).toBe("member_removed");
+    });
+  });
+
   describe("SSE tail: many and slow subscribers", () => {
     it("delivers every record, in order, to 200 SSE subscribers", async () => {
       const topic = await t.createTopic();
