@@ -148,7 +148,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async next(): Promise<IteratorResult<ConsumerRecord>> {
     this.markProcessed();
     while (this.buffer.length === 0) {
-      if (this.closing) return { done: true, value: undefined };
+      if (this.closing) return this.finished();
       const round = this.exclusive(async () => {
         if (this.autoCommit) await this.autoCommitNow();
         return this.source.fetch(this.stop.signal);
@@ -157,15 +157,21 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       try {
         this.buffer = await round;
       } catch (err) {
-        if (this.closing) return { done: true, value: undefined };
+        if (this.closing) return this.finished();
         throw err;
       } finally {
         this.fetching = undefined;
       }
     }
-    if (this.closing) return { done: true, value: undefined };
+    if (this.closing) return this.finished();
     this.last = this.buffer.shift()!;
     return { done: false, value: this.last };
+  }
+
+  /** The loop ends once closing is complete (committed, left the group). */
+  private async finished(): Promise<IteratorResult<ConsumerRecord>> {
+    await this.closing?.catch(() => undefined);
+    return { done: true, value: undefined };
   }
 
   private markProcessed(): void {

@@ -73,7 +73,10 @@ export class GroupSession implements RecordSource {
         if (!(err instanceof EdgebrokerError) || signal.aborted) throw err;
         if (REJOIN.has(err.code)) {
           await this.lose();
-          continue;
+          // A membership that is lost again right after each join (another process keeps taking
+          // this member id) is reported rather than fought over forever.
+          if (this.failures++ < this.http.retry.retries + 1) continue;
+          throw err;
         }
         if (!isRetriable(err) || this.failures >= this.http.retry.retries) throw err;
         // A poll that failed in flight may have moved the member's positions past records that

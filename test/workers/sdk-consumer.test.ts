@@ -87,6 +87,24 @@ describe("Consumer in a group", () => {
     expect((await take(next, 2)).map((r) => r.offset)).toEqual([4, 5]);
   });
 
+  it("auto-commits processed records on its interval while the loop is busy with a batch", async () => {
+    const topic = await createTopic(1);
+    await fill(topic, 1, 10);
+    const group = freshGroup();
+    const c = new Consumer({ ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest", autoCommitIntervalMs: 20, waitMs: 0 });
+    const it = c[Symbol.asyncIterator]();
+    for (let i = 0; i < 4; i++) await it.next(); // offsets 0..3 yielded; 0..2 processed
+    const committed = async () => (await admin().describeGroup(group)).offsets[0]?.offset;
+    let seen: number | undefined;
+    for (let tries = 0; tries < 200 && seen !== 3; tries++) {
+      seen = await committed();
+      if (seen !== 3) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(seen).toBe(3);
+    await it.return!(); // offset 3 counts as processed when the loop stops
+    expect(await committed()).toBe(4);
+  });
+
   it("commits explicitly, seeks back and forward, and a new member starts at the committed offset", async () => {
     const topic = await createTopic(1);
     await fill(topic, 1, 10);
@@ -140,6 +158,38 @@ describe("Consumer in a group", () => {
     await c.close();
     const described = await admin().describeGroup(group);
     expect(described.offsets[0]!.offset).toBe(10);
+  });
+
+  it("joins again after its session expired and continues from the committed offset", async () => {
+    const topic = await createTopic(1);
+    await fill(topic, 1, 6);
+    const group = freshGroup();
+    const assigned: number[][] = [];
+    const c = new Consumer({ ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest", autoCommit: false, sessionTimeoutMs: 500, waitMs: 0, maxRecords: 2 });
+    c.on("assigned", (ps) => void assigned.push(names(ps)));
+    const it = c[Symbol.asyncIterator]();
+    const next = async () => ((await it.next()).value as ConsumerRecord).offset;
+    expect([await next(), await next()]).toEqual([0, 1]);
+    await c.commit();
+    // Silent past the session timeout: the coordinator removes the member.
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await admin().describeGroup(group)).members).toEqual([]);
+    expect([await next(), await next(), await next(), await next()]).toEqual([2, 3, 4, 5]);
+    expect(assigned).toEqual([[0], [0]]);
+    await c.close();
+  });
+
+  it("closes when its signal aborts, ending a waiting loop and leaving the group", async () => {
+    const topic = await createTopic(1);
+    const group = freshGroup();
+    const controller = new AbortController();
+    const c = new Consumer({ ...brokerLink().options, group, topics: [topic], waitMs: 10_000, signal: controller.signal });
+    const loop = take(c, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await admin().describeGroup(group)).members).toHaveLength(1);
+    controller.abort();
+    expect(await loop).toEqual([]);
+    expect((await admin().describeGroup(group)).members).toEqual([]);
   });
 
   it("reports a topic that does not exist, and ends the loop when closed while waiting", async () => {

@@ -3,7 +3,7 @@
 // retrying only what is retriable, aborts, and close.
 import { describe, expect, it } from "vitest";
 import { EdgebrokerError, Producer } from "../../src/client/index.ts";
-import { createTopic, fetchRecords, produce } from "./helpers.ts";
+import { createTopic, fetchRecords, json, produce } from "./helpers.ts";
 import { brokerLink, produceRequests } from "./sdk-support.ts";
 
 const fast = { retries: 4, initialBackoffMs: 1, maxBackoffMs: 5 };
@@ -192,6 +192,33 @@ describe("Producer", () => {
     await expect(producer.send({ topic, value: 1 })).rejects.toMatchObject({ code: "closed" });
     const stored = (await fetchRecords(topic, 0)).records[0];
     expect(stored).toMatchObject({ key_b64: "/wE=", value_b64: "/w==", headers: { h: "v" } });
+  });
+
+  it("waits out a quota refusal (429, Retry-After) and then succeeds", async () => {
+    const topic = await createTopic(1);
+    const key = await json("/v1/keys", "POST", { name: "slow", grants: [{ operation: "produce", resource: `topic:${topic}` }], quotas: { requests_per_second: 1 } });
+    const { secret } = (await key.json()) as { secret: string };
+    const link = brokerLink({ token: secret, retry: { retries: 3, initialBackoffMs: 1, maxBackoffMs: 1 } });
+    const producer = new Producer({ ...link.options, idempotent: false, lingerMs: 0 });
+    const acks = [];
+    for (const value of ["a", "b", "c"]) acks.push(await producer.send({ topic, partition: 0, value }));
+    await producer.close();
+    expect(acks.map((a) => a.offset)).toEqual([0, 1, 2]);
+    const statuses = produceRequests(link).map((r) => r.status);
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+  });
+
+  it("closes at once when its signal aborts: queued records are rejected, later sends refused", async () => {
+    const topic = await createTopic(1);
+    const controller = new AbortController();
+    const producer = new Producer({ ...brokerLink().options, lingerMs: 10_000, signal: controller.signal });
+    const queued = producer.send({ topic, value: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    await expect(queued).rejects.toMatchObject({ code: "aborted" });
+    await expect(producer.send({ topic, value: 2 })).rejects.toMatchObject({ code: "closed" });
+    expect((await fetchRecords(topic, 0)).records).toEqual([]);
   });
 
   it("refuses an unauthorized token without retrying", async () => {

@@ -14,6 +14,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   headers: Headers;
+  /** The answer's status, once it came (undefined: dropped or still pending). */
+  status?: number;
 }
 
 export type Fault = "drop" | "lose-answer" | undefined;
@@ -35,11 +37,12 @@ export function brokerLink(extra: Partial<ClientOptions> = {}): BrokerLink {
       ...extra,
       fetch: async (input, init) => {
         const url = new URL(input);
-        const seen = { method: init.method ?? "GET", path: url.pathname, query: url.searchParams, headers: new Headers(init.headers) };
+        const seen: SeenRequest = { method: init.method ?? "GET", path: url.pathname, query: url.searchParams, headers: new Headers(init.headers) };
         const fault = link.faults(seen, link.requests.length);
         link.requests.push(seen);
         if (fault === "drop") throw new TypeError("fetch failed: connection refused (injected)");
         const response = await worker.fetch(new Request(input, init));
+        seen.status = response.status;
         if (fault === "lose-answer") {
           await response.arrayBuffer();
           throw new TypeError("fetch failed: connection reset (injected, after the broker answered)");
