@@ -3,6 +3,7 @@
 // InvalidArgumentError so a malformed value is a usage error (exit 2) with commander's message.
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveConnection, type Connection, type GlobalOptions } from "./connection.ts";
+import { exitAfterFlush } from "./output.ts";
 import { debugEnabled } from "./report.ts";
 
 export interface Context {
@@ -74,7 +75,7 @@ export function onInterrupt(cleanup: () => Promise<void>): () => void {
     const code = signal === "SIGINT" ? 130 : 143;
     if (interrupted) process.exit(code);
     interrupted = true;
-    cleanup().finally(() => process.exit(code));
+    cleanup().finally(() => void exitAfterFlush(code));
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);

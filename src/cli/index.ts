@@ -12,6 +12,7 @@ import { registerTopic } from "./commands/topic.ts";
 import { DEFAULT_URL, DEV_TOKEN_FILE } from "./connection.ts";
 import { currentConnection } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { exitAfterFlush } from "./output.ts";
 import { debugEnabled, reportError } from "./report.ts";
 
 // src/cli/index.ts and dist/cli/index.js are both two levels below the package root.
@@ -78,4 +79,4 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exit(await main(process.argv.slice(2)));
+await exitAfterFlush(await main(process.argv.slice(2)));

@@ -50,6 +50,16 @@ export function printFields(fields: Array<[string, unknown]>): void {
   for (const [k, v] of fields) printLine(`${out.dim(`${k}:`.padEnd(w + 1))} ${typeof v === "string" ? v : JSON.stringify(v)}`);
 }
 
+/**
+ * Ends the process once stdout and stderr have handed everything to the OS. Writes to a pipe are
+ * asynchronous on POSIX, so a bare process.exit() can cut off the last records of a consume.
+ */
+export async function exitAfterFlush(code: number): Promise<never> {
+  const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => (stream.writableLength === 0 ? resolve() : stream.write("", () => resolve())));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 /** 1234567 → "1,234,567" for humans; scripts get the raw numbers through --json. */
 export function count(n: number): string {
   return n.toLocaleString("en-US");

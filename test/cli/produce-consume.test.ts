@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, type Target } from "../contract/hosts.ts";
-import { cliFor, jsonLines } from "./run-cli.ts";
+import { cliFor, jsonLines, startCli, until } from "./run-cli.ts";
 
 const N = 3000;
 const KEYS = 17;
@@ -34,8 +34,10 @@ describe("edgebroker produce / consume", () => {
   });
 
   it("produces a file with keys and reads it back in full", async () => {
-    const produced = await cli(["--json", "produce", "orders", "--file", file, "--key-separator", ":"]);
+    const produced = await cli(["--json", "produce", "orders", "--file", file, "--key-separator", ":", "--progress"]);
     expect(produced.code, produced.stderr).toBe(0);
+    // --progress draws the bar on stderr even without a terminal; stdout stays pure JSON.
+    expect(produced.stderr).toMatch(/100% \| 3,000 records \| [\d,]+ records\/s/);
     const summary = JSON.parse(produced.stdout) as { records: number; partitions: Array<{ partition: number; records: number }> };
     expect(summary.records).toBe(N);
     expect(summary.partitions.reduce((n, p) => n + p.records, 0)).toBe(N);
@@ -100,6 +102,20 @@ describe("edgebroker produce / consume", () => {
     expect(jsonLines(r.stdout)).toEqual(all.slice(5, 8));
   });
 
+  it("--timestamp starts at the first record at or after it (ms or ISO 8601)", async () => {
+    const all = jsonLines((await cli(["consume", "orders", "--from-beginning", "--partition", "2", "--format", "json"])).stdout);
+    const mid = all[Math.floor(all.length / 2)]!.timestamp as number;
+    const expected = all.find((r) => (r.timestamp as number) >= mid)!;
+    for (const t of [String(mid), new Date(mid).toISOString()]) {
+      const r = await cli(["consume", "orders", "--partition", "2", "--timestamp", t, "--max", "1", "--format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(jsonLines(r.stdout)).toEqual([expected]);
+    }
+    const bad = await cli(["consume", "orders", "--timestamp", "yesterday"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("ISO 8601");
+  });
+
   it("stdin, plain strings, headers and a fixed partition", async () => {
     await cli(["topic", "create", "notes", "--partitions", "2"]);
     const produced = await cli(["produce", "notes", "--partition", "1", "--header", "source=test", "--header", "v=2"], { input: "hello\n\nworld\n42\n" });
@@ -162,5 +178,21 @@ describe("edgebroker produce / consume", () => {
 
     const deleted = await cli(["group", "delete", "billing"]);
     expect(deleted.code, deleted.stderr).toBe(0);
+  });
+
+  it("Ctrl-C stops a following group member cleanly: exit 130, offsets committed, group left", async () => {
+    await cli(["topic", "create", "live", "--partitions", "1"]);
+    const follower = startCli(["--url", target.url, "--token", target.token, "consume", "live", "--group", "watchers", "--from-beginning", "--follow", "--format", "json"]);
+    const described = async () => JSON.parse((await cli(["--json", "group", "describe", "watchers"])).stdout || "{}") as { members?: unknown[]; offsets?: Array<{ offset: number }> };
+    await until(async () => ((await described()).members ?? []).length === 1, "the member to join");
+    await cli(["produce", "live"], { input: "1\n2\n3\n" });
+    await until(() => jsonLines(follower.stdout()).length === 3, "three records on stdout");
+    follower.signal("SIGINT");
+    const result = await follower.exited;
+    expect(result.code).toBe(130);
+    expect(jsonLines(result.stdout).map((r) => r.value)).toEqual([1, 2, 3]);
+    const after = await described();
+    expect(after.members).toEqual([]);
+    expect(after.offsets!.map((o) => o.offset)).toEqual([3]);
   });
 });

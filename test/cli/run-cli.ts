@@ -56,3 +56,33 @@ export function cliFor(url: string, token: string) {
 export function jsonLines(stdout: string): Array<Record<string, unknown>> {
   return stdout.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+export interface RunningCli {
+  stdout(): string;
+  stderr(): string;
+  signal(name: NodeJS.Signals): void;
+  exited: Promise<CliResult>;
+}
+
+/** A CLI process left running (consume --follow, serve) for the test to signal. */
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: baseEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { stdout: () => stdout, stderr: () => stderr, signal: (name) => child.kill(name), exited };
+}
+
+/** Waits until `check` holds, asking every 100 ms (a readiness wait, not a timing assertion). */
+export async function until(check: () => boolean | Promise<boolean>, what: string, limitMs = 30_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -3,6 +3,7 @@
 // (so `consume ... > file` terminates); --follow keeps waiting for new records. --max N stops
 // after N records. Ctrl-C closes the consumer cleanly: a group member commits and leaves.
 import { Option, type Command } from "commander";
+import { once } from "node:events";
 import { Admin, Consumer } from "../../client/index.ts";
 import { UsageError } from "../exit-codes.ts";
 import { clientOptions, contextOf, integer, oneOf, onInterrupt, timestamp } from "../context.ts";
@@ -96,7 +97,8 @@ Examples:
         while (!done()) {
           const next = await nextOrIdle(records, idleMs);
           if (next === undefined || next.done) break;
-          process.stdout.write(`${print(next.value)}\n`);
+          // A slow reader (`| less`, a slow disk) holds us back instead of filling memory.
+          if (!process.stdout.write(`${print(next.value)}\n`)) await once(process.stdout, "drain");
           printed++;
           plan.advance(next.value.partition, next.value.offset);
         }

@@ -3,7 +3,7 @@
 // is the standalone server on Node, Bun or Deno (src/runtime/serve-*.ts), configured through the
 // same environment variables as `npm run serve:<runtime>`.
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { delimiter, resolve } from "node:path";
 import type { Command } from "commander";
 import { integer, oneOf } from "../context.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
@@ -54,9 +54,14 @@ export function registerDevServe(program: Command): void {
     .option("--port <port>", "port to listen on (env PORT)", integer(0, 65_535))
     .addHelpText("after", "\nState is kept in .wrangler/state of the package; the admin token is printed at start and\nkept in .wrangler/state/admin-token, which the other commands use for a local broker.")
     .action(async (opts: { port?: number }) => {
-      const env = { ...process.env, ...(opts.port === undefined ? {} : { PORT: String(opts.port) }) };
+      // `npm run dev` is `npm run build:wasm && node scripts/dev.ts`. The second step runs
+      // directly (not under npm and a shell) so that Ctrl-C or a SIGTERM sent to this process
+      // reaches scripts/dev.ts, which stops wrangler.
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${resolve(PACKAGE_ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+      if (opts.port !== undefined) env.PORT = String(opts.port);
       const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-      process.exitCode = await foreground(npm, ["run", "--silent", "dev"], { cwd: PACKAGE_ROOT, env });
+      const built = await foreground(npm, ["run", "--silent", "build:wasm"], { cwd: PACKAGE_ROOT, env });
+      process.exitCode = built !== 0 ? built : await foreground(process.execPath, [resolve(PACKAGE_ROOT, "scripts", "dev.ts")], { cwd: PACKAGE_ROOT, env });
     });
 
   program

@@ -30,7 +30,7 @@ export function registerKey(program: Command): void {
     .requiredOption("-g, --grant <operation:resource>", "a grant, repeatable: produce|consume|admin on topic:<name or prefix*> or group:<name or prefix*>", grant)
     .option("--requests-per-second <n>", "quota: requests per second", integer(1))
     .option("--bytes-per-second <n>", "quota: bytes per second", integer(1))
-    .addHelpText("after", "\nExample:\n  edgebroker key create sensor-7 --grant produce:topic:telemetry.* --grant consume:group:dash")
+    .addHelpText("after", "\nExample:\n  edgebroker key create sensor-7 --grant 'produce:topic:telemetry.*' --grant consume:group:dash")
     .action(async (name: string, opts: { grant: Grant[]; requestsPerSecond?: number; bytesPerSecond?: number }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const quotas: Record<string, number> = {};
