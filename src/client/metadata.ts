@@ -7,6 +7,8 @@ import { seg } from "./http.ts";
 
 export class PartitionCounts {
   private readonly cache = new Map<string, Promise<number>>();
+  /** The counts already known, for placing a record without waiting a microtask. */
+  private readonly resolved = new Map<string, number>();
   private readonly http: HttpClient;
 
   constructor(http: HttpClient) {
@@ -18,7 +20,10 @@ export class PartitionCounts {
     if (!found) {
       found = this.http
         .request<{ partitions: unknown[] }>("GET", `/v1/topics/${seg(topic)}`, { signal })
-        .then((r) => r.body.partitions.length);
+        .then((r) => {
+          this.resolved.set(topic, r.body.partitions.length);
+          return r.body.partitions.length;
+        });
       this.cache.set(topic, found);
       // A failure is not cached: the next send asks again.
       found.catch(() => this.cache.get(topic) === found && this.cache.delete(topic));
@@ -26,7 +31,12 @@ export class PartitionCounts {
     return found;
   }
 
+  known(topic: string): number | undefined {
+    return this.resolved.get(topic);
+  }
+
   forget(topic: string): void {
     this.cache.delete(topic);
+    this.resolved.delete(topic);
   }
 }

@@ -6,8 +6,26 @@ import { abortedError } from "./errors.ts";
 import type { EncodedRecord } from "./codec.ts";
 import type { RecordMetadata } from "./types.ts";
 
+/**
+ * The records sent between two flushes. flush() waits for the generations before it to settle:
+ * a counter per generation instead of a promise per record (producing is allocation-bound).
+ */
+export class Generation {
+  pending = 0;
+  private waiters: Array<() => void> = [];
+
+  settled(): void {
+    if (--this.pending === 0) for (const w of this.waiters.splice(0)) w();
+  }
+
+  drained(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 export interface Pending {
   record: EncodedRecord;
+  generation: Generation;
   resolve: (meta: RecordMetadata) => void;
   reject: (err: unknown) => void;
   /** queued → sent (in a request) → settled. */
@@ -150,6 +168,7 @@ export function succeed(p: Pending, meta: RecordMetadata): void {
   if (p.state === "settled") return;
   p.state = "settled";
   p.detach?.();
+  p.generation.settled();
   p.resolve(meta);
 }
 
@@ -158,5 +177,6 @@ export function settle(p: Pending, err: unknown): void {
   if (p.state === "settled") return;
   p.state = "settled";
   p.detach?.();
+  p.generation.settled();
   p.reject(err);
 }

@@ -10,7 +10,7 @@ import { PartitionCounts } from "./metadata.ts";
 import { partitionForKey } from "./partitioner.ts";
 import { deliverBatch, type DeliveryContext } from "./producer-delivery.ts";
 import { ProducerIdentity } from "./producer-identity.ts";
-import { PartitionQueue, type Pending, type QueueLimits } from "./producer-queue.ts";
+import { Generation, PartitionQueue, settle, type Pending, type QueueLimits } from "./producer-queue.ts";
 import type { ClientOptions, ProducerRecord, RecordMetadata } from "./types.ts";
 
 export interface ProducerOptions extends ClientOptions {
@@ -46,9 +46,12 @@ export class Producer {
   private readonly ctx: DeliveryContext;
   private readonly queues = new Map<string, PartitionQueue>();
   private readonly sticky = new Map<string, number>();
-  private readonly outstanding = new Set<Promise<unknown>>();
+  /** Generations of sent records not yet all settled; the last one takes new sends. */
+  private generations: Generation[] = [new Generation()];
+  /** Sends waiting for their topic's metadata; later sends queue behind them to keep order. */
+  private waiting = 0;
   private readonly abort = new AbortController();
-  /** Enqueueing is serialised so records keep their send() order even while metadata loads. */
+  /** Sends that wait for metadata are chained so records keep their send() order. */
   private chain: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private fenced: EdgebrokerError | undefined;
@@ -90,24 +93,26 @@ export class Producer {
     } catch (err) {
       return Promise.reject(err);
     }
-    const result = new Promise<RecordMetadata>((resolve, reject) => {
-      const p: Pending = { record: encoded, resolve, reject, state: "queued" };
-      this.chain = this.chain.then(() => this.enqueue(record, p)).catch((err: unknown) => reject(err));
+    const generation = this.generations[this.generations.length - 1]!;
+    generation.pending++;
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const p: Pending = { record: encoded, generation, resolve, reject, state: "queued" };
+      const known = record.partition ?? this.counts.known(record.topic);
+      if (this.waiting === 0 && known !== undefined) return this.place(record, p, record.partition === undefined ? known : undefined);
+      this.waiting++;
+      this.chain = this.chain
+        .then(async () => this.place(record, p, record.partition === undefined ? await this.counts.get(record.topic, this.abort.signal) : undefined))
+        .catch((err: unknown) => settle(p, err))
+        .finally(() => this.waiting--);
     });
-    const tracked = result.catch(() => undefined);
-    this.outstanding.add(tracked);
-    void tracked.finally(() => this.outstanding.delete(tracked));
-    return result;
   }
 
-  private async enqueue(record: ProducerRecord, p: Pending): Promise<void> {
-    if (record.signal?.aborted) throw new EdgebrokerError("aborted", "the send was aborted before the record was queued", { retriable: false, cause: record.signal.reason });
-    if (this.fenced) throw this.fenced;
-    let partition = record.partition;
-    if (partition === undefined) {
-      const count = await this.counts.get(record.topic, this.abort.signal);
-      partition = p.record.keyBytes ? partitionForKey(p.record.keyBytes, count) : this.stickyPartition(record.topic, count);
-    }
+  /** Puts a record in its partition's queue; `count` is the topic's partition count when the record names no partition. */
+  private place(record: ProducerRecord, p: Pending, count: number | undefined): void {
+    if (record.signal?.aborted) return settle(p, new EdgebrokerError("aborted", "the send was aborted before the record was queued", { retriable: false, cause: record.signal.reason }));
+    if (this.fenced) return settle(p, this.fenced);
+    if (this.abort.signal.aborted) return settle(p, closedError("producer"));
+    const partition = record.partition ?? (p.record.keyBytes ? partitionForKey(p.record.keyBytes, count!) : this.stickyPartition(record.topic, count!));
     this.queue(record.topic, partition).add(p, record.signal);
   }
 
@@ -135,11 +140,13 @@ export class Producer {
 
   /** Sends everything queued now and waits until each record sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
-    const waiting = [...this.outstanding];
+    const before = this.generations;
+    this.generations = [...before.filter((g) => g.pending > 0), new Generation()];
     // Records still waiting for metadata join their queues first.
     await this.chain;
     for (const q of this.queues.values()) q.hurry();
-    await Promise.all(waiting);
+    await Promise.all(before.map((g) => g.drained()));
+    this.generations = this.generations.filter((g, i) => g.pending > 0 || i === this.generations.length - 1);
   }
 
   /** Flushes, then refuses further sends. Idempotent; resolves when everything has settled. */

@@ -27,6 +27,15 @@ describe("Producer", () => {
     expect((await allValues(topic, 1))[0]).toEqual(Array.from({ length: 50 }, (_, i) => ({ i })));
   });
 
+  it("keeps send order when early records wait for the topic's metadata and later ones name their partition", async () => {
+    const topic = await createTopic(1);
+    const producer = new Producer({ ...brokerLink().options, lingerMs: 0 });
+    const sends = [producer.send({ topic, key: "a", value: "first" }), producer.send({ topic, partition: 0, value: "second" }), producer.send({ topic, value: "third" })];
+    expect((await Promise.all(sends)).map((a) => a.offset)).toEqual([0, 1, 2]);
+    await producer.close();
+    expect((await allValues(topic, 1))[0]).toEqual(["first", "second", "third"]);
+  });
+
   it("splits batches at maxBatchRecords and keeps the order", async () => {
     const topic = await createTopic(1);
     const link = brokerLink();
