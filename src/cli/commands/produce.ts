@@ -121,10 +121,12 @@ Examples:
       } catch (e) {
         source.close();
         progress.stop();
+        // Records sent before the failure still go out (close flushes); count them in.
         await producer.close().catch(() => {});
+        await Promise.allSettled(window);
         stopOnSignal();
         // Say how far we got: records before the failing line are in the topic.
-        if (sent > 0) note(`${count(acked)} of ${count(sent)} records were acknowledged before the error`);
+        if (acked > 0) note(`${count(acked)} of ${count(sent)} records were stored before the error`);
         throw failure ?? e;
       }
       progress.update(source.bytesRead(), acked);
