@@ -57,7 +57,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private readonly hasGroup: boolean;
   private readonly autoCommit: boolean;
   private readonly listeners = { assigned: new Set<PartitionsListener>(), revoked: new Set<PartitionsListener>() };
+  /** Fetched records not yet yielded: buffer[cursor..] (an index, since shift() is O(n) per record). */
   private buffer: ConsumerRecord[] = [];
+  private cursor = 0;
   private last: ConsumerRecord | undefined;
   /** Next offset to commit per partition (processed), and what was committed. */
   private readonly processed = new Map<string, number>();
@@ -125,7 +127,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (event === "revoked") {
       // Records of a partition this member no longer owns are not handed out any more.
       const gone = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
-      this.buffer = this.buffer.filter((r) => !gone.has(tpKey(r.topic, r.partition)));
+      this.keepBuffered((r) => !gone.has(tpKey(r.topic, r.partition)));
       for (const key of gone) this.processed.delete(key);
     }
     for (const fn of this.listeners[event]) await fn(partitions);
@@ -147,7 +149,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   private async next(): Promise<IteratorResult<ConsumerRecord>> {
     this.markProcessed();
-    while (this.buffer.length === 0) {
+    while (this.cursor >= this.buffer.length) {
       if (this.closing) return this.finished();
       const round = this.exclusive(async () => {
         if (this.autoCommit) await this.autoCommitNow();
@@ -156,6 +158,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       this.fetching = round;
       try {
         this.buffer = await round;
+        this.cursor = 0;
       } catch (err) {
         if (this.closing) return this.finished();
         throw err;
@@ -164,7 +167,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       }
     }
     if (this.closing) return this.finished();
-    this.last = this.buffer.shift()!;
+    this.last = this.buffer[this.cursor++]!;
     return { done: false, value: this.last };
   }
 
@@ -172,6 +175,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async finished(): Promise<IteratorResult<ConsumerRecord>> {
     await this.closing?.catch(() => undefined);
     return { done: true, value: undefined };
+  }
+
+  private keepBuffered(keep: (r: ConsumerRecord) => boolean): void {
+    this.buffer = this.buffer.slice(this.cursor).filter(keep);
+    this.cursor = 0;
   }
 
   private markProcessed(): void {
@@ -240,7 +248,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       throw invalidArgument("seek: expected {topic, partition, offset} with non-negative integers");
     }
     const key = tpKey(to.topic, to.partition);
-    this.buffer = this.buffer.filter((r) => tpKey(r.topic, r.partition) !== key);
+    this.keepBuffered((r) => tpKey(r.topic, r.partition) !== key);
     this.processed.delete(key);
     this.committed.set(key, to.offset);
     this.source.seek(to);
