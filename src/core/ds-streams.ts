@@ -5,10 +5,10 @@
 //
 // Every check runs synchronously up to the moment the append is queued at the log, so requests
 // are validated and appended in arrival order without a lock, and concurrent appends still share
-// the log's group commit. The metadata row is written before the records are queued; on Durable
-// Objects the output gate holds the answer until both are durable. A crash between the two on a
-// standalone host can lose the records of an acknowledged-as-pending append whose producer state
-// was stored, never the reverse: a retry of it is answered as a duplicate (documented).
+// the log's group commit. The metadata row is stored after the records are durable; on Durable
+// Objects the output gate holds the answer until both are. A crash between the two on a standalone
+// host forgets the producer state of an unanswered append whose records were written, so its retry
+// is appended again: a duplicate, never a loss (PROTOCOL.md 5.2.1, non-atomic stores).
 import { fail, type Failure } from "./errors.ts";
 import { checkProducer, sameProducerRequest } from "./ds-producers.ts";
 import type {
@@ -26,8 +26,8 @@ export interface DsLog {
   read(req: ReadRequest): Promise<ReadResult>;
 }
 
-/** Messages per stored batch when a create or append carries many (JSON arrays, fork copies). */
-const MAX_RECORDS_PER_READ = 10_000;
+/** Most messages one read returns. */
+const MAX_RECORDS_PER_READ = 20_000;
 
 export function mediaType(contentType: string): string {
   return contentType.split(";")[0]!.trim().toLowerCase();
@@ -225,9 +225,13 @@ export class DsStreams {
       meta.closedBy = req.producer ?? null;
     }
     meta.touchedAt = this.now();
-    this.save(req.epoch, meta);
+    // The cached row changed in memory at once (later requests are checked against it); it is
+    // stored once the records are durable. A plain append changes nothing worth storing, so the
+    // hot path writes only its records.
+    const store = producerState !== undefined || req.streamSeq !== undefined || req.close || meta.ttlSeconds !== null;
     let next: number;
     if (closeOnly) {
+      this.save(req.epoch, meta);
       await this.lastAppend.catch(() => undefined);
       const t = this.log.tail(req);
       if (!t.ok) return t;
@@ -241,6 +245,7 @@ export class DsStreams {
         return appended;
       }
       next = appended.next;
+      if (store) this.save(req.epoch, meta);
     }
     return { ok: true, stream: view(meta, next), duplicate: false, producer: producerState } satisfies DsAppended;
   }
@@ -266,7 +271,8 @@ export class DsStreams {
     }
     const base = { ok: true as const, stream: view(meta, tail.next), offset, timedOut };
     if (offset >= tail.next) return { ...base, messages: [], next: offset, upToDate: true } satisfies DsReadOk;
-    const read = await this.log.read({ topic: req.topic, partition: req.partition, epoch: req.epoch, offset, maxBytes: req.maxBytes, maxRecords: MAX_RECORDS_PER_READ, waitMs: 0 });
+    // maxBytes counts message bytes; stored batches add ~70 bytes of framing to each small message.
+    const read = await this.log.read({ topic: req.topic, partition: req.partition, epoch: req.epoch, offset, maxBytes: req.maxBytes * 2, maxRecords: MAX_RECORDS_PER_READ, waitMs: 0 });
     if (!read.ok) return read;
     const messages: Uint8Array[] = [];
     let next = offset;
