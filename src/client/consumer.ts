@@ -138,7 +138,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.iterating) throw invalidArgument("this consumer is already being iterated; use one for-await loop per consumer");
     this.iterating = true;
     return {
-      next: () => this.next(),
+      // A loop that ended with an error did not call return(): the consumer may be iterated again.
+      next: () => this.next().catch((err: unknown) => {
+        this.iterating = false;
+        throw err;
+      }),
       return: async () => {
         this.iterating = false;
         await this.close();

@@ -60,6 +60,23 @@ describe("Consumer without a group", () => {
     await it.return!();
   });
 
+  it("reads the broker's JSON view the same way with encoding: \"json\"", async () => {
+    const topic = await createTopic(1);
+    await produce(topic, [{ key: "k", value: { a: [1, 2] }, headers: { h: "v" } }, { key_b64: "/wA=", value_b64: "AAEC" }, { value: null }]);
+    const c = new Consumer({ ...brokerLink().options, encoding: "json", topics: [topic], autoOffsetReset: "earliest", waitMs: 0 });
+    const [json, binary, tombstone] = await take(c, 3);
+    expect(json).toMatchObject({ key: "k", value: { a: [1, 2] }, headers: { h: "v" } });
+    expect(binary).toMatchObject({ key: new Uint8Array([255, 0]), value: new Uint8Array([0, 1, 2]), headers: {} });
+    expect(tombstone).toMatchObject({ key: null, value: null });
+  });
+
+  it("can be iterated again after a loop ended with an error", async () => {
+    const c = new Consumer({ ...brokerLink().options, topics: ["no-such-topic"], waitMs: 0 });
+    await expect(take(c, 1)).rejects.toMatchObject({ code: "topic_not_found" });
+    await expect(take(c, 1)).rejects.toMatchObject({ code: "topic_not_found" });
+    await c.close();
+  });
+
   it("refuses bad options with a clear message before any request", () => {
     const options = brokerLink().options;
     expect(() => new Consumer({ ...options, topics: [] })).toThrow(/topics: expected a non-empty array/);
