@@ -131,6 +131,23 @@ describe("Consumer in a group", () => {
     expect(again[0]!.offset).toBe(9);
   });
 
+  it("with a consume-only key, seeks forward by committing and rejoining; backwards needs the admin grant", async () => {
+    const topic = await createTopic(1);
+    await fill(topic, 1, 10);
+    const group = freshGroup();
+    const key = await json("/v1/keys", "POST", { name: "reader", grants: [{ operation: "consume", resource: `topic:${topic}` }, { operation: "consume", resource: `group:${group}` }] });
+    const { secret } = (await key.json()) as { secret: string };
+    const c = new Consumer({ ...brokerLink({ token: secret }).options, group, topics: [topic], autoOffsetReset: "earliest", autoCommit: false, waitMs: 0 });
+    const it = c[Symbol.asyncIterator]();
+    const next = async () => ((await it.next()).value as ConsumerRecord).offset;
+    expect(await next()).toBe(0);
+    c.seek({ topic, partition: 0, offset: 6 });
+    expect([await next(), await next()]).toEqual([6, 7]);
+    c.seek({ topic, partition: 0, offset: 2 });
+    await expect(it.next()).rejects.toMatchObject({ code: "offset_regression", status: 409 });
+    await c.close();
+  });
+
   it("rejoins after being fenced by a newer incarnation and resumes from the committed offset", async () => {
     const topic = await createTopic(1);
     await fill(topic, 1, 10);
