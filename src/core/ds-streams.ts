@@ -320,4 +320,4 @@ export class DsStreams {
   }
 }
 
-type DsRequestLike = DsCreate | DsAppend | DsRead | DsDelete | DsForkRef;
+type DsRequestLike = DsCreate | DsAppend | DsRead | DsDelete | DsForkRef;  // every op but "sub"

@@ -3,6 +3,9 @@
 // only: they cross Durable Object RPC and the local actor host unchanged.
 import type { Failure } from "./errors.ts";
 import type { PartitionAddress } from "./partition-types.ts";
+import type { SubCall, SubResult } from "./ds-subscriptions.ts";
+
+export type { SubResult };
 
 /**
  * A DS offset is the log offset of the next record, zero-padded so offsets sort as strings do,
@@ -113,7 +116,13 @@ export interface DsForkRef extends Op {
   delta: 1 | -1;
 }
 
-export type DsRequest = DsCreate | DsAppend | DsRead | DsDelete | DsForkRef;
+/** A call to the subscriptions object (ds-subscriptions.ts); it holds no stream. */
+export interface DsSub {
+  op: "sub";
+  call: SubCall;
+}
+
+export type DsRequest = DsCreate | DsAppend | DsRead | DsDelete | DsForkRef | DsSub;
 
 export interface DsCreated {
   ok: true;

@@ -18,6 +18,7 @@ import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
 import { DsStreams } from "./ds-streams.ts";
 import type { DsRequest, DsResult } from "./ds-types.ts";
+import { DsSubscriptions, type SubResult } from "./ds-subscriptions.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
 } from "./partition-types.ts";
@@ -75,6 +76,7 @@ export class PartitionLog {
   private onCommit: (() => void) | undefined;
   private onDrop: ((epoch: number) => void) | undefined;
   private streams: DsStreams | undefined;
+  private subscriptions: DsSubscriptions | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -478,7 +480,11 @@ export class PartitionLog {
   }
 
   /** A Durable Streams operation on the stream this partition holds (src/core/ds-streams.ts). */
-  ds(req: DsRequest): Promise<DsResult> {
+  ds(req: DsRequest): Promise<DsResult | SubResult> {
+    if (req.op === "sub") {
+      this.subscriptions ??= new DsSubscriptions(this.storage, this.now);
+      return this.subscriptions.handle(req.call);
+    }
     this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
     return this.streams.handle(req);
   }

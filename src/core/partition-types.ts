@@ -2,7 +2,7 @@
 // clone) and the local actor host unchanged, so they are plain data: no classes, no functions.
 import type { Failure } from "./errors.ts";
 import type { TopicConfig } from "./topic-config.ts";
-import type { DsRequest, DsResult } from "./ds-types.ts";
+import type { DsRequest, DsResult, SubResult } from "./ds-types.ts";
 
 /** Every call names the topic incarnation (epoch) it believes in; see PartitionLog.checkEpoch. */
 export interface PartitionAddress {
@@ -78,5 +78,5 @@ export interface PartitionApi {
   deleteRecords(addr: PartitionAddress, before: number): Promise<{ ok: true; start_offset: number } | Failure>;
   offsetForTimestamp(addr: PartitionAddress, timestamp: number): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure>;
   /** A Durable Streams operation (/ds): the partition of a single-partition topic is the stream. */
-  ds(req: DsRequest): Promise<DsResult>;
+  ds(req: DsRequest): Promise<DsResult | SubResult>;
 }

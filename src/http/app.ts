@@ -17,7 +17,7 @@ import { topicRoutes } from "./routes/topics.ts";
 import { tailSseRoutes } from "./routes/tail-sse.ts";
 import { tailWsRoutes } from "./routes/tail-ws.ts";
 import { TopicCache } from "./topic-cache.ts";
-import { dsCors, durableStreamRoutes } from "./routes/durable-streams/index.ts";
+import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./routes/durable-streams/index.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): Hono {
 
   // Durable Streams (routes/durable-streams): its own CORS, and anonymous access when configured.
   app.use("/ds/*", dsCors(deps));
-  app.use("/ds/*", authenticateOrAnonymous(deps));
+  app.use("/ds/*", authenticateOrAnonymous(deps, OWN_AUTH_PATH));
   app.use("/ds/*", chargeFetches(deps));
   app.route("/ds", durableStreamRoutes(deps, topics));
 

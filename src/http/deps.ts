@@ -47,6 +47,8 @@ export interface AppDeps {
   configError?: string;
   /** How long a Durable Streams long-poll waits for data (EDGEBROKER_DS_LONG_POLL_MS). */
   dsLongPollMs?: number;
+  /** Whether subscription webhooks may target http://localhost / 127.0.0.x (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
+  dsLoopbackWebhooks?: boolean;
   /** Origins allowed to call from browsers (CORS); none by default. ["*"] allows any. */
   corsOrigins?: string[];
   now?: () => number;

@@ -48,6 +48,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     limits: config.limits,
     anonymousGrants: config.anonymousGrants,
     dsLongPollMs: config.dsLongPollMs,
+    dsLoopbackWebhooks: config.dsLoopbackWebhooks,
     localTails: upgrade ? { upgrade, tails } : undefined,
   };
   const close = async () => {

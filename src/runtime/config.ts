@@ -21,6 +21,8 @@ export interface ServerConfig {
   anonymousGrants?: Grant[];
   /** How long a Durable Streams long-poll waits (EDGEBROKER_DS_LONG_POLL_MS). */
   dsLongPollMs?: number;
+  /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
+  dsLoopbackWebhooks?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -71,5 +73,6 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     producerExpirationMs: expiration > 0 ? expiration : undefined,
     anonymousGrants,
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
+    dsLoopbackWebhooks: env("EDGEBROKER_DS_LOOPBACK_WEBHOOKS") === "1",
   };
 }

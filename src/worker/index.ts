@@ -30,6 +30,7 @@ function workerDeps(env: Env): AppDeps {
     anonymousGrants,
     configError,
     dsLongPollMs: Number.isSafeInteger(longPoll) && longPoll > 0 ? longPoll : undefined,
+    dsLoopbackWebhooks: env.EDGEBROKER_DS_LOOPBACK_WEBHOOKS === "1",
     // RPC stubs expose the objects' methods as promises of the same plain-data results.
     cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
     partition: (topic, partition) =>

@@ -6,7 +6,7 @@ import type {
   AppendRequest, AppendResult, PartitionAddress, ReadRequest, ReadResult, StatsResult,
 } from "../core/partition-types.ts";
 import type { Failure } from "../core/errors.ts";
-import type { DsRequest, DsResult } from "../core/ds-types.ts";
+import type { DsRequest, DsResult, SubResult } from "../core/ds-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
 import { ERRORS } from "../core/errors.ts";
@@ -91,7 +91,7 @@ export class PartitionObject extends DurableObject<Env> {
     return this.log.offsetForTimestamp(addr, timestamp);
   }
 
-  ds(req: DsRequest): Promise<DsResult> {
+  ds(req: DsRequest): Promise<DsResult | SubResult> {
     return this.log.ds(req);
   }
 

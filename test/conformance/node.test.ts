@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "../contract/hosts.ts";
-import { ANONYMOUS_GRANTS, conformanceSuite, LONG_POLL_MS } from "./suite.ts";
+import { conformanceSuite, SUITE_ENV } from "./suite.ts";
 
 conformanceSuite(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-conformance-node-"));
   const server = await startServer("node", {
     dataDir,
-    env: { EDGEBROKER_ANONYMOUS_GRANTS: ANONYMOUS_GRANTS, EDGEBROKER_DS_LONG_POLL_MS: String(LONG_POLL_MS) },
+    env: SUITE_ENV,
   });
   return {
     url: server.url,

@@ -6,6 +6,12 @@ import { afterAll, beforeAll } from "vitest";
 /** Short long-polls keep the suite's timeout tests quick; the suite waits this long plus a second. */
 export const LONG_POLL_MS = 2_000;
 export const ANONYMOUS_GRANTS = "admin:topic:ds*";
+/** The host settings the suite needs: anonymous access, short long-polls, loopback webhooks. */
+export const SUITE_ENV = {
+  EDGEBROKER_ANONYMOUS_GRANTS: ANONYMOUS_GRANTS,
+  EDGEBROKER_DS_LONG_POLL_MS: String(LONG_POLL_MS),
+  EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1",
+};
 
 export interface Host {
   url: string;
@@ -13,7 +19,8 @@ export interface Host {
 }
 
 export function conformanceSuite(start: () => Promise<Host>): void {
-  const options = { baseUrl: "", longPollTimeoutMs: LONG_POLL_MS };
+  // subscriptions: the reserved subscription APIs too (webhooks to the suite's loopback receiver).
+  const options = { baseUrl: "", longPollTimeoutMs: LONG_POLL_MS, subscriptions: true };
   let host: Host | undefined;
   beforeAll(async () => {
     host = await start();

@@ -1,8 +1,8 @@
 // The Durable Streams conformance suite against the Worker bundle in workerd (Miniflare).
 import { startBroker } from "../../bench/lib/servers.ts";
-import { ANONYMOUS_GRANTS, conformanceSuite, LONG_POLL_MS } from "./suite.ts";
+import { conformanceSuite, SUITE_ENV } from "./suite.ts";
 
 conformanceSuite(async () => {
-  const server = await startBroker({ EDGEBROKER_ANONYMOUS_GRANTS: ANONYMOUS_GRANTS, EDGEBROKER_DS_LONG_POLL_MS: String(LONG_POLL_MS) });
+  const server = await startBroker(SUITE_ENV);
   return { url: server.url, stop: () => server.dispose() };
 });

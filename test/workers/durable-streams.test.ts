@@ -121,7 +121,8 @@ describe("/ds bad input", () => {
       [`/ds/${unique("missing")}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }, 404, "stream_not_found"],
       [`/ds/${unique("missing")}?offset=-1`, {}, 404, "stream_not_found"],
       ["/ds/", { method: "PUT" }, 400, "bad_request"],
-      ["/ds/__ds/subscriptions/s1", { method: "PUT" }, 404, "not_found"],
+      ["/ds/app/__ds/unknown", {}, 404, "not_found"],
+      ["/ds/__ds/subscriptions/s1", { method: "PUT", headers: { "content-type": "application/json" }, body: "{nope" }, 400, "invalid_json"],
       [`/ds/${path}`, { method: "PATCH" }, 405, "method_not_allowed"],
     ];
     for (const [url, init, status, code] of cases) {

@@ -14,27 +14,34 @@ import { getStream, headStream, readQuery } from "./read.ts";
 import { errorResponse } from "./respond.ts";
 import { sseStream } from "./sse.ts";
 import { StreamStore } from "./store.ts";
+import { subscriptionRoute } from "./subscriptions.ts";
+import { Wakes } from "./wakes.ts";
 import { appendStream, createStream, deleteStream } from "./write.ts";
 
 export const DS_PREFIX = "/ds";
 /** How long a long-poll waits for data before answering 204 (EDGEBROKER_DS_LONG_POLL_MS). */
 export const DEFAULT_LONG_POLL_MS = 20_000;
 const MAX_PATH_LENGTH = 4096;
+/** Control APIs that authenticate with a wake's own token, or that are public (signing keys). */
+export const OWN_AUTH_PATH = /\/__ds\/(jwks\.json|subscriptions\/[^/]+\/(callback|ack|release))$/;
 
-/** The stream's path: the URL path after /ds/, percent-decoded (so `a%20b` and `a b` are one stream). */
-function streamPath(c: Context): string {
+/**
+ * The URL path after /ds/, percent-decoded (so `a%20b` and `a b` are one stream): a stream path,
+ * or a control API under a `__ds` segment, whose stream root is the part before it.
+ */
+function target(c: Context): { stream: string } | { root: string; rest: string[] } {
   let path: string;
   try {
     path = decodeURIComponent(new URL(c.req.url).pathname.slice(DS_PREFIX.length + 1));
   } catch {
     throw new BrokerError("bad_request", "the stream path is not valid percent-encoded UTF-8");
   }
-  if (path === "" || path.endsWith("/") && path.replace(/\/+$/, "") === "") throw new BrokerError("bad_request", "the URL names no stream: use /ds/<stream path>");
+  if (path.replace(/\/+$/, "") === "") throw new BrokerError("bad_request", "the URL names no stream: use /ds/<stream path>");
   if (path.length > MAX_PATH_LENGTH) throw new BrokerError("bad_request", `the stream path is longer than ${MAX_PATH_LENGTH} characters`);
-  if (path === "__ds" || path.startsWith("__ds/")) {
-    throw new BrokerError("not_found", "paths under /ds/__ds are reserved for Durable Streams control APIs (subscriptions), which this broker does not serve");
-  }
-  return path;
+  const segments = path.split("/");
+  const control = segments.indexOf("__ds");
+  if (control >= 0) return { root: segments.slice(0, control).map((s) => s + "/").join(""), rest: segments.slice(control + 1) };
+  return { stream: path };
 }
 
 export function dsCors(deps: AppDeps) {
@@ -52,14 +59,18 @@ export function durableStreamRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const store = new StreamStore(deps, topics);
   const longPollMs = deps.dsLongPollMs ?? DEFAULT_LONG_POLL_MS;
   const maxBytes = deps.limits.maxRequestBytes;
+  const wakes = new Wakes(store);
+  const loopback = deps.dsLoopbackWebhooks === true;
 
   app.all("/*", async (c) => {
     securityHeaders(c);
     try {
-      const path = streamPath(c);
+      const where = target(c);
+      if ("root" in where) return await subscriptionRoute(c, store, wakes, where.root, where.rest, loopback);
+      const path = where.stream;
       switch (c.req.method) {
-        case "PUT": return await createStream(c, store, path, maxBytes);
-        case "POST": return await appendStream(c, store, path, maxBytes);
+        case "PUT": return await createStream(c, store, wakes, path, maxBytes);
+        case "POST": return await appendStream(c, store, wakes, path, maxBytes);
         case "DELETE": return await deleteStream(c, store, path);
         case "HEAD": return await headStream(c, store, path);
         case "GET": {

@@ -2,6 +2,7 @@
 // stream's partition object one `ds` call, retrying once when the topic was recreated meanwhile.
 import { BrokerError, type Failure } from "../../../core/errors.ts";
 import type { DsRequest, DsResult } from "../../../core/ds-types.ts";
+import { SUBSCRIPTIONS_OBJECT, type SigningKey, type SubCall, type SubResult } from "../../../core/ds-subscriptions.ts";
 import type { TopicInfo } from "../../../core/topic-registry.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { TopicCache } from "../../topic-cache.ts";
@@ -16,6 +17,7 @@ type Build = (topic: TopicInfo) => DsRequest;
 export class StreamStore {
   private readonly deps: AppDeps;
   private readonly topics: TopicCache;
+  private key: SigningKey | undefined;
 
   constructor(deps: AppDeps, topics: TopicCache) {
     this.deps = deps;
@@ -36,7 +38,20 @@ export class StreamStore {
   }
 
   private send(topic: TopicInfo, build: Build): Promise<DsResult> {
-    return this.deps.partition(topic.name, 0).ds(build(topic));
+    return this.deps.partition(topic.name, 0).ds(build(topic)) as Promise<DsResult>;
+  }
+
+  /** A call to the one object holding every subscription. */
+  subs(call: SubCall): Promise<SubResult> {
+    return this.deps.partition(SUBSCRIPTIONS_OBJECT, 0).ds({ op: "sub", call }) as Promise<SubResult>;
+  }
+
+  async signingKey(): Promise<SigningKey> {
+    if (this.key) return this.key;
+    const result = await this.subs({ action: "signing-key" });
+    if (!result.ok || !result.key) throw new BrokerError("internal", "the webhook signing key is not available");
+    this.key = result.key;
+    return result.key;
   }
 
   /** One operation on an existing stream; failures are thrown as BrokerErrors carrying their extras. */

@@ -8,6 +8,7 @@ import { forkSource, type ForkRequest } from "./fork.ts";
 import { closedHeader, expiryHeaders, producerHeaders } from "./headers.ts";
 import { streamHeaders } from "./respond.ts";
 import type { StreamStore } from "./store.ts";
+import type { Wakes } from "./wakes.ts";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
@@ -19,7 +20,7 @@ async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   return bytes;
 }
 
-export async function createStream(c: Context, store: StreamStore, path: string, maxBytes: number): Promise<Response> {
+export async function createStream(c: Context, store: StreamStore, wakes: Wakes, path: string, maxBytes: number): Promise<Response> {
   requireGrant(c, "admin", `topic:${await store.topicName(path)}`);
   const { ttlSeconds, expiresAt } = expiryHeaders(c);
   const closed = closedHeader(c);
@@ -49,12 +50,13 @@ export async function createStream(c: Context, store: StreamStore, path: string,
     );
   const created = await request(0);
   if (fork && created.created) await fork.addRef();
+  if (created.created) wakes.appended(c, path, 0, created.stream.next);
   streamHeaders(c, created.stream);
   if (created.created) c.header("location", new URL(c.req.url).toString());
   return c.body(null, created.created ? 201 : 200);
 }
 
-export async function appendStream(c: Context, store: StreamStore, path: string, maxBytes: number): Promise<Response> {
+export async function appendStream(c: Context, store: StreamStore, wakes: Wakes, path: string, maxBytes: number): Promise<Response> {
   requireGrant(c, "produce", `topic:${await store.topicName(path)}`);
   const close = closedHeader(c);
   const producer = producerHeaders(c);
@@ -71,6 +73,7 @@ export async function appendStream(c: Context, store: StreamStore, path: string,
   }));
   c.header("stream-next-offset", formatOffset(result.stream.next));
   if (result.stream.closed) c.header("stream-closed", "true");
+  if (!result.duplicate) wakes.appended(c, path, result.stream.next - messages.length, result.stream.next);
   if (producer) {
     c.header("producer-epoch", String(result.producer?.epoch ?? producer.epoch));
     c.header("producer-seq", String(result.producer?.seq ?? producer.seq));
