@@ -56,6 +56,7 @@ export type SubCall =
   | { action: "ack"; root: string; id: string; token: string; wakeId: string; generation: number; acks: Array<{ stream: string; offset: number }>; done: boolean }
   | { action: "claim"; root: string; id: string; worker: string }
   | { action: "release"; root: string; id: string; token: string; wakeId: string; generation: number }
+  | { action: "link"; root: string; id: string; streams: Array<{ path: string; tail: number }> }
   | { action: "signing-key" };
 
 export type SubResult =
@@ -121,6 +122,7 @@ export class DsSubscriptions {
       case "ack": return this.ack(call);
       case "claim": return this.claim(call.root, call.id, call.worker);
       case "release": return this.release(call);
+      case "link": return this.link(call.root, call.id, call.streams);
       case "signing-key": return { ok: true, key: await this.signingKey() };
     }
   }
@@ -148,6 +150,19 @@ export class DsSubscriptions {
         if (link.glob) link.explicit = false;
         else delete sub.links[path];
       }
+    }
+    this.save(sub);
+    return { ok: true };
+  }
+
+  /** Backfill: existing streams matching the pattern are linked at their tail (no replay). */
+  private link(root: string, id: string, streams: Array<{ path: string; tail: number }>): SubResult {
+    const sub = this.load(root, id);
+    if (!sub) return no(404, "SUBSCRIPTION_NOT_FOUND", `subscription "${id}" does not exist`);
+    for (const { path, tail } of streams) {
+      const link = sub.links[path];
+      if (link) link.glob = true;
+      else sub.links[path] = { glob: true, explicit: false, acked: tail, tail };
     }
     this.save(sub);
     return { ok: true };

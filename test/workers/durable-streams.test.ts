@@ -159,3 +159,60 @@ describe("/ds bad input", () => {
     expect(res.headers.get("stream-next-offset")).toBe("0000000000000000_0000000000000001");
   });
 });
+
+describe("/ds subscriptions", () => {
+  it("links the existing streams a new pattern subscription matches, at their tails", async () => {
+    const root = `subs${Date.now().toString(36)}${counter++}`;
+    await createStream(`${root}/events/a`, "one");
+    await call(`/ds/${root}/events/a`, { method: "POST", headers: { "content-type": "text/plain" }, body: "two" });
+    await call(`/ds/${root}/wake`, { method: "PUT", headers: { "content-type": "application/json" } });
+    const created = await call(`/ds/${root}/__ds/subscriptions/s1`, {
+      method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "pull-wake", pattern: "events/*", wake_stream: "wake" }),
+    });
+    expect(created.status).toBe(201);
+    const sub = (await (await call(`/ds/${root}/__ds/subscriptions/s1`)).json()) as { streams: Array<{ path: string; link_type: string; acked_offset: string }> };
+    expect(sub.streams).toEqual([{ path: "events/a", link_type: "glob", acked_offset: "0000000000000000_0000000000000002" }]);
+    // Nothing is pending, so there is nothing to claim.
+    const claim = await call(`/ds/${root}/__ds/subscriptions/s1/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ worker: "w" }) });
+    expect(claim.status).toBe(204);
+  });
+
+  it("refuses webhooks to loopback unless EDGEBROKER_DS_LOOPBACK_WEBHOOKS is set, and to private addresses", async () => {
+    for (const url of ["http://127.0.0.1:9/hook", "http://localhost/hook", "https://10.1.2.3/hook", "https://192.168.0.1/hook", "ftp://example.com/hook"]) {
+      const res = await call(`/ds/subs/__ds/subscriptions/hook-${counter++}`, {
+        method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "webhook", pattern: "*", webhook: { url } }),
+      });
+      expect(res.status, url).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("WEBHOOK_URL_REJECTED");
+    }
+  });
+
+  it("acks a claimed wake only with its token, and fences it once done", async () => {
+    const root = `claim${Date.now().toString(36)}${counter++}`;
+    await call(`/ds/${root}/wake`, { method: "PUT", headers: { "content-type": "application/json" } });
+    const sub = `/ds/${root}/__ds/subscriptions/s1`;
+    const put = await call(sub, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "pull-wake", pattern: "events/*", wake_stream: "wake" }) });
+    expect(put.status).toBe(201);
+    await createStream(`${root}/events/a`, "data");
+    // The append's wake is delivered after its answer: claim until it has arrived.
+    let claim: Response | undefined;
+    for (let i = 0; i < 200 && claim?.status !== 200; i++) {
+      claim = await call(`${sub}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ worker: "w1" }) });
+    }
+    expect(claim!.status).toBe(200);
+    const wake = (await claim!.json()) as { wake_id: string; generation: number; token: string; streams: Array<{ path: string; tail_offset: string }> };
+    expect(wake.streams).toEqual([expect.objectContaining({ path: "events/a", tail_offset: "0000000000000000_0000000000000001" })]);
+    const ack = (token: string) =>
+      raw(`${sub}/ack`, {
+        method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ wake_id: wake.wake_id, generation: wake.generation, acks: [{ stream: "events/a", offset: wake.streams[0]!.tail_offset }], done: true }),
+      });
+    const forged = await ack("not-the-token");
+    expect(forged.status).toBe(409);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe("FENCED");
+    const done = await ack(wake.token);
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ ok: true, next_wake: false });
+    expect((await ack(wake.token)).status).toBe(409);
+  });
+});

@@ -21,6 +21,8 @@ export interface ForkRequest {
 }
 
 const COPY_CHUNK_BYTES = 1_048_576;
+/** A fork's inherited data travels in its create call; Durable Object RPC carries at most 32 MiB. */
+export const MAX_FORK_COPY_BYTES = 16 * 1_048_576;
 
 export async function forkSource(c: Context, store: StreamStore): Promise<ForkRequest | undefined> {
   const from = c.req.header("stream-forked-from");
@@ -54,9 +56,16 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
   const end = parsed === "now" ? tail : parsed;
   if (end > tail) throw new BrokerError("bad_request", `Stream-Fork-Offset: ${rawOffset} is beyond the source stream's tail`);
   const messages: Uint8Array[] = [];
+  let copied = 0;
   let page = first;
   for (;;) {
-    for (let i = 0; i < page.messages.length && page.offset + i < end; i++) messages.push(page.messages[i]!);
+    for (let i = 0; i < page.messages.length && page.offset + i < end; i++) {
+      messages.push(page.messages[i]!);
+      copied += page.messages[i]!.length;
+    }
+    if (copied > MAX_FORK_COPY_BYTES) {
+      throw new BrokerError("payload_too_large", `a fork copies the data it inherits, at most ${MAX_FORK_COPY_BYTES} bytes; fork at an earlier offset`, { limit: MAX_FORK_COPY_BYTES });
+    }
     if (page.next >= end || page.messages.length === 0) break;
     page = await readAt(page.next);
   }

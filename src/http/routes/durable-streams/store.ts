@@ -41,6 +41,11 @@ export class StreamStore {
     return this.deps.partition(topic.name, 0).ds(build(topic)) as Promise<DsResult>;
   }
 
+  /** Names of the topics starting with `prefix` (subscription backfill). */
+  async topicNames(prefix: string): Promise<string[]> {
+    return (await this.deps.cluster().listTopics()).map((t) => t.name).filter((n) => n.startsWith(prefix));
+  }
+
   /** A call to the one object holding every subscription. */
   subs(call: SubCall): Promise<SubResult> {
     return this.deps.partition(SUBSCRIPTIONS_OBJECT, 0).ds({ op: "sub", call }) as Promise<SubResult>;

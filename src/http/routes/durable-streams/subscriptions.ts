@@ -4,7 +4,9 @@
 // stream root, the part of the URL path before `__ds`.
 import type { Context } from "hono";
 import { BrokerError } from "../../../core/errors.ts";
-import { parseOffset } from "../../../core/ds-types.ts";
+import { parseOffset, type DsReadOk } from "../../../core/ds-types.ts";
+import { globMatch } from "../../../core/ds-glob.ts";
+import { streamForTopic } from "./mapping.ts";
 import type { SubConfig, SubResult, SubView } from "../../../core/ds-subscriptions.ts";
 import { formatOffset } from "../../../core/ds-types.ts";
 import { requireGrant } from "../../principal.ts";
@@ -69,6 +71,26 @@ function render(c: Context, root: string, sub: SubView, kid: string): Record<str
   };
 }
 
+/** Most existing streams a new pattern subscription links when it is created. */
+const MAX_BACKFILL = 1_000;
+
+/** Links the existing streams under the root that the pattern matches, at their current tails. */
+async function backfill(store: StreamStore, root: string, id: string, pattern: string): Promise<void> {
+  const prefix = await store.topicName(root);
+  const paths = (await store.topicNames(prefix))
+    .map(streamForTopic)
+    .filter((p): p is string => p !== undefined && p.startsWith(root) && globMatch(pattern, p.slice(root.length)))
+    .slice(0, MAX_BACKFILL);
+  const streams: Array<{ path: string; tail: number }> = [];
+  for (const path of paths) {
+    const head = await store
+      .call<DsReadOk>(path, (t) => ({ op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset: "now", maxBytes: 1, waitMs: 0, touch: false }))
+      .catch(() => undefined);
+    if (head) streams.push({ path: path.slice(root.length), tail: head.stream.next });
+  }
+  if (streams.length > 0) await store.subs({ action: "link", root, id, streams });
+}
+
 function bearer(c: Context): string {
   const m = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
   if (!m) throw new BrokerError("unauthorized", "expected the wake's token as Authorization: Bearer <token>");
@@ -103,6 +125,7 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
       const result = await run({ action: "put", root, id, config: parsed });
       if (!result.ok) return refused(c, result);
       wakes.created();
+      if (result.created && parsed.pattern !== null) await backfill(store, root, id, parsed.pattern);
       return answer(c, result.created ? 201 : 200, render(c, root, result.sub!, (await store.signingKey()).kid));
     }
     if (method === "GET") {
