@@ -1,6 +1,7 @@
-// `npm run bench:ds`: Durable Streams append and read throughput of edgebroker (/ds, the Worker in
-// workerd via Miniflare) beside the protocol's reference server @durable-streams/server (in this
-// process, file-backed and in-memory), same machine, same run, same load generator.
+// `npm run bench:ds`: Durable Streams append and read throughput of edgebroker (/ds: the Worker in
+// workerd via Miniflare, and the Node standalone host) beside the protocol's reference server
+// @durable-streams/server (in this process, file-backed and in-memory), same machine, same run,
+// same load generator.
 //   append: 100-byte appends (POST) to one stream from concurrent clients
 //   read:   catch-up reads (GET ?offset=-1) of that stream (10,000 × 100 B: under edgebroker's 1 MiB
 //           chunk, so every server answers the whole stream each time)
@@ -12,6 +13,7 @@ import { parseArgs } from "node:util";
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
+import { startServer } from "../test/contract/hosts.ts";
 import http from "node:http";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
@@ -65,8 +67,11 @@ async function reference(name: string, dataDir?: string): Promise<Target> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-ds-bench-"));
   const broker = await startBroker();
+  const node = await startServer("node", { dataDir: join(dir, "node") });
+  const bearer = { authorization: `Bearer ${BENCH_TOKEN}` };
   const targets: Target[] = [
-    { name: "edgebroker (workerd)", base: `${broker.url}/ds`, headers: { authorization: `Bearer ${BENCH_TOKEN}` }, stop: () => broker.dispose() },
+    { name: "edgebroker (workerd)", base: `${broker.url}/ds`, headers: bearer, stop: () => broker.dispose() },
+    { name: "edgebroker (Node host)", base: `${node.url}/ds`, headers: bearer, stop: async () => void (await node.stop()) },
     await reference("@durable-streams/server (file)", dir),
     await reference("@durable-streams/server (memory)"),
   ];
