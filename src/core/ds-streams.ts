@@ -34,7 +34,7 @@ export function mediaType(contentType: string): string {
 }
 
 function view(meta: DsMeta, next: number): DsStreamView {
-  return { contentType: meta.contentType, ttlSeconds: meta.ttlSeconds, expiresAt: meta.expiresAt, closed: meta.closed, next };
+  return { contentType: meta.contentType, ttlSeconds: meta.ttlSeconds, expiresAt: meta.expiresAt, closed: meta.closed, next, createdAt: meta.createdAt };
 }
 
 export class DsStreams {

@@ -70,6 +70,8 @@ export interface DsStreamView {
   closed: boolean;
   /** The tail: the next log offset to be written. */
   next: number;
+  /** When this incarnation of the stream was created: tells ETags of a deleted and recreated stream apart. */
+  createdAt: number;
 }
 
 interface Op extends PartitionAddress {

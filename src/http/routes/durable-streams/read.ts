@@ -1,8 +1,8 @@
 // GET (catch-up and long-poll reads) and HEAD (metadata) of a stream. SSE is in sse.ts.
 import type { Context } from "hono";
 import { BrokerError } from "../../../core/errors.ts";
-import { formatOffset, parseOffset, type DsReadOk } from "../../../core/ds-types.ts";
-import { principalOf, requireGrant } from "../../principal.ts";
+import { parseOffset, type DsReadOk } from "../../../core/ds-types.ts";
+import { principalOf, recordCharge, requireGrant } from "../../principal.ts";
 import { isJsonStream, renderMessages } from "./body.ts";
 import { responseCursor } from "./cursor.ts";
 import { streamHeaders } from "./respond.ts";
@@ -35,7 +35,7 @@ export async function headStream(c: Context, store: StreamStore, path: string): 
   const read = await store.call<DsReadOk>(path, (t) => ({ op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset: "now", maxBytes: 1, waitMs: 0, touch: false }));
   streamHeaders(c, read.stream, { expiry: true });
   c.header("cache-control", "no-store");
-  c.header("etag", `"${read.stream.next}:${read.stream.closed ? "c" : "o"}"`);
+  c.header("etag", `"${read.stream.createdAt.toString(36)}:${read.stream.next}:${read.stream.closed ? "c" : "o"}"`);
   return c.body(null, 200);
 }
 
@@ -67,11 +67,13 @@ export async function getStream(c: Context, store: StreamStore, path: string, q:
     c.header("cache-control", "no-store");
     return c.body(renderMessages([], json) as Uint8Array<ArrayBuffer>, 200);
   }
-  const etag = `"${topic}:${formatOffset(read.offset)}:${formatOffset(read.next)}${closedAtEnd ? ":c" : ""}"`;
+  const etag = `"${read.stream.createdAt.toString(36)}:${read.offset}:${read.next}${closedAtEnd ? ":c" : ""}"`;
   c.header("etag", etag);
   c.header("cache-control", cacheControl(c, read.upToDate));
   if (c.req.header("if-none-match") === etag) {
     return c.body(null, 304);
   }
-  return c.body(renderMessages(read.messages, json) as Uint8Array<ArrayBuffer>, 200);
+  const body = renderMessages(read.messages, json);
+  recordCharge(c, body.length);
+  return c.body(body as Uint8Array<ArrayBuffer>, 200);
 }

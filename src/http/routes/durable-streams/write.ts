@@ -12,12 +12,36 @@ import type { Wakes } from "./wakes.ts";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
+/**
+ * The request body, refused with 413 as soon as it exceeds `maxBytes`: a declared Content-Length
+ * before reading anything, a chunked body while it streams in.
+ */
 async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length > maxBytes) {
-    throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, { limit: maxBytes });
+  const tooLarge = () => new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, { limit: maxBytes });
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge();
+  const stream = c.req.raw.body;
+  if (!stream) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    parts.push(value);
   }
-  return bytes;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export async function createStream(c: Context, store: StreamStore, wakes: Wakes, path: string, maxBytes: number): Promise<Response> {
