@@ -32,8 +32,8 @@ export class ClusterService {
     return this.topics.describe(name);
   }
 
-  deleteTopic(name: string): TopicResult {
-    return this.topics.delete(name);
+  deleteTopic(name: string, epoch?: number): TopicResult {
+    return this.topics.delete(name, epoch);
   }
 
   updateTopicConfig(name: string, config: TopicConfig): TopicResult {

@@ -104,10 +104,13 @@ export class TopicRegistry {
     return this.storage.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map(toInfo);
   }
 
-  /** Removes the topic; the caller then drops each partition object with the returned epoch. */
-  delete(name: string): TopicResult {
+  /**
+   * Removes the topic; the caller then drops each partition object with the returned epoch. With
+   * `epoch`, only that incarnation is removed (a newer one of the same name stays).
+   */
+  delete(name: string, epoch?: number): TopicResult {
     const topic = this.get(name);
-    if (!topic) return fail("topic_not_found", `topic "${name}" does not exist`);
+    if (!topic || (epoch !== undefined && topic.epoch !== epoch)) return fail("topic_not_found", `topic "${name}" does not exist`);
     this.storage.sql.exec("DELETE FROM topics WHERE name = ?", name);
     return { ok: true, topic };
   }
@@ -130,7 +133,7 @@ export interface ClusterApi {
   createTopic(req: CreateTopicRequest): Promise<TopicResult>;
   listTopics(): Promise<TopicInfo[]>;
   describeTopic(name: string): Promise<TopicResult>;
-  deleteTopic(name: string): Promise<TopicResult>;
+  deleteTopic(name: string, epoch?: number): Promise<TopicResult>;
   updateTopicConfig(name: string, config: TopicConfig): Promise<TopicResult>;
   initProducer(name?: string): Promise<ProducerIdResult>;
   registerKey(key: KeyListing): Promise<{ ok: true }>;

@@ -30,8 +30,8 @@ export class ClusterObject extends DurableObject<Env> {
     return this.service.describeTopic(name);
   }
 
-  deleteTopic(name: string): TopicResult {
-    return this.service.deleteTopic(name);
+  deleteTopic(name: string, epoch?: number): TopicResult {
+    return this.service.deleteTopic(name, epoch);
   }
 
   updateTopicConfig(name: string, config: TopicConfig): TopicResult {

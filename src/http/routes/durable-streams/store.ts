@@ -69,8 +69,12 @@ export class StreamStore {
       result = await this.send(topic, build);
       if (!result.ok && result.error.code === "topic_not_found") throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
     }
-    // An expired stream answers 404; its topic is replaced when the path is created again (PUT).
-    if (!result.ok) throw BrokerError.from(result);
+    if (!result.ok) {
+      // An expired stream answers 404 and its topic goes (only that incarnation: a stream created
+      // again at the path meanwhile stays). Best effort: a later request finds it expired again.
+      if (result.error.expired) void this.dropIncarnation(name, topic.epoch).catch(() => undefined);
+      throw BrokerError.from(result);
+    }
     return result as Ok<T>;
   }
 
@@ -86,10 +90,13 @@ export class StreamStore {
     return this.topic(name, path, true);
   }
 
-  /** Deletes the stream's topic and frees its partition's storage. */
-  async dropTopic(path: string): Promise<void> {
-    const name = await this.topicName(path);
-    const deleted = await this.deps.cluster().deleteTopic(name);
+  /** Deletes the stream's topic (only incarnation `epoch` when given) and frees its partition's storage. */
+  async dropTopic(path: string, epoch?: number): Promise<void> {
+    await this.dropIncarnation(await this.topicName(path), epoch);
+  }
+
+  private async dropIncarnation(name: string, epoch?: number): Promise<void> {
+    const deleted = await this.deps.cluster().deleteTopic(name, epoch);
     this.topics.forget(name);
     if (!deleted.ok) return;
     const t = deleted.topic;

@@ -12,14 +12,15 @@ import type { Wakes } from "./wakes.ts";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
+/** How much of an over-limit body is read and discarded before answering 413 (see bodyBytes). */
+const DRAIN_LIMIT_BYTES = 64 * 1_048_576;
+
 /**
- * The request body, refused with 413 as soon as it exceeds `maxBytes`: a declared Content-Length
- * before reading anything, a chunked body while it streams in.
+ * The request body, at most `maxBytes` of it kept in memory. An over-limit body is refused with
+ * 413 after the rest of it was read and discarded: answering while the client is still sending
+ * makes HTTP clients see a reset connection instead of the 413.
  */
 async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () => new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, { limit: maxBytes });
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge();
   const stream = c.req.raw.body;
   if (!stream) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
@@ -29,11 +30,14 @@ async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.length;
-    if (total > maxBytes) {
+    if (total > DRAIN_LIMIT_BYTES) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge();
+      break;
     }
-    parts.push(value);
+    if (total <= maxBytes) parts.push(value);
+  }
+  if (total > maxBytes) {
+    throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, { limit: maxBytes });
   }
   const out = new Uint8Array(total);
   let at = 0;
@@ -66,7 +70,7 @@ export async function createStream(c: Context, store: StreamStore, wakes: Wakes,
       })).catch(async (err): Promise<DsCreated> => {
         // The path's previous stream expired: its topic goes, and the stream is created anew.
         if (attempt === 0 && err instanceof BrokerError && err.code === "stream_not_found" && err.extra.expired) {
-          await store.dropTopic(path);
+          await store.dropTopic(path, topic.epoch);
           return request(1);
         }
         throw err;
