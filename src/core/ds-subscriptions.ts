@@ -172,13 +172,20 @@ export class DsSubscriptions {
     return Object.values(sub.links).some((l) => l.tail > l.acked);
   }
 
-  /** Starts a wake when the subscription has unacknowledged data and none is under way. */
+  /**
+   * Starts a wake when the subscription has unacknowledged data and none is under way. A webhook
+   * wake whose lease ran out without a final callback (delivery failed, or the worker died) is
+   * superseded: the next append wakes again with a new generation, fencing the old one.
+   */
   private maybeWake(sub: Sub): WakeNotice | undefined {
-    if (sub.wake || !this.pending(sub)) return undefined;
+    const now = this.now();
+    const stale = sub.wake !== null && sub.webhookUrl !== null && sub.wake.leaseUntil <= now;
+    if ((sub.wake && !stale) || !this.pending(sub)) return undefined;
     sub.generation += 1;
     const streams: Record<string, number> = {};
     for (const [path, l] of Object.entries(sub.links)) if (l.tail > l.acked) streams[path] = l.tail;
-    sub.wake = { id: random(), generation: sub.generation, token: random(), streams, holder: null, leaseUntil: 0 };
+    const leaseUntil = sub.webhookUrl !== null ? now + sub.leaseTtlMs : 0;
+    sub.wake = { id: random(), generation: sub.generation, token: random(), streams, holder: null, leaseUntil };
     return this.notice(sub, sub.wake);
   }
 
