@@ -8,7 +8,7 @@ import type { LogCore } from "./log-core.ts";
 import { fail, type Failure } from "./errors.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
-import { readBatch, type SegmentRow } from "./segment-reader.ts";
+import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
@@ -333,33 +333,9 @@ export class PartitionLog {
 
   /** Gathers whole batches from `offset` on, within max bytes/records, CRC-checked in WASM. */
   private collect(offset: number, req: ReadRequest): { ok: true; bytes: Uint8Array } | Failure {
-    const cursor = this.storage.sql.exec<SegmentRow>(
-      `SELECT base_offset, data, idx FROM segments
-       WHERE base_offset >= (SELECT max(base_offset) FROM segments WHERE base_offset <= ?)
-       ORDER BY base_offset`,
-      offset,
-    );
-    const parts: Uint8Array[] = [];
-    const budget = { bytes: req.maxBytes, records: req.maxRecords };
-    let total = 0;
-    try {
-      for (const row of cursor) {
-        const part = readBatch(this.core, row, offset, budget, total === 0);
-        if (!part.ok) return part;
-        if (part.bytes.length > 0) parts.push(part.bytes);
-        total += part.bytes.length;
-        if (part.full) break;
-      }
-    } finally {
-      this.rowsRead += cursor.rowsRead;
-    }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return { ok: true, bytes: out };
+    const found = collectBatches(this.storage, this.core, offset, { bytes: req.maxBytes, records: req.maxRecords });
+    this.rowsRead += found.rowsRead;
+    return found.result;
   }
 
   // ---- Lifecycle: config, retention, delete-records, segment merging, offsets by timestamp ----

@@ -5,7 +5,7 @@ import type { LogCore } from "./log-core.ts";
 import { BATCH_HEADER_SIZE } from "./log-core.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { fail, type Failure } from "./errors.ts";
-import { blobBytes, type SqlValue } from "./storage-port.ts";
+import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
 
 export interface SegmentRow extends Record<string, SqlValue> {
   base_offset: number;
@@ -66,4 +66,35 @@ export function readBatch(core: LogCore, row: SegmentRow, offset: number, budget
   const checked = core.checkBatches(data, start, pos);
   if (!checked.ok) return corrupt(row, checked.position, checked.message);
   return { ok: true, bytes: data.subarray(start, pos), full };
+}
+
+/**
+ * Reads whole batches from `offset` on, across as many segment rows as the budget allows, starting
+ * at the row that holds `offset`. Returns the rows read too: they are the partition's cost figure.
+ */
+export function collectBatches(
+  storage: StoragePort, core: LogCore, offset: number, budget: Budget,
+): { result: { ok: true; bytes: Uint8Array } | Failure; rowsRead: number } {
+  const cursor = storage.sql.exec<SegmentRow>(
+    `SELECT base_offset, data, idx FROM segments
+     WHERE base_offset >= (SELECT max(base_offset) FROM segments WHERE base_offset <= ?)
+     ORDER BY base_offset`,
+    offset,
+  );
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const row of cursor) {
+    const part = readBatch(core, row, offset, budget, total === 0);
+    if (!part.ok) return { result: part, rowsRead: cursor.rowsRead };
+    if (part.bytes.length > 0) parts.push(part.bytes);
+    total += part.bytes.length;
+    if (part.full) break;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return { result: { ok: true, bytes: out }, rowsRead: cursor.rowsRead };
 }

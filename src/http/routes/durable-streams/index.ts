@@ -1,4 +1,4 @@
-// The Durable Streams protocol under /ds (docs/readme-drafts/durable-streams.md): a stream's URL is
+// The Durable Streams protocol under /ds (README.md, "Durable Streams"): a stream's URL is
 // /ds/<stream path>. Authentication is that of /v1 (admin token or API key; grants on the stream's
 // topic: produce to append, consume to read, admin to create and delete), plus the optional
 // anonymous grants for requests without an Authorization header. CORS is on for any origin unless
