@@ -6,6 +6,7 @@ import { BATCH_HEADER_SIZE } from "./log-core.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { fail, type Failure } from "./errors.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
+import { concatBytes } from "./bytes.ts";
 
 export interface SegmentRow extends Record<string, SqlValue> {
   base_offset: number;
@@ -90,11 +91,5 @@ export function collectBatches(
     total += part.bytes.length;
     if (part.full) break;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return { result: { ok: true, bytes: out }, rowsRead: cursor.rowsRead };
+  return { result: { ok: true, bytes: concatBytes(parts, total) }, rowsRead: cursor.rowsRead };
 }

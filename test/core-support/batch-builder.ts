@@ -1,6 +1,7 @@
 // Test-only RecordBatch v2 encoder, independent of the Wasm core, so tests can build valid batches
 // and then break exactly one rule. Also a bitwise CRC-32C reference (no tables) to re-seal a batch
 // after a mutation, so the structural check behind the CRC is what a test actually exercises.
+import { concatBytes } from "../../src/core/bytes.ts";
 
 export interface TestRecord {
   key?: Uint8Array | null;
@@ -96,11 +97,5 @@ export function reseal(bytes: Uint8Array, pos = 0): Uint8Array {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -1,5 +1,6 @@
-// A WebSocket tail subscriber over real HTTP (the WebSocket of Node ≥ 22, which may send headers),
-// for the contract suite and the latency benchmark: queued messages, acks, the close code/reason.
+// A WebSocket tail subscriber: queued messages, acks, the close code/reason. Over real HTTP (the
+// WebSocket of Node ≥ 22, which may send headers) for the contract suite and the latency benchmark,
+// and around the client end of an upgrade answered inside workerd for the Workers tests.
 
 export interface Closed {
   code: number;
@@ -26,6 +27,12 @@ export class WsSubscriber {
       this.closed = { code: e.code, reason: e.reason };
       this.wake?.();
     });
+  }
+
+  /** The client end of a WebSocket upgrade answered in workerd (`response.webSocket`), accepted. */
+  static accept(ws: WebSocket & { accept(): void }): WsSubscriber {
+    ws.accept();
+    return new WsSubscriber(ws);
   }
 
   /** Opens `url` (http:// or ws://) with a bearer token; rejects when the upgrade is refused. */
@@ -59,15 +66,20 @@ export class WsSubscriber {
     return this.queue.shift();
   }
 
-  /** Collects records until `count` arrived, acking each message (as a well-behaved client does). */
-  async records(count: number, timeoutMs = 10_000): Promise<any[]> {
+  /**
+   * Collects records until `count` arrived, acking each message as a well-behaved client does
+   * (unless `ack` is false); every message must be records whose `next_offset` follows the last.
+   */
+  async records(count: number, timeoutMs = 10_000, ack = true): Promise<any[]> {
     const out: any[] = [];
     while (out.length < count) {
       const msg = await this.next(timeoutMs);
       if (msg === undefined) throw new Error(`closed after ${out.length} records: ${JSON.stringify(this.closed)}`);
       if (msg.type !== "records") throw new Error(`expected records, got ${JSON.stringify(msg)}`);
+      const last = msg.records[msg.records.length - 1];
+      if (msg.next_offset !== last.offset + 1) throw new Error(`next_offset ${msg.next_offset} does not follow offset ${last.offset}`);
       out.push(...msg.records);
-      this.ack(msg.next_offset);
+      if (ack) this.ack(msg.next_offset);
     }
     return out;
   }

@@ -5,89 +5,12 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createTopic, expectError, json, partitionStub, produce } from "./helpers.ts";
+import { WsSubscriber } from "../support/ws-subscriber.ts";
 
-interface Closed {
-  code: number;
-  reason: string;
-}
-
-class Subscriber {
-  readonly ws: WebSocket;
-  private readonly queue: any[] = [];
-  private wake: (() => void) | undefined;
-  closed: Closed | undefined;
-
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.accept();
-    ws.addEventListener("message", (e) => {
-      this.queue.push(JSON.parse(e.data as string));
-      this.wake?.();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.wake?.();
-    });
-  }
-
-  /** The next message, or undefined once the socket closed with nothing left. */
-  async next(timeoutMs = 5_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.queue.length === 0) {
-      if (this.closed) return undefined;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error("timed out waiting for a WebSocket message");
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.queue.shift();
-  }
-
-  /** Collects records until `count` arrived, acking each message (as a well-behaved client does). */
-  async records(count: number, ack = true, timeoutMs = 5_000): Promise<any[]> {
-    const out: any[] = [];
-    while (out.length < count) {
-      const msg = await this.next(timeoutMs);
-      if (msg === undefined) throw new Error(`closed after ${out.length} records: ${JSON.stringify(this.closed)}`);
-      expect(msg.type, JSON.stringify(msg)).toBe("records");
-      out.push(...msg.records);
-      expect(msg.next_offset).toBe(msg.records[msg.records.length - 1].offset + 1);
-      if (ack) this.ack(msg.next_offset);
-    }
-    return out;
-  }
-
-  ack(offset: number): void {
-    this.ws.send(JSON.stringify({ type: "ack", offset }));
-  }
-
-  async waitClosed(timeoutMs = 5_000): Promise<Closed> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error("the socket did not close");
-      await this.next(Math.max(1, deadline - Date.now())).catch(() => undefined);
-    }
-    return this.closed;
-  }
-
-  close(): void {
-    try {
-      this.ws.close(1000, "done");
-    } catch {
-      // already closed
-    }
-  }
-}
-
-async function subscribe(topic: string, query: string, headers: Record<string, string> = {}): Promise<Subscriber> {
+async function subscribe(topic: string, query: string, headers: Record<string, string> = {}): Promise<WsSubscriber> {
   const res = await call(`/v1/topics/${topic}/partitions/0/ws?${query}`, { headers: { upgrade: "websocket", ...headers } });
   expect(res.status, res.status === 101 ? "" : await res.clone().text()).toBe(101);
-  return new Subscriber(res.webSocket!);
+  return WsSubscriber.accept(res.webSocket!);
 }
 
 const offsets = (records: any[]) => records.map((r) => r.offset);
@@ -167,7 +90,7 @@ describe("WebSocket tail", () => {
     const topic = await createTopic();
     const subs = await Promise.all(Array.from({ length: 200 }, () => subscribe(topic, "offset=latest")));
     for (let i = 0; i < 5; i++) await produce(topic, [{ value: i }, { value: `${i}b` }]);
-    const all = await Promise.all(subs.map((s) => s.records(10, true, 15_000)));
+    const all = await Promise.all(subs.map((s) => s.records(10, 15_000)));
     for (const got of all) expect(offsets(got)).toEqual(range(0, 10));
     for (const s of subs) s.close();
   });

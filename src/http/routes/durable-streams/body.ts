@@ -3,6 +3,7 @@
 // when it is not an array, and reads answer a JSON array of the messages in order.
 import { BrokerError } from "../../../core/errors.ts";
 import { mediaType } from "../../../core/ds-streams.ts";
+import { concatBytes } from "../../../core/bytes.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -48,11 +49,5 @@ export function renderMessages(messages: Uint8Array[], json: boolean): Uint8Arra
     });
     parts.push(encoder.encode("]"));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

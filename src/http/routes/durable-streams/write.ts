@@ -9,6 +9,7 @@ import { closedHeader, expiryHeaders, producerHeaders } from "./headers.ts";
 import { streamHeaders } from "./respond.ts";
 import type { StreamStore } from "./store.ts";
 import type { Wakes } from "./wakes.ts";
+import { concatBytes } from "../../../core/bytes.ts";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
@@ -39,13 +40,7 @@ async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   if (total > maxBytes) {
     throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, { limit: maxBytes });
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
 
 export async function createStream(c: Context, store: StreamStore, wakes: Wakes, path: string, maxBytes: number): Promise<Response> {
