@@ -106,7 +106,8 @@ export class DsStreams {
     return encodeBatch(records, { crc32c: (b) => this.core.crc32c(b) });
   }
 
-  private wake(): void {
+  /** Wakes waiting reads; the partition log calls it on every commit, whichever route appended. */
+  wake(): void {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const w of waiters) w();

@@ -293,6 +293,9 @@ export class PartitionLog {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiters) wake();
+    // Durable Streams reads wait on the stream, not the log: records produced through /v1 to a
+    // stream's topic must end their long-polls too.
+    this.streams?.wake();
   }
 
   /** Resolves when new records are committed, the partition is dropped, or after `ms`. */

@@ -99,6 +99,24 @@ describe("/ds stream paths and topics", () => {
     expect((await json(`/v1/topics/ds.v1-${id}/records`, "POST", { records: [{ value: "kafka" }] })).status).toBe(200);
     await expectError(await call(`/ds/v1-${id}`, { method: "PUT", headers: { "content-type": "text/plain" } }), 409, "stream_conflict");
   });
+
+  it("ends a long-poll read when records arrive through /v1 on the stream's topic", async () => {
+    const id = `${Date.now().toString(36)}${counter++}`;
+    const created = await createStream(`poll-${id}`, "first ");
+    const tail = created.headers.get("stream-next-offset")!;
+    const waiting = call(`/ds/poll-${id}?offset=${tail}&live=long-poll`);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the read is waiting in the partition object
+    const produced = await call(`/v1/topics/ds.poll-${id}/records`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records: [{ value: "second" }] }),
+    });
+    expect(produced.status).toBe(200);
+    // Unwoken, the read would sleep until its deadline (20 s, EDGEBROKER_DS_LONG_POLL_MS) and only
+    // then find the record: half that is a safe line between "woken" and "timed out".
+    const read = await Promise.race([waiting, new Promise<"still waiting">((r) => setTimeout(() => r("still waiting"), 10_000))]);
+    expect(read).not.toBe("still waiting");
+    expect((read as Response).status).toBe(200);
+    expect(await (read as Response).text()).toBe('"second"'); // a /v1 JSON value is stored as its JSON text
+  });
 });
 
 describe("/ds bad input", () => {
