@@ -104,17 +104,31 @@ export class KeyStore {
    */
   async verify(secret: string, bytes: number): Promise<VerifyResult> {
     const r = this.row;
-    if (!r || r.revoked_at !== null) return UNAUTHORIZED;
-    const presented = await digest(r.salt, secret);
-    const current = constantTimeEqual(fromHex(r.hash), presented);
-    const previous = r.previous_hash !== null && (r.previous_until ?? 0) > this.now() && constantTimeEqual(fromHex(r.previous_hash), presented);
-    if (!current && !previous) return UNAUTHORIZED;
+    if (!r || !(await this.opens(r, secret))) return UNAUTHORIZED;
     const now = this.now();
     const wait = Math.max(this.requests?.take(1, now) ?? 0, this.bytes?.take(bytes, now) ?? 0);
     if (wait > 0) {
       return fail("rate_limited", `key ${r.id} is over its quota; retry in ${wait} ms`, { retry_after_ms: wait });
     }
     return { ok: true, key: { id: r.id, name: r.name, grants: JSON.parse(r.grants) } };
+  }
+
+  /**
+   * Whether `secret` still opens the key, charging nothing: streams that outlive their request
+   * re-ask, so a revocation (or a rotation past its grace period) also ends them.
+   */
+  async check(secret: string): Promise<boolean> {
+    const r = this.row;
+    return r !== undefined && (await this.opens(r, secret));
+  }
+
+  /** Not revoked, and the secret is the current one or the previous one within its grace period. */
+  private async opens(r: KeyRow, secret: string): Promise<boolean> {
+    if (r.revoked_at !== null) return false;
+    const presented = await digest(r.salt, secret);
+    const current = constantTimeEqual(fromHex(r.hash), presented);
+    const previous = r.previous_hash !== null && (r.previous_until ?? 0) > this.now() && constantTimeEqual(fromHex(r.previous_hash), presented);
+    return current || previous;
   }
 
   /** Bytes served to the key (fetches), charged after the answer. */
@@ -149,6 +163,7 @@ export class KeyStore {
 export interface KeyApi {
   create(key: { id: string; name: string; grants: Grant[]; quotas: Quotas; secret: string }): Promise<{ ok: true } | Failure>;
   verify(secret: string, bytes: number): Promise<VerifyResult>;
+  check(secret: string): Promise<boolean>;
   charge(bytes: number): Promise<void> | void;
   rotate(secret: string, graceMs: number): Promise<{ ok: true; rotated_at: number } | Failure>;
   revoke(): Promise<{ ok: true } | Failure> | { ok: true } | Failure;

@@ -15,6 +15,14 @@ export function parseKeyToken(token: string): { id: string; secret: string } | u
   return m ? { id: m[1]!, secret: m[2]! } : undefined;
 }
 
+// The key secret each request authenticated with, kept (in memory, per request) only so that a
+// stream outliving its request can ask the key's object again (src/http/credential-watch.ts).
+const secrets = new WeakMap<Context, string>();
+
+export function secretOf(c: Context): string | undefined {
+  return secrets.get(c);
+}
+
 function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
@@ -36,6 +44,7 @@ export function authenticate(deps: AppDeps): MiddlewareHandler {
         return false;
       }
       setPrincipal(c, { kind: "key", ...result.key });
+      secrets.set(c, parsed.secret);
       return true;
     },
     noAuthenticationHeader: { message: errorBody("unauthorized", "missing Authorization: Bearer <token> header") },

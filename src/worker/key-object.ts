@@ -23,6 +23,10 @@ export class KeyObject extends DurableObject<Env> {
     return this.store.verify(secret, bytes);
   }
 
+  check(secret: string): Promise<boolean> {
+    return this.store.check(secret);
+  }
+
   charge(bytes: number): void {
     this.store.charge(bytes);
   }

@@ -1,7 +1,8 @@
 // The SSE tail of a consumer-group member (GET /v1/groups/{g}/members/{m}/events) inside workerd:
 // records of every assigned partition with topic and partition, the assignment event, resume with
 // Last-Event-ID across partitions while producers keep writing (no gap, no duplicate), following a
-// rebalance, and the clean end when the member is fenced or removed or its topic is deleted.
+// rebalance, and the clean end when the member is fenced or removed, its topic is deleted or its
+// API key revoked.
 import { describe, expect, it } from "vitest";
 import { call, createTopic, expectError, produce } from "./helpers.ts";
 import { join, leave, newGroup, partitionsOf, poll } from "./groups-support.ts";
@@ -141,6 +142,24 @@ describe("group member SSE tail", () => {
     expect((await call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
     const end = await until(sse, 15_000);
     expect([end?.event, data(end!).reason]).toEqual(["end", "topic_deleted"]);
+    expect(await sse.next(5_000)).toBeUndefined();
+  });
+
+  it("ends with credentials_revoked when the API key it was opened with is revoked", async () => {
+    const topic = await createTopic(1);
+    const group = newGroup();
+    const created = await call("/v1/keys", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: `group-sse-${topic}`, grants: [{ operation: "consume", resource: `group:${group}` }, { operation: "consume", resource: `topic:${topic}` }] }),
+    });
+    const key = (await created.json()) as { id: string; secret: string };
+    const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=100`, { authorization: `Bearer ${key.secret}` });
+    expect((await sse.nextEvent())?.event).toBe("assignment");
+    expect((await call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
+    const end = await until(sse);
+    expect(end?.event).toBe("end");
+    expect(data(end!).reason).toBe("credentials_revoked");
     expect(await sse.next(5_000)).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 // The SSE tail (GET /v1/topics/{topic}/partitions/{p}/events) inside workerd: order and ids, resume
 // with Last-Event-ID without gaps or duplicates, heartbeats, the end of the stream when the topic
-// is deleted, an error event when retention deletes what the subscriber was about to read, access.
+// is deleted, an error event when retention deletes what the subscriber was about to read, access,
+// the end of the stream when its API key is revoked.
 import { describe, expect, it } from "vitest";
 import { call, createTopic, expectError, json, produce } from "./helpers.ts";
 import { SseReader, type SseEvent } from "../support/sse-reader.ts";
@@ -161,5 +162,20 @@ describe("SSE tail", () => {
     expect(valuesOf(await sse.events(1))).toEqual(["x"]);
     await sse.cancel();
     await expectError(await call(`/v1/topics/${topic}/partitions/7/events`), 404, "partition_not_found");
+  });
+
+  it("ends an open stream when its API key is revoked", async () => {
+    const topic = await createTopic();
+    await produce(topic, [{ value: "before" }]);
+    const created = await json("/v1/keys", "POST", { name: `sse-revoke-${topic}`, grants: [{ operation: "consume", resource: `topic:${topic}` }] });
+    const key = (await created.json()) as { id: string; secret: string };
+    // Heartbeats every 100 ms: the key is asked again at least that often (30 s at most by default).
+    const sse = await open(topic, "offset=0&heartbeat_ms=100", { authorization: `Bearer ${key.secret}` });
+    expect(valuesOf(await sse.events(1))).toEqual(["before"]);
+    expect((await call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
+    const end = await sse.nextEvent(5_000);
+    expect(end?.event).toBe("end");
+    expect(JSON.parse(end!.data)).toMatchObject({ reason: "credentials_revoked", next_offset: 1 });
+    expect(await sse.next(5_000)).toBeUndefined();
   });
 });

@@ -12,7 +12,8 @@
 //   : heartbeat         a comment at the start and after `heartbeat_ms` without an event
 //   event: end          the stream is over, data {"reason","message"}: member_fenced (another
 //                       incarnation joined with this member id), member_removed (left, timed out),
-//                       group_deleted, topic_deleted (every subscribed topic is gone)
+//                       group_deleted, topic_deleted (every subscribed topic is gone),
+//                       credentials_revoked (the API key was revoked or rotated past its grace)
 //   event: error        anything else that stops it, data {"error": {"code","message"}}
 //
 // Refusals before the first byte (auth, parameters, unknown member, stale epoch) are HTTP errors,
@@ -23,6 +24,7 @@ import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { BrokerError } from "../../core/errors.ts";
 import { partitionKey } from "../../core/group-assignors.ts";
 import type { Membership } from "../../core/group-types.ts";
+import { CREDENTIAL_CHECK_MS, CredentialWatch, REVOKED_END } from "../credential-watch.ts";
 import type { AppDeps } from "../deps.ts";
 import { formatCursor, parseCursor, type GroupCursor } from "../group-cursor.ts";
 import { groupNameParam, memberIdParam } from "../group-body.ts";
@@ -64,6 +66,7 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
         open = false;
       });
       const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
+      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
       let outcome: PollOutcome = first;
       // A first comment at once: some servers (Bun) and proxies send no headers before the first
       // bytes of the body, and a tail may have nothing to say for a long time.
@@ -79,6 +82,10 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
         if (now() - lastWrite >= heartbeatMs) {
           await stream.write(": heartbeat\n\n");
           lastWrite = now();
+        }
+        if (!(await credentials.valid())) {
+          await tail.end(REVOKED_END.reason, REVOKED_END.message);
+          return;
         }
         if (!open) return;
         // Wait for records at most until the next heartbeat is due; each round is also the

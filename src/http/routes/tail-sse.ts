@@ -6,7 +6,8 @@
 //
 //   : heartbeat              a comment at the start and after `heartbeat_ms` (default 15 s) without
 //                            an event, so proxies and load balancers keep an idle connection open
-//   event: end               the topic was deleted (or recreated): data {"reason", "next_offset"}
+//   event: end               the topic was deleted (or recreated), or the API key was revoked:
+//                            data {"reason": "topic_deleted" | "credentials_revoked", "next_offset"}
 //   event: error             the stream cannot go on, e.g. retention deleted the records it was
 //                            about to send: data {"error": {"code", "message", ...}} as in HTTP
 //
@@ -22,6 +23,7 @@ import type { Failure } from "../../core/errors.ts";
 import type { PartitionApi, ReadOk, ReadRequest, ReadResult } from "../../core/partition-types.ts";
 import { decodeRecords } from "../../core/record-batch.ts";
 import type { TopicInfo } from "../../core/topic-registry.ts";
+import { CREDENTIAL_CHECK_MS, CredentialWatch, REVOKED_END } from "../credential-watch.ts";
 import type { AppDeps } from "../deps.ts";
 import { partitionParam } from "../params.ts";
 import { principalOf, requireGrant } from "../principal.ts";
@@ -61,6 +63,8 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
         open = false;
       });
       const tail = new SseTail(stream, c, deps);
+      // Waits end at least once per heartbeat, so a revoked key is noticed within that too.
+      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
       let read: ReadResult = first;
       let next = first.offset;
       // A first comment at once: some servers (Bun) and proxies send no headers before the first
@@ -80,6 +84,10 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
         if (now() - lastWrite >= heartbeatMs) {
           await stream.write(": heartbeat\n\n");
           lastWrite = now();
+        }
+        if (!(await credentials.valid())) {
+          await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
+          return;
         }
         if (!open) return;
         // Wait for the next record at most until the next heartbeat is due.
