@@ -64,7 +64,7 @@ export interface RecordScan {
 export type CheckResult = { ok: true } | { ok: false; position: number; code: BatchErrorCode; message: string };
 
 // Index = numeric code written by the Wasm module (assembly/errors.ts E_*).
-const CODES: readonly BatchErrorCode[] = [
+export const WASM_ERROR_CODES: readonly BatchErrorCode[] = [
   "batch_truncated", // placeholder for 0 (never reported)
   "batch_truncated",
   "unsupported_magic",
@@ -79,12 +79,12 @@ const CODES: readonly BatchErrorCode[] = [
 ];
 
 // Index = field code (assembly/errors.ts F_*).
-const FIELDS = ["", "record length", "record attributes", "timestampDelta", "offsetDelta", "key", "value", "headerCount", "header key", "header value"];
+export const WASM_FIELD_NAMES = ["", "record length", "record attributes", "timestampDelta", "offsetDelta", "key", "value", "headerCount", "header key", "header value"];
 
 const hex = (n: number) => "0x" + (n >>> 0).toString(16).padStart(8, "0");
 
 // Index = reason code (assembly/errors.ts R_*); a, b and field as documented there.
-const REASONS: readonly ((a: number, b: number, field: string) => string)[] = [
+export const WASM_REASONS: readonly ((a: number, b: number, field: string) => string)[] = [
   () => "unknown error",
   () => "empty input",
   (a, b) => `only ${a} bytes left, a batch header needs ${b}`,
@@ -196,13 +196,13 @@ export class LogCore {
   private failure(offset = 0): Failure {
     const v = this.view;
     const s = this.statusPtr;
-    const code = CODES[v.getInt32(s, true)] ?? "batch_truncated";
-    const reason = REASONS[v.getInt32(s + 4, true)] ?? REASONS[0];
+    const code = WASM_ERROR_CODES[v.getInt32(s, true)] ?? "batch_truncated";
+    const reason = WASM_REASONS[v.getInt32(s + 4, true)] ?? WASM_REASONS[0];
     const batch = v.getInt32(s + 8, true);
     const position = v.getInt32(s + 12, true) + offset;
     const record = v.getInt32(s + 16, true);
     const at = v.getInt32(s + 20, true) + offset;
-    const field = FIELDS[v.getInt32(s + 24, true)] ?? "";
+    const field = WASM_FIELD_NAMES[v.getInt32(s + 24, true)] ?? "";
     const a = Number(v.getBigInt64(s + 32, true));
     const b = Number(v.getBigInt64(s + 40, true));
     const where = record >= 0 ? `batch ${batch} at byte ${position}: record ${record} (byte ${at})` : `batch ${batch} at byte ${position}`;
