@@ -10,7 +10,7 @@ import { LogCore } from "../core/log-core.ts";
 import type { PartitionApi } from "../core/partition-types.ts";
 import type { ClusterApi } from "../core/topic-registry.ts";
 import { createApp } from "../http/app.ts";
-import type { AppDeps } from "../http/deps.ts";
+import { appDeps } from "../http/config.ts";
 import { LocalTails } from "../http/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
@@ -38,19 +38,14 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   // The partition objects report commits and drops to the tails; the tails read through stubs.
   const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`));
   const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails }), idleMs: config.idleMs });
-  const deps: AppDeps = {
+  const deps = appDeps(config, {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
     key: (id) => host.stub<KeyApi>("key", id),
     group: (name) => host.stub<GroupApi>("group", name),
     logCore,
-    adminToken: config.adminToken,
-    limits: config.limits,
-    anonymousGrants: config.anonymousGrants,
-    dsLongPollMs: config.dsLongPollMs,
-    dsLoopbackWebhooks: config.dsLoopbackWebhooks,
     localTails: upgrade ? { upgrade, tails } : undefined,
-  };
+  });
   const close = async () => {
     tails.closeAll();
     await host.close(config.graceMs);

@@ -6,6 +6,7 @@ import { GroupService } from "../core/group-service.ts";
 import { KeyStore } from "../core/key-store.ts";
 import type { LogCore } from "../core/log-core.ts";
 import { PartitionLog } from "../core/partition-log.ts";
+import { objectOptions } from "../http/config.ts";
 import type { LocalTails } from "../http/local-tails.ts";
 import type { ActorFactory } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
@@ -20,17 +21,18 @@ export interface ObjectEnv {
 
 /** Kind → factory. The kind is also the data directory's subfolder for that kind's databases. */
 export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
+  const options = objectOptions(env.config);
   return {
     // One per partition, named "<topic>/<partition>"; the host calls its alarm() for maintenance.
     partition: (state) =>
       PartitionLog.open(state.storage, env.core, {
-        producerExpirationMs: env.config.producerExpirationMs,
+        ...options.partition,
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
         onCommit: () => env.tails?.committed(state.id.name),
         onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
       }),
     // The single cluster object, named "cluster".
-    cluster: (state) => new ClusterService(state.storage, env.config.limits),
+    cluster: (state) => new ClusterService(state.storage, options.cluster.limits),
     // One per API key, named by the key id.
     key: (state) => new KeyStore(state.storage),
     // One per consumer group, named by the group ("/registry": the list of groups); the host calls

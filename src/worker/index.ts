@@ -1,13 +1,8 @@
 // The Worker entry: builds the Hono app once per isolate from the bindings and routes to it.
 import { createApp } from "../http/app.ts";
+import { appDeps } from "../http/config.ts";
 import type { AppDeps } from "../http/deps.ts";
-import type { PartitionApi } from "../core/partition-types.ts";
-import type { ClusterApi } from "../core/topic-registry.ts";
-import type { KeyApi } from "../core/key-store.ts";
-import type { GroupApi } from "../core/group-types.ts";
-import { limitsFromEnv } from "../core/limits.ts";
-import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
-import type { Grant } from "../core/grants.ts";
+import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 
@@ -18,31 +13,18 @@ export { PartitionObject } from "./partition-object.ts";
 
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
-  let anonymousGrants: Grant[] | undefined;
-  let configError: string | undefined;
-  try {
-    anonymousGrants = parseAnonymousGrants(env[ANONYMOUS_GRANTS_VAR] as string | undefined);
-  } catch (err) {
-    configError = (err as Error).message;
-  }
-  const longPoll = Number(env.EDGEBROKER_DS_LONG_POLL_MS ?? "");
-  return {
-    anonymousGrants,
-    configError,
-    dsLongPollMs: Number.isSafeInteger(longPoll) && longPoll > 0 ? longPoll : undefined,
-    dsLoopbackWebhooks: env.EDGEBROKER_DS_LOOPBACK_WEBHOOKS === "1",
-    // RPC stubs expose the objects' methods as promises of the same plain-data results.
-    cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
+  const { config, error } = workerConfig(env);
+  return appDeps(config, {
+    // RPC stubs expose the objects' methods as promises of the same plain-data results: their
+    // types are checked against the APIs here, as the portable classes are (core/object-api.ts).
+    cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")),
     partition: (topic, partition) =>
-      env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)) as unknown as PartitionApi,
+      env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)),
     partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
-    key: (id) => env.KEY.get(env.KEY.idFromName(id)) as unknown as KeyApi,
-    group: (name) => env.GROUP.get(env.GROUP.idFromName(name)) as unknown as GroupApi,
+    key: (id) => env.KEY.get(env.KEY.idFromName(id)),
+    group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
     logCore: loadLogCore,
-    adminToken: env.EDGEBROKER_ADMIN_TOKEN,
-    limits: limitsFromEnv(env),
-    corsOrigins: env.EDGEBROKER_CORS_ORIGINS?.split(",").map((o) => o.trim()).filter(Boolean),
-  };
+  }, error);
 }
 
 let app: ReturnType<typeof createApp> | undefined;
