@@ -115,7 +115,7 @@ function serve(project, env, port) {
         // SIGTERM to the `edgebroker` process npx started (npx itself does not pass signals on),
         // which forwards it to the server: the graceful shutdown a user's Ctrl-C or a supervisor gets.
         stop: () => {
-          const cli = descendants(child.pid).find((p) => p.args.includes("edgebroker/bin/edgebroker.js"));
+          const cli = descendants(child.pid).find((p) => /(\.bin\/edgebroker|bin\/edgebroker\.js) serve/.test(p.args));
           (cli ? () => process.kill(cli.pid, "SIGTERM") : () => child.kill("SIGTERM"))();
           return exited;
         },
@@ -212,7 +212,7 @@ try {
   }
   // SIGTERM to npx reaches the CLI, which forwards it to the server: a graceful shutdown.
   await server.stop();
-  check(server.output().includes("stopped, databases closed"), "npx edgebroker serve shuts down gracefully on SIGTERM");
+  check(server.output().includes("stopped, databases closed"), `npx edgebroker serve shuts down gracefully on SIGTERM${server.output().includes("stopped, databases closed") ? "" : `\n${server.output()}`}`);
 } catch (err) {
   console.error(err.stderr ?? "", err);
   failures++;

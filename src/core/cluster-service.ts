@@ -1,6 +1,8 @@
 // The cluster object's behaviour in one portable class: topic metadata, producer ids and the API
 // key listing, over one storage. The Durable Object (src/worker/cluster-object.ts) forwards its
 // RPC methods here; the standalone host serves it as is.
+import type { Serves } from "./object-api.ts";
+import type { ClusterApi } from "./topic-registry.ts";
 import type { KeyListing, KeyResult } from "./key-registry.ts";
 import { KeyRegistry } from "./key-registry.ts";
 import type { Limits } from "./limits.ts";
@@ -9,7 +11,7 @@ import type { StoragePort } from "./storage-port.ts";
 import type { TopicConfig } from "./topic-config.ts";
 import { TopicRegistry, type CreateTopicRequest, type TopicInfo, type TopicResult } from "./topic-registry.ts";
 
-export class ClusterService {
+export class ClusterService implements Serves<ClusterApi> {
   private readonly topics: TopicRegistry;
   private readonly producers: ProducerRegistry;
   private readonly keys: KeyRegistry;

@@ -2,8 +2,9 @@
 // coordinator of the group the object is named after, or — for the object named
 // GROUP_REGISTRY_NAME — the registry of groups. Each part is created on first use, so a group's
 // storage never holds the registry table and the registry's never holds group tables. The Durable
-// Object (src/worker/group-object.ts) forwards its RPC methods here; a standalone host serves it as is.
+// Object (src/worker/group-object.ts) is made from it by objectClass; a standalone host serves it as is.
 import type { Failure } from "./errors.ts";
+import type { Serves } from "./object-api.ts";
 import { GroupCoordinator, type GroupCoordinatorOptions } from "./group-coordinator.ts";
 import { GroupRegistry } from "./group-registry.ts";
 import type {
@@ -12,9 +13,7 @@ import type {
 } from "./group-types.ts";
 import type { StoragePort } from "./storage-port.ts";
 
-type Sync<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : T[K] };
-
-export class GroupService implements Sync<GroupApi> {
+export class GroupService implements Serves<GroupApi> {
   private readonly storage: StoragePort;
   private readonly options: GroupCoordinatorOptions;
   private coordinatorPart: GroupCoordinator | undefined;

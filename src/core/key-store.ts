@@ -4,6 +4,7 @@
 //
 // The secret is stored only as SHA-256(salt ‖ secret) with a random per-key salt; comparison is
 // constant-time. The row is read once when the object starts; a verification costs one hash.
+import type { Serves } from "./object-api.ts";
 import { constantTimeEqual } from "./constant-time.ts";
 import { fail, type Failure } from "./errors.ts";
 import type { Grant } from "./grants.ts";
@@ -53,7 +54,7 @@ function fromHex(text: string): Uint8Array {
 
 const UNAUTHORIZED = fail("unauthorized", "the bearer token is not valid");
 
-export class KeyStore {
+export class KeyStore implements Serves<KeyApi> {
   private readonly storage: StoragePort;
   private readonly now: () => number;
   private row: KeyRow | undefined;

@@ -4,6 +4,8 @@
 // concatenated RecordBatch v2 bytes exactly as produced (base offsets patched) plus a WASM-built
 // index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
+import type { Serves } from "./object-api.ts";
+import type { PartitionApi } from "./partition-types.ts";
 import type { LogCore } from "./log-core.ts";
 import { fail, type Failure } from "./errors.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
@@ -52,7 +54,7 @@ export interface PartitionLogOptions {
   onDrop?: (epoch: number) => void;
 }
 
-export class PartitionLog {
+export class PartitionLog implements Serves<PartitionApi> {
   private readonly storage: StoragePort;
   private readonly core: LogCore;
   private readonly now: () => number;

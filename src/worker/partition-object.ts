@@ -1,19 +1,14 @@
-// One Durable Object per partition, named "<topic>/<partition>". Thin: it owns the storage and
-// hands every call to the portable PartitionLog.
-import { DurableObject } from "cloudflare:workers";
+// One Durable Object per partition, named "<topic>/<partition>": the portable PartitionLog as a
+// Durable Object (its RPC methods and its alarm, for maintenance), plus what only Cloudflare has —
+// WebSocket tails accepted with the Hibernation API.
 import { PartitionLog } from "../core/partition-log.ts";
-import type {
-  AppendRequest, AppendResult, PartitionAddress, ReadRequest, ReadResult, StatsResult,
-} from "../core/partition-types.ts";
-import type { Failure } from "../core/errors.ts";
-import type { DsRequest, DsResult, SubResult } from "../core/ds-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
-import type { TopicConfig } from "../core/topic-config.ts";
 import { ERRORS } from "../core/errors.ts";
 import { TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
 import { jsonRecord } from "../http/record-view.ts";
-import type { Env } from "./env.ts";
+import { workerConfig } from "./config.ts";
 import { loadLogCore } from "./log-core.ts";
+import { objectClass, type ObjectShell } from "./object-class.ts";
 
 /**
  * ctx.storage is the StoragePort the core was shaped after, except for `sync`: on Durable Objects
@@ -39,60 +34,34 @@ function tailSocket(ws: WebSocket): TailSocket {
   };
 }
 
-export class PartitionObject extends DurableObject<Env> {
-  private log!: PartitionLog;
-  /** WebSocket tails (src/core/tail-hub.ts); the sockets are the hibernatable ones of ctx. */
-  private readonly tails: TailHub;
+/** WebSocket tails (src/core/tail-hub.ts) of one partition; the sockets are the hibernatable ones of ctx. */
+const hubs = new WeakMap<DurableObjectState, TailHub>();
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.tails = new TailHub({
-      read: (req) => this.log.read(req),
-      sockets: () => ctx.getWebSockets().map(tailSocket),
-      render: (r) => jsonRecord(r),
-    });
-    void ctx.blockConcurrencyWhile(async () => {
-      const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
-      this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
-        producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
-        alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
-        onCommit: () => void this.tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
-      });
-    });
+function tailHub(ctx: DurableObjectState, shell: ObjectShell<PartitionLog>): TailHub {
+  let hub = hubs.get(ctx);
+  if (!hub) {
+    hub = new TailHub({ read: (req) => shell.object.read(req), sockets: () => ctx.getWebSockets().map(tailSocket), render: (r) => jsonRecord(r) });
+    hubs.set(ctx, hub);
+  }
+  return hub;
+}
+
+export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, shell) => {
+  const tails = tailHub(ctx, shell);
+  return PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
+    ...workerConfig(env).options.partition,
+    alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
+    onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
+    // A dropped incarnation's sockets end with it.
+    onDrop: (epoch) => tails.end(epoch),
+  });
+}) {
+  private get log(): PartitionLog {
+    return this.object;
   }
 
-  append(req: AppendRequest): Promise<AppendResult> {
-    return this.log.append(req);
-  }
-
-  read(req: ReadRequest): Promise<ReadResult> {
-    return this.log.read(req);
-  }
-
-  stats(addr: PartitionAddress): StatsResult {
-    return this.log.stats(addr);
-  }
-
-  drop(addr: PartitionAddress): { ok: true } {
-    const done = this.log.drop(addr);
-    this.tails.end(addr.epoch);
-    return done;
-  }
-
-  configure(addr: PartitionAddress, config: TopicConfig): { ok: true } | Failure {
-    return this.log.configure(addr, config);
-  }
-
-  deleteRecords(addr: PartitionAddress, before: number): { ok: true; start_offset: number } | Failure {
-    return this.log.deleteRecords(addr, before);
-  }
-
-  offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
-    return this.log.offsetForTimestamp(addr, timestamp);
-  }
-
-  ds(req: DsRequest): Promise<DsResult | SubResult> {
-    return this.log.ds(req);
+  private get tails(): TailHub {
+    return tailHub(this.ctx, this);
   }
 
   /**
@@ -134,10 +103,5 @@ export class PartitionObject extends DurableObject<Env> {
     } catch {
       // Already closed, or a code that may not be sent (1005/1006).
     }
-  }
-
-  /** Background maintenance: retention and merging small rows (see PartitionLog.maintain). */
-  override alarm(): void {
-    this.log.alarm();
   }
 }
