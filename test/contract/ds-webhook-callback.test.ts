@@ -1,0 +1,101 @@
+// Regression (issue #14): a webhook's callback_url (which carries the wake's token to whoever
+// calls it) was built from the request's Host header, so `Host: evil.example` on an append sent the
+// receiver's callback to evil.example. It now comes from EDGEBROKER_PUBLIC_URL — set explicitly on
+// workerd (a Worker has no default) and left unset on Node, Bun and Deno, whose default is their
+// listen address. Every host, a real webhook receiver on 127.0.0.1 (loopback opt-in on).
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BENCH_TOKEN, startBroker } from "../../bench/lib/servers.ts";
+import { freePort, RUNTIMES, startServer } from "./hosts.ts";
+
+const LOOPBACK = { EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1" };
+const HOSTILE_HOSTS = ["evil.example", "evil.example:8443", "127.0.0.1:1", "[::1]:9"];
+
+interface Host {
+  url: string;
+  stop(): Promise<unknown>;
+}
+
+const starters: Record<string, () => Promise<Host>> = {
+  workerd: async () => {
+    const port = await freePort();
+    const server = await startBroker({ ...LOOPBACK, EDGEBROKER_PUBLIC_URL: `http://127.0.0.1:${port}` }, port);
+    return { url: server.url, stop: () => server.dispose() };
+  },
+};
+for (const runtime of RUNTIMES) {
+  starters[runtime] = async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-callback-${runtime}-`));
+    const server = await startServer(runtime, { dataDir, env: LOOPBACK });
+    return { url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } };
+  };
+}
+
+/** A request with a Host header of our choosing (fetch does not let a caller set Host). */
+function send(url: string, method: string, host: string, body: string, contentType: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { host, authorization: `Bearer ${BENCH_TOKEN}`, "content-type": contentType } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
+  let host: Host;
+  let receiver: Server;
+  let receiverUrl = "";
+  const waiting: Array<(body: Record<string, unknown>) => void> = [];
+  const received: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let text = "";
+      req.on("data", (d) => (text += d));
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+        const body = JSON.parse(text) as Record<string, unknown>;
+        const next = waiting.shift();
+        if (next) next(body);
+        else received.push(body);
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    host = await starters[name]!();
+  });
+  afterAll(async () => {
+    await host?.stop();
+    receiver?.close();
+  });
+
+  const nextWebhook = () => new Promise<Record<string, unknown>>((resolve) => (received.length > 0 ? resolve(received.shift()!) : waiting.push(resolve)));
+
+  it.each(HOSTILE_HOSTS)("builds callback_url from the public URL, not from Host: %s", async (hostile) => {
+    const root = `cb${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const ds = `${host.url}/ds/${root}`;
+    expect(await send(`${ds}/events/a`, "PUT", hostile, "", "text/plain")).toBe(201);
+    const sub = await fetch(`${ds}/__ds/subscriptions/s1`, {
+      method: "PUT", headers: { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "webhook", pattern: "events/*", webhook: { url: receiverUrl } }),
+    });
+    expect(sub.status).toBe(201);
+    const view = (await sub.json()) as { webhook: { signing: { jwks_url: string } } };
+    expect(view.webhook.signing.jwks_url).toBe(`${host.url}/ds/${root}/__ds/jwks.json`);
+    expect(await send(`${ds}/events/a`, "POST", hostile, "hello", "text/plain")).toBe(204);
+    const wake = await nextWebhook();
+    expect(wake.callback_url).toBe(`${host.url}/ds/${root}/__ds/subscriptions/s1/callback`);
+    // The callback URL reaches this broker and accepts the wake's token.
+    const done = await fetch(wake.callback_url as string, {
+      method: "POST", headers: { authorization: `Bearer ${wake.callback_token}`, "content-type": "application/json" },
+      body: JSON.stringify({ wake_id: wake.wake_id, generation: wake.generation, acks: [], done: true }),
+    });
+    expect(done.status).toBe(200);
+  });
+});

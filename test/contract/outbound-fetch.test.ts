@@ -1,0 +1,45 @@
+// Regression (issue #14, webhook address checks bypassed): the standalone hosts' outbound fetch on
+// Node, Bun and Deno, each running test/contract/outbound-probe.ts against a real local server.
+// Without the loopback opt-in nothing loopback-like is contacted, whatever its spelling
+// (localhost., *.localhost, ::ffff:127.0.0.1, 0x7f.1, 2130706433) or a name that resolves to it;
+// names resolving to private addresses stay refused even with the opt-in; a name connects to the
+// address that was checked (the server sees the name only in Host); redirects are never followed.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { RUNTIMES, type Runtime } from "./hosts.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PROBE = "test/contract/outbound-probe.ts";
+
+function command(runtime: Runtime): [string, string[]] {
+  switch (runtime) {
+    case "node": return [process.execPath, ["--disable-warning=ExperimentalWarning", PROBE]];
+    case "bun": return [join(ROOT, "node_modules", ".bin", "bun"), [PROBE]];
+    case "deno": return [join(ROOT, "node_modules", ".bin", "deno"), ["run", "--no-prompt", "--allow-net=127.0.0.1", `--allow-read=${ROOT}`, PROBE]];
+  }
+}
+
+describe.each(RUNTIMES)("outbound fetch on %s", (runtime) => {
+  it("checks the address it connects to and follows no redirect", () => {
+    const [cmd, args] = command(runtime);
+    const out = execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const { results, seen } = JSON.parse(out.trim().split("\n").pop()!) as {
+      results: Record<string, { ok: boolean; code?: string; status?: number }>;
+      seen: Array<{ path: string; host: string }>;
+    };
+    for (const name of [
+      "literal loopback", "localhost.", "*.localhost", "mapped", "hex", "decimal", "name resolving to loopback", "name resolving to private",
+      "name resolving to public and private", "dev: private stays refused", "fetch: literal loopback",
+    ]) {
+      expect(results[name], name).toEqual({ ok: false, code: "refused" });
+    }
+    expect(results["dev: loopback literal"]).toMatchObject({ ok: true, status: 200 });
+    expect(results["dev: name connects to the checked address"]).toMatchObject({ ok: true, status: 200 });
+    expect(results["fetch: ok"]).toMatchObject({ ok: true, status: 200 });
+    for (const name of ["dev: redirect", "dev: redirect to metadata", "fetch: redirect"]) expect(results[name], name).toEqual({ ok: false, code: "redirect" });
+    // Only the allowed requests reached the server; no redirect target was requested.
+    expect(seen.map((s) => s.path).sort()).toEqual(["/fetched", "/named", "/ok", "/redirect", "/redirect", "/redirect-metadata"]);
+    expect(seen.find((s) => s.path === "/named")!.host).toMatch(/^hook\.localhost:\d+$/);
+  });
+});
