@@ -51,8 +51,9 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
   let host: Host;
   let receiver: Server;
   let receiverUrl = "";
-  const waiting: Array<(body: Record<string, unknown>) => void> = [];
-  const received: Array<Record<string, unknown>> = [];
+  // Webhook bodies by subscription id (each test subscribes under an id of its own).
+  const waiting = new Map<string, (body: Record<string, unknown>) => void>();
+  const received = new Map<string, Record<string, unknown>>();
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
@@ -61,9 +62,11 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
       req.on("end", () => {
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
         const body = JSON.parse(text) as Record<string, unknown>;
-        const next = waiting.shift();
+        const id = body.subscription_id as string;
+        const next = waiting.get(id);
+        waiting.delete(id);
         if (next) next(body);
-        else received.push(body);
+        else if (!received.has(id)) received.set(id, body);
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
@@ -75,13 +78,15 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
     receiver?.close();
   });
 
-  const nextWebhook = () => new Promise<Record<string, unknown>>((resolve) => (received.length > 0 ? resolve(received.shift()!) : waiting.push(resolve)));
+  const firstWebhook = (id: string) =>
+    new Promise<Record<string, unknown>>((resolve) => (received.has(id) ? resolve(received.get(id)!) : waiting.set(id, resolve)));
 
   it.each(HOSTILE_HOSTS)("builds callback_url from the public URL, not from Host: %s", async (hostile) => {
     const root = `cb${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const ds = `${host.url}/ds/${root}`;
     expect(await send(`${ds}/events/a`, "PUT", hostile, "", "text/plain")).toBe(201);
-    const sub = await fetch(`${ds}/__ds/subscriptions/s1`, {
+    const id = `s-${root}`;
+    const sub = await fetch(`${ds}/__ds/subscriptions/${id}`, {
       method: "PUT", headers: { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ type: "webhook", pattern: "events/*", webhook: { url: receiverUrl } }),
     });
@@ -89,12 +94,15 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
     const view = (await sub.json()) as { webhook: { signing: { jwks_url: string } } };
     expect(view.webhook.signing.jwks_url).toBe(`${host.url}/ds/${root}/__ds/jwks.json`);
     expect(await send(`${ds}/events/a`, "POST", hostile, "hello", "text/plain")).toBe(204);
-    const wake = await nextWebhook();
-    expect(wake.callback_url).toBe(`${host.url}/ds/${root}/__ds/subscriptions/s1/callback`);
+    const wake = await firstWebhook(id);
+    expect(wake.callback_url).toBe(`${host.url}/ds/${root}/__ds/subscriptions/${id}/callback`);
     // The callback URL reaches this broker and accepts the wake's token.
     const done = await fetch(wake.callback_url as string, {
       method: "POST", headers: { authorization: `Bearer ${wake.callback_token}`, "content-type": "application/json" },
-      body: JSON.stringify({ wake_id: wake.wake_id, generation: wake.generation, acks: [], done: true }),
+      body: JSON.stringify({
+        wake_id: wake.wake_id, generation: wake.generation, done: true,
+        acks: (wake.streams as Array<{ path: string; tail_offset: string }>).map((s) => ({ stream: s.path, offset: s.tail_offset })),
+      }),
     });
     expect(done.status).toBe(200);
   });

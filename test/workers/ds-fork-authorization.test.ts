@@ -25,7 +25,8 @@ async function createKey(grants: Array<{ operation: string; resource: string }>,
 }
 
 async function adminStream(path: string, body: string | Uint8Array): Promise<void> {
-  const res = await call(`/ds/${path}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body });
+  const contentType = typeof body === "string" ? "text/plain" : "application/octet-stream";
+  const res = await call(`/ds/${path}`, { method: "PUT", headers: { "content-type": contentType }, body });
   expect(res.status).toBe(201);
 }
 
