@@ -1,7 +1,9 @@
 // The outbound address policy: every special-purpose block of the IANA registries refused at both
 // ends and allowed just outside (unless the neighbour is special too), every textual form of an
 // address classified as the address it denotes, reserved names refused without a lookup.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { refusedUrl } from "../../../test/support/address-forms.ts";
 import { checkAddress, checkOutboundUrl, IPV4_BLOCKS, IPV6_BLOCKS, localName, specialBlock } from "./address-policy.ts";
 import { formatIp, parseIp, parseIpv4 } from "./ip-address.ts";
 
@@ -142,5 +144,16 @@ describe("URLs", () => {
   it("names localhost and local-network names as reserved", () => {
     for (const name of ["localhost", "LOCALHOST.", "x.y.localhost", "a.local", "home.arpa", "x.internal"]) expect(localName(name), name).toBeDefined();
     for (const name of ["example.com", "localhost.example.com", "notlocal.com"]) expect(localName(name), name).toBeUndefined();
+  });
+});
+
+describe("every textual form of a refused destination (property)", () => {
+  it("is refused, with or without the loopback opt-in unless it is loopback", () => {
+    fc.assert(
+      fc.property(refusedUrl, (url) => {
+        expect(checkOutboundUrl(url, STRICT).ok, url).toBe(false);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
