@@ -2,7 +2,9 @@
 // calls it) was built from the request's Host header, so `Host: evil.example` on an append sent the
 // receiver's callback to evil.example. It now comes from EDGEBROKER_PUBLIC_URL — set explicitly on
 // workerd (a Worker has no default) and left unset on Node, Bun and Deno, whose default is their
-// listen address. Every host, a real webhook receiver on 127.0.0.1 (loopback opt-in on).
+// listen address. And a receiver answering a redirect is not followed: the 3xx is a failed
+// delivery (the wake is offered again once its lease ran out), the redirect target never hears
+// from the broker. Every host, a real webhook receiver on 127.0.0.1 (loopback opt-in on).
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,12 +56,25 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
   // Webhook bodies by subscription id (each test subscribes under an id of its own).
   const waiting = new Map<string, (body: Record<string, unknown>) => void>();
   const received = new Map<string, Record<string, unknown>>();
+  let redirectHits = 0;
+  let targetHits = 0;
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
       let text = "";
       req.on("data", (d) => (text += d));
       req.on("end", () => {
+        if (req.url === "/redirect") {
+          redirectHits++;
+          res.writeHead(302, { location: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/target` }).end();
+          return;
+        }
+        if (req.url === "/target") {
+          // Answering done would acknowledge the wake, had the broker followed the redirect.
+          targetHits++;
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ done: true }));
+          return;
+        }
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
         const body = JSON.parse(text) as Record<string, unknown>;
         const id = body.subscription_id as string;
@@ -105,5 +120,27 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
       }),
     });
     expect(done.status).toBe(200);
+  });
+
+  it("does not follow a webhook's redirect: the wake fails and is offered again", async () => {
+    const root = `rd${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const ds = `${host.url}/ds/${root}`;
+    const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
+    expect((await fetch(`${ds}/events/a`, { method: "PUT", headers: { ...auth, "content-type": "text/plain" } })).status).toBe(201);
+    const sub = await fetch(`${ds}/__ds/subscriptions/redirect`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ type: "webhook", pattern: "events/*", webhook: { url: receiverUrl.replace(/\/hook$/, "/redirect") }, lease_ttl_ms: 1_000 }),
+    });
+    expect(sub.status).toBe(201);
+    const before = redirectHits;
+    // A followed redirect would have reached /target and acknowledged the wake (no second
+    // delivery). Not followed, the wake stays pending and is delivered again after its lease,
+    // at the next append: append until the second delivery arrives.
+    for (let i = 0; i < 120 && redirectHits < before + 2; i++) {
+      expect((await fetch(`${ds}/events/a`, { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: "x" })).status).toBe(204);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(redirectHits).toBeGreaterThanOrEqual(before + 2);
+    expect(targetHits).toBe(0);
   });
 });
