@@ -20,7 +20,12 @@ export type Resolve = (host: string) => Promise<string[]>;
 
 export const systemResolve: Resolve = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
-function send(url: URL, address: string, request: OutboundRequest): Promise<OutboundResult> {
+/** Errors raised before anything was sent: the next checked address may be tried. */
+const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EAFNOSUPPORT"]);
+
+type Sent = OutboundResult | (OutboundResult & { connectFailed: true });
+
+function send(url: URL, address: string, request: OutboundRequest): Promise<Sent> {
   const limit = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const tls = url.protocol === "https:";
   const headers: Record<string, string> = { ...request.headers, host: url.host };
@@ -28,7 +33,7 @@ function send(url: URL, address: string, request: OutboundRequest): Promise<Outb
   if (body) headers["content-length"] = String(body.length);
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: OutboundResult) => {
+    const finish = (result: Sent) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -79,7 +84,12 @@ function send(url: URL, address: string, request: OutboundRequest): Promise<Outb
       req.destroy();
       finish({ ok: false, code: "network", reason: `no answer within ${request.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS} ms` });
     }, request.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS);
-    req.on("error", (err) => finish({ ok: false, code: "network", reason: err.message }));
+    req.on("error", (err: Error & { code?: string }) => {
+      const failure = { ok: false as const, code: "network" as const, reason: err.message };
+      // Deno refuses an address outside --allow-net with NotCapable, also before anything is sent.
+      const beforeSending = (err.code !== undefined && CONNECT_ERRORS.has(err.code)) || err.name === "NotCapable";
+      finish(beforeSending ? { ...failure, connectFailed: true } : failure);
+    });
     req.end(body);
   });
 }
@@ -105,6 +115,14 @@ export function nodeOutboundFetch(resolve: Resolve = systemResolve): OutboundFet
       const verdict = checkAddress(address, policy);
       if (!verdict.ok) return { ok: false, code: "refused", reason: `${checked.host} resolves to ${verdict.reason}` };
     }
-    return send(checked.url, addresses[0]!, request);
+    // In resolver order (e.g. ::1 before 127.0.0.1 for localhost), moving on only when a
+    // connection could not be opened, so nothing is ever sent twice.
+    let result: Sent | undefined;
+    for (const address of addresses) {
+      result = await send(checked.url, address, request);
+      if (!("connectFailed" in result)) return result;
+    }
+    const { connectFailed: _, ...failure } = result as OutboundResult & { connectFailed: true };
+    return failure;
   };
 }

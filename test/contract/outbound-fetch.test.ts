@@ -25,21 +25,26 @@ describe.each(RUNTIMES)("outbound fetch on %s", (runtime) => {
     const [cmd, args] = command(runtime);
     const out = execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     const { results, seen } = JSON.parse(out.trim().split("\n").pop()!) as {
-      results: Record<string, { ok: boolean; code?: string; status?: number }>;
+      results: Record<string, { ok: boolean; code?: string; status?: number; reason?: string }>;
       seen: Array<{ path: string; host: string }>;
     };
     for (const name of [
       "literal loopback", "localhost.", "*.localhost", "mapped", "hex", "decimal", "name resolving to loopback", "name resolving to private",
       "name resolving to public and private", "dev: private stays refused", "fetch: literal loopback",
     ]) {
-      expect(results[name], name).toEqual({ ok: false, code: "refused" });
+      expect(results[name], name).toMatchObject({ ok: false, code: "refused" });
     }
+    // Names are refused on the address they resolve to, which the reason names.
+    expect(results["name resolving to loopback"]!.reason).toMatch(/resolves to 127\.0\.0\.1 is loopback/);
+    expect(results["name resolving to public and private"]!.reason).toMatch(/169\.254\.169\.254/);
     expect(results["dev: loopback literal"]).toMatchObject({ ok: true, status: 200 });
     expect(results["dev: name connects to the checked address"]).toMatchObject({ ok: true, status: 200 });
     expect(results["fetch: ok"]).toMatchObject({ ok: true, status: 200 });
-    for (const name of ["dev: redirect", "dev: redirect to metadata", "fetch: redirect"]) expect(results[name], name).toEqual({ ok: false, code: "redirect" });
+    // The server listens on 127.0.0.1 only: ::1 cannot be connected to, the next checked address is used.
+    expect(results["dev: next checked address when one refuses"]).toMatchObject({ ok: true, status: 200 });
+    for (const name of ["dev: redirect", "dev: redirect to metadata", "fetch: redirect"]) expect(results[name], name).toMatchObject({ ok: false, code: "redirect" });
     // Only the allowed requests reached the server; no redirect target was requested.
-    expect(seen.map((s) => s.path).sort()).toEqual(["/fetched", "/named", "/ok", "/redirect", "/redirect", "/redirect-metadata"]);
+    expect(seen.map((s) => s.path).sort()).toEqual(["/fetched", "/named", "/ok", "/redirect", "/redirect", "/redirect-metadata", "/second"]);
     expect(seen.find((s) => s.path === "/named")!.host).toMatch(/^hook\.localhost:\d+$/);
   });
 });

@@ -33,7 +33,7 @@ function fixed(addresses: string[]): Resolve {
 const STRICT = { allowLoopback: false };
 const DEV = { allowLoopback: true };
 const post = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
-const summary = (r: OutboundResult) => (r.ok ? { ok: true, status: r.response.status, body: new TextDecoder().decode(r.response.body) } : { ok: false, code: r.code });
+const summary = (r: OutboundResult) => (r.ok ? { ok: true, status: r.response.status, body: new TextDecoder().decode(r.response.body) } : { ok: false, code: r.code, reason: r.reason });
 
 const cases: Array<[string, string, Resolve | undefined, { allowLoopback: boolean }]> = [
   ["literal loopback", `http://127.0.0.1:${port}/refused`, undefined, STRICT],
@@ -48,6 +48,7 @@ const cases: Array<[string, string, Resolve | undefined, { allowLoopback: boolea
   ["dev: private stays refused", `http://hooks.localhost:${port}/refused`, fixed(["192.168.1.1"]), DEV],
   ["dev: loopback literal", `http://127.0.0.1:${port}/ok`, undefined, DEV],
   ["dev: name connects to the checked address", `http://hook.localhost:${port}/named`, fixed(["127.0.0.1"]), DEV],
+  ["dev: next checked address when one refuses", `http://hook.localhost:${port}/second`, fixed(["::1", "127.0.0.1"]), DEV],
   ["dev: redirect", `http://127.0.0.1:${port}/redirect`, undefined, DEV],
   ["dev: redirect to metadata", `http://127.0.0.1:${port}/redirect-metadata`, undefined, DEV],
 ];

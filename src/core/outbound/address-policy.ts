@@ -129,7 +129,8 @@ export function checkAddress(address: string, policy: OutboundPolicy): Verdict {
   if (policy.allowLoopback && isLoopback(ip)) return { ok: true };
   const block = specialBlock(ip);
   if (block === undefined) return { ok: true };
-  return { ok: false, reason: `${formatIp(ip)} is a ${block} address` };
+  const canonical = formatIp(ip);
+  return { ok: false, reason: `${address}${canonical === address ? "" : ` (${canonical})`} is ${block}` };
 }
 
 export type UrlCheck =
@@ -162,7 +163,7 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): UrlCheck 
     if (!verdict.ok) return verdict;
   } else if (!loopbackName) {
     const reserved = localName(host);
-    if (reserved) return { ok: false, reason: `${host} is a ${reserved} name` };
+    if (reserved) return { ok: false, reason: `${host} is a reserved name: ${reserved}` };
   }
   return { ok: true, url, host, ip, loopbackName };
 }
