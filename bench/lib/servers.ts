@@ -53,6 +53,7 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         PARTITION: { className: "PartitionObject", useSQLite: true },
         CLUSTER: { className: "ClusterObject", useSQLite: true },
         GROUP: { className: "GroupObject", useSQLite: true },
+        KEY: { className: "KeyObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

@@ -5,37 +5,17 @@
 // listen address. And a receiver answering a redirect is not followed: the 3xx is a failed
 // delivery (the wake is offered again once its lease ran out), the redirect target never hears
 // from the broker. Every host, a real webhook receiver on 127.0.0.1 (loopback opt-in on).
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BENCH_TOKEN, startBroker } from "../../bench/lib/servers.ts";
-import { freePort, RUNTIMES, startServer } from "./hosts.ts";
+import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
+import { everyHost, type RunningHost } from "./every-host.ts";
 
 const LOOPBACK = { EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1" };
 const HOSTILE_HOSTS = ["evil.example", "evil.example:8443", "127.0.0.1:1", "[::1]:9"];
 
-interface Host {
-  url: string;
-  stop(): Promise<unknown>;
-}
-
-const starters: Record<string, () => Promise<Host>> = {
-  workerd: async () => {
-    const port = await freePort();
-    const server = await startBroker({ ...LOOPBACK, EDGEBROKER_PUBLIC_URL: `http://127.0.0.1:${port}` }, port);
-    return { url: server.url, stop: () => server.dispose() };
-  },
-};
-for (const runtime of RUNTIMES) {
-  starters[runtime] = async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-callback-${runtime}-`));
-    const server = await startServer(runtime, { dataDir, env: LOOPBACK });
-    return { url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } };
-  };
-}
+type Host = RunningHost;
+const starters = everyHost(LOOPBACK);
 
 /** A request with a Host header of our choosing (fetch does not let a caller set Host). */
 function send(url: string, method: string, host: string, body: string, contentType: string): Promise<number> {
