@@ -48,7 +48,15 @@ function send(url: URL, address: string, request: OutboundRequest): Promise<Sent
       // The certificate is checked against the URL's name, not the address connected to.
       servername: tls && !url.hostname.startsWith("[") && !/^[\d.]+$/.test(url.hostname) ? url.hostname : undefined,
     };
-    const req = (tls ? httpsRequest : httpRequest)(options, (res: IncomingMessage) => {
+    let req: ReturnType<typeof httpRequest>;
+    try {
+      req = (tls ? httpsRequest : httpRequest)(options, (res: IncomingMessage) => onResponse(res));
+    } catch (err) {
+      // E.g. Deno without --allow-sys=ca throws from the https agent instead of emitting "error".
+      resolve({ ok: false, code: "network", reason: (err as Error).message });
+      return;
+    }
+    const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400) {
         res.resume();
@@ -79,7 +87,7 @@ function send(url: URL, address: string, request: OutboundRequest): Promise<Sent
       res.on("end", done);
       res.on("close", done);
       res.on("error", done);
-    });
+    };
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ok: false, code: "network", reason: `no answer within ${request.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS} ms` });

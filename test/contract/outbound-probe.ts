@@ -61,5 +61,24 @@ const viaFetch = fetchOutbound((input, init) => fetch(input, init));
 results["fetch: literal loopback"] = summary(await viaFetch(`http://127.0.0.1:${port}/refused`, post, STRICT));
 results["fetch: redirect"] = summary(await viaFetch(`http://127.0.0.1:${port}/redirect`, post, DEV));
 results["fetch: ok"] = summary(await viaFetch(`http://127.0.0.1:${port}/fetched`, post, DEV));
+
+// TLS (when the test made a certificate for hook.example, trusted through the runtime's extra-CA
+// setting): the socket goes to the checked 127.0.0.1 while SNI and the certificate check use the
+// URL's name, so the certificate for hook.example verifies and one for any other name does not.
+const tlsDir = process.env.PROBE_TLS_DIR;
+if (tlsDir) {
+  const { readFileSync } = await import("node:fs");
+  const { createServer: createTlsServer } = await import("node:https");
+  const tlsServer = createTlsServer({ key: readFileSync(`${tlsDir}/key.pem`), cert: readFileSync(`${tlsDir}/cert.pem`) }, (req, res) => {
+    seen.push({ path: `tls:${req.url}`, host: req.headers.host });
+    req.resume();
+    res.writeHead(200).end("{}");
+  });
+  await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
+  const tlsPort = (tlsServer.address() as AddressInfo).port;
+  results["tls: name verified on the checked address"] = summary(await nodeOutboundFetch(fixed(["127.0.0.1"]))(`https://hook.example:${tlsPort}/tls`, post, DEV));
+  results["tls: other name refused by the certificate"] = summary(await nodeOutboundFetch(fixed(["127.0.0.1"]))(`https://other.example:${tlsPort}/tls-other`, post, DEV));
+  tlsServer.close();
+}
 server.close();
 console.log(JSON.stringify({ results, seen }));
