@@ -52,7 +52,7 @@ function send(url: URL, address: string, request: OutboundRequest): Promise<Sent
     try {
       req = (tls ? httpsRequest : httpRequest)(options, (res: IncomingMessage) => onResponse(res));
     } catch (err) {
-      // E.g. Deno without --allow-sys=ca throws from the https agent instead of emitting "error".
+      // E.g. Deno without --allow-sys throws from the https agent instead of emitting "error".
       resolve({ ok: false, code: "network", reason: (err as Error).message });
       return;
     }
