@@ -8,6 +8,7 @@
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
+import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** A malformed or missing setting; the message names the variable and says what it must be. */
@@ -81,15 +82,23 @@ export interface BrokerConfig {
   dsLoopbackWebhooks: boolean;
   /** Kafka's producer.id.expiration.ms for idempotent producers' state (EDGEBROKER_PRODUCER_EXPIRATION_MS). */
   producerExpirationMs?: number;
+  /**
+   * The base URL in the URLs the broker hands out (webhook callback_url): EDGEBROKER_PUBLIC_URL.
+   * No default on Workers (a Worker cannot know the name it is reached by without trusting Host);
+   * the standalone hosts default to their listen address (src/runtime/config.ts).
+   */
+  publicUrl?: string;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
 export function brokerConfig(env: EnvGetter): BrokerConfig {
   let limits: Limits;
   let anonymousGrants: Grant[] | undefined;
+  let publicUrl: string | undefined;
   try {
     limits = limitsFromEnv(new Proxy({}, { get: (_, key) => (typeof key === "string" ? env(key) : undefined) }));
     anonymousGrants = parseAnonymousGrants(env(ANONYMOUS_GRANTS_VAR));
+    publicUrl = parsePublicUrl(env(PUBLIC_URL_VAR));
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
@@ -103,6 +112,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: flagSetting(env, "EDGEBROKER_DS_LOOPBACK_WEBHOOKS"),
     producerExpirationMs: expiration > 0 ? expiration : undefined,
+    publicUrl,
   };
 }
 
@@ -130,7 +140,7 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
 }
 
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
-export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails">;
+export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch">;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
 export function appDeps(config: BrokerConfig, host: HostDeps, configError?: string): AppDeps {
@@ -142,6 +152,7 @@ export function appDeps(config: BrokerConfig, host: HostDeps, configError?: stri
     corsOrigins: config.corsOrigins,
     dsLongPollMs: config.dsLongPollMs,
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
+    publicUrl: config.publicUrl,
     configError,
   };
 }

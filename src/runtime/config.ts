@@ -16,6 +16,17 @@ export interface ServerConfig extends BrokerConfig {
   idleMs: number;
   /** How long a graceful shutdown waits for requests in flight (EDGEBROKER_SHUTDOWN_GRACE_MS). */
   graceMs: number;
+  /**
+   * EDGEBROKER_PUBLIC_URL, or by default the listen address (HOST 0.0.0.0 → 127.0.0.1, :: → [::1]),
+   * which only reaches receivers on the same machine; set the variable when receivers run elsewhere.
+   */
+  publicUrl: string;
+}
+
+/** The URL of the listen address, with wildcard addresses replaced by this machine's loopback. */
+function listenUrl(hostname: string, port: number): string {
+  const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 export function configFromEnv(env: EnvGetter): ServerConfig {
@@ -26,11 +37,15 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
         "e.g. EDGEBROKER_ADMIN_TOKEN=$(openssl rand -base64 32), and start again.",
     );
   }
+  const shared = brokerConfig(env);
+  const port = integerSetting(env, "PORT", 8787, 0, 65_535);
+  const hostname = env("HOST") || "0.0.0.0";
   return {
-    ...brokerConfig(env),
+    ...shared,
     adminToken,
-    port: integerSetting(env, "PORT", 8787, 0, 65_535),
-    hostname: env("HOST") || "0.0.0.0",
+    port,
+    hostname,
+    publicUrl: shared.publicUrl ?? listenUrl(hostname, port),
     dataDir: env("EDGEBROKER_DATA_DIR") || "./data",
     idleMs: integerSetting(env, "EDGEBROKER_IDLE_MS", 120_000),
     graceMs: integerSetting(env, "EDGEBROKER_SHUTDOWN_GRACE_MS", 5_000),

@@ -2,6 +2,7 @@
 import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
 import type { AppDeps } from "../http/deps.ts";
+import { fetchOutbound } from "../core/outbound/outbound-fetch.ts";
 import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
@@ -24,6 +25,8 @@ function workerDeps(env: Env): AppDeps {
     key: (id) => env.KEY.get(env.KEY.idFromName(id)),
     group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
     logCore: loadLogCore,
+    // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
+    outboundFetch: fetchOutbound((input, init) => fetch(input, init)),
   }, error);
 }
 

@@ -31,6 +31,7 @@ const MALFORMED: Array<[string, string]> = [
   ["EDGEBROKER_CORS_ORIGINS", "app.example.com"],
   ["EDGEBROKER_DS_LOOPBACK_WEBHOOKS", "yes"],
   ["EDGEBROKER_PRODUCER_EXPIRATION_MS", "-5"],
+  ["EDGEBROKER_PUBLIC_URL", "broker.example.com"],
 ];
 
 type Host = "workerd" | Runtime;
