@@ -9,6 +9,7 @@
 // Objects the output gate holds the answer until both are. A crash between the two on a standalone
 // host forgets the producer state of an unanswered append whose records were written, so its retry
 // is appended again: a duplicate, never a loss (PROTOCOL.md 5.2.1, non-atomic stores).
+import type { Waiters } from "./waiters.ts";
 import { fail, type Failure } from "./errors.ts";
 import { checkProducer, sameProducerRequest } from "./ds-producers.ts";
 import type {
@@ -24,6 +25,8 @@ export interface DsLog {
   tail(addr: PartitionAddress): { ok: true; next: number } | Failure;
   append(req: { topic: string; partition: number; epoch: number; batches: Uint8Array }): Promise<AppendResult>;
   read(req: ReadRequest): Promise<ReadResult>;
+  /** The partition's waiting reads: woken on every commit, whichever route appended. */
+  readonly waiters: Waiters;
 }
 
 /** Most messages one read returns. */
@@ -43,7 +46,6 @@ export class DsStreams {
   private readonly core: LogCore;
   private readonly now: () => number;
   private cached: { epoch: number; meta: DsMeta | undefined } | undefined;
-  private readonly waiters = new Set<() => void>();
   /** The last append queued: a close-only request answers with the tail after it. */
   private lastAppend: Promise<unknown> = Promise.resolve();
 
@@ -106,34 +108,21 @@ export class DsStreams {
     return encodeBatch(records, { crc32c: (b) => this.core.crc32c(b) });
   }
 
-  /** Wakes waiting reads; the partition log calls it on every commit, whichever route appended. */
-  wake(): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const w of waiters) w();
+  /** Wakes waiting reads for a change the log does not see (a close without records, a delete). */
+  private wake(): void {
+    this.log.waiters.wake();
   }
 
   private wait(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        resolve(false);
-      }, ms);
-      this.waiters.add(wake);
-    });
+    return this.log.waiters.wait(ms);
   }
 
   /** Queues the messages at the log (synchronously) and resolves with the tail after them. */
   private queue(req: PartitionAddress, messages: Uint8Array[]): Promise<{ ok: true; next: number } | Failure> {
     const appended = this.log.append({ topic: req.topic, partition: req.partition, epoch: req.epoch, batches: this.encode(messages) });
+    // The commit itself wakes the stream's readers (PartitionLog, on every commit).
     const done = appended.then((r) => {
       if (!r.ok) return r;
-      this.wake();
       return { ok: true as const, next: r.baseOffsets[0]! + messages.length };
     });
     this.lastAppend = done;

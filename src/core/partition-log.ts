@@ -19,6 +19,7 @@ import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
 import { DsStreams } from "./ds-streams.ts";
+import { Waiters } from "./waiters.ts";
 import type { DsRequest, DsResult } from "./ds-types.ts";
 import { DsSubscriptions, type SubResult } from "./ds-subscriptions.ts";
 import type {
@@ -71,7 +72,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   private flushScheduled = false;
   private flushing = false;
   private lingerMs = 0;
-  private readonly waiters = new Set<() => void>();
+  /** Reads waiting for new records here or on the stream this partition holds (DsStreams). */
+  readonly waiters = new Waiters();
   private config: LogConfig = DEFAULT_LOG_CONFIG;
   private alarms: AlarmPort | undefined;
   private alarmAt: number | undefined;
@@ -291,26 +293,17 @@ export class PartitionLog implements Serves<PartitionApi> {
     return results;
   }
 
+  /**
+   * Wakes every waiting read, the Durable Streams ones included (they share `waiters`), so records
+   * produced through /v1 to a stream's topic end its long-polls too, and a /ds append wakes once.
+   */
   private wakeReaders(): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of waiters) wake();
-    // Durable Streams reads wait on the stream, not the log: records produced through /v1 to a
-    // stream's topic must end their long-polls too.
-    this.streams?.wake();
+    this.waiters.wake();
   }
 
   /** Resolves when new records are committed, the partition is dropped, or after `ms`. */
-  private waitForData(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.waiters.add(wake);
-    });
+  private async waitForData(ms: number): Promise<void> {
+    await this.waiters.wait(ms);
   }
 
   async read(req: ReadRequest): Promise<ReadResult> {
