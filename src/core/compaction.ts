@@ -72,8 +72,8 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
       const idx = core.buildIndex(w.data, w.base);
       const maxTs = w.data.length > 0 ? Math.max(...Array.from(core.scanRecords(w.data).timestamps)) : 0;
       result.rowsWritten += storage.sql.exec(
-        "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ? WHERE base_offset = ?",
-        w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, w.base,
+        "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ?, retain_ts = min(coalesce(retain_ts, max_ts), ?) WHERE base_offset = ?",
+        w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, maxTs, w.base,
       ).rowsWritten;
       result.rowsRewritten++;
       result.recordsRemoved += w.removed;

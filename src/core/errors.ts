@@ -8,6 +8,8 @@ export const ERRORS = {
   invalid_msgpack: { status: 400, retriable: false },
   invalid_record: { status: 400, retriable: false },
   invalid_batch: { status: 400, retriable: false },
+  // A record's CreateTime is outside message.timestamp.before/after.max.ms (Kafka's INVALID_TIMESTAMP).
+  invalid_timestamp: { status: 400, retriable: false },
   invalid_topic_name: { status: 400, retriable: false },
   invalid_config: { status: 400, retriable: false },
   invalid_partitions: { status: 400, retriable: false },

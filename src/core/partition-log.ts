@@ -5,6 +5,7 @@
 // index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
+import { checkBatchLimits } from "./batch-limits.ts";
 import { fail, type Failure } from "./errors.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
@@ -12,7 +13,7 @@ import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
-import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
+import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, storedLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
@@ -92,10 +93,19 @@ export class PartitionLog {
     // Small columns first: aggregates over them never touch the blob overflow pages.
     sql.exec(`CREATE TABLE IF NOT EXISTS segments (
       base_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL, max_ts INTEGER NOT NULL,
-      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, producers TEXT, data BLOB NOT NULL, idx BLOB NOT NULL)`);
+      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, producers TEXT, data BLOB NOT NULL, idx BLOB NOT NULL,
+      retain_ts INTEGER)`);
     // Logs created before idempotent producing existed lack the `producers` column.
     const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('segments')").toArray();
     if (!columns.some((c) => c.name === "producers")) sql.exec("ALTER TABLE segments ADD COLUMN producers TEXT");
+    // retain_ts (the timestamp retention trusts: max_ts bounded by the append time) came later; a
+    // row stored before was appended before now, so now bounds it (a future max_ts stalls no more).
+    if (!columns.some((c) => c.name === "retain_ts")) {
+      storage.transactionSync(() => {
+        sql.exec("ALTER TABLE segments ADD COLUMN retain_ts INTEGER");
+        sql.exec("UPDATE segments SET retain_ts = min(max_ts, ?)", now());
+      });
+    }
     sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     sql.exec("CREATE TABLE IF NOT EXISTS partition_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     let storedStart = 0;
@@ -105,7 +115,7 @@ export class PartitionLog {
       if (row.key === "log_start_offset") storedStart = row.value;
     }
     const config = sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'log'").toArray()[0];
-    if (config) log.config = JSON.parse(config.value);
+    if (config) log.config = storedLogConfig(config.value);
     log.alarms = options.alarms;
     log.onCommit = options.onCommit;
     log.onDrop = options.onDrop;
@@ -168,6 +178,8 @@ export class PartitionLog {
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }
+    const refused = checkBatchLimits(checked.batches, this.config, this.now());
+    if (refused) return Promise.resolve(refused);
     const admission = this.producers.admit(checked.batches);
     if ("error" in admission) return Promise.resolve(admission);
     if (admission.kind === "duplicate") return this.answerDuplicate(admission.entries);
@@ -179,6 +191,7 @@ export class PartitionLog {
         bytes: req.batches,
         counts: checked.batches.map((b) => b.lastOffsetDelta + 1),
         maxTimestamp: Math.max(...checked.batches.map((b) => b.maxTimestamp)),
+        appendedAt: this.now(),
         resolve,
       });
       this.scheduleFlush();
