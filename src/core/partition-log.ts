@@ -30,6 +30,14 @@ interface Pending extends RowItem {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_COMPACTION: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
+
+/** A maintenance step that failed (a corrupt row), skipped until the log start moves. */
+interface MaintenanceError {
+  step: string;
+  message: string;
+  log_start_offset: number;
+}
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
@@ -78,6 +86,7 @@ export class PartitionLog {
   private onDrop: ((epoch: number) => void) | undefined;
   private streams: DsStreams | undefined;
   private subscriptions: DsSubscriptions | undefined;
+  private maintenanceError: MaintenanceError | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -114,8 +123,10 @@ export class PartitionLog {
       if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
       if (row.key === "log_start_offset") storedStart = row.value;
     }
-    const config = sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'log'").toArray()[0];
-    if (config) log.config = storedLogConfig(config.value);
+    for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM partition_config")) {
+      if (row.key === "log") log.config = storedLogConfig(row.value);
+      if (row.key === "maintenance_error") log.maintenanceError = JSON.parse(row.value) as MaintenanceError;
+    }
     log.alarms = options.alarms;
     log.onCommit = options.onCommit;
     log.onDrop = options.onDrop;
@@ -160,6 +171,7 @@ export class PartitionLog {
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
     });
     this.epoch = epoch;
+    this.maintenanceError = undefined;
     this.resetTotals();
   }
 
@@ -395,20 +407,48 @@ export class PartitionLog {
     this.maintain();
   }
 
-  /** The alarm: retention, then merging small rows. `now` is a parameter so tests control the clock. */
+  /**
+   * The alarm: retention, compaction, then merging small rows. `now` is a parameter so tests
+   * control the clock. Compaction and merging read every row's bytes; a row that fails its checks
+   * (a corrupt stored batch) would make them fail on every run, so a failed step is recorded once
+   * (logged, kept in partition_config, shown in stats as `maintenance_error`) and skipped until
+   * retention or delete-records has moved the log start (the bad row may be gone); retention,
+   * which reads only the small columns, keeps running.
+   */
   maintain(now: number = this.now()): { retention: Trim; compaction: Compaction; merge: Merge } {
     this.alarmAt = undefined;
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
-    const compaction = compactLog(this.storage, this.core, this.config, now);
+    const compaction = this.guarded("compaction", NO_COMPACTION, () => compactLog(this.storage, this.core, this.config, now));
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
-    const merge = mergeSmallRows(this.storage, this.core, snapshot);
+    const merge = this.guarded("merge", { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () => mergeSmallRows(this.storage, this.core, snapshot));
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
     if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
     return { retention, compaction, merge };
+  }
+
+  private guarded<T>(step: string, skipped: T, run: () => T): T {
+    const stuck = this.maintenanceError;
+    if (stuck && stuck.step === step && stuck.log_start_offset === this.logStartOffset) return skipped;
+    try {
+      const result = run();
+      if (stuck?.step === step) this.setMaintenanceError(undefined);
+      return result;
+    } catch (err) {
+      const error = { step, message: String((err as Error)?.message ?? err), log_start_offset: this.logStartOffset };
+      console.error(`edgebroker: partition maintenance (${step}) failed; skipped until the log start moves: ${error.message}`);
+      this.setMaintenanceError(error);
+      return skipped;
+    }
+  }
+
+  private setMaintenanceError(error: MaintenanceError | undefined): void {
+    if (error) this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('maintenance_error', ?)", JSON.stringify(error));
+    else this.storage.sql.exec("DELETE FROM partition_config WHERE key = 'maintenance_error'");
+    this.maintenanceError = error;
   }
 
   private applyTrim(trim: Trim): void {
@@ -450,7 +490,11 @@ export class PartitionLog {
     if (this.rows > 0) {
       const head = this.storage.sql.exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1").one();
       this.rowsRead++;
-      oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
+      try {
+        oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
+      } catch {
+        oldest = null; // a corrupt first batch: reads answer corrupt_log, stats still answer
+      }
     }
     return {
       ok: true,
@@ -463,6 +507,7 @@ export class PartitionLog {
       oldest_timestamp: oldest,
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
+      ...(this.maintenanceError ? { maintenance_error: { step: this.maintenanceError.step, message: this.maintenanceError.message } } : {}),
     };
   }
 
