@@ -355,7 +355,8 @@ export class PartitionLog {
     const done = { ok: true as const, offset, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
     if (offset >= this.highWatermark) return { ...done, batches: EMPTY };
     const collected = this.collect(offset, req);
-    if (!collected.ok) return collected;
+    // A read that cannot be served says from which offset (sentinels resolved), so a group poll can name it.
+    if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
     return { ...done, batches: collected.bytes };
   }
 

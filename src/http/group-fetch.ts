@@ -77,7 +77,7 @@ async function readOne(
   if (!result.ok) {
     if (result.error.code === "topic_not_found") return undefined;
     // One corrupt partition must not block the member's others: report it, serve the rest.
-    if (result.error.code === "corrupt_log") return withheld(base, offset ?? -1, result.error);
+    if (result.error.code === "corrupt_log") return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }
   const records: DecodedRecord[] = [];
