@@ -479,7 +479,13 @@ export class PartitionLog {
     if (stale) return stale;
     if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
     if (timestamp === LATEST || this.highWatermark === this.logStartOffset) return { ok: true, offset: this.highWatermark, timestamp: null };
-    const found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
+    let found: ReturnType<typeof offsetForTimestamp>;
+    try {
+      found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
+    } catch (err) {
+      // A stored batch that cannot be decoded (corrupt row): the same answer a read would give.
+      return fail("corrupt_log", `offsets by timestamp: a stored batch cannot be read: ${(err as Error).message}`);
+    }
     this.rowsRead += found.rowsRead;
     return found.hit ? { ok: true, ...found.hit } : { ok: true, offset: this.highWatermark, timestamp: null };
   }

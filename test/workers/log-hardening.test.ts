@@ -13,6 +13,7 @@ import { batchOf } from "./batch-support.ts";
 import { reseal } from "../core-support/batch-builder.ts";
 import { call, createTopic, expectError, fetchRecords, json, msgpack, partitionStub, produce } from "./helpers.ts";
 import { join, newGroup, poll } from "./groups-support.ts";
+import { SseReader } from "../support/sse-reader.ts";
 
 type Sql = { exec<T>(q: string, ...b: unknown[]): { toArray(): T[]; one(): T } };
 const inObject = runInDurableObject as unknown as <R>(stub: unknown, fn: (instance: any, state: { storage: { sql: Sql; getAlarm(): Promise<number | null> } }) => R | Promise<R>) => Promise<R>;
@@ -178,8 +179,8 @@ describe("maintenance alarm (item 13)", () => {
   });
 });
 
-describe("group poll over a corrupt partition (item 12)", () => {
-  it("serves the healthy partitions and names the corrupt one", async () => {
+/** Three partitions with one record each; partition 1's stored batch gets baseOffset 2^62. */
+async function topicWithCorruptPartition(): Promise<string> {
     const topic = await createTopic(3);
     for (let p = 0; p < 3; p++) {
       const res = await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: `p${p}`, partition: p }] });
@@ -191,6 +192,12 @@ describe("group poll over a corrupt partition (item 12)", () => {
       new DataView(data.buffer).setBigInt64(0, 2n ** 62n);
       state.storage.sql.exec("UPDATE segments SET data = ? WHERE base_offset = ?", data.buffer, row.base_offset);
     });
+    return topic;
+}
+
+describe("group poll over a corrupt partition (item 12)", () => {
+  it("serves the healthy partitions and names the corrupt one", async () => {
+    const topic = await topicWithCorruptPartition();
     const group = newGroup();
     const joined = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
     let polled: any;
@@ -202,5 +209,33 @@ describe("group poll over a corrupt partition (item 12)", () => {
     expect(polled.partition_errors, JSON.stringify(polled.partition_errors)).toEqual([
       expect.objectContaining({ topic, partition: 1, offset: 0, code: "corrupt_log", first_offset: 0, last_offset: 0 }),
     ]);
+  });
+
+  it("a member's SSE tail streams the healthy partitions and sends partition_errors naming the corrupt one", async () => {
+    const topic = await topicWithCorruptPartition();
+    const group = newGroup();
+    const joined = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
+    const res = await call(`/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&heartbeat_ms=1000`);
+    expect(res.status).toBe(200);
+    const sse = new SseReader(res.body!);
+    const values: unknown[] = [];
+    let errors: any;
+    while (values.length < 2 || !errors) {
+      const e = await sse.nextEvent(10_000);
+      if (!e) throw new Error(`the stream ended (records ${JSON.stringify(values)}, errors ${JSON.stringify(errors)})`);
+      if (e.event === "record") values.push(JSON.parse(e.data).value);
+      else if (e.event === "partition_errors") errors = JSON.parse(e.data).partition_errors;
+      else if (e.event !== "assignment") throw new Error(`unexpected ${e.event}: ${e.data}`);
+    }
+    await sse.cancel();
+    expect(values.sort()).toEqual(["p0", "p2"]);
+    expect(errors).toEqual([expect.objectContaining({ topic, partition: 1, code: "corrupt_log" })]);
+  });
+
+  it("offsets by timestamp over a corrupt row answer corrupt_log, not internal", async () => {
+    const topic = await createTopic();
+    await produce(topic, [{ value: "a", timestamp: 1_700_000_000_000 }]);
+    await corruptRow(topic, (_d, v) => v.setInt32(8, 1 << 30));
+    await expectError(await call(`/v1/topics/${topic}/partitions/0/offsets?timestamp=1600000000000`), 500, "corrupt_log");
   });
 });
