@@ -96,3 +96,12 @@ export function unwrap<T extends { ok: true }>(result: T | Failure): T {
   if (!result.ok) throw BrokerError.from(result as Failure);
   return result as T;
 }
+
+/**
+ * A stored row failed its checks (CRC, offsets against the row and index, structure) during
+ * background maintenance. Unlike a storage error, retrying cannot help: PartitionLog.maintain
+ * records it and skips the step instead of failing every run.
+ */
+export class CorruptRowError extends Error {
+  override readonly name = "CorruptRowError";
+}

@@ -5,6 +5,8 @@
 import type { LogCore } from "./log-core.ts";
 import { SEGMENT_TARGET_BYTES } from "./limits.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
+import { checkRow } from "./segment-reader.ts";
+import { CorruptRowError } from "./errors.ts";
 import { effectiveConfig, type TopicConfig } from "./topic-config.ts";
 
 export interface LogConfig {
@@ -136,6 +138,7 @@ interface FullRow extends Record<string, SqlValue> {
   batch_count: number;
   producers: string | null;
   data: ArrayBuffer | Uint8Array;
+  idx: ArrayBuffer | Uint8Array;
 }
 
 export interface Merge {
@@ -175,8 +178,12 @@ export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit
       const first = r[0]!.base_offset;
       const last = r[r.length - 1]!.base_offset;
       const rows = storage.sql.exec<FullRow>(
-        "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, producers, data FROM segments WHERE base_offset BETWEEN ? AND ? ORDER BY base_offset", first, last,
+        "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, producers, data, idx FROM segments WHERE base_offset BETWEEN ? AND ? ORDER BY base_offset", first, last,
       ).toArray();
+      for (const row of rows) {
+        const bad = checkRow(core, row);
+        if (bad) throw new CorruptRowError(bad.error.message);
+      }
       const size = rows.reduce((n, row) => n + row.size, 0);
       const data = new Uint8Array(size);
       let at = 0;

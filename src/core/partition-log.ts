@@ -6,7 +6,7 @@
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
 import { checkBatchLimits } from "./batch-limits.ts";
-import { fail, type Failure } from "./errors.ts";
+import { CorruptRowError, fail, type Failure } from "./errors.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { collectBatches } from "./segment-reader.ts";
@@ -411,7 +411,7 @@ export class PartitionLog {
   /**
    * The alarm: retention, compaction, then merging small rows. `now` is a parameter so tests
    * control the clock. Compaction and merging read every row's bytes; a row that fails its checks
-   * (a corrupt stored batch) would make them fail on every run, so a failed step is recorded once
+   * (a corrupt stored batch, CorruptRowError) would make them fail on every run, so such a step is recorded once
    * (logged, kept in partition_config, shown in stats as `maintenance_error`) and skipped until
    * retention or delete-records has moved the log start (the bad row may be gone); retention,
    * which reads only the small columns, keeps running.
@@ -439,7 +439,9 @@ export class PartitionLog {
       if (stuck?.step === step) this.setMaintenanceError(undefined);
       return result;
     } catch (err) {
-      const error = { step, message: String((err as Error)?.message ?? err), log_start_offset: this.logStartOffset };
+      // Anything else (a storage error, an eviction) is transient: the alarm's retry handles it.
+      if (!(err instanceof CorruptRowError)) throw err;
+      const error = { step, message: err.message, log_start_offset: this.logStartOffset };
       console.error(`edgebroker: partition maintenance (${step}) failed; skipped until the log start moves: ${error.message}`);
       this.setMaintenanceError(error);
       return skipped;

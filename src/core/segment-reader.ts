@@ -110,6 +110,16 @@ export function readBatch(core: LogCore, row: SegmentRow, offset: number, budget
 }
 
 /**
+ * Every check a read makes, over a whole row: maintenance (merging, compaction) runs it before it
+ * rewrites a row, so a corrupt row is reported (PartitionLog.maintain records it) instead of
+ * being folded into a new row whose index would then agree with the corruption.
+ */
+export function checkRow(core: LogCore, row: SegmentRow): Failure | undefined {
+  const whole = readBatch(core, row, row.base_offset, { bytes: Infinity, records: Infinity }, true);
+  return whole.ok ? undefined : whole;
+}
+
+/**
  * Reads whole batches from `offset` on, across as many segment rows as the budget allows, starting
  * at the row that holds `offset`. Returns the rows read too: they are the partition's cost figure.
  */
