@@ -5,8 +5,9 @@
 //   - max.message.bytes: the largest record batch, as Kafka defines it (MESSAGE_TOO_LARGE).
 //   - message.timestamp.before.max.ms / message.timestamp.after.max.ms (KIP-937): how far a
 //     CreateTime batch's timestamps may lie before / after the broker's clock (INVALID_TIMESTAMP).
-//     The after bound is checked on maxTimestamp and the before bound on firstTimestamp (the
-//     header's fields; a record before firstTimestamp, a negative delta, is not looked at).
+//     The after bound is checked on maxTimestamp; the before bound on the earliest record, which
+//     may precede firstTimestamp (a negative delta), so it is found by a WASM record scan, and
+//     only when the topic sets a bound.
 import type { BatchMeta } from "./log-core.ts";
 import { fail, type Failure } from "./errors.ts";
 import type { LogConfig } from "./log-lifecycle.ts";
@@ -14,7 +15,11 @@ import type { LogConfig } from "./log-lifecycle.ts";
 /** attributes bit 3: LogAppendTime, the batch's timestamps are the broker's, not the producer's. */
 const LOG_APPEND_TIME = 0x08;
 
-export function checkBatchLimits(batches: BatchMeta[], config: LogConfig, now: number): Failure | undefined {
+/**
+ * `earliest(i)`: the smallest record timestamp of batch i (a scan of its records), asked only
+ * when the topic bounds timestamps in the past.
+ */
+export function checkBatchLimits(batches: BatchMeta[], config: LogConfig, now: number, earliest: (i: number) => number): Failure | undefined {
   const { maxMessageBytes, timestampBeforeMaxMs, timestampAfterMaxMs } = config;
   for (const [i, b] of batches.entries()) {
     const where = batches.length > 1 ? `batch ${i}` : "the batch";
@@ -31,8 +36,9 @@ export function checkBatchLimits(batches: BatchMeta[], config: LogConfig, now: n
         broker_time: now,
       });
     }
-    if (now - b.firstTimestamp > timestampBeforeMaxMs) {
-      return fail("invalid_timestamp", `${where}: timestamp ${b.firstTimestamp} is more than message.timestamp.before.max.ms (${timestampBeforeMaxMs}) before the broker's time ${now}`, {
+    const first = timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER ? Math.min(b.firstTimestamp, earliest(i)) : b.firstTimestamp;
+    if (now - first > timestampBeforeMaxMs) {
+      return fail("invalid_timestamp", `${where}: timestamp ${first} is more than message.timestamp.before.max.ms (${timestampBeforeMaxMs}) before the broker's time ${now}`, {
         batch: i,
         broker_time: now,
       });

@@ -190,7 +190,11 @@ export class PartitionLog {
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }
-    const refused = checkBatchLimits(checked.batches, this.config, this.now());
+    const refused = checkBatchLimits(checked.batches, this.config, this.now(), (i) => {
+      const b = checked.batches[i]!;
+      const { timestamps } = this.core.scanRecords(req.batches.subarray(b.position, b.position + b.size));
+      return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
+    });
     if (refused) return Promise.resolve(refused);
     const admission = this.producers.admit(checked.batches);
     if ("error" in admission) return Promise.resolve(admission);

@@ -10,7 +10,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { batchOf } from "./batch-support.ts";
-import { reseal } from "../core-support/batch-builder.ts";
+import { encodeBatch as buildBatch, reseal } from "../core-support/batch-builder.ts";
 import { call, createTopic, expectError, fetchRecords, json, msgpack, partitionStub, produce } from "./helpers.ts";
 import { join, newGroup, poll } from "./groups-support.ts";
 import { SseReader } from "../support/sse-reader.ts";
@@ -153,6 +153,17 @@ describe("message.timestamp.before/after.max.ms (item 14, KIP-937)", () => {
     }
     await produce(topic, [{ value: 1, timestamp: now + 60_000 }, { value: 2, timestamp: now - 3_600_000 }]);
     expect(encode).toBeDefined();
+  });
+
+  it("the before bound applies to every record, also one earlier than the batch's firstTimestamp", async () => {
+    const topic = await createTopic(1, { "message.timestamp.before.max.ms": 86_400_000 });
+    const now = Date.now();
+    const value = new Uint8Array([1]);
+    // Second record 2 days before the first: a negative timestampDelta.
+    const b = buildBatch({ firstTimestamp: now, records: [{ value }, { value, timestampDelta: -2 * 86_400_000 }] });
+    const err = await expectError(await postBatch(topic, b), 400, "invalid_timestamp");
+    expect(err.message).toContain(String(now - 2 * 86_400_000));
+    expect((await postBatch(topic, buildBatch({ firstTimestamp: now, records: [{ value }, { value, timestampDelta: -60_000 }] }))).status).toBe(200);
   });
 
   it("a far-future record does not stall time retention: rows expire by their append time", async () => {
