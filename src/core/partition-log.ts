@@ -6,7 +6,9 @@
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
 import { checkBatchLimits } from "./batch-limits.ts";
-import { CorruptRowError, fail, type Failure } from "./errors.ts";
+import { fail, type Failure } from "./errors.ts";
+import { MaintenanceGuard } from "./maintenance-guard.ts";
+import { createPartitionSchema } from "./partition-schema.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { collectBatches } from "./segment-reader.ts";
@@ -32,12 +34,6 @@ interface Pending extends RowItem {
 const EMPTY = new Uint8Array(0);
 const NO_COMPACTION: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
 
-/** A maintenance step that failed (a corrupt row), skipped until the log start moves. */
-interface MaintenanceError {
-  step: string;
-  message: string;
-  log_start_offset: number;
-}
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
@@ -86,7 +82,7 @@ export class PartitionLog {
   private onDrop: ((epoch: number) => void) | undefined;
   private streams: DsStreams | undefined;
   private subscriptions: DsSubscriptions | undefined;
-  private maintenanceError: MaintenanceError | undefined;
+  private guard!: MaintenanceGuard;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -99,34 +95,19 @@ export class PartitionLog {
     const now = options.now ?? Date.now;
     const log = new PartitionLog(storage, core, now);
     const sql = storage.sql;
-    // Small columns first: aggregates over them never touch the blob overflow pages.
-    sql.exec(`CREATE TABLE IF NOT EXISTS segments (
-      base_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL, max_ts INTEGER NOT NULL,
-      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, producers TEXT, data BLOB NOT NULL, idx BLOB NOT NULL,
-      retain_ts INTEGER)`);
-    // Logs created before idempotent producing existed lack the `producers` column.
-    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('segments')").toArray();
-    if (!columns.some((c) => c.name === "producers")) sql.exec("ALTER TABLE segments ADD COLUMN producers TEXT");
-    // retain_ts (the timestamp retention trusts: max_ts bounded by the append time) came later; a
-    // row stored before was appended before now, so now bounds it (a future max_ts stalls no more).
-    if (!columns.some((c) => c.name === "retain_ts")) {
-      storage.transactionSync(() => {
-        sql.exec("ALTER TABLE segments ADD COLUMN retain_ts INTEGER");
-        sql.exec("UPDATE segments SET retain_ts = min(max_ts, ?)", now());
-      });
-    }
-    sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    sql.exec("CREATE TABLE IF NOT EXISTS partition_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    createPartitionSchema(storage, now());
     let storedStart = 0;
     for (const row of sql.exec<{ key: string; value: number }>("SELECT key, value FROM partition_meta")) {
       if (row.key === "epoch") log.epoch = row.value;
       if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
       if (row.key === "log_start_offset") storedStart = row.value;
     }
+    let maintenanceError: string | undefined;
     for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM partition_config")) {
       if (row.key === "log") log.config = storedLogConfig(row.value);
-      if (row.key === "maintenance_error") log.maintenanceError = JSON.parse(row.value) as MaintenanceError;
+      if (row.key === "maintenance_error") maintenanceError = row.value;
     }
+    log.guard = new MaintenanceGuard(storage, maintenanceError);
     log.alarms = options.alarms;
     log.onCommit = options.onCommit;
     log.onDrop = options.onDrop;
@@ -171,7 +152,7 @@ export class PartitionLog {
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
     });
     this.epoch = epoch;
-    this.maintenanceError = undefined;
+    this.guard.reset();
     this.resetTotals();
   }
 
@@ -425,37 +406,14 @@ export class PartitionLog {
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
-    const compaction = this.guarded("compaction", NO_COMPACTION, () => compactLog(this.storage, this.core, this.config, now));
+    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () => compactLog(this.storage, this.core, this.config, now));
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
-    const merge = this.guarded("merge", { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () => mergeSmallRows(this.storage, this.core, snapshot));
+    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () => mergeSmallRows(this.storage, this.core, snapshot));
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
     if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
     return { retention, compaction, merge };
-  }
-
-  private guarded<T>(step: string, skipped: T, run: () => T): T {
-    const stuck = this.maintenanceError;
-    if (stuck && stuck.step === step && stuck.log_start_offset === this.logStartOffset) return skipped;
-    try {
-      const result = run();
-      if (stuck?.step === step) this.setMaintenanceError(undefined);
-      return result;
-    } catch (err) {
-      // Anything else (a storage error, an eviction) is transient: the alarm's retry handles it.
-      if (!(err instanceof CorruptRowError)) throw err;
-      const error = { step, message: err.message, log_start_offset: this.logStartOffset };
-      console.error(`edgebroker: partition maintenance (${step}) failed; skipped until the log start moves: ${error.message}`);
-      this.setMaintenanceError(error);
-      return skipped;
-    }
-  }
-
-  private setMaintenanceError(error: MaintenanceError | undefined): void {
-    if (error) this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('maintenance_error', ?)", JSON.stringify(error));
-    else this.storage.sql.exec("DELETE FROM partition_config WHERE key = 'maintenance_error'");
-    this.maintenanceError = error;
   }
 
   private applyTrim(trim: Trim): void {
@@ -520,7 +478,7 @@ export class PartitionLog {
       oldest_timestamp: oldest,
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
-      ...(this.maintenanceError ? { maintenance_error: { step: this.maintenanceError.step, message: this.maintenanceError.message } } : {}),
+      ...(this.guard.current ? { maintenance_error: this.guard.current } : {}),
     };
   }
 

@@ -177,6 +177,17 @@ describe("message.timestamp.before/after.max.ms (item 14, KIP-937)", () => {
     const result = await inObject(partitionStub(topic, 0), (instance) => instance.log.maintain(Date.now() + 120_000));
     expect(result.retention.rowsDeleted).toBe(4);
   });
+
+  it("rows stored before retain_ts existed, with a far-future max_ts, are bounded by the time of the upgrade", async () => {
+    const topic = await createTopic(1, { "retention.ms": 60_000 });
+    await produce(topic, [{ value: "future", timestamp: Date.now() + 10 * 365 * 86_400_000 }]);
+    await produce(topic, [{ value: "later" }]);
+    // Back to the schema of an earlier version: no retain_ts column.
+    await inObject(partitionStub(topic, 0), (_i, state) => void state.storage.sql.exec("ALTER TABLE segments DROP COLUMN retain_ts"));
+    await evictDurableObject(partitionStub(topic, 0));
+    const result = await inObject(partitionStub(topic, 0), (instance) => instance.log.maintain(Date.now() + 120_000));
+    expect(result.retention.rowsDeleted).toBe(2);
+  });
 });
 
 describe("maintenance alarm (item 13)", () => {
