@@ -1,6 +1,7 @@
 // One Durable Object per partition, named "<topic>/<partition>": the portable PartitionLog as a
 // Durable Object (its RPC methods and its alarm, for maintenance), plus what only Cloudflare has —
 // WebSocket tails accepted with the Hibernation API.
+import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionLog } from "../core/partition-log.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { ERRORS } from "../core/errors.ts";
@@ -50,7 +51,7 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
   const tails = tailHub(ctx, shell);
   return PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
     ...workerConfig(env).options.partition,
-    alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
+    alarms: alarmNoLaterThan(ctx.storage),
     onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
     // A dropped incarnation's sockets end with it.
     onDrop: (epoch) => tails.end(epoch),
