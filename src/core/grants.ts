@@ -1,4 +1,4 @@
-// What an API key may do: a list of grants, each an operation on a resource (API.md,
+// What an API key may do: a list of grants, each an operation on a resource (README.md,
 // Credentials). Resources name a topic or a group, exactly or by prefix (`topic:telemetry.*`);
 // `*` is everything. `admin` on a resource includes every other operation on it.
 import { BrokerError } from "./errors.ts";

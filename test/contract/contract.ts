@@ -1,4 +1,4 @@
-// The HTTP API contract (shared/API.md, README.md), written once and run against every host:
+// The HTTP API contract (README.md, "HTTP API"), written once and run against every host:
 // workerd, Node, Bun, Deno (one *.test.ts file per host, each a single call of `contractSuite`).
 // Only public HTTP is used — a base URL and a bearer token — so the same checks also run against
 // any deployed broker (external.test.ts, CONTRACT_URL / CONTRACT_TOKEN).
@@ -360,7 +360,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
 
     describe("consumer groups", () => {
-      it("join, poll, commit, describe, leave (API.md)", async (ctx) => {
+      it("join, poll, commit, describe, leave (README.md)", async (ctx) => {
         const topic = await createTopic(2);
         await produce(topic, [{ value: "g0", partition: 0 }, { value: "g1", partition: 1 }]);
         const group = `g-${Date.now().toString(36)}-${counter++}`;

@@ -1,4 +1,4 @@
-// Consumer groups over stateless HTTP (API.md, "Consumer groups"; docs/ARCHITECTURE.md). Every
+// Consumer groups over stateless HTTP (README.md, "Consumer groups"; docs/ARCHITECTURE.md). Every
 // call can land on any Worker: the group's coordinator object holds membership, assignment,
 // positions and committed offsets, and the poll route fans out to the partition objects.
 import { Hono, type Context } from "hono";

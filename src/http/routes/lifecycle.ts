@@ -1,4 +1,4 @@
-// Log lifecycle routes (API.md): offsets by timestamp (Kafka's ListOffsets) and delete-records.
+// Log lifecycle routes (README.md): offsets by timestamp (Kafka's ListOffsets) and delete-records.
 // Retention and config changes ride on PATCH /v1/topics/{topic} (routes/topics.ts).
 import { Hono } from "hono";
 import { BrokerError } from "../../core/errors.ts";

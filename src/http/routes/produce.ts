@@ -40,7 +40,7 @@ const PRODUCER_HEADERS = [
   ["producer-seq", "baseSequence", 2_147_483_647],
 ] as const;
 
-/** The idempotent-producer headers (API.md), all three or none. */
+/** The idempotent-producer headers (README.md), all three or none. */
 function producerHeaders(c: Context): { producerId: number; producerEpoch: number; baseSequence: number } | undefined {
   const values = PRODUCER_HEADERS.map(([header]) => c.req.header(header));
   if (values.every((v) => v === undefined)) return undefined;
