@@ -4,8 +4,8 @@
 //
 // Figures are end to end through the wrapper (copy into Wasm memory, the call, copying the result
 // out), in MB/s of input segment (1 MB = 10^6 bytes), median of several timed rounds.
-import { LogCore, KEY_HASH_SIZE, RECORD_NULL_KEY } from "../src/core/log-core.ts";
-import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
+import { LogCore, KEY_HASH_SIZE, RECORD_NULL_KEY } from "../src/core/batch/log-core.ts";
+import { encodeBatch, type RecordInput } from "../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../test/core-support/load-log-core.ts";
 
 const core = await LogCore.instantiate(wasmBytes());

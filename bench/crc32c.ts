@@ -3,7 +3,7 @@
 //
 // "wasm" is the raw export over data already in linear memory (what validateBatches pays per
 // byte); "LogCore.crc32c" adds the wrapper's copy into Wasm memory, as an end-to-end figure.
-import { LogCore } from "../src/core/log-core.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
 import { wasmBytes } from "../test/core-support/load-log-core.ts";
 
 const POLY = 0x82f63b78;

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
-import { startServer } from "../test/contract/hosts.ts";
+import { startServer } from "../test/contract/hosts-support.ts";
 import http from "node:http";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false } } });

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { percentile, runLoad, send } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
 

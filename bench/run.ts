@@ -8,8 +8,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch, type RecordInput } from "../src/core/batch/record-batch.ts";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker, startCeiling } from "./lib/servers.ts";
 

@@ -11,11 +11,11 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
-import { RUNTIMES, startServer } from "../test/contract/hosts.ts";
+import { RUNTIMES, startServer } from "../test/contract/hosts-support.ts";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
 const scale = args.quick ? 0.1 : 1;

@@ -7,7 +7,7 @@
 //   RECORDS=200000 HOSTS=node,workerd node bench/sdk.ts
 import { decode, encode } from "@msgpack/msgpack";
 import { Admin, Consumer, Producer, type ClientOptions, type FetchLike } from "../src/client/index.ts";
-import { startRuntime, startWorkerd, type Target } from "../test/contract/hosts.ts";
+import { startRuntime, startWorkerd, type Target } from "../test/contract/hosts-support.ts";
 
 const RECORDS = Number(process.env.RECORDS ?? 100_000);
 const HOSTS = (process.env.HOSTS ?? "node,workerd").split(",").map((h) => h.trim()).filter(Boolean);

@@ -16,7 +16,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_TOKEN, startBroker, type Server } from "./lib/servers.ts";
-import { startServer, type Runtime } from "../test/contract/hosts.ts";
+import { startServer, type Runtime } from "../test/contract/hosts-support.ts";
 import { percentile, send } from "./lib/load.ts";
 
 const MANY = Number(process.env.SUBSCRIBERS ?? 1000);

@@ -6,7 +6,7 @@
 // again for now + one interval and pushed the pending alarm out, so a partition that restarts more
 // often than the interval never ran retention or compaction (#14 item 13). The port therefore
 // compares with the alarm actually stored and only ever moves it earlier.
-import type { AlarmPort } from "./partition-log.ts";
+import type { AlarmPort } from "./log/partition-log.ts";
 
 export interface HostAlarms {
   getAlarm(): Promise<number | null>;

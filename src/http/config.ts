@@ -5,8 +5,8 @@
 // setting means the same on every host, and a malformed one is refused with the same message
 // naming it: a standalone host refuses to start (exit 2), a Worker — which cannot refuse to start
 // — answers every /v1 and /ds request 503 `not_configured` with that message.
-import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
-import type { Grant } from "../core/grants.ts";
+import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/keys/anonymous-grants.ts";
+import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 import type { AppDeps } from "./deps.ts";

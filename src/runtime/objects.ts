@@ -1,14 +1,14 @@
 // The object kinds the actor host runs: the local counterparts of the Durable Object classes in
 // src/worker/. Where a Durable Object class forwards its RPC methods to a portable core class, the
 // host serves that core class directly. Adding a kind (consumer groups) is one entry here.
-import { ClusterService } from "../core/cluster-service.ts";
-import { GroupService } from "../core/group-service.ts";
-import { KeyStore } from "../core/key-store.ts";
-import type { LogCore } from "../core/log-core.ts";
+import { ClusterService } from "../core/topics/cluster-service.ts";
+import { GroupService } from "../core/groups/service.ts";
+import { KeyStore } from "../core/keys/store.ts";
+import type { LogCore } from "../core/batch/log-core.ts";
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
-import { PartitionLog } from "../core/partition-log.ts";
+import { PartitionLog } from "../core/log/partition-log.ts";
 import { objectOptions } from "../http/config.ts";
-import type { LocalTails } from "../http/local-tails.ts";
+import type { LocalTails } from "../http/tails/local-tails.ts";
 import type { ActorFactory } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
 

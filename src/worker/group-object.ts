@@ -1,7 +1,7 @@
 // One Durable Object per consumer group, named by the group (plus one named "/registry" that
 // lists the groups) — the portable GroupService as a Durable Object. Its alarm() (a GroupService
 // method) expires members past their session timeout.
-import { GroupService } from "../core/group-service.ts";
+import { GroupService } from "../core/groups/service.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { objectClass } from "./object-class.ts";
 

@@ -1,6 +1,6 @@
 // One Durable Object per API key, named by the key id: verification and quota counters — the
 // portable KeyStore as a Durable Object.
-import { KeyStore } from "../core/key-store.ts";
+import { KeyStore } from "../core/keys/store.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { objectClass } from "./object-class.ts";
 

@@ -2,11 +2,11 @@
 // Durable Object (its RPC methods and its alarm, for maintenance), plus what only Cloudflare has —
 // WebSocket tails accepted with the Hibernation API.
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
-import { PartitionLog } from "../core/partition-log.ts";
+import { PartitionLog } from "../core/log/partition-log.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { ERRORS } from "../core/errors.ts";
-import { TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
-import { jsonRecord } from "../http/record-view.ts";
+import { TailHub, type TailSocket, type TailState } from "../core/tails/tail-hub.ts";
+import { jsonRecord } from "../http/log/record-view.ts";
 import { workerConfig } from "./config.ts";
 import { loadLogCore } from "./log-core.ts";
 import { objectClass, type ObjectShell } from "./object-class.ts";
@@ -35,7 +35,7 @@ function tailSocket(ws: WebSocket): TailSocket {
   };
 }
 
-/** WebSocket tails (src/core/tail-hub.ts) of one partition; the sockets are the hibernatable ones of ctx. */
+/** WebSocket tails (src/core/tails/tail-hub.ts) of one partition; the sockets are the hibernatable ones of ctx. */
 const hubs = new WeakMap<DurableObjectState, TailHub>();
 
 function tailHub(ctx: DurableObjectState, shell: ObjectShell<PartitionLog>): TailHub {
@@ -66,7 +66,7 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
   }
 
   /**
-   * A WebSocket tail, forwarded by the Worker after it authorized the caller (routes/tail-ws.ts):
+   * A WebSocket tail, forwarded by the Worker after it authorized the caller (src/http/tails/ws.ts):
    * the URL carries the partition address, the start offset and the flow-control settings. The
    * socket is accepted with the Hibernation API, so between commits it costs nothing.
    */

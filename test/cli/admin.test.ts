@@ -1,8 +1,8 @@
 // Topic and key administration and the bench, through the CLI as a process, with --json output
 // checked against what the broker then does.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRuntime, type Target } from "../contract/hosts.ts";
-import { cliFor, jsonLines, runCli } from "./run-cli.ts";
+import { startRuntime, type Target } from "../contract/hosts-support.ts";
+import { cliFor, jsonLines, runCli } from "./cli-support.ts";
 
 describe("edgebroker topic / key / bench", () => {
   let target: Target;

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRuntime, type Target } from "../contract/hosts.ts";
-import { cliFor, jsonLines, startCli, until } from "./run-cli.ts";
+import { startRuntime, type Target } from "../contract/hosts-support.ts";
+import { cliFor, jsonLines, startCli, until } from "./cli-support.ts";
 
 const N = 3000;
 const KEYS = 17;

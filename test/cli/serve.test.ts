@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { freePort } from "../contract/hosts.ts";
-import { ROOT, runCli } from "./run-cli.ts";
+import { freePort } from "../contract/hosts-support.ts";
+import { ROOT, runCli } from "./cli-support.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-cli-serve-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 // What a user sees when the command line is wrong, the broker is unreachable or the token is
 // refused: a short message on stderr and an exit code that says which (2, 3, 4).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startRuntime, type Target } from "../contract/hosts.ts";
-import { runCli } from "./run-cli.ts";
+import { freePort, startRuntime, type Target } from "../contract/hosts-support.ts";
+import { runCli } from "./cli-support.ts";
 
 describe("edgebroker usage", () => {
   it("--help lists every command and the exit codes, on stdout, exit 0", async () => {

@@ -5,11 +5,11 @@
 import { decode, encode } from "@msgpack/msgpack";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { partitionForKey } from "../../src/core/partitioner.ts";
-import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { partitionForKey } from "../../src/core/topics/partitioner.ts";
+import { encodeBatch, type RecordInput } from "../../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
-import type { Target } from "./hosts.ts";
+import type { Target } from "./hosts-support.ts";
 import { tailSuite } from "./tails.ts";
 
 const utf8 = new TextEncoder();

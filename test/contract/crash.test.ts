@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { RUNTIMES, startServer, type ServerProcess } from "./hosts.ts";
+import { RUNTIMES, startServer, type ServerProcess } from "./hosts-support.ts";
 
 const PARTITIONS = 2;
 const CLIENTS = 12;

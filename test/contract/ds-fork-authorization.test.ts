@@ -5,7 +5,7 @@
 // byte quota (they were charged 0). test/workers/ds-fork-authorization.test.ts has more cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { everyHost, type RunningHost } from "./every-host.ts";
+import { everyHost, type RunningHost } from "./every-host-support.ts";
 
 const starters = everyHost();
 

@@ -9,7 +9,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { everyHost, type RunningHost } from "./every-host.ts";
+import { everyHost, type RunningHost } from "./every-host-support.ts";
 
 const LOOPBACK = { EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1" };
 const HOSTILE_HOSTS = ["evil.example", "evil.example:8443", "127.0.0.1:1", "[::1]:9"];

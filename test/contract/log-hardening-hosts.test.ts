@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { objectFile } from "../../src/runtime/object-files.ts";
-import { RUNTIMES, startServer, type Runtime } from "./hosts.ts";
+import { RUNTIMES, startServer, type Runtime } from "./hosts-support.ts";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

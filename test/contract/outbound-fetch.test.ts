@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RUNTIMES, type Runtime } from "./hosts.ts";
+import { RUNTIMES, type Runtime } from "./hosts-support.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PROBE = "test/contract/outbound-probe.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BENCH_TOKEN, startBroker } from "../../bench/lib/servers.ts";
 import { spawnSync } from "node:child_process";
-import { RUNTIMES, serverCommand, startServer, type Runtime } from "./hosts.ts";
+import { RUNTIMES, serverCommand, startServer, type Runtime } from "./hosts-support.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ORIGIN = "https://app.example.com";

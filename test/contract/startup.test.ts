@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RUNTIMES, serverCommand, startServer } from "./hosts.ts";
+import { RUNTIMES, serverCommand, startServer } from "./hosts-support.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

@@ -5,7 +5,7 @@ import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { SseReader } from "../support/sse-reader.ts";
 import { WsSubscriber } from "../support/ws-subscriber.ts";
-import type { Target } from "./hosts.ts";
+import type { Target } from "./hosts-support.ts";
 
 export interface TailContext {
   target(): Target;

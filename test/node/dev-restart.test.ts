@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../contract/hosts.ts";
+import { freePort } from "../contract/hosts-support.ts";
 
 const TOKEN = "restart-test-token";
 const stateDir = mkdtempSync(join(tmpdir(), "edgebroker-dev-state-"));

@@ -1,7 +1,7 @@
 // Access control: every route × {no key, wrong key, revoked key, key with the wrong scope, key with
 // the right scope} with the exact status; API key lifecycle; quotas.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json } from "./helpers.ts";
+import { call, createTopic, expectError, json } from "./api-support.ts";
 
 type Grant = { operation: string; resource: string };
 

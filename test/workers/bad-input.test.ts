@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { encode } from "@msgpack/msgpack";
 import { batchOf, concat } from "./batch-support.ts";
-import { call, createTopic, expectError, fetchRecords, json } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json } from "./api-support.ts";
 
 const BATCH = "application/vnd.kafka.record-batch";
 

@@ -4,7 +4,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTopic, fetchRecords, partitionStub, produce } from "./helpers.ts";
+import { createTopic, fetchRecords, partitionStub, produce } from "./api-support.ts";
 
 const NOW = 1_800_000_000_000;
 

@@ -6,7 +6,7 @@
 // (they were charged 0: a key could fill the disk at any rate by forking).
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json } from "./helpers.ts";
+import { call, json } from "./api-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 let counter = 0;

@@ -4,7 +4,7 @@
 // subscriptions, which hand out no URL, still work. The callback URL itself is checked end to
 // end on every host in test/contract/ds-webhook-callback.test.ts.
 import { describe, expect, it } from "vitest";
-import { call } from "./helpers.ts";
+import { call } from "./api-support.ts";
 
 let counter = 0;
 

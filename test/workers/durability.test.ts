@@ -2,7 +2,7 @@
 // (group commit); a corrupted stored batch is reported, never served.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./api-support.ts";
 
 async function stats(topic: string, partition = 0) {
   const described = (await (await call(`/v1/topics/${topic}`)).json()) as any;

@@ -3,7 +3,7 @@
 // itself is covered by the official conformance suite (test/conformance).
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, expectError, json } from "./helpers.ts";
+import { call, expectError, json } from "./api-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 let counter = 0;

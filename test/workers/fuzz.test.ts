@@ -5,10 +5,10 @@
 import fc from "fast-check";
 import { encode } from "@msgpack/msgpack";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
-import { call, createTopic, fetchRecords, json } from "./helpers.ts";
+import { call, createTopic, fetchRecords, json } from "./api-support.ts";
 import { refusedUrl } from "../support/address-forms.ts";
 
 const RUNS = 1_700; // × 6 properties ≈ 10,200 requests

@@ -4,7 +4,7 @@
 // rebalance, and the clean end when the member is fenced or removed, its topic is deleted or its
 // API key revoked.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, produce } from "./helpers.ts";
+import { call, createTopic, expectError, produce } from "./api-support.ts";
 import { join, leave, newGroup, partitionsOf, poll } from "./groups-support.ts";
 import { SseReader, type SseEvent } from "../support/sse-reader.ts";
 

@@ -1,7 +1,7 @@
 // Bad input to the consumer-group routes: each case a clear 4xx with its exact code, and the
 // group's state unchanged.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json } from "./helpers.ts";
+import { call, createTopic, expectError, json } from "./api-support.ts";
 import { commit, describeGroup, join, newGroup, pollRaw } from "./groups-support.ts";
 
 describe("consumer groups: bad input", () => {

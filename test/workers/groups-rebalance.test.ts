@@ -4,7 +4,7 @@
 // fenced commits change nothing.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createTopic, expectError, produce } from "./helpers.ts";
+import { createTopic, expectError, produce } from "./api-support.ts";
 import { commit, describeGroup, groupStub, join, leave, newGroup, partitionsOf, poll, sleep, type Polled } from "./groups-support.ts";
 
 describe("rebalancing", () => {

@@ -2,7 +2,7 @@
 // heartbeat + fan-out fetch, auto-commit and explicit commit, positions and resets, long-poll across
 // partitions, describe / list / delete.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json, produce, readMsgpack } from "./helpers.ts";
+import { call, createTopic, expectError, json, produce, readMsgpack } from "./api-support.ts";
 import { commit, describeGroup, join, leave, newGroup, partitionsOf, poll, sleep } from "./groups-support.ts";
 
 const values = (records: Array<{ value: unknown }>) => records.map((r) => r.value).sort();

@@ -5,10 +5,10 @@
 // acknowledged, in sequence order per producer, with nothing else in the log.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { encodeBatch, readBatchHeader } from "../../src/core/record-batch.ts";
+import { encodeBatch, readBatchHeader } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
-import { call, createTopic, json, partitionStub } from "./helpers.ts";
+import { call, createTopic, json, partitionStub } from "./api-support.ts";
 
 const PRODUCERS = 8;
 const BATCHES_PER_PRODUCER = 250;

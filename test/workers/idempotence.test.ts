@@ -2,10 +2,10 @@
 // stale epochs refused; state surviving eviction.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub } from "./api-support.ts";
 
 async function initProducer(name?: string): Promise<{ producer_id: number; producer_epoch: number }> {
   const res = await json("/v1/producers", "POST", name === undefined ? {} : { name });

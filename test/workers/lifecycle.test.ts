@@ -3,7 +3,7 @@
 // log start offset surviving eviction.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./api-support.ts";
 
 const T0 = 1_700_000_000_000;
 

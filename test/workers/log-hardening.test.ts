@@ -11,7 +11,7 @@ import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { batchOf } from "./batch-support.ts";
 import { encodeBatch as buildBatch, reseal } from "../core-support/batch-builder.ts";
-import { call, createTopic, expectError, fetchRecords, json, msgpack, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, msgpack, partitionStub, produce } from "./api-support.ts";
 import { join, newGroup, poll } from "./groups-support.ts";
 import { SseReader } from "../support/sse-reader.ts";
 

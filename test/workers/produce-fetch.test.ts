@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { partitionForKey } from "../../src/core/partitioner.ts";
-import { call, createTopic, fetchRecords, json, msgpack, produce, readMsgpack } from "./helpers.ts";
+import { partitionForKey } from "../../src/core/topics/partitioner.ts";
+import { call, createTopic, fetchRecords, json, msgpack, produce, readMsgpack } from "./api-support.ts";
 
 const utf8 = new TextEncoder();
 

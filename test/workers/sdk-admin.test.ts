@@ -2,7 +2,7 @@
 // producer ids, with the broker's errors surfacing as EdgebrokerError.
 import { describe, expect, it } from "vitest";
 import { Admin, Consumer, EdgebrokerError, Producer } from "../../src/client/index.ts";
-import { produce } from "./helpers.ts";
+import { produce } from "./api-support.ts";
 import { brokerLink, take } from "./sdk-support.ts";
 
 const admin = () => new Admin(brokerLink().options);

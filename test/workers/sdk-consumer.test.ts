@@ -4,7 +4,7 @@
 // skipping or re-committing progress.
 import { describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord, type TopicPartition } from "../../src/client/index.ts";
-import { createTopic, json, produce } from "./helpers.ts";
+import { createTopic, json, produce } from "./api-support.ts";
 import { brokerLink, take } from "./sdk-support.ts";
 
 let groupCounter = 0;

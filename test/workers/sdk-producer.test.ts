@@ -3,7 +3,7 @@
 // retrying only what is retriable, aborts, and close.
 import { describe, expect, it } from "vitest";
 import { EdgebrokerError, Producer } from "../../src/client/index.ts";
-import { createTopic, fetchRecords, json, produce } from "./helpers.ts";
+import { createTopic, fetchRecords, json, produce } from "./api-support.ts";
 import { brokerLink, produceRequests } from "./sdk-support.ts";
 
 const fast = { retries: 4, initialBackoffMs: 1, maxBackoffMs: 5 };

@@ -3,7 +3,7 @@
 // at once, and restarts where autoOffsetReset says when its position was deleted.
 import { describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord } from "../../src/client/index.ts";
-import { createTopic, produce } from "./helpers.ts";
+import { createTopic, produce } from "./api-support.ts";
 import { brokerLink, take } from "./sdk-support.ts";
 
 const sorted = (rs: ConsumerRecord[]) => rs.map((r) => `${r.partition}:${r.offset}:${String(r.value)}`).sort();

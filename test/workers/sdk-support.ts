@@ -5,7 +5,7 @@
 // broke before the answer arrived (the case idempotent retries exist for).
 import { exports } from "cloudflare:workers";
 import type { ClientOptions, FetchLike } from "../../src/client/index.ts";
-import { TOKEN } from "./helpers.ts";
+import { TOKEN } from "./api-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 

@@ -3,7 +3,7 @@
 // is deleted, an error event when retention deletes what the subscriber was about to read, access,
 // the end of the stream when its API key is revoked.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json, produce } from "./helpers.ts";
+import { call, createTopic, expectError, json, produce } from "./api-support.ts";
 import { SseReader, type SseEvent } from "../support/sse-reader.ts";
 
 async function open(topic: string, query: string, headers: Record<string, string> = {}): Promise<SseReader> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, produce } from "./api-support.ts";
 
 describe("topics", () => {
   it("creates, describes, lists and deletes a topic", async () => {

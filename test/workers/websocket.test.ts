@@ -4,7 +4,7 @@
 // topic delete; error when retention deleted what a subscriber needs; access.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, json, partitionStub, produce } from "./api-support.ts";
 import { WsSubscriber } from "../support/ws-subscriber.ts";
 
 async function subscribe(topic: string, query: string, headers: Record<string, string> = {}): Promise<WsSubscriber> {

@@ -5,9 +5,9 @@
 //   <runtime> test/contract/probes/maintenance-probe.ts <data dir>
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LogCore } from "../../../src/core/log-core.ts";
-import { PartitionLog } from "../../../src/core/partition-log.ts";
-import { decodeRecords, encodeBatch } from "../../../src/core/record-batch.ts";
+import { LogCore } from "../../../src/core/batch/log-core.ts";
+import { PartitionLog } from "../../../src/core/log/partition-log.ts";
+import { decodeRecords, encodeBatch } from "../../../src/core/batch/record-batch.ts";
 import type { OpenDatabase } from "../../../src/runtime/sqlite-driver.ts";
 import { openStorage } from "../../../src/runtime/sqlite-port.ts";
 

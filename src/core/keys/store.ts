@@ -1,0 +1,171 @@
+// One API key, held by its own object (named by the key id) so that verifying a key and charging
+// its quotas scales with the number of keys, revocation takes effect at once everywhere, and the
+// quota counters are exact per key whichever Worker instance a request lands on.
+//
+// The secret is stored only as SHA-256(salt ‖ secret) with a random per-key salt; comparison is
+// constant-time. The row is read once when the object starts; a verification costs one hash.
+import type { Serves } from "../object-api.ts";
+import { constantTimeEqual } from "./constant-time.ts";
+import { fail, type Failure } from "../errors.ts";
+import type { Grant } from "./grants.ts";
+import type { StoragePort } from "../storage-port.ts";
+import { TokenBucket } from "./token-bucket.ts";
+
+export interface Quotas {
+  requests_per_second?: number;
+  bytes_per_second?: number;
+}
+
+export interface KeyInfo {
+  id: string;
+  name: string;
+  grants: Grant[];
+  quotas: Quotas;
+  created_at: number;
+  rotated_at: number | null;
+  revoked_at: number | null;
+}
+
+export type VerifyResult = { ok: true; key: Pick<KeyInfo, "id" | "name" | "grants"> } | Failure;
+
+interface KeyRow extends Record<string, string | number | null> {
+  id: string; name: string; grants: string; quotas: string; salt: string; hash: string;
+  previous_hash: string | null; previous_until: number | null;
+  created_at: number; rotated_at: number | null; revoked_at: number | null;
+}
+
+const utf8 = new TextEncoder();
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+async function digest(salt: string, secret: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(`${salt}:${secret}`)));
+}
+
+function fromHex(text: string): Uint8Array {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const UNAUTHORIZED = fail("unauthorized", "the bearer token is not valid");
+
+export class KeyStore implements Serves<KeyApi> {
+  private readonly storage: StoragePort;
+  private readonly now: () => number;
+  private row: KeyRow | undefined;
+  private requests: TokenBucket | undefined;
+  private bytes: TokenBucket | undefined;
+
+  constructor(storage: StoragePort, now: () => number = Date.now) {
+    this.storage = storage;
+    this.now = now;
+    storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_key (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, grants TEXT NOT NULL, quotas TEXT NOT NULL,
+      salt TEXT NOT NULL, hash TEXT NOT NULL, previous_hash TEXT, previous_until INTEGER,
+      created_at INTEGER NOT NULL, rotated_at INTEGER, revoked_at INTEGER)`);
+    this.row = storage.sql.exec<KeyRow>("SELECT * FROM api_key").toArray()[0];
+    this.resetBuckets();
+  }
+
+  private resetBuckets(): void {
+    const quotas = this.row ? (JSON.parse(this.row.quotas) as Quotas) : {};
+    const now = this.now();
+    this.requests = quotas.requests_per_second ? new TokenBucket(quotas.requests_per_second, now) : undefined;
+    this.bytes = quotas.bytes_per_second ? new TokenBucket(quotas.bytes_per_second, now) : undefined;
+  }
+
+  info(): KeyInfo | undefined {
+    const r = this.row;
+    if (!r) return undefined;
+    return { id: r.id, name: r.name, grants: JSON.parse(r.grants), quotas: JSON.parse(r.quotas), created_at: r.created_at, rotated_at: r.rotated_at, revoked_at: r.revoked_at };
+  }
+
+  async create(key: { id: string; name: string; grants: Grant[]; quotas: Quotas; secret: string }): Promise<{ ok: true } | Failure> {
+    if (this.row) return fail("bad_request", `key ${key.id} already exists`);
+    const salt = hex(crypto.getRandomValues(new Uint8Array(16)));
+    const hash = hex(await digest(salt, key.secret));
+    const created = this.now();
+    this.storage.sql.exec(
+      "INSERT INTO api_key (id, name, grants, quotas, salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      key.id, key.name, JSON.stringify(key.grants), JSON.stringify(key.quotas), salt, hash, created,
+    );
+    this.row = this.storage.sql.exec<KeyRow>("SELECT * FROM api_key").one();
+    this.resetBuckets();
+    return { ok: true };
+  }
+
+  /**
+   * Checks the secret and charges the request against the key's quotas: one request, and
+   * `bytes` of request body. Over quota → rate_limited with how long to wait.
+   */
+  async verify(secret: string, bytes: number): Promise<VerifyResult> {
+    const r = this.row;
+    if (!r || !(await this.opens(r, secret))) return UNAUTHORIZED;
+    const now = this.now();
+    const wait = Math.max(this.requests?.take(1, now) ?? 0, this.bytes?.take(bytes, now) ?? 0);
+    if (wait > 0) {
+      return fail("rate_limited", `key ${r.id} is over its quota; retry in ${wait} ms`, { retry_after_ms: wait });
+    }
+    return { ok: true, key: { id: r.id, name: r.name, grants: JSON.parse(r.grants) } };
+  }
+
+  /**
+   * Whether `secret` still opens the key, charging nothing: streams that outlive their request
+   * re-ask, so a revocation (or a rotation past its grace period) also ends them.
+   */
+  async check(secret: string): Promise<boolean> {
+    const r = this.row;
+    return r !== undefined && (await this.opens(r, secret));
+  }
+
+  /** Not revoked, and the secret is the current one or the previous one within its grace period. */
+  private async opens(r: KeyRow, secret: string): Promise<boolean> {
+    if (r.revoked_at !== null) return false;
+    const presented = await digest(r.salt, secret);
+    const current = constantTimeEqual(fromHex(r.hash), presented);
+    const previous = r.previous_hash !== null && (r.previous_until ?? 0) > this.now() && constantTimeEqual(fromHex(r.previous_hash), presented);
+    return current || previous;
+  }
+
+  /** Bytes served to the key (fetches), charged after the answer. */
+  charge(bytes: number): void {
+    this.bytes?.charge(bytes, this.now());
+  }
+
+  /** A new secret; the old one keeps working for `graceMs` (0: stops at once). */
+  async rotate(secret: string, graceMs: number): Promise<{ ok: true; rotated_at: number } | Failure> {
+    const r = this.row;
+    if (!r || r.revoked_at !== null) return fail("key_not_found", "no such key (or it was revoked)");
+    const hash = hex(await digest(r.salt, secret));
+    const now = this.now();
+    this.storage.sql.exec(
+      "UPDATE api_key SET hash = ?, previous_hash = ?, previous_until = ?, rotated_at = ?",
+      hash, graceMs > 0 ? r.hash : null, graceMs > 0 ? now + graceMs : null, now,
+    );
+    this.row = this.storage.sql.exec<KeyRow>("SELECT * FROM api_key").one();
+    return { ok: true, rotated_at: now };
+  }
+
+  revoke(): { ok: true } | Failure {
+    if (!this.row) return fail("key_not_found", "no such key");
+    const now = this.now();
+    this.storage.sql.exec("UPDATE api_key SET revoked_at = coalesce(revoked_at, ?)", now);
+    this.row = this.storage.sql.exec<KeyRow>("SELECT * FROM api_key").one();
+    return { ok: true };
+  }
+}
+
+/** What the HTTP layer needs from a key's object, whether a Durable Object stub or a local actor. */
+export interface KeyApi {
+  create(key: { id: string; name: string; grants: Grant[]; quotas: Quotas; secret: string }): Promise<{ ok: true } | Failure>;
+  verify(secret: string, bytes: number): Promise<VerifyResult>;
+  check(secret: string): Promise<boolean>;
+  charge(bytes: number): Promise<void> | void;
+  rotate(secret: string, graceMs: number): Promise<{ ok: true; rotated_at: number } | Failure>;
+  revoke(): Promise<{ ok: true } | Failure> | { ok: true } | Failure;
+}

@@ -1,0 +1,82 @@
+// Topic administration: create, list, describe (with per-partition offsets and sizes), delete,
+// and config changes. Metadata lives in the cluster object; sizes come from each partition.
+import { Hono } from "hono";
+import { BrokerError, unwrap } from "../../core/errors.ts";
+import { effectiveConfig } from "../../core/topics/config.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
+import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
+import type { AppDeps } from "../deps.ts";
+import { canSee, requireGrant } from "../auth/principal.ts";
+import type { TopicCache } from "./topic-cache.ts";
+
+export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
+  const app = new Hono();
+
+  const describe = async (topic: TopicInfo) => {
+    const partitions = await Promise.all(
+      Array.from({ length: topic.partitions }, async (_, partition) => {
+        const { ok: _ok, ...stats } = unwrap(await deps.partition(topic.name, partition).stats({ topic: topic.name, partition, epoch: topic.epoch }));
+        return stats;
+      }),
+    );
+    return { name: topic.name, partitions, config: effectiveConfig(topic.config), created_at: topic.created_at };
+  };
+
+  app.post("/", async (c) => {
+    const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
+    requireGrant(c, "admin", `topic:${typeof body.name === "string" ? body.name : ""}`);
+    const unknown = Object.keys(body).filter((k) => !["name", "partitions", "config"].includes(k));
+    if (unknown.length) throw new BrokerError("bad_request", `${unknown[0]}: unknown field (expected name, partitions, config)`);
+    const { topic } = unwrap(
+      await deps.cluster().createTopic({ name: body.name as string, partitions: (body.partitions ?? 1) as number, config: body.config as never }),
+    );
+    topics.put(topic);
+    return respond(c, 201, await describe(topic));
+  });
+
+  app.get("/", async (c) => {
+    const list = await deps.cluster().listTopics();
+    // A key sees only the topics its grants name.
+    const visible = list.filter((t) => canSee(c, `topic:${t.name}`));
+    return respond(c, 200, { topics: visible.map((t) => ({ name: t.name, partitions: t.partitions })) });
+  });
+
+  app.get("/:topic", async (c) => {
+    requireGrant(c, ["produce", "consume"], `topic:${c.req.param("topic")}`);
+    const topic = await topics.get(c.req.param("topic"), true);
+    return respond(c, 200, await describe(topic));
+  });
+
+  app.patch("/:topic", async (c) => {
+    requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
+    const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
+    if (!body.config || typeof body.config !== "object") throw new BrokerError("invalid_config", "config: expected an object of config names to values");
+    const { topic } = unwrap(await deps.cluster().updateTopicConfig(c.req.param("topic"), body.config as never));
+    topics.put(topic);
+    // Partitions enforce retention themselves; tell each now (appends also carry the config, so
+    // one that misses this learns it with its next append).
+    await Promise.allSettled(
+      Array.from({ length: topic.partitions }, (_, partition) =>
+        deps.partition(topic.name, partition).configure({ topic: topic.name, partition, epoch: topic.epoch }, topic.config),
+      ),
+    );
+    return respond(c, 200, await describe(topic));
+  });
+
+  app.delete("/:topic", async (c) => {
+    requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
+    const { topic } = unwrap(await deps.cluster().deleteTopic(c.req.param("topic")));
+    topics.forget(topic.name);
+    // The registry entry is gone, so the topic is deleted for every caller from here on; dropping
+    // the partitions frees their storage. A partition that misses its drop is wiped when a newer
+    // incarnation of the name first touches it (see PartitionLog.checkEpoch).
+    await Promise.allSettled(
+      Array.from({ length: topic.partitions }, (_, partition) =>
+        deps.partition(topic.name, partition).drop({ topic: topic.name, partition, epoch: topic.epoch }),
+      ),
+    );
+    return c.body(null, 204);
+  });
+
+  return app;
+}
