@@ -2,6 +2,7 @@
 // object of the group class, named GROUP_REGISTRY_NAME (not a valid group name), keeps the names:
 // the Worker registers a group on every join and offset reset (idempotent, so a registration lost
 // to a crash is made good by the next join) and unregisters it when the group is deleted.
+import { GROUP_REGISTRY_TABLE } from "./schema.ts";
 import type { StoragePort } from "../storage-port.ts";
 
 export class GroupRegistry {
@@ -11,7 +12,7 @@ export class GroupRegistry {
   constructor(storage: StoragePort, now: () => number = Date.now) {
     this.storage = storage;
     this.now = now;
-    storage.sql.exec("CREATE TABLE IF NOT EXISTS group_registry (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)");
+    storage.sql.exec(GROUP_REGISTRY_TABLE);
   }
 
   register(group: string): { ok: true } {

@@ -9,6 +9,7 @@
 //   target     (pkey, member_id)                the assignor's target assignment
 //   owned      (pkey, member_id, position)      who holds each partition now, and its next offset
 //   offsets    (topic, partition, next_offset, metadata, commit_time, topic_epoch)  committed offsets
+import { GROUP_TABLES } from "./schema.ts";
 import { splitKey } from "./assignors.ts";
 import type { AssignorName, CommittedOffset, OffsetReset, Subscription, TopicMap, TopicMeta } from "./types.ts";
 import type { StoragePort } from "../storage-port.ts";
@@ -61,14 +62,7 @@ export class GroupState {
   constructor(storage: StoragePort) {
     this.storage = storage;
     const sql = storage.sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS group_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    sql.exec(`CREATE TABLE IF NOT EXISTS members (member_id TEXT PRIMARY KEY, member_epoch INTEGER NOT NULL,
-      subscription TEXT NOT NULL, resolved TEXT NOT NULL, session_timeout_ms INTEGER NOT NULL, deadline INTEGER NOT NULL,
-      last_heartbeat INTEGER NOT NULL, auto_offset_reset TEXT NOT NULL, auto_commit INTEGER NOT NULL, told TEXT NOT NULL)`);
-    sql.exec("CREATE TABLE IF NOT EXISTS target (pkey TEXT PRIMARY KEY, member_id TEXT NOT NULL)");
-    sql.exec("CREATE TABLE IF NOT EXISTS owned (pkey TEXT PRIMARY KEY, member_id TEXT NOT NULL, position INTEGER)");
-    sql.exec(`CREATE TABLE IF NOT EXISTS offsets (topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
-      metadata TEXT, commit_time INTEGER NOT NULL, topic_epoch INTEGER NOT NULL, PRIMARY KEY (topic, partition))`);
+    for (const table of GROUP_TABLES) sql.exec(table);
     this.load();
   }
 

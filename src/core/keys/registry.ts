@@ -1,5 +1,6 @@
 // The list of API keys, kept by the cluster object for the admin API (`GET /v1/keys`): names,
 // grants, quotas and dates — never secrets or hashes, which live only in each key's own object.
+import { API_KEYS_TABLE } from "../topics/schema.ts";
 import { fail, type Failure } from "../errors.ts";
 import type { KeyInfo } from "./store.ts";
 import type { StoragePort } from "../storage-port.ts";
@@ -21,9 +22,7 @@ export class KeyRegistry {
 
   constructor(storage: StoragePort) {
     this.storage = storage;
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
-      id TEXT PRIMARY KEY, name TEXT NOT NULL, grants TEXT NOT NULL, quotas TEXT NOT NULL,
-      created_at INTEGER NOT NULL, rotated_at INTEGER, revoked_at INTEGER)`);
+    storage.sql.exec(API_KEYS_TABLE);
   }
 
   register(key: KeyListing): { ok: true } {

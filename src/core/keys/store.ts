@@ -4,6 +4,7 @@
 //
 // The secret is stored only as SHA-256(salt ‖ secret) with a random per-key salt; comparison is
 // constant-time. The row is read once when the object starts; a verification costs one hash.
+import { API_KEY_TABLE } from "./schema.ts";
 import type { Serves } from "../object-api.ts";
 import { constantTimeEqual } from "./constant-time.ts";
 import { fail, type Failure } from "../errors.ts";
@@ -64,10 +65,7 @@ export class KeyStore implements Serves<KeyApi> {
   constructor(storage: StoragePort, now: () => number = Date.now) {
     this.storage = storage;
     this.now = now;
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_key (
-      id TEXT PRIMARY KEY, name TEXT NOT NULL, grants TEXT NOT NULL, quotas TEXT NOT NULL,
-      salt TEXT NOT NULL, hash TEXT NOT NULL, previous_hash TEXT, previous_until INTEGER,
-      created_at INTEGER NOT NULL, rotated_at INTEGER, revoked_at INTEGER)`);
+    storage.sql.exec(API_KEY_TABLE);
     this.row = storage.sql.exec<KeyRow>("SELECT * FROM api_key").toArray()[0];
     this.resetBuckets();
   }

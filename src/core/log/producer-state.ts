@@ -8,6 +8,7 @@
 // order), so a retry that arrives while its original is still waiting for the group commit is
 // recognized too, and answered once the original is durable. The state is written in the same
 // transaction as the batches it describes: what survives a restart is exactly what was committed.
+import { PRODUCER_SNAPSHOT_TABLE } from "./schema.ts";
 import { fail, type Failure } from "../errors.ts";
 import type { BatchMeta } from "../batch/log-core.ts";
 import type { StoragePort } from "../storage-port.ts";
@@ -78,8 +79,7 @@ export class ProducerStates {
     this.storage = storage;
     this.expirationMs = expirationMs;
     this.now = now;
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS producer_snapshot (
-      chunk INTEGER PRIMARY KEY, through_offset INTEGER NOT NULL, states TEXT NOT NULL)`);
+    storage.sql.exec(PRODUCER_SNAPSHOT_TABLE);
     this.load();
   }
 

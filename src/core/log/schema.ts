@@ -1,5 +1,7 @@
-// The partition object's tables (docs/ARCHITECTURE.md, "Storage layout") and the migrations of
-// logs created by earlier versions, run once when the object starts.
+// The partition object's tables, all of them (docs/ARCHITECTURE.md, "Storage layout"), and the
+// migrations of logs created by earlier versions, run once when the object starts. Tables a part
+// of the object creates on first use (producer snapshots, a Durable Stream's row, the
+// subscriptions object's tables) are defined here too and created by that part.
 import type { StoragePort } from "../storage-port.ts";
 
 /** `now` bounds retain_ts for rows stored before the column existed (they were appended before now). */
@@ -24,3 +26,16 @@ export function createPartitionSchema(storage: StoragePort, now: number): void {
   sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   sql.exec("CREATE TABLE IF NOT EXISTS partition_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
 }
+
+/** Idempotent producers' periodic snapshot (producer-state.ts), in chunks of up to 512 KiB. */
+export const PRODUCER_SNAPSHOT_TABLE = `CREATE TABLE IF NOT EXISTS producer_snapshot (
+  chunk INTEGER PRIMARY KEY, through_offset INTEGER NOT NULL, states TEXT NOT NULL)`;
+
+/** The Durable Stream this partition holds, per topic incarnation (core/streams/streams.ts). */
+export const DS_STREAM_TABLE = "CREATE TABLE IF NOT EXISTS ds_stream (epoch INTEGER PRIMARY KEY, meta TEXT NOT NULL)";
+
+/** The subscriptions object's tables (SUBSCRIPTIONS_OBJECT, core/streams/subscriptions.ts). */
+export const DS_SUBSCRIPTION_TABLES = [
+  "CREATE TABLE IF NOT EXISTS ds_subscription (root TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (root, id))",
+  "CREATE TABLE IF NOT EXISTS ds_signing (kid TEXT PRIMARY KEY, value TEXT NOT NULL)",
+];

@@ -9,6 +9,7 @@
 // Objects the output gate holds the answer until both are. A crash between the two on a standalone
 // host forgets the producer state of an unanswered append whose records were written, so its retry
 // is appended again: a duplicate, never a loss (PROTOCOL.md 5.2.1, non-atomic stores).
+import { DS_STREAM_TABLE } from "../log/schema.ts";
 import type { Waiters } from "../log/waiters.ts";
 import { fail, type Failure } from "../errors.ts";
 import { checkProducer, sameProducerRequest } from "./producers.ts";
@@ -54,7 +55,7 @@ export class DsStreams {
     this.log = log;
     this.core = core;
     this.now = now;
-    storage.sql.exec("CREATE TABLE IF NOT EXISTS ds_stream (epoch INTEGER PRIMARY KEY, meta TEXT NOT NULL)");
+    storage.sql.exec(DS_STREAM_TABLE);
   }
 
   handle(req: DsRequestLike): Promise<DsResult> {

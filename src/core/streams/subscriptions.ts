@@ -3,6 +3,7 @@
 // broker live in one object (SUBSCRIPTIONS_OBJECT); this class is its state machine. Side effects
 // (the webhook POST, the append to a wake stream) are returned as actions for the HTTP layer to
 // carry out, so the object never waits on a network call.
+import { DS_SUBSCRIPTION_TABLES } from "../log/schema.ts";
 import { globMatch } from "./glob.ts";
 import type { StoragePort } from "../storage-port.ts";
 
@@ -80,8 +81,7 @@ export class DsSubscriptions {
   constructor(storage: StoragePort, now: () => number) {
     this.storage = storage;
     this.now = now;
-    storage.sql.exec("CREATE TABLE IF NOT EXISTS ds_subscription (root TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (root, id))");
-    storage.sql.exec("CREATE TABLE IF NOT EXISTS ds_signing (kid TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    for (const table of DS_SUBSCRIPTION_TABLES) storage.sql.exec(table);
   }
 
   private load(root: string, id: string): Sub | undefined {

@@ -1,6 +1,7 @@
 // Producer ids and epochs, allocated by the cluster object (Kafka's InitProducerId). A named
 // producer (a device's stable name) keeps its id across restarts and gets the next epoch each time
 // it initializes, which fences its previous incarnation on every partition it writes to next.
+import { PRODUCERS_TABLE } from "./schema.ts";
 import { fail, type Failure } from "../errors.ts";
 import type { StoragePort } from "../storage-port.ts";
 
@@ -15,8 +16,7 @@ export class ProducerRegistry {
 
   constructor(storage: StoragePort) {
     this.storage = storage;
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS producers (
-      producer_id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, epoch INTEGER NOT NULL)`);
+    storage.sql.exec(PRODUCERS_TABLE);
   }
 
   init(name: unknown): ProducerIdResult {

@@ -1,6 +1,7 @@
 // Topic metadata, kept by the single cluster object: names, partition counts, configs and the
 // epoch of each topic incarnation. Epochs come from one counter that never goes back, so a topic
 // deleted and created again under the same name is told apart by every partition object.
+import { CLUSTER_META_TABLE, TOPICS_TABLE } from "./schema.ts";
 import { BrokerError, fail, type Failure } from "../errors.ts";
 import type { KeyListing, KeyResult } from "../keys/registry.ts";
 import type { ProducerIdResult } from "./producer-registry.ts";
@@ -55,10 +56,8 @@ export class TopicRegistry {
     this.maxPartitions = limits.maxPartitions;
     this.maxTopics = limits.maxTopics;
     this.now = now;
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS topics (
-      name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, epoch INTEGER NOT NULL,
-      config TEXT NOT NULL, created_at INTEGER NOT NULL)`);
-    storage.sql.exec("CREATE TABLE IF NOT EXISTS cluster_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    storage.sql.exec(TOPICS_TABLE);
+    storage.sql.exec(CLUSTER_META_TABLE);
   }
 
   create(req: CreateTopicRequest): TopicResult {
