@@ -50,7 +50,18 @@ try {
     const appendRate = (appends * 1000) / append.seconds;
     const readRate = readRecords / read.seconds;
     base ??= { append: appendRate, read: readRate };
-    rows.push(`| ${fmt(afterRead.bytes / MB)} MB, ${fmt(afterRead.rows)} rows | ${fmt(appendRate)} | ${fmt(percentile(append.latenciesMs, 50), 1)} / ${fmt(percentile(append.latenciesMs, 99), 1)} | ${fmt(appendRowsPerM)} | ${fmt(appendRate / base.append, 2)} | ${fmt(readRate)} | ${fmt(percentile(read.latenciesMs, 50), 1)} / ${fmt(percentile(read.latenciesMs, 99), 1)} | ${fmt(readRowsPerM)} | ${fmt(readRate / base.read, 2)} |`);
+    const cells = [
+      `${fmt(afterRead.bytes / MB)} MB, ${fmt(afterRead.rows)} rows`,
+      fmt(appendRate),
+      `${fmt(percentile(append.latenciesMs, 50), 1)} / ${fmt(percentile(append.latenciesMs, 99), 1)}`,
+      fmt(appendRowsPerM),
+      fmt(appendRate / base.append, 2),
+      fmt(readRate),
+      `${fmt(percentile(read.latenciesMs, 50), 1)} / ${fmt(percentile(read.latenciesMs, 99), 1)}`,
+      fmt(readRowsPerM),
+      fmt(readRate / base.read, 2),
+    ];
+    rows.push(`| ${cells.join(" | ")} |`);
     console.log("done");
   }
   console.log(`\n| Log size | append records/s | append p50 / p99 ms | append rows written / M | vs smallest | random read records/s | read p50 / p99 ms | read rows read / M | vs smallest |

@@ -35,7 +35,17 @@ function line(row: Row, ceiling?: Row, ratioBy: "records" | "requests" = "record
   const rate = (r: Row) => (ratioBy === "records" ? r.records : r.result.requests) / r.result.seconds;
   const ratio = ceiling ? fmt(rate(row) / rate(ceiling), 2) : "";
   const rowsPerM = row.rowsWritten === undefined ? "" : fmt((row.rowsWritten / row.records) * 1e6);
-  return `| ${row.name} | ${fmt(row.records / result.seconds)} | ${fmt(result.requests / result.seconds)} | ${fmt(row.bytes / result.seconds / 1e6, 1)} | ${fmt(percentile(result.latenciesMs, 50), 1)} | ${fmt(percentile(result.latenciesMs, 99), 1)} | ${rowsPerM} | ${ratio} |`;
+  const cells = [
+    row.name,
+    fmt(row.records / result.seconds),
+    fmt(result.requests / result.seconds),
+    fmt(row.bytes / result.seconds / 1e6, 1),
+    fmt(percentile(result.latenciesMs, 50), 1),
+    fmt(percentile(result.latenciesMs, 99), 1),
+    rowsPerM,
+    ratio,
+  ];
+  return `| ${cells.join(" | ")} |`;
 }
 
 function record(value: Uint8Array, i: number): RecordInput {
@@ -210,13 +220,16 @@ async function main() {
       line(d, loadD), line(dj, loadD), line(loadD),
     ].join("\n");
     const when = new Date().toISOString();
-    const out = `Measured ${when} on ${process.platform}/${process.arch}, ${quick ? "QUICK (10% scale)" : "full scale"}, Miniflare ${(await import("miniflare/package.json", { with: { type: "json" } })).default.version}.\n\n${table}\n`;
+    const miniflare = (await import("miniflare/package.json", { with: { type: "json" } })).default.version;
+    const scaleNote = quick ? "QUICK (10% scale)" : "full scale";
+    const out = `Measured ${when} on ${process.platform}/${process.arch}, ${scaleNote}, Miniflare ${miniflare}.\n\n${table}\n`;
     console.log(`\n${out}`);
     mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
     writeFileSync(new URL("./results/latest.md", import.meta.url), out);
     const targets = [
       `(a) ratio ${fmt(a.records / a.result.seconds / (storeA.records / storeA.result.seconds), 2)} (target ≥ 0.80), rows/M ${fmt((a.rowsWritten! / a.records) * 1e6)} (target ≤ 1,000)`,
-      `(c) ratio ${fmt(c.result.requests / c.result.seconds / (noopDo.result.requests / noopDo.result.seconds), 2)} (target ≥ 0.70), rows/M ${fmt((c.rowsWritten! / c.records) * 1e6)} (target ≤ 50,000)`,
+      `(c) ratio ${fmt(c.result.requests / c.result.seconds / (noopDo.result.requests / noopDo.result.seconds), 2)} (target ≥ 0.70), ` +
+        `rows/M ${fmt((c.rowsWritten! / c.records) * 1e6)} (target ≤ 50,000)`,
     ];
     const rate = (r: Row) => r.records / r.result.seconds;
     const cost = (off: Row, on: Row, offAgain: Row) => fmt((1 - rate(on) / ((rate(off) + rate(offAgain)) / 2)) * 100, 1);

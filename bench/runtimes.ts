@@ -137,7 +137,19 @@ async function main() {
     for (const r of group) {
       const noop = rows.find((x) => x.host === r.host && x.scenario.startsWith("ceiling"))!;
       const ratioNoop = !scenario.startsWith("(c)") ? "" : fmt(r.result.requests / r.result.seconds / (noop.result.requests / noop.result.seconds), 2);
-      lines.push(`| ${scenario} | ${r.host} | ${fmt(rate(r))} | ${fmt(r.result.requests / r.result.seconds)} | ${fmt(r.bytes / r.result.seconds / 1e6, 1)} | ${fmt(percentile(r.result.latenciesMs, 50), 1)} | ${fmt(percentile(r.result.latenciesMs, 99), 1)} | ${r.rowsWritten === undefined ? "" : fmt((r.rowsWritten / r.records) * 1e6)} | ${base ? fmt(rate(r) / rate(base), 2) : ""} | ${ratioNoop} |`);
+      const cells = [
+        scenario,
+        r.host,
+        fmt(rate(r)),
+        fmt(r.result.requests / r.result.seconds),
+        fmt(r.bytes / r.result.seconds / 1e6, 1),
+        fmt(percentile(r.result.latenciesMs, 50), 1),
+        fmt(percentile(r.result.latenciesMs, 99), 1),
+        r.rowsWritten === undefined ? "" : fmt((r.rowsWritten / r.records) * 1e6),
+        base ? fmt(rate(r) / rate(base), 2) : "",
+        ratioNoop,
+      ];
+      lines.push(`| ${cells.join(" | ")} |`);
     }
   }
   const versions = hosts.map((h) => h.name).join(", ");
