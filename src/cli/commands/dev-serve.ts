@@ -90,7 +90,12 @@ export function registerDevServe(program: Command): void {
     .option("--port <port>", "port to listen on (env PORT, default 8787)", integer(0, 65_535))
     .option("--host <host>", "address to listen on (env HOST, default 0.0.0.0)")
     .option("--data-dir <dir>", "where the logs are kept (env EDGEBROKER_DATA_DIR, default ./data)")
-    .addHelpText("after", "\nThe admin token comes from EDGEBROKER_ADMIN_TOKEN (required), e.g.\n  EDGEBROKER_ADMIN_TOKEN=$(openssl rand -hex 24) edgebroker serve --port 8787 --data-dir ./data\nOther settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (README).")
+    .addHelpText(
+      "after",
+      "\nThe admin token comes from EDGEBROKER_ADMIN_TOKEN (required), e.g.\n" +
+        "  EDGEBROKER_ADMIN_TOKEN=$(openssl rand -hex 24) edgebroker serve --port 8787 --data-dir ./data\n" +
+        "Other settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (README).",
+    )
     .action(async (opts: { runtime: Runtime; port?: number; host?: string; dataDir?: string }) => {
       const dataDir = resolve(opts.dataDir ?? process.env.EDGEBROKER_DATA_DIR ?? "./data");
       const host = opts.host ?? process.env.HOST ?? "0.0.0.0";
