@@ -112,7 +112,8 @@ function debugChain(e: unknown): string {
 export function reportError(e: unknown, conn: Connection | undefined, debug: boolean, json = false): ExitCode {
   const exit = exitCodeFor(e);
   if (json) {
-    const message = e instanceof UsageError ? e.message : explain(e, conn);
+    // The broker's message as it is (its code has a field of its own); anything else explained.
+    const message = isBrokerFailure(e) && !isNetwork(e) ? e.message : e instanceof UsageError ? e.message : explain(e, conn);
     process.stderr.write(`${JSON.stringify({ error: { code: errorCode(e), message, exit_code: exit } })}\n`);
   } else {
     process.stderr.write(`${c.red("error:")} ${explain(e, conn)}\n`);
