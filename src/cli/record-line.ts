@@ -4,7 +4,7 @@
 // `{"amount": 5}` arrives as an object and `hello` as the string "hello"; `string` sends every
 // line as a string, `json` refuses a line that is not JSON.
 
-import { findInexactInteger } from "../core/json-numbers.ts";
+import { findInexactInteger } from "../shared/json-numbers.ts";
 
 export const VALUE_FORMATS = ["auto", "json", "string"] as const;
 export type ValueFormat = (typeof VALUE_FORMATS)[number];

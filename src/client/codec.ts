@@ -2,7 +2,7 @@
 // for structured values) so that batch sizes are known before sending and the broker stores
 // exactly what the client meant; incoming records are shown as the broker's JSON view does: text
 // as strings, JSON text parsed, anything else as bytes.
-import { findInexactInteger } from "../core/json-numbers.ts";
+import { findInexactInteger } from "../shared/json-numbers.ts";
 import { invalidArgument } from "./errors.ts";
 import type { ConsumerRecord, Encoding, HeaderValue, Key, ProducerRecord } from "./types.ts";
 

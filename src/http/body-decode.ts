@@ -14,7 +14,7 @@
 // them into the stored JSON text digit for digit, see json-text.ts).
 import { decode } from "@msgpack/msgpack";
 import { BrokerError } from "../core/errors.ts";
-import { integerIsExact } from "../core/json-numbers.ts";
+import { integerIsExact } from "../shared/json-numbers.ts";
 import { MAX_BODY_DEPTH } from "../core/limits.ts";
 
 // A body may open with a byte order mark (not data); a string inside MessagePack keeps one.

@@ -2,7 +2,7 @@
 // as JSON when its bytes are UTF-8 JSON text; anything else is base64 under *_b64, so every byte
 // round-trips. MessagePack carries keys, values and header values as raw bytes.
 import type { DecodedRecord } from "../core/record-batch.ts";
-import { findInexactInteger } from "../core/json-numbers.ts";
+import { findInexactInteger } from "../shared/json-numbers.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
