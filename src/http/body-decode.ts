@@ -51,17 +51,35 @@ export function decodeUtf8(bytes: Uint8Array, what = "the body"): string {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
-/** Depth and number checks over JSON text; syntax errors are left to JSON.parse. */
+function checkNumber(token: string, integer: boolean): void {
+  if (integer) {
+    if (/^-?[0-9]+$/.test(token) && !integerIsExact(token)) outOfRange(token);
+  } else {
+    const n = Number(token);
+    if (n === Infinity || n === -Infinity) notFinite(`the number ${token.length > 40 ? `${token.slice(0, 40)}…` : token} (beyond a double's range)`);
+  }
+}
+
+/**
+ * Depth and number checks over JSON text; syntax errors are left to JSON.parse. Strings are
+ * skipped with indexOf (they are most of a body), and a number is only looked at closely when it
+ * could be inexact (an integer of 16+ digits) or overflow (an exponent, or 300+ characters).
+ */
 function scanJson(text: string): void {
+  const len = text.length;
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < len; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i++;
-        else if (d === 34) break;
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return; // unterminated: JSON.parse reports it
+        let backslashes = 0;
+        while (text.charCodeAt(j - 1 - backslashes) === 92 /* \ */) backslashes++;
+        if ((backslashes & 1) === 0) break;
       }
+      i = j;
     } else if (c === 91 /* [ */ || c === 123 /* { */) {
       if (++depth > MAX_BODY_DEPTH) tooDeep();
     } else if (c === 93 || c === 125) {
@@ -69,16 +87,15 @@ function scanJson(text: string): void {
     } else if (c === 45 /* - */ || isDigit(c)) {
       let j = i + 1;
       let integer = true;
-      for (; j < text.length; j++) {
+      let exponent = false;
+      for (; j < len; j++) {
         const d = text.charCodeAt(j);
         if (isDigit(d)) continue;
-        if (d === 46 || d === 101 || d === 69 || d === 43 || d === 45) integer = false;
+        if (d === 46 || d === 43 || d === 45) integer = false;
+        else if (d === 101 || d === 69) integer = !(exponent = true);
         else break;
       }
-      const token = text.slice(i, j);
-      const n = Number(token);
-      if (integer && /^-?[0-9]+$/.test(token) && !integerIsExact(token)) outOfRange(token);
-      if (!integer && (n === Infinity || n === -Infinity)) notFinite(`the number ${token} (beyond a double's range)`);
+      if (integer ? j - i > 15 : exponent || j - i >= 300) checkNumber(text.slice(i, j), integer);
       i = j - 1;
     }
   }
