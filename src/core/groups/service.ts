@@ -9,7 +9,7 @@ import { GroupCoordinator, type GroupCoordinatorOptions } from "./coordinator.ts
 import { GroupRegistry } from "./registry.ts";
 import type {
   AdvanceRequest, CommitRequest, CommittedOffset, GroupApi, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult,
-  ResetRequest, TopicMap,
+  ResetOffset, ResetRequest, TopicMap,
 } from "./types.ts";
 import type { StoragePort } from "../storage-port.ts";
 
@@ -60,7 +60,7 @@ export class GroupService implements Serves<GroupApi> {
     return this.coordinator.describe(group);
   }
 
-  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: CommittedOffset[]; created: boolean } | Failure {
+  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: ResetOffset[] } | Failure {
     return this.coordinator.resetOffsets(group, req);
   }
 
