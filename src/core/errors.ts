@@ -61,6 +61,8 @@ export const ERRORS = {
   // The partition lost a race with a topic delete/recreate; the caller refreshes metadata.
   stale_metadata: { status: 503, retriable: true },
   not_configured: { status: 503, retriable: false },
+  // GET /readyz: a check failed (settings, WASM core, storage); the message names it.
+  not_ready: { status: 503, retriable: true },
   // A stored batch failed its CRC check on read: the data is withheld, never served.
   corrupt_log: { status: 500, retriable: false },
   internal: { status: 500, retriable: true },

@@ -10,6 +10,7 @@ import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 import type { AppDeps } from "./deps.ts";
+import { DEFAULT_METRICS_INTERVAL_MS } from "./metrics/http-metrics.ts";
 
 /** A malformed or missing setting; the message names the variable and says what it must be. */
 export class ConfigError extends Error {
@@ -88,6 +89,8 @@ export interface BrokerConfig {
    * the standalone hosts default to their listen address (src/runtime/config.ts).
    */
   publicUrl?: string;
+  /** How often a metrics source pushes at most (EDGEBROKER_METRICS_INTERVAL_MS; docs/monitoring.md). */
+  metricsIntervalMs: number;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
@@ -113,6 +116,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     dsLoopbackWebhooks: flagSetting(env, "EDGEBROKER_DS_LOOPBACK_WEBHOOKS"),
     producerExpirationMs: expiration > 0 ? expiration : undefined,
     publicUrl,
+    metricsIntervalMs: integerSetting(env, "EDGEBROKER_METRICS_INTERVAL_MS", DEFAULT_METRICS_INTERVAL_MS, 10, 600_000),
   };
 }
 
@@ -125,7 +129,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
     return { config: brokerConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false }, error: err.message };
+    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false, metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS }, error: err.message };
   }
 }
 
@@ -133,14 +137,16 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
 export interface ObjectOptions {
   partition: { producerExpirationMs?: number };
   cluster: { limits: Limits };
+  /** Every partition and group object pushes its metrics at most this often. */
+  metricsIntervalMs: number;
 }
 
 export function objectOptions(config: BrokerConfig): ObjectOptions {
-  return { partition: { producerExpirationMs: config.producerExpirationMs }, cluster: { limits: config.limits } };
+  return { partition: { producerExpirationMs: config.producerExpirationMs }, cluster: { limits: config.limits }, metricsIntervalMs: config.metricsIntervalMs };
 }
 
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
-export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch">;
+export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "metrics" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch">;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
 export function appDeps(config: BrokerConfig, host: HostDeps, configError?: string): AppDeps {
@@ -153,6 +159,7 @@ export function appDeps(config: BrokerConfig, host: HostDeps, configError?: stri
     dsLongPollMs: config.dsLongPollMs,
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
     publicUrl: config.publicUrl,
+    metricsIntervalMs: config.metricsIntervalMs,
     configError,
   };
 }

@@ -9,6 +9,7 @@ import { TailHub, type TailSocket, type TailState } from "../core/tails/tail-hub
 import { jsonRecord } from "../http/log/record-view.ts";
 import { workerConfig } from "./config.ts";
 import { loadLogCore } from "./log-core.ts";
+import { metricsSink } from "./metrics-object.ts";
 import { objectClass, type ObjectShell } from "./object-class.ts";
 
 /**
@@ -55,6 +56,7 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
     onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
     // A dropped incarnation's sockets end with it.
     onDrop: (epoch) => tails.end(epoch),
+    metrics: { sink: metricsSink(env), intervalMs: workerConfig(env).options.metricsIntervalMs, tailSubscribers: () => ctx.getWebSockets().length },
   });
 }) {
   private get log(): PartitionLog {
@@ -87,6 +89,7 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
     };
     server.serializeAttachment(state);
     await this.tails.subscribed(tailSocket(server));
+    this.log.metricsChanged();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -99,6 +102,7 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.log.metricsChanged();
     try {
       ws.close(code, reason); // completes the closing handshake (older compatibility dates)
     } catch {

@@ -18,6 +18,8 @@ export interface Target {
 }
 
 export type Runtime = "node" | "bun" | "deno";
+/** Metrics reach the metrics object within this (test/support/metrics-scenario.ts waits for them). */
+const CONTRACT_METRICS_INTERVAL_MS = "100";
 export const RUNTIMES: Runtime[] = ["node", "bun", "deno"];
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -113,7 +115,7 @@ export async function startServer(
 /** A standalone runtime on a fresh data directory, removed again by stop(). */
 export async function startRuntime(runtime: Runtime): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-contract-${runtime}-`));
-  const server = await startServer(runtime, { dataDir });
+  const server = await startServer(runtime, { dataDir, env: { EDGEBROKER_METRICS_INTERVAL_MS: CONTRACT_METRICS_INTERVAL_MS } });
   return {
     name: runtime,
     url: server.url,
@@ -128,7 +130,7 @@ export async function startRuntime(runtime: Runtime): Promise<Target> {
 
 /** The Worker bundle in Miniflare (workerd), as the benchmarks run it. */
 export async function startWorkerd(): Promise<Target> {
-  const server = await startBroker();
+  const server = await startBroker({ EDGEBROKER_METRICS_INTERVAL_MS: CONTRACT_METRICS_INTERVAL_MS });
   return { name: "workerd", url: server.url, token: BENCH_TOKEN, stop: () => server.dispose() };
 }
 

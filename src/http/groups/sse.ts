@@ -18,6 +18,7 @@
 //
 // Refusals before the first byte (auth, parameters, unknown member, stale epoch) are HTTP errors,
 // so an EventSource that reconnects after `end` stops for good.
+import { liveTail } from "../metrics/http-metrics.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
@@ -60,7 +61,7 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     const first = await poller.poll(c, group, memberId, request, rewind);
 
     c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, async (stream) => {
+    return streamSSE(c, liveTail(c, "group_sse", "", async (stream) => {
       let open = true;
       stream.onAbort(() => {
         open = false;
@@ -100,7 +101,7 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
           return;
         }
       }
-    });
+    }));
   });
 
   return app;

@@ -16,6 +16,7 @@
 // client) instead of piling records up in memory. Everything that can be refused before the first
 // byte — auth, parameters, an unknown topic or partition, an offset outside the log — is an
 // ordinary HTTP error, so an EventSource that reconnects after `end`/`error` stops for good.
+import { liveTail } from "../metrics/http-metrics.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
@@ -57,7 +58,7 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     });
 
     c.header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
-    return streamSSE(c, async (stream) => {
+    return streamSSE(c, liveTail(c, "sse", base.topic, async (stream) => {
       let open = true;
       stream.onAbort(() => {
         open = false;
@@ -99,7 +100,7 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
           read = { ok: false, error: { code: "internal", message: "the partition could not be read; reconnect to resume" } };
         }
       }
-    });
+    }));
   });
 
   return app;
