@@ -10,6 +10,7 @@ import { partitionForKey } from "../../src/core/partitioner.ts";
 import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import type { Target } from "./hosts.ts";
+import { hardeningSuite } from "./hardening.ts";
 import { tailSuite } from "./tails.ts";
 
 const utf8 = new TextEncoder();
@@ -295,6 +296,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
 
     tailSuite({ target: () => target, call, json, createTopic, produce });
+    hardeningSuite({ target: () => target, call, json, createTopic, produce });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {

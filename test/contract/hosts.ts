@@ -14,6 +14,8 @@ export interface Target {
   name: string;
   url: string;
   token: string;
+  /** The directory holding the objects' storage files, when the host is local (tests count files). */
+  storageDir?: string;
   stop(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startRuntime(runtime: Runtime): Promise<Target> {
     name: runtime,
     url: server.url,
     token: BENCH_TOKEN,
+    storageDir: dataDir,
     async stop() {
       const code = await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -129,7 +132,7 @@ export async function startRuntime(runtime: Runtime): Promise<Target> {
 /** The Worker bundle in Miniflare (workerd), as the benchmarks run it. */
 export async function startWorkerd(): Promise<Target> {
   const server = await startBroker();
-  return { name: "workerd", url: server.url, token: BENCH_TOKEN, stop: () => server.dispose() };
+  return { name: "workerd", url: server.url, token: BENCH_TOKEN, storageDir: server.stateDir, stop: () => server.dispose() };
 }
 
 /** An already running broker anywhere: CONTRACT_URL and CONTRACT_TOKEN. */
