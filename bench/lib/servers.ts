@@ -12,7 +12,7 @@ const COMPATIBILITY_DATE = "2026-07-01";
 export interface Server {
   url: string;
   /** Where the Durable Objects' SQLite files are persisted (tests count them). */
-  stateDir: string;
+  stateDir?: string;
   dispose(): Promise<void>;
 }
 
