@@ -31,7 +31,8 @@ export interface KeyInfo {
   revoked_at: number | null;
 }
 
-export type VerifyResult = { ok: true; key: Pick<KeyInfo, "id" | "name" | "grants"> } | Failure;
+/** `metered`: the key has a byte quota, so bodies of undeclared length are counted (meter()). */
+export type VerifyResult = { ok: true; key: Pick<KeyInfo, "id" | "name" | "grants">; metered: boolean } | Failure;
 
 interface KeyRow extends Record<string, string | number | null> {
   id: string; name: string; grants: string; quotas: string; salt: string; hash: string;
@@ -126,7 +127,18 @@ export class KeyStore {
     if (wait > 0) {
       return fail("rate_limited", `key ${r.id} is over its quota; retry in ${wait} ms`, { retry_after_ms: wait });
     }
-    return { ok: true, key: { id: r.id, name: r.name, grants: JSON.parse(r.grants) } };
+    return { ok: true, key: { id: r.id, name: r.name, grants: JSON.parse(r.grants) }, metered: this.bytes !== undefined };
+  }
+
+  /**
+   * Bytes of a request body that declared no length, counted as it was read (src/http/body-meter.ts):
+   * charged like a Content-Length at verify — refused while the key is over its byte quota.
+   */
+  meter(bytes: number): { ok: true } | Failure {
+    const r = this.row;
+    const wait = this.bytes?.take(bytes, this.now()) ?? 0;
+    if (r && wait > 0) return fail("rate_limited", `key ${r.id} is over its quota; retry in ${wait} ms`, { retry_after_ms: wait });
+    return { ok: true };
   }
 
   /**
@@ -184,6 +196,7 @@ export interface KeyApi {
   create(key: { id: string; name: string; grants: Grant[]; quotas: Quotas; secret: string }): Promise<{ ok: true } | Failure>;
   verify(secret: string, bytes: number): Promise<VerifyResult>;
   check(secret: string): Promise<boolean>;
+  meter(bytes: number): Promise<{ ok: true } | Failure> | { ok: true } | Failure;
   charge(bytes: number): Promise<void> | void;
   rotate(secret: string, graceMs: number): Promise<{ ok: true; rotated_at: number } | Failure>;
   revoke(): Promise<{ ok: true } | Failure> | { ok: true } | Failure;
