@@ -49,6 +49,11 @@ export interface AppDeps {
   dsLongPollMs?: number;
   /** Whether subscription webhooks may target http://localhost / 127.0.0.x (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
+  /**
+   * How often a stream that outlives its request (SSE and WebSocket tails) asks the API key's
+   * object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS, default 30 s).
+   */
+  credentialCheckMs?: number;
   /** Origins allowed to call from browsers (CORS); none by default. ["*"] allows any. */
   corsOrigins?: string[];
   now?: () => number;

@@ -6,6 +6,7 @@ import type { ClusterApi } from "../core/topic-registry.ts";
 import type { KeyApi } from "../core/key-store.ts";
 import type { GroupApi } from "../core/group-types.ts";
 import { limitsFromEnv } from "../core/limits.ts";
+import { credentialCheckMs } from "../core/credential-check.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
 import type { Env } from "./env.ts";
@@ -31,6 +32,7 @@ function workerDeps(env: Env): AppDeps {
     configError,
     dsLongPollMs: Number.isSafeInteger(longPoll) && longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env.EDGEBROKER_DS_LOOPBACK_WEBHOOKS === "1",
+    credentialCheckMs: credentialCheckMs(env.EDGEBROKER_CREDENTIAL_CHECK_MS),
     // RPC stubs expose the objects' methods as promises of the same plain-data results.
     cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
     partition: (topic, partition) =>

@@ -10,7 +10,9 @@ import type { DsRequest, DsResult, SubResult } from "../core/ds-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
 import { ERRORS } from "../core/errors.ts";
-import { TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
+import { credentialCheckMs } from "../core/credential-check.ts";
+import type { KeyApi } from "../core/key-store.ts";
+import { TAIL_KEY_HEADERS, TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
 import { jsonRecord } from "../http/record-view.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
@@ -50,6 +52,9 @@ export class PartitionObject extends DurableObject<Env> {
       read: (req) => this.log.read(req),
       sockets: () => ctx.getWebSockets().map(tailSocket),
       render: (r) => jsonRecord(r),
+      // A tail opened with an API key: the key's object, asked again before pushes (no quota charge).
+      checkCredential: (key, secret) => (env.KEY.get(env.KEY.idFromName(key)) as unknown as KeyApi).check(secret),
+      credentialCheckMs: credentialCheckMs(env.EDGEBROKER_CREDENTIAL_CHECK_MS),
     });
     void ctx.blockConcurrencyWhile(async () => {
       const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
@@ -112,8 +117,11 @@ export class PartitionObject extends DurableObject<Env> {
     if (!check.ok) return Response.json({ error: check.error }, { status: ERRORS[check.error.code].status });
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
+    const keyId = request.headers.get(TAIL_KEY_HEADERS.id);
+    const secret = request.headers.get(TAIL_KEY_HEADERS.secret);
     const state: TailState = {
       ...addr, next: check.offset, acked: check.offset, window: num("max_unacked"), ackTimeoutMs: num("ack_timeout_ms"), stalledSince: null,
+      credential: keyId && secret ? { key: keyId, secret, checkedAt: Date.now() } : undefined,
     };
     server.serializeAttachment(state);
     await this.tails.subscribed(tailSocket(server));

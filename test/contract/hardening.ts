@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { LogCore } from "../../src/core/log-core.ts";
 import { encodeBatch } from "../../src/core/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
+import { WsSubscriber } from "../support/ws-subscriber.ts";
+import { SseReader } from "../support/sse-reader.ts";
 import type { TailContext } from "./tails.ts";
 
 /** Files and bytes under the host's storage directory (every object's SQLite files). */
@@ -88,6 +90,43 @@ export function hardeningSuite(t: TailContext): void {
   ];
 
   describe("hardening", () => {
+    const consumeKey = async (topic: string) => {
+      const created = await t.json("/v1/keys", "POST", { name: `tail-${hex(4)}`, grants: [{ operation: "consume", resource: `topic:${topic}` }] });
+      expect(created.status).toBe(201);
+      return (await created.json()) as { id: string; secret: string };
+    };
+
+    it("a WebSocket tail ends with credentials_revoked once its API key is deleted; no record reaches it after", async () => {
+      const topic = await t.createTopic();
+      const key = await consumeKey(topic);
+      const other = await consumeKey(topic);
+      const ws = await WsSubscriber.open(`${t.target().url}/v1/topics/${topic}/partitions/0/ws?offset=0`, key.secret);
+      const kept = await WsSubscriber.open(`${t.target().url}/v1/topics/${topic}/partitions/0/ws?offset=0`, other.secret);
+      await t.produce(topic, [{ value: "before" }]);
+      expect((await ws.records(1)).map((r) => r.value)).toEqual(["before"]);
+      expect((await kept.records(1)).map((r) => r.value)).toEqual(["before"]);
+      expect((await t.call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
+      await t.produce(topic, [{ value: "after" }]);
+      expect(await ws.next()).toMatchObject({ type: "end", reason: "credentials_revoked", next_offset: 1 });
+      expect(await ws.waitClosed()).toMatchObject({ code: 4401, reason: "credentials_revoked" });
+      // A tail opened with another key goes on.
+      expect((await kept.records(1)).map((r) => r.value)).toEqual(["after"]);
+      kept.close();
+    });
+
+    it("an SSE tail ends with credentials_revoked once its API key is deleted", async () => {
+      const topic = await t.createTopic();
+      const key = await consumeKey(topic);
+      const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=1000`, { headers: { authorization: `Bearer ${key.secret}` } });
+      expect(res.status).toBe(200);
+      const sse = new SseReader(res.body!);
+      await t.produce(topic, [{ value: "before" }]);
+      expect((await sse.nextEvent())?.event).toBe("record");
+      expect((await t.call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
+      await t.produce(topic, [{ value: "after" }]);
+      const end = await sse.nextEvent(10_000);
+      expect([end?.event, JSON.parse(end!.data).reason]).toEqual(["end", "credentials_revoked"]);
+    });
     for (const kind of kinds) {
       it(`a ${kind.name} body without Content-Length is charged to the key's byte quota`, async () => {
         const { target, grant, stored } = await kind.setup(t);

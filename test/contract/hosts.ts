@@ -20,6 +20,12 @@ export interface Target {
 }
 
 export type Runtime = "node" | "bun" | "deno";
+
+/**
+ * Settings every contract host gets: open tails ask an API key's object again before every push
+ * (the default is at most every 30 s), so a revocation test needs no waiting.
+ */
+export const CONTRACT_ENV: Record<string, string> = { EDGEBROKER_CREDENTIAL_CHECK_MS: "1" };
 export const RUNTIMES: Runtime[] = ["node", "bun", "deno"];
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -115,7 +121,7 @@ export async function startServer(
 /** A standalone runtime on a fresh data directory, removed again by stop(). */
 export async function startRuntime(runtime: Runtime): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-contract-${runtime}-`));
-  const server = await startServer(runtime, { dataDir });
+  const server = await startServer(runtime, { dataDir, env: CONTRACT_ENV });
   return {
     name: runtime,
     url: server.url,
@@ -131,7 +137,7 @@ export async function startRuntime(runtime: Runtime): Promise<Target> {
 
 /** The Worker bundle in Miniflare (workerd), as the benchmarks run it. */
 export async function startWorkerd(): Promise<Target> {
-  const server = await startBroker();
+  const server = await startBroker(CONTRACT_ENV);
   return { name: "workerd", url: server.url, token: BENCH_TOKEN, storageDir: server.stateDir, stop: () => server.dispose() };
 }
 

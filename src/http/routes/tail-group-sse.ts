@@ -66,13 +66,18 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
         open = false;
       });
       const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
-      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
+      const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
       let outcome: PollOutcome = first;
       // A first comment at once: some servers (Bun) and proxies send no headers before the first
       // bytes of the body, and a tail may have nothing to say for a long time.
       await stream.write(": heartbeat\n\n");
       let lastWrite = now();
       while (open) {
+        // Asked before records are written, so a key found revoked receives nothing more.
+        if (!(await credentials.valid())) {
+          await tail.end(REVOKED_END.reason, REVOKED_END.message);
+          return;
+        }
         if (await tail.write(outcome, () => open)) lastWrite = now();
         const m = outcome.membership;
         if (m.subscription.topics && Object.keys(m.resolved).length === 0) {
@@ -82,10 +87,6 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
         if (now() - lastWrite >= heartbeatMs) {
           await stream.write(": heartbeat\n\n");
           lastWrite = now();
-        }
-        if (!(await credentials.valid())) {
-          await tail.end(REVOKED_END.reason, REVOKED_END.message);
-          return;
         }
         if (!open) return;
         // Wait for records at most until the next heartbeat is due; each round is also the

@@ -64,7 +64,7 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
       });
       const tail = new SseTail(stream, c, deps);
       // Waits end at least once per heartbeat, so a revoked key is noticed within that too.
-      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
+      const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
       let read: ReadResult = first;
       let next = first.offset;
       // A first comment at once: some servers (Bun) and proxies send no headers before the first
@@ -72,6 +72,11 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
       await stream.write(": heartbeat\n\n");
       let lastWrite = now();
       while (open) {
+        // Asked before records are written, so a key found revoked receives nothing more.
+        if (!(await credentials.valid())) {
+          await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
+          return;
+        }
         if (!read.ok) {
           await tail.finish(read, next);
           return;
@@ -84,10 +89,6 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
         if (now() - lastWrite >= heartbeatMs) {
           await stream.write(": heartbeat\n\n");
           lastWrite = now();
-        }
-        if (!(await credentials.valid())) {
-          await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
-          return;
         }
         if (!open) return;
         // Wait for the next record at most until the next heartbeat is due.
