@@ -33,7 +33,7 @@ import { intParam } from "../params.ts";
 import { requireGrant } from "../principal.ts";
 import { jsonRecord } from "../record-view.ts";
 import { positiveParam } from "../tail-params.ts";
-import { chargeStreamed, DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS } from "./tail-sse.ts";
+import { chargeStreamed, DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from "./tail-sse.ts";
 
 const POLL_MAX_BYTES = 1_048_576;
 const END_REASONS: Partial<Record<string, string>> = {
@@ -54,7 +54,7 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     const resumed = parseCursor(c.req.header("last-event-id"));
     const memberEpoch = resumed?.memberEpoch ?? intParam("member_epoch", c.req.query("member_epoch"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, deps.limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS);
     const rewind = new Map([...(resumed?.seen ?? [])].map(([key, offset]) => [key, offset + 1]));
     const request = { memberEpoch, maxRecords, maxBytes: POLL_MAX_BYTES, waitMs: 0 };
     const first = await poller.poll(c, group, memberId, request, rewind);
