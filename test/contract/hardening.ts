@@ -161,6 +161,24 @@ export function hardeningSuite(t: TailContext): void {
       expect(await stored()).toBe(1);
     });
 
+    it("creating a 256-partition topic starts no partition object (no file per partition)", async () => {
+      const dir = t.target().storageDir;
+      if (!dir || t.target().name === "workerd") return; // see the storage test below
+      expect((await t.call("/v1/topics")).status).toBe(200);
+      const before = storageUse(dir).files;
+      const name = `wide-${hex(4)}`;
+      const res = await t.json("/v1/topics", "POST", { name, partitions: 256 });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as any;
+      expect(body.partitions).toHaveLength(256);
+      expect(body.partitions[255]).toMatchObject({ partition: 255, start_offset: 0, end_offset: 0, bytes: 0 });
+      expect(storageUse(dir).files).toBe(before);
+      // A produce starts the one partition it writes to.
+      await t.produce(name, [{ value: 1, partition: 7 }]);
+      expect(storageUse(dir).files).toBeGreaterThan(before);
+      expect(storageUse(dir).files - before).toBeLessThanOrEqual(2);
+    });
+
     it("bearer tokens with invented key ids are refused without creating any storage", async () => {
       const dir = t.target().storageDir;
       // A remote broker: its storage cannot be seen from here. workerd run locally creates an empty
