@@ -5,7 +5,7 @@
 // index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
-import { fail, type Failure } from "./errors.ts";
+import { fail, storageFull, type Failure } from "./errors.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { collectBatches } from "./segment-reader.ts";
@@ -276,7 +276,8 @@ export class PartitionLog {
       // The transaction rolled back: nothing of this group is in the log, and every caller hears
       // so. Producer state goes back to what is committed (this group held every admitted append).
       this.producers.load();
-      const failure = fail("internal", `the append was not written: ${String(err)}`);
+      const full = storageFull(err);
+      const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
       return results;
     }
@@ -466,6 +467,11 @@ export class PartitionLog {
     }
     this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
     return this.streams.handle(req);
+  }
+
+  /** The topic incarnation this log holds (0: none yet). */
+  get incarnation(): number {
+    return this.epoch;
   }
 
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { BrokerError, ERRORS } from "../core/errors.ts";
+import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
 import { authenticate, authenticateOrAnonymous, chargeFetches } from "./authenticate.ts";
 import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
@@ -31,7 +31,7 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((err, c) => {
     // A body refused by its key's byte quota while being read: whatever the route made of the
     // failed read (the runtime may wrap the stream's error), the answer is the quota's 429.
-    err = bodyRefusal(c) ?? err;
+    err = bodyRefusal(c) ?? storageFull(err) ?? err;
     if (err instanceof BrokerError) {
       if (err.code === "rate_limited") c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
       return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);

@@ -163,8 +163,14 @@ export class ActorHost {
         transactionSync: (fn) => storage.transactionSync(fn),
         sync: () => storage.sync(),
         deleteAll: async () => {
-          this.deleteAlarm(kind, name);
           storage.deleteAll();
+          try {
+            this.deleteAlarm(kind, name);
+          } catch {
+            // A full disk refuses even this delete: the timer is disarmed; should the stored
+            // alarm fire after a restart, it reaches an object without storage, which ignores it.
+            this.disarm(key);
+          }
         },
         getAlarm: async () => this.alarmTimers.get(key)?.time ?? null,
         setAlarm: async (time: number | Date) => this.setAlarm(kind, name, typeof time === "number" ? time : time.getTime()),
