@@ -10,12 +10,9 @@ import { partitionForKey } from "../../src/core/partitioner.ts";
 import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import type { Target } from "./hosts.ts";
-<<<<<<< HEAD
 import { bodyInputSuite } from "./body-input.ts";
 import { groupResetSuite } from "./group-reset.ts";
-=======
 import { hardeningSuite } from "./hardening.ts";
->>>>>>> h/auth
 import { tailSuite } from "./tails.ts";
 
 const utf8 = new TextEncoder();
