@@ -51,7 +51,10 @@ function flagSetting(env: EnvGetter, name: string): boolean {
 function corsSetting(env: EnvGetter, name: string): string[] | undefined {
   const raw = env(name);
   if (raw === undefined || raw.trim() === "") return undefined;
-  const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  const origins = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (origin === "*") continue;
     let parsed: URL | undefined;
@@ -61,7 +64,9 @@ function corsSetting(env: EnvGetter, name: string): string[] | undefined {
       // reported below
     }
     if (!parsed || parsed.origin !== origin) {
-      throw new ConfigError(`${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`);
+      throw new ConfigError(
+        `${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`,
+      );
     }
   }
   return origins;
@@ -129,7 +134,15 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
     return { config: brokerConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false, credentialCheckMs: CREDENTIAL_CHECK_MS }, error: err.message };
+    return {
+      config: {
+        adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined,
+        limits: DEFAULT_LIMITS,
+        dsLoopbackWebhooks: false,
+        credentialCheckMs: CREDENTIAL_CHECK_MS,
+      },
+      error: err.message,
+    };
   }
 }
 
@@ -144,7 +157,10 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
 }
 
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
-export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch">;
+export type HostDeps = Pick<
+  AppDeps,
+  "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch"
+>;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
 export function appDeps(config: BrokerConfig, host: HostDeps, configError?: string): AppDeps {

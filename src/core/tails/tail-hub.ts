@@ -129,7 +129,10 @@ export class TailHub {
         offset = undefined;
       }
       if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset > state.next) {
-        socket.close(TAIL_CLOSE.invalidMessage, reason(`expected {"type":"ack","offset":N} with N at most ${state.next} (the next_offset sent)`));
+        socket.close(
+          TAIL_CLOSE.invalidMessage,
+          reason(`expected {"type":"ack","offset":N} with N at most ${state.next} (the next_offset sent)`),
+        );
         return;
       }
       if (offset <= state.acked) return;
@@ -168,7 +171,15 @@ export class TailHub {
     for (const [offset, subscribers] of byOffset) {
       const first = subscribers[0]!.state;
       const want = Math.max(1, ...subscribers.map((s) => s.room));
-      const read = await this.options.read({ topic: first.topic, partition: first.partition, epoch: first.epoch, offset, maxRecords: want, maxBytes: READ_MAX_BYTES, waitMs: 0 });
+      const read = await this.options.read({
+        topic: first.topic,
+        partition: first.partition,
+        epoch: first.epoch,
+        offset,
+        maxRecords: want,
+        maxBytes: READ_MAX_BYTES,
+        waitMs: 0,
+      });
       if (!read.ok) {
         for (const s of subscribers) this.finish(s.socket, s.state, read);
         continue;
@@ -187,7 +198,12 @@ export class TailHub {
         const nextOffset = records[count - 1]!.offset + 1;
         let message = messages.get(count);
         if (message === undefined) {
-          message = JSON.stringify({ type: "records", records: rendered.slice(0, count), next_offset: nextOffset, high_watermark: read.highWatermark });
+          message = JSON.stringify({
+            type: "records",
+            records: rendered.slice(0, count),
+            next_offset: nextOffset,
+            high_watermark: read.highWatermark,
+          });
           messages.set(count, message);
         }
         try {
@@ -229,7 +245,8 @@ export class TailHub {
       const state = socket.state();
       if (!state) return;
       if (open[i]) {
-        if (state.credential && now - state.credential.checkedAt >= every) socket.save({ ...state, credential: { ...state.credential, checkedAt: now } });
+        if (state.credential && now - state.credential.checkedAt >= every)
+          socket.save({ ...state, credential: { ...state.credential, checkedAt: now } });
         kept.push(socket);
         return;
       }
@@ -253,7 +270,9 @@ export class TailHub {
     if (now - state.stalledSince <= state.ackTimeoutMs) return;
     socket.close(
       TAIL_CLOSE.slow,
-      reason(`slow subscriber: ${state.next - state.acked} records unacknowledged for over ${state.ackTimeoutMs} ms; reconnect with offset=${state.acked}`),
+      reason(
+        `slow subscriber: ${state.next - state.acked} records unacknowledged for over ${state.ackTimeoutMs} ms; reconnect with offset=${state.acked}`,
+      ),
     );
   }
 

@@ -49,7 +49,13 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam(
+      "heartbeat_ms",
+      c.req.query("heartbeat_ms"),
+      DEFAULT_HEARTBEAT_MS,
+      MAX_HEARTBEAT_MS,
+      MIN_HEARTBEAT_MS,
+    );
 
     // The first read (no wait) runs before the stream starts, so its refusals are HTTP errors. The
     // tail then stays on the incarnation it resolved here: a delete/recreate ends it.
