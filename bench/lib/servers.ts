@@ -11,12 +11,17 @@ const COMPATIBILITY_DATE = "2026-07-01";
 
 export interface Server {
   url: string;
+  /** Where the Durable Objects' SQLite files are persisted (tests count them). */
+  stateDir?: string;
   dispose(): Promise<void>;
 }
 
 /** Bundles the Worker exactly as `wrangler deploy` would, so the benchmark runs the shipped code. */
 function bundleBroker(outdir: string): string {
-  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   if (!readdirSync(outdir).includes("index.js")) throw new Error(`wrangler produced no index.js in ${outdir}`);
   return join(outdir, "index.js");
 }
@@ -26,6 +31,7 @@ async function start(options: ConstructorParameters<typeof Miniflare>[0], dir: s
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return {
     url,
+    stateDir: join(dir, "state"),
     async dispose() {
       await mf.dispose();
       rmSync(dir, { recursive: true, force: true });

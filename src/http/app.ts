@@ -4,8 +4,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { BrokerError, ERRORS } from "../core/errors.ts";
+import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
 import { authenticate, authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
+import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./log/fetch.ts";
 import { groupRoutes } from "./groups/routes.ts";
@@ -31,9 +32,13 @@ export function createApp(deps: AppDeps): Hono {
   const metrics = new HttpMetrics(deps);
 
   app.onError((err, c) => {
+    // A body refused by its key's byte quota while being read: whatever the route made of the
+    // failed read (the runtime may wrap the stream's error), the answer is the quota's 429.
+    err = bodyRefusal(c) ?? storageFull(err) ?? err;
     if (err instanceof BrokerError) {
       noteError(c, err.code);
-      if (err.code === "rate_limited") c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
+      if (err.code === "rate_limited")
+        c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
       return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
     }
     if (err instanceof HTTPException) {
@@ -46,7 +51,9 @@ export function createApp(deps: AppDeps): Hono {
     console.error("edgebroker: unhandled error", err);
     return c.json(errorBody("internal", "internal error"), ERRORS.internal.status);
   });
-  app.notFound((c) => (noteError(c, "not_found"), c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404)));
+  app.notFound(
+    (c) => (noteError(c, "not_found"), c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404)),
+  );
 
   // First of all: every request is timed and its outcome counted (docs/monitoring.md).
   app.use("*", metrics.middleware());
@@ -72,7 +79,9 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.configError) {
     const message = deps.configError;
-    app.use("*", async (c, next) => (c.req.path === "/healthz" || c.req.path === "/readyz" ? next() : Promise.reject(new BrokerError("not_configured", message))));
+    app.use("*", async (c, next) =>
+      c.req.path === "/healthz" || c.req.path === "/readyz" ? next() : Promise.reject(new BrokerError("not_configured", message)),
+    );
   }
 
   app.route("/", metricsRoutes(deps, metrics));
@@ -81,6 +90,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/ds/*", dsCors(deps));
   app.use("/ds/*", authenticateOrAnonymous(deps, OWN_AUTH_PATH));
   app.use("/ds/*", chargeFetches(deps));
+  app.use("/ds/*", meterBodies(deps));
   app.route("/ds", durableStreamRoutes(deps, topics));
 
   app.use("/v1/*", async (c, next) => {
@@ -91,12 +101,17 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use("/v1/*", authenticate(deps));
   app.use("/v1/*", chargeFetches(deps));
+  app.use("/v1/*", meterBodies(deps));
   app.use(
     "/v1/*",
     bodyLimit({
       maxSize: deps.limits.maxRequestBytes,
       onError: () => {
-        throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`, { limit: deps.limits.maxRequestBytes });
+        throw new BrokerError(
+          "payload_too_large",
+          `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`,
+          { limit: deps.limits.maxRequestBytes },
+        );
       },
     }),
   );

@@ -6,6 +6,7 @@
 // naming it: a standalone host refuses to start (exit 2), a Worker — which cannot refuse to start
 // — answers every /v1 and /ds request 503 `not_configured` with that message.
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/keys/anonymous-grants.ts";
+import { CREDENTIAL_CHECK_MS } from "../core/keys/credential-check.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
@@ -51,7 +52,10 @@ function flagSetting(env: EnvGetter, name: string): boolean {
 function corsSetting(env: EnvGetter, name: string): string[] | undefined {
   const raw = env(name);
   if (raw === undefined || raw.trim() === "") return undefined;
-  const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  const origins = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (origin === "*") continue;
     let parsed: URL | undefined;
@@ -61,7 +65,9 @@ function corsSetting(env: EnvGetter, name: string): string[] | undefined {
       // reported below
     }
     if (!parsed || parsed.origin !== origin) {
-      throw new ConfigError(`${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`);
+      throw new ConfigError(
+        `${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`,
+      );
     }
   }
   return origins;
@@ -91,6 +97,8 @@ export interface BrokerConfig {
   publicUrl?: string;
   /** How often a metrics source pushes at most (EDGEBROKER_METRICS_INTERVAL_MS; docs/monitoring.md). */
   metricsIntervalMs: number;
+  /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
+  credentialCheckMs: number;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
@@ -117,6 +125,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     producerExpirationMs: expiration > 0 ? expiration : undefined,
     publicUrl,
     metricsIntervalMs: integerSetting(env, "EDGEBROKER_METRICS_INTERVAL_MS", DEFAULT_METRICS_INTERVAL_MS, 10, 600_000),
+    credentialCheckMs: integerSetting(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
   };
 }
 
@@ -129,7 +138,16 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
     return { config: brokerConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false, metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS }, error: err.message };
+    return {
+      config: {
+        adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined,
+        limits: DEFAULT_LIMITS,
+        dsLoopbackWebhooks: false,
+        credentialCheckMs: CREDENTIAL_CHECK_MS,
+        metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS,
+      },
+      error: err.message,
+    };
   }
 }
 
@@ -142,11 +160,18 @@ export interface ObjectOptions {
 }
 
 export function objectOptions(config: BrokerConfig): ObjectOptions {
-  return { partition: { producerExpirationMs: config.producerExpirationMs }, cluster: { limits: config.limits }, metricsIntervalMs: config.metricsIntervalMs };
+  return {
+    partition: { producerExpirationMs: config.producerExpirationMs },
+    cluster: { limits: config.limits },
+    metricsIntervalMs: config.metricsIntervalMs,
+  };
 }
 
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
-export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "metrics" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch">;
+export type HostDeps = Pick<
+  AppDeps,
+  "cluster" | "partition" | "key" | "group" | "metrics" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch"
+>;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
 export function appDeps(config: BrokerConfig, host: HostDeps, configError?: string): AppDeps {
@@ -160,6 +185,7 @@ export function appDeps(config: BrokerConfig, host: HostDeps, configError?: stri
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
     publicUrl: config.publicUrl,
     metricsIntervalMs: config.metricsIntervalMs,
+    credentialCheckMs: config.credentialCheckMs,
     configError,
   };
 }

@@ -6,6 +6,7 @@ import { GroupService } from "../core/groups/service.ts";
 import { KeyStore } from "../core/keys/store.ts";
 import type { LogCore } from "../core/batch/log-core.ts";
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
+import { PartitionHolder } from "../core/log/partition-holder.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import { MetricsAggregator } from "../core/metrics/aggregator.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
@@ -30,15 +31,20 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
   const metrics = env.metricsSink && { sink: env.metricsSink, intervalMs: options.metricsIntervalMs };
   return {
     // One per partition, named "<topic>/<partition>"; the host calls its alarm() for maintenance.
+    // A PartitionHolder: a drop deletes the object's file (core/log/partition-holder.ts).
     partition: (state) =>
-      PartitionLog.open(state.storage, env.core, {
-        ...options.partition,
-        alarms: alarmNoLaterThan(state.storage),
-        onCommit: () => env.tails?.committed(state.id.name),
-        onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
-        // WebSocket tails are counted by the process (src/http/metrics/http-metrics.ts) here.
-        metrics,
-      }),
+      new PartitionHolder(
+        () =>
+          PartitionLog.open(state.storage, env.core, {
+            ...options.partition,
+            alarms: alarmNoLaterThan(state.storage),
+            onCommit: () => env.tails?.committed(state.id.name),
+            onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
+            // WebSocket tails are counted by the process (src/http/metrics/http-metrics.ts) here.
+            metrics,
+          }),
+        () => state.storage.deleteAll(),
+      ),
     // The single cluster object, named "cluster".
     cluster: (state) => new ClusterService(state.storage, options.cluster.limits),
     // One per API key, named by the key id.

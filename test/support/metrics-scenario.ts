@@ -93,7 +93,9 @@ export function value(e: Exposition, name: string, labels: Record<string, string
 
 /** Sum over every series of `name` whose labels include `labels`. */
 export function total(e: Exposition, name: string, labels: Record<string, string> = {}): number {
-  return e.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+  return e.samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
 }
 
 export interface MetricsApi {
@@ -117,7 +119,10 @@ export async function scrape(api: MetricsApi): Promise<Exposition> {
 }
 
 /** Scrapes until `expected` (computed from a scrape) has no differences, or fails with the last ones. */
-export async function settle(api: MetricsApi, expected: (e: Exposition) => Record<string, [number | undefined, number]>): Promise<Exposition> {
+export async function settle(
+  api: MetricsApi,
+  expected: (e: Exposition) => Record<string, [number | undefined, number]>,
+): Promise<Exposition> {
   const deadline = Date.now() + SETTLE_MS;
   for (;;) {
     const e = await scrape(api);
@@ -133,12 +138,15 @@ export async function metricsScenario(api: MetricsApi, group: string): Promise<v
   const before = await scrape(api);
   const topic = await api.createTopic(2);
   await api.produce(topic, [
-    { value: "a", partition: 0 }, { value: "b", partition: 0 }, { value: "c", partition: 0 },
-    { value: "d", partition: 1 }, { value: "e", partition: 1 },
+    { value: "a", partition: 0 },
+    { value: "b", partition: 0 },
+    { value: "c", partition: 0 },
+    { value: "d", partition: 1 },
+    { value: "e", partition: 1 },
   ]);
-  const p0 = await (await api.call(`/v1/topics/${topic}/partitions/0/records?offset=0`)).json() as { records: unknown[] };
+  const p0 = (await (await api.call(`/v1/topics/${topic}/partitions/0/records?offset=0`)).json()) as { records: unknown[] };
   expect(p0.records).toHaveLength(3);
-  const p1 = await (await api.call(`/v1/topics/${topic}/partitions/1/records?offset=1`)).json() as { records: unknown[] };
+  const p1 = (await (await api.call(`/v1/topics/${topic}/partitions/1/records?offset=1`)).json()) as { records: unknown[] };
   expect(p1.records).toHaveLength(1);
   const outside = await api.call(`/v1/topics/${topic}/partitions/0/records?offset=99`);
   expect(outside.status).toBe(416);
@@ -147,7 +155,10 @@ export async function metricsScenario(api: MetricsApi, group: string): Promise<v
   expect(joined.status).toBe(200);
   const committed = await api.json(`/v1/groups/${group}/members/${member.member_id}/commit`, "POST", {
     member_epoch: member.member_epoch,
-    offsets: [{ topic, partition: 0, offset: 2 }, { topic, partition: 1, offset: 2 }],
+    offsets: [
+      { topic, partition: 0, offset: 2 },
+      { topic, partition: 1, offset: 2 },
+    ],
   });
   expect(committed.status, await committed.clone().text()).toBe(200);
 
@@ -166,7 +177,7 @@ export async function metricsScenario(api: MetricsApi, group: string): Promise<v
     "committed p0": [value(e, "edgebroker_group_committed_offset", grouped(0)), 2],
     "lag p0": [value(e, "edgebroker_group_lag", grouped(0)), 1],
     "lag p1": [value(e, "edgebroker_group_lag", grouped(1)), 0],
-    "members": [value(e, "edgebroker_group_members", { group }), 1],
+    members: [value(e, "edgebroker_group_members", { group }), 1],
     // Other tests may run beside this one on a shared host: at least what this one did.
     "produce requests ≥ 1": [Math.min(delta(e, "edgebroker_produce_duration_seconds_count"), 1), 1],
     "fetches ≥ 3": [Math.min(delta(e, "edgebroker_fetch_duration_seconds_count", { long_poll: "false" }), 3), 3],
@@ -192,5 +203,10 @@ export async function metricsScenario(api: MetricsApi, group: string): Promise<v
 
   // A deleted topic's partitions leave the scrape.
   expect((await api.call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
-  await settle(api, (e) => ({ "series of the deleted topic": [e.samples.filter((s) => s.labels.topic === topic && s.name.startsWith("edgebroker_partition_")).length, 0] }));
+  await settle(api, (e) => ({
+    "series of the deleted topic": [
+      e.samples.filter((s) => s.labels.topic === topic && s.name.startsWith("edgebroker_partition_")).length,
+      0,
+    ],
+  }));
 }

@@ -9,9 +9,10 @@ describe("GET /metrics", () => {
     await metricsScenario({ call, json, createTopic: (p) => createTopic(p), produce }, `metrics-${Date.now().toString(36)}`);
   });
 
-  it("needs the admin token or a key with consume on \"metrics\"", async () => {
+  it('needs the admin token or a key with consume on "metrics"', async () => {
     await expectError(await call("/metrics", { headers: { authorization: "" } }), 401, "unauthorized");
-    const make = async (grants: unknown) => ((await (await json("/v1/keys", "POST", { name: "scraper", grants })).json()) as { secret: string }).secret;
+    const make = async (grants: unknown) =>
+      ((await (await json("/v1/keys", "POST", { name: "scraper", grants })).json()) as { secret: string }).secret;
     const scraper = await make([{ operation: "consume", resource: "metrics" }]);
     const other = await make([{ operation: "consume", resource: "topic:*" }]);
     expect((await call("/metrics", { headers: { authorization: `Bearer ${scraper}` } })).status).toBe(200);

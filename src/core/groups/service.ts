@@ -8,8 +8,17 @@ import type { Serves } from "../object-api.ts";
 import { GroupCoordinator, type GroupCoordinatorOptions } from "./coordinator.ts";
 import { GroupRegistry } from "./registry.ts";
 import type {
-  AdvanceRequest, CommitRequest, CommittedOffset, GroupApi, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult,
-  ResetOffset, ResetRequest, TopicMap,
+  AdvanceRequest,
+  CommitRequest,
+  CommittedOffset,
+  GroupApi,
+  GroupDescription,
+  HeartbeatRequest,
+  JoinRequest,
+  MembershipResult,
+  ResetOffset,
+  ResetRequest,
+  TopicMap,
 } from "./types.ts";
 import type { StoragePort } from "../storage-port.ts";
 import { MetricsReporter, type MetricsSink } from "../metrics/reporter.ts";
@@ -32,7 +41,8 @@ export class GroupService implements Serves<GroupApi> {
     this.storage = storage;
     this.options = options;
     const m = options.metrics;
-    this.metrics = m && new MetricsReporter(undefined, { sink: m.sink, intervalMs: m.intervalMs, now: options.now, gauges: () => this.gauges() });
+    this.metrics =
+      m && new MetricsReporter(undefined, { sink: m.sink, intervalMs: m.intervalMs, now: options.now, gauges: () => this.gauges() });
     // A field, not a method: every method of this class is served as RPC (src/worker/object-class.ts).
     this.changed = (group, result) => {
       if (this.metrics) {
@@ -52,7 +62,13 @@ export class GroupService implements Serves<GroupApi> {
     const group = this.groupName;
     return [
       { name: "edgebroker_group_members", labels: { group }, value: view.members },
-      ...view.offsets.map((o): Sample => ({ name: "edgebroker_group_committed_offset", labels: { group, topic: o.topic, partition: String(o.partition) }, value: o.offset })),
+      ...view.offsets.map(
+        (o): Sample => ({
+          name: "edgebroker_group_committed_offset",
+          labels: { group, topic: o.topic, partition: String(o.partition) },
+          value: o.offset,
+        }),
+      ),
     ];
   };
 
@@ -119,7 +135,10 @@ export class GroupService implements Serves<GroupApi> {
 
   /** The session-timeout alarm (only the coordinator sets one). */
   alarm(): void {
-    if (this.coordinatorPart || this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'members'").one().n > 0) {
+    if (
+      this.coordinatorPart ||
+      this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'members'").one().n > 0
+    ) {
       this.coordinator.alarm();
       if (this.groupName) void this.metrics?.changed(); // members may have expired
     }

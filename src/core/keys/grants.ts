@@ -17,7 +17,8 @@ export const METRICS_RESOURCE = "metrics";
 const MAX_GRANTS = 100;
 
 export function validateGrants(input: unknown): Grant[] {
-  if (!Array.isArray(input) || input.length === 0) throw new BrokerError("invalid_grant", "grants: expected a non-empty array of {operation, resource}");
+  if (!Array.isArray(input) || input.length === 0)
+    throw new BrokerError("invalid_grant", "grants: expected a non-empty array of {operation, resource}");
   if (input.length > MAX_GRANTS) throw new BrokerError("invalid_grant", `grants: at most ${MAX_GRANTS} grants per key`);
   return input.map((g, i) => {
     const where = `grants[${i}]`;
@@ -26,10 +27,20 @@ export function validateGrants(input: unknown): Grant[] {
     const extra = Object.keys(rest)[0];
     if (extra) throw new BrokerError("invalid_grant", `${where}.${extra}: unknown field (expected operation, resource)`);
     if (!OPERATIONS.includes(operation as Operation)) {
-      throw new BrokerError("invalid_grant", `${where}.operation: expected one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(operation)}`);
+      throw new BrokerError(
+        "invalid_grant",
+        `${where}.operation: expected one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(operation)}`,
+      );
     }
-    if (typeof resource !== "string" || (resource !== "*" && resource !== METRICS_RESOURCE && !RESOURCE.test(resource)) || resource.length > 260) {
-      throw new BrokerError("invalid_grant", `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "metrics" or "*", got ${JSON.stringify(resource)}`);
+    if (
+      typeof resource !== "string" ||
+      (resource !== "*" && resource !== METRICS_RESOURCE && !RESOURCE.test(resource)) ||
+      resource.length > 260
+    ) {
+      throw new BrokerError(
+        "invalid_grant",
+        `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "metrics" or "*", got ${JSON.stringify(resource)}`,
+      );
     }
     return { operation: operation as Operation, resource };
   });

@@ -8,7 +8,7 @@ import type { Serves } from "../object-api.ts";
 import type { PartitionApi } from "./partition-types.ts";
 import type { LogCore } from "../batch/log-core.ts";
 import { checkBatchLimits } from "../batch/batch-limits.ts";
-import { fail, type Failure } from "../errors.ts";
+import { fail, storageFull, type Failure } from "../errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
@@ -17,7 +17,18 @@ import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
-import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, storedLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./retention.ts";
+import {
+  applyRetention,
+  DEFAULT_LOG_CONFIG,
+  sameLogConfig,
+  storedLogConfig,
+  deleteBefore,
+  logConfigFrom,
+  mergeSmallRows,
+  type LogConfig,
+  type Merge,
+  type Trim,
+} from "./retention.ts";
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "../topics/config.ts";
@@ -27,9 +38,7 @@ import type { DsRequest, DsResult } from "../streams/types.ts";
 import { DsSubscriptions, type SubResult } from "../streams/subscriptions.ts";
 import { MetricsReporter, type MetricsSink } from "../metrics/reporter.ts";
 import type { Sample } from "../metrics/types.ts";
-import type {
-  AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
-} from "./partition-types.ts";
+import type { AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult } from "./partition-types.ts";
 
 interface Pending extends RowItem {
   epoch: number;
@@ -154,7 +163,8 @@ export class PartitionLog implements Serves<PartitionApi> {
           { name: "edgebroker_partition_storage_rows", labels, value: this.rows },
         ];
         const sockets = options.tailSubscribers?.();
-        if (sockets) gauges.push({ name: "edgebroker_tail_subscribers", labels: { transport: "websocket", topic: labels.topic! }, value: sockets });
+        if (sockets)
+          gauges.push({ name: "edgebroker_tail_subscribers", labels: { transport: "websocket", topic: labels.topic! }, value: sockets });
         return gauges;
       },
     });
@@ -348,7 +358,8 @@ export class PartitionLog implements Serves<PartitionApi> {
       // The transaction rolled back: nothing of this group is in the log, and every caller hears
       // so. Producer state goes back to what is committed (this group held every admitted append).
       this.producers.load();
-      const failure = fail("internal", `the append was not written: ${String(err)}`);
+      const full = storageFull(err);
+      const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
       return results;
     }
@@ -477,10 +488,14 @@ export class PartitionLog implements Serves<PartitionApi> {
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
-    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () => compactLog(this.storage, this.core, this.config, now));
+    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () =>
+      compactLog(this.storage, this.core, this.config, now),
+    );
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
-    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () => mergeSmallRows(this.storage, this.core, snapshot));
+    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () =>
+      mergeSmallRows(this.storage, this.core, snapshot),
+    );
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
     if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
@@ -503,9 +518,14 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (stale) return stale;
     const target = before === LATEST ? this.highWatermark : before;
     if (target < 0 || target > this.highWatermark) {
-      return fail("offset_out_of_range", `before_offset ${before} is out of range: it must be at most ${this.highWatermark} (the high watermark)`, { start_offset: this.logStartOffset, end_offset: this.highWatermark });
+      return fail(
+        "offset_out_of_range",
+        `before_offset ${before} is out of range: it must be at most ${this.highWatermark} (the high watermark)`,
+        { start_offset: this.logStartOffset, end_offset: this.highWatermark },
+      );
     }
-    if (target > this.logStartOffset) this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
+    if (target > this.logStartOffset)
+      this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
     this.metricsChanged(addr);
     return { ok: true, start_offset: this.logStartOffset };
   }
@@ -515,7 +535,8 @@ export class PartitionLog implements Serves<PartitionApi> {
     const stale = this.checkEpoch(addr);
     if (stale) return stale;
     if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
-    if (timestamp === LATEST || this.highWatermark === this.logStartOffset) return { ok: true, offset: this.highWatermark, timestamp: null };
+    if (timestamp === LATEST || this.highWatermark === this.logStartOffset)
+      return { ok: true, offset: this.highWatermark, timestamp: null };
     let found: ReturnType<typeof offsetForTimestamp>;
     try {
       found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
@@ -532,7 +553,9 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (stale) return stale;
     let oldest: number | null = null;
     if (this.rows > 0) {
-      const head = this.storage.sql.exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1").one();
+      const head = this.storage.sql
+        .exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1")
+        .one();
       this.rowsRead++;
       try {
         oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
@@ -568,6 +591,11 @@ export class PartitionLog implements Serves<PartitionApi> {
     }
     this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
     return this.streams.handle(req);
+  }
+
+  /** The topic incarnation this log holds (0: none yet). */
+  get incarnation(): number {
+    return this.epoch;
   }
 
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */

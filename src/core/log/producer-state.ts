@@ -86,12 +86,15 @@ export class ProducerStates {
   /** (Re)reads the committed state; also the way back after a failed commit. */
   load(): void {
     this.states = new Map();
-    const chunks = this.storage.sql.exec<{ through_offset: number; states: string }>("SELECT through_offset, states FROM producer_snapshot ORDER BY chunk").toArray();
+    const chunks = this.storage.sql
+      .exec<{ through_offset: number; states: string }>("SELECT through_offset, states FROM producer_snapshot ORDER BY chunk")
+      .toArray();
     const through = chunks[0]?.through_offset ?? -1;
     this.apply(chunks.map((c) => c.states).join(""));
     let replayed = 0;
     for (const row of this.storage.sql.exec<{ producers: string }>(
-      "SELECT producers FROM segments WHERE base_offset > ? AND producers IS NOT NULL ORDER BY base_offset", through,
+      "SELECT producers FROM segments WHERE base_offset > ? AND producers IS NOT NULL ORDER BY base_offset",
+      through,
     )) {
       this.apply(row.producers);
       replayed++;
@@ -107,7 +110,12 @@ export class ProducerStates {
         this.states.delete(Number(id));
         continue;
       }
-      this.states.set(Number(id), { epoch, lastSeq, lastUsed, recent: recent.map(([e, first, last, base]) => entry(e, first, last, base)) });
+      this.states.set(Number(id), {
+        epoch,
+        lastSeq,
+        lastUsed,
+        recent: recent.map(([e, first, last, base]) => entry(e, first, last, base)),
+      });
     }
   }
 
@@ -132,12 +140,19 @@ export class ProducerStates {
         continue;
       }
       const where = batches.length > 1 ? `batch ${i}: ` : "";
-      if (b.baseSequence < 0) return fail("out_of_order_sequence", `${where}producer ${b.producerId} sent no sequence number (baseSequence ${b.baseSequence})`, { expected_sequence: 0 });
+      if (b.baseSequence < 0)
+        return fail("out_of_order_sequence", `${where}producer ${b.producerId} sent no sequence number (baseSequence ${b.baseSequence})`, {
+          expected_sequence: 0,
+        });
       const firstSeq = b.baseSequence;
       const lastSeq = (firstSeq + b.lastOffsetDelta) % (MAX_SEQUENCE + 1);
       const state = this.current(b.producerId, working);
       if (state && b.producerEpoch < state.epoch) {
-        return fail("producer_fenced", `${where}producer ${b.producerId} epoch ${b.producerEpoch} is fenced: epoch ${state.epoch} has already written to this partition`, { current_epoch: state.epoch });
+        return fail(
+          "producer_fenced",
+          `${where}producer ${b.producerId} epoch ${b.producerEpoch} is fenced: epoch ${state.epoch} has already written to this partition`,
+          { current_epoch: state.epoch },
+        );
       }
       if (state && b.producerEpoch === state.epoch) {
         const original = state.recent.find((e) => e.epoch === b.producerEpoch && e.firstSeq === firstSeq && e.lastSeq === lastSeq);
@@ -146,11 +161,19 @@ export class ProducerStates {
           continue;
         }
         if (firstSeq !== nextSeq(state.lastSeq)) {
-          return fail("out_of_order_sequence", `${where}producer ${b.producerId} epoch ${b.producerEpoch}: expected sequence ${nextSeq(state.lastSeq)}, got ${firstSeq}`, { expected_sequence: nextSeq(state.lastSeq) });
+          return fail(
+            "out_of_order_sequence",
+            `${where}producer ${b.producerId} epoch ${b.producerEpoch}: expected sequence ${nextSeq(state.lastSeq)}, got ${firstSeq}`,
+            { expected_sequence: nextSeq(state.lastSeq) },
+          );
         }
       } else if (firstSeq !== 0) {
-        const why = state ? `a new epoch (${b.producerEpoch}) starts` : "this partition has no state for the producer (new, or idle past its expiration); it starts";
-        return fail("out_of_order_sequence", `${where}producer ${b.producerId}: ${why} at sequence 0, got ${firstSeq}`, { expected_sequence: 0 });
+        const why = state
+          ? `a new epoch (${b.producerEpoch}) starts`
+          : "this partition has no state for the producer (new, or idle past its expiration); it starts";
+        return fail("out_of_order_sequence", `${where}producer ${b.producerId}: ${why} at sequence 0, got ${firstSeq}`, {
+          expected_sequence: 0,
+        });
       }
       const e = entry(b.producerEpoch, firstSeq, lastSeq, undefined);
       const recent = state && state.epoch === b.producerEpoch ? state.recent : [];
@@ -227,7 +250,9 @@ export class ProducerStates {
     for (let chunk = 0; chunk * SNAPSHOT_CHUNK_CHARS < json.length; chunk++) {
       written += this.storage.sql.exec(
         "INSERT INTO producer_snapshot (chunk, through_offset, states) VALUES (?, ?, ?)",
-        chunk, throughOffset, json.slice(chunk * SNAPSHOT_CHUNK_CHARS, (chunk + 1) * SNAPSHOT_CHUNK_CHARS),
+        chunk,
+        throughOffset,
+        json.slice(chunk * SNAPSHOT_CHUNK_CHARS, (chunk + 1) * SNAPSHOT_CHUNK_CHARS),
       ).rowsWritten;
     }
     this.commitsSinceSnapshot = 0;

@@ -35,7 +35,13 @@ export function planRows(sizes: number[]): number[][] {
 }
 
 /** Inserts one row holding `items` from offset `base`; returns each item's batch base offsets. */
-export function writeRow(storage: StoragePort, core: LogCore, producers: ProducerStates, items: RowItem[], base: number): { baseOffsets: number[][]; next: number; rowsWritten: number; bytes: number } {
+export function writeRow(
+  storage: StoragePort,
+  core: LogCore,
+  producers: ProducerStates,
+  items: RowItem[],
+  base: number,
+): { baseOffsets: number[][]; next: number; rowsWritten: number; bytes: number } {
   const size = items.reduce((n, p) => n + p.bytes.length, 0);
   const data = new Uint8Array(size);
   let at = 0;
@@ -59,8 +65,15 @@ export function writeRow(storage: StoragePort, core: LogCore, producers: Produce
   const producerState = producers.rowState(new Set(items.flatMap((p) => p.producers)));
   const cursor = storage.sql.exec(
     "INSERT INTO segments (base_offset, last_offset, max_ts, retain_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    base, last, Math.max(...items.map((p) => p.maxTimestamp)), Math.max(...items.map((p) => Math.min(p.maxTimestamp, p.appendedAt))), size, items.reduce((n, p) => n + p.counts.length, 0),
-    producerState, exactBuffer(data), exactBuffer(idx),
+    base,
+    last,
+    Math.max(...items.map((p) => p.maxTimestamp)),
+    Math.max(...items.map((p) => Math.min(p.maxTimestamp, p.appendedAt))),
+    size,
+    items.reduce((n, p) => n + p.counts.length, 0),
+    producerState,
+    exactBuffer(data),
+    exactBuffer(idx),
   );
   return { baseOffsets, next: last + 1, rowsWritten: cursor.rowsWritten, bytes: size };
 }

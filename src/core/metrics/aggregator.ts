@@ -118,7 +118,11 @@ export class MetricsAggregator implements Serves<MetricsApi> {
       const end = ends.get(`${g.labels.topic}/${g.labels.partition}`);
       if (end !== undefined) lags.push({ name: "edgebroker_group_lag", labels: g.labels, value: Math.max(0, end - g.value) });
     }
-    const sources: Sample[] = Object.entries(kinds).map(([kind, value]) => ({ name: "edgebroker_metrics_sources", labels: { kind }, value }));
+    const sources: Sample[] = Object.entries(kinds).map(([kind, value]) => ({
+      name: "edgebroker_metrics_sources",
+      labels: { kind },
+      value,
+    }));
     return { counters: [...counters.values()], histograms, gauges: [...gauges.values(), ...lags, ...sources] };
   }
 }

@@ -97,7 +97,12 @@ export class MetricsReporter {
       this.pushedTotals.set(k, t.value);
       if (delta > 0) increases.push({ ...t, value: delta });
     }
-    const push: MetricsPush = { source: this.source, counters: [...counters, ...increases], histograms, gauges: this.options.gauges?.() ?? [] };
+    const push: MetricsPush = {
+      source: this.source,
+      counters: [...counters, ...increases],
+      histograms,
+      gauges: this.options.gauges?.() ?? [],
+    };
     try {
       await this.options.sink(push);
     } catch (err) {

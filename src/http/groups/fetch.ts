@@ -57,7 +57,12 @@ async function resetOffset(api: PartitionApi, addr: PartitionAddress, reset: Off
 }
 
 async function readOne(
-  deps: AppDeps, topics: TopicCache, target: FetchTarget, offset: number | null, reset: OffsetReset, limits: FetchLimits & { partitionBytes: number },
+  deps: AppDeps,
+  topics: TopicCache,
+  target: FetchTarget,
+  offset: number | null,
+  reset: OffsetReset,
+  limits: FetchLimits & { partitionBytes: number },
 ): Promise<Fetched | undefined> {
   const topic = await topics.get(target.topic).catch((err) => {
     if (err instanceof BrokerError && err.code === "topic_not_found") return undefined;
@@ -68,7 +73,8 @@ async function readOne(
   if (!topic || target.partition >= topic.partitions) return undefined;
   const api = deps.partition(topic.name, target.partition);
   const addr = { topic: topic.name, partition: target.partition, epoch: topic.epoch };
-  const read = (from: number) => api.read({ ...addr, offset: from, maxBytes: limits.partitionBytes, maxRecords: limits.maxRecords, waitMs: limits.waitMs });
+  const read = (from: number) =>
+    api.read({ ...addr, offset: from, maxBytes: limits.partitionBytes, maxRecords: limits.maxRecords, waitMs: limits.waitMs });
   let result = await read(offset ?? (await resetOffset(api, addr, reset)));
   // The position fell out of the log (retention, delete-records) or past its end (the topic was
   // recreated): start again where the reset policy says, as Kafka's consumer does.
@@ -77,7 +83,8 @@ async function readOne(
   if (!result.ok) {
     if (result.error.code === "topic_not_found") return undefined;
     // One corrupt partition must not block the member's others: report it, serve the rest.
-    if (result.error.code === "corrupt_log") return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
+    if (result.error.code === "corrupt_log")
+      return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }
   const records: DecodedRecord[] = [];
@@ -88,19 +95,32 @@ async function readOne(
       records.push(r);
     }
   } catch (err) {
-    return withheld(base, result.offset, { code: "corrupt_log", message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}` });
+    return withheld(base, result.offset, {
+      code: "corrupt_log",
+      message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}`,
+    });
   }
   return { ...base, offset: result.offset, records, highWatermark: result.highWatermark };
 }
 
-function withheld(base: Pick<Fetched, "topic" | "partition" | "from">, offset: number, error: { code: string; message: string; [k: string]: unknown }): Fetched {
+function withheld(
+  base: Pick<Fetched, "topic" | "partition" | "from">,
+  offset: number,
+  error: { code: string; message: string; [k: string]: unknown },
+): Fetched {
   const named: PartitionError = { topic: base.topic, partition: base.partition, offset, code: error.code, message: error.message };
   if (typeof error.first_offset === "number") named.first_offset = error.first_offset;
   if (typeof error.last_offset === "number") named.last_offset = error.last_offset;
   return { ...base, offset, records: [], highWatermark: -1, error: named };
 }
 
-export async function fetchAssigned(deps: AppDeps, topics: TopicCache, targets: FetchTarget[], reset: OffsetReset, limits: FetchLimits): Promise<Fetched[]> {
+export async function fetchAssigned(
+  deps: AppDeps,
+  topics: TopicCache,
+  targets: FetchTarget[],
+  reset: OffsetReset,
+  limits: FetchLimits,
+): Promise<Fetched[]> {
   if (targets.length === 0) return [];
   const partitionBytes = Math.min(limits.maxBytes, Math.max(MIN_PARTITION_BYTES, Math.floor(limits.maxBytes / targets.length)));
   const first = await Promise.all(targets.map((t) => readOne(deps, topics, t, t.start, reset, { ...limits, partitionBytes, waitMs: 0 })));

@@ -72,17 +72,27 @@ export class GroupPoller {
     }
     for (const t of new Set(m.fetch.map((f) => f.topic))) requireGrant(c, "consume", `topic:${t}`);
     if (rewind && rewind.size > 0) m = await this.rewind(group, m, rewind);
-    const fetched = await fetchAssigned(this.deps, this.topics, m.fetch, m.reset, { maxRecords: req.maxRecords, maxBytes: req.maxBytes, waitMs: Math.max(0, deadline - this.now()) });
+    const fetched = await fetchAssigned(this.deps, this.topics, m.fetch, m.reset, {
+      maxRecords: req.maxRecords,
+      maxBytes: req.maxBytes,
+      waitMs: Math.max(0, deadline - this.now()),
+    });
     const counts = shareBudget(fetched, req.maxRecords);
-    const moves = fetched.map((f, i) => {
-      const taken = f.records.slice(0, counts[i]);
-      return { f, taken, next: taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : f.offset };
-    }).filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
+    const moves = fetched
+      .map((f, i) => {
+        const taken = f.records.slice(0, counts[i]);
+        return { f, taken, next: taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : f.offset };
+      })
+      .filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
     let accepted: boolean[] = [];
     if (moves.length > 0) {
-      accepted = unwrap(await coordinator.advance(group, {
-        memberId, memberEpoch: m.memberEpoch, moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.from, next: x.next })),
-      })).accepted;
+      accepted = unwrap(
+        await coordinator.advance(group, {
+          memberId,
+          memberEpoch: m.memberEpoch,
+          moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.from, next: x.next })),
+        }),
+      ).accepted;
     }
     // Records go out only where the coordinator moved the position: a partition that changed
     // owner while we were reading is not delivered to its old owner.
@@ -101,9 +111,13 @@ export class GroupPoller {
       .filter((x): x is { f: typeof x.f; next: number } => x.next !== undefined && (x.f.start === null || x.next < x.f.start));
     rewind.clear(); // once per resume
     if (moves.length === 0) return m;
-    const { accepted } = unwrap(await this.deps.group(group).advance(group, {
-      memberId: m.memberId, memberEpoch: m.memberEpoch, moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.start, next: x.next })),
-    }));
+    const { accepted } = unwrap(
+      await this.deps.group(group).advance(group, {
+        memberId: m.memberId,
+        memberEpoch: m.memberEpoch,
+        moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.start, next: x.next })),
+      }),
+    );
     const moved = new Map(moves.filter((_, i) => accepted[i]).map((x) => [x.f, x.next]));
     return { ...m, fetch: m.fetch.map((f) => (moved.has(f) ? { ...f, start: moved.get(f)! } : f)) };
   }
@@ -115,7 +129,9 @@ export class GroupPoller {
     if (sameTopics(view, m.resolved)) return m;
     view = await this.resolver.resolve(m.subscription, { ...opts, fresh: true });
     if (sameTopics(view, m.resolved)) return m;
-    return unwrap<Membership>(await this.deps.group(group).updateTopics(group, { memberId: m.memberId, memberEpoch: m.memberEpoch, waitMs, resolved: view }));
+    return unwrap<Membership>(
+      await this.deps.group(group).updateTopics(group, { memberId: m.memberId, memberEpoch: m.memberEpoch, waitMs, resolved: view }),
+    );
   }
 }
 

@@ -34,7 +34,7 @@ import { intParam } from "../params.ts";
 import { requireGrant } from "../auth/principal.ts";
 import { jsonRecord } from "../log/record-view.ts";
 import { positiveParam } from "../tails/params.ts";
-import { chargeStreamed, DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS } from "../tails/sse.ts";
+import { chargeStreamed, DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from "../tails/sse.ts";
 
 const POLL_MAX_BYTES = 1_048_576;
 const END_REASONS: Partial<Record<string, string>> = {
@@ -55,53 +55,63 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     const resumed = parseCursor(c.req.header("last-event-id"));
     const memberEpoch = resumed?.memberEpoch ?? intParam("member_epoch", c.req.query("member_epoch"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, deps.limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam(
+      "heartbeat_ms",
+      c.req.query("heartbeat_ms"),
+      DEFAULT_HEARTBEAT_MS,
+      MAX_HEARTBEAT_MS,
+      MIN_HEARTBEAT_MS,
+    );
     const rewind = new Map([...(resumed?.seen ?? [])].map(([key, offset]) => [key, offset + 1]));
     const request = { memberEpoch, maxRecords, maxBytes: POLL_MAX_BYTES, waitMs: 0 };
     const first = await poller.poll(c, group, memberId, request, rewind);
 
     c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, liveTail(c, "group_sse", "", async (stream) => {
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-      });
-      const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
-      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
-      let outcome: PollOutcome = first;
-      // A first comment at once: some servers (Bun) and proxies send no headers before the first
-      // bytes of the body, and a tail may have nothing to say for a long time.
-      await stream.write(": heartbeat\n\n");
-      let lastWrite = now();
-      while (open) {
-        if (await tail.write(outcome, () => open)) lastWrite = now();
-        const m = outcome.membership;
-        if (m.subscription.topics && Object.keys(m.resolved).length === 0) {
-          await tail.end("topic_deleted", `every topic member "${memberId}" subscribed to was deleted`);
-          return;
+    return streamSSE(
+      c,
+      liveTail(c, "group_sse", "", async (stream) => {
+        let open = true;
+        stream.onAbort(() => {
+          open = false;
+        });
+        const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
+        const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
+        let outcome: PollOutcome = first;
+        // A first comment at once: some servers (Bun) and proxies send no headers before the first
+        // bytes of the body, and a tail may have nothing to say for a long time.
+        await stream.write(": heartbeat\n\n");
+        let lastWrite = now();
+        while (open) {
+          // Asked before records are written, so a key found revoked receives nothing more.
+          if (!(await credentials.valid())) {
+            await tail.end(REVOKED_END.reason, REVOKED_END.message);
+            return;
+          }
+          if (await tail.write(outcome, () => open)) lastWrite = now();
+          const m = outcome.membership;
+          if (m.subscription.topics && Object.keys(m.resolved).length === 0) {
+            await tail.end("topic_deleted", `every topic member "${memberId}" subscribed to was deleted`);
+            return;
+          }
+          if (now() - lastWrite >= heartbeatMs) {
+            await stream.write(": heartbeat\n\n");
+            lastWrite = now();
+          }
+          if (!open) return;
+          // Wait for records at most until the next heartbeat is due; each round is also the
+          // member's heartbeat, well within its session timeout.
+          const waitMs = Math.max(1, Math.min(deps.limits.maxWaitMs, lastWrite + heartbeatMs - now(), Math.floor(m.sessionTimeoutMs / 2)));
+          try {
+            outcome = await poller.poll(c, group, memberId, { ...request, memberEpoch: m.memberEpoch, waitMs });
+          } catch (err) {
+            const reason = err instanceof BrokerError ? END_REASONS[err.code] : undefined;
+            if (reason) await tail.end(reason, (err as BrokerError).message);
+            else await tail.error(err);
+            return;
+          }
         }
-        if (now() - lastWrite >= heartbeatMs) {
-          await stream.write(": heartbeat\n\n");
-          lastWrite = now();
-        }
-        if (!(await credentials.valid())) {
-          await tail.end(REVOKED_END.reason, REVOKED_END.message);
-          return;
-        }
-        if (!open) return;
-        // Wait for records at most until the next heartbeat is due; each round is also the
-        // member's heartbeat, well within its session timeout.
-        const waitMs = Math.max(1, Math.min(deps.limits.maxWaitMs, lastWrite + heartbeatMs - now(), Math.floor(m.sessionTimeoutMs / 2)));
-        try {
-          outcome = await poller.poll(c, group, memberId, { ...request, memberEpoch: m.memberEpoch, waitMs });
-        } catch (err) {
-          const reason = err instanceof BrokerError ? END_REASONS[err.code] : undefined;
-          if (reason) await tail.end(reason, (err as BrokerError).message);
-          else await tail.error(err);
-          return;
-        }
-      }
-    }));
+      }),
+    );
   });
 
   return app;
@@ -128,7 +138,12 @@ class GroupSseTail {
     const m = outcome.membership;
     let wrote = false;
     this.cursor.memberEpoch = m.memberEpoch;
-    const assignment = JSON.stringify({ member_epoch: m.memberEpoch, group_epoch: m.groupEpoch, assignment: m.assignment, pending: m.pending });
+    const assignment = JSON.stringify({
+      member_epoch: m.memberEpoch,
+      group_epoch: m.groupEpoch,
+      assignment: m.assignment,
+      pending: m.pending,
+    });
     if (assignment !== this.told) {
       this.forgetRevoked(m);
       await this.stream.writeSSE({ event: "assignment", id: formatCursor(this.cursor), data: assignment });
@@ -148,7 +163,11 @@ class GroupSseTail {
       for (const r of d.records) {
         if (!open()) break;
         this.cursor.seen.set(key, r.offset);
-        await this.stream.writeSSE({ event: "record", id: formatCursor(this.cursor), data: JSON.stringify(jsonRecord(r, { topic: d.topic, partition: d.partition })) });
+        await this.stream.writeSSE({
+          event: "record",
+          id: formatCursor(this.cursor),
+          data: JSON.stringify(jsonRecord(r, { topic: d.topic, partition: d.partition })),
+        });
         bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
         wrote = true;
       }
@@ -163,9 +182,10 @@ class GroupSseTail {
 
   async error(err: unknown): Promise<void> {
     if (!(err instanceof BrokerError)) console.error("edgebroker: group SSE tail failed", err);
-    const error = err instanceof BrokerError
-      ? { code: err.code, message: err.message, ...err.extra }
-      : { code: "internal", message: "the group could not be polled; reconnect to resume" };
+    const error =
+      err instanceof BrokerError
+        ? { code: err.code, message: err.message, ...err.extra }
+        : { code: "internal", message: "the group could not be polled; reconnect to resume" };
     await this.stream.writeSSE({ event: "error", data: JSON.stringify({ error }) });
   }
 

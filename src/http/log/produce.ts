@@ -26,7 +26,10 @@ function choosePartitions(records: ProduceRecord[], topic: TopicInfo, requested:
     if (r.partition === undefined && requested !== undefined) return requested;
     if (r.partition !== undefined) {
       if (r.partition >= topic.partitions) {
-        throw new BrokerError("partition_not_found", `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`);
+        throw new BrokerError(
+          "partition_not_found",
+          `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`,
+        );
       }
       return r.partition;
     }
@@ -61,7 +64,10 @@ function producerHeaders(c: Context): { producerId: number; producerEpoch: numbe
 function requireOnePartition(records: ProduceRecord[], topic: TopicInfo, explicit: boolean, partitions: number): void {
   const deterministic = explicit || topic.partitions === 1 || records.every((r) => r.partition !== undefined || r.key !== null);
   if (!deterministic || partitions !== 1) {
-    throw new BrokerError("bad_request", "an idempotent produce request (Producer-Id headers) must go to exactly one partition: set ?partition=N, or the same partition on every record");
+    throw new BrokerError(
+      "bad_request",
+      "an idempotent produce request (Producer-Id headers) must go to exactly one partition: set ?partition=N, or the same partition on every record",
+    );
   }
 }
 
@@ -75,7 +81,10 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const producer = producerHeaders(c);
     if (kind === "batch") {
       if (producer) {
-        throw new BrokerError("bad_request", "Producer-Id/Producer-Epoch/Producer-Seq headers apply to JSON and MessagePack; a RecordBatch carries them in its producerId, producerEpoch and baseSequence fields");
+        throw new BrokerError(
+          "bad_request",
+          "Producer-Id/Producer-Epoch/Producer-Seq headers apply to JSON and MessagePack; a RecordBatch carries them in its producerId, producerEpoch and baseSequence fields",
+        );
       }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");
@@ -83,7 +92,9 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
         // A single-partition topic needs no `partition` parameter; any other must say which one.
         const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
         const partition = partitionParam(raw, topic);
-        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config });
+        const appended = await deps
+          .partition(topic.name, partition)
+          .append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config });
         return appended.ok ? { ...appended, partition } : appended;
       });
       return respond(c, 200, {
@@ -110,8 +121,13 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       let duplicate = false;
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
-          const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b), ...producer });
-          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config });
+          const batch = encodeBatch(
+            indexes.map((i) => records[i]!),
+            { crc32c: (b) => core.crc32c(b), ...producer },
+          );
+          const appended = await deps
+            .partition(topic.name, partition)
+            .append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config });
           if (appended.ok) {
             indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
             duplicate = appended.duplicate === true;

@@ -23,7 +23,12 @@ export function noteError(c: Context, code: string): void {
  * A stream body counted as a live tail of this process while it runs. While it is open the
  * process pushes at least every interval (its gauges expire at the metrics object otherwise).
  */
-export function liveTail<S>(c: Context, transport: "sse" | "group_sse", topic: string, body: (stream: S) => Promise<void>): (stream: S) => Promise<void> {
+export function liveTail<S>(
+  c: Context,
+  transport: "sse" | "group_sse",
+  topic: string,
+  body: (stream: S) => Promise<void>,
+): (stream: S) => Promise<void> {
   return async (stream) => {
     const metrics = contexts.get(c);
     if (!metrics) return body(stream);

@@ -52,7 +52,7 @@ export function readinessRoutes(deps: AppDeps): Hono {
 
 export function metricsRoutes(deps: AppDeps, metrics: HttpMetrics): Hono {
   const app = new Hono();
-  app.use("/metrics", async (c, next) => {
+  app.use("/metrics", async (_c, next) => {
     if (!deps.adminToken) {
       throw new BrokerError("not_configured", "this broker has no EDGEBROKER_ADMIN_TOKEN configured; no request can be authorized");
     }

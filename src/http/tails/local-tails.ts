@@ -68,8 +68,17 @@ export class LocalTails {
   private readonly partitions = new Map<string, Partition>();
   private readonly partition: (topic: string, partition: number) => PartitionApi;
 
-  constructor(partition: (topic: string, partition: number) => PartitionApi) {
+  private readonly checkCredential: ((key: string, secret: string) => Promise<boolean>) | undefined;
+  private readonly credentialCheckMs: number | undefined;
+
+  /** `checkCredential`: the key object's check() (no quota charge), asked before pushes to a key's tail. */
+  constructor(
+    partition: (topic: string, partition: number) => PartitionApi,
+    options: { checkCredential?: (key: string, secret: string) => Promise<boolean>; credentialCheckMs?: number } = {},
+  ) {
     this.partition = partition;
+    this.checkCredential = options.checkCredential;
+    this.credentialCheckMs = options.credentialCheckMs;
   }
 
   /** Subscribers right now, over every partition (for tests and shutdown). */
@@ -105,7 +114,9 @@ export class LocalTails {
           tail.close(1003, "expected JSON text messages");
           return;
         }
-        void this.entry(tail.state())?.hub.message(tail, event.data).catch((err) => console.error("edgebroker: WebSocket tail failed", err));
+        void this.entry(tail.state())
+          ?.hub.message(tail, event.data)
+          .catch((err) => console.error("edgebroker: WebSocket tail failed", err));
       },
       onClose: () => tail?.gone(),
       onError: () => tail?.gone(),
@@ -118,7 +129,8 @@ export class LocalTails {
     } catch (err) {
       throw new BrokerError("bad_request", `not a valid WebSocket upgrade request: ${(err as Error).message}`);
     }
-    if (!res) throw new BrokerError("bad_request", "not a valid WebSocket upgrade request: send Upgrade: websocket with the handshake headers");
+    if (!res)
+      throw new BrokerError("bad_request", "not a valid WebSocket upgrade request: send Upgrade: websocket with the handshake headers");
     return res;
   }
 
@@ -149,6 +161,8 @@ export class LocalTails {
         read: (req) => this.partition(req.topic, req.partition).read(req),
         sockets: () => [...tails],
         render: (r) => jsonRecord(r),
+        checkCredential: this.checkCredential,
+        credentialCheckMs: this.credentialCheckMs,
       });
       p = { hub, tails };
       this.partitions.set(name, p);
