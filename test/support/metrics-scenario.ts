@@ -134,7 +134,12 @@ export async function settle(
 }
 
 /** Produce, fetch, a group commit and an error; the scrape must show each exactly. */
-export async function metricsScenario(api: MetricsApi, group: string): Promise<void> {
+/**
+ * `closeReachesServer`: false where a client's disconnect does not reach the broker while it waits
+ * (Miniflare's HTTP proxy in front of workerd keeps the upstream request open), so the tail's end
+ * cannot be observed there; workerd itself is checked by test/workers/metrics.test.ts.
+ */
+export async function metricsScenario(api: MetricsApi, group: string, closeReachesServer = true): Promise<void> {
   const before = await scrape(api);
   const topic = await api.createTopic(2);
   await api.produce(topic, [
@@ -192,14 +197,16 @@ export async function metricsScenario(api: MetricsApi, group: string): Promise<v
 
   // A live SSE tail is counted while it is open and no longer once it is closed.
   const abort = new AbortController();
-  const tail = await api.call(`/v1/topics/${topic}/partitions/0/events?offset=0`, { signal: abort.signal });
+  const tail = await api.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=1000`, { signal: abort.signal });
   expect(tail.status).toBe(200);
   const reader = tail.body!.getReader();
   await reader.read();
   await settle(api, (e) => ({ "sse tails": [value(e, "edgebroker_tail_subscribers", { transport: "sse", topic }), 1] }));
   abort.abort();
   await reader.cancel().catch(() => {});
-  await settle(api, (e) => ({ "sse tails after close": [value(e, "edgebroker_tail_subscribers", { transport: "sse", topic }) ?? 0, 0] }));
+  if (closeReachesServer) {
+    await settle(api, (e) => ({ "sse tails after close": [value(e, "edgebroker_tail_subscribers", { transport: "sse", topic }) ?? 0, 0] }));
+  }
 
   // A deleted topic's partitions leave the scrape.
   expect((await api.call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
