@@ -88,7 +88,7 @@ export const METRICS = {
   edgebroker_http_requests_total: {
     type: "counter",
     labels: ["route"],
-    help: "HTTP requests answered, by route kind (produce, fetch, group, topic, key, ds, tail, metrics, other).",
+    help: "HTTP requests answered, by route kind (produce, fetch, tail, group, topic, key, producer, ds, metrics, other).",
   },
   edgebroker_errors_total: {
     type: "counter",
