@@ -51,9 +51,10 @@ export function createApp(deps: AppDeps): Hono {
     console.error("edgebroker: unhandled error", err);
     return c.json(errorBody("internal", "internal error"), ERRORS.internal.status);
   });
-  app.notFound(
-    (c) => (noteError(c, "not_found"), c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404)),
-  );
+  app.notFound((c) => {
+    noteError(c, "not_found");
+    return c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
+  });
 
   // First of all: every request is timed and its outcome counted (docs/monitoring.md).
   app.use("*", metrics.middleware());
