@@ -85,7 +85,7 @@ describe("decompression bombs are refused at the limit", () => {
     for (let i = 0; i < 4; i++) {
       const len = new Uint8Array(4);
       new DataView(len.buffer).setUint32(0, chunk.length);
-      parts.push(len, chunk);
+      parts.push(len, chunk as Uint8Array<ArrayBuffer>);
     }
     expect(refusal(() => decompressRecords(2, new Uint8Array(Buffer.concat(parts)), limit)).reason).toBe("decompression_limit");
   });

@@ -8,6 +8,7 @@
 // or forged input would come back zero-filled instead of refused. Each block declares its
 // uncompressed length first (a varint), which is checked against the room left before anything
 // is allocated, and every literal and copy is checked against the input and that length.
+/// <reference path="./snappyjs.d.ts" />
 import { compress } from "snappyjs";
 import { BoundedOutput, DecompressionError, limitError } from "./bounded-output.ts";
 
