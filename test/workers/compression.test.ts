@@ -123,6 +123,18 @@ describe("compressed batches on the other read paths", () => {
   });
 });
 
+describe("Durable Streams", () => {
+  it("a stream's read serves the values of a compressed batch produced to its topic through /v1", async () => {
+    const id = `c${Date.now().toString(36)}`;
+    expect((await call(`/ds/comp-${id}`, { method: "PUT", headers: { "content-type": "text/plain" } })).status).toBe(201);
+    const small = withCompressedRecords(fixturePlainBatch(30), 1, gzipSync(fixturePlainBatch(30).subarray(61)));
+    await postOk(`ds.comp-${id}`, small);
+    const read = await call(`/ds/comp-${id}?offset=-1`);
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe(fixtureRecords(30).map((r) => (r.value ? text.decode(r.value) : "")).join(""));
+  });
+});
+
 describe("decompression bombs", () => {
   // A zstd frame (1 MiB window) of 200 RLE blocks of 128 KiB: 25 MiB out of ~800 bytes in.
   function zstdBomb(): Uint8Array {
