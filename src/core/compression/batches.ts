@@ -44,9 +44,15 @@ export function hasCompressedBatch(bytes: Uint8Array): boolean {
 
 /** A batch that failed to decompress: which one, and why (DecompressionError.reason). */
 export class InflateError extends Error {
-  constructor(readonly batch: number, readonly position: number, readonly failure: DecompressionError) {
+  readonly batch: number;
+  readonly position: number;
+  readonly failure: DecompressionError;
+  constructor(batch: number, position: number, failure: DecompressionError) {
     super(`batch ${batch} at byte ${position}: ${failure.message}`);
     this.name = "InflateError";
+    this.batch = batch;
+    this.position = position;
+    this.failure = failure;
   }
 }
 

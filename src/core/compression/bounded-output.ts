@@ -28,7 +28,12 @@ export function corrupt(codec: string, cause: unknown): DecompressionError {
 export class BoundedOutput {
   private chunks: Uint8Array[] = [];
   private total = 0;
-  constructor(private readonly codec: string, private readonly limit: number) {}
+  private readonly codec: string;
+  private readonly limit: number;
+  constructor(codec: string, limit: number) {
+    this.codec = codec;
+    this.limit = limit;
+  }
 
   get length(): number {
     return this.total;
