@@ -5,9 +5,10 @@ import { BoundedOutput, corrupt, DecompressionError } from "./bounded-output.ts"
 
 /**
  * Input is fed in slices this large: deflate expands at most ~1032:1, so one push can overshoot
- * the limit by at most ~530 KiB before the output check refuses the rest.
+ * the limit by at most ~4 MiB before the output check refuses the rest. (Smaller slices cost
+ * fflate several times the time per byte: bench/compression.ts.)
  */
-const SLICE = 512;
+const SLICE = 4096;
 /** 10-byte header, an empty deflate block (2 bytes) and the 8-byte trailer. */
 const MIN_MEMBER = 20;
 

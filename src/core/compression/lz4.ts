@@ -22,14 +22,30 @@ const MIN_MATCH = 4;
 
 const bad = (message: string) => new DecompressionError("corrupt_compression", `lz4 ${message}`);
 
+/** A frame's output, grown on demand (doubling) so a small frame never allocates a whole 4 MiB block. */
+interface Output {
+  buf: Uint8Array;
+}
+
+function ensure(out: Output, d: number, n: number): Uint8Array {
+  if (d + n > out.buf.length) {
+    const grown = new Uint8Array(Math.max(out.buf.length * 2, d + n, 1024));
+    grown.set(out.buf.subarray(0, d));
+    out.buf = grown;
+  }
+  return out.buf;
+}
+
 /**
- * Decodes one LZ4 block (lz4_Block_format.md) from src[start, end) into dst at `at`; matches may
- * reach back into earlier blocks' output (linked blocks). Returns the new output position.
+ * Decodes one LZ4 block (lz4_Block_format.md) from src[start, end) into out at `at`, at most `max`
+ * bytes; matches may reach back into earlier blocks' output (linked blocks). Returns the new
+ * output position.
  */
-function decodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number, max: number): number {
+function decodeBlock(src: Uint8Array, start: number, end: number, out: Output, at: number, max: number): number {
   let s = start;
   let d = at;
   const dEnd = at + max;
+  let dst = out.buf;
   while (s < end) {
     const token = src[s++]!;
     let literals = token >> 4;
@@ -42,7 +58,9 @@ function decodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Arra
       } while (b === 255);
     }
     if (literals > end - s || literals > dEnd - d) throw bad(`literal run of ${literals} bytes runs past the block`);
-    dst.set(src.subarray(s, s + literals), d);
+    dst = ensure(out, d, literals);
+    if (literals < 32) for (let i = 0; i < literals; i++) dst[d + i] = src[s + i]!;
+    else dst.set(src.subarray(s, s + literals), d);
     s += literals;
     d += literals;
     if (s === end) break; // the last sequence holds literals only
@@ -61,7 +79,9 @@ function decodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Arra
     }
     length += MIN_MATCH;
     if (length > dEnd - d) throw bad(`match of ${length} bytes runs past the block's maximum size`);
-    if (offset >= length) {
+    dst = ensure(out, d, length);
+    // Short or overlapping matches byte by byte (an overlapping copy repeats the pattern).
+    if (offset >= length && length >= 32) {
       dst.copyWithin(d, d - offset, d - offset + length);
       d += length;
     } else {
@@ -100,8 +120,9 @@ export function unlz4Bounded(data: Uint8Array, limit: number): Uint8Array {
         q += 8;
       }
       q += 1; // header checksum
-      // Output of this frame grows one block at a time, never more than one block past the limit.
-      let out = new Uint8Array(0);
+      // Output of this frame grows as it is written, checked against the limit after each block
+      // (so it passes the limit by at most one block).
+      const out: Output = { buf: new Uint8Array(0) };
       let d = 0;
       for (;;) {
         if (q + 4 > data.length) throw bad(`block header at byte ${q} is truncated`);
@@ -112,13 +133,8 @@ export function unlz4Bounded(data: Uint8Array, limit: number): Uint8Array {
         const size = word & 0x7fffffff;
         if (size > blockMax) throw bad(`block of ${size} bytes at byte ${q - 4} exceeds the frame's block maximum ${blockMax}`);
         if (size > data.length - q) throw bad(`block of ${size} bytes at byte ${q - 4} runs past the end`);
-        if (out.length - d < blockMax) {
-          const grown = new Uint8Array(Math.min(Math.max(out.length * 2, d + blockMax), limit - frames.length + blockMax));
-          grown.set(out.subarray(0, d));
-          out = grown;
-        }
         if (stored) {
-          out.set(data.subarray(q, q + size), d);
+          ensure(out, d, size).set(data.subarray(q, q + size), d);
           d += size;
         } else {
           d = decodeBlock(data, q, q + size, out, d, blockMax);
@@ -128,7 +144,7 @@ export function unlz4Bounded(data: Uint8Array, limit: number): Uint8Array {
       }
       if ((flg >> 2) & 1) q += 4; // content checksum
       if (q > data.length) throw bad(`frame at byte ${p} runs past the end`);
-      frames.push(out.subarray(0, d));
+      frames.push(out.buf.subarray(0, d));
       p = q;
     }
   } catch (e) {

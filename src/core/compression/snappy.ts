@@ -50,7 +50,8 @@ function block(src: Uint8Array, out: BoundedOutput, limit: number): void {
         s += bytes;
       }
       if (len > src.length - s || len > length - d) throw bad(`literal of ${len} bytes runs past the block`);
-      dst.set(src.subarray(s, s + len), d);
+      if (len < 32) for (let i = 0; i < len; i++) dst[d + i] = src[s + i]!;
+      else dst.set(src.subarray(s, s + len), d);
       s += len;
       d += len;
       continue;
@@ -71,7 +72,7 @@ function block(src: Uint8Array, out: BoundedOutput, limit: number): void {
     }
     if (offset === 0 || offset > d) throw bad(`copy offset ${offset} points before the output`);
     if (len > length - d) throw bad(`copy of ${len} bytes runs past the declared length ${length}`);
-    if (offset >= len) dst.copyWithin(d, d - offset, d - offset + len);
+    if (offset >= len && len >= 32) dst.copyWithin(d, d - offset, d - offset + len);
     else for (let i = 0; i < len; i++) dst[d + i] = dst[d + i - offset]!;
     d += len;
   }
