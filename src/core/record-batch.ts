@@ -33,7 +33,7 @@
 // NO_SEQUENCE) and partitionLeaderEpoch -1 (NO_PARTITION_LEADER_EPOCH; a Kafka broker stamps its
 // own epoch on append, and this field is outside the CRC so it can be restamped without rehashing).
 
-import { decompressRecords } from "./compression/index.ts";
+import { decompressRecords, MAX_DECOMPRESSED_BYTES } from "./compression/index.ts";
 import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from "./varint.ts";
 
 export type Header = [string, Uint8Array | null];
@@ -260,11 +260,15 @@ function readBytesField(bytes: Uint8Array, cur: Cursor, limit: number, what: str
  * validate in WASM first); structure is, and malformed input throws an Error saying where.
  * Control batches (transaction markers) are skipped like a Kafka consumer does; compressed ones are
  * decompressed (bounded, MAX_DECOMPRESSED_BYTES per batch) and their records decoded the same way.
+ * Once `maxDecompressedBytes` have been decompressed, decoding stops after that batch: a read of
+ * highly compressed batches holds at most that much (plus one batch) in memory. Every caller
+ * continues from the offset after the last record it got, so the rest is read next time.
  */
-export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
+export function decodeRecords(bytes: Uint8Array, maxDecompressedBytes = MAX_DECOMPRESSED_BYTES): DecodedRecord[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: DecodedRecord[] = [];
   let position = 0;
+  let inflated = 0;
   while (position < bytes.length) {
     const h = headerAt(bytes, dv, position);
     const end = position + h.size;
@@ -284,6 +288,7 @@ export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
     const recordsEnd = codec === 0 ? end : src.length;
     decodeBatchRecords(src, recordsStart, recordsEnd, h, out, position);
     position = end;
+    if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes) break;
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { call, createTopic, expectError, fetchRecords, partitionStub, produce, r
 import { encodeBatch } from "../core-support/batch-builder.ts";
 import * as fixtures from "../core-support/compression-fixtures.ts";
 import { FIXTURE_FIRST_TIMESTAMP, fixturePlainBatch, fixtureRecords, withCompressedRecords } from "../core-support/compressed-batch.ts";
+import { join, newGroup, poll } from "./groups-support.ts";
 import { SseReader } from "../support/sse-reader.ts";
 import { WsSubscriber } from "../support/ws-subscriber.ts";
 
@@ -120,6 +121,23 @@ describe("compressed batches on the other read paths", () => {
     const codecs: number[] = [];
     for (let p = 0; p < bytes.length; p += 12 + view.getInt32(p + 8)) codecs.push(view.getInt16(p + 21) & 7);
     expect(codecs).toEqual([1, 0, 0]);
+  });
+});
+
+describe("consumer groups", () => {
+  it("a member's polls deliver the records of compressed batches, in order, across polls", async () => {
+    const topic = await createTopic();
+    await postOk(topic, batchOf(2, fixtures.snappyXerial));
+    await postOk(topic, batchOf(4, fixtures.zstd));
+    const group = newGroup();
+    const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
+    const seen: number[] = [];
+    for (let i = 0; i < 20 && seen.length < 2400; i++) {
+      const polled = await poll(group, m.member_id, m.member_epoch, { max_records: 1000 });
+      for (const r of polled.records) seen.push(r.offset);
+      if (polled.records.length > 0) expect(polled.records[0]).toMatchObject({ topic, partition: 0, ...expected(polled.records[0]!.offset % 1200, polled.records[0]!.offset) });
+    }
+    expect(seen).toEqual(Array.from({ length: 2400 }, (_, i) => i));
   });
 });
 

@@ -132,6 +132,20 @@ describe("produce validation of compressed batches", () => {
   });
 });
 
+describe("decodeRecords over compressed batches", () => {
+  it("stops after the batch that passes its decompression budget (callers go on from the last record)", () => {
+    const gz = withCompressedRecords(plain, 1, b64(fixtures.gzip));
+    const second = withCompressedRecords(plain, 4, b64(fixtures.zstd));
+    new DataView(second.buffer).setBigInt64(0, 1200n);
+    const both = concat(gz, second);
+    expect(decodeRecords(both).map((r) => r.offset)).toEqual(Array.from({ length: 2400 }, (_, i) => i));
+    const first = decodeRecords(both, 50_000); // the first batch inflates to 79 KB: one batch only
+    expect(first.map((r) => r.offset)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    // Uncompressed batches cost no budget.
+    expect(decodeRecords(concat(plain, plain), 1).length).toBe(2400);
+  });
+});
+
 /** Compacted batches have gaps in their offset deltas, so they are read as stored batches are: CRC, then headers. */
 function stored(bytes: Uint8Array) {
   const check = core.checkBatches(bytes, 0, bytes.length);
