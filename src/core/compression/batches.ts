@@ -36,6 +36,18 @@ export function frameBatches(bytes: Uint8Array): BatchFrame[] | null {
   return frames;
 }
 
+/** Index of the batch starting at `position`, counting the (framed) batches before it. */
+export function batchIndexAt(bytes: Uint8Array, position: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let p = 0;
+  let i = 0;
+  while (p < position && p + HEADER <= bytes.length) {
+    p += LOG_OVERHEAD + view.getInt32(p + OFF_BATCH_LENGTH);
+    i++;
+  }
+  return i;
+}
+
 /** True when some batch of the run is compressed (false too when the run does not frame). */
 export function hasCompressedBatch(bytes: Uint8Array): boolean {
   const frames = frameBatches(bytes);

@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { compress as lz4jsCompress, decompress as lz4jsDecompress } from "lz4js";
 import { compress as snappyjsCompress } from "snappyjs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadLogCore } from "../../../test/core-support/load-log-core.ts";
 import { concat, encodeBatch, enc, reseal } from "../../../test/core-support/batch-builder.ts";
@@ -119,6 +120,25 @@ describe("produce validation of compressed batches", () => {
     const garbage = withCompressedRecords(plain, 4, new Uint8Array(zstdCompressSync(new Uint8Array(5000).fill(0x41))));
     expect(reason(validateProduced(core, garbage))).toBe("malformed_record");
     expect(reason(validateProduced(core, withCompressedRecords(plain, 6, b64(fixtures.gzip))))).toBe("unsupported_compression");
+    // A compressed batch followed by bytes that do not frame: the framing is what is refused.
+    const tail = validateProduced(core, concat(gz, gz.subarray(0, 30)));
+    expect(tail.ok ? "ok" : [tail.code, tail.batch, tail.position]).toEqual(["batch_truncated", 1, gz.length]);
+    const badCrc = validateProduced(core, concat(gz, flipped));
+    expect(badCrc.ok ? "ok" : [badCrc.code, badCrc.batch]).toEqual(["crc_mismatch", 1]);
+  });
+
+  it.each(FIXTURES)("%s: random changes to the compressed records (CRC resealed) are refused or accepted, never thrown", (_n, codec, data) => {
+    const batch = withCompressedRecords(plain, codec, b64(data));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 61, max: batch.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+        const bytes = batch.slice();
+        for (const [at, v] of edits) bytes[at] = v;
+        new DataView(bytes.buffer).setUint32(17, core.crc32c(bytes.subarray(21)));
+        const r = validateProduced(core, bytes);
+        if (!r.ok) expect(r.code).toMatch(/^[a-z_]+$/);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("a decompression bomb is refused naming the limit", () => {

@@ -6,17 +6,19 @@
 // lastOffsetDelta and maxTimestamp are held to the same rules as uncompressed batches. The
 // batches' metadata is then reported for the bytes as produced, which are what gets stored.
 import type { BatchErrorCode, LogCore, ValidationResult } from "../log-core.ts";
-import { frameBatches, inflateBatches, InflateError } from "./batches.ts";
+import { batchIndexAt, frameBatches, inflateBatches, InflateError } from "./batches.ts";
 import { codecName, MAX_DECOMPRESSED_BYTES } from "./index.ts";
 
 export function validateProduced(core: LogCore, bytes: Uint8Array, limit = MAX_DECOMPRESSED_BYTES): ValidationResult {
   const frames = frameBatches(bytes);
-  if (frames === null || !frames.some((f) => f.codec !== 0)) return core.validateBatches(bytes);
+  if (frames !== null && !frames.some((f) => f.codec !== 0)) return core.validateBatches(bytes);
+  // Framing and CRC first, over the bytes as produced: a request whose tail does not frame is
+  // refused for that, not for the compressed batch before it that validateBatches would stop at.
   const checked = core.checkBatches(bytes, 0, bytes.length);
   if (!checked.ok) {
-    const batch = frames.findIndex((f) => f.position === checked.position);
-    return { ok: false, code: checked.code, message: checked.message, batch: Math.max(batch, 0), position: checked.position };
+    return { ok: false, code: checked.code, message: checked.message, batch: batchIndexAt(bytes, checked.position), position: checked.position };
   }
+  if (frames === null) return core.validateBatches(bytes);
   let inflated: Uint8Array;
   try {
     inflated = inflateBatches(bytes, frames, (b) => core.crc32c(b), limit);
