@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { call, createTopic, expectError, fetchRecords, partitionStub, produce, readMsgpack } from "./helpers.ts";
 import { encodeBatch } from "../core-support/batch-builder.ts";
 import * as fixtures from "../core-support/compression-fixtures.ts";
+import * as kcat from "../core-support/kcat-fixtures.ts";
 import { FIXTURE_FIRST_TIMESTAMP, fixturePlainBatch, fixtureRecords, withCompressedRecords } from "../core-support/compressed-batch.ts";
 import { join, newGroup, poll } from "./groups-support.ts";
 import { SseReader } from "../support/sse-reader.ts";
@@ -66,6 +67,17 @@ describe.each(CODECS)("%s batches", (_name, codec, data) => {
     const served = new Uint8Array(await res.arrayBuffer());
     expect(Number(new DataView(served.buffer).getBigInt64(0))).toBe(1200);
     expect(served.subarray(8)).toEqual(batch.subarray(8));
+  });
+});
+
+describe("batches produced by librdkafka (kcat)", () => {
+  it.each(["gzip", "snappy", "lz4", "zstd"] as const)("%s: accepted and read as JSON", async (name) => {
+    const topic = await createTopic();
+    expect(await postOk(topic, bytesOf(kcat[name]))).toBe(0);
+    const page = await fetchRecords(topic, 0, "offset=295");
+    expect(page.records.map((r: any) => [r.offset, r.key, r.value])).toEqual(
+      [295, 296, 297, 298, 299].map((i) => [i, `device-${i % 17}`, { seq: i, device: `sensor-${i % 17}`, temp: (i * 7) % 40, ok: true }]),
+    );
   });
 });
 

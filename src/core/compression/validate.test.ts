@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { loadLogCore } from "../../../test/core-support/load-log-core.ts";
 import { concat, encodeBatch, enc, reseal } from "../../../test/core-support/batch-builder.ts";
 import * as fixtures from "../../../test/core-support/compression-fixtures.ts";
+import * as kcat from "../../../test/core-support/kcat-fixtures.ts";
 import { fixturePlainBatch, withCompressedRecords } from "../../../test/core-support/compressed-batch.ts";
 import { decodeRecords, readBatchHeader } from "../record-batch.ts";
 import { frameBatches } from "./batches.ts";
@@ -82,6 +83,19 @@ describe("produce validation of compressed batches", () => {
     const records = decodeRecords(bytes);
     expect(records.map((x) => new TextDecoder().decode(x.value!))).toEqual(Array.from({ length: 300 }, (_, i) => `{"n":${i},"pad":"${"x".repeat(i % 50)}"}`));
     expect(records[4]!.headers).toEqual([["h", enc("v4")]]);
+  });
+
+  it.each([["gzip", 1], ["snappy", 2], ["lz4", 3], ["zstd", 4]] as const)("%s batches produced by librdkafka (kcat) validate and decode", (name, codec) => {
+    const bytes = b64(kcat[name]);
+    expect(bytes[22]! & 7).toBe(codec);
+    const r = validateProduced(core, bytes);
+    if (!r.ok) throw new Error(r.message);
+    expect(r.batches).toHaveLength(1);
+    expect(r.batches[0]).toMatchObject({ recordCount: 300, lastOffsetDelta: 299, attributes: codec, size: bytes.length });
+    const records = decodeRecords(bytes);
+    expect(records.map((x) => [x.offset, new TextDecoder().decode(x.key!), new TextDecoder().decode(x.value!)])).toEqual(
+      Array.from({ length: 300 }, (_, i) => [i, `device-${i % 17}`, `{"seq":${i},"device":"sensor-${i % 17}","temp":${(i * 7) % 40},"ok":true}`]),
+    );
   });
 
   it("kafkajs reads the stored bytes of the gzip and zstd fixtures", async () => {
