@@ -5,8 +5,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, partitionStub, produce, readMsgpack } from "./helpers.ts";
-import { encodeBatch } from "../core-support/batch-builder.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce, readMsgpack } from "./helpers.ts";
+import { encodeBatch, reseal } from "../core-support/batch-builder.ts";
 import * as fixtures from "../core-support/compression-fixtures.ts";
 import * as kcat from "../core-support/kcat-fixtures.ts";
 import { FIXTURE_FIRST_TIMESTAMP, fixturePlainBatch, fixtureRecords, withCompressedRecords } from "../core-support/compressed-batch.ts";
@@ -133,6 +133,27 @@ describe("compressed batches on the other read paths", () => {
     const codecs: number[] = [];
     for (let p = 0; p < bytes.length; p += 12 + view.getInt32(p + 8)) codecs.push(view.getInt16(p + 21) & 7);
     expect(codecs).toEqual([1, 0, 0]);
+  });
+});
+
+describe("idempotent producers", () => {
+  it("a compressed batch's producer fields dedupe a retry and order sequences (the header stays plain)", async () => {
+    const topic = await createTopic();
+    const res = await json("/v1/producers", "POST", {});
+    expect(res.status).toBe(200);
+    const p = (await res.json()) as { producer_id: number; producer_epoch: number };
+    const as = (seq: number) => {
+      const b = batchOf(1, fixtures.gzip).slice();
+      const v = new DataView(b.buffer);
+      v.setBigInt64(43, BigInt(p.producer_id));
+      v.setInt16(51, p.producer_epoch);
+      v.setInt32(53, seq);
+      return reseal(b);
+    };
+    expect(await postOk(topic, as(0))).toBe(0);
+    expect(await (await post(topic, as(0))).json()).toEqual({ offsets: [{ partition: 0, offset: 0 }], duplicate: true });
+    expect(await postOk(topic, as(1200))).toBe(1200);
+    expect((await expectError(await post(topic, as(5000)), 409, "out_of_order_sequence")).expected_sequence).toBe(2400);
   });
 });
 
