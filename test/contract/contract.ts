@@ -15,6 +15,7 @@ import { groupResetSuite } from "./group-reset.ts";
 import { hardeningSuite } from "./hardening.ts";
 import { tailSuite } from "./tails.ts";
 import { metricsScenario } from "../support/metrics-scenario.ts";
+import { compressionSuite } from "./compression.ts";
 
 const utf8 = new TextEncoder();
 
@@ -387,6 +388,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
       });
     });
     hardeningSuite({ target: () => target, call, json, createTopic, produce });
+    compressionSuite({ call, json, createTopic });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {

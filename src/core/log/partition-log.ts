@@ -9,6 +9,8 @@ import type { PartitionApi } from "./partition-types.ts";
 import type { LogCore } from "../batch/log-core.ts";
 import { checkBatchLimits } from "../batch/batch-limits.ts";
 import { fail, storageFull, type Failure } from "../errors.ts";
+import { validateProduced } from "../compression/validate.ts";
+import { scanSegment } from "../compression/compaction.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
@@ -238,13 +240,13 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (stale) return Promise.resolve(stale);
     this.metricsSource(req);
     if (req.config) this.applyConfig(req.config);
-    const checked = this.core.validateBatches(req.batches);
+    const checked = validateProduced(this.core, req.batches);
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }
     const refused = checkBatchLimits(checked.batches, this.config, this.now(), (i) => {
       const b = checked.batches[i]!;
-      const { timestamps } = this.core.scanRecords(req.batches.subarray(b.position, b.position + b.size));
+      const { timestamps } = scanSegment(this.core, req.batches.subarray(b.position, b.position + b.size));
       return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
     });
     if (refused) return Promise.resolve(refused);
