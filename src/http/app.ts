@@ -17,6 +17,7 @@ import { topicRoutes } from "./routes/topics.ts";
 import { tailSseRoutes } from "./routes/tail-sse.ts";
 import { tailWsRoutes } from "./routes/tail-ws.ts";
 import { TopicCache } from "./topic-cache.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./routes/durable-streams/index.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps): Hono {
 
   // Unauthenticated liveness probe; also the "no-op route" ceiling in the benchmarks.
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // The web console's static files: before the configuration check, so it can show the API's error.
+  app.route("/", consoleRoutes(deps));
 
   if (deps.configError) {
     const message = deps.configError;

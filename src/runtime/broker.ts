@@ -13,6 +13,7 @@ import { createApp } from "../http/app.ts";
 import type { AppDeps } from "../http/deps.ts";
 import { LocalTails } from "../http/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
+import { consoleFiles } from "./console-files.ts";
 import type { ServerConfig } from "./config.ts";
 import { objectKinds } from "./objects.ts";
 import { nodeOutboundFetch } from "./outbound-fetch.ts";
@@ -53,6 +54,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     publicUrl: config.publicUrl,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,
+    consoleFiles: consoleFiles(),
   };
   const close = async () => {
     tails.closeAll();

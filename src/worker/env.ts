@@ -9,6 +9,8 @@ export interface Env {
   KEY: DurableObjectNamespace<KeyObject>;
   /** One coordinator per consumer group, named by the group; "/registry" lists the groups. */
   GROUP: DurableObjectNamespace<GroupObject>;
+  /** The web console's built files (wrangler.toml [assets], build/console/); read by the /console route. */
+  ASSETS?: Fetcher;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

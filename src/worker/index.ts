@@ -18,6 +18,17 @@ export { GroupObject } from "./group-object.ts";
 export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 
+/**
+ * The console's files from the static-assets binding. `run_worker_first` sends every request to
+ * the Worker, so the /console route (src/http/routes/console.ts) sets the headers on every host alike.
+ */
+function consoleAssets(assets: Fetcher): (path: string) => Promise<Uint8Array | null> {
+  return async (path) => {
+    const res = await assets.fetch(new Request(`https://assets.invalid/${path}`));
+    return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
+  };
+}
+
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
   let anonymousGrants: Grant[] | undefined;
@@ -49,6 +60,7 @@ function workerDeps(env: Env): AppDeps {
     logCore: loadLogCore,
     adminToken: env.EDGEBROKER_ADMIN_TOKEN,
     limits: limitsFromEnv(env),
+    consoleFiles: env.ASSETS ? consoleAssets(env.ASSETS) : undefined,
     corsOrigins: env.EDGEBROKER_CORS_ORIGINS?.split(",").map((o) => o.trim()).filter(Boolean),
   };
 }

@@ -42,7 +42,7 @@ function serverCommand(runtime: Runtime, dataDir: string, host: string): [string
       // The narrowest permissions that work (see serve-deno.ts).
       return [bin("deno"), [
         "run", "--no-prompt", "--allow-env=PORT,HOST,EDGEBROKER_*", `--allow-net=${host}`,
-        `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`, `--allow-write=${dataDir}`, script("serve-deno.ts"),
+        `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${resolve(PACKAGE_ROOT, "build", "console")},${dataDir}`, `--allow-write=${dataDir}`, script("serve-deno.ts"),
       ]];
   }
 }
