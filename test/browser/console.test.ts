@@ -158,6 +158,7 @@ describe("the console on workerd", () => {
     await page.getByTestId("lag-chart").locator("canvas").waitFor();
     await screenshot(page, "07-lag-desktop");
     await page.setViewportSize(PHONE);
+    await expect.poll(() => page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth")).toBeLessThanOrEqual(0);
     await screenshot(page, "07-lag-phone");
     await call(broker, "DELETE", member);
     expect(problems).toEqual([]);

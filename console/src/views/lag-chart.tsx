@@ -40,6 +40,19 @@ export function LagChart({ samples }: { samples: LagSample[] }) {
       if (plot.current.width !== width) plot.current.setSize({ width, height: 240 });
     }
   }, [samples]);
-  useEffect(() => () => plot.current?.destroy(), []);
+  // Follow the box's width (a phone turned, a window resized): uPlot draws at a fixed size.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const watch = new ResizeObserver(() => {
+      const width = Math.max(280, el.clientWidth);
+      if (plot.current && plot.current.width !== width) plot.current.setSize({ width, height: 240 });
+    });
+    watch.observe(el);
+    return () => {
+      watch.disconnect();
+      plot.current?.destroy();
+    };
+  }, []);
   return <div ref={box} class="chart" data-testid="lag-chart" />;
 }

@@ -62,7 +62,7 @@ export function LiveTail({ topic }: { topic: TopicDescription }) {
         <button class="fit outline" onClick={() => setRunning(!running)}>{running ? "Pause" : "Resume"}</button>
       </div>
       <p data-testid="tail-status">
-        {running ? status : "paused"} · {records.length} records shown
+        {running ? status : "paused"} · {records.length} record{records.length === 1 ? "" : "s"} shown
       </p>
       <ErrorNote error={error} />
       <div class="tail" data-testid="tail">
