@@ -73,6 +73,12 @@ describe("the console on workerd", () => {
     await form.getByRole("button", { name: "Create" }).click();
     await page.getByRole("heading", { name: "orders" }).waitFor();
     await expect.poll(() => page.getByTestId("partitions").locator("tbody tr").count()).toBe(3);
+    // Config edit: retention.ms goes to the broker and comes back in the description.
+    await page.getByRole("button", { name: "Edit config" }).click();
+    await page.getByTestId("config-form").getByLabel("retention.ms", { exact: true }).fill("3600000");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByTestId("config").textContent()).toContain("retention.ms3600000 (1 h)");
+    expect((await call<{ config: Record<string, number> }>(broker, "GET", "/v1/topics/orders")).config["retention.ms"]).toBe(3_600_000);
     await screenshot(page, "02-topic-desktop");
 
     await page.getByRole("link", { name: "Produce" }).click();
@@ -106,6 +112,14 @@ describe("the console on workerd", () => {
     await browse.getByLabel("Key contains").fill("cust");
     await expect.poll(() => page.getByTestId("record").count()).toBe(1);
     await screenshot(page, "04-records-desktop");
+    // By time: the first record at or after a moment, found by the offsets route.
+    await browse.getByLabel("Key contains").fill("");
+    await browse.getByLabel("From").selectOption("timestamp");
+    const produced = (await call<{ records: Array<{ timestamp: number }> }>(broker, "GET", "/v1/topics/orders/partitions/1/records?offset=1")).records[0]!.timestamp;
+    const local = new Date(produced - new Date(produced).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await browse.getByLabel("Time", { exact: true }).fill(local);
+    await browse.getByRole("button", { name: "Read" }).click();
+    await expect.poll(() => page.getByTestId("page-info").textContent()).toMatch(/^\d+ records? from offset [01] /);
 
     await page.getByRole("link", { name: "Live tail" }).click();
     await page.getByTestId("tail").waitFor({ state: "attached" });
@@ -227,6 +241,14 @@ describe("the console on workerd", () => {
     await page.getByRole("button", { name: "Append" }).click();
     await expect.poll(() => page.getByTestId("stream-body").textContent()).toContain("hello");
     await screenshot(page, "14-stream-phone");
+    await page.getByRole("button", { name: "Delete stream…" }).click();
+    const dialog = page.getByTestId("confirm").last();
+    await expect.poll(() => dialog.getByRole("button", { name: "Delete stream" }).isDisabled()).toBe(true);
+    await dialog.getByLabel("confirmation").fill("chat/room-1");
+    await screenshot(page, "15-confirm-phone");
+    await dialog.getByRole("button", { name: "Delete stream" }).click();
+    await page.getByRole("heading", { name: "Durable Streams" }).waitFor();
+    expect((await fetch(`${broker.url}/ds/chat/room-1`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(404);
     expect(problems).toEqual([]);
     await context.close();
   });
