@@ -95,7 +95,7 @@ describe("the console on workerd", () => {
 
     await page.getByRole("link", { name: "Records" }).click();
     const browse = page.getByTestId("browse");
-    await browse.getByLabel("Partition").selectOption("1");
+    await browse.getByLabel("Partition", { exact: true }).selectOption("1");
     await browse.getByRole("button", { name: "Read" }).click();
     await expect.poll(() => page.getByTestId("record").count()).toBe(2);
     const first = page.locator('[data-testid="record"][data-offset="0"]');
@@ -114,12 +114,21 @@ describe("the console on workerd", () => {
     await screenshot(page, "04-records-desktop");
     // By time: the first record at or after a moment, found by the offsets route.
     await browse.getByLabel("Key contains").fill("");
-    await browse.getByLabel("From").selectOption("timestamp");
+    await browse.getByLabel("From", { exact: true }).selectOption("timestamp");
     const produced = (await call<{ records: Array<{ timestamp: number }> }>(broker, "GET", "/v1/topics/orders/partitions/1/records?offset=1")).records[0]!.timestamp;
     const local = new Date(produced - new Date(produced).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
     await browse.getByLabel("Time", { exact: true }).fill(local);
     await browse.getByRole("button", { name: "Read" }).click();
-    await expect.poll(() => page.getByTestId("page-info").textContent()).toMatch(/^\d+ records? from offset [01] /);
+    await expect.poll(() => page.getByTestId("page-info").textContent()).toMatch(/^\d+ records? read from offset [01] /);
+    // A key filter set before reading reads on past the first page until it finds matches.
+    await call(broker, "POST", "/v1/topics/orders/records", { records: [...Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: i, partition: 0 })), { key: "needle", value: "found", partition: 0 }] });
+    await browse.getByLabel("From", { exact: true }).selectOption("offset");
+    await browse.getByLabel("Partition", { exact: true }).selectOption("0");
+    await browse.getByLabel("Offset", { exact: true }).fill("0");
+    await browse.getByLabel("Key contains").fill("needle");
+    await browse.getByRole("button", { name: "Read" }).click();
+    await expect.poll(() => page.getByTestId("page-info").textContent()).toBe("121 records read from offset 0, 1 with a key containing “needle” · high watermark 121");
+    expect(await page.getByTestId("record").getByTestId("key").allTextContents()).toEqual(["needle"]);
 
     await page.getByRole("link", { name: "Live tail" }).click();
     await page.getByTestId("tail").waitFor({ state: "attached" });

@@ -52,13 +52,13 @@ export function ProduceForm({ topic }: { topic: TopicDescription }) {
       <div class="row">
         <label>Key<input name="key" value={key} onInput={(e) => setKey(e.currentTarget.value)} placeholder="none" /></label>
         <label class="fit">Partition
-          <select name="partition" value={partition} onChange={(e) => setPartition(e.currentTarget.value)}>
+          <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(e.currentTarget.value)}>
             <option value="">by key</option>
             {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>{p.partition}</option>)}
           </select>
         </label>
         <label class="fit">Value is
-          <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as Kind)}>
+          <select name="kind" aria-label="Value is" value={kind} onChange={(e) => setKind(e.currentTarget.value as Kind)}>
             <option value="json">JSON</option>
             <option value="text">text</option>
             <option value="base64">base64 bytes</option>

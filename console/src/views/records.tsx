@@ -8,6 +8,9 @@ import { RecordItem } from "./record.tsx";
 
 type Mode = "offset" | "timestamp" | "latest";
 const PAGE = 50;
+const MAX_SCAN = 5_000;
+
+const matches = (r: RecordView, filter: string) => filter === "" || (r.key ?? "").includes(filter);
 
 export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescription; initialPartition: number }) {
   const [partition, setPartition] = useState(Math.min(initialPartition, topic.partitions.length - 1));
@@ -15,15 +18,28 @@ export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescrip
   const [offset, setOffset] = useState(String(topic.partitions[partition]?.start_offset ?? 0));
   const [time, setTime] = useState("");
   const [keyFilter, setKeyFilter] = useState("");
-  const [page, setPage] = useState<{ records: RecordView[]; next: number; hw: number; from: number }>();
+  const [page, setPage] = useState<{ records: RecordView[]; next: number; hw: number; from: number; scanned: number; filter: string }>();
   const [run, error, busy] = useAction();
   const base = `/v1/topics/${enc(topic.name)}/partitions/${partition}`;
 
-  const read = (from: number) =>
-    run(async () => {
-      const answer = await api<FetchAnswer>("GET", `${base}/records?offset=${from}&max_records=${PAGE}`);
-      setPage({ records: answer.records, next: answer.next_offset, hw: answer.high_watermark, from });
-    });
+  // With a key filter, reads on until a page of matches (or the end, or MAX_SCAN records): the
+  // broker has no key index, so the filter runs here over what was read.
+  const fetchFrom = async (from: number) => {
+    const records: RecordView[] = [];
+    let next = from;
+    let hw = from;
+    let scanned = 0;
+    for (;;) {
+      const answer = await api<FetchAnswer>("GET", `${base}/records?offset=${next}&max_records=${PAGE}`);
+      scanned += answer.records.length;
+      records.push(...answer.records.filter((r) => matches(r, keyFilter)));
+      next = answer.next_offset;
+      hw = answer.high_watermark;
+      if (keyFilter === "" || records.length >= PAGE || answer.records.length === 0 || next >= hw || scanned >= MAX_SCAN) break;
+    }
+    setPage({ records, next, hw, from, scanned, filter: keyFilter });
+  };
+  const read = (from: number) => run(() => fetchFrom(from));
 
   const start = async () => {
     if (mode === "offset") return read(Number(offset || 0));
@@ -35,25 +51,24 @@ export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescrip
       const ms = new Date(time).getTime();
       if (!Number.isFinite(ms)) throw new Error("choose a date and time");
       const found = await api<{ offset: number }>("GET", `${base}/offsets?timestamp=${ms}`);
-      const answer = await api<FetchAnswer>("GET", `${base}/records?offset=${found.offset}&max_records=${PAGE}`);
-      setPage({ records: answer.records, next: answer.next_offset, hw: answer.high_watermark, from: found.offset });
+      await fetchFrom(found.offset);
     });
   };
 
   useEffect(() => setPage(undefined), [partition]);
-  const shown = (page?.records ?? []).filter((r) => keyFilter === "" || (r.key ?? "").includes(keyFilter));
+  const shown = (page?.records ?? []).filter((r) => matches(r, keyFilter));
 
   return (
     <section>
       <form onSubmit={(e) => (e.preventDefault(), void start())} data-testid="browse">
         <div class="row">
           <label class="fit">Partition
-            <select name="partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
+            <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
               {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>{p.partition}</option>)}
             </select>
           </label>
           <label class="fit">From
-            <select name="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)}>
+            <select name="mode" aria-label="From" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)}>
               <option value="offset">offset</option>
               <option value="timestamp">time</option>
               <option value="latest">latest {PAGE}</option>
@@ -69,8 +84,8 @@ export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescrip
       {page && (
         <>
           <p data-testid="page-info">
-            {page.records.length} records from offset {page.from}
-            {keyFilter && `, ${shown.length} with a key containing “${keyFilter}”`} · high watermark {page.hw}
+            {page.scanned} records read from offset {page.from}
+            {page.filter && `, ${page.records.length} with a key containing “${page.filter}”`} · high watermark {page.hw}
           </p>
           {shown.map((r) => <RecordItem key={r.offset} r={r} />)}
           {page.next < page.hw && <button class="outline" onClick={() => void read(page.next)}>Next page (from {page.next})</button>}

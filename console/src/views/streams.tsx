@@ -34,7 +34,7 @@ export function StreamsPage() {
           <div class="row">
             <label>Path<input name="path" required value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="chat/room-1" /></label>
             <label>Content type
-              <select name="type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
+              <select name="type" aria-label="Content type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
                 <option>application/json</option>
                 <option>text/plain</option>
                 <option>application/octet-stream</option>

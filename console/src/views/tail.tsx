@@ -49,12 +49,12 @@ export function LiveTail({ topic }: { topic: TopicDescription }) {
     <section>
       <div class="row">
         <label class="fit">Partition
-          <select name="partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
+          <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
             {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>{p.partition}</option>)}
           </select>
         </label>
         <label class="fit">From
-          <select name="from" value={from} onChange={(e) => setFrom(e.currentTarget.value as "latest" | "earliest")}>
+          <select name="from" aria-label="From" value={from} onChange={(e) => setFrom(e.currentTarget.value as "latest" | "earliest")}>
             <option value="latest">now on</option>
             <option value="earliest">the beginning</option>
           </select>
