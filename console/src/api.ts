@@ -40,7 +40,11 @@ export async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-export async function request(method: string, path: string, init: { body?: unknown; raw?: BodyInit; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export async function request(
+  method: string,
+  path: string,
+  init: { body?: unknown; raw?: BodyInit; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   const headers = authHeaders(init.headers);
   let body: BodyInit | undefined = init.raw;
   if (init.body !== undefined) {
@@ -61,9 +65,25 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export const enc = encodeURIComponent;
 
 // Shapes of the answers the console reads (docs/API.md; more fields may come).
-export interface TopicSummary { name: string; partitions: number }
-export interface PartitionStats { partition: number; start_offset: number; end_offset: number; bytes: number; rows: number; segments: number; oldest_timestamp: number | null }
-export interface TopicDescription { name: string; partitions: PartitionStats[]; config: Record<string, string | number>; created_at?: number }
+export interface TopicSummary {
+  name: string;
+  partitions: number;
+}
+export interface PartitionStats {
+  partition: number;
+  start_offset: number;
+  end_offset: number;
+  bytes: number;
+  rows: number;
+  segments: number;
+  oldest_timestamp: number | null;
+}
+export interface TopicDescription {
+  name: string;
+  partitions: PartitionStats[];
+  config: Record<string, string | number>;
+  created_at?: number;
+}
 export interface RecordView {
   topic?: string;
   partition?: number;
@@ -76,9 +96,45 @@ export interface RecordView {
   headers?: Record<string, string>;
   headers_b64?: Record<string, string>;
 }
-export interface FetchAnswer { records: RecordView[]; next_offset: number; high_watermark: number; log_start_offset: number }
-export interface Grant { operation: string; resource: string }
-export interface KeyListing { id: string; name: string; grants: Grant[]; quotas?: Record<string, number>; created_at: number; rotated_at: number | null; revoked_at: number | null }
-export interface GroupOffset { topic: string; partition: number; offset: number; high_watermark: number | null; lag: number | null; commit_time?: number }
-export interface GroupMember { member_id: string; member_epoch: number; assignment: Array<{ topic: string; partitions: number[] }>; last_heartbeat: number; session_timeout_ms: number }
-export interface GroupDescription { group: string; state: string; group_epoch: number; assignor: string; members: GroupMember[]; offsets: GroupOffset[] }
+export interface FetchAnswer {
+  records: RecordView[];
+  next_offset: number;
+  high_watermark: number;
+  log_start_offset: number;
+}
+export interface Grant {
+  operation: string;
+  resource: string;
+}
+export interface KeyListing {
+  id: string;
+  name: string;
+  grants: Grant[];
+  quotas?: Record<string, number>;
+  created_at: number;
+  rotated_at: number | null;
+  revoked_at: number | null;
+}
+export interface GroupOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+  high_watermark: number | null;
+  lag: number | null;
+  commit_time?: number;
+}
+export interface GroupMember {
+  member_id: string;
+  member_epoch: number;
+  assignment: Array<{ topic: string; partitions: number[] }>;
+  last_heartbeat: number;
+  session_timeout_ms: number;
+}
+export interface GroupDescription {
+  group: string;
+  state: string;
+  group_epoch: number;
+  assignor: string;
+  members: GroupMember[];
+  offsets: GroupOffset[];
+}

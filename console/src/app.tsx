@@ -33,15 +33,29 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: () => void; reason?: strin
   return (
     <main class="container narrow">
       <article>
-        <header><h1>edgebroker</h1></header>
+        <header>
+          <h1>edgebroker</h1>
+        </header>
         {reason && <p class="notice">{reason}</p>}
         <form onSubmit={submit}>
           <label>
             API key or admin token
-            <input type="password" name="token" autocomplete="off" required value={token} onInput={(e) => setToken(e.currentTarget.value)} placeholder="ebk_… or the admin token" />
-            <small>Kept in this tab's session storage only, sent as <code>Authorization: Bearer</code>.</small>
+            <input
+              type="password"
+              name="token"
+              autocomplete="off"
+              required
+              value={token}
+              onInput={(e) => setToken(e.currentTarget.value)}
+              placeholder="ebk_… or the admin token"
+            />
+            <small>
+              Kept in this tab's session storage only, sent as <code>Authorization: Bearer</code>.
+            </small>
           </label>
-          <button type="submit" aria-busy={busy} disabled={busy || token.trim() === ""}>Sign in</button>
+          <button type="submit" aria-busy={busy} disabled={busy || token.trim() === ""}>
+            Sign in
+          </button>
         </form>
         <ErrorNote error={error} />
       </article>
@@ -49,7 +63,12 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: () => void; reason?: strin
   );
 }
 
-const SECTIONS: Array<[string, string]> = [["topics", "Topics"], ["groups", "Groups"], ["keys", "API keys"], ["streams", "Streams"]];
+const SECTIONS: Array<[string, string]> = [
+  ["topics", "Topics"],
+  ["groups", "Groups"],
+  ["keys", "API keys"],
+  ["streams", "Streams"],
+];
 
 function Page({ route }: { route: string[] }) {
   const [section = "topics", name, ...rest] = route;
@@ -63,7 +82,11 @@ function Page({ route }: { route: string[] }) {
     case "streams":
       return name ? <StreamPage path={[name, ...rest].join("/")} /> : <StreamsPage />;
     default:
-      return <p>No such page. <a href={href("topics")}>Topics</a></p>;
+      return (
+        <p>
+          No such page. <a href={href("topics")}>Topics</a>
+        </p>
+      );
   }
 }
 
@@ -77,19 +100,45 @@ export function App() {
       setSignedIn(false);
     });
   }, []);
-  if (!signedIn) return <SignIn reason={reason} onSignedIn={() => (setReason(undefined), setSignedIn(true))} />;
+  if (!signedIn)
+    return (
+      <SignIn
+        reason={reason}
+        onSignedIn={() => {
+          setReason(undefined);
+          setSignedIn(true);
+        }}
+      />
+    );
   const section = route[0] ?? "topics";
+  const signOut = () => {
+    clearToken();
+    location.hash = "#/topics";
+    setSignedIn(false);
+  };
   return (
     <>
       <header class="container-fluid topbar">
         <nav>
-          <ul><li><a href={href("topics")} class="brand"><strong>edgebroker</strong></a></li></ul>
+          <ul>
+            <li>
+              <a href={href("topics")} class="brand">
+                <strong>edgebroker</strong>
+              </a>
+            </li>
+          </ul>
           <ul class="sections">
             {SECTIONS.map(([id, label]) => (
-              <li key={id}><a href={href(id)} aria-current={section === id ? "page" : undefined}>{label}</a></li>
+              <li key={id}>
+                <a href={href(id)} aria-current={section === id ? "page" : undefined}>
+                  {label}
+                </a>
+              </li>
             ))}
             <li>
-              <button class="outline secondary small" onClick={() => (clearToken(), (location.hash = "#/topics"), setSignedIn(false))}>Sign out</button>
+              <button type="button" class="outline secondary small" onClick={signOut}>
+                Sign out
+              </button>
             </li>
           </ul>
         </nav>

@@ -3,7 +3,11 @@
 import { useEffect, useState } from "preact/hooks";
 
 export function currentRoute(): string[] {
-  return location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+  return location.hash
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
 }
 
 export function useRoute(): string[] {
@@ -17,7 +21,7 @@ export function useRoute(): string[] {
 }
 
 export function href(...segments: Array<string | number>): string {
-  return "#/" + segments.map((s) => encodeURIComponent(String(s))).join("/");
+  return `#/${segments.map((s) => encodeURIComponent(String(s))).join("/")}`;
 }
 
 export function go(...segments: Array<string | number>): void {

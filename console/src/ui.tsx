@@ -32,8 +32,17 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     let live = true;
     setLoading(true);
     load().then(
-      (d) => live && (setData(d), setError(undefined), setLoading(false)),
-      (e) => live && (setError(e), setLoading(false)),
+      (d) => {
+        if (!live) return;
+        setData(d);
+        setError(undefined);
+        setLoading(false);
+      },
+      (e) => {
+        if (!live) return;
+        setError(e);
+        setLoading(false);
+      },
     );
     return () => {
       live = false;
@@ -64,7 +73,15 @@ export function useAction(): [(fn: () => Promise<unknown>) => Promise<void>, unk
  * A destructive action behind a modal that asks to type the name of what goes: `onConfirm` runs
  * only once the typed text matches.
  */
-export function Confirm(props: { open: boolean; title: string; name: string; action: string; onCancel: () => void; onConfirm: () => void; children?: ComponentChildren }) {
+export function Confirm(props: {
+  open: boolean;
+  title: string;
+  name: string;
+  action: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+  children?: ComponentChildren;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState("");
   useEffect(() => {
@@ -85,8 +102,12 @@ export function Confirm(props: { open: boolean; title: string; name: string; act
           <input value={typed} onInput={(e) => setTyped(e.currentTarget.value)} aria-label="confirmation" autocomplete="off" />
         </label>
         <footer>
-          <button class="secondary" onClick={props.onCancel}>Cancel</button>
-          <button class="danger" disabled={typed !== props.name} onClick={props.onConfirm}>{props.action}</button>
+          <button type="button" class="secondary" onClick={props.onCancel}>
+            Cancel
+          </button>
+          <button type="button" class="danger" disabled={typed !== props.name} onClick={props.onConfirm}>
+            {props.action}
+          </button>
         </footer>
       </article>
     </dialog>

@@ -17,12 +17,18 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-async function openConsole(viewport: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+async function openConsole(viewport: {
+  width: number;
+  height: number;
+}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems: string[] = [];
   // A CSP violation or a script error is a defect of the console, whatever the page then shows.
-  page.on("console", (m) => m.type() === "error" && !/the server responded with a status of 40[134]/.test(m.text()) && problems.push(m.text()));
+  page.on(
+    "console",
+    (m) => m.type() === "error" && !/the server responded with a status of 40[134]/.test(m.text()) && problems.push(m.text()),
+  );
   page.on("pageerror", (e) => problems.push(String(e)));
   await page.goto(`${broker.url}/`);
   await page.waitForURL(/\/console\/$/);
@@ -32,10 +38,13 @@ async function openConsole(viewport: { width: number; height: number }): Promise
 async function signIn(page: Page, token: string): Promise<void> {
   await page.getByLabel("API key or admin token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Topics" }).waitFor().catch(async (err) => {
-    await screenshot(page, "failed-sign-in");
-    throw err;
-  });
+  await page
+    .getByRole("heading", { name: "Topics" })
+    .waitFor()
+    .catch(async (err) => {
+      await screenshot(page, "failed-sign-in");
+      throw err;
+    });
 }
 
 describe("the console on workerd", () => {
@@ -85,13 +94,17 @@ describe("the console on workerd", () => {
     const produce = page.getByTestId("produce");
     await produce.getByLabel("Key", { exact: true }).fill("customer-7");
     await produce.getByLabel("Partition").selectOption("1");
-    await produce.getByLabel("Value", { exact: true }).fill('{"order": 1, "items": ["tea", "cake"], "note": "<img src=x onerror=alert(1)>"}');
+    await produce
+      .getByLabel("Value", { exact: true })
+      .fill('{"order": 1, "items": ["tea", "cake"], "note": "<img src=x onerror=alert(1)>"}');
     await produce.getByLabel(/Headers/).fill("source=console");
     await produce.getByRole("button", { name: "Produce" }).click();
     await expect.poll(() => page.getByTestId("produced").textContent()).toBe("Stored at partition 1, offset 0.");
     await screenshot(page, "03-produce-desktop");
     // A binary record beside it, produced through the API.
-    await call(broker, "POST", "/v1/topics/orders/records", { records: [{ key: "bin", value_b64: Buffer.from([0, 1, 2, 0xfe, 0xff, 0x41, 0x42]).toString("base64"), partition: 1 }] });
+    await call(broker, "POST", "/v1/topics/orders/records", {
+      records: [{ key: "bin", value_b64: Buffer.from([0, 1, 2, 0xfe, 0xff, 0x41, 0x42]).toString("base64"), partition: 1 }],
+    });
 
     await page.getByRole("link", { name: "Records" }).click();
     const browse = page.getByTestId("browse");
@@ -115,19 +128,28 @@ describe("the console on workerd", () => {
     // By time: the first record at or after a moment, found by the offsets route.
     await browse.getByLabel("Key contains").fill("");
     await browse.getByLabel("From", { exact: true }).selectOption("timestamp");
-    const produced = (await call<{ records: Array<{ timestamp: number }> }>(broker, "GET", "/v1/topics/orders/partitions/1/records?offset=1")).records[0]!.timestamp;
+    const produced = (
+      await call<{ records: Array<{ timestamp: number }> }>(broker, "GET", "/v1/topics/orders/partitions/1/records?offset=1")
+    ).records[0]!.timestamp;
     const local = new Date(produced - new Date(produced).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
     await browse.getByLabel("Time", { exact: true }).fill(local);
     await browse.getByRole("button", { name: "Read" }).click();
     await expect.poll(() => page.getByTestId("page-info").textContent()).toMatch(/^\d+ records? read from offset [01] /);
     // A key filter set before reading reads on past the first page until it finds matches.
-    await call(broker, "POST", "/v1/topics/orders/records", { records: [...Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: i, partition: 0 })), { key: "needle", value: "found", partition: 0 }] });
+    await call(broker, "POST", "/v1/topics/orders/records", {
+      records: [
+        ...Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: i, partition: 0 })),
+        { key: "needle", value: "found", partition: 0 },
+      ],
+    });
     await browse.getByLabel("From", { exact: true }).selectOption("offset");
     await browse.getByLabel("Partition", { exact: true }).selectOption("0");
     await browse.getByLabel("Offset", { exact: true }).fill("0");
     await browse.getByLabel("Key contains").fill("needle");
     await browse.getByRole("button", { name: "Read" }).click();
-    await expect.poll(() => page.getByTestId("page-info").textContent()).toBe("121 records read from offset 0, 1 with a key containing “needle” · high watermark 121");
+    await expect
+      .poll(() => page.getByTestId("page-info").textContent())
+      .toBe("121 records read from offset 0, 1 with a key containing “needle” · high watermark 121");
     expect(await page.getByTestId("record").getByTestId("key").allTextContents()).toEqual(["needle"]);
 
     await page.getByRole("link", { name: "Live tail" }).click();
@@ -136,10 +158,13 @@ describe("the console on workerd", () => {
     await expect.poll(() => page.getByTestId("tail-status").textContent()).toContain("live");
     // Records produced after the tail opened arrive over the SSE route read through fetch.
     await expect
-      .poll(async () => {
-        await call(broker, "POST", "/v1/topics/orders/records", { records: [{ key: "tail", value: { live: true }, partition: 2 }] });
-        return page.getByTestId("tail").getByTestId("record").count();
-      }, { timeout: 30_000, interval: 1000 })
+      .poll(
+        async () => {
+          await call(broker, "POST", "/v1/topics/orders/records", { records: [{ key: "tail", value: { live: true }, partition: 2 }] });
+          return page.getByTestId("tail").getByTestId("record").count();
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
       .toBeGreaterThan(0);
     await screenshot(page, "05-tail-desktop");
     expect(problems).toEqual([]);
@@ -148,9 +173,14 @@ describe("the console on workerd", () => {
 
   it("shows a group's lag falling while a consumer runs", async () => {
     await call(broker, "POST", "/v1/topics", { name: "payments", partitions: 2 });
-    await call(broker, "POST", "/v1/topics/payments/records", { records: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: { n: i } })) });
+    await call(broker, "POST", "/v1/topics/payments/records", {
+      records: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: { n: i } })),
+    });
     const joined = await call<{ member_id: string; member_epoch: number; assignment: Array<{ topic: string; partitions: number[] }> }>(
-      broker, "POST", "/v1/groups/billing/members", { topics: ["payments"], auto_offset_reset: "earliest", session_timeout_ms: 60_000 },
+      broker,
+      "POST",
+      "/v1/groups/billing/members",
+      { topics: ["payments"], auto_offset_reset: "earliest", session_timeout_ms: 60_000 },
     );
     const member = `/v1/groups/billing/members/${joined.member_id}`;
     let epoch = joined.member_epoch;
@@ -167,7 +197,12 @@ describe("the console on workerd", () => {
     // The consumer: poll, commit what it got, until the log is read.
     let consumed = 0;
     while (consumed < 120) {
-      const got = await call<{ member_epoch: number; records: Array<{ topic: string; partition: number; offset: number }> }>(broker, "POST", `${member}/poll`, { member_epoch: epoch, max_records: 15, wait_ms: 1000 });
+      const got = await call<{ member_epoch: number; records: Array<{ topic: string; partition: number; offset: number }> }>(
+        broker,
+        "POST",
+        `${member}/poll`,
+        { member_epoch: epoch, max_records: 15, wait_ms: 1000 },
+      );
       epoch = got.member_epoch;
       if (got.records.length === 0) continue;
       consumed += got.records.length;
@@ -181,7 +216,9 @@ describe("the console on workerd", () => {
     await page.getByTestId("lag-chart").locator("canvas").waitFor();
     await screenshot(page, "07-lag-desktop");
     await page.setViewportSize(PHONE);
-    await expect.poll(() => page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth")).toBeLessThanOrEqual(0);
+    await expect
+      .poll(() => page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+      .toBeLessThanOrEqual(0);
     await screenshot(page, "07-lag-phone");
     await call(broker, "DELETE", member);
     expect(problems).toEqual([]);

@@ -34,7 +34,10 @@ describe.each(RUNTIMES)("the console on %s", (runtime) => {
     expect(html).toContain(`src="./${script}"`);
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/); // no inline script for the CSP to allow
 
-    for (const [file, type] of [[script, "text/javascript; charset=utf-8"], [style, "text/css; charset=utf-8"]] as const) {
+    for (const [file, type] of [
+      [script, "text/javascript; charset=utf-8"],
+      [style, "text/css; charset=utf-8"],
+    ] as const) {
       const res = await fetch(`${target.url}/console/${file}`);
       expect(res.status, file).toBe(200);
       expect(res.headers.get("content-type")).toBe(type);
@@ -46,8 +49,14 @@ describe.each(RUNTIMES)("the console on %s", (runtime) => {
 
   it("answers 404 for anything that is not a built file", async () => {
     for (const path of [
-      "/console/missing.js", "/console/../package.json", "/console/..%2Fpackage.json", "/console/%2e%2e/edgebroker.wasm",
-      "/console/.hidden", "/console/a//b.js", "/console/%00.js", "/console/..\\edgebroker.wasm",
+      "/console/missing.js",
+      "/console/../package.json",
+      "/console/..%2Fpackage.json",
+      "/console/%2e%2e/edgebroker.wasm",
+      "/console/.hidden",
+      "/console/a//b.js",
+      "/console/%00.js",
+      "/console/..\\edgebroker.wasm",
     ]) {
       const res = await fetch(target.url + path);
       expect(res.status, path).toBe(404);

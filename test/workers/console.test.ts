@@ -14,7 +14,11 @@ it("serves index.html and its hashed script from the static-assets binding", asy
   const script = /src="\.\/(app-[A-Z0-9]{8}\.js)"/.exec(await index.text())?.[1];
   expect(script).toBeDefined();
   const js = await call(`/console/${script}`);
-  expect([js.status, js.headers.get("content-type"), js.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
+  expect([js.status, js.headers.get("content-type"), js.headers.get("cache-control")]).toEqual([
+    200,
+    "text/javascript; charset=utf-8",
+    "public, max-age=31536000, immutable",
+  ]);
   expect((await call("/console/missing.js")).status).toBe(404);
   const root = await call("/", { redirect: "manual" });
   expect([root.status, root.headers.get("location")]).toEqual([302, "/console/"]);

@@ -42,7 +42,9 @@ export function ProduceForm({ topic }: { topic: TopicDescription }) {
       const h = parseHeaders(headers);
       if (Object.keys(h).length > 0) record.headers = h;
       if (partition !== "") record.partition = Number(partition);
-      const answer = await api<{ offsets: Array<{ partition: number; offset: number }> }>("POST", `/v1/topics/${enc(topic.name)}/records`, { records: [record] });
+      const answer = await api<{ offsets: Array<{ partition: number; offset: number }> }>("POST", `/v1/topics/${enc(topic.name)}/records`, {
+        records: [record],
+      });
       const at = answer.offsets[0]!;
       setResult(`Stored at partition ${at.partition}, offset ${at.offset}.`);
     });
@@ -50,14 +52,23 @@ export function ProduceForm({ topic }: { topic: TopicDescription }) {
   return (
     <form onSubmit={submit} data-testid="produce">
       <div class="row">
-        <label>Key<input name="key" value={key} onInput={(e) => setKey(e.currentTarget.value)} placeholder="none" /></label>
-        <label class="fit">Partition
+        <label>
+          Key
+          <input name="key" value={key} onInput={(e) => setKey(e.currentTarget.value)} placeholder="none" />
+        </label>
+        <label class="fit">
+          Partition
           <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(e.currentTarget.value)}>
             <option value="">by key</option>
-            {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>{p.partition}</option>)}
+            {topic.partitions.map((p) => (
+              <option key={p.partition} value={p.partition}>
+                {p.partition}
+              </option>
+            ))}
           </select>
         </label>
-        <label class="fit">Value is
+        <label class="fit">
+          Value is
           <select name="kind" aria-label="Value is" value={kind} onChange={(e) => setKind(e.currentTarget.value as Kind)}>
             <option value="json">JSON</option>
             <option value="text">text</option>
@@ -65,10 +76,22 @@ export function ProduceForm({ topic }: { topic: TopicDescription }) {
           </select>
         </label>
       </div>
-      <label>Value<textarea name="value" rows={5} required value={value} onInput={(e) => setValue(e.currentTarget.value)} placeholder='{"id": 1}' /></label>
-      <label>Headers <small>(one name=value a line)</small><textarea name="headers" rows={2} value={headers} onInput={(e) => setHeaders(e.currentTarget.value)} /></label>
-      <button type="submit" aria-busy={busy} disabled={busy}>Produce</button>
-      {result && <p class="ok" role="status" data-testid="produced">{result}</p>}
+      <label>
+        Value
+        <textarea name="value" rows={5} required value={value} onInput={(e) => setValue(e.currentTarget.value)} placeholder='{"id": 1}' />
+      </label>
+      <label>
+        Headers <small>(one name=value a line)</small>
+        <textarea name="headers" rows={2} value={headers} onInput={(e) => setHeaders(e.currentTarget.value)} />
+      </label>
+      <button type="submit" aria-busy={busy} disabled={busy}>
+        Produce
+      </button>
+      {result && (
+        <p class="ok" role="status" data-testid="produced">
+          {result}
+        </p>
+      )}
       <ErrorNote error={error} />
     </form>
   );

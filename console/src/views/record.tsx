@@ -15,7 +15,9 @@ function Binary({ b64, label }: { b64: string; label: string }) {
           show {mode === "hex" ? "base64" : "hex"}
         </button>
       </small>
-      <pre class="value" data-testid="binary">{mode === "hex" ? hexDump(bytes) : b64}</pre>
+      <pre class="value" data-testid="binary">
+        {mode === "hex" ? hexDump(bytes) : b64}
+      </pre>
     </div>
   );
 }
@@ -26,21 +28,48 @@ export function RecordItem({ r }: { r: RecordView }) {
   return (
     <article class="record" data-testid="record" data-offset={r.offset}>
       <header>
-        {r.partition !== undefined && <span>partition <strong>{r.partition}</strong></span>}
-        <span>offset <strong>{r.offset}</strong></span>
+        {r.partition !== undefined && (
+          <span>
+            partition <strong>{r.partition}</strong>
+          </span>
+        )}
+        <span>
+          offset <strong>{r.offset}</strong>
+        </span>
         <span class="meta">{formatTime(r.timestamp)}</span>
-        <span>key{" "}
-          {r.key_b64 !== undefined ? <code>b64:{r.key_b64}</code> : r.key === null || r.key === undefined ? <em>null</em> : <code data-testid="key">{r.key}</code>}
+        <span>
+          key{" "}
+          {r.key_b64 !== undefined ? (
+            <code>b64:{r.key_b64}</code>
+          ) : r.key === null || r.key === undefined ? (
+            <em>null</em>
+          ) : (
+            <code data-testid="key">{r.key}</code>
+          )}
         </span>
       </header>
       {(headers.length > 0 || binHeaders.length > 0) && (
         <small class="meta">
           headers:{" "}
-          {headers.map(([k, v]) => <code key={k}>{k}={v} </code>)}
-          {binHeaders.map(([k, v]) => <code key={k}>{k}=b64:{v} </code>)}
+          {headers.map(([k, v]) => (
+            <code key={k}>
+              {k}={v}{" "}
+            </code>
+          ))}
+          {binHeaders.map(([k, v]) => (
+            <code key={k}>
+              {k}=b64:{v}{" "}
+            </code>
+          ))}
         </small>
       )}
-      {r.value_b64 !== undefined ? <Binary b64={r.value_b64} label="value" /> : <pre class="value" data-testid="value">{r.value === null ? "null" : pretty(r.value)}</pre>}
+      {r.value_b64 !== undefined ? (
+        <Binary b64={r.value_b64} label="value" />
+      ) : (
+        <pre class="value" data-testid="value">
+          {r.value === null ? "null" : pretty(r.value)}
+        </pre>
+      )}
     </article>
   );
 }

@@ -60,24 +60,51 @@ export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescrip
 
   return (
     <section>
-      <form onSubmit={(e) => (e.preventDefault(), void start())} data-testid="browse">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start();
+        }}
+        data-testid="browse"
+      >
         <div class="row">
-          <label class="fit">Partition
+          <label class="fit">
+            Partition
             <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
-              {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>{p.partition}</option>)}
+              {topic.partitions.map((p) => (
+                <option key={p.partition} value={p.partition}>
+                  {p.partition}
+                </option>
+              ))}
             </select>
           </label>
-          <label class="fit">From
+          <label class="fit">
+            From
             <select name="mode" aria-label="From" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)}>
               <option value="offset">offset</option>
               <option value="timestamp">time</option>
               <option value="latest">latest {PAGE}</option>
             </select>
           </label>
-          {mode === "offset" && <label>Offset<input name="offset" type="number" min="0" value={offset} onInput={(e) => setOffset(e.currentTarget.value)} /></label>}
-          {mode === "timestamp" && <label>Time<input name="time" type="datetime-local" step="1" value={time} onInput={(e) => setTime(e.currentTarget.value)} /></label>}
-          <label>Key contains<input name="key" value={keyFilter} onInput={(e) => setKeyFilter(e.currentTarget.value)} placeholder="any key" /></label>
-          <button type="submit" class="fit" aria-busy={busy}>Read</button>
+          {mode === "offset" && (
+            <label>
+              Offset
+              <input name="offset" type="number" min="0" value={offset} onInput={(e) => setOffset(e.currentTarget.value)} />
+            </label>
+          )}
+          {mode === "timestamp" && (
+            <label>
+              Time
+              <input name="time" type="datetime-local" step="1" value={time} onInput={(e) => setTime(e.currentTarget.value)} />
+            </label>
+          )}
+          <label>
+            Key contains
+            <input name="key" value={keyFilter} onInput={(e) => setKeyFilter(e.currentTarget.value)} placeholder="any key" />
+          </label>
+          <button type="submit" class="fit" aria-busy={busy}>
+            Read
+          </button>
         </div>
       </form>
       <ErrorNote error={error} />
@@ -87,8 +114,14 @@ export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescrip
             {page.scanned} records read from offset {page.from}
             {page.filter && `, ${page.records.length} with a key containing “${page.filter}”`} · high watermark {page.hw}
           </p>
-          {shown.map((r) => <RecordItem key={r.offset} r={r} />)}
-          {page.next < page.hw && <button class="outline" onClick={() => void read(page.next)}>Next page (from {page.next})</button>}
+          {shown.map((r) => (
+            <RecordItem key={r.offset} r={r} />
+          ))}
+          {page.next < page.hw && (
+            <button type="button" class="outline" onClick={() => void read(page.next)}>
+              Next page (from {page.next})
+            </button>
+          )}
         </>
       )}
     </section>

@@ -6,7 +6,7 @@ import { streamPathOf } from "../format.ts";
 import { go, href } from "../router.ts";
 import { Confirm, ErrorNote, useAction, useLoad } from "../ui.tsx";
 
-const dsUrl = (path: string) => "/ds/" + path.split("/").map(encodeURIComponent).join("/");
+const dsUrl = (path: string) => `/ds/${path.split("/").map(encodeURIComponent).join("/")}`;
 
 export function StreamsPage() {
   const topics = useLoad(() => api<{ topics: TopicSummary[] }>("GET", "/v1/topics"), []);
@@ -27,13 +27,22 @@ export function StreamsPage() {
   return (
     <section>
       <h2>Durable Streams</h2>
-      <p>Streams served at <code>/ds/&lt;path&gt;</code>; each is a single-partition topic named <code>ds.…</code>.</p>
+      <p>
+        Streams served at <code>/ds/&lt;path&gt;</code>; each is a single-partition topic named <code>ds.…</code>.
+      </p>
       <details>
-        <summary role="button" class="outline">Create a stream</summary>
+        {/* biome-ignore lint/a11y/useSemanticElements: Pico CSS draws a <summary role="button"> as the button that opens its <details> */}
+        <summary role="button" class="outline">
+          Create a stream
+        </summary>
         <form onSubmit={create} data-testid="create-stream">
           <div class="row">
-            <label>Path<input name="path" required value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="chat/room-1" /></label>
-            <label>Content type
+            <label>
+              Path
+              <input name="path" required value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="chat/room-1" />
+            </label>
+            <label>
+              Content type
               <select name="type" aria-label="Content type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
                 <option>application/json</option>
                 <option>text/plain</option>
@@ -41,19 +50,36 @@ export function StreamsPage() {
               </select>
             </label>
           </div>
-          <button type="submit" aria-busy={busy}>Create</button>
+          <button type="submit" aria-busy={busy}>
+            Create
+          </button>
           <ErrorNote error={error} />
         </form>
       </details>
       <ErrorNote error={topics.error} />
       <div class="table-wrap">
         <table class="striped" data-testid="streams">
-          <thead><tr><th>Stream path</th><th>Topic</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Stream path</th>
+              <th>Topic</th>
+            </tr>
+          </thead>
           <tbody>
             {streams.map((s) => (
               <tr key={s.topic}>
-                <td>{s.path === undefined ? <em>(a long path, stored under a hash)</em> : <a href={href("streams", ...s.path.split("/"))}>{s.path}</a>}</td>
-                <td><a href={href("topics", s.topic)}><code>{s.topic}</code></a></td>
+                <td>
+                  {s.path === undefined ? (
+                    <em>(a long path, stored under a hash)</em>
+                  ) : (
+                    <a href={href("streams", ...s.path.split("/"))}>{s.path}</a>
+                  )}
+                </td>
+                <td>
+                  <a href={href("topics", s.topic)}>
+                    <code>{s.topic}</code>
+                  </a>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -64,7 +90,15 @@ export function StreamsPage() {
   );
 }
 
-interface StreamState { type: string; next: string; closed: boolean; ttl: string | null; expires: string | null; body: string; bytes: number }
+interface StreamState {
+  type: string;
+  next: string;
+  closed: boolean;
+  ttl: string | null;
+  expires: string | null;
+  body: string;
+  bytes: number;
+}
 
 export function StreamPage({ path }: { path: string }) {
   const state = useLoad(async (): Promise<StreamState> => {
@@ -103,27 +137,53 @@ export function StreamPage({ path }: { path: string }) {
   };
   return (
     <section>
-      <p><a href={href("streams")}>Streams</a> /</p>
+      <p>
+        <a href={href("streams")}>Streams</a> /
+      </p>
       <h2>{path}</h2>
       <ErrorNote error={state.error} />
       {s && (
         <>
           <p>
             {s.type} · next offset <code>{s.next}</code> · {s.bytes} bytes{s.closed ? " · closed" : ""}
-            {s.ttl ? ` · TTL ${s.ttl} s` : ""}{s.expires ? ` · expires ${s.expires}` : ""}
+            {s.ttl ? ` · TTL ${s.ttl} s` : ""}
+            {s.expires ? ` · expires ${s.expires}` : ""}
           </p>
-          <pre class="value" data-testid="stream-body">{s.body}</pre>
+          <pre class="value" data-testid="stream-body">
+            {s.body}
+          </pre>
           {!s.closed && (
             <form onSubmit={append}>
-              <label>Append<textarea name="data" rows={3} required value={data} onInput={(e) => setData(e.currentTarget.value)} placeholder={s.type.includes("json") ? '{"text": "hello"}' : "text"} /></label>
-              <button type="submit" aria-busy={busy}>Append</button>
+              <label>
+                Append
+                <textarea
+                  name="data"
+                  rows={3}
+                  required
+                  value={data}
+                  onInput={(e) => setData(e.currentTarget.value)}
+                  placeholder={s.type.includes("json") ? '{"text": "hello"}' : "text"}
+                />
+              </label>
+              <button type="submit" aria-busy={busy}>
+                Append
+              </button>
             </form>
           )}
-          <button class="danger" onClick={() => setConfirming(true)}>Delete stream…</button>
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Delete stream…
+          </button>
         </>
       )}
       <ErrorNote error={error} />
-      <Confirm open={confirming} title={`Delete stream ${path}?`} name={path} action="Delete stream" onCancel={() => setConfirming(false)} onConfirm={remove} />
+      <Confirm
+        open={confirming}
+        title={`Delete stream ${path}?`}
+        name={path}
+        action="Delete stream"
+        onCancel={() => setConfirming(false)}
+        onConfirm={remove}
+      />
     </section>
   );
 }

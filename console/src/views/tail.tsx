@@ -16,7 +16,7 @@ export function LiveTail({ topic }: { topic: TopicDescription }) {
   const [records, setRecords] = useState<RecordView[]>([]);
   const [status, setStatus] = useState("connecting");
   const [error, setError] = useState<unknown>();
-  
+
   useEffect(() => {
     if (!running) return;
     const ctl = new AbortController();
@@ -48,25 +48,35 @@ export function LiveTail({ topic }: { topic: TopicDescription }) {
   return (
     <section>
       <div class="row">
-        <label class="fit">Partition
+        <label class="fit">
+          Partition
           <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
-            {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>{p.partition}</option>)}
+            {topic.partitions.map((p) => (
+              <option key={p.partition} value={p.partition}>
+                {p.partition}
+              </option>
+            ))}
           </select>
         </label>
-        <label class="fit">From
+        <label class="fit">
+          From
           <select name="from" aria-label="From" value={from} onChange={(e) => setFrom(e.currentTarget.value as "latest" | "earliest")}>
             <option value="latest">now on</option>
             <option value="earliest">the beginning</option>
           </select>
         </label>
-        <button class="fit outline" onClick={() => setRunning(!running)}>{running ? "Pause" : "Resume"}</button>
+        <button type="button" class="fit outline" onClick={() => setRunning(!running)}>
+          {running ? "Pause" : "Resume"}
+        </button>
       </div>
       <p data-testid="tail-status">
         {running ? status : "paused"} · {records.length} record{records.length === 1 ? "" : "s"} shown
       </p>
       <ErrorNote error={error} />
       <div class="tail" data-testid="tail">
-        {records.map((r) => <RecordItem key={r.offset} r={r} />)}
+        {records.map((r) => (
+          <RecordItem key={r.offset} r={r} />
+        ))}
       </div>
     </section>
   );

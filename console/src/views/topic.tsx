@@ -9,7 +9,12 @@ import { ProduceForm } from "./produce.tsx";
 import { RecordBrowser } from "./records.tsx";
 import { LiveTail } from "./tail.tsx";
 
-const TABS: Array<[string, string]> = [["overview", "Overview"], ["records", "Records"], ["produce", "Produce"], ["tail", "Live tail"]];
+const TABS: Array<[string, string]> = [
+  ["overview", "Overview"],
+  ["records", "Records"],
+  ["produce", "Produce"],
+  ["tail", "Live tail"],
+];
 
 function ConfigEditor({ topic, onSaved }: { topic: TopicDescription; onSaved: (t: TopicDescription) => void }) {
   const [editing, setEditing] = useState(false);
@@ -43,14 +48,21 @@ function ConfigEditor({ topic, onSaved }: { topic: TopicDescription; onSaved: (t
               <tbody>
                 {entries.map(([k, v]) => (
                   <tr key={k}>
-                    <th scope="row"><code>{k}</code></th>
-                    <td>{String(v)}{k.endsWith(".ms") && typeof v === "number" ? ` (${formatDuration(v)})` : ""}</td>
+                    <th scope="row">
+                      <code>{k}</code>
+                    </th>
+                    <td>
+                      {String(v)}
+                      {k.endsWith(".ms") && typeof v === "number" ? ` (${formatDuration(v)})` : ""}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          <button class="outline small" onClick={start}>Edit config</button>
+          <button type="button" class="outline small" onClick={start}>
+            Edit config
+          </button>
         </>
       ) : (
         <form onSubmit={save} data-testid="config-form">
@@ -61,8 +73,12 @@ function ConfigEditor({ topic, onSaved }: { topic: TopicDescription; onSaved: (t
             </label>
           ))}
           <div class="row">
-            <button type="submit" class="fit" aria-busy={busy}>Save</button>
-            <button type="button" class="fit secondary" onClick={() => setEditing(false)}>Cancel</button>
+            <button type="submit" class="fit" aria-busy={busy}>
+              Save
+            </button>
+            <button type="button" class="fit secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
           </div>
         </form>
       )}
@@ -89,12 +105,21 @@ function Overview({ topic, onChanged }: { topic: TopicDescription; onChanged: (t
         <div class="table-wrap">
           <table class="striped" data-testid="partitions">
             <thead>
-              <tr><th class="num">Partition</th><th class="num">Start offset</th><th class="num">End offset</th><th class="num">Records</th><th class="num">Bytes</th><th>Oldest record</th></tr>
+              <tr>
+                <th class="num">Partition</th>
+                <th class="num">Start offset</th>
+                <th class="num">End offset</th>
+                <th class="num">Records</th>
+                <th class="num">Bytes</th>
+                <th>Oldest record</th>
+              </tr>
             </thead>
             <tbody>
               {topic.partitions.map((p) => (
                 <tr key={p.partition}>
-                  <td class="num"><a href={href("topics", topic.name, "records", p.partition)}>{p.partition}</a></td>
+                  <td class="num">
+                    <a href={href("topics", topic.name, "records", p.partition)}>{p.partition}</a>
+                  </td>
                   <td class="num">{p.start_offset}</td>
                   <td class="num">{p.end_offset}</td>
                   <td class="num">{p.end_offset - p.start_offset}</td>
@@ -103,16 +128,31 @@ function Overview({ topic, onChanged }: { topic: TopicDescription; onChanged: (t
                 </tr>
               ))}
             </tbody>
-            <tfoot><tr><th colSpan={4}>Total</th><th class="num">{formatBytes(total)}</th><th /></tr></tfoot>
+            <tfoot>
+              <tr>
+                <th colSpan={4}>Total</th>
+                <th class="num">{formatBytes(total)}</th>
+                <th />
+              </tr>
+            </tfoot>
           </table>
         </div>
       </section>
       <ConfigEditor topic={topic} onSaved={onChanged} />
       <section>
         <h3>Delete</h3>
-        <button class="danger" onClick={() => setConfirming(true)}>Delete topic…</button>
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete topic…
+        </button>
         <ErrorNote error={error} />
-        <Confirm open={confirming} title={`Delete topic ${topic.name}?`} name={topic.name} action="Delete topic" onCancel={() => setConfirming(false)} onConfirm={remove}>
+        <Confirm
+          open={confirming}
+          title={`Delete topic ${topic.name}?`}
+          name={topic.name}
+          action="Delete topic"
+          onCancel={() => setConfirming(false)}
+          onConfirm={remove}
+        >
           <p>Every record in its {topic.partitions.length} partitions is deleted. This cannot be undone.</p>
         </Confirm>
       </section>
@@ -126,13 +166,26 @@ export function TopicPage({ name, tab, partition }: { name: string; tab: string;
   const topic = override?.name === name ? override : loaded.data;
   return (
     <section>
-      <p><a href={href("topics")}>Topics</a> /</p>
+      <p>
+        <a href={href("topics")}>Topics</a> /
+      </p>
       <h2>{name}</h2>
       <nav class="tabs">
         {TABS.map(([id, label]) => (
-          <a key={id} href={href("topics", name, id)} aria-current={tab === id ? "page" : undefined}>{label}</a>
+          <a key={id} href={href("topics", name, id)} aria-current={tab === id ? "page" : undefined}>
+            {label}
+          </a>
         ))}
-        <button class="outline secondary small" onClick={() => (setOverride(undefined), loaded.reload())}>Refresh</button>
+        <button
+          type="button"
+          class="outline secondary small"
+          onClick={() => {
+            setOverride(undefined);
+            loaded.reload();
+          }}
+        >
+          Refresh
+        </button>
       </nav>
       <ErrorNote error={loaded.error} />
       {topic && tab === "overview" && <Overview topic={topic} onChanged={setOverride} />}

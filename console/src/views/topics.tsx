@@ -20,14 +20,42 @@ function CreateTopic({ onCreated }: { onCreated: (name: string) => void }) {
   };
   return (
     <details>
-      <summary role="button" class="outline">Create a topic</summary>
+      {/* biome-ignore lint/a11y/useSemanticElements: Pico CSS draws a <summary role="button"> as the button that opens its <details> */}
+      <summary role="button" class="outline">
+        Create a topic
+      </summary>
       <form onSubmit={submit} data-testid="create-topic">
         <div class="row">
-          <label>Name<input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="orders" /></label>
-          <label>Partitions<input name="partitions" type="number" min="1" required value={partitions} onInput={(e) => setPartitions(e.currentTarget.value)} /></label>
-          <label>retention.ms<input name="retention" type="number" min="-1" value={retention} onInput={(e) => setRetention(e.currentTarget.value)} placeholder="default (7 days)" /></label>
+          <label>
+            Name
+            <input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="orders" />
+          </label>
+          <label>
+            Partitions
+            <input
+              name="partitions"
+              type="number"
+              min="1"
+              required
+              value={partitions}
+              onInput={(e) => setPartitions(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            retention.ms
+            <input
+              name="retention"
+              type="number"
+              min="-1"
+              value={retention}
+              onInput={(e) => setRetention(e.currentTarget.value)}
+              placeholder="default (7 days)"
+            />
+          </label>
         </div>
-        <button type="submit" aria-busy={busy} disabled={busy}>Create</button>
+        <button type="submit" aria-busy={busy} disabled={busy}>
+          Create
+        </button>
         <ErrorNote error={error} />
       </form>
     </details>
@@ -44,11 +72,18 @@ export function TopicsPage() {
       <ErrorNote error={topics.error} />
       <div class="table-wrap">
         <table class="striped" data-testid="topics">
-          <thead><tr><th>Topic</th><th class="num">Partitions</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Topic</th>
+              <th class="num">Partitions</th>
+            </tr>
+          </thead>
           <tbody>
             {list.map((t) => (
               <tr key={t.name}>
-                <td><a href={href("topics", t.name)}>{t.name}</a></td>
+                <td>
+                  <a href={href("topics", t.name)}>{t.name}</a>
+                </td>
                 <td class="num">{t.partitions}</td>
               </tr>
             ))}
@@ -56,7 +91,9 @@ export function TopicsPage() {
         </table>
       </div>
       {!topics.loading && list.length === 0 && !topics.error && <p>No topics visible to this token.</p>}
-      <button class="outline secondary small" onClick={topics.reload}>Refresh</button>
+      <button type="button" class="outline secondary small" onClick={topics.reload}>
+        Refresh
+      </button>
     </section>
   );
 }

@@ -61,7 +61,8 @@ export function consoleRoutes(deps: AppDeps): Hono {
     const path = new URL(c.req.url).pathname.slice(CONSOLE_PREFIX.length + 1) || "index.html";
     if (!SAFE_PATH.test(path)) return notFound(c, "no such console file");
     const bytes = await read(path);
-    if (!bytes) return notFound(c, path === "index.html" ? "the web console is not built (run `npm run build:console`)" : "no such console file");
+    if (!bytes)
+      return notFound(c, path === "index.html" ? "the web console is not built (run `npm run build:console`)" : "no such console file");
     const ext = path.slice(path.lastIndexOf(".") + 1);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "content-type": TYPES[ext] ?? "application/octet-stream",
