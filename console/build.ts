@@ -1,6 +1,6 @@
 // `npm run build:console`: bundles the web console (console/src) with esbuild into build/console/:
 // app-<hash>.js, app-<hash>.css and an index.html that names them. Hashed names are served as
-// immutable; index.html is revalidated (src/http/routes/console.ts). No inline script or style,
+// immutable; index.html is revalidated (src/http/console/routes.ts). No inline script or style,
 // so the Content-Security-Policy needs no 'unsafe-inline'.
 import { build } from "esbuild";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

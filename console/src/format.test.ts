@@ -1,8 +1,8 @@
 // The console's display helpers, checked against the broker's own code where they must agree:
-// stream paths decoded from topic names must be the paths the broker mapped (routes/durable-streams/mapping.ts).
+// stream paths decoded from topic names must be the paths the broker mapped (streams/mapping.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { topicForStream } from "../../src/http/routes/durable-streams/mapping.ts";
+import { topicForStream } from "../../src/http/streams/mapping.ts";
 import { b64ToBytes, bytesToB64, hexDump, streamPathOf } from "./format.ts";
 
 describe("streamPathOf", () => {

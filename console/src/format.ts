@@ -63,7 +63,7 @@ export function formatDuration(ms: number): string {
   return `${ms} ms`;
 }
 
-/** Stream path of a Durable Streams topic name (the inverse of the broker's mapping, routes/durable-streams/mapping.ts). */
+/** Stream path of a Durable Streams topic name (the inverse of the broker's mapping, streams/mapping.ts). */
 export function streamPathOf(topic: string): string | undefined {
   if (!topic.startsWith("ds.")) return undefined;
   const decoder = new TextDecoder();

@@ -1,5 +1,5 @@
 // The web console's built files (build/console/, `npm run build:console`) for the portable route
-// (src/http/routes/console.ts), read from disk on Node, Bun and Deno. The route has already
+// (src/http/console/routes.ts), read from disk on Node, Bun and Deno. The route has already
 // checked the path is plain segments; resolving it under the folder keeps that true here too.
 import { readFile } from "node:fs/promises";
 

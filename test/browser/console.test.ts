@@ -4,7 +4,7 @@
 // a screenshot in artifacts/screenshots/, at desktop and phone sizes.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, call, DESKTOP, launchBrowser, PHONE, screenshot, startDevBroker, type DevBroker } from "./harness.ts";
+import { ADMIN_TOKEN, call, DESKTOP, launchBrowser, PHONE, screenshot, startDevBroker, type DevBroker } from "./browser-support.ts";
 
 let broker: DevBroker;
 let browser: Browser;

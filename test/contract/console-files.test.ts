@@ -4,8 +4,8 @@
 // index.html, the CSP on every file, and nothing outside build/console/ reachable.
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSOLE_CSP } from "../../src/http/routes/console.ts";
-import { RUNTIMES, startRuntime, type Target } from "./hosts.ts";
+import { CONSOLE_CSP } from "../../src/http/console/routes.ts";
+import { RUNTIMES, startRuntime, type Target } from "./hosts-support.ts";
 
 const built = readdirSync(new URL("../../build/console/", import.meta.url));
 const script = built.find((f) => /^app-[A-Z0-9]{8}\.js$/.test(f));

@@ -1,9 +1,9 @@
 // The web console inside workerd: the Worker reads build/console/ through the ASSETS binding of
-// wrangler.toml's [assets] and answers with the route's headers (src/http/routes/console.ts).
+// wrangler.toml's [assets] and answers with the route's headers (src/http/console/routes.ts).
 // The browser drives it in test/browser; this pins the binding and the headers in this layer.
 import { expect, it } from "vitest";
-import { CONSOLE_CSP } from "../../src/http/routes/console.ts";
-import { call, testEnv } from "./helpers.ts";
+import { CONSOLE_CSP } from "../../src/http/console/routes.ts";
+import { call, testEnv } from "./api-support.ts";
 
 it("serves index.html and its hashed script from the static-assets binding", async () => {
   expect(testEnv.ASSETS, "wrangler.toml [assets] binding").toBeDefined();
