@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/node/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "console/src/**/*.test.ts", "test/node/**/*.test.ts"],
     testTimeout: 120_000,
     environment: "node",
   },

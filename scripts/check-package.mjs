@@ -158,6 +158,7 @@ try {
     "package/dist/client/index.js",
     "package/dist/cli/index.js",
     "package/dist/runtime/serve-node.js",
+    "package/build/console/index.html",
   ]) {
     check(listing.split("\n").includes(file), `tarball holds ${file.slice("package/".length)}`);
   }
@@ -195,6 +196,12 @@ try {
     }
   }
   if (!server) throw new Error("no Node could run edgebroker serve");
+  // The web console ships prebuilt (build/console/) and the installed server serves it.
+  const consolePage = await fetch(`${server.url}/console/`);
+  check(
+    consolePage.status === 200 && (await consolePage.text()).includes("edgebroker console"),
+    `npx edgebroker serve serves the web console (${consolePage.status})`,
+  );
 
   for (const p of projects) {
     const env = { ...p.env, EDGEBROKER_URL: server.url, EDGEBROKER_TOKEN: TOKEN };

@@ -21,6 +21,7 @@ import { TopicCache } from "./topics/topic-cache.ts";
 import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./streams/index.ts";
 import { HttpMetrics, noteError } from "./metrics/http-metrics.ts";
 import { metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
+import { consoleRoutes } from "./console/routes.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -79,6 +80,8 @@ export function createApp(deps: AppDeps): Hono {
 
   // Readiness: answers 503 with the reason while the broker cannot serve (settings, WASM, storage).
   app.route("/", readinessRoutes(deps));
+  // The web console's static files: before the configuration check, so it can show the API's error.
+  app.route("/", consoleRoutes(deps));
 
   if (deps.configError) {
     const message = deps.configError;

@@ -76,6 +76,11 @@ export interface AppDeps {
   outboundFetch?: OutboundFetch;
   /** Origins allowed to call from browsers (CORS); none by default. ["*"] allows any. */
   corsOrigins?: string[];
+  /**
+   * Reads one file of the built web console (a path relative to build/console/, already checked
+   * to be plain segments), or null when it does not exist. Unset: /console answers 404.
+   */
+  consoleFiles?: (path: string) => Promise<Uint8Array | null>;
   now?: () => number;
   /** How long a topic's metadata is trusted by this process before asking the cluster again. */
   metadataTtlMs?: number;

@@ -14,6 +14,7 @@ import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
 import { LocalTails } from "../http/tails/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
+import { consoleFiles } from "./console-files.ts";
 import type { ServerConfig } from "./config.ts";
 import { objectKinds } from "./objects.ts";
 import { nodeOutboundFetch } from "./outbound-fetch.ts";
@@ -61,6 +62,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     logCore,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,
+    consoleFiles: consoleFiles(),
   });
   const close = async () => {
     tails.closeAll();

@@ -12,6 +12,8 @@ export interface Env {
   GROUP: DurableObjectNamespace<GroupObject>;
   /** The one metrics object ("metrics"): every source pushes to it, GET /metrics reads it. */
   METRICS: DurableObjectNamespace<MetricsObject>;
+  /** The web console's built files (wrangler.toml [assets], build/console/); read by the /console route. */
+  ASSETS?: Fetcher;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

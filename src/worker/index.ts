@@ -13,6 +13,17 @@ export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 export { MetricsObject } from "./metrics-object.ts";
 
+/**
+ * The console's files from the static-assets binding. `run_worker_first` sends every request to
+ * the Worker, so the /console route (src/http/console/routes.ts) sets the headers on every host alike.
+ */
+function consoleAssets(assets: Fetcher): (path: string) => Promise<Uint8Array | null> {
+  return async (path) => {
+    const res = await assets.fetch(new Request(`https://assets.invalid/${path}`));
+    return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
+  };
+}
+
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
   const { config, error } = workerConfig(env);
@@ -30,6 +41,7 @@ function workerDeps(env: Env): AppDeps {
       logCore: loadLogCore,
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
       outboundFetch: fetchOutbound((input, init) => fetch(input, init)),
+      consoleFiles: env.ASSETS ? consoleAssets(env.ASSETS) : undefined,
     },
     error,
   );

@@ -61,7 +61,7 @@ export function serverCommand(runtime: Runtime, dataDir: string): [string, strin
           "--no-prompt",
           "--allow-env=PORT,HOST,EDGEBROKER_*",
           "--allow-net=127.0.0.1",
-          `--allow-read=build/edgebroker.wasm,${dataDir}`,
+          `--allow-read=build/edgebroker.wasm,build/console,${dataDir}`,
           `--allow-write=${dataDir}`,
           "src/runtime/serve-deno.ts",
         ],

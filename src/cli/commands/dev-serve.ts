@@ -61,7 +61,7 @@ function serverCommand(runtime: Runtime, dataDir: string, host: string): [string
           "--no-prompt",
           "--allow-env=PORT,HOST,EDGEBROKER_*",
           `--allow-net=${host}`,
-          `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`,
+          `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${resolve(PACKAGE_ROOT, "build", "console")},${dataDir}`,
           `--allow-write=${dataDir}`,
           script("serve-deno.js"),
         ],
