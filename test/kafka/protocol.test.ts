@@ -1,0 +1,174 @@
+// The Kafka listener at the byte level, over a raw TCP socket to the Node host: version
+// negotiation (KIP-511 fallback), unknown APIs, the authentication gate, pipelining, acks=0, and
+// bad frames — each answered or closed, and the server keeps serving other connections.
+import { connect, type Socket } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Reader } from "../../src/kafka/protocol/reader.ts";
+import { Writer } from "../../src/kafka/protocol/writer.ts";
+import { ADMIN, startKafkaHost, type KafkaHost } from "./support.ts";
+
+let host: KafkaHost;
+beforeAll(async () => {
+  host = await startKafkaHost("node");
+});
+afterAll(async () => {
+  await host?.stop();
+});
+
+/** A client that sends raw frames and collects whole response frames. */
+class RawClient {
+  private readonly socket: Socket;
+  private buffer = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (d: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, d]);
+      this.waiters.splice(0).forEach((w) => w());
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.waiters.splice(0).forEach((w) => w());
+    });
+  }
+
+  static open(bootstrap: string): Promise<RawClient> {
+    const [hostName, port] = bootstrap.split(":");
+    return new Promise((resolve, reject) => {
+      const s = connect(Number(port), hostName!, () => resolve(new RawClient(s)));
+      s.once("error", reject);
+    });
+  }
+
+  send(...frames: Uint8Array[]): void {
+    this.socket.write(Buffer.concat(frames));
+  }
+
+  /** The next response frame (without its size), or undefined once the server closed. */
+  async next(): Promise<Uint8Array | undefined> {
+    for (;;) {
+      if (this.buffer.length >= 4) {
+        const size = this.buffer.readInt32BE(0);
+        if (this.buffer.length >= 4 + size) {
+          const frame = this.buffer.subarray(4, 4 + size);
+          this.buffer = this.buffer.subarray(4 + size);
+          return new Uint8Array(frame);
+        }
+      }
+      if (this.closed) return undefined;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+}
+
+function request(apiKey: number, version: number, correlationId: number, body: (w: Writer) => void, flexible = false): Uint8Array {
+  const w = new Writer();
+  w.int32(0).int16(apiKey).int16(version).int32(correlationId).nullableString("raw-test");
+  if (flexible) w.uvarint(0);
+  body(w);
+  w.patchInt32(0, w.offset - 4);
+  return w.finish().slice();
+}
+
+const apiVersions = (version: number, corr: number) =>
+  request(18, version, corr, (w) => {
+    if (version >= 3) w.compactNullableString("raw").compactNullableString("1").uvarint(0);
+  }, version >= 3);
+
+async function authenticate(c: RawClient, corr: number): Promise<void> {
+  c.send(request(17, 1, corr, (w) => w.nullableString("PLAIN")));
+  const hs = new Reader((await c.next())!);
+  expect(hs.int32()).toBe(corr);
+  expect(hs.int16()).toBe(0);
+  const token = new TextEncoder().encode(`\u0000${ADMIN.user}\u0000${ADMIN.password}`);
+  c.send(request(36, 1, corr + 1, (w) => w.nullableBytes(token)));
+  const auth = new Reader((await c.next())!);
+  expect(auth.int32()).toBe(corr + 1);
+  expect(auth.int16()).toBe(0);
+}
+
+it("answers an ApiVersions version it does not know in v0 with UNSUPPORTED_VERSION and its ranges (KIP-511)", async () => {
+  const c = await RawClient.open(host.bootstrap);
+  c.send(apiVersions(99, 5));
+  const r = new Reader((await c.next())!);
+  expect(r.int32()).toBe(5);
+  expect(r.int16()).toBe(35);
+  const apis = new Map<number, [number, number]>();
+  for (let n = r.int32(); n > 0; n--) apis.set(r.int16(), [r.int16(), r.int16()]);
+  expect(r.remaining).toBe(0);
+  expect(apis.get(18)).toEqual([0, 4]);
+  expect(apis.get(0)![0]).toBe(3);
+  // The flexible version the client retries with: header v0, compact array.
+  c.send(apiVersions(3, 6));
+  const v3 = new Reader((await c.next())!);
+  expect(v3.int32()).toBe(6);
+  expect(v3.int16()).toBe(0);
+  expect(v3.uvarint() - 1).toBe(apis.size);
+  c.end();
+});
+
+it("answers an unknown API with UNSUPPORTED_VERSION and keeps the connection", async () => {
+  const c = await RawClient.open(host.bootstrap);
+  c.send(request(999, 0, 41, () => {}));
+  const r = new Reader((await c.next())!);
+  expect(r.int32()).toBe(41);
+  expect(r.int16()).toBe(35);
+  c.send(apiVersions(0, 42));
+  expect(new Reader((await c.next())!).int32()).toBe(42);
+  c.end();
+});
+
+it("refuses Metadata before SASL with SASL_AUTHENTICATION_FAILED, serves it after", async () => {
+  const c = await RawClient.open(host.bootstrap);
+  const metadata = (corr: number) => request(3, 1, corr, (w) => w.int32(1).nullableString("anything"));
+  c.send(metadata(7));
+  const refused = new Reader((await c.next())!);
+  expect(refused.int32()).toBe(7);
+  expect(refused.int32()).toBe(0); // no brokers
+  expect(refused.int32()).toBe(-1); // controller id (v1+)
+  expect(refused.int32()).toBe(1); // one topic entry
+  expect(refused.int16()).toBe(58);
+  await authenticate(c, 8);
+  c.send(metadata(10));
+  const ok = new Reader((await c.next())!);
+  expect(ok.int32()).toBe(10);
+  expect(ok.int32()).toBe(1); // the broker
+  c.end();
+});
+
+it("answers pipelined requests in order, and sends nothing for acks=0", async () => {
+  const c = await RawClient.open(host.bootstrap);
+  await authenticate(c, 1);
+  const produceAcks0 = request(0, 3, 20, (w) => w.nullableString(null).int16(0).int32(1000).int32(1).nullableString("nowhere").int32(0));
+  c.send(apiVersions(0, 11), produceAcks0, apiVersions(1, 12), apiVersions(2, 13));
+  const corr: number[] = [];
+  for (let i = 0; i < 3; i++) corr.push(new Reader((await c.next())!).int32());
+  expect(corr).toEqual([11, 12, 13]);
+  c.end();
+});
+
+it("closes a connection whose frame is over the limit or whose request is truncated; others carry on", async () => {
+  const big = await RawClient.open(host.bootstrap);
+  const head = Buffer.alloc(4);
+  head.writeInt32BE(64 * 1024 * 1024);
+  big.send(head);
+  expect(await big.next()).toBeUndefined();
+
+  const bad = await RawClient.open(host.bootstrap);
+  await authenticate(bad, 1);
+  // Metadata v1 claiming one topic name of 200 bytes, with 3 bytes present.
+  bad.send(request(3, 1, 3, (w) => w.int32(1).int16(200).raw(new Uint8Array([1, 2, 3]))));
+  expect(await bad.next()).toBeUndefined();
+  expect(host.output()).toMatch(/malformed Metadata v1 request: truncated/);
+
+  const good = await RawClient.open(host.bootstrap);
+  good.send(apiVersions(2, 9));
+  expect(new Reader((await good.next())!).int32()).toBe(9);
+  good.end();
+});
