@@ -111,11 +111,11 @@ describe("kafkajs", () => {
       const entries = Object.fromEntries(described.resources[0]!.configEntries.map((c) => [c.configName, c.configValue]));
       expect(entries["retention.ms"]).toBe("3600000");
       expect(entries["cleanup.policy"]).toBe("delete");
-      await admin.alterConfigs({ resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "cleanup.policy", value: "compact" }] }] });
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "cleanup.policy", value: "compact" }] }] });
       // The change is the topic's, over HTTP too.
       const viaHttp = (await (await api("GET", "/v1/topics/kj-admin")).json()) as { config: Record<string, unknown> };
       expect(viaHttp.config["cleanup.policy"]).toBe("compact");
-      await expect(admin.alterConfigs({ resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "retention.ms", value: "soon" }] }] })).rejects.toThrow();
+      await expect(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "retention.ms", value: "soon" }] }] })).rejects.toThrow();
       await admin.createPartitions({ topicPartitions: [{ topic: "kj-admin", count: 3 }] });
       expect((await admin.fetchTopicMetadata({ topics: ["kj-admin"] })).topics[0]!.partitions.length).toBe(3);
       const cluster = await admin.describeCluster();
