@@ -37,7 +37,7 @@ function report(results: Result[], baseline: Result): void {
 
 /** A minimal Kafka client: SASL/PLAIN, then one request at a time over one connection. */
 class RawKafka {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private wake: (() => void) | undefined;
   private corr = 0;
   private readonly socket: Socket;
