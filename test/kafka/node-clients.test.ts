@@ -151,6 +151,19 @@ describe("kafkajs", () => {
     expect(total).toBe(30);
   });
 
+  it("refuses a partition's records over the request limit with MESSAGE_TOO_LARGE and stores nothing", async () => {
+    await createTopic("kj-large", 1);
+    const producer = kafkajs(host.bootstrap).producer();
+    await producer.connect();
+    try {
+      await expect(producer.send({ topic: "kj-large", messages: [{ value: Buffer.alloc(1_100_000, 1) }] })).rejects.toThrow(/larger than the max message size/);
+      const ok = await producer.send({ topic: "kj-large", messages: [{ value: "small" }] });
+      expect(ok[0]!.baseOffset).toBe("0");
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
   it("lists offsets (earliest, latest, by timestamp) and deletes records", async () => {
     await createTopic("kj-offsets", 1);
     const before = Date.now() - 1;
