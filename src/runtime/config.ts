@@ -4,6 +4,7 @@
 import { limitsFromEnv, type Limits } from "../core/limits.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
+import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 
 export interface ServerConfig {
   port: number;
@@ -23,6 +24,12 @@ export interface ServerConfig {
   dsLongPollMs?: number;
   /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
+  /**
+   * The base URL in the URLs the broker hands out (webhook callback_url): EDGEBROKER_PUBLIC_URL,
+   * or by default the listen address (HOST 0.0.0.0 → 127.0.0.1, :: → [::1]), which only reaches
+   * receivers on the same machine; set the variable when receivers run elsewhere.
+   */
+  publicUrl: string;
   /** The Kafka protocol listener (EDGEBROKER_KAFKA_PORT); none when unset. docs/kafka.md. */
   kafka?: KafkaListenerConfig;
 }
@@ -53,6 +60,12 @@ function int(env: EnvGetter, name: string, fallback: number, min = 0, max = Numb
   return value;
 }
 
+/** The URL of the listen address, with wildcard addresses replaced by this machine's loopback. */
+function listenUrl(hostname: string, port: number): string {
+  const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export function configFromEnv(env: EnvGetter): ServerConfig {
   const adminToken = env("EDGEBROKER_ADMIN_TOKEN");
   if (!adminToken) {
@@ -75,9 +88,18 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     throw new ConfigError((err as Error).message);
   }
   const longPoll = int(env, "EDGEBROKER_DS_LONG_POLL_MS", 0, 0, 300_000);
+  const port = int(env, "PORT", 8787, 0, 65_535);
+  const hostname = env("HOST") || "0.0.0.0";
+  let publicUrl: string | undefined;
+  try {
+    publicUrl = parsePublicUrl(env(PUBLIC_URL_VAR));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   return {
-    port: int(env, "PORT", 8787, 0, 65_535),
-    hostname: env("HOST") || "0.0.0.0",
+    port,
+    hostname,
+    publicUrl: publicUrl ?? listenUrl(hostname, port),
     dataDir: env("EDGEBROKER_DATA_DIR") || "./data",
     adminToken,
     limits,
