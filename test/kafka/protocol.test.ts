@@ -5,7 +5,7 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Reader } from "../../src/kafka/protocol/reader.ts";
 import { Writer } from "../../src/kafka/protocol/writer.ts";
-import { ADMIN, startKafkaHost, type KafkaHost } from "./support.ts";
+import { ADMIN, http, startKafkaHost, type KafkaHost } from "./support.ts";
 
 let host: KafkaHost;
 beforeAll(async () => {
@@ -171,4 +171,32 @@ it("closes a connection whose frame is over the limit or whose request is trunca
   good.send(apiVersions(2, 9));
   expect(new Reader((await good.next())!).int32()).toBe(9);
   good.end();
+});
+
+it("a Fetch at the end of the log waits (max_wait_ms, min_bytes) and answers with records produced meanwhile over HTTP", async () => {
+  expect((await http(host.http, host.token, "POST", "/v1/topics", { name: "longpoll", partitions: 1 })).status).toBe(201);
+  const c = await RawClient.open(host.bootstrap);
+  await authenticate(c, 1);
+  // Fetch v4: replica -1, max_wait 20 s, min_bytes 1, max_bytes, isolation 0; one topic, one partition at offset 0.
+  c.send(request(1, 4, 3, (w) => w.int32(-1).int32(20_000).int32(1).int32(1 << 20).int8(0)
+    .int32(1).nullableString("longpoll").int32(1).int32(0).int64(0).int32(1 << 20)));
+  const answer = c.next();
+  // The answer must wait for this append: an early empty answer fails the record check below.
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await http(host.http, host.token, "POST", "/v1/topics/longpoll/records", { records: [{ value: "late" }] })).status).toBe(200);
+  const r = new Reader((await answer)!);
+  expect(r.int32()).toBe(3);
+  r.int32(); // throttle
+  expect(r.int32()).toBe(1);
+  expect(r.nullableString()).toBe("longpoll");
+  expect(r.int32()).toBe(1);
+  expect(r.int32()).toBe(0);
+  expect(r.int16()).toBe(0);
+  expect(r.int64()).toBe(1n); // high watermark
+  r.int64(); // last stable offset
+  expect(r.int32()).toBe(-1); // aborted transactions: null
+  const records = r.nullableBytes()!;
+  expect(records.length).toBeGreaterThan(61);
+  expect(new TextDecoder().decode(records)).toContain('"late"');
+  c.end();
 });
