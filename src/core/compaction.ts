@@ -9,10 +9,12 @@
 //   than delete.retention.ms, so consumers had that long to see the delete;
 // - offsets never change: batches keep their base offsets and offset deltas, rows keep
 //   base_offset/last_offset even when a rewrite empties them (merging folds empty rows away later).
+// Rows with compressed batches are scanned and rewritten through src/core/compression/compaction.ts.
 // All rewrites happen in one transaction: an interrupted run (eviction) leaves the log as it was,
 // and the next alarm starts over.
 import type { LogCore } from "./log-core.ts";
 import { RECORD_NULL_KEY, RECORD_NULL_VALUE } from "./log-core.ts";
+import { rewriteSegment, scanSegment } from "./compression/compaction.ts";
 import type { LogConfig } from "./log-lifecycle.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
 
@@ -41,7 +43,7 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
   if (!config.cleanupPolicy.includes("compact")) return result;
   const rows = storage.sql.exec<Row>("SELECT base_offset, data FROM segments ORDER BY base_offset").toArray();
   if (rows.length < 2) return result;
-  const scans = rows.map((r) => core.scanRecords(blobBytes(r.data)));
+  const scans = rows.map((r) => scanSegment(core, blobBytes(r.data)));
   // Pass 1: the latest offset of every key, over the whole log including the active segment.
   const latest = new Map<string, number>();
   for (const scan of scans) {
@@ -64,13 +66,13 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
     }
     if (removed === 0) continue;
     const before = blobBytes(rows[r]!.data);
-    rewrites.push({ base: rows[r]!.base_offset, data: core.rewriteSegment(before, keep), removed, before: before.length });
+    rewrites.push({ base: rows[r]!.base_offset, data: rewriteSegment(core, before, keep), removed, before: before.length });
   }
   if (rewrites.length === 0) return result;
   storage.transactionSync(() => {
     for (const w of rewrites) {
       const idx = core.buildIndex(w.data, w.base);
-      const maxTs = w.data.length > 0 ? Math.max(...Array.from(core.scanRecords(w.data).timestamps)) : 0;
+      const maxTs = w.data.length > 0 ? Math.max(...Array.from(scanSegment(core, w.data).timestamps)) : 0;
       result.rowsWritten += storage.sql.exec(
         "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ? WHERE base_offset = ?",
         w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, w.base,

@@ -27,7 +27,11 @@ export type BatchErrorCode =
   | "unsupported_compression"
   | "unsupported_attributes"
   | "malformed_record"
-  | "empty_batch";
+  | "empty_batch"
+  // Compressed batches (src/core/compression/): records that do not decompress, or decompress
+  // past MAX_DECOMPRESSED_BYTES.
+  | "corrupt_compression"
+  | "decompression_limit";
 
 export interface BatchMeta {
   position: number;

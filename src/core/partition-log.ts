@@ -5,6 +5,7 @@
 // index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
+import { validateProduced } from "./compression/validate.ts";
 import { fail, type Failure } from "./errors.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
@@ -164,7 +165,7 @@ export class PartitionLog {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
     if (req.config) this.applyConfig(req.config);
-    const checked = this.core.validateBatches(req.batches);
+    const checked = validateProduced(this.core, req.batches);
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }

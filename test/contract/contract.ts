@@ -11,6 +11,7 @@ import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import type { Target } from "./hosts.ts";
 import { tailSuite } from "./tails.ts";
+import { compressionSuite } from "./compression.ts";
 
 const utf8 = new TextEncoder();
 
@@ -295,6 +296,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
 
     tailSuite({ target: () => target, call, json, createTopic, produce });
+    compressionSuite({ call, json, createTopic });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {
