@@ -59,7 +59,7 @@ export class Dispatcher {
     if (header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
       // KIP-511: an ApiVersions request newer than the broker knows is answered in v0 with
       // UNSUPPORTED_VERSION and the supported ranges, so the client can retry at a version we speak.
-      if (api.apiKey === API_VERSIONS_KEY) return this.encode(api, header, 0, api.refuse!({}, KafkaError.UNSUPPORTED_VERSION, 0));
+      if (api.apiKey === API_VERSIONS_KEY) return this.encode(api, header, 0, api.refuse!({}, KafkaError.UNSUPPORTED_VERSION, 0)!);
       this.config.log(`kafka: ${api.name} v${header.apiVersion} not supported (${api.minVersion}-${api.maxVersion})`);
       return { kind: "response", frame: unsupported(header, isFlexible(api, header.apiVersion)) };
     }
@@ -73,8 +73,9 @@ export class Dispatcher {
       return { kind: "close", reason: `malformed ${api.name} v${version} request: ${err.message}` };
     }
     if (!api.beforeAuth && this.config.requireAuth && !conn.principal) {
-      if (!api.refuse) return { kind: "close", reason: `${api.name} before SASL authentication` };
-      return this.encode(api, header, version, api.refuse(request, KafkaError.SASL_AUTHENTICATION_FAILED, version));
+      const refusal = api.refuse?.(request, KafkaError.SASL_AUTHENTICATION_FAILED, version);
+      if (refusal === undefined) return { kind: "close", reason: `${api.name} before SASL authentication` };
+      return refusal === null ? { kind: "none" } : this.encode(api, header, version, refusal);
     }
     if (!api.beforeAuth && !(await this.stillValid(conn))) {
       return { kind: "close", reason: "the API key this connection authenticated with was revoked or rotated" };

@@ -1,11 +1,10 @@
 // The Kafka listener at the byte level, over a raw TCP socket to the Node host: version
 // negotiation (KIP-511 fallback), unknown APIs, the authentication gate, pipelining, acks=0, and
 // bad frames — each answered or closed, and the server keeps serving other connections.
-import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Reader } from "../../src/kafka/protocol/reader.ts";
-import { Writer } from "../../src/kafka/protocol/writer.ts";
-import { ADMIN, http, startKafkaHost, type KafkaHost } from "./support.ts";
+import { authenticate, RawClient, request } from "./raw-client.ts";
+import { http, startKafkaHost, type KafkaHost } from "./support.ts";
 
 let host: KafkaHost;
 beforeAll(async () => {
@@ -15,83 +14,11 @@ afterAll(async () => {
   await host?.stop();
 });
 
-/** A client that sends raw frames and collects whole response frames. */
-class RawClient {
-  private readonly socket: Socket;
-  private buffer = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  closed = false;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.on("data", (d: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, d]);
-      this.waiters.splice(0).forEach((w) => w());
-    });
-    socket.on("close", () => {
-      this.closed = true;
-      this.waiters.splice(0).forEach((w) => w());
-    });
-  }
-
-  static open(bootstrap: string): Promise<RawClient> {
-    const [hostName, port] = bootstrap.split(":");
-    return new Promise((resolve, reject) => {
-      const s = connect(Number(port), hostName!, () => resolve(new RawClient(s)));
-      s.once("error", reject);
-    });
-  }
-
-  send(...frames: Uint8Array[]): void {
-    this.socket.write(Buffer.concat(frames));
-  }
-
-  /** The next response frame (without its size), or undefined once the server closed. */
-  async next(): Promise<Uint8Array | undefined> {
-    for (;;) {
-      if (this.buffer.length >= 4) {
-        const size = this.buffer.readInt32BE(0);
-        if (this.buffer.length >= 4 + size) {
-          const frame = this.buffer.subarray(4, 4 + size);
-          this.buffer = this.buffer.subarray(4 + size);
-          return new Uint8Array(frame);
-        }
-      }
-      if (this.closed) return undefined;
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-
-  end(): void {
-    this.socket.destroy();
-  }
-}
-
-function request(apiKey: number, version: number, correlationId: number, body: (w: Writer) => void, flexible = false): Uint8Array {
-  const w = new Writer();
-  w.int32(0).int16(apiKey).int16(version).int32(correlationId).nullableString("raw-test");
-  if (flexible) w.uvarint(0);
-  body(w);
-  w.patchInt32(0, w.offset - 4);
-  return w.finish().slice();
-}
-
 const apiVersions = (version: number, corr: number) =>
   request(18, version, corr, (w) => {
     if (version >= 3) w.compactNullableString("raw").compactNullableString("1").uvarint(0);
   }, version >= 3);
 
-async function authenticate(c: RawClient, corr: number): Promise<void> {
-  c.send(request(17, 1, corr, (w) => w.nullableString("PLAIN")));
-  const hs = new Reader((await c.next())!);
-  expect(hs.int32()).toBe(corr);
-  expect(hs.int16()).toBe(0);
-  const token = new TextEncoder().encode(`\u0000${ADMIN.user}\u0000${ADMIN.password}`);
-  c.send(request(36, 1, corr + 1, (w) => w.nullableBytes(token)));
-  const auth = new Reader((await c.next())!);
-  expect(auth.int32()).toBe(corr + 1);
-  expect(auth.int16()).toBe(0);
-}
 
 it("answers an ApiVersions version it does not know in v0 with UNSUPPORTED_VERSION and its ranges (KIP-511)", async () => {
   const c = await RawClient.open(host.bootstrap);

@@ -126,6 +126,9 @@ export const fetchApi: KafkaApi = {
     const byTopic = new Map<string, Msg[]>();
     let served = 0;
     for (const slot of slots) {
+      // A partition left unread because max_bytes was used up is left out of this answer (the
+      // client fetches it next time), rather than answered with a made-up high watermark.
+      if (slot.allowed && !slot.result) continue;
       const list = byTopic.get(slot.topic) ?? [];
       byTopic.set(slot.topic, list);
       list.push(partitionAnswer(ctx, slot));
@@ -151,8 +154,7 @@ function partitionAnswer(ctx: RequestContext, slot: Slot): Msg {
     ctx.config.log(`kafka: fetch refused: ${notAuthorized(ctx, `consume topic ${slot.topic}`)}`);
     return empty(KafkaError.TOPIC_AUTHORIZATION_FAILED);
   }
-  const r = slot.result;
-  if (!r) return { ...empty(KafkaError.NONE), records: new Uint8Array(0) };
+  const r = slot.result!;
   if (!r.ok) return empty(r.code);
   const v = r.value;
   return {

@@ -96,7 +96,7 @@ export const produceApi: KafkaApi = {
     chargeBytes(ctx, bytes);
     return acks === 0 ? null : { responses, throttleTimeMs: 0 };
   },
-  refuse: (req, code) => ({
+  refuse: (req, code) => req.acks === 0 ? null : ({
     responses: (req.topicData as Array<{ name: string; partitionData: PartitionData[] }>).map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((p) => partitionError(p.index, code, null)),
