@@ -136,6 +136,25 @@ describe("compressed batches on the other read paths", () => {
   });
 });
 
+describe("topic batch limits", () => {
+  it("message.timestamp.before.max.ms checks the earliest record inside a compressed batch (a scan of its decompressed records)", async () => {
+    // The fixture's timestamps are from 2024; its earliest record is its first (delta 0).
+    const strict = await createTopic(1, { "message.timestamp.before.max.ms": 86_400_000 });
+    const err = await expectError(await post(strict, batchOf(4, fixtures.zstd)), 400, "invalid_timestamp");
+    expect(err.message).toContain(`timestamp ${FIXTURE_FIRST_TIMESTAMP} is more than message.timestamp.before.max.ms`);
+    const loose = await createTopic(1, { "message.timestamp.before.max.ms": 10 * 365 * 86_400_000 });
+    expect(await postOk(loose, batchOf(4, fixtures.zstd))).toBe(0);
+  });
+
+  it("max.message.bytes applies to the batch as produced (compressed), as in Kafka", async () => {
+    const batch = batchOf(1, fixtures.gzip); // ~15 KB compressed, ~79 KB of records
+    const topic = await createTopic(1, { "max.message.bytes": 20_000 });
+    expect(await postOk(topic, batch)).toBe(0);
+    const small = await createTopic(1, { "max.message.bytes": 10_000 });
+    await expectError(await post(small, batch), 413, "record_too_large");
+  });
+});
+
 describe("idempotent producers", () => {
   it("a compressed batch's producer fields dedupe a retry and order sequences (the header stays plain)", async () => {
     const topic = await createTopic();
