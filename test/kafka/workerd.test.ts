@@ -61,3 +61,18 @@ it("a wrong password over the bridge is refused", async () => {
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(/Authentication|SASL/i);
 });
+
+it("an API key's grants apply over the bridge: consume-only may read but not produce", async () => {
+  expect((await http(target.url, target.token, "POST", "/v1/topics", { name: "edge-keyed", partitions: 1 })).status).toBe(201);
+  expect((await http(target.url, target.token, "POST", "/v1/topics/edge-keyed/records", { records: [{ key: "k", value: "from-http" }] })).status).toBe(200);
+  const made = await http(target.url, target.token, "POST", "/v1/keys", { name: "edge-reader", grants: [{ operation: "consume", resource: "topic:edge-keyed" }] });
+  expect(made.status).toBe(201);
+  const key = (await made.json()) as { id: string; secret: string };
+  const as = { user: key.id, password: key.secret };
+  const read = await kcat(proxy.bootstrap, ["-C", "-t", "edge-keyed", "-o", "beginning", "-e", "-f", "%k=%s\n"], as);
+  expect(read.code, read.stderr).toBe(0);
+  expect(read.stdout.toString()).toBe('k="from-http"\n');
+  const write = await kcat(proxy.bootstrap, ["-P", "-t", "edge-keyed"], { input: "nope\n", ...as });
+  expect(write.code).not.toBe(0);
+  expect(write.stderr).toMatch(/authoriz/i);
+});
