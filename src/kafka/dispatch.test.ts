@@ -62,3 +62,50 @@ describe("Dispatcher on malformed input", () => {
     );
   });
 });
+
+describe("Dispatcher and a key revoked while connected", () => {
+  it("asks the key's object again after 30 s and closes the connection once the key no longer opens", async () => {
+    let now = 1_000_000;
+    let opens = true;
+    const checks: string[] = [];
+    const deps = {
+      cluster: () => ({ listTopics: () => Promise.resolve([]) }),
+      partition: () => ({}),
+      key: (id: string) => ({
+        verify: (secret: string) => Promise.resolve(secret === "s".repeat(32) ? { ok: true, key: { id, name: "k", grants: [{ operation: "consume", resource: "*" }] } } : { ok: false, error: { code: "unauthorized", message: "no" } }),
+        check: (secret: string) => {
+          checks.push(secret);
+          return Promise.resolve(opens);
+        },
+      }),
+      group: () => ({}),
+      logCore: () => Promise.reject(new Error("unused")),
+      adminToken: "t",
+      limits: DEFAULT_LIMITS,
+      now: () => now,
+    } as unknown as AppDeps;
+    const server = new KafkaServer({ deps, broker: { nodeId: 0, host: "127.0.0.1", port: 9092 }, log: () => {} });
+    const conn = server.dispatcher.newConnection();
+    const frame = (apiKey: number, version: number, body: (w: Writer) => void) => {
+      const w = new Writer();
+      w.int16(apiKey).int16(version).int32(1).nullableString("c");
+      body(w);
+      return w.finish().slice();
+    };
+    const metadata = frame(3, 1, (w) => w.int32(-1));
+    expect((await server.dispatcher.dispatch(conn, frame(17, 1, (w) => w.nullableString("PLAIN")))).kind).toBe("response");
+    const token = new TextEncoder().encode(`\u0000${"ab".repeat(8)}\u0000${"s".repeat(32)}`);
+    expect((await server.dispatcher.dispatch(conn, frame(36, 1, (w) => w.nullableBytes(token)))).kind).toBe("response");
+    expect(conn.principal?.kind).toBe("key");
+    now += 10_000;
+    expect((await server.dispatcher.dispatch(conn, metadata)).kind).toBe("response");
+    expect(checks).toEqual([]);
+    now += 25_000;
+    expect((await server.dispatcher.dispatch(conn, metadata)).kind).toBe("response");
+    expect(checks.length).toBe(1);
+    opens = false;
+    now += 31_000;
+    const closed = await server.dispatcher.dispatch(conn, metadata);
+    expect(closed).toEqual({ kind: "close", reason: "the API key this connection authenticated with was revoked or rotated" });
+  });
+});

@@ -43,6 +43,8 @@ export interface KafkaListenerConfig {
   /** PEM file paths for TLS (EDGEBROKER_KAFKA_TLS_CERT / _KEY); plain TCP when unset. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Close a connection idle this long (EDGEBROKER_KAFKA_IDLE_MS, default 10 min as Kafka's connections.max.idle.ms; 0 = never). */
+  idleMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -124,5 +126,6 @@ function kafkaFromEnv(env: EnvGetter): KafkaListenerConfig | undefined {
   const tlsCert = env("EDGEBROKER_KAFKA_TLS_CERT") || undefined;
   const tlsKey = env("EDGEBROKER_KAFKA_TLS_KEY") || undefined;
   if (!tlsCert !== !tlsKey) throw new ConfigError("EDGEBROKER_KAFKA_TLS_CERT and EDGEBROKER_KAFKA_TLS_KEY must be set together (PEM file paths)");
-  return { port, hostname, advertisedHost, advertisedPort, tlsCert, tlsKey };
+  const idleMs = int(env, "EDGEBROKER_KAFKA_IDLE_MS", 600_000);
+  return { port, hostname, advertisedHost, advertisedPort, tlsCert, tlsKey, idleMs };
 }
