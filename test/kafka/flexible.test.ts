@@ -61,7 +61,7 @@ it("Metadata v12", async () => {
     expect(r.int16()).toBe(0);
     expect(r.int32()).toBe(p);
     expect(r.int32()).toBe(0); // leader
-    expect(r.int32()).toBe(0); // leader epoch
+    expect(r.int32()).toBe(-1); // leader epoch: not tracked
     for (let list = 0; list < 2; list++) {
       expect(r.uvarint()).toBe(2);
       expect(r.int32()).toBe(0);
