@@ -4,6 +4,7 @@
 // through it.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startWorkerd, type Target } from "../contract/hosts.ts";
+import { runCli } from "../cli/run-cli.ts";
 import { http, kafkajs, kcat, startProxy, type Proxy } from "./support.ts";
 
 let target: Target;
@@ -75,4 +76,10 @@ it("an API key's grants apply over the bridge: consume-only may read but not pro
   const write = await kcat(proxy.bootstrap, ["-P", "-t", "edge-keyed"], { input: "nope\n", ...as });
   expect(write.code).not.toBe(0);
   expect(write.stderr).toMatch(/authoriz/i);
+});
+
+it("kafka-proxy: a malformed --listen is a usage error (exit 2)", async () => {
+  const bad = await runCli(["kafka-proxy", "--listen", "9092"]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("expected host:port");
 });
