@@ -3,6 +3,7 @@
 // ends here as an answer or as a close with a reason — never as a thrown error reaching the
 // transport, and never with a handler having run on a partly decoded request (the whole body is
 // decoded before the handler starts).
+import { CREDENTIAL_CHECK_MS } from "../core/credential-check.ts";
 import { allows, seesResource, type Operation } from "../core/grants.ts";
 import { isFlexible, type ConnectionState, type KafkaApi, type KafkaServerConfig, type RequestContext } from "./api.ts";
 import { KafkaError } from "./error-codes.ts";
@@ -16,8 +17,6 @@ export type DispatchResult =
   | { kind: "none" }
   | { kind: "close"; reason: string };
 
-/** How often a key-authenticated connection asks the key's object whether the key still opens. */
-export const CREDENTIAL_CHECK_MS = 30_000;
 
 export class Dispatcher {
   readonly apis: ReadonlyMap<number, KafkaApi>;
@@ -105,7 +104,8 @@ export class Dispatcher {
     const p = conn.principal;
     if (!p || p.kind !== "key" || !conn.secret) return true;
     const now = this.config.now();
-    if (now - (conn.checkedAt ?? 0) < CREDENTIAL_CHECK_MS) return true;
+    // The same interval as open HTTP streams (EDGEBROKER_CREDENTIAL_CHECK_MS, src/core/credential-check.ts).
+    if (now - (conn.checkedAt ?? 0) < (this.config.deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS)) return true;
     conn.checkedAt = now;
     try {
       return await this.config.deps.key(p.id).check(conn.secret);

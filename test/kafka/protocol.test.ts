@@ -8,7 +8,8 @@ import { http, startKafkaHost, type KafkaHost } from "./support.ts";
 
 let host: KafkaHost;
 beforeAll(async () => {
-  host = await startKafkaHost("node");
+  // Key-authenticated connections ask the key's object again before every request here.
+  host = await startKafkaHost("node", { EDGEBROKER_CREDENTIAL_CHECK_MS: "1" });
 });
 afterAll(async () => {
   await host?.stop();
@@ -126,4 +127,25 @@ it("a Fetch at the end of the log waits (max_wait_ms, min_bytes) and answers wit
   expect(records.length).toBeGreaterThan(61);
   expect(new TextDecoder().decode(records)).toContain('"late"');
   c.end();
+});
+
+it("a connection authenticated with an API key is closed once the key is revoked", async () => {
+  const made = await http(host.http, host.token, "POST", "/v1/keys", { name: "revoked-soon", grants: [{ operation: "consume", resource: "*" }] });
+  expect(made.status).toBe(201);
+  const key = (await made.json()) as { id: string; secret: string };
+  const c = await RawClient.open(host.bootstrap);
+  c.send(request(17, 1, 1, (w) => w.nullableString("PLAIN")));
+  await c.next();
+  c.send(request(36, 1, 2, (w) => w.nullableBytes(new TextEncoder().encode(`\u0000${key.id}\u0000${key.secret}`))));
+  const auth = new Reader((await c.next())!);
+  auth.int32();
+  expect(auth.int16()).toBe(0);
+  const metadata = (corr: number) => request(3, 1, corr, (w) => w.int32(-1));
+  c.send(metadata(3));
+  expect(new Reader((await c.next())!).int32()).toBe(3);
+  expect((await http(host.http, host.token, "DELETE", `/v1/keys/${key.id}`)).status).toBe(204);
+  await new Promise((r) => setTimeout(r, 5));
+  c.send(metadata(4));
+  expect(await c.next()).toBeUndefined();
+  expect(host.output()).toMatch(/revoked or rotated/);
 });
