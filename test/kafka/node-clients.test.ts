@@ -164,6 +164,19 @@ describe("kafkajs", () => {
     expect(total).toBe(30);
   });
 
+  it("acks=0 sends get no answer, and the records are still stored in order", async () => {
+    await createTopic("kj-acks0", 1);
+    const producer = kafkajs(host.bootstrap).producer();
+    await producer.connect();
+    for (let i = 0; i < 5; i++) await producer.send({ topic: "kj-acks0", acks: 0, messages: [{ value: `fire-${i}` }] });
+    // One acknowledged send after them: the connection handles requests in order, so once it is
+    // answered the five before it are appended.
+    await producer.send({ topic: "kj-acks0", acks: -1, messages: [{ value: "last" }] });
+    await producer.disconnect();
+    const values = (await readHttp("kj-acks0", 0)).map((r) => Buffer.from(r.value_b64!, "base64").toString());
+    expect(values).toEqual(["fire-0", "fire-1", "fire-2", "fire-3", "fire-4", "last"]);
+  });
+
   it("refuses a partition's records over the request limit with MESSAGE_TOO_LARGE and stores nothing", async () => {
     await createTopic("kj-large", 1);
     const producer = kafkajs(host.bootstrap).producer();
