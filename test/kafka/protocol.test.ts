@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Reader } from "../../src/kafka/protocol/reader.ts";
 import { authenticate, RawClient, request } from "./raw-client.ts";
-import { http, startKafkaHost, type KafkaHost } from "./support.ts";
+import { ADMIN, http, startKafkaHost, type KafkaHost } from "./support.ts";
 
 let host: KafkaHost;
 beforeAll(async () => {
@@ -148,4 +148,23 @@ it("a connection authenticated with an API key is closed once the key is revoked
   c.send(metadata(4));
   expect(await c.next()).toBeUndefined();
   expect(host.output()).toMatch(/revoked or rotated/);
+});
+
+it("SaslHandshake v0 takes the PLAIN message as one raw frame (KIP-43) and answers an empty one", async () => {
+  const c = await RawClient.open(host.bootstrap);
+  c.send(request(17, 0, 1, (w) => w.nullableString("PLAIN")));
+  const hs = new Reader((await c.next())!);
+  expect(hs.int32()).toBe(1);
+  expect(hs.int16()).toBe(0);
+  const token = new TextEncoder().encode(`\u0000${ADMIN.user}\u0000${ADMIN.password}`);
+  const raw = new Uint8Array(4 + token.length);
+  new DataView(raw.buffer).setInt32(0, token.length);
+  raw.set(token, 4);
+  c.send(raw);
+  expect((await c.next())!.length).toBe(0);
+  c.send(request(3, 1, 2, (w) => w.int32(-1)));
+  const ok = new Reader((await c.next())!);
+  expect(ok.int32()).toBe(2);
+  expect(ok.int32()).toBe(1); // the broker: authenticated
+  c.end();
 });
