@@ -299,10 +299,10 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
 
     tailSuite({ target: () => target, call, json, createTopic, produce });
-    compressionSuite({ call, json, createTopic });
     bodyInputSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
     groupResetSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
     hardeningSuite({ target: () => target, call, json, createTopic, produce });
+    compressionSuite({ call, json, createTopic });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {
