@@ -10,11 +10,11 @@
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { compress as lz4Compress } from "lz4js";
 import { compress as snappyCompress } from "snappyjs";
-import { LogCore } from "../src/core/log-core.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
 import { decompressRecords } from "../src/core/compression/index.ts";
 import { validateProduced } from "../src/core/compression/validate.ts";
-import { decodeRecords, encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
-import { jsonRecord } from "../src/http/record-view.ts";
+import { decodeRecords, encodeBatch, type RecordInput } from "../src/core/batch/record-batch.ts";
+import { jsonRecord } from "../src/http/log/record-view.ts";
 import { wasmBytes } from "../test/core-support/load-log-core.ts";
 import { withCompressedRecords } from "../test/core-support/compressed-batch.ts";
 
@@ -30,8 +30,19 @@ let n = 0;
 while (plainBytes < 1 << 20) {
   const records: RecordInput[] = [];
   for (let i = 0; i < 100; i++, n++) {
-    const value = { id: n, device: `sensor-${Math.floor(rand() * 500)}`, temp: +(15 + rand() * 20).toFixed(2), status: rand() < 0.9 ? "ok" : "warn", ts: 1_717_000_000_000 + n };
-    records.push({ key: utf8.encode(`sensor-${n % 500}`), value: utf8.encode(JSON.stringify(value)), headers: [], timestamp: 1_717_000_000_000 + n });
+    const value = {
+      id: n,
+      device: `sensor-${Math.floor(rand() * 500)}`,
+      temp: +(15 + rand() * 20).toFixed(2),
+      status: rand() < 0.9 ? "ok" : "warn",
+      ts: 1_717_000_000_000 + n,
+    };
+    records.push({
+      key: utf8.encode(`sensor-${n % 500}`),
+      value: utf8.encode(JSON.stringify(value)),
+      headers: [],
+      timestamp: 1_717_000_000_000 + n,
+    });
   }
   const b = encodeBatch(records, { crc32c });
   plainBatches.push(b);
@@ -74,7 +85,9 @@ function median(label: string, fn: () => void): number {
 }
 
 const plain = concat(plainBatches);
-console.log(`${plainBatches.length} batches, ${n} records, ${plain.length} bytes uncompressed (${(plain.length / n).toFixed(0)} B/record)\n`);
+console.log(
+  `${plainBatches.length} batches, ${n} records, ${plain.length} bytes uncompressed (${(plain.length / n).toFixed(0)} B/record)\n`,
+);
 console.log("codec               stored    ratio | decompress MB/s | JSON catch-up  rec/s    MB/s  vs none | validate MB/s  vs none");
 let base = { json: 0, validate: 0 };
 for (const [name, codec, compress] of CODECS) {
@@ -82,9 +95,12 @@ for (const [name, codec, compress] of CODECS) {
   const segment = concat(batches);
   const check = validateProduced(core, segment);
   if (!check.ok) throw new Error(`${name}: ${check.message}`);
-  const decompress = codec === 0 ? 0 : median("decompress", () => {
-    for (const b of batches) decompressRecords(codec, b.subarray(61));
-  });
+  const decompress =
+    codec === 0
+      ? 0
+      : median("decompress", () => {
+          for (const b of batches) decompressRecords(codec, b.subarray(61));
+        });
   const json = median("json", () => {
     JSON.stringify({ records: decodeRecords(segment).map((r) => jsonRecord(r)) });
   });
@@ -92,10 +108,10 @@ for (const [name, codec, compress] of CODECS) {
   if (codec === 0) base = { json, validate };
   const mb = (rate: number) => ((rate * plain.length) / 1e6).toFixed(0);
   console.log(
-    `${name.padEnd(18)} ${String(segment.length).padStart(8)} ${(plain.length / segment.length).toFixed(2).padStart(6)}x |`
-    + ` ${(codec === 0 ? "-" : mb(decompress)).padStart(15)} |`
-    + ` ${(json * n).toFixed(0).padStart(14)} ${mb(json).padStart(7)} ${(json / base.json).toFixed(2).padStart(7)}x |`
-    + ` ${mb(validate).padStart(13)} ${(validate / base.validate).toFixed(2).padStart(7)}x`,
+    `${name.padEnd(18)} ${String(segment.length).padStart(8)} ${(plain.length / segment.length).toFixed(2).padStart(6)}x |` +
+      ` ${(codec === 0 ? "-" : mb(decompress)).padStart(15)} |` +
+      ` ${(json * n).toFixed(0).padStart(14)} ${mb(json).padStart(7)} ${(json / base.json).toFixed(2).padStart(7)}x |` +
+      ` ${mb(validate).padStart(13)} ${(validate / base.validate).toFixed(2).padStart(7)}x`,
   );
 }
 console.log("\nceiling: the 'none' row, the same read and validation paths with nothing to decompress.");

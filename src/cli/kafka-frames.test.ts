@@ -10,7 +10,11 @@ describe("FrameSplitter", () => {
       const s = new FrameSplitter(16);
       const out: number[][] = [];
       for (let i = 0; i < stream.length; i += size) out.push(...s.push(stream.subarray(i, i + size)).map((f) => [...f]));
-      expect(out).toEqual([[0, 0, 0, 2, 1, 2], [0, 0, 0, 0], [0, 0, 0, 1, 3]]);
+      expect(out).toEqual([
+        [0, 0, 0, 2, 1, 2],
+        [0, 0, 0, 0],
+        [0, 0, 0, 1, 3],
+      ]);
     }
   });
 

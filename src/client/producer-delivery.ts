@@ -3,7 +3,7 @@
 // a retry of an appended batch with its original offsets), and the broker's refusals that the
 // producer can repair itself — a sequence the partition forgot, a batch too large to take at once.
 import { EdgebrokerError, isRetriable } from "./errors.ts";
-import { HttpClient, seg } from "./http.ts";
+import { type HttpClient, seg } from "./http.ts";
 import type { PartitionCounts } from "./metadata.ts";
 import { succeed, settle, type Pending, type PartitionQueue } from "./producer-queue.ts";
 import type { Numbered, ProducerIdentity } from "./producer-identity.ts";
@@ -35,11 +35,15 @@ export async function deliverBatch(ctx: DeliveryContext, queue: PartitionQueue, 
   for (let attempt = 0; ; attempt++) {
     try {
       numbered ??= ctx.identity ? await ctx.identity.number(topic, partition, batch.length, ctx.signal) : undefined;
-      const answer = await ctx.http.once<{ offsets: Array<{ partition: number; offset: number }> }>("POST", `/v1/topics/${seg(topic)}/records`, {
-        query: { partition },
-        body,
-        headers: headersOf(numbered),
-      });
+      const answer = await ctx.http.once<{ offsets: Array<{ partition: number; offset: number }> }>(
+        "POST",
+        `/v1/topics/${seg(topic)}/records`,
+        {
+          query: { partition },
+          body,
+          headers: headersOf(numbered),
+        },
+      );
       const offsets = answer.body.offsets;
       batch.forEach((p, i) => succeed(p, { topic, partition, offset: offsets[i]!.offset }));
       return;

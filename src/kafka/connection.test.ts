@@ -15,12 +15,16 @@ function harness(dispatch: FrameDispatcher["dispatch"], limits = { maxFrameBytes
   const closes: string[] = [];
   let pauses = 0;
   let resumes = 0;
-  const conn = new KafkaConnection({ dispatch }, {
-    send: (b) => sent.push([...b]),
-    close: (r) => closes.push(r),
-    pause: () => pauses++,
-    resume: () => resumes++,
-  }, limits);
+  const conn = new KafkaConnection(
+    { dispatch },
+    {
+      send: (b) => sent.push([...b]),
+      close: (r) => closes.push(r),
+      pause: () => pauses++,
+      resume: () => resumes++,
+    },
+    limits,
+  );
   return { conn, sent, closes, pauses: () => pauses, resumes: () => resumes };
 }
 
@@ -106,10 +110,13 @@ describe("KafkaConnection", () => {
 
   it("closes an idle connection, never one with a request in progress", async () => {
     let release!: () => void;
-    const h = harness(async () => {
-      await new Promise<void>((r) => (release = r));
-      return { kind: "none" };
-    }, { maxFrameBytes: 64, maxQueued: 4, idleMs: 5 });
+    const h = harness(
+      async () => {
+        await new Promise<void>((r) => (release = r));
+        return { kind: "none" };
+      },
+      { maxFrameBytes: 64, maxQueued: 4, idleMs: 5 },
+    );
     h.conn.receive(frame([1]));
     await new Promise((r) => setTimeout(r, 20));
     expect(h.closes).toEqual([]);

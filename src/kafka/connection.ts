@@ -12,7 +12,9 @@
 
 export interface FrameDispatcher {
   /** A whole request frame (without its size prefix) → its response frame (with prefix), none, or a close. */
-  dispatch(frame: Uint8Array): Promise<{ kind: "response"; frame: Uint8Array; close?: string } | { kind: "none" } | { kind: "close"; reason: string }>;
+  dispatch(
+    frame: Uint8Array,
+  ): Promise<{ kind: "response"; frame: Uint8Array; close?: string } | { kind: "none" } | { kind: "close"; reason: string }>;
 }
 
 export interface ConnectionSink {
@@ -63,7 +65,12 @@ export class KafkaConnection {
   private idle: unknown;
   closed = false;
 
-  constructor(dispatcher: FrameDispatcher, sink: ConnectionSink, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS, timers: Timers = globalTimers) {
+  constructor(
+    dispatcher: FrameDispatcher,
+    sink: ConnectionSink,
+    limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+    timers: Timers = globalTimers,
+  ) {
     this.dispatcher = dispatcher;
     this.sink = sink;
     this.limits = limits;

@@ -11,12 +11,19 @@ import { KafkaServer } from "./server.ts";
 
 function harness() {
   const calls: string[] = [];
-  const record = (name: string) => (..._args: unknown[]) => {
-    calls.push(name);
-    return Promise.resolve({ ok: false, error: { code: "topic_not_found", message: "none" } });
-  };
+  const record =
+    (name: string) =>
+    (..._args: unknown[]) => {
+      calls.push(name);
+      return Promise.resolve({ ok: false, error: { code: "topic_not_found", message: "none" } });
+    };
   const deps = {
-    cluster: () => ({ describeTopic: record("describeTopic"), listTopics: () => Promise.resolve([]), createTopic: record("createTopic"), deleteTopic: record("deleteTopic") }),
+    cluster: () => ({
+      describeTopic: record("describeTopic"),
+      listTopics: () => Promise.resolve([]),
+      createTopic: record("createTopic"),
+      deleteTopic: record("deleteTopic"),
+    }),
     partition: () => ({ append: record("append"), read: record("read") }),
     key: () => ({ verify: record("verify"), check: () => Promise.resolve(true) }),
     group: () => ({}),
@@ -51,13 +58,18 @@ describe("Dispatcher on malformed input", () => {
 
   it("arbitrary bytes after any API key and version are answered or closed, never thrown", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 70 }), fc.integer({ min: -1, max: 15 }), fc.uint8Array({ maxLength: 200 }), async (apiKey, version, body) => {
-        const w = new Writer();
-        w.int16(apiKey).int16(version).int32(9).nullableString("fuzz").raw(body);
-        const result = await harness().dispatch(w.finish());
-        expect(["response", "close", "none"]).toContain(result.kind);
-        if (result.kind === "response") expect(new DataView(result.frame.buffer, result.frame.byteOffset).getInt32(4)).toBe(9);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 70 }),
+        fc.integer({ min: -1, max: 15 }),
+        fc.uint8Array({ maxLength: 200 }),
+        async (apiKey, version, body) => {
+          const w = new Writer();
+          w.int16(apiKey).int16(version).int32(9).nullableString("fuzz").raw(body);
+          const result = await harness().dispatch(w.finish());
+          expect(["response", "close", "none"]).toContain(result.kind);
+          if (result.kind === "response") expect(new DataView(result.frame.buffer, result.frame.byteOffset).getInt32(4)).toBe(9);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -72,7 +84,12 @@ describe("Dispatcher and a key revoked while connected", () => {
       cluster: () => ({ listTopics: () => Promise.resolve([]) }),
       partition: () => ({}),
       key: (id: string) => ({
-        verify: (secret: string) => Promise.resolve(secret === "s".repeat(32) ? { ok: true, key: { id, name: "k", grants: [{ operation: "consume", resource: "*" }] } } : { ok: false, error: { code: "unauthorized", message: "no" } }),
+        verify: (secret: string) =>
+          Promise.resolve(
+            secret === "s".repeat(32)
+              ? { ok: true, key: { id, name: "k", grants: [{ operation: "consume", resource: "*" }] } }
+              : { ok: false, error: { code: "unauthorized", message: "no" } },
+          ),
         check: (secret: string) => {
           checks.push(secret);
           return Promise.resolve(opens);
@@ -93,9 +110,23 @@ describe("Dispatcher and a key revoked while connected", () => {
       return w.finish().slice();
     };
     const metadata = frame(3, 1, (w) => w.int32(-1));
-    expect((await server.dispatcher.dispatch(conn, frame(17, 1, (w) => w.nullableString("PLAIN")))).kind).toBe("response");
+    expect(
+      (
+        await server.dispatcher.dispatch(
+          conn,
+          frame(17, 1, (w) => w.nullableString("PLAIN")),
+        )
+      ).kind,
+    ).toBe("response");
     const token = new TextEncoder().encode(`\u0000${"ab".repeat(8)}\u0000${"s".repeat(32)}`);
-    expect((await server.dispatcher.dispatch(conn, frame(36, 1, (w) => w.nullableBytes(token)))).kind).toBe("response");
+    expect(
+      (
+        await server.dispatcher.dispatch(
+          conn,
+          frame(36, 1, (w) => w.nullableBytes(token)),
+        )
+      ).kind,
+    ).toBe("response");
     expect(conn.principal?.kind).toBe("key");
     now += 10_000;
     expect((await server.dispatcher.dispatch(conn, metadata)).kind).toBe("response");

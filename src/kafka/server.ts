@@ -2,7 +2,7 @@
 // client connection. A transport calls `connect(sink)` when a client connects, feeds the returned
 // connection's `receive()` with what it reads and calls `end()` when the peer goes away.
 import type { AppDeps } from "../http/deps.ts";
-import { TopicCache } from "../http/topic-cache.ts";
+import { TopicCache } from "../http/topics/topic-cache.ts";
 import type { BrokerAddress, KafkaApi, KafkaServerConfig } from "./api.ts";
 import { KAFKA_APIS } from "./apis.ts";
 import { DEFAULT_CONNECTION_LIMITS, KafkaConnection, type ConnectionLimits, type ConnectionSink } from "./connection.ts";
@@ -43,12 +43,16 @@ export class KafkaServer {
     const state = this.dispatcher.newConnection();
     if (advertised) state.advertised = advertised;
     const log = this.config.log;
-    return new KafkaConnection({ dispatch: (frame) => this.dispatcher.dispatch(state, frame) }, {
-      ...sink,
-      close: (reason) => {
-        log(`kafka: closing connection: ${reason}`);
-        sink.close(reason);
+    return new KafkaConnection(
+      { dispatch: (frame) => this.dispatcher.dispatch(state, frame) },
+      {
+        ...sink,
+        close: (reason) => {
+          log(`kafka: closing connection: ${reason}`);
+          sink.close(reason);
+        },
       },
-    }, this.limits);
+      this.limits,
+    );
   }
 }

@@ -72,7 +72,9 @@ export async function serve(rt: RuntimeHost): Promise<void> {
   }
   console.log(`edgebroker (${rt.runtime}) listening on ${listener.url}, data in ${resolve(config.dataDir)}`);
   if (kafkaListener && config.kafka) {
-    console.log(`edgebroker: Kafka protocol on ${kafkaListener.url}, advertised as ${config.kafka.advertisedHost}:${config.kafka.advertisedPort}`);
+    console.log(
+      `edgebroker: Kafka protocol on ${kafkaListener.url}, advertised as ${config.kafka.advertisedHost}:${config.kafka.advertisedPort}`,
+    );
   }
 
   let stopping = false;

@@ -25,10 +25,15 @@ export function kafkaSocket(request: Request, server: KafkaServer): Response {
   if (server.config.deps.configError) return error(503, "not_configured", server.config.deps.configError);
   if (request.method !== "GET") return error(405, "method_not_allowed", "GET /v1/kafka with Upgrade: websocket");
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-    return error(426, "upgrade_required", "this route is the Kafka protocol over a WebSocket: send Upgrade: websocket (or run `edgebroker kafka-proxy` and point Kafka clients at it)");
+    return error(
+      426,
+      "upgrade_required",
+      "this route is the Kafka protocol over a WebSocket: send Upgrade: websocket (or run `edgebroker kafka-proxy` and point Kafka clients at it)",
+    );
   }
   const advertised = parseAdvertised(new URL(request.url).searchParams.get("advertised"), server.config.broker.nodeId);
-  if (advertised === "invalid") return error(400, "invalid_parameter", "advertised: expected host:port (the address Kafka clients connect to)");
+  if (advertised === "invalid")
+    return error(400, "invalid_parameter", "advertised: expected host:port (the address Kafka clients connect to)");
   const pair = new WebSocketPair();
   const [client, socket] = [pair[0], pair[1]];
   socket.accept();
@@ -37,17 +42,20 @@ export function kafkaSocket(request: Request, server: KafkaServer): Response {
   (socket as unknown as { binaryType?: string }).binaryType = "arraybuffer";
   let blobs: Promise<void> = Promise.resolve();
   let open = true;
-  const conn = server.connect({
-    send: (bytes) => {
-      if (open) socket.send(bytes);
+  const conn = server.connect(
+    {
+      send: (bytes) => {
+        if (open) socket.send(bytes);
+      },
+      close: (reason) => {
+        if (!open) return;
+        open = false;
+        // Close reasons are limited to 123 bytes.
+        socket.close(1008, reason.slice(0, 120));
+      },
     },
-    close: (reason) => {
-      if (!open) return;
-      open = false;
-      // Close reasons are limited to 123 bytes.
-      socket.close(1008, reason.slice(0, 120));
-    },
-  }, advertised);
+    advertised,
+  );
   socket.addEventListener("message", (event) => {
     if (typeof event.data === "string") {
       conn.end("text message");

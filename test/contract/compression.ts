@@ -14,7 +14,11 @@ const text = new TextDecoder();
 export function compressionSuite(ctx: Omit<TailContext, "target" | "produce">): void {
   const plain = fixturePlainBatch();
   const post = (topic: string, body: Uint8Array) =>
-    ctx.call(`/v1/topics/${topic}/records?partition=0`, { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers: { "content-type": BATCH } });
+    ctx.call(`/v1/topics/${topic}/records?partition=0`, {
+      method: "POST",
+      body: body as Uint8Array<ArrayBuffer>,
+      headers: { "content-type": BATCH },
+    });
 
   describe("compressed batches", () => {
     it.each([
@@ -29,10 +33,17 @@ export function compressionSuite(ctx: Omit<TailContext, "target" | "produce">): 
       expect(res.status, await res.clone().text()).toBe(200);
       const page = (await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=1198`)).json()) as any;
       const records = fixtureRecords();
-      expect(page.records.map((r: any) => [r.offset, r.timestamp, r.key, r.value])).toEqual([1198, 1199].map((i) => [
-        i, FIXTURE_FIRST_TIMESTAMP + records[i]!.timestampDelta!, records[i]!.key && text.decode(records[i]!.key!), records[i]!.value && JSON.parse(text.decode(records[i]!.value!)),
-      ]));
-      const served = new Uint8Array(await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: BATCH } })).arrayBuffer());
+      expect(page.records.map((r: any) => [r.offset, r.timestamp, r.key, r.value])).toEqual(
+        [1198, 1199].map((i) => [
+          i,
+          FIXTURE_FIRST_TIMESTAMP + records[i]!.timestampDelta!,
+          records[i]!.key && text.decode(records[i]!.key!),
+          records[i]!.value && JSON.parse(text.decode(records[i]!.value!)),
+        ]),
+      );
+      const served = new Uint8Array(
+        await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: BATCH } })).arrayBuffer(),
+      );
       expect(served).toEqual(batch);
     });
 

@@ -29,8 +29,15 @@ export function fixtureRecords(count = 1200): TestRecord[] {
   for (let i = 0; i < count; i++) {
     out.push({
       key: i % 7 === 3 ? null : enc(`device-${i % 40}`),
-      value: i % 11 === 5 ? null : enc(JSON.stringify({ seq: i, temp: 20 + ((i * 37) % 100) / 10, site: `site-${i % 13}`, ok: i % 3 !== 0 })),
-      headers: i % 5 === 0 ? [["trace", enc(`t-${i}`)], ["empty", null]] : [],
+      value:
+        i % 11 === 5 ? null : enc(JSON.stringify({ seq: i, temp: 20 + ((i * 37) % 100) / 10, site: `site-${i % 13}`, ok: i % 3 !== 0 })),
+      headers:
+        i % 5 === 0
+          ? [
+              ["trace", enc(`t-${i}`)],
+              ["empty", null],
+            ]
+          : [],
       timestampDelta: (i * 13) % 997,
     });
   }

@@ -27,8 +27,14 @@ const fixtures: Record<string, [string, Uint8Array]> = {
   gzip: ["gzip -c -9", run("gzip", ["-c", "-9"])],
   snappyRaw: ["libsnappy raw block (python3-snappy)", run("/usr/bin/python3", ["-c", py, "raw"])],
   snappyXerial: ["libsnappy blocks in snappy-java's xerial framing", run("/usr/bin/python3", ["-c", py, "xerial"])],
-  lz4: ["lz4 -c -B4 -BD --content-size (64 KiB linked blocks, content size and checksum)", run("lz4", ["-c", "-B4", "-BD", "--content-size"])],
-  lz4Independent: ["lz4 -c -B4 -BI -BX --no-frame-crc (independent blocks, block checksums)", run("lz4", ["-c", "-B4", "-BI", "-BX", "--no-frame-crc"])],
+  lz4: [
+    "lz4 -c -B4 -BD --content-size (64 KiB linked blocks, content size and checksum)",
+    run("lz4", ["-c", "-B4", "-BD", "--content-size"]),
+  ],
+  lz4Independent: [
+    "lz4 -c -B4 -BI -BX --no-frame-crc (independent blocks, block checksums)",
+    run("lz4", ["-c", "-B4", "-BI", "-BX", "--no-frame-crc"]),
+  ],
   zstd: ["zstd -c -19 (content size, checksum)", run("zstd", ["-c", "-19", "-q"])],
   zstdNoCheck: ["zstd -c -3 --no-check", run("zstd", ["-c", "-3", "--no-check", "-q"])],
 };
@@ -39,4 +45,9 @@ for (const [name, [how, bytes]] of Object.entries(fixtures)) {
   out += `\n/** ${how}: ${bytes.length} bytes. */\nexport const ${name} = "${Buffer.from(bytes).toString("base64")}";\n`;
 }
 writeFileSync(new URL("./compression-fixtures.ts", import.meta.url), out);
-console.log(Object.entries(fixtures).map(([n, [, b]]) => `${n} ${b.length}`).join("\n"), `\nrecords ${records.length}`);
+console.log(
+  Object.entries(fixtures)
+    .map(([n, [, b]]) => `${n} ${b.length}`)
+    .join("\n"),
+  `\nrecords ${records.length}`,
+);

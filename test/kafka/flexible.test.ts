@@ -4,8 +4,8 @@
 // v2 / v1), not with src/kafka's own schemas.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { Reader } from "../../src/kafka/protocol/reader.ts";
 import { WASM_URL } from "../../src/runtime/broker.ts";
 import { authenticate, RawClient, request } from "./raw-client.ts";
@@ -36,11 +36,19 @@ const compactString = (r: Reader) => r.compactNullableString();
 const noTags = (r: Reader) => expect(r.uvarint()).toBe(0);
 
 it("Metadata v12", async () => {
-  c.send(request(3, 12, 10, (w) => {
-    w.uvarint(2); // topics: 1 entry
-    w.raw(new Uint8Array(16)).compactNullableString("flex").uvarint(0);
-    w.bool(false).bool(false).uvarint(0);
-  }, true));
+  c.send(
+    request(
+      3,
+      12,
+      10,
+      (w) => {
+        w.uvarint(2); // topics: 1 entry
+        w.raw(new Uint8Array(16)).compactNullableString("flex").uvarint(0);
+        w.bool(false).bool(false).uvarint(0);
+      },
+      true,
+    ),
+  );
   const r = body(await c.next(), 10);
   expect(r.int32()).toBe(0); // throttle
   expect(r.uvarint()).toBe(2); // one broker
@@ -77,14 +85,25 @@ it("Metadata v12", async () => {
 
 it("Produce v9 then Fetch v12 return the batch byte for byte", async () => {
   const core = await LogCore.instantiate(await readFile(WASM_URL));
-  const batch = encodeBatch([{ key: new TextEncoder().encode("k"), value: new TextEncoder().encode("flexible"), headers: [], timestamp: Date.now() }], { crc32c: (b) => core.crc32c(b) });
-  c.send(request(0, 9, 11, (w) => {
-    w.uvarint(0); // transactional id: null
-    w.int16(-1).int32(5000);
-    w.uvarint(2).compactNullableString("flex");
-    w.uvarint(2).int32(1).compactNullableBytes(batch).uvarint(0);
-    w.uvarint(0).uvarint(0);
-  }, true));
+  const batch = encodeBatch(
+    [{ key: new TextEncoder().encode("k"), value: new TextEncoder().encode("flexible"), headers: [], timestamp: Date.now() }],
+    { crc32c: (b) => core.crc32c(b) },
+  );
+  c.send(
+    request(
+      0,
+      9,
+      11,
+      (w) => {
+        w.uvarint(0); // transactional id: null
+        w.int16(-1).int32(5000);
+        w.uvarint(2).compactNullableString("flex");
+        w.uvarint(2).int32(1).compactNullableBytes(batch).uvarint(0);
+        w.uvarint(0).uvarint(0);
+      },
+      true,
+    ),
+  );
   const p = body(await c.next(), 11);
   expect(p.uvarint()).toBe(2);
   expect(compactString(p)).toBe("flex");
@@ -102,15 +121,36 @@ it("Produce v9 then Fetch v12 return the batch byte for byte", async () => {
   noTags(p);
   expect(p.remaining).toBe(0);
 
-  c.send(request(1, 12, 12, (w) => {
-    w.int32(-1).int32(0).int32(1).int32(1 << 20).int8(1).int32(0).int32(-1);
-    w.uvarint(2).compactNullableString("flex");
-    w.uvarint(2).int32(1).int32(-1).int64(0).int32(-1).int64(-1).int32(1 << 20).uvarint(0);
-    w.uvarint(0); // topic tags
-    w.uvarint(1); // no forgotten topics
-    w.compactNullableString("");
-    w.uvarint(0);
-  }, true));
+  c.send(
+    request(
+      1,
+      12,
+      12,
+      (w) => {
+        w.int32(-1)
+          .int32(0)
+          .int32(1)
+          .int32(1 << 20)
+          .int8(1)
+          .int32(0)
+          .int32(-1);
+        w.uvarint(2).compactNullableString("flex");
+        w.uvarint(2)
+          .int32(1)
+          .int32(-1)
+          .int64(0)
+          .int32(-1)
+          .int64(-1)
+          .int32(1 << 20)
+          .uvarint(0);
+        w.uvarint(0); // topic tags
+        w.uvarint(1); // no forgotten topics
+        w.compactNullableString("");
+        w.uvarint(0);
+      },
+      true,
+    ),
+  );
   const f = body(await c.next(), 12);
   expect(f.int32()).toBe(0);
   expect(f.int16()).toBe(0);

@@ -26,7 +26,14 @@ async function createTopic(name: string, partitions: number): Promise<void> {
   expect(r.status, await r.clone().text()).toBe(201);
 }
 
-interface HttpRecord { offset: number; key?: string | null; key_b64?: string; value?: unknown; value_b64?: string; headers?: Record<string, string> }
+interface HttpRecord {
+  offset: number;
+  key?: string | null;
+  key_b64?: string;
+  value?: unknown;
+  value_b64?: string;
+  headers?: Record<string, string>;
+}
 
 async function readHttp(topic: string, partition: number): Promise<HttpRecord[]> {
   const r = await api("GET", `/v1/topics/${topic}/partitions/${partition}/records?offset=0`);
@@ -42,7 +49,11 @@ describe("kcat", () => {
     const doc = JSON.parse(r.stdout.toString());
     expect(doc.brokers).toEqual([{ id: 0, name: host.bootstrap }]);
     const topic = doc.topics.find((t: { topic: string }) => t.topic === "kc-meta");
-    expect(topic.partitions.map((p: { partition: number; leader: number }) => [p.partition, p.leader])).toEqual([[0, 0], [1, 0], [2, 0]]);
+    expect(topic.partitions.map((p: { partition: number; leader: number }) => [p.partition, p.leader])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
   });
 
   it("keyed records land on murmur2(key) % partitions (librdkafka murmur2_random), readable over HTTP", async () => {
@@ -78,7 +89,9 @@ describe("kcat", () => {
     const produced = await kcat(host.bootstrap, ["-P", "-t", "kc-bytes", "-p", "0", ...files]);
     expect(produced.code, produced.stderr).toBe(0);
     const records = (await readHttp("kc-bytes", 0)).slice(3);
-    expect(records.map((rec) => Buffer.from(rec.value_b64 ?? Buffer.from(JSON.stringify(rec.value)).toString("base64"), "base64"))).toEqual(values.map((v) => Buffer.from(v)));
+    expect(records.map((rec) => Buffer.from(rec.value_b64 ?? Buffer.from(JSON.stringify(rec.value)).toString("base64"), "base64"))).toEqual(
+      values.map((v) => Buffer.from(v)),
+    );
   });
 
   it("produces with every codec (-z gzip, snappy, lz4, zstd): stored as sent, read back by kcat and over HTTP", async () => {
@@ -116,7 +129,11 @@ describe("kafkajs", () => {
     const admin = kafkajs(host.bootstrap).admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic: "kj-admin", numPartitions: 2, configEntries: [{ name: "retention.ms", value: "3600000" }] }] })).toBe(true);
+      expect(
+        await admin.createTopics({
+          topics: [{ topic: "kj-admin", numPartitions: 2, configEntries: [{ name: "retention.ms", value: "3600000" }] }],
+        }),
+      ).toBe(true);
       await expect(admin.createTopics({ topics: [{ topic: "kj-admin", numPartitions: 2 }] })).resolves.toBe(false);
       const meta = await admin.fetchTopicMetadata({ topics: ["kj-admin"] });
       expect(meta.topics[0]!.partitions.length).toBe(2);
@@ -124,11 +141,19 @@ describe("kafkajs", () => {
       const entries = Object.fromEntries(described.resources[0]!.configEntries.map((c) => [c.configName, c.configValue]));
       expect(entries["retention.ms"]).toBe("3600000");
       expect(entries["cleanup.policy"]).toBe("delete");
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "cleanup.policy", value: "compact" }] }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+      });
       // The change is the topic's, over HTTP too.
       const viaHttp = (await (await api("GET", "/v1/topics/kj-admin")).json()) as { config: Record<string, unknown> };
       expect(viaHttp.config["cleanup.policy"]).toBe("compact");
-      await expect(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "retention.ms", value: "soon" }] }] })).rejects.toThrow();
+      await expect(
+        admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: 2, name: "kj-admin", configEntries: [{ name: "retention.ms", value: "soon" }] }],
+        }),
+      ).rejects.toThrow();
       await admin.createPartitions({ topicPartitions: [{ topic: "kj-admin", count: 3 }] });
       expect((await admin.fetchTopicMetadata({ topics: ["kj-admin"] })).topics[0]!.partitions.length).toBe(3);
       const cluster = await admin.describeCluster();
@@ -146,7 +171,11 @@ describe("kafkajs", () => {
     const kafka = kafkajs(host.bootstrap);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const messages = Array.from({ length: 30 }, (_, i) => ({ key: `user-${i}`, value: `v${i}`, headers: { source: "kafkajs", n: String(i) } }));
+    const messages = Array.from({ length: 30 }, (_, i) => ({
+      key: `user-${i}`,
+      value: `v${i}`,
+      headers: { source: "kafkajs", n: String(i) },
+    }));
     const sent = await producer.send({ topic: "kj-produce", messages, acks: -1 });
     await producer.disconnect();
     expect(sent.every((r) => r.errorCode === 0)).toBe(true);
@@ -182,7 +211,9 @@ describe("kafkajs", () => {
     const producer = kafkajs(host.bootstrap).producer();
     await producer.connect();
     try {
-      await expect(producer.send({ topic: "kj-large", messages: [{ value: Buffer.alloc(1_100_000, 1) }] })).rejects.toThrow(/larger than the max message size/);
+      await expect(producer.send({ topic: "kj-large", messages: [{ value: Buffer.alloc(1_100_000, 1) }] })).rejects.toThrow(
+        /larger than the max message size/,
+      );
       const ok = await producer.send({ topic: "kj-large", messages: [{ value: "small" }] });
       expect(ok[0]!.baseOffset).toBe("0");
     } finally {
@@ -196,7 +227,14 @@ describe("kafkajs", () => {
     const kafka = kafkajs(host.bootstrap);
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: "kj-offsets", messages: [{ value: "a", timestamp: String(before - 10_000) }, { value: "b", timestamp: String(before) }, { value: "c", timestamp: String(before + 5) }] });
+    await producer.send({
+      topic: "kj-offsets",
+      messages: [
+        { value: "a", timestamp: String(before - 10_000) },
+        { value: "b", timestamp: String(before) },
+        { value: "c", timestamp: String(before + 5) },
+      ],
+    });
     await producer.disconnect();
     const admin = kafka.admin();
     await admin.connect();

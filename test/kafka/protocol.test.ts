@@ -16,10 +16,15 @@ afterAll(async () => {
 });
 
 const apiVersions = (version: number, corr: number) =>
-  request(18, version, corr, (w) => {
-    if (version >= 3) w.compactNullableString("raw").compactNullableString("1").uvarint(0);
-  }, version >= 3);
-
+  request(
+    18,
+    version,
+    corr,
+    (w) => {
+      if (version >= 3) w.compactNullableString("raw").compactNullableString("1").uvarint(0);
+    },
+    version >= 3,
+  );
 
 it("answers an ApiVersions version it does not know in v0 with UNSUPPORTED_VERSION and its ranges (KIP-511)", async () => {
   const c = await RawClient.open(host.bootstrap);
@@ -91,7 +96,14 @@ it("closes a connection whose frame is over the limit or whose request is trunca
   const bad = await RawClient.open(host.bootstrap);
   await authenticate(bad, 1);
   // Metadata v1 claiming one topic name of 200 bytes, with 3 bytes present.
-  bad.send(request(3, 1, 3, (w) => w.int32(1).int16(200).raw(new Uint8Array([1, 2, 3]))));
+  bad.send(
+    request(3, 1, 3, (w) =>
+      w
+        .int32(1)
+        .int16(200)
+        .raw(new Uint8Array([1, 2, 3])),
+    ),
+  );
   expect(await bad.next()).toBeUndefined();
   expect(host.output()).toMatch(/malformed Metadata v1 request: truncated/);
 
@@ -106,8 +118,22 @@ it("a Fetch at the end of the log waits (max_wait_ms, min_bytes) and answers wit
   const c = await RawClient.open(host.bootstrap);
   await authenticate(c, 1);
   // Fetch v4: replica -1, max_wait 20 s, min_bytes 1, max_bytes, isolation 0; one topic, one partition at offset 0.
-  c.send(request(1, 4, 3, (w) => w.int32(-1).int32(20_000).int32(1).int32(1 << 20).int8(0)
-    .int32(1).nullableString("longpoll").int32(1).int32(0).int64(0).int32(1 << 20)));
+  c.send(
+    request(1, 4, 3, (w) =>
+      w
+        .int32(-1)
+        .int32(20_000)
+        .int32(1)
+        .int32(1 << 20)
+        .int8(0)
+        .int32(1)
+        .nullableString("longpoll")
+        .int32(1)
+        .int32(0)
+        .int64(0)
+        .int32(1 << 20),
+    ),
+  );
   const answer = c.next();
   // The answer must wait for this append: an early empty answer fails the record check below.
   await new Promise((r) => setTimeout(r, 300));
@@ -130,7 +156,10 @@ it("a Fetch at the end of the log waits (max_wait_ms, min_bytes) and answers wit
 });
 
 it("a connection authenticated with an API key is closed once the key is revoked", async () => {
-  const made = await http(host.http, host.token, "POST", "/v1/keys", { name: "revoked-soon", grants: [{ operation: "consume", resource: "*" }] });
+  const made = await http(host.http, host.token, "POST", "/v1/keys", {
+    name: "revoked-soon",
+    grants: [{ operation: "consume", resource: "*" }],
+  });
   expect(made.status).toBe(201);
   const key = (await made.json()) as { id: string; secret: string };
   const c = await RawClient.open(host.bootstrap);

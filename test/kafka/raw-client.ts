@@ -67,7 +67,6 @@ export function request(apiKey: number, version: number, correlationId: number, 
   return w.finish().slice();
 }
 
-
 /** SaslHandshake v1 + SaslAuthenticate v1 as the admin. */
 export async function authenticate(c: RawClient, corr: number): Promise<void> {
   c.send(request(17, 1, corr, (w) => w.nullableString("PLAIN")));

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { freePort, startServer, type Runtime } from "../contract/hosts.ts";
+import { freePort, startServer, type Runtime } from "../contract/hosts-support.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const ADMIN = { user: "admin", password: BENCH_TOKEN };
@@ -36,7 +36,11 @@ export async function startKafkaHost(runtime: Runtime, env: Record<string, strin
   };
 }
 
-export interface Run { code: number | null; stdout: Buffer; stderr: string }
+export interface Run {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 export function run(command: string, args: string[], input?: Uint8Array | string, timeoutMs = 30_000): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -56,38 +60,78 @@ export function run(command: string, args: string[], input?: Uint8Array | string
 }
 
 /** kcat with SASL/PLAIN against `bootstrap`. */
-export function kcat(bootstrap: string, args: string[], opts: { input?: Uint8Array | string; user?: string; password?: string } = {}): Promise<Run> {
-  return run("kcat", [
-    "-b", bootstrap,
-    "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN",
-    "-X", `sasl.username=${opts.user ?? ADMIN.user}`, "-X", `sasl.password=${opts.password ?? ADMIN.password}`,
-    ...args,
-  ], opts.input);
+export function kcat(
+  bootstrap: string,
+  args: string[],
+  opts: { input?: Uint8Array | string; user?: string; password?: string } = {},
+): Promise<Run> {
+  return run(
+    "kcat",
+    [
+      "-b",
+      bootstrap,
+      "-X",
+      "security.protocol=SASL_PLAINTEXT",
+      "-X",
+      "sasl.mechanism=PLAIN",
+      "-X",
+      `sasl.username=${opts.user ?? ADMIN.user}`,
+      "-X",
+      `sasl.password=${opts.password ?? ADMIN.password}`,
+      ...args,
+    ],
+    opts.input,
+  );
 }
 
 export function kafkajs(bootstrap: string, sasl: { user: string; password: string } = ADMIN): Kafka {
   const auth: SASLOptions = { mechanism: "plain", username: sasl.user, password: sasl.password };
-  return new Kafka({ clientId: "edgebroker-test", brokers: [bootstrap], sasl: auth, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
+  return new Kafka({
+    clientId: "edgebroker-test",
+    brokers: [bootstrap],
+    sasl: auth,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2, initialRetryTime: 100 },
+  });
 }
 
-export async function http(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export async function http(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const isBytes = body instanceof Uint8Array;
   return fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": isBytes ? "application/vnd.kafka.record-batch" : "application/json" }), ...headers },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": isBytes ? "application/vnd.kafka.record-batch" : "application/json" }),
+      ...headers,
+    },
     body: body === undefined ? undefined : isBytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
   });
 }
 
-export interface Proxy { bootstrap: string; child: ChildProcess; stop(): Promise<void> }
+export interface KafkaProxy {
+  bootstrap: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
 
 /** `edgebroker kafka-proxy` (the compiled CLI, bin/edgebroker.js) bridging a local port to `url`. */
-export async function startProxy(url: string): Promise<Proxy> {
+export async function startProxy(url: string): Promise<KafkaProxy> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "bin", "edgebroker.js"), "kafka-proxy", "--listen", `127.0.0.1:${port}`, "--url", url], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin", "edgebroker.js"), "kafka-proxy", "--listen", `127.0.0.1:${port}`, "--url", url],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    },
+  );
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kafka-proxy did not start:\n${output}`)), 20_000);
@@ -105,10 +149,11 @@ export async function startProxy(url: string): Promise<Proxy> {
   return {
     bootstrap: `127.0.0.1:${port}`,
     child,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
   };
 }

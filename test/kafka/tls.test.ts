@@ -12,10 +12,27 @@ let dir: string;
 let host: KafkaHost;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "edgebroker-kafka-tls-"));
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   host = await startKafkaHost("node", { EDGEBROKER_KAFKA_TLS_CERT: join(dir, "cert.pem"), EDGEBROKER_KAFKA_TLS_KEY: join(dir, "key.pem") });
 });
 afterAll(async () => {
@@ -25,14 +42,27 @@ afterAll(async () => {
 
 it("kcat and kafkajs speak SASL_SSL to the TLS listener", async () => {
   expect((await http(host.http, host.token, "POST", "/v1/topics", { name: "tls", partitions: 1 })).status).toBe(201);
-  const tls = ["-b", host.bootstrap, "-X", "security.protocol=SASL_SSL", "-X", `ssl.ca.location=${join(dir, "cert.pem")}`,
-    "-X", "sasl.mechanism=PLAIN", "-X", `sasl.username=${ADMIN.user}`, "-X", `sasl.password=${ADMIN.password}`];
+  const tls = [
+    "-b",
+    host.bootstrap,
+    "-X",
+    "security.protocol=SASL_SSL",
+    "-X",
+    `ssl.ca.location=${join(dir, "cert.pem")}`,
+    "-X",
+    "sasl.mechanism=PLAIN",
+    "-X",
+    `sasl.username=${ADMIN.user}`,
+    "-X",
+    `sasl.password=${ADMIN.password}`,
+  ];
   const produced = await run("kcat", [...tls, "-P", "-t", "tls"], "over tls\n");
   expect(produced.code, produced.stderr).toBe(0);
   const consumed = await run("kcat", [...tls, "-C", "-t", "tls", "-o", "beginning", "-e", "-f", "%s\n"]);
   expect(consumed.stdout.toString()).toBe("over tls\n");
   const kafka = new Kafka({
-    brokers: [host.bootstrap], logLevel: logLevel.NOTHING,
+    brokers: [host.bootstrap],
+    logLevel: logLevel.NOTHING,
     ssl: { ca: [readFileSync(join(dir, "cert.pem"), "utf8")] },
     sasl: { mechanism: "plain", username: ADMIN.user, password: ADMIN.password },
   });
@@ -41,7 +71,20 @@ it("kcat and kafkajs speak SASL_SSL to the TLS listener", async () => {
   expect(await admin.listTopics()).toEqual(["tls"]);
   await admin.disconnect();
   // Plain TCP to the TLS port gets nowhere.
-  const plain = await run("kcat", ["-b", host.bootstrap, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN",
-    "-X", `sasl.username=${ADMIN.user}`, "-X", `sasl.password=${ADMIN.password}`, "-L", "-m", "3"]);
+  const plain = await run("kcat", [
+    "-b",
+    host.bootstrap,
+    "-X",
+    "security.protocol=SASL_PLAINTEXT",
+    "-X",
+    "sasl.mechanism=PLAIN",
+    "-X",
+    `sasl.username=${ADMIN.user}`,
+    "-X",
+    `sasl.password=${ADMIN.password}`,
+    "-L",
+    "-m",
+    "3",
+  ]);
   expect(plain.code).not.toBe(0);
 });

@@ -3,12 +3,12 @@
 // `wrangler deploy` ships). The proxy states its own address, so Metadata sends the clients back
 // through it.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startWorkerd, type Target } from "../contract/hosts.ts";
-import { runCli } from "../cli/run-cli.ts";
-import { http, kafkajs, kcat, startProxy, type Proxy } from "./support.ts";
+import { startWorkerd, type Target } from "../contract/hosts-support.ts";
+import { runCli } from "../cli/cli-support.ts";
+import { http, kafkajs, kcat, startProxy, type KafkaProxy } from "./support.ts";
 
 let target: Target;
-let proxy: Proxy;
+let proxy: KafkaProxy;
 beforeAll(async () => {
   target = await startWorkerd();
   proxy = await startProxy(target.url);
@@ -33,7 +33,9 @@ it("kcat lists the broker at the proxy's address and produces and consumes throu
   expect(consumed.code, consumed.stderr).toBe(0);
   expect(consumed.stdout.toString().trim().split("\n").sort()).toEqual(lines.trim().split("\n").sort());
   // The same records over HTTP.
-  const stats = await (await http(target.url, target.token, "GET", "/v1/topics/edge")).json() as { partitions: Array<{ end_offset: number }> };
+  const stats = (await (await http(target.url, target.token, "GET", "/v1/topics/edge")).json()) as {
+    partitions: Array<{ end_offset: number }>;
+  };
   expect(stats.partitions.reduce((n, p) => n + p.end_offset, 0)).toBe(50);
 });
 
@@ -45,7 +47,13 @@ it("kafkajs admin and an idempotent producer through the proxy", async () => {
     expect(await admin.createTopics({ topics: [{ topic: "edge-js", numPartitions: 3 }] })).toBe(true);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const sent = await producer.send({ topic: "edge-js", messages: [{ key: "a", value: "1", headers: { h: "x" } }, { key: "b", value: "2" }] });
+    const sent = await producer.send({
+      topic: "edge-js",
+      messages: [
+        { key: "a", value: "1", headers: { h: "x" } },
+        { key: "b", value: "2" },
+      ],
+    });
     await producer.disconnect();
     expect(sent.every((r) => r.errorCode === 0)).toBe(true);
     const offsets = await admin.fetchTopicOffsets("edge-js");
@@ -65,8 +73,13 @@ it("a wrong password over the bridge is refused", async () => {
 
 it("an API key's grants apply over the bridge: consume-only may read but not produce", async () => {
   expect((await http(target.url, target.token, "POST", "/v1/topics", { name: "edge-keyed", partitions: 1 })).status).toBe(201);
-  expect((await http(target.url, target.token, "POST", "/v1/topics/edge-keyed/records", { records: [{ key: "k", value: "from-http" }] })).status).toBe(200);
-  const made = await http(target.url, target.token, "POST", "/v1/keys", { name: "edge-reader", grants: [{ operation: "consume", resource: "topic:edge-keyed" }] });
+  expect(
+    (await http(target.url, target.token, "POST", "/v1/topics/edge-keyed/records", { records: [{ key: "k", value: "from-http" }] })).status,
+  ).toBe(200);
+  const made = await http(target.url, target.token, "POST", "/v1/keys", {
+    name: "edge-reader",
+    grants: [{ operation: "consume", resource: "topic:edge-keyed" }],
+  });
   expect(made.status).toBe(201);
   const key = (await made.json()) as { id: string; secret: string };
   const as = { user: key.id, password: key.secret };

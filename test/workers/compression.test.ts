@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce, readMsgpack } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce, readMsgpack } from "./api-support.ts";
 import { encodeBatch, reseal } from "../core-support/batch-builder.ts";
 import * as fixtures from "../core-support/compression-fixtures.ts";
 import * as kcat from "../core-support/kcat-fixtures.ts";
@@ -59,9 +59,13 @@ describe.each(CODECS)("%s batches", (_name, codec, data) => {
     expect(await postOk(topic, batch)).toBe(1200);
     const page = await fetchRecords(topic, 0, "offset=1195&max_records=10");
     expect(page.records).toEqual([1195, 1196, 1197, 1198, 1199, 0, 1, 2, 3, 4].map((i, n) => expected(i, 1195 + n)));
-    const mp = await readMsgpack(await call(`/v1/topics/${topic}/partitions/0/records?offset=0&max_records=1200`, { headers: { accept: "application/msgpack" } }));
+    const mp = await readMsgpack(
+      await call(`/v1/topics/${topic}/partitions/0/records?offset=0&max_records=1200`, { headers: { accept: "application/msgpack" } }),
+    );
     expect(mp.records.length).toBe(1200);
-    expect(mp.records.map((r: any) => r.value && text.decode(r.value))).toEqual(fixtureRecords().map((r) => r.value && text.decode(r.value)));
+    expect(mp.records.map((r: any) => r.value && text.decode(r.value))).toEqual(
+      fixtureRecords().map((r) => r.value && text.decode(r.value)),
+    );
     // Binary: the second batch comes back byte for byte, only its base offset assigned.
     const res = await call(`/v1/topics/${topic}/partitions/0/records?offset=1200`, { headers: { accept: BATCH } });
     const served = new Uint8Array(await res.arrayBuffer());
@@ -187,7 +191,12 @@ describe("consumer groups", () => {
     for (let i = 0; i < 20 && seen.length < 2400; i++) {
       const polled = await poll(group, m.member_id, m.member_epoch, { max_records: 1000 });
       for (const r of polled.records) seen.push(r.offset);
-      if (polled.records.length > 0) expect(polled.records[0]).toMatchObject({ topic, partition: 0, ...expected(polled.records[0]!.offset % 1200, polled.records[0]!.offset) });
+      if (polled.records.length > 0)
+        expect(polled.records[0]).toMatchObject({
+          topic,
+          partition: 0,
+          ...expected(polled.records[0]!.offset % 1200, polled.records[0]!.offset),
+        });
     }
     expect(seen).toEqual(Array.from({ length: 2400 }, (_, i) => i));
   });
@@ -201,7 +210,11 @@ describe("Durable Streams", () => {
     await postOk(`ds.comp-${id}`, small);
     const read = await call(`/ds/comp-${id}?offset=-1`);
     expect(read.status).toBe(200);
-    expect(await read.text()).toBe(fixtureRecords(30).map((r) => (r.value ? text.decode(r.value) : "")).join(""));
+    expect(await read.text()).toBe(
+      fixtureRecords(30)
+        .map((r) => (r.value ? text.decode(r.value) : ""))
+        .join(""),
+    );
   });
 });
 

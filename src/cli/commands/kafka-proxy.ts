@@ -56,8 +56,12 @@ function bridge(client: Socket, target: string, log: (m: string) => void): void 
   ws.on("message", (data: Buffer, isBinary: boolean) => {
     if (isBinary) client.write(data);
   });
-  ws.on("unexpected-response", (_req, res) => end(`kafka-proxy: ${target.replace(/\?.*/, "")} answered HTTP ${res.statusCode} instead of a WebSocket`));
-  ws.on("close", (code, reason) => end(code !== 1000 && code !== 1005 ? `kafka-proxy: broker closed the connection (${code} ${reason.toString()})` : undefined));
+  ws.on("unexpected-response", (_req, res) =>
+    end(`kafka-proxy: ${target.replace(/\?.*/, "")} answered HTTP ${res.statusCode} instead of a WebSocket`),
+  );
+  ws.on("close", (code, reason) =>
+    end(code !== 1000 && code !== 1005 ? `kafka-proxy: broker closed the connection (${code} ${reason.toString()})` : undefined),
+  );
   ws.on("error", (err) => end(`kafka-proxy: ${err.message}`));
   client.on("close", () => end());
   client.on("error", () => end());
@@ -69,7 +73,10 @@ export function registerKafkaProxy(program: Command): void {
     .description("bridge local Kafka clients (TCP) to a broker's Kafka-over-WebSocket route, e.g. on Cloudflare")
     .option("--listen <host:port>", "local address Kafka clients connect to", hostPort, { host: "127.0.0.1", port: 9092 })
     .option("--advertise <host:port>", "address the broker tells clients (default: the listen address)", hostPort)
-    .addHelpText("after", "\nExample:\n  edgebroker kafka-proxy --listen 127.0.0.1:9092 --url https://edgebroker.example.workers.dev\n  kcat -b 127.0.0.1:9092 -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN \\\n    -X sasl.username=<key id> -X sasl.password=<key secret> -L")
+    .addHelpText(
+      "after",
+      "\nExample:\n  edgebroker kafka-proxy --listen 127.0.0.1:9092 --url https://edgebroker.example.workers.dev\n  kcat -b 127.0.0.1:9092 -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN \\\n    -X sasl.username=<key id> -X sasl.password=<key secret> -L",
+    )
     .action(async (opts: { listen: { host: string; port: number }; advertise?: { host: string; port: number } }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const log = (m: string) => process.stderr.write(`${m}\n`);

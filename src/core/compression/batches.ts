@@ -91,7 +91,12 @@ export function inflateBatch(batch: Uint8Array, crc32c: ((b: Uint8Array) => numb
  * Inflates every compressed batch of a framed run (uncompressed batches are copied as they are).
  * `limit` bounds the decompressed records of the whole run. Throws InflateError.
  */
-export function inflateBatches(bytes: Uint8Array, frames: BatchFrame[], crc32c: ((b: Uint8Array) => number) | null, limit = MAX_DECOMPRESSED_BYTES): Uint8Array {
+export function inflateBatches(
+  bytes: Uint8Array,
+  frames: BatchFrame[],
+  crc32c: ((b: Uint8Array) => number) | null,
+  limit = MAX_DECOMPRESSED_BYTES,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   let budget = limit;

@@ -119,15 +119,18 @@ describe("corrupt input is a DecompressionError, never another exception", () =>
   it.each(FIXTURES)("%s: random byte changes", (_name, codec, data) => {
     const original = b64(data);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(original.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
-        const bytes = original.slice();
-        for (const [at, v] of edits) bytes[at] = v;
-        try {
-          decompressRecords(codec, bytes, 1 << 20);
-        } catch (e) {
-          if (!(e instanceof DecompressionError)) throw e;
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(original.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (edits) => {
+          const bytes = original.slice();
+          for (const [at, v] of edits) bytes[at] = v;
+          try {
+            decompressRecords(codec, bytes, 1 << 20);
+          } catch (e) {
+            if (!(e instanceof DecompressionError)) throw e;
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

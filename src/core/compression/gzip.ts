@@ -29,7 +29,8 @@ export function gunzipBounded(data: Uint8Array, limit: number): Uint8Array {
     throw corrupt("gzip", e);
   }
   // fflate waits for more input rather than failing when a stream stops early.
-  if (!ended || data.length < MIN_MEMBER) throw new DecompressionError("corrupt_compression", "gzip records end before the gzip stream does");
+  if (!ended || data.length < MIN_MEMBER)
+    throw new DecompressionError("corrupt_compression", "gzip records end before the gzip stream does");
   // fflate does not read the trailer (CRC-32, ISIZE). With one member (what Kafka producers
   // write) ISIZE must be the output length mod 2^32: a cut or altered trailer is refused.
   const isize = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(data.length - 4, true);

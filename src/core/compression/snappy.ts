@@ -92,7 +92,8 @@ export function unsnappyBounded(data: Uint8Array, limit: number): Uint8Array {
     if (p + 4 > data.length) throw new DecompressionError("corrupt_compression", `snappy (xerial) chunk header truncated at byte ${p}`);
     const size = view.getUint32(p);
     p += 4;
-    if (size > data.length - p) throw new DecompressionError("corrupt_compression", `snappy (xerial) chunk of ${size} bytes at byte ${p - 4} runs past the end`);
+    if (size > data.length - p)
+      throw new DecompressionError("corrupt_compression", `snappy (xerial) chunk of ${size} bytes at byte ${p - 4} runs past the end`);
     block(data.subarray(p, p + size), out, limit);
     p += size;
   }

@@ -12,7 +12,7 @@ import { concat, encodeBatch, enc, reseal } from "../../../test/core-support/bat
 import * as fixtures from "../../../test/core-support/compression-fixtures.ts";
 import * as kcat from "../../../test/core-support/kcat-fixtures.ts";
 import { fixturePlainBatch, withCompressedRecords } from "../../../test/core-support/compressed-batch.ts";
-import { decodeRecords, readBatchHeader } from "../record-batch.ts";
+import { decodeRecords, readBatchHeader } from "../batch/record-batch.ts";
 import { frameBatches } from "./batches.ts";
 import { rewriteSegment, scanSegment } from "./compaction.ts";
 import { decompressRecords } from "./index.ts";
@@ -28,9 +28,20 @@ const { Codecs, Types } = require("kafkajs/src/protocol/message/compression/inde
 
 // kafkajs ships gzip; its other codecs are plug-ins with this shape (kafkajs-snappy, kafkajs-lz4,
 // @kafkajs/zstd). These wrap libzstd (Node's zlib), lz4js and snappyjs.
-Codecs[Types.ZSTD] = () => ({ compress: async (e: { buffer: Buffer }) => zstdCompressSync(e.buffer), decompress: async (b: Buffer) => zstdDecompressSync(b) });
-Codecs[Types.LZ4] = () => ({ compress: async (e: { buffer: Buffer }) => Buffer.from(lz4jsCompress(e.buffer)), decompress: async (b: Buffer) => Buffer.from(lz4jsDecompress(b)) });
-Codecs[Types.Snappy] = () => ({ compress: async (e: { buffer: Buffer }) => Buffer.from(snappyjsCompress(e.buffer)), decompress: async () => { throw new Error("unused"); } });
+Codecs[Types.ZSTD] = () => ({
+  compress: async (e: { buffer: Buffer }) => zstdCompressSync(e.buffer),
+  decompress: async (b: Buffer) => zstdDecompressSync(b),
+});
+Codecs[Types.LZ4] = () => ({
+  compress: async (e: { buffer: Buffer }) => Buffer.from(lz4jsCompress(e.buffer)),
+  decompress: async (b: Buffer) => Buffer.from(lz4jsDecompress(b)),
+});
+Codecs[Types.Snappy] = () => ({
+  compress: async (e: { buffer: Buffer }) => Buffer.from(snappyjsCompress(e.buffer)),
+  decompress: async () => {
+    throw new Error("unused");
+  },
+});
 
 const core = await loadLogCore();
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
@@ -50,7 +61,13 @@ function reason(r: ReturnType<typeof validateProduced>): string {
 const T0 = 1_717_171_717_000;
 async function kafkajsBatch(compression: number, count = 300): Promise<Uint8Array> {
   const records = Array.from({ length: count }, (_, i) =>
-    Record({ key: `k-${i % 9}`, value: `{"n":${i},"pad":"${"x".repeat(i % 50)}"}`, headers: i % 4 ? {} : { h: `v${i}` }, offsetDelta: i, timestampDelta: i * 3 }),
+    Record({
+      key: `k-${i % 9}`,
+      value: `{"n":${i},"pad":"${"x".repeat(i % 50)}"}`,
+      headers: i % 4 ? {} : { h: `v${i}` },
+      offsetDelta: i,
+      timestampDelta: i * 3,
+    }),
   );
   const encoder = await RecordBatch({
     compression,
@@ -74,18 +91,30 @@ describe("produce validation of compressed batches", () => {
     expect(decodeRecords(batch)).toEqual(decodeRecords(plain));
   });
 
-  it.each([["gzip", Types.GZIP], ["snappy", Types.Snappy], ["lz4", Types.LZ4], ["zstd", Types.ZSTD]])("%s batches encoded by kafkajs validate and decode", async (_n, codec) => {
+  it.each([
+    ["gzip", Types.GZIP],
+    ["snappy", Types.Snappy],
+    ["lz4", Types.LZ4],
+    ["zstd", Types.ZSTD],
+  ])("%s batches encoded by kafkajs validate and decode", async (_n, codec) => {
     const bytes = await kafkajsBatch(codec);
     expect(bytes[22]! & 7).toBe(codec);
     const r = validateProduced(core, bytes);
     if (!r.ok) throw new Error(r.message);
     expect(r.batches[0]).toMatchObject({ recordCount: 300, lastOffsetDelta: 299, attributes: codec, size: bytes.length });
     const records = decodeRecords(bytes);
-    expect(records.map((x) => new TextDecoder().decode(x.value!))).toEqual(Array.from({ length: 300 }, (_, i) => `{"n":${i},"pad":"${"x".repeat(i % 50)}"}`));
+    expect(records.map((x) => new TextDecoder().decode(x.value!))).toEqual(
+      Array.from({ length: 300 }, (_, i) => `{"n":${i},"pad":"${"x".repeat(i % 50)}"}`),
+    );
     expect(records[4]!.headers).toEqual([["h", enc("v4")]]);
   });
 
-  it.each([["gzip", 1], ["snappy", 2], ["lz4", 3], ["zstd", 4]] as const)("%s batches produced by librdkafka (kcat) validate and decode", (name, codec) => {
+  it.each([
+    ["gzip", 1],
+    ["snappy", 2],
+    ["lz4", 3],
+    ["zstd", 4],
+  ] as const)("%s batches produced by librdkafka (kcat) validate and decode", (name, codec) => {
     const bytes = b64(kcat[name]);
     expect(bytes[22]! & 7).toBe(codec);
     const r = validateProduced(core, bytes);
@@ -94,14 +123,23 @@ describe("produce validation of compressed batches", () => {
     expect(r.batches[0]).toMatchObject({ recordCount: 300, lastOffsetDelta: 299, attributes: codec, size: bytes.length });
     const records = decodeRecords(bytes);
     expect(records.map((x) => [x.offset, new TextDecoder().decode(x.key!), new TextDecoder().decode(x.value!)])).toEqual(
-      Array.from({ length: 300 }, (_, i) => [i, `device-${i % 17}`, `{"seq":${i},"device":"sensor-${i % 17}","temp":${(i * 7) % 40},"ok":true}`]),
+      Array.from({ length: 300 }, (_, i) => [
+        i,
+        `device-${i % 17}`,
+        `{"seq":${i},"device":"sensor-${i % 17}","temp":${(i * 7) % 40},"ok":true}`,
+      ]),
     );
   });
 
   it("kafkajs reads the stored bytes of the gzip and zstd fixtures", async () => {
-    for (const [codec, data] of [[1, fixtures.gzip], [4, fixtures.zstd]] as const) {
+    for (const [codec, data] of [
+      [1, fixtures.gzip],
+      [4, fixtures.zstd],
+    ] as const) {
       const batch = await decodeRecordBatch(new Decoder(Buffer.from(withCompressedRecords(plain, codec, b64(data)))));
-      expect(batch.records.map((x: { value: Buffer | null }) => x.value && new Uint8Array(x.value))).toEqual(decodeRecords(plain).map((x) => x.value));
+      expect(batch.records.map((x: { value: Buffer | null }) => x.value && new Uint8Array(x.value))).toEqual(
+        decodeRecords(plain).map((x) => x.value),
+      );
     }
   });
 
@@ -141,25 +179,38 @@ describe("produce validation of compressed batches", () => {
     expect(badCrc.ok ? "ok" : [badCrc.code, badCrc.batch]).toEqual(["crc_mismatch", 1]);
   });
 
-  it.each(FIXTURES)("%s: random changes to the compressed records (CRC resealed) are refused or accepted, never thrown", (_n, codec, data) => {
-    const batch = withCompressedRecords(plain, codec, b64(data));
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 61, max: batch.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
-        const bytes = batch.slice();
-        for (const [at, v] of edits) bytes[at] = v;
-        new DataView(bytes.buffer).setUint32(17, core.crc32c(bytes.subarray(21)));
-        const r = validateProduced(core, bytes);
-        if (!r.ok) expect(r.code).toMatch(/^[a-z_]+$/);
-      }),
-      { numRuns: 60 },
-    );
-  });
+  it.each(FIXTURES)(
+    "%s: random changes to the compressed records (CRC resealed) are refused or accepted, never thrown",
+    (_n, codec, data) => {
+      const batch = withCompressedRecords(plain, codec, b64(data));
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 61, max: batch.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+          (edits) => {
+            const bytes = batch.slice();
+            for (const [at, v] of edits) bytes[at] = v;
+            new DataView(bytes.buffer).setUint32(17, core.crc32c(bytes.subarray(21)));
+            const r = validateProduced(core, bytes);
+            if (!r.ok) expect(r.code).toMatch(/^[a-z_]+$/);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it("a decompression bomb is refused naming the limit", () => {
     const bomb = withCompressedRecords(plain, 4, new Uint8Array(zstdCompressSync(new Uint8Array(20 << 20))));
     expect(bomb.length).toBeLessThan(2000);
     const r = validateProduced(core, bomb);
-    expect(r.ok ? "ok" : [r.code, r.batch, r.message]).toEqual(["decompression_limit", 0, "batch 0 at byte 0: zstd records decompress to more than the limit of 16777216 bytes"]);
+    expect(r.ok ? "ok" : [r.code, r.batch, r.message]).toEqual([
+      "decompression_limit",
+      0,
+      "batch 0 at byte 0: zstd records decompress to more than the limit of 16777216 bytes",
+    ]);
     // Several batches share the request's budget: two of 10 MiB each pass 16 MiB together.
     const ten = (v: number) => withCompressedRecords(plain, 4, new Uint8Array(zstdCompressSync(new Uint8Array(10 << 20).fill(v))));
     expect(reason(validateProduced(core, concat(ten(1), ten(2))))).toBe("decompression_limit");
@@ -190,7 +241,12 @@ function stored(bytes: Uint8Array) {
 describe("compaction over compressed batches", () => {
   const gz = withCompressedRecords(plain, 1, b64(fixtures.gzip));
   const lz = withCompressedRecords(plain, 3, b64(fixtures.lz4));
-  const small = encodeBatch({ records: [{ key: enc("z"), value: enc("1") }, { key: enc("z"), value: enc("2") }] });
+  const small = encodeBatch({
+    records: [
+      { key: enc("z"), value: enc("1") },
+      { key: enc("z"), value: enc("2") },
+    ],
+  });
   const row = concat(gz, lz, small);
 
   it("scans records in log order as the inflated batches would", () => {
@@ -206,7 +262,10 @@ describe("compaction over compressed batches", () => {
     keep.fill(1, 1200, 2400); // all of the lz4 batch
     const out = rewriteSegment(core, row, keep); // nothing of the small batch
     const batches = stored(out);
-    expect(batches.map((b) => [b.attributes & 7, b.recordCount, b.lastOffsetDelta])).toEqual([[1, 600, 1199], [3, 1200, 1199]]);
+    expect(batches.map((b) => [b.attributes & 7, b.recordCount, b.lastOffsetDelta])).toEqual([
+      [1, 600, 1199],
+      [3, 1200, 1199],
+    ]);
     expect(out.subarray(batches[1]!.position)).toEqual(lz);
     const expected = decodeRecords(plain).filter((_, i) => i % 2 === 1);
     expect(decodeRecords(out.subarray(0, batches[0]!.size))).toEqual(expected);
@@ -214,7 +273,10 @@ describe("compaction over compressed batches", () => {
     keep.fill(0, 1200, 2400);
     keep[1300] = 1;
     const lzPart = rewriteSegment(core, row, keep);
-    expect(stored(lzPart).map((b) => [b.attributes & 7, b.recordCount])).toEqual([[1, 600], [0, 1]]);
+    expect(stored(lzPart).map((b) => [b.attributes & 7, b.recordCount])).toEqual([
+      [1, 600],
+      [0, 1],
+    ]);
     expect(decodeRecords(lzPart).at(-1)).toEqual(decodeRecords(plain)[100]);
   });
 

@@ -5,7 +5,7 @@
 // the WASM validator walks the inflated run, so record structure, recordCount, offset deltas,
 // lastOffsetDelta and maxTimestamp are held to the same rules as uncompressed batches. The
 // batches' metadata is then reported for the bytes as produced, which are what gets stored.
-import type { BatchErrorCode, LogCore, ValidationResult } from "../log-core.ts";
+import type { BatchErrorCode, LogCore, ValidationResult } from "../batch/log-core.ts";
 import { batchIndexAt, frameBatches, inflateBatches, InflateError } from "./batches.ts";
 import { codecName, MAX_DECOMPRESSED_BYTES } from "./index.ts";
 
@@ -16,7 +16,13 @@ export function validateProduced(core: LogCore, bytes: Uint8Array, limit = MAX_D
   // refused for that, not for the compressed batch before it that validateBatches would stop at.
   const checked = core.checkBatches(bytes, 0, bytes.length);
   if (!checked.ok) {
-    return { ok: false, code: checked.code, message: checked.message, batch: batchIndexAt(bytes, checked.position), position: checked.position };
+    return {
+      ok: false,
+      code: checked.code,
+      message: checked.message,
+      batch: batchIndexAt(bytes, checked.position),
+      position: checked.position,
+    };
   }
   if (frames === null) return core.validateBatches(bytes);
   let inflated: Uint8Array;
@@ -31,7 +37,11 @@ export function validateProduced(core: LogCore, bytes: Uint8Array, limit = MAX_D
     const f = frames[result.batch];
     const codec = f ? codecName(f.codec) : "none";
     const where = f ? `batch ${result.batch} at byte ${f.position} (${codec}, checked decompressed)` : `batch ${result.batch}`;
-    return { ...result, position: f?.position ?? result.position, message: `${where}: ${result.message.replace(/^batch \d+ at byte \d+: /, "")}` };
+    return {
+      ...result,
+      position: f?.position ?? result.position,
+      message: `${where}: ${result.message.replace(/^batch \d+ at byte \d+: /, "")}`,
+    };
   }
   return {
     ok: true,

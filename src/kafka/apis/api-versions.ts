@@ -11,7 +11,9 @@ const apiVersion = [f("apiKey", "0+", "int16"), f("minVersion", "0+", "int16"), 
 export function apiVersionsApi(registry: () => Iterable<KafkaApi>): KafkaApi {
   const list = (errorCode: number): Msg => ({
     errorCode,
-    apiKeys: [...registry()].sort((a, b) => a.apiKey - b.apiKey).map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion })),
+    apiKeys: [...registry()]
+      .sort((a, b) => a.apiKey - b.apiKey)
+      .map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion })),
     throttleTimeMs: 0,
   });
   return {

@@ -7,7 +7,10 @@ import { array, f, type Msg } from "../protocol/schema.ts";
 import { brokerList } from "./metadata.ts";
 import { notAuthorized, onPartition } from "./topic-access.ts";
 
-interface Trim { name: string; partitions: Array<{ partitionIndex: number; offset: number }> }
+interface Trim {
+  name: string;
+  partitions: Array<{ partitionIndex: number; offset: number }>;
+}
 
 export const deleteRecordsApi: KafkaApi = {
   apiKey: 21,
@@ -16,33 +19,53 @@ export const deleteRecordsApi: KafkaApi = {
   maxVersion: 2,
   flexibleFrom: 2,
   request: [
-    f("topics", "0+", array([f("name", "0+", "string"), f("partitions", "0+", array([f("partitionIndex", "0+", "int32"), f("offset", "0+", "int64")]))])),
+    f(
+      "topics",
+      "0+",
+      array([f("name", "0+", "string"), f("partitions", "0+", array([f("partitionIndex", "0+", "int32"), f("offset", "0+", "int64")]))]),
+    ),
     f("timeoutMs", "0+", "int32"),
   ],
   response: [
     f("throttleTimeMs", "0+", "int32"),
-    f("topics", "0+", array([f("name", "0+", "string"), f("partitions", "0+", array([f("partitionIndex", "0+", "int32"), f("lowWatermark", "0+", "int64"), f("errorCode", "0+", "int16")]))])),
+    f(
+      "topics",
+      "0+",
+      array([
+        f("name", "0+", "string"),
+        f("partitions", "0+", array([f("partitionIndex", "0+", "int32"), f("lowWatermark", "0+", "int64"), f("errorCode", "0+", "int16")])),
+      ]),
+    ),
   ],
   async handle(ctx, req) {
-    const topics = await Promise.all((req.topics as Trim[]).map(async (t) => {
-      const allowed = ctx.allowed("admin", `topic:${t.name}`);
-      const partitions = await Promise.all(t.partitions.map(async (p): Promise<Msg> => {
-        if (!allowed) {
-          ctx.config.log(`kafka: DeleteRecords refused: ${notAuthorized(ctx, `delete records of topic ${t.name}`)}`);
-          return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaError.TOPIC_AUTHORIZATION_FAILED };
-        }
-        const out = await onPartition(ctx, t.name, p.partitionIndex, (topic) =>
-          ctx.deps.partition(topic.name, p.partitionIndex).deleteRecords({ topic: topic.name, partition: p.partitionIndex, epoch: topic.epoch }, p.offset),
+    const topics = await Promise.all(
+      (req.topics as Trim[]).map(async (t) => {
+        const allowed = ctx.allowed("admin", `topic:${t.name}`);
+        const partitions = await Promise.all(
+          t.partitions.map(async (p): Promise<Msg> => {
+            if (!allowed) {
+              ctx.config.log(`kafka: DeleteRecords refused: ${notAuthorized(ctx, `delete records of topic ${t.name}`)}`);
+              return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaError.TOPIC_AUTHORIZATION_FAILED };
+            }
+            const out = await onPartition(ctx, t.name, p.partitionIndex, (topic) =>
+              ctx.deps
+                .partition(topic.name, p.partitionIndex)
+                .deleteRecords({ topic: topic.name, partition: p.partitionIndex, epoch: topic.epoch }, p.offset),
+            );
+            if (!out.ok) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: out.code };
+            return { partitionIndex: p.partitionIndex, lowWatermark: out.value.start_offset, errorCode: KafkaError.NONE };
+          }),
         );
-        if (!out.ok) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: out.code };
-        return { partitionIndex: p.partitionIndex, lowWatermark: out.value.start_offset, errorCode: KafkaError.NONE };
-      }));
-      return { name: t.name, partitions };
-    }));
+        return { name: t.name, partitions };
+      }),
+    );
     return { throttleTimeMs: 0, topics };
   },
   refuse: (req, code) => ({
-    topics: (req.topics as Trim[]).map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: code })) })),
+    topics: (req.topics as Trim[]).map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: code })),
+    })),
   }),
 };
 
@@ -60,7 +83,16 @@ export const describeClusterApi: KafkaApi = {
     f("endpointType", "1+", "int8", { default: 1 }),
     f("clusterId", "0+", "string"),
     f("controllerId", "0+", "int32", { default: -1 }),
-    f("brokers", "0+", array([f("brokerId", "0+", "int32"), f("host", "0+", "string"), f("port", "0+", "int32"), f("rack", "0+", "string", { nullable: "0+" })])),
+    f(
+      "brokers",
+      "0+",
+      array([
+        f("brokerId", "0+", "int32"),
+        f("host", "0+", "string"),
+        f("port", "0+", "int32"),
+        f("rack", "0+", "string", { nullable: "0+" }),
+      ]),
+    ),
     f("clusterAuthorizedOperations", "0+", "int32", { default: -2147483648 }),
   ],
   async handle(ctx, req) {

@@ -10,7 +10,7 @@
 // both capped by the broker's maxFetchBytes. Isolation level: there are no transactions yet, so
 // read_committed sees what read_uncommitted sees and the last stable offset is the high watermark.
 // Fetch sessions (KIP-227) are not kept: session_id 0 answers are full responses every time.
-import type { ReadOk } from "../../core/partition-types.ts";
+import type { ReadOk } from "../../core/log/partition-types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
@@ -26,17 +26,25 @@ const request = [
   f("isolationLevel", "4+", "int8"),
   f("sessionId", "7+", "int32"),
   f("sessionEpoch", "7+", "int32", { default: -1 }),
-  f("topics", "0+", array([
-    f("topic", "0-12", "string"),
-    f("partitions", "0+", array([
-      f("partition", "0+", "int32"),
-      f("currentLeaderEpoch", "9+", "int32", { default: -1 }),
-      f("fetchOffset", "0+", "int64"),
-      f("lastFetchedEpoch", "12+", "int32", { default: -1 }),
-      f("logStartOffset", "5+", "int64", { default: -1 }),
-      f("partitionMaxBytes", "0+", "int32"),
-    ])),
-  ])),
+  f(
+    "topics",
+    "0+",
+    array([
+      f("topic", "0-12", "string"),
+      f(
+        "partitions",
+        "0+",
+        array([
+          f("partition", "0+", "int32"),
+          f("currentLeaderEpoch", "9+", "int32", { default: -1 }),
+          f("fetchOffset", "0+", "int64"),
+          f("lastFetchedEpoch", "12+", "int32", { default: -1 }),
+          f("logStartOffset", "5+", "int64", { default: -1 }),
+          f("partitionMaxBytes", "0+", "int32"),
+        ]),
+      ),
+    ]),
+  ),
   f("forgottenTopicsData", "7+", array([f("topic", "7-12", "string"), f("partitions", "7+", array("int32"))])),
   f("rackId", "11+", "string"),
 ];
@@ -59,15 +67,29 @@ const response = [
   f("responses", "0+", array([f("topic", "0-12", "string"), f("partitions", "0+", array(partitionData))])),
 ];
 
-interface FetchPartition { partition: number; fetchOffset: number; partitionMaxBytes: number }
-interface Slot { topic: string; p: FetchPartition; allowed: boolean; result?: Outcome<ReadOk> }
+interface FetchPartition {
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+}
+interface Slot {
+  topic: string;
+  p: FetchPartition;
+  allowed: boolean;
+  result?: Outcome<ReadOk>;
+}
 
 function read(ctx: RequestContext, slot: Slot, maxBytes: number, waitMs: number): Promise<Outcome<ReadOk>> {
   const { topic: name, p } = slot;
   return onPartition(ctx, name, p.partition, (topic) =>
     ctx.deps.partition(topic.name, p.partition).read({
-      topic: topic.name, partition: p.partition, epoch: topic.epoch, offset: p.fetchOffset,
-      maxBytes: Math.max(1, maxBytes), maxRecords: ctx.deps.limits.maxFetchRecords, waitMs,
+      topic: topic.name,
+      partition: p.partition,
+      epoch: topic.epoch,
+      offset: p.fetchOffset,
+      maxBytes: Math.max(1, maxBytes),
+      maxRecords: ctx.deps.limits.maxFetchRecords,
+      waitMs,
     }),
   );
 }
@@ -148,8 +170,14 @@ export const fetchApi: KafkaApi = {
 
 function partitionAnswer(ctx: RequestContext, slot: Slot): Msg {
   const empty = (errorCode: number) => ({
-    partitionIndex: slot.p.partition, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
-    abortedTransactions: null, preferredReadReplica: -1, records: null,
+    partitionIndex: slot.p.partition,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: null,
   });
   if (!slot.allowed) {
     ctx.config.log(`kafka: fetch refused: ${notAuthorized(ctx, `consume topic ${slot.topic}`)}`);

@@ -5,7 +5,7 @@
 // for every topic (null, or [] in v0) lists only the topics the principal's grants name. Topics
 // are never created by a Metadata request (allow_auto_topic_creation is ignored): they are created
 // explicitly, over HTTP or CreateTopics.
-import type { TopicInfo } from "../../core/topic-registry.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
@@ -29,17 +29,25 @@ const partition = [
 
 const response = [
   f("throttleTimeMs", "3+", "int32"),
-  f("brokers", "0+", array([f("nodeId", "0+", "int32"), f("host", "0+", "string"), f("port", "0+", "int32"), f("rack", "1+", "string", { nullable: "1+" })])),
+  f(
+    "brokers",
+    "0+",
+    array([f("nodeId", "0+", "int32"), f("host", "0+", "string"), f("port", "0+", "int32"), f("rack", "1+", "string", { nullable: "1+" })]),
+  ),
   f("clusterId", "2+", "string", { nullable: "2+" }),
   f("controllerId", "1+", "int32", { default: -1 }),
-  f("topics", "0+", array([
-    f("errorCode", "0+", "int16"),
-    f("name", "0+", "string", { nullable: "12+" }),
-    f("topicId", "10+", "uuid"),
-    f("isInternal", "1+", "bool"),
-    f("partitions", "0+", array(partition)),
-    f("topicAuthorizedOperations", "8+", "int32", { default: -2147483648 }),
-  ])),
+  f(
+    "topics",
+    "0+",
+    array([
+      f("errorCode", "0+", "int16"),
+      f("name", "0+", "string", { nullable: "12+" }),
+      f("topicId", "10+", "uuid"),
+      f("isInternal", "1+", "bool"),
+      f("partitions", "0+", array(partition)),
+      f("topicAuthorizedOperations", "8+", "int32", { default: -2147483648 }),
+    ]),
+  ),
   f("clusterAuthorizedOperations", "8-10", "int32", { default: -2147483648 }),
 ];
 
@@ -91,22 +99,29 @@ export const metadataApi: KafkaApi = {
     let topics: Msg[];
     if (all) {
       const list = await ctx.deps.cluster().listTopics();
-      topics = list.filter((t) => ctx.sees(`topic:${t.name}`)).map((t) => {
-        ctx.config.topics.put(t);
-        return describeTopic(ctx, t);
-      });
+      topics = list
+        .filter((t) => ctx.sees(`topic:${t.name}`))
+        .map((t) => {
+          ctx.config.topics.put(t);
+          return describeTopic(ctx, t);
+        });
     } else {
-      topics = await Promise.all(requested.map(async ({ name }) => {
-        const missing = (errorCode: number) => ({ errorCode, name, topicId: new Uint8Array(16), partitions: [] });
-        if (name === null) return missing(KafkaError.UNKNOWN_TOPIC_ID);
-        if (!ctx.allowed("produce", `topic:${name}`) && !ctx.allowed("consume", `topic:${name}`)) {
-          return missing(KafkaError.TOPIC_AUTHORIZATION_FAILED);
-        }
-        const result = await ctx.deps.cluster().describeTopic(name);
-        if (!result.ok) return missing(result.error.code === "invalid_topic_name" ? KafkaError.INVALID_TOPIC_EXCEPTION : KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
-        ctx.config.topics.put(result.topic);
-        return describeTopic(ctx, result.topic);
-      }));
+      topics = await Promise.all(
+        requested.map(async ({ name }) => {
+          const missing = (errorCode: number) => ({ errorCode, name, topicId: new Uint8Array(16), partitions: [] });
+          if (name === null) return missing(KafkaError.UNKNOWN_TOPIC_ID);
+          if (!ctx.allowed("produce", `topic:${name}`) && !ctx.allowed("consume", `topic:${name}`)) {
+            return missing(KafkaError.TOPIC_AUTHORIZATION_FAILED);
+          }
+          const result = await ctx.deps.cluster().describeTopic(name);
+          if (!result.ok)
+            return missing(
+              result.error.code === "invalid_topic_name" ? KafkaError.INVALID_TOPIC_EXCEPTION : KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
+            );
+          ctx.config.topics.put(result.topic);
+          return describeTopic(ctx, result.topic);
+        }),
+      );
     }
     return { throttleTimeMs: 0, brokers: brokerList(ctx), clusterId: ctx.config.clusterId, controllerId: ctx.broker.nodeId, topics };
   },

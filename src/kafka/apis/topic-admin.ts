@@ -20,42 +20,67 @@ interface Creatable {
 }
 
 const createRequest = [
-  f("topics", "0+", array([
-    f("name", "0+", "string"),
-    f("numPartitions", "0+", "int32"),
-    f("replicationFactor", "0+", "int16"),
-    f("assignments", "0+", array([f("partitionIndex", "0+", "int32"), f("brokerIds", "0+", array("int32"))])),
-    f("configs", "0+", array([f("name", "0+", "string"), f("value", "0+", "string", { nullable: "0+" })])),
-  ])),
+  f(
+    "topics",
+    "0+",
+    array([
+      f("name", "0+", "string"),
+      f("numPartitions", "0+", "int32"),
+      f("replicationFactor", "0+", "int16"),
+      f("assignments", "0+", array([f("partitionIndex", "0+", "int32"), f("brokerIds", "0+", array("int32"))])),
+      f("configs", "0+", array([f("name", "0+", "string"), f("value", "0+", "string", { nullable: "0+" })])),
+    ]),
+  ),
   f("timeoutMs", "0+", "int32", { default: 60000 }),
   f("validateOnly", "1+", "bool"),
 ];
 
 const createResponse = [
   f("throttleTimeMs", "2+", "int32"),
-  f("topics", "0+", array([
-    f("name", "0+", "string"),
-    f("topicId", "7+", "uuid"),
-    f("errorCode", "0+", "int16"),
-    f("errorMessage", "1+", "string", { nullable: "0+" }),
-    f("topicConfigErrorCode", "5+", "int16", { tag: 0 }),
-    f("numPartitions", "5+", "int32", { default: -1 }),
-    f("replicationFactor", "5+", "int16", { default: -1 }),
-    f("configs", "5+", array([
-      f("name", "5+", "string"),
-      f("value", "5+", "string", { nullable: "5+" }),
-      f("readOnly", "5+", "bool"),
-      f("configSource", "5+", "int8", { default: -1 }),
-      f("isSensitive", "5+", "bool"),
-    ]), { nullable: "5+" }),
-  ])),
+  f(
+    "topics",
+    "0+",
+    array([
+      f("name", "0+", "string"),
+      f("topicId", "7+", "uuid"),
+      f("errorCode", "0+", "int16"),
+      f("errorMessage", "1+", "string", { nullable: "0+" }),
+      f("topicConfigErrorCode", "5+", "int16", { tag: 0 }),
+      f("numPartitions", "5+", "int32", { default: -1 }),
+      f("replicationFactor", "5+", "int16", { default: -1 }),
+      f(
+        "configs",
+        "5+",
+        array([
+          f("name", "5+", "string"),
+          f("value", "5+", "string", { nullable: "5+" }),
+          f("readOnly", "5+", "bool"),
+          f("configSource", "5+", "int8", { default: -1 }),
+          f("isSensitive", "5+", "bool"),
+        ]),
+        { nullable: "5+" },
+      ),
+    ]),
+  ),
 ];
 
 async function createOne(ctx: RequestContext, t: Creatable, validateOnly: boolean): Promise<Msg> {
-  const answer = (errorCode: number, errorMessage: string | null, extra: Msg = {}) => ({ name: t.name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null, ...extra });
-  if (!ctx.allowed("admin", `topic:${t.name}`)) return answer(KafkaError.TOPIC_AUTHORIZATION_FAILED, notAuthorized(ctx, `create topic ${t.name}`));
+  const answer = (errorCode: number, errorMessage: string | null, extra: Msg = {}) => ({
+    name: t.name,
+    errorCode,
+    errorMessage,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
+    ...extra,
+  });
+  if (!ctx.allowed("admin", `topic:${t.name}`))
+    return answer(KafkaError.TOPIC_AUTHORIZATION_FAILED, notAuthorized(ctx, `create topic ${t.name}`));
   if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
-    return answer(KafkaError.INVALID_REPLICATION_FACTOR, "this broker has one replica per partition (the platform's storage replicates): use replication factor 1 or -1");
+    return answer(
+      KafkaError.INVALID_REPLICATION_FACTOR,
+      "this broker has one replica per partition (the platform's storage replicates): use replication factor 1 or -1",
+    );
   }
   let partitions = t.numPartitions;
   if (t.assignments.length > 0) {
@@ -70,7 +95,8 @@ async function createOne(ctx: RequestContext, t: Creatable, validateOnly: boolea
   if (!config.ok) return answer(KafkaError.INVALID_CONFIG, config.message);
   if (validateOnly) {
     // The registry validates as it creates; without a dry-run there, check what can be checked.
-    if (partitions < 1 || partitions > ctx.deps.limits.maxPartitions) return answer(KafkaError.INVALID_PARTITIONS, `partitions: expected 1 to ${ctx.deps.limits.maxPartitions}`);
+    if (partitions < 1 || partitions > ctx.deps.limits.maxPartitions)
+      return answer(KafkaError.INVALID_PARTITIONS, `partitions: expected 1 to ${ctx.deps.limits.maxPartitions}`);
     return answer(KafkaError.NONE, null, { numPartitions: partitions, replicationFactor: 1 });
   }
   const result = await ctx.deps.cluster().createTopic({ name: t.name, partitions, config: config.value });
@@ -80,7 +106,13 @@ async function createOne(ctx: RequestContext, t: Creatable, validateOnly: boolea
     topicId: topicId(result.topic),
     numPartitions: result.topic.partitions,
     replicationFactor: 1,
-    configs: describeTopicConfigs(result.topic.config).map((c) => ({ name: c.name, value: c.value, readOnly: false, configSource: c.configSource, isSensitive: false })),
+    configs: describeTopicConfigs(result.topic.config).map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: false,
+      configSource: c.configSource,
+      isSensitive: false,
+    })),
   });
 }
 
@@ -110,12 +142,16 @@ const deleteRequest = [
 
 const deleteResponse = [
   f("throttleTimeMs", "1+", "int32"),
-  f("responses", "0+", array([
-    f("name", "0+", "string", { nullable: "6+" }),
-    f("topicId", "6+", "uuid"),
-    f("errorCode", "0+", "int16"),
-    f("errorMessage", "5+", "string", { nullable: "5+" }),
-  ])),
+  f(
+    "responses",
+    "0+",
+    array([
+      f("name", "0+", "string", { nullable: "6+" }),
+      f("topicId", "6+", "uuid"),
+      f("errorCode", "0+", "int16"),
+      f("errorMessage", "5+", "string", { nullable: "5+" }),
+    ]),
+  ),
 ];
 
 function sameId(a: Uint8Array, b: Uint8Array): boolean {
@@ -130,13 +166,16 @@ async function deleteOne(ctx: RequestContext, name: string | null, id: Uint8Arra
     name = found.name;
   }
   const answer = (errorCode: number, errorMessage: string | null) => ({ name, topicId: id, errorCode, errorMessage });
-  if (!ctx.allowed("admin", `topic:${name}`)) return answer(KafkaError.TOPIC_AUTHORIZATION_FAILED, notAuthorized(ctx, `delete topic ${name}`));
+  if (!ctx.allowed("admin", `topic:${name}`))
+    return answer(KafkaError.TOPIC_AUTHORIZATION_FAILED, notAuthorized(ctx, `delete topic ${name}`));
   const result = await ctx.deps.cluster().deleteTopic(name);
   if (!result.ok) return answer(kafkaCodeFor(result.error.code), result.error.message);
   const topic = result.topic;
   ctx.config.topics.forget(topic.name);
   await Promise.allSettled(
-    Array.from({ length: topic.partitions }, (_, partition) => ctx.deps.partition(topic.name, partition).drop({ topic: topic.name, partition, epoch: topic.epoch })),
+    Array.from({ length: topic.partitions }, (_, partition) =>
+      ctx.deps.partition(topic.name, partition).drop({ topic: topic.name, partition, epoch: topic.epoch }),
+    ),
   );
   return { name, topicId: topicId(topic), errorCode: KafkaError.NONE, errorMessage: null };
 }
@@ -150,19 +189,24 @@ export const deleteTopicsApi: KafkaApi = {
   request: deleteRequest,
   response: deleteResponse,
   async handle(ctx, req, version) {
-    const targets: Array<{ name: string | null; topicId: Uint8Array }> = version >= 6
-      ? req.topics
-      : (req.topicNames as string[]).map((name) => ({ name, topicId: new Uint8Array(16) }));
+    const targets: Array<{ name: string | null; topicId: Uint8Array }> =
+      version >= 6 ? req.topics : (req.topicNames as string[]).map((name) => ({ name, topicId: new Uint8Array(16) }));
     const responses: Msg[] = [];
     for (const t of targets) responses.push(await deleteOne(ctx, t.name, t.topicId));
     return { throttleTimeMs: 0, responses };
   },
   refuse: (req, code, version) => ({
-    responses: (version >= 6 ? (req.topics as Array<{ name: string | null }>).map((t) => t.name) : (req.topicNames as string[])).map((name) => ({ name, errorCode: code, errorMessage: null })),
+    responses: (version >= 6 ? (req.topics as Array<{ name: string | null }>).map((t) => t.name) : (req.topicNames as string[])).map(
+      (name) => ({ name, errorCode: code, errorMessage: null }),
+    ),
   }),
 };
 
-interface Growth { name: string; count: number; assignments: Array<{ brokerIds: number[] }> | null }
+interface Growth {
+  name: string;
+  count: number;
+  assignments: Array<{ brokerIds: number[] }> | null;
+}
 
 export const createPartitionsApi: KafkaApi = {
   apiKey: 37,
@@ -171,17 +215,25 @@ export const createPartitionsApi: KafkaApi = {
   maxVersion: 3,
   flexibleFrom: 2,
   request: [
-    f("topics", "0+", array([
-      f("name", "0+", "string"),
-      f("count", "0+", "int32"),
-      f("assignments", "0+", array([f("brokerIds", "0+", array("int32"))]), { nullable: "0+" }),
-    ])),
+    f(
+      "topics",
+      "0+",
+      array([
+        f("name", "0+", "string"),
+        f("count", "0+", "int32"),
+        f("assignments", "0+", array([f("brokerIds", "0+", array("int32"))]), { nullable: "0+" }),
+      ]),
+    ),
     f("timeoutMs", "0+", "int32"),
     f("validateOnly", "0+", "bool"),
   ],
   response: [
     f("throttleTimeMs", "0+", "int32"),
-    f("results", "0+", array([f("name", "0+", "string"), f("errorCode", "0+", "int16"), f("errorMessage", "0+", "string", { nullable: "0+" })])),
+    f(
+      "results",
+      "0+",
+      array([f("name", "0+", "string"), f("errorCode", "0+", "int16"), f("errorMessage", "0+", "string", { nullable: "0+" })]),
+    ),
   ],
   async handle(ctx, req) {
     const results: Msg[] = [];
@@ -198,7 +250,11 @@ export const createPartitionsApi: KafkaApi = {
       if (req.validateOnly) {
         const current = await ctx.deps.cluster().describeTopic(t.name);
         if (!current.ok) answer(kafkaCodeFor(current.error.code), current.error.message);
-        else if (t.count <= current.topic.partitions || t.count > ctx.deps.limits.maxPartitions) answer(KafkaError.INVALID_PARTITIONS, `count must be above ${current.topic.partitions} and at most ${ctx.deps.limits.maxPartitions}`);
+        else if (t.count <= current.topic.partitions || t.count > ctx.deps.limits.maxPartitions)
+          answer(
+            KafkaError.INVALID_PARTITIONS,
+            `count must be above ${current.topic.partitions} and at most ${ctx.deps.limits.maxPartitions}`,
+          );
         else answer(KafkaError.NONE, null);
         continue;
       }

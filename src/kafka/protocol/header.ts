@@ -4,7 +4,7 @@
 // ("flexibleVersions": "none"). Response header v0 is the correlation id; v1 adds TAGGED_FIELDS.
 // ApiVersions always answers with header v0, whatever its version, so a client that does not yet
 // know the broker's versions can parse the answer (KIP-511).
-import { Reader } from "./reader.ts";
+import type { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
 export interface RequestHeader {

@@ -34,17 +34,35 @@ export class Reader {
     return at;
   }
 
-  int8(): number { return this.view.getInt8(this.need(1)); }
-  bool(): boolean { return this.view.getUint8(this.need(1)) !== 0; }
-  int16(): number { return this.view.getInt16(this.need(2)); }
-  uint16(): number { return this.view.getUint16(this.need(2)); }
-  int32(): number { return this.view.getInt32(this.need(4)); }
-  uint32(): number { return this.view.getUint32(this.need(4)); }
-  int64(): bigint { return this.view.getBigInt64(this.need(8)); }
-  float64(): number { return this.view.getFloat64(this.need(8)); }
+  int8(): number {
+    return this.view.getInt8(this.need(1));
+  }
+  bool(): boolean {
+    return this.view.getUint8(this.need(1)) !== 0;
+  }
+  int16(): number {
+    return this.view.getInt16(this.need(2));
+  }
+  uint16(): number {
+    return this.view.getUint16(this.need(2));
+  }
+  int32(): number {
+    return this.view.getInt32(this.need(4));
+  }
+  uint32(): number {
+    return this.view.getUint32(this.need(4));
+  }
+  int64(): bigint {
+    return this.view.getBigInt64(this.need(8));
+  }
+  float64(): number {
+    return this.view.getFloat64(this.need(8));
+  }
 
   /** An int64 as a number; values beyond 2^53 lose precision (offsets and ids never get there). */
-  int64n(): number { return Number(this.int64()); }
+  int64n(): number {
+    return Number(this.int64());
+  }
 
   uvarint(): number {
     let value = 0;
@@ -74,7 +92,9 @@ export class Reader {
     throw new ProtocolError("varlong longer than 10 bytes");
   }
 
-  uuid(): Uint8Array { return this.raw(16); }
+  uuid(): Uint8Array {
+    return this.raw(16);
+  }
 
   raw(n: number): Uint8Array {
     const at = this.need(n);

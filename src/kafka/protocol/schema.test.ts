@@ -29,7 +29,11 @@ describe("schema", () => {
   });
 
   it("decodes what it encodes, with defaults for fields outside the version", () => {
-    for (const [version, flexible] of [[0, false], [1, false], [2, true]] as const) {
+    for (const [version, flexible] of [
+      [0, false],
+      [1, false],
+      [2, true],
+    ] as const) {
       const w = new Writer();
       encodeStruct(w, schema, { name: "héllo", count: 9, items: [{ id: 2 ** 40, label: "l" }], extra: 4 }, version, flexible);
       const r = new Reader(w.finish());

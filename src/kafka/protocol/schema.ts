@@ -16,7 +16,19 @@
 import { ProtocolError, Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
-export type Primitive = "int8" | "int16" | "int32" | "int64" | "uint16" | "uint32" | "float64" | "bool" | "string" | "bytes" | "records" | "uuid";
+export type Primitive =
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint16"
+  | "uint32"
+  | "float64"
+  | "bool"
+  | "string"
+  | "bytes"
+  | "records"
+  | "uuid";
 export type FieldType = Primitive | Field[] | { array: FieldType };
 
 export interface Field {
@@ -81,12 +93,18 @@ function zero(type: FieldType): unknown {
   if (Array.isArray(type)) return decodeDefaults(type);
   if (typeof type === "object") return [];
   switch (type) {
-    case "bool": return false;
-    case "string": return "";
-    case "bytes": return new Uint8Array(0);
-    case "records": return null;
-    case "uuid": return new Uint8Array(16);
-    default: return 0;
+    case "bool":
+      return false;
+    case "string":
+      return "";
+    case "bytes":
+      return new Uint8Array(0);
+    case "records":
+      return null;
+    case "uuid":
+      return new Uint8Array(16);
+    default:
+      return 0;
   }
 }
 
@@ -112,15 +130,24 @@ function readValue(r: Reader, type: FieldType, version: number, flexible: boolea
     return items;
   }
   switch (type) {
-    case "int8": return r.int8();
-    case "int16": return r.int16();
-    case "int32": return r.int32();
-    case "int64": return r.int64n();
-    case "uint16": return r.uint16();
-    case "uint32": return r.uint32();
-    case "float64": return r.float64();
-    case "bool": return r.bool();
-    case "uuid": return r.uuid();
+    case "int8":
+      return r.int8();
+    case "int16":
+      return r.int16();
+    case "int32":
+      return r.int32();
+    case "int64":
+      return r.int64n();
+    case "uint16":
+      return r.uint16();
+    case "uint32":
+      return r.uint32();
+    case "float64":
+      return r.float64();
+    case "bool":
+      return r.bool();
+    case "uuid":
+      return r.uuid();
     case "string": {
       const s = flexible ? r.compactNullableString() : r.nullableString();
       if (s === null && !nullable) throw new ProtocolError("null string in a non-nullable field");
@@ -178,15 +205,33 @@ function writeValue(w: Writer, type: FieldType, value: unknown, version: number,
     return;
   }
   switch (type) {
-    case "int8": w.int8(Number(value ?? 0)); return;
-    case "int16": w.int16(Number(value ?? 0)); return;
-    case "int32": w.int32(Number(value ?? 0)); return;
-    case "int64": w.int64(typeof value === "bigint" ? value : BigInt(Math.trunc(Number(value ?? 0)))); return;
-    case "uint16": w.uint16(Number(value ?? 0)); return;
-    case "uint32": w.uint32(Number(value ?? 0)); return;
-    case "float64": w.float64(Number(value ?? 0)); return;
-    case "bool": w.bool(Boolean(value)); return;
-    case "uuid": w.uuid((value as Uint8Array | null) ?? null); return;
+    case "int8":
+      w.int8(Number(value ?? 0));
+      return;
+    case "int16":
+      w.int16(Number(value ?? 0));
+      return;
+    case "int32":
+      w.int32(Number(value ?? 0));
+      return;
+    case "int64":
+      w.int64(typeof value === "bigint" ? value : BigInt(Math.trunc(Number(value ?? 0))));
+      return;
+    case "uint16":
+      w.uint16(Number(value ?? 0));
+      return;
+    case "uint32":
+      w.uint32(Number(value ?? 0));
+      return;
+    case "float64":
+      w.float64(Number(value ?? 0));
+      return;
+    case "bool":
+      w.bool(Boolean(value));
+      return;
+    case "uuid":
+      w.uuid((value as Uint8Array | null) ?? null);
+      return;
     case "string": {
       const s = value === null || value === undefined ? (nullable ? null : "") : String(value);
       if (flexible) w.compactNullableString(s);

@@ -30,14 +30,46 @@ export class Writer {
     return at;
   }
 
-  int8(v: number): this { const at = this.ensure(1); this.view.setInt8(at, v); return this; }
-  bool(v: boolean): this { const at = this.ensure(1); this.view.setUint8(at, v ? 1 : 0); return this; }
-  int16(v: number): this { const at = this.ensure(2); this.view.setInt16(at, v); return this; }
-  uint16(v: number): this { const at = this.ensure(2); this.view.setUint16(at, v); return this; }
-  int32(v: number): this { const at = this.ensure(4); this.view.setInt32(at, v); return this; }
-  uint32(v: number): this { const at = this.ensure(4); this.view.setUint32(at, v); return this; }
-  int64(v: bigint | number): this { const at = this.ensure(8); this.view.setBigInt64(at, BigInt(v)); return this; }
-  float64(v: number): this { const at = this.ensure(8); this.view.setFloat64(at, v); return this; }
+  int8(v: number): this {
+    const at = this.ensure(1);
+    this.view.setInt8(at, v);
+    return this;
+  }
+  bool(v: boolean): this {
+    const at = this.ensure(1);
+    this.view.setUint8(at, v ? 1 : 0);
+    return this;
+  }
+  int16(v: number): this {
+    const at = this.ensure(2);
+    this.view.setInt16(at, v);
+    return this;
+  }
+  uint16(v: number): this {
+    const at = this.ensure(2);
+    this.view.setUint16(at, v);
+    return this;
+  }
+  int32(v: number): this {
+    const at = this.ensure(4);
+    this.view.setInt32(at, v);
+    return this;
+  }
+  uint32(v: number): this {
+    const at = this.ensure(4);
+    this.view.setUint32(at, v);
+    return this;
+  }
+  int64(v: bigint | number): this {
+    const at = this.ensure(8);
+    this.view.setBigInt64(at, BigInt(v));
+    return this;
+  }
+  float64(v: number): this {
+    const at = this.ensure(8);
+    this.view.setFloat64(at, v);
+    return this;
+  }
 
   uvarint(v: number): this {
     let n = v >>> 0;
