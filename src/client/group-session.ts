@@ -9,7 +9,7 @@
 // commit records that were fetched but never yielded (a loop that breaks mid-batch).
 import { decodeRecord } from "./codec.ts";
 import { EdgebrokerError, isRetriable } from "./errors.ts";
-import { HttpClient, seg } from "./http.ts";
+import { type HttpClient, seg } from "./http.ts";
 import { backoffMs, sleep } from "./retry.ts";
 import { fromKey, tpKey, type AssignmentListener, type ReadSettings, type RecordSource } from "./consumer-types.ts";
 import type { ConsumerRecord, TopicPartitionOffset } from "./types.ts";

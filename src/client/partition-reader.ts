@@ -4,7 +4,7 @@
 // the first answer with records wins (the others are cancelled and asked again next round).
 import { decodeRecord } from "./codec.ts";
 import { EdgebrokerError, invalidArgument } from "./errors.ts";
-import { HttpClient, seg } from "./http.ts";
+import { type HttpClient, seg } from "./http.ts";
 import { fromKey, tpKey, type AssignmentListener, type ReadSettings, type RecordSource } from "./consumer-types.ts";
 import type { ConsumerRecord, TopicPartitionOffset } from "./types.ts";
 

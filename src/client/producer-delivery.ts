@@ -3,7 +3,7 @@
 // a retry of an appended batch with its original offsets), and the broker's refusals that the
 // producer can repair itself — a sequence the partition forgot, a batch too large to take at once.
 import { EdgebrokerError, isRetriable } from "./errors.ts";
-import { HttpClient, seg } from "./http.ts";
+import { type HttpClient, seg } from "./http.ts";
 import type { PartitionCounts } from "./metadata.ts";
 import { succeed, settle, type Pending, type PartitionQueue } from "./producer-queue.ts";
 import type { Numbered, ProducerIdentity } from "./producer-identity.ts";

@@ -12,6 +12,7 @@ import type { ClusterApi } from "../core/topics/registry.ts";
 import type { MetricsApi } from "../core/metrics/types.ts";
 import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
+import type { AppDeps } from "../http/deps.ts";
 import { LocalTails } from "../http/tails/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
 import { consoleFiles } from "./console-files.ts";
@@ -27,6 +28,8 @@ export interface Broker {
   host: ActorHost;
   /** WebSocket tails of this process; closed first on shutdown so they do not hold it up. */
   tails: LocalTails;
+  /** What the HTTP app was built on; the Kafka listener uses the same objects. */
+  deps: AppDeps;
   /** Waits for calls in flight (up to the grace period), then closes every database. */
   close(): Promise<void>;
 }
@@ -68,5 +71,5 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     tails.closeAll();
     await host.close(config.graceMs);
   };
-  return { app: createApp(deps), host, tails, close };
+  return { app: createApp(deps), host, tails, deps, close };
 }

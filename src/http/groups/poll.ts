@@ -10,7 +10,7 @@ import type { Membership, TopicMap } from "../../core/groups/types.ts";
 import type { DecodedRecord } from "../../core/batch/record-batch.ts";
 import type { AppDeps } from "../deps.ts";
 import { fetchAssigned, shareBudget, type PartitionError } from "./fetch.ts";
-import { SubscriptionResolver, sameTopics } from "./topics.ts";
+import { type SubscriptionResolver, sameTopics } from "./topics.ts";
 import { principalOf, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
