@@ -7,6 +7,10 @@ import { GroupService } from "../core/group-service.ts";
 import type {
   AdvanceRequest, CommitRequest, CommittedOffset, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult, ResetRequest, TopicMap,
 } from "../core/group-types.ts";
+import type {
+  ClassicDescription, ClassicError, ClassicHeartbeatRequest, ClassicJoinRequest, ClassicJoinResult, ClassicLeaveRequest, ClassicLeaveResult,
+  ClassicSyncRequest, ClassicSyncResult, KafkaCommitRequest, KafkaCommitResult, KafkaDeleteOffsetsResult, KafkaOffsets,
+} from "../core/groups/classic-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { Env } from "./env.ts";
 
@@ -66,6 +70,44 @@ export class GroupObject extends DurableObject<Env> {
 
   listGroups(): Array<{ group: string; created_at: number }> {
     return this.service.listGroups();
+  }
+
+  // Kafka's group APIs. JoinGroup and SyncGroup wait in the object until the rebalance phase
+  // completes; other calls are delivered meanwhile (an awaited promise does not close the input gate).
+  kafkaJoin(group: string, req: ClassicJoinRequest): Promise<ClassicJoinResult> {
+    return Promise.resolve(this.service.kafkaJoin(group, req));
+  }
+
+  kafkaSync(group: string, req: ClassicSyncRequest): Promise<ClassicSyncResult> {
+    return Promise.resolve(this.service.kafkaSync(group, req));
+  }
+
+  kafkaHeartbeat(group: string, req: ClassicHeartbeatRequest): { error: ClassicError | null } {
+    return this.service.kafkaHeartbeat(group, req);
+  }
+
+  kafkaLeave(group: string, req: ClassicLeaveRequest): ClassicLeaveResult {
+    return this.service.kafkaLeave(group, req);
+  }
+
+  kafkaCommit(group: string, req: KafkaCommitRequest): KafkaCommitResult {
+    return this.service.kafkaCommit(group, req);
+  }
+
+  kafkaOffsets(group: string): KafkaOffsets {
+    return this.service.kafkaOffsets(group);
+  }
+
+  kafkaDescribe(group: string): ClassicDescription | null {
+    return this.service.kafkaDescribe(group);
+  }
+
+  kafkaDeleteGroup(group: string): { error: ClassicError | null } {
+    return this.service.kafkaDeleteGroup(group);
+  }
+
+  kafkaDeleteOffsets(group: string, partitions: Array<{ topic: string; partition: number }>): KafkaDeleteOffsetsResult {
+    return this.service.kafkaDeleteOffsets(group, partitions);
   }
 
   /** Session timeouts: members past their deadline are removed and their partitions reassigned. */
