@@ -50,6 +50,8 @@ export interface ConnectionState {
   principal: KafkaPrincipal | undefined;
   /** The mechanism chosen by SaslHandshake, awaiting SaslAuthenticate. */
   saslMechanism: string | undefined;
+  /** After a SaslHandshake v0: the next frame is a raw SASL/PLAIN message, not a request. */
+  rawSasl?: boolean;
   /** A broker address the transport states instead of the configured one (the kafka-proxy bridge). */
   advertised?: BrokerAddress;
   /** Set by a handler that wants the connection closed after its response (failed SASL). */

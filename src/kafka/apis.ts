@@ -3,8 +3,21 @@
 import type { KafkaApi } from "./api.ts";
 import { apiVersionsApi } from "./apis/api-versions.ts";
 import { saslAuthenticateApi, saslHandshakeApi } from "./apis/sasl.ts";
+import { fetchApi } from "./apis/fetch.ts";
+import { initProducerIdApi } from "./apis/init-producer-id.ts";
+import { listOffsetsApi } from "./apis/list-offsets.ts";
+import { metadataApi } from "./apis/metadata.ts";
+import { produceApi } from "./apis/produce.ts";
 import { groupApis } from "./groups/index.ts";
 
-const brokerApis: KafkaApi[] = [saslHandshakeApi, saslAuthenticateApi];
+const brokerApis: KafkaApi[] = [
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
+  metadataApi,
+  saslHandshakeApi,
+  initProducerIdApi,
+  saslAuthenticateApi,
+];
 
 export const KAFKA_APIS: readonly KafkaApi[] = [apiVersionsApi(() => KAFKA_APIS), ...brokerApis, ...groupApis];

@@ -6,6 +6,7 @@
 import { allows, seesResource, type Operation } from "../core/grants.ts";
 import { isFlexible, type ConnectionState, type KafkaApi, type KafkaServerConfig, type RequestContext } from "./api.ts";
 import { KafkaError } from "./error-codes.ts";
+import { authenticatePlain } from "./apis/sasl.ts";
 import { API_VERSIONS_KEY, finishFrame, readRequestHeader, skipHeaderTags, startResponse, type RequestHeader } from "./protocol/header.ts";
 import { ProtocolError, Reader } from "./protocol/reader.ts";
 import { decodeStruct, encodeStruct, type Msg } from "./protocol/schema.ts";
@@ -37,6 +38,12 @@ export class Dispatcher {
   }
 
   async dispatch(conn: ConnectionState, frame: Uint8Array): Promise<DispatchResult> {
+    if (conn.rawSasl) {
+      // SaslHandshake v0 (KIP-43): the PLAIN message comes unframed; success is an empty frame.
+      const why = await authenticatePlain({ config: this.config, deps: this.config.deps, conn }, frame);
+      if (why) return { kind: "close", reason: `SASL authentication failed: ${why}` };
+      return { kind: "response", frame: new Uint8Array(4) };
+    }
     const r = new Reader(frame);
     let header: RequestHeader;
     try {

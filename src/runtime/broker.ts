@@ -24,6 +24,8 @@ export interface Broker {
   host: ActorHost;
   /** WebSocket tails of this process; closed first on shutdown so they do not hold it up. */
   tails: LocalTails;
+  /** What the HTTP app was built on; the Kafka listener uses the same objects. */
+  deps: AppDeps;
   /** Waits for calls in flight (up to the grace period), then closes every database. */
   close(): Promise<void>;
 }
@@ -55,5 +57,5 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     tails.closeAll();
     await host.close(config.graceMs);
   };
-  return { app: createApp(deps), host, tails, close };
+  return { app: createApp(deps), host, tails, deps, close };
 }

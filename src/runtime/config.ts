@@ -23,6 +23,19 @@ export interface ServerConfig {
   dsLongPollMs?: number;
   /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
+  /** The Kafka protocol listener (EDGEBROKER_KAFKA_PORT); none when unset. docs/kafka.md. */
+  kafka?: KafkaListenerConfig;
+}
+
+export interface KafkaListenerConfig {
+  port: number;
+  hostname: string;
+  /** What Metadata answers tell clients to connect to (EDGEBROKER_KAFKA_ADVERTISED_HOST / _PORT). */
+  advertisedHost: string;
+  advertisedPort: number;
+  /** PEM file paths for TLS (EDGEBROKER_KAFKA_TLS_CERT / _KEY); plain TCP when unset. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,5 +87,20 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     anonymousGrants,
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env("EDGEBROKER_DS_LOOPBACK_WEBHOOKS") === "1",
+    kafka: kafkaFromEnv(env),
   };
+}
+
+function kafkaFromEnv(env: EnvGetter): KafkaListenerConfig | undefined {
+  const raw = env("EDGEBROKER_KAFKA_PORT");
+  if (raw === undefined || raw === "") return undefined;
+  const port = int(env, "EDGEBROKER_KAFKA_PORT", 9092, 0, 65_535);
+  const hostname = env("EDGEBROKER_KAFKA_HOST") || env("HOST") || "0.0.0.0";
+  // A wildcard address is no place to connect to: advertise loopback unless told otherwise.
+  const advertisedHost = env("EDGEBROKER_KAFKA_ADVERTISED_HOST") || (hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname);
+  const advertisedPort = int(env, "EDGEBROKER_KAFKA_ADVERTISED_PORT", port, 0, 65_535);
+  const tlsCert = env("EDGEBROKER_KAFKA_TLS_CERT") || undefined;
+  const tlsKey = env("EDGEBROKER_KAFKA_TLS_KEY") || undefined;
+  if (!tlsCert !== !tlsKey) throw new ConfigError("EDGEBROKER_KAFKA_TLS_CERT and EDGEBROKER_KAFKA_TLS_KEY must be set together (PEM file paths)");
+  return { port, hostname, advertisedHost, advertisedPort, tlsCert, tlsKey };
 }

@@ -3,6 +3,7 @@
 import { upgradeWebSocket, websocket } from "hono/bun";
 import process from "node:process";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
+import { listenKafkaNode } from "./kafka-node.ts";
 import { openBunDatabase } from "./sqlite-bun.ts";
 
 interface BunServer {
@@ -45,6 +46,8 @@ export const bunRuntime: RuntimeHost = {
       },
     };
   },
+  // node:net and node:tls work on this runtime too; one listener implementation for all hosts.
+  listenKafka: listenKafkaNode,
   onSignal: (signal, handler) => void process.on(signal, handler),
   exit: (code) => process.exit(code),
 };

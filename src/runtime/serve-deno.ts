@@ -5,6 +5,7 @@
 // WebSockets: Deno.upgradeWebSocket through hono/deno's helper.
 import { upgradeWebSocket } from "hono/deno";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
+import { listenKafkaNode } from "./kafka-node.ts";
 import { openNodeDatabase } from "./sqlite-node.ts";
 
 declare const Deno: {
@@ -40,6 +41,8 @@ export const denoRuntime: RuntimeHost = {
         (req) => app.fetch(req),
       );
     }),
+  // node:net and node:tls work on this runtime too; one listener implementation for all hosts.
+  listenKafka: listenKafkaNode,
   onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
   exit: (code) => Deno.exit(code),
 };

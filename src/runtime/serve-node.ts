@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
 import { openNodeDatabase } from "./sqlite-node.ts";
+import { listenKafkaNode } from "./kafka-node.ts";
 
 export const MAX_CLIENT_FRAME = 65_536;
 
@@ -36,6 +37,7 @@ export const nodeRuntime: RuntimeHost = {
       }) as Server;
       server.once("error", reject);
     }),
+  listenKafka: listenKafkaNode,
   onSignal: (signal, handler) => void process.on(signal, handler),
   exit: (code) => process.exit(code),
 };

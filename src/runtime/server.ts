@@ -10,6 +10,8 @@ import { resolve } from "node:path";
 import { createBroker } from "./broker.ts";
 import { ConfigError, configFromEnv, type EnvGetter, type ServerConfig } from "./config.ts";
 import type { OpenDatabase } from "./sqlite-driver.ts";
+import { KafkaServer } from "../kafka/server.ts";
+import type { KafkaListenerConfig } from "./config.ts";
 
 export interface Listener {
   url: string;
@@ -25,6 +27,8 @@ export interface RuntimeHost {
   /** Hono's WebSocket upgrade helper for this runtime (WebSocket tails); `listen` serves its sockets. */
   upgradeWebSocket?: UpgradeWebSocket;
   listen(app: Hono, config: ServerConfig): Promise<Listener>;
+  /** The Kafka protocol on TCP (EDGEBROKER_KAFKA_PORT): feeds each connection to `kafka.connect`. */
+  listenKafka?(kafka: KafkaServer, config: KafkaListenerConfig): Promise<Listener>;
   onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
   exit(code: number): never;
 }
@@ -47,15 +51,28 @@ export async function serve(rt: RuntimeHost): Promise<void> {
   }
   let broker;
   let listener: Listener;
+  let kafkaListener: Listener | undefined;
   try {
     broker = await createBroker(config, rt.openDatabase, rt.upgradeWebSocket);
     listener = await rt.listen(broker.app, config);
+    if (config.kafka) {
+      if (!rt.listenKafka) throw new Error(`EDGEBROKER_KAFKA_PORT is set but ${rt.runtime} has no Kafka listener`);
+      const kafka = new KafkaServer({
+        deps: broker.deps,
+        broker: { nodeId: 0, host: config.kafka.advertisedHost, port: config.kafka.advertisedPort },
+        log: (m) => console.warn(`edgebroker: ${m}`),
+      });
+      kafkaListener = await rt.listenKafka(kafka, config.kafka);
+    }
   } catch (err) {
     console.error(`edgebroker: could not start: ${(err as Error).message}`);
     await broker?.close();
     return rt.exit(1);
   }
   console.log(`edgebroker (${rt.runtime}) listening on ${listener.url}, data in ${resolve(config.dataDir)}`);
+  if (kafkaListener && config.kafka) {
+    console.log(`edgebroker: Kafka protocol on ${kafkaListener.url}, advertised as ${config.kafka.advertisedHost}:${config.kafka.advertisedPort}`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -68,7 +85,7 @@ export async function serve(rt: RuntimeHost): Promise<void> {
     try {
       // Open WebSocket tails would keep their connections (and so the server) up to the grace period.
       broker.tails.closeAll();
-      await listener.stop(config.graceMs);
+      await Promise.all([listener.stop(config.graceMs), kafkaListener?.stop(config.graceMs)]);
       await broker.close();
     } catch (err) {
       console.error("edgebroker: error while shutting down", err);

@@ -15,17 +15,18 @@ const KEY_ID = /^[0-9a-f]{16}$/;
 export const saslHandshakeApi: KafkaApi = {
   apiKey: 17,
   name: "SaslHandshake",
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
   flexibleFrom: Infinity,
   beforeAuth: true,
   request: [f("mechanism", "0+", "string")],
   response: [f("errorCode", "0+", "int16"), f("mechanisms", "0+", array("string"))],
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     if (!MECHANISMS.includes(String(req.mechanism))) {
       return { errorCode: KafkaError.UNSUPPORTED_SASL_MECHANISM, mechanisms: MECHANISMS };
     }
     ctx.conn.saslMechanism = req.mechanism;
+    ctx.conn.rawSasl = version === 0;
     return { errorCode: KafkaError.NONE, mechanisms: MECHANISMS };
   },
   refuse: (_req, code) => ({ errorCode: code, mechanisms: MECHANISMS }),
@@ -46,6 +47,27 @@ function adminCheck(config: KafkaServerConfig): (token: string) => boolean {
 function failed(ctx: RequestContext, message: string): Msg {
   ctx.conn.closeAfterResponse = `SASL authentication failed: ${message}`;
   return { errorCode: KafkaError.SASL_AUTHENTICATION_FAILED, errorMessage: message, authBytes: new Uint8Array(0), sessionLifetimeMs: 0 };
+}
+
+/** Checks a PLAIN message against the admin token or the key's object; sets the principal. Returns why it failed. */
+export async function authenticatePlain(ctx: Pick<RequestContext, "config" | "deps" | "conn">, bytes: Uint8Array): Promise<string | undefined> {
+  const plain = parsePlain(bytes);
+  if (!plain) return "malformed SASL/PLAIN message";
+  if (plain.authzid !== "" && plain.authzid !== plain.user) return "authorization identity must be empty or the username";
+  if (plain.user === "admin") {
+    if (!adminCheck(ctx.config)(plain.password)) return "invalid username or password";
+    ctx.conn.principal = { kind: "admin" };
+  } else {
+    if (!KEY_ID.test(plain.user)) return "invalid username or password";
+    const result = await ctx.deps.key(plain.user).verify(plain.password, 0);
+    if (!result.ok) return result.error.code === "rate_limited" ? result.error.message : "invalid username or password";
+    ctx.conn.principal = { kind: "key", ...result.key };
+    ctx.conn.secret = plain.password;
+    ctx.conn.checkedAt = ctx.config.now();
+  }
+  ctx.conn.saslMechanism = undefined;
+  ctx.conn.rawSasl = false;
+  return undefined;
 }
 
 /** RFC 4616: message = [authzid] NUL authcid NUL passwd. */
@@ -81,23 +103,8 @@ export const saslAuthenticateApi: KafkaApi = {
       return { errorCode: KafkaError.ILLEGAL_SASL_STATE, errorMessage: "send SaslHandshake (PLAIN) first", authBytes: new Uint8Array(0) };
     }
     if (ctx.conn.principal) return failed(ctx, "the connection is already authenticated");
-    const plain = parsePlain(req.authBytes as Uint8Array);
-    if (!plain) return failed(ctx, "malformed SASL/PLAIN message");
-    if (plain.authzid !== "" && plain.authzid !== plain.user) return failed(ctx, "authorization identity must be empty or the username");
-    if (plain.user === "admin") {
-      if (!adminCheck(ctx.config)(plain.password)) return failed(ctx, "invalid username or password");
-      ctx.conn.principal = { kind: "admin" };
-    } else {
-      if (!KEY_ID.test(plain.user)) return failed(ctx, "invalid username or password");
-      const result = await ctx.deps.key(plain.user).verify(plain.password, 0);
-      if (!result.ok) {
-        return failed(ctx, result.error.code === "rate_limited" ? result.error.message : "invalid username or password");
-      }
-      ctx.conn.principal = { kind: "key", ...result.key };
-      ctx.conn.secret = plain.password;
-      ctx.conn.checkedAt = ctx.config.now();
-    }
-    ctx.conn.saslMechanism = undefined;
+    const why = await authenticatePlain(ctx, req.authBytes as Uint8Array);
+    if (why) return failed(ctx, why);
     return { errorCode: KafkaError.NONE, errorMessage: null, authBytes: new Uint8Array(0), sessionLifetimeMs: 0 };
   },
   refuse: (_req, code) => ({ errorCode: code, errorMessage: null, authBytes: new Uint8Array(0) }),

@@ -1,0 +1,168 @@
+// Fetch (key 1), v4-v12, flexible from v12 (v13+ name topics by id only; not served yet). Each
+// partition is read with the same partition `read` the HTTP fetch route uses; its stored
+// RecordBatch v2 bytes go into `records` as they are (the first batch may start before the fetch
+// offset — clients skip the records before it, as with Kafka's own log segments).
+// Long-poll (max_wait_ms / min_bytes): when the first pass returns fewer than min_bytes, every
+// requested partition that was at its end waits (the partition's own long-poll) until the first
+// of them gets data or max_wait_ms passes. Size limits: partition_max_bytes per partition and
+// max_bytes in all, with at least one batch served when the first partition has data (KIP-74),
+// both capped by the broker's maxFetchBytes. Isolation level: there are no transactions yet, so
+// read_committed sees what read_uncommitted sees and the last stable offset is the high watermark.
+// Fetch sessions (KIP-227) are not kept: session_id 0 answers are full responses every time.
+import type { ReadOk } from "../../core/partition-types.ts";
+import type { KafkaApi, RequestContext } from "../api.ts";
+import { KafkaError } from "../error-codes.ts";
+import { array, f, type Msg } from "../protocol/schema.ts";
+import { chargeBytes } from "./produce.ts";
+import { notAuthorized, onPartition, type Outcome } from "./topic-access.ts";
+
+const request = [
+  f("clusterId", "12+", "string", { nullable: "12+", tag: 0 }),
+  f("replicaId", "0-14", "int32", { default: -1 }),
+  f("maxWaitMs", "0+", "int32"),
+  f("minBytes", "0+", "int32"),
+  f("maxBytes", "3+", "int32", { default: 0x7fffffff }),
+  f("isolationLevel", "4+", "int8"),
+  f("sessionId", "7+", "int32"),
+  f("sessionEpoch", "7+", "int32", { default: -1 }),
+  f("topics", "0+", array([
+    f("topic", "0-12", "string"),
+    f("partitions", "0+", array([
+      f("partition", "0+", "int32"),
+      f("currentLeaderEpoch", "9+", "int32", { default: -1 }),
+      f("fetchOffset", "0+", "int64"),
+      f("lastFetchedEpoch", "12+", "int32", { default: -1 }),
+      f("logStartOffset", "5+", "int64", { default: -1 }),
+      f("partitionMaxBytes", "0+", "int32"),
+    ])),
+  ])),
+  f("forgottenTopicsData", "7+", array([f("topic", "7-12", "string"), f("partitions", "7+", array("int32"))])),
+  f("rackId", "11+", "string"),
+];
+
+const partitionData = [
+  f("partitionIndex", "0+", "int32"),
+  f("errorCode", "0+", "int16"),
+  f("highWatermark", "0+", "int64"),
+  f("lastStableOffset", "4+", "int64", { default: -1 }),
+  f("logStartOffset", "5+", "int64", { default: -1 }),
+  f("abortedTransactions", "4+", array([f("producerId", "4+", "int64"), f("firstOffset", "4+", "int64")]), { nullable: "4+" }),
+  f("preferredReadReplica", "11+", "int32", { default: -1 }),
+  f("records", "0+", "records", { nullable: "0+" }),
+];
+
+const response = [
+  f("throttleTimeMs", "1+", "int32"),
+  f("errorCode", "7+", "int16"),
+  f("sessionId", "7+", "int32"),
+  f("responses", "0+", array([f("topic", "0-12", "string"), f("partitions", "0+", array(partitionData))])),
+];
+
+interface FetchPartition { partition: number; fetchOffset: number; partitionMaxBytes: number }
+interface Slot { topic: string; p: FetchPartition; allowed: boolean; result?: Outcome<ReadOk> }
+
+function read(ctx: RequestContext, slot: Slot, maxBytes: number, waitMs: number): Promise<Outcome<ReadOk>> {
+  const { topic: name, p } = slot;
+  return onPartition(ctx, name, p.partition, (topic) =>
+    ctx.deps.partition(topic.name, p.partition).read({
+      topic: topic.name, partition: p.partition, epoch: topic.epoch, offset: p.fetchOffset,
+      maxBytes: Math.max(1, maxBytes), maxRecords: ctx.deps.limits.maxFetchRecords, waitMs,
+    }),
+  );
+}
+
+function bytesOf(slot: Slot): number {
+  return slot.result?.ok ? slot.result.value.batches.length : 0;
+}
+
+export const fetchApi: KafkaApi = {
+  apiKey: 1,
+  name: "Fetch",
+  minVersion: 4,
+  maxVersion: 12,
+  flexibleFrom: 12,
+  request,
+  response,
+  async handle(ctx, req) {
+    const limits = ctx.deps.limits;
+    const slots: Slot[] = [];
+    for (const t of req.topics as Array<{ topic: string; partitions: FetchPartition[] }>) {
+      const allowed = ctx.allowed("consume", `topic:${t.topic}`);
+      for (const p of t.partitions) slots.push({ topic: t.topic, p, allowed });
+    }
+    const total = Math.min(Math.max(1, req.maxBytes as number), limits.maxFetchBytes);
+    // First pass: no waiting. Partitions are read in request order until `total` is used; the
+    // first one with data is served whole even past the limit (KIP-74), so a consumer always
+    // makes progress.
+    let used = 0;
+    for (const slot of slots) {
+      if (!slot.allowed) continue;
+      // The partition read itself always returns at least one whole batch.
+      const budget = Math.min(slot.p.partitionMaxBytes, total - used);
+      if (budget <= 0 && used > 0) continue;
+      slot.result = await read(ctx, slot, budget, 0);
+      used += bytesOf(slot);
+    }
+    const waitMs = Math.min(Math.max(0, req.maxWaitMs as number), limits.maxWaitMs);
+    if (used < Math.max(1, req.minBytes as number) && waitMs > 0 && used === 0) {
+      const waiting = slots.filter((s) => s.result?.ok && s.result.value.batches.length === 0);
+      if (waiting.length > 0) {
+        // The first partition to get data (or the deadline) ends the wait; the others keep their
+        // empty first-pass answers. Their reads end by themselves at the deadline.
+        await new Promise<void>((resolve) => {
+          let left = waiting.length;
+          for (const slot of waiting) {
+            void read(ctx, slot, Math.min(slot.p.partitionMaxBytes, total), waitMs).then((r) => {
+              if (r.ok && r.value.batches.length > 0 && bytesOf(slot) === 0) {
+                slot.result = r;
+                resolve();
+              }
+              if (--left === 0) resolve();
+            });
+          }
+        });
+      }
+    }
+    const byTopic = new Map<string, Msg[]>();
+    let served = 0;
+    for (const slot of slots) {
+      const list = byTopic.get(slot.topic) ?? [];
+      byTopic.set(slot.topic, list);
+      list.push(partitionAnswer(ctx, slot));
+      served += bytesOf(slot);
+    }
+    chargeBytes(ctx, served);
+    return {
+      throttleTimeMs: 0,
+      errorCode: KafkaError.NONE,
+      sessionId: 0,
+      responses: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    };
+  },
+  refuse: (_req, code) => ({ errorCode: code, sessionId: 0, responses: [] }),
+};
+
+function partitionAnswer(ctx: RequestContext, slot: Slot): Msg {
+  const empty = (errorCode: number) => ({
+    partitionIndex: slot.p.partition, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
+    abortedTransactions: null, preferredReadReplica: -1, records: null,
+  });
+  if (!slot.allowed) {
+    ctx.config.log(`kafka: fetch refused: ${notAuthorized(ctx, `consume topic ${slot.topic}`)}`);
+    return empty(KafkaError.TOPIC_AUTHORIZATION_FAILED);
+  }
+  const r = slot.result;
+  if (!r) return { ...empty(KafkaError.NONE), records: new Uint8Array(0) };
+  if (!r.ok) return empty(r.code);
+  const v = r.value;
+  return {
+    partitionIndex: slot.p.partition,
+    errorCode: KafkaError.NONE,
+    highWatermark: v.highWatermark,
+    lastStableOffset: v.highWatermark,
+    logStartOffset: v.logStartOffset,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: v.batches,
+  };
+}
