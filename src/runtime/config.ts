@@ -25,6 +25,8 @@ export interface ServerConfig {
   dsLoopbackWebhooks?: boolean;
   /** The Kafka protocol listener (EDGEBROKER_KAFKA_PORT); none when unset. docs/kafka.md. */
   kafka?: KafkaListenerConfig;
+  /** Kafka's group.initial.rebalance.delay.ms for classic consumer groups (EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS). */
+  groupInitialRebalanceDelayMs?: number;
 }
 
 export interface KafkaListenerConfig {
@@ -88,6 +90,9 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env("EDGEBROKER_DS_LOOPBACK_WEBHOOKS") === "1",
     kafka: kafkaFromEnv(env),
+    groupInitialRebalanceDelayMs: env("EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS")
+      ? int(env, "EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS", 3_000, 0, 300_000)
+      : undefined,
   };
 }
 

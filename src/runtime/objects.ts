@@ -37,6 +37,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     // its alarm() for session timeouts.
     group: (state) =>
       new GroupService(state.storage, {
+        initialRebalanceDelayMs: env.config.groupInitialRebalanceDelayMs,
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
       }),
   };

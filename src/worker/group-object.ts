@@ -19,7 +19,10 @@ export class GroupObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    const delay = Number(env.EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS);
     this.service = new GroupService(ctx.storage as unknown as StoragePort, {
+      // Kafka's group.initial.rebalance.delay.ms for classic consumer groups (default 3000).
+      initialRebalanceDelayMs: env.EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS !== undefined && Number.isSafeInteger(delay) && delay >= 0 ? delay : undefined,
       alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at), deleteAlarm: () => void ctx.storage.deleteAlarm() },
     });
   }

@@ -19,11 +19,11 @@ export const heartbeatApi: KafkaApi = {
     f("groupInstanceId", "3+", "string", { nullable: "3+" }),
   ],
   response: [f("throttleTimeMs", "1+", "int32"), f("errorCode", "0+", "int16")],
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     const group: string = req.groupId;
     const refused = groupRefusal(ctx, group);
     if (refused !== undefined) return { throttleTimeMs: 0, errorCode: refused };
-    const r = await ctx.deps.group(group).kafkaHeartbeat(group, { memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null, generationId: req.generationId });
+    const r = await ctx.deps.group(group).kafkaHeartbeat(group, { memberId: req.memberId, groupInstanceId: version >= 3 ? req.groupInstanceId : null, generationId: req.generationId });
     return { throttleTimeMs: 0, errorCode: codeOf(r.error) };
   },
   refuse: (_req: Msg, code: number) => ({ throttleTimeMs: 0, errorCode: code }),

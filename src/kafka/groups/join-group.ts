@@ -51,7 +51,7 @@ export const joinGroupApi: KafkaApi = {
     if (refused !== undefined) return failed(refused, req.memberId);
     const protocols = (req.protocols as Array<{ name: string; metadata: Uint8Array }>).map((p) => ({ name: p.name, metadata: p.metadata }));
     const r = await ctx.deps.group(group).kafkaJoin(group, {
-      memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null, requireKnownMemberId: version >= 4, supportSkipAssignment: version >= 9,
+      memberId: req.memberId, groupInstanceId: version >= 5 ? req.groupInstanceId : null, requireKnownMemberId: version >= 4, supportSkipAssignment: version >= 9,
       clientId: ctx.header.clientId ?? "", clientHost: "/kafka", sessionTimeoutMs: req.sessionTimeoutMs,
       // v0 has no rebalance timeout: the session timeout serves for both, as in Kafka.
       rebalanceTimeoutMs: version >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,

@@ -72,7 +72,7 @@ export const offsetCommitApi: KafkaApi = {
     }
     if (offsets.length > 0) {
       const r = await ctx.deps.group(group).kafkaCommit(group, {
-        memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null, generationId: req.generationIdOrMemberEpoch, offsets,
+        memberId: req.memberId, groupInstanceId: version >= 7 ? req.groupInstanceId : null, generationId: req.generationIdOrMemberEpoch, offsets,
       });
       // Before v9 a client knows no STALE_MEMBER_EPOCH: the generation is what it holds.
       const error = r.error === "STALE_MEMBER_EPOCH" && version < 9 ? "ILLEGAL_GENERATION" : r.error;

@@ -32,13 +32,13 @@ export const syncGroupApi: KafkaApi = {
     f("protocolName", "5+", "string", { nullable: "5+" }),
     f("assignment", "0+", "bytes"),
   ],
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     const group: string = req.groupId;
     const refused = groupRefusal(ctx, group);
     if (refused !== undefined) return failed(refused);
     const r = await ctx.deps.group(group).kafkaSync(group, {
-      memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null, generationId: req.generationId,
-      protocolType: req.protocolType ?? null, protocolName: req.protocolName ?? null,
+      memberId: req.memberId, groupInstanceId: version >= 3 ? req.groupInstanceId : null, generationId: req.generationId,
+      protocolType: version >= 5 ? req.protocolType : null, protocolName: version >= 5 ? req.protocolName : null,
       assignments: (req.assignments as Array<{ memberId: string; assignment: Uint8Array }>).map((a) => ({
         memberId: a.memberId, assignment: a.assignment, partitions: assignedPartitions(a.assignment),
       })),
