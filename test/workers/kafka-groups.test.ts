@@ -35,7 +35,7 @@ describe("Kafka classic groups in the group Durable Object", () => {
     const preparing = await stub(group).kafkaDescribe(group);
     expect(preparing).toMatchObject({ state: "PreparingRebalance", generationId: 0 });
     expect(settled).toBe(0);
-    const [ja, jb] = (await Promise.all(joins)) as [ClassicJoinResult, ClassicJoinResult];
+    const [ja, jb] = (await Promise.all(joins)) as unknown as [ClassicJoinResult, ClassicJoinResult];
     expect(ja).toMatchObject({ error: null, generationId: 1, leader: a, protocolName: "range" });
     expect(ja.members.map((m) => m.memberId)).toEqual([a, b]);
     expect(jb).toMatchObject({ error: null, generationId: 1, leader: a, members: [] });
