@@ -6,6 +6,7 @@ import { registerBench } from "./commands/bench.ts";
 import { registerConsume } from "./commands/consume.ts";
 import { registerDevServe } from "./commands/dev-serve.ts";
 import { registerGroup } from "./commands/group.ts";
+import { registerKafkaProxy } from "./commands/kafka-proxy.ts";
 import { registerKey } from "./commands/key.ts";
 import { registerProduce } from "./commands/produce.ts";
 import { registerTopic } from "./commands/topic.ts";
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerGroup(program);
   registerKey(program);
   registerBench(program);
+  registerKafkaProxy(program);
   return program;
 }
 

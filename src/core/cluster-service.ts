@@ -40,6 +40,10 @@ export class ClusterService {
     return this.topics.updateConfig(name, config);
   }
 
+  addPartitions(name: string, count: number): TopicResult {
+    return this.topics.addPartitions(name, count);
+  }
+
   initProducer(name?: string): ProducerIdResult {
     return this.producers.init(name);
   }

@@ -115,6 +115,21 @@ export class TopicRegistry {
     return { ok: true, topic };
   }
 
+  /**
+   * Grows the topic to `count` partitions (Kafka's CreatePartitions: a count never shrinks). The
+   * epoch stays, so the existing partitions keep their data; the new partition objects start
+   * empty at their first call. Keys hash over the new count from then on, as in Kafka.
+   */
+  addPartitions(name: string, count: number): TopicResult {
+    const topic = this.get(name);
+    if (!topic) return fail("topic_not_found", `topic "${name}" does not exist`);
+    if (!Number.isSafeInteger(count) || count <= topic.partitions || count > this.maxPartitions) {
+      return fail("invalid_partitions", `partitions: expected an integer above the current ${topic.partitions} and at most ${this.maxPartitions}, got ${JSON.stringify(count)}`);
+    }
+    this.storage.sql.exec("UPDATE topics SET partitions = ? WHERE name = ?", count, name);
+    return { ok: true, topic: { ...topic, partitions: count } };
+  }
+
   /** Merges config changes into the topic's stored configs (PATCH semantics). */
   updateConfig(name: string, changes: TopicConfig): TopicResult {
     return guard(() => {
@@ -135,6 +150,7 @@ export interface ClusterApi {
   describeTopic(name: string): Promise<TopicResult>;
   deleteTopic(name: string, epoch?: number): Promise<TopicResult>;
   updateTopicConfig(name: string, config: TopicConfig): Promise<TopicResult>;
+  addPartitions(name: string, count: number): Promise<TopicResult>;
   initProducer(name?: string): Promise<ProducerIdResult>;
   registerKey(key: KeyListing): Promise<{ ok: true }>;
   listKeys(): Promise<KeyListing[]>;

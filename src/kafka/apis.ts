@@ -3,7 +3,10 @@
 import type { KafkaApi } from "./api.ts";
 import { apiVersionsApi } from "./apis/api-versions.ts";
 import { saslAuthenticateApi, saslHandshakeApi } from "./apis/sasl.ts";
+import { deleteRecordsApi, describeClusterApi } from "./apis/cluster.ts";
+import { alterConfigsApi, describeConfigsApi, incrementalAlterConfigsApi } from "./apis/configs.ts";
 import { fetchApi } from "./apis/fetch.ts";
+import { createPartitionsApi, createTopicsApi, deleteTopicsApi } from "./apis/topic-admin.ts";
 import { initProducerIdApi } from "./apis/init-producer-id.ts";
 import { listOffsetsApi } from "./apis/list-offsets.ts";
 import { metadataApi } from "./apis/metadata.ts";
@@ -17,7 +20,15 @@ const brokerApis: KafkaApi[] = [
   metadataApi,
   saslHandshakeApi,
   initProducerIdApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  deleteRecordsApi,
+  describeConfigsApi,
+  alterConfigsApi,
   saslAuthenticateApi,
+  createPartitionsApi,
+  incrementalAlterConfigsApi,
+  describeClusterApi,
 ];
 
 export const KAFKA_APIS: readonly KafkaApi[] = [apiVersionsApi(() => KAFKA_APIS), ...brokerApis, ...groupApis];

@@ -88,7 +88,8 @@ export class KafkaConnection {
       this.paused = true;
       this.sink.pause?.();
     }
-    void this.pump();
+    // A throwing sink (a transport that failed under us) must not become an unhandled rejection.
+    this.pump().catch((err) => this.close(`transport failed: ${(err as Error)?.message ?? String(err)}`));
   }
 
   /** The peer went away (or the transport failed): stop, drop queued requests. */

@@ -38,6 +38,10 @@ export class ClusterObject extends DurableObject<Env> {
     return this.service.updateTopicConfig(name, config);
   }
 
+  addPartitions(name: string, count: number): TopicResult {
+    return this.service.addPartitions(name, count);
+  }
+
   initProducer(name?: string): ProducerIdResult {
     return this.service.initProducer(name);
   }

@@ -10,6 +10,8 @@ import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-gr
 import type { Grant } from "../core/grants.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
+import { KafkaServer } from "../kafka/server.ts";
+import { kafkaSocket } from "./kafka-socket.ts";
 
 export { ClusterObject } from "./cluster-object.ts";
 export { GroupObject } from "./group-object.ts";
@@ -46,10 +48,19 @@ function workerDeps(env: Env): AppDeps {
 }
 
 let app: ReturnType<typeof createApp> | undefined;
+let kafka: KafkaServer | undefined;
+let deps: AppDeps | undefined;
 
 export default {
   fetch(request, env, ctx) {
-    app ??= createApp(workerDeps(env));
+    deps ??= workerDeps(env);
+    if (new URL(request.url).pathname === "/v1/kafka") {
+      // Clients connect through a bridge that states its own address (?advertised=); without one,
+      // the default names the conventional local listener.
+      kafka ??= new KafkaServer({ deps, broker: { nodeId: 0, host: "127.0.0.1", port: 9092 }, clusterId: "edgebroker" });
+      return kafkaSocket(request, kafka);
+    }
+    app ??= createApp(deps);
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;
