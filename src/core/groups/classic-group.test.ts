@@ -256,4 +256,44 @@ describe("classic group protocol", () => {
     await joined(b.join);
     await joined(c.join);
   });
+
+  it("a join during the sync phase sends the waiting SyncGroups back to rejoin; members that never sync are dropped at the rebalance timeout", async () => {
+    const { s, advance } = harness();
+    const a = firstJoin(s);
+    const b = firstJoin(s);
+    advance(DELAY + 1);
+    advance(DELAY + 1);
+    await joined(a.join);
+    await joined(b.join);
+    const waiting = sync(s, b.id, 1);
+    const c = firstJoin(s); // CompletingRebalance → PreparingRebalance
+    expect(await peek(waiting)).toMatchObject({ error: "REBALANCE_IN_PROGRESS" });
+    expect(s.kafkaHeartbeat("g", { memberId: a.id, groupInstanceId: null, generationId: 1 }).error).toBe("REBALANCE_IN_PROGRESS");
+    s.kafkaJoin("g", joinReq(a.id));
+    s.kafkaJoin("g", joinReq(b.id));
+    const jc = await joined(c.join);
+    expect(jc.generationId).toBe(2);
+    // Only a (the leader) syncs; b and c keep heartbeating but never sync.
+    await sync(s, a.id, 2, [a.id, b.id, c.id]);
+    for (let t = 0; t < 5; t++) {
+      advance(999);
+      for (const id of [a.id, b.id, c.id]) s.kafkaHeartbeat("g", { memberId: id, groupInstanceId: null, generationId: 2 });
+    }
+    advance(10);
+    const d = s.kafkaDescribe("g")!;
+    expect(d.members.map((m) => m.memberId)).toEqual([a.id]);
+    expect(d.state).toBe("PreparingRebalance");
+  });
+
+  it("removes a static member by instance id alone (admin removal), and refuses members whose metadata would not fit in a row", async () => {
+    const { s, advance } = harness();
+    const m = s.kafkaJoin("g", joinReq("", { groupInstanceId: "inst-x" }));
+    advance(DELAY + 1);
+    await joined(m);
+    expect(s.kafkaLeave("g", { members: [{ memberId: "", groupInstanceId: "inst-y" }] }).members[0]!.error).toBe("UNKNOWN_MEMBER_ID");
+    expect(s.kafkaLeave("g", { members: [{ memberId: "", groupInstanceId: "inst-x" }] }).members[0]!.error).toBeNull();
+    expect(s.kafkaDescribe("g")!.members).toEqual([]);
+    const huge = { protocols: [{ name: "range", metadata: new Uint8Array(1024 * 1024 + 1) }] };
+    expect((s.kafkaJoin("g", joinReq("", huge)) as ClassicJoinResult).error).toBe("INVALID_REQUEST");
+  });
 });

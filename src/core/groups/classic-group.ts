@@ -171,6 +171,9 @@ export class ClassicGroup {
       // Members of the server-side protocol (HTTP, KIP-848) and classic members cannot share a
       // group: Kafka answers a classic join to a consumer-protocol group the same way.
       if (this.groups.members.size > 0) return this.joinError(req.memberId, "INCONSISTENT_GROUP_PROTOCOL");
+      if (req.protocols.reduce((n, p) => n + p.metadata.length + p.name.length, 0) > CLASSIC_DEFAULTS.maxMemberBytes) {
+        return this.joinError(req.memberId, "INVALID_REQUEST");
+      }
       const unknown = req.memberId === "";
       if (!this.groups.exists && !unknown) return this.joinError(req.memberId, "UNKNOWN_MEMBER_ID");
       const known = this.state.members.has(req.memberId) || this.pending.has(req.memberId);
@@ -470,6 +473,7 @@ export class ClassicGroup {
         ?? (req.protocolType !== null && req.protocolType !== this.state.protocolType ? "INCONSISTENT_GROUP_PROTOCOL" : null)
         ?? (req.protocolName !== null && req.protocolName !== this.state.protocolName ? "INCONSISTENT_GROUP_PROTOCOL" : null);
       if (error) return this.syncError(error);
+      if (req.assignments.some((x) => x.assignment.length > CLASSIC_DEFAULTS.maxMemberBytes)) return this.syncError("INVALID_REQUEST");
       const m = this.state.members.get(req.memberId)!;
       switch (this.state.state) {
         case "PreparingRebalance":

@@ -21,7 +21,8 @@ export type ClassicError =
   | "GROUP_ID_NOT_FOUND"
   | "GROUP_SUBSCRIBED_TO_TOPIC"
   | "STALE_MEMBER_EPOCH"
-  | "UNRELEASED_INSTANCE_ID";
+  | "UNRELEASED_INSTANCE_ID"
+  | "INVALID_REQUEST";
 
 /** Kafka's classic group states (ClassicGroupState). */
 export type ClassicState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
@@ -172,6 +173,11 @@ export const CLASSIC_DEFAULTS = {
   maxGroupSize: 1_000,
   /** A new member's JoinGroup waits at most this long (Kafka's NewMemberJoinTimeoutMs). */
   newMemberJoinTimeoutMs: 300_000,
+  /**
+   * A member's protocol metadata (all protocols) and its assignment are each at most this many
+   * bytes: a member is one storage row, and a Durable Object row holds at most 2 MiB.
+   */
+  maxMemberBytes: 1024 * 1024,
 } as const;
 
 /** OffsetFetch's view: the group's committed offsets (the Kafka layer drops a deleted topic incarnation's). */
