@@ -33,14 +33,18 @@ async function start(options: ConstructorParameters<typeof Miniflare>[0], dir: s
   };
 }
 
-/** `bindings`: extra Worker vars, e.g. EDGEBROKER_ANONYMOUS_GRANTS for the Durable Streams suite. */
-export async function startBroker(bindings: Record<string, string> = {}): Promise<Server> {
+/**
+ * `bindings`: extra Worker vars, e.g. EDGEBROKER_ANONYMOUS_GRANTS for the Durable Streams suite;
+ * `port`: listen there (known in advance, e.g. for EDGEBROKER_PUBLIC_URL) instead of a random port.
+ */
+export async function startBroker(bindings: Record<string, string> = {}, port?: number): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-bench-"));
   const script = bundleBroker(join(dir, "bundle"));
   return start(
     {
       modules: true,
       scriptPath: script,
+      ...(port === undefined ? {} : { host: "127.0.0.1", port }),
       // Module names are paths relative to this root; the bundle lives outside the project.
       modulesRoot: join(dir, "bundle"),
       modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
@@ -49,6 +53,7 @@ export async function startBroker(bindings: Record<string, string> = {}): Promis
         PARTITION: { className: "PartitionObject", useSQLite: true },
         CLUSTER: { className: "ClusterObject", useSQLite: true },
         GROUP: { className: "GroupObject", useSQLite: true },
+        KEY: { className: "KeyObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

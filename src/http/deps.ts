@@ -10,6 +10,7 @@ import type { ClusterApi } from "../core/topic-registry.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { LocalTails } from "./local-tails.ts";
 import type { Grant } from "../core/grants.ts";
+import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
 
 export interface AppDeps {
   /**
@@ -47,8 +48,19 @@ export interface AppDeps {
   configError?: string;
   /** How long a Durable Streams long-poll waits for data (EDGEBROKER_DS_LONG_POLL_MS). */
   dsLongPollMs?: number;
-  /** Whether subscription webhooks may target http://localhost / 127.0.0.x (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
+  /** Whether subscription webhooks may target loopback addresses, over http too (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
+  /**
+   * The broker's public base URL (EDGEBROKER_PUBLIC_URL, no trailing slash): the origin of the
+   * URLs the broker hands out to others (a webhook's callback_url, jwks_url). Never taken from a
+   * request's Host header. Unset: webhook subscriptions are refused (503 not_configured).
+   */
+  publicUrl?: string;
+  /**
+   * Requests the broker sends to URLs it was given (webhooks), checked against the outbound
+   * address policy (src/core/outbound/). Default: the URL checks over the global fetch.
+   */
+  outboundFetch?: OutboundFetch;
   /** Origins allowed to call from browsers (CORS); none by default. ["*"] allows any. */
   corsOrigins?: string[];
   now?: () => number;

@@ -15,6 +15,7 @@ import { LocalTails } from "../http/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
 import { objectKinds } from "./objects.ts";
+import { nodeOutboundFetch } from "./outbound-fetch.ts";
 import type { OpenDatabase } from "./sqlite-driver.ts";
 
 export const WASM_URL = new URL("../../build/edgebroker.wasm", import.meta.url);
@@ -51,6 +52,8 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     anonymousGrants: config.anonymousGrants,
     dsLongPollMs: config.dsLongPollMs,
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
+    publicUrl: config.publicUrl,
+    outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,
   };
   const close = async () => {

@@ -4,6 +4,7 @@
 import { limitsFromEnv, type Limits } from "../core/limits.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
+import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 
 export interface ServerConfig {
   port: number;
@@ -27,6 +28,12 @@ export interface ServerConfig {
   kafka?: KafkaListenerConfig;
   /** Kafka's group.initial.rebalance.delay.ms for classic consumer groups (EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS). */
   groupInitialRebalanceDelayMs?: number;
+  /**
+   * The base URL in the URLs the broker hands out (webhook callback_url): EDGEBROKER_PUBLIC_URL,
+   * or by default the listen address (HOST 0.0.0.0 → 127.0.0.1, :: → [::1]), which only reaches
+   * receivers on the same machine; set the variable when receivers run elsewhere.
+   */
+  publicUrl: string;
 }
 
 export interface KafkaListenerConfig {
@@ -55,6 +62,12 @@ function int(env: EnvGetter, name: string, fallback: number, min = 0, max = Numb
   return value;
 }
 
+/** The URL of the listen address, with wildcard addresses replaced by this machine's loopback. */
+function listenUrl(hostname: string, port: number): string {
+  const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export function configFromEnv(env: EnvGetter): ServerConfig {
   const adminToken = env("EDGEBROKER_ADMIN_TOKEN");
   if (!adminToken) {
@@ -77,9 +90,18 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     throw new ConfigError((err as Error).message);
   }
   const longPoll = int(env, "EDGEBROKER_DS_LONG_POLL_MS", 0, 0, 300_000);
+  const port = int(env, "PORT", 8787, 0, 65_535);
+  const hostname = env("HOST") || "0.0.0.0";
+  let publicUrl: string | undefined;
+  try {
+    publicUrl = parsePublicUrl(env(PUBLIC_URL_VAR));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   return {
-    port: int(env, "PORT", 8787, 0, 65_535),
-    hostname: env("HOST") || "0.0.0.0",
+    port,
+    hostname,
+    publicUrl: publicUrl ?? listenUrl(hostname, port),
     dataDir: env("EDGEBROKER_DATA_DIR") || "./data",
     adminToken,
     limits,

@@ -8,6 +8,8 @@ import type { GroupApi } from "../core/group-types.ts";
 import { limitsFromEnv } from "../core/limits.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
+import { fetchOutbound } from "../core/outbound/outbound-fetch.ts";
+import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 import { KafkaServer } from "../kafka/server.ts";
@@ -22,8 +24,10 @@ function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
   let anonymousGrants: Grant[] | undefined;
   let configError: string | undefined;
+  let publicUrl: string | undefined;
   try {
     anonymousGrants = parseAnonymousGrants(env[ANONYMOUS_GRANTS_VAR] as string | undefined);
+    publicUrl = parsePublicUrl(env[PUBLIC_URL_VAR] as string | undefined);
   } catch (err) {
     configError = (err as Error).message;
   }
@@ -33,6 +37,10 @@ function workerDeps(env: Env): AppDeps {
     configError,
     dsLongPollMs: Number.isSafeInteger(longPoll) && longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env.EDGEBROKER_DS_LOOPBACK_WEBHOOKS === "1",
+    // No default on Workers: a Worker cannot know the name it is reached by without trusting Host.
+    publicUrl,
+    // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
+    outboundFetch: fetchOutbound((input, init) => fetch(input, init)),
     // RPC stubs expose the objects' methods as promises of the same plain-data results.
     cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")) as unknown as ClusterApi,
     partition: (topic, partition) =>

@@ -9,6 +9,7 @@ import { encodeBatch } from "../../src/core/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
 import { call, createTopic, fetchRecords, json } from "./helpers.ts";
+import { refusedUrl } from "../support/address-forms.ts";
 
 const RUNS = 1_700; // × 6 properties ≈ 10,200 requests
 let topic = "";
@@ -155,6 +156,22 @@ describe("fuzzing", () => {
         await expectNo5xx(await call(`/v1/topics/${topic}/partitions/${encodeURIComponent(partition)}/records?${q}`), `fetch ?${q}`);
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it("webhook URLs with special-purpose addresses and local names in every textual form", async () => {
+    // Regression (issue #14): mapped, NAT64, numeric and hex IPv4, localhost. and *.localhost hosts
+    // were accepted. Each must be refused at creation (400), before the missing public URL (503).
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(refusedUrl, async (url) => {
+        const res = await call(`/ds/fuzzhooks/__ds/subscriptions/f${n++}`, {
+          method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "webhook", pattern: "*", webhook: { url } }),
+        });
+        const status = await expectNo5xx(res.clone(), `webhook ${url}`);
+        if (status !== 400 || ((await res.json()) as { error: { code: string } }).error.code !== "WEBHOOK_URL_REJECTED") throw new Error(`${url} → ${status}`);
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -3,9 +3,15 @@
 // (copy-on-fork), so a fork reads, tails and expires on its own and offsets below the fork offset
 // are the same in both. The source counts its forks, so deleting it while forks remain leaves a
 // tombstone (410) until the last fork is deleted.
+//
+// A fork is a read of its source: the caller needs consume on the source's topic, checked on the
+// name before any lookup, so a refused fork answers exactly as a refused GET (403, whether or not
+// the source exists). The bytes it copies are stored again under the caller's key, so they are
+// charged to the key's byte quota like a request body of that size.
 import type { Context } from "hono";
 import { BrokerError } from "../../../core/errors.ts";
 import { parseOffset, type DsDeleted, type DsReadOk } from "../../../core/ds-types.ts";
+import { requireGrant } from "../../principal.ts";
 import { isJsonStream } from "./body.ts";
 import type { StreamStore } from "./store.ts";
 
@@ -17,6 +23,8 @@ export interface ForkRequest {
   ttlSeconds: number | null;
   expiresAt: string | null;
   messages: Uint8Array[];
+  /** Bytes of the source's data the fork copies (the quota charge). */
+  copiedBytes: number;
   addRef(): Promise<void>;
 }
 
@@ -34,6 +42,7 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
   }
   const path = from.replace(/^\/+/, "");
   if (path === "") throw new BrokerError("bad_request", "Stream-Forked-From: expected the source stream's path");
+  requireGrant(c, "consume", `topic:${await store.topicName(path)}`);
   const parsed = rawOffset === undefined ? "now" : parseOffset(rawOffset);
   if (parsed === undefined || (rawOffset !== undefined && parsed === "now")) {
     throw new BrokerError("bad_request", `Stream-Fork-Offset: ${JSON.stringify(rawOffset)} is not an offset of this server`);
@@ -42,7 +51,6 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
     throw new BrokerError("bad_request", `Stream-Fork-Sub-Offset: expected a non-negative integer, got ${JSON.stringify(rawSub)}`);
   }
   const subOffset = rawSub === undefined ? 0 : Number(rawSub);
-  await store.topicName(path);
 
   const readAt = (offset: number) =>
     store
@@ -90,6 +98,7 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
     ttlSeconds: first.stream.ttlSeconds,
     expiresAt: first.stream.expiresAt,
     messages,
+    copiedBytes: messages.reduce((n, m) => n + m.length, 0),
     addRef: async () => {
       await store.call<DsDeleted>(path, (t) => ({ op: "fork-ref", topic: t.name, partition: 0, epoch: t.epoch, path, delta: 1 }));
     },

@@ -7,6 +7,7 @@
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import { BrokerError } from "../../../core/errors.ts";
+import { fetchOutbound } from "../../../core/outbound/outbound-fetch.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { TopicCache } from "../../topic-cache.ts";
 import { ALLOWED_HEADERS, EXPOSED_HEADERS, securityHeaders } from "./headers.ts";
@@ -59,14 +60,18 @@ export function durableStreamRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const store = new StreamStore(deps, topics);
   const longPollMs = deps.dsLongPollMs ?? DEFAULT_LONG_POLL_MS;
   const maxBytes = deps.limits.maxRequestBytes;
-  const wakes = new Wakes(store);
   const loopback = deps.dsLoopbackWebhooks === true;
+  const wakes = new Wakes(store, {
+    publicUrl: deps.publicUrl,
+    outbound: deps.outboundFetch ?? fetchOutbound((input, init) => fetch(input, init)),
+    policy: { allowLoopback: loopback },
+  });
 
   app.all("/*", async (c) => {
     securityHeaders(c);
     try {
       const where = target(c);
-      if ("root" in where) return await subscriptionRoute(c, store, wakes, where.root, where.rest, loopback);
+      if ("root" in where) return await subscriptionRoute(c, store, wakes, where.root, where.rest, { allowLoopback: loopback, publicUrl: deps.publicUrl });
       const path = where.stream;
       switch (c.req.method) {
         case "PUT": return await createStream(c, store, wakes, path, maxBytes);

@@ -4,7 +4,9 @@ import { BrokerError, type Failure } from "../../../core/errors.ts";
 import type { DsRequest, DsResult } from "../../../core/ds-types.ts";
 import { SUBSCRIPTIONS_OBJECT, type SigningKey, type SubCall, type SubResult } from "../../../core/ds-subscriptions.ts";
 import type { TopicInfo } from "../../../core/topic-registry.ts";
+import type { Context } from "hono";
 import type { AppDeps } from "../../deps.ts";
+import { principalOf } from "../../principal.ts";
 import type { TopicCache } from "../../topic-cache.ts";
 import { topicForStream } from "./mapping.ts";
 
@@ -44,6 +46,12 @@ export class StreamStore {
   /** Names of the topics starting with `prefix` (subscription backfill). */
   async topicNames(prefix: string): Promise<string[]> {
     return (await this.deps.cluster().listTopics()).map((t) => t.name).filter((n) => n.startsWith(prefix));
+  }
+
+  /** Charges `bytes` to the calling key's byte-rate quota (admin and anonymous callers have none). */
+  async chargeKey(c: Context, bytes: number): Promise<void> {
+    const p = principalOf(c);
+    if (p.kind === "key") await this.deps.key(p.id).charge(bytes);
   }
 
   /** A call to the one object holding every subscription. */

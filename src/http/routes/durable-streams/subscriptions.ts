@@ -61,8 +61,14 @@ function config(body: Record<string, unknown>, allowLoopback: boolean): SubConfi
   return { type, pattern: pattern as string | null, streams: streams as string[], webhookUrl, wakeStream, leaseTtlMs: lease, description: description as string | null };
 }
 
-function render(c: Context, root: string, sub: SubView, kid: string): Record<string, unknown> {
-  const origin = new URL(c.req.url).origin;
+/** Where the broker is reached: the configured public URL, never the request's Host header. */
+interface Site {
+  allowLoopback: boolean;
+  publicUrl: string | undefined;
+}
+
+function render(site: Site, root: string, sub: SubView, kid: string): Record<string, unknown> {
+  const origin = site.publicUrl ?? "";
   return {
     id: sub.id, subscription_id: sub.id, type: sub.type, pattern: sub.pattern,
     streams: sub.links.map((l) => ({ path: l.path, link_type: l.link_type, acked_offset: formatOffset(l.acked_offset) })),
@@ -102,7 +108,7 @@ function wakeRef(body: Record<string, unknown>): { wakeId: string; generation: n
   return { wakeId: body.wake_id, generation: body.generation as number };
 }
 
-export async function subscriptionRoute(c: Context, store: StreamStore, wakes: Wakes, root: string, rest: string[], allowLoopback: boolean): Promise<Response> {
+export async function subscriptionRoute(c: Context, store: StreamStore, wakes: Wakes, root: string, rest: string[], site: Site): Promise<Response> {
   const method = c.req.method;
   const scope = `topic:${await store.topicName(root === "" ? "" : root)}`;
   if (rest.length === 1 && rest[0] === "jwks.json" && method === "GET") {
@@ -117,21 +123,25 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
   if (action.length === 0) {
     if (method === "PUT") {
       requireGrant(c, "admin", scope);
-      const parsed = config(await jsonBody(c), allowLoopback);
+      const parsed = config(await jsonBody(c), site.allowLoopback);
       if (typeof parsed === "string") {
         const rejected = parsed.startsWith("WEBHOOK_URL_REJECTED:");
         return c.json({ error: { code: rejected ? "WEBHOOK_URL_REJECTED" : "INVALID_REQUEST", message: rejected ? parsed.slice(21) : parsed } }, 400);
+      }
+      if (parsed.type === "webhook" && site.publicUrl === undefined) {
+        // A webhook hands the receiver a callback URL; without a configured base URL there is none to give.
+        throw new BrokerError("not_configured", "webhook subscriptions need EDGEBROKER_PUBLIC_URL (the broker's public base URL, e.g. https://broker.example.com) to build their callback URLs; set it, or use a pull-wake subscription");
       }
       const result = await run({ action: "put", root, id, config: parsed });
       if (!result.ok) return refused(c, result);
       wakes.created();
       if (result.created && parsed.pattern !== null) await backfill(store, root, id, parsed.pattern);
-      return answer(c, result.created ? 201 : 200, render(c, root, result.sub!, (await store.signingKey()).kid));
+      return answer(c, result.created ? 201 : 200, render(site, root, result.sub!, (await store.signingKey()).kid));
     }
     if (method === "GET") {
       requireGrant(c, "consume", scope);
       const result = await run({ action: "get", root, id });
-      return result.ok ? answer(c, 200, render(c, root, result.sub!, (await store.signingKey()).kid)) : refused(c, result);
+      return result.ok ? answer(c, 200, render(site, root, result.sub!, (await store.signingKey()).kid)) : refused(c, result);
     }
     if (method === "DELETE") {
       requireGrant(c, "admin", scope);
@@ -153,7 +163,6 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
     }
   }
   if (method === "POST" && action.length === 1) {
-    const origin = new URL(c.req.url).origin;
     if (action[0] === "callback" || action[0] === "ack") {
       const token = bearer(c);
       const body = await jsonBody(c);
@@ -165,7 +174,7 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
       });
       const result = await run({ action: "ack", root, id, token, ...wakeRef(body), acks: parsedAcks, done: body.done === true });
       if (!result.ok) return refused(c, result);
-      if (result.wakes?.length) await wakes.deliver(origin, result.wakes);
+      if (result.wakes?.length) await wakes.deliver(result.wakes);
       return answer(c, 200, { ok: true, next_wake: result.nextWake === true });
     }
     if (action[0] === "claim") {

@@ -1,27 +1,19 @@
 // Carrying out subscription wakes: a signed webhook POST (Ed25519 over `<t>.<body>`, header
 // `webhook-signature: t=…,kid=…,ed25519=…`, keys published at <root>__ds/jwks.json), or an event
-// appended to the subscription's pull-wake stream. Webhook URLs are checked against SSRF first.
+// appended to the subscription's pull-wake stream. Webhook URLs are checked by the outbound
+// address policy when a subscription is created and again, after DNS, at every delivery.
 import { formatOffset } from "../../../core/ds-types.ts";
 import type { SigningKey, WakeNotice } from "../../../core/ds-subscriptions.ts";
+import { checkOutboundUrl } from "../../../core/outbound/address-policy.ts";
 
-const PRIVATE_V4 = [/^10\./, /^127\./, /^169\.254\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^0\./, /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./];
-
-/** Why a webhook URL is refused, or undefined when it is acceptable (PROTOCOL.md 6.2). */
+/**
+ * Why a webhook URL is refused, or undefined when it is acceptable (PROTOCOL.md 6.2): the
+ * outbound address policy's URL checks (src/core/outbound/address-policy.ts). Delivery checks
+ * the resolved address again (the host's OutboundFetch).
+ */
 export function webhookUrlProblem(raw: string, allowLoopback: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return "webhook.url is not a URL";
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const loopback = host === "localhost" || /^127\.0\.0\.\d{1,3}$/.test(host);
-  if (loopback) return allowLoopback ? undefined : "loopback webhooks are for development; set EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1 to allow them";
-  if (url.protocol !== "https:") return "webhook URLs must use https://";
-  if (PRIVATE_V4.some((r) => r.test(host)) || host === "::1" || host.startsWith("fe80:") || host.startsWith("fc") || host.startsWith("fd") || host.endsWith(".local") || host.endsWith(".internal")) {
-    return "webhook URLs may not point at private, link-local or loopback addresses";
-  }
-  return undefined;
+  const checked = checkOutboundUrl(raw, { allowLoopback });
+  return checked.ok ? undefined : `webhook.url: ${checked.reason}`;
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -53,6 +53,9 @@ export async function createStream(c: Context, store: StreamStore, wakes: Wakes,
     throw new BrokerError("stream_conflict", `Content-Type ${contentType} differs from the source stream's ${fork.contentType}`);
   }
   const own = bodyMessages(await bodyBytes(c, maxBytes), isJsonStream(contentType), true);
+  // The copy is charged before it is stored, and awaited, so the next request of the key already
+  // sees the debt (a quota refusal is 429 at authentication).
+  if (fork && fork.copiedBytes > 0) await store.chargeKey(c, fork.copiedBytes);
   // A fork without its own expiry inherits the source's (PROTOCOL.md 4.2).
   const expiry = fork && ttlSeconds === null && expiresAt === null ? { ttlSeconds: fork.ttlSeconds, expiresAt: fork.expiresAt } : { ttlSeconds, expiresAt };
   const request = (attempt: number): Promise<DsCreated> =>
