@@ -78,6 +78,58 @@ async function heartbeat(version: 0 | 1, memberId: string, memberEpoch: number, 
   return out;
 }
 
+/** ConsumerGroupDescribe v0: per group its error, state, assignor and members with their assigned partitions. */
+async function describeGroups(ids: string[]) {
+  const w = new Writer();
+  w.int16(69).int16(0).int32(++correlation).nullableString("cg-test").uvarint(0);
+  w.uvarint(ids.length + 1);
+  for (const id of ids) w.compactNullableString(id);
+  w.bool(false).uvarint(0);
+  const result = await server.dispatcher.dispatch(server.dispatcher.newConnection(), w.finish());
+  if (result.kind !== "response") throw new Error("no response");
+  const r = new Reader(result.frame, 4);
+  r.int32();
+  r.uvarint();
+  r.int32();
+  const assignment = () => {
+    const parts: string[] = [];
+    for (let n = r.uvarint() - 1; n > 0; n--) {
+      r.uuid();
+      const topic = r.compactNullableString();
+      for (let k = r.uvarint() - 1; k > 0; k--) parts.push(`${topic}/${r.int32()}`);
+      r.uvarint();
+    }
+    r.uvarint();
+    return parts;
+  };
+  const groups = [];
+  for (let g = r.uvarint() - 1; g > 0; g--) {
+    const group = { errorCode: r.int16(), errorMessage: r.compactNullableString(), groupId: r.compactNullableString(), state: r.compactNullableString(),
+      groupEpoch: r.int32(), assignmentEpoch: r.int32(), assignor: r.compactNullableString(), members: [] as Array<{ memberId: string | null; epoch: number; topics: string[]; assigned: string[]; target: string[] }> };
+    for (let m = r.uvarint() - 1; m > 0; m--) {
+      const memberId = r.compactNullableString();
+      r.compactNullableString();
+      r.compactNullableString();
+      const epoch = r.int32();
+      r.compactNullableString();
+      r.compactNullableString();
+      const topics: string[] = [];
+      for (let t = r.uvarint() - 1; t > 0; t--) topics.push(r.compactNullableString()!);
+      r.compactNullableString();
+      const assigned = assignment();
+      const target = assignment();
+      r.uvarint();
+      group.members.push({ memberId, epoch, topics, assigned, target });
+    }
+    r.int32();
+    r.uvarint();
+    groups.push(group);
+  }
+  r.uvarint();
+  expect(r.remaining).toBe(0);
+  return groups;
+}
+
 describe("ConsumerGroupHeartbeat", () => {
   it("assigns from the server-side assignor, moves partitions at heartbeats, fences stale epochs and frees partitions on leave", async () => {
     const a = await heartbeat(0, "", 0, ["kip848"]);
@@ -91,6 +143,11 @@ describe("ConsumerGroupHeartbeat", () => {
     expect(ha.partitions!.length + hb.partitions!.length).toBe(4);
     expect(new Set([...ha.partitions!, ...hb.partitions!]).size).toBe(4);
     expect(ha.partitions).toHaveLength(2);
+    const [described, missing] = await describeGroups(["kip848-group", "no-such-group"]);
+    expect(described).toMatchObject({ errorCode: 0, groupId: "kip848-group", state: "Stable", assignor: "uniform" });
+    expect(described!.members.map((m) => [m.memberId, m.topics, m.assigned.length, m.target.length]).sort())
+      .toEqual([[a.memberId, ["kip848"], 2, 2], ["member-b", ["kip848"], 2, 2]].sort());
+    expect(missing).toMatchObject({ errorCode: 69, groupId: "no-such-group" });
     // A heartbeat at an epoch the member no longer has is fenced (FENCED_MEMBER_EPOCH).
     expect((await heartbeat(0, a.memberId!, ha.memberEpoch + 5, null)).errorCode).toBe(110);
     expect((await heartbeat(0, "nobody", 3, null)).errorCode).toBe(25);
