@@ -47,7 +47,8 @@ import {
   R_LENGTH_TOO_SMALL, R_BATCH_PAST_END, R_CRC, R_COMPRESSION, R_ATTRIBUTES, R_NO_RECORDS,
   R_NEGATIVE_COUNT, R_FIRST_TS_NEGATIVE, R_RECORD_TS_INVALID, R_MAX_TS, R_OFFSET_DELTA,
   R_LAST_OFFSET_DELTA, R_TRAILING_BYTES, R_TOO_FEW_RECORDS, R_BAD_VARINT, R_NEGATIVE_LENGTH,
-  R_PAST_RECORD_END, R_RECORD_LENGTH, R_RECORD_LENGTH_MISMATCH, F_RECORD_LENGTH, F_ATTRIBUTES,
+  R_PAST_RECORD_END, R_RECORD_LENGTH, R_RECORD_LENGTH_MISMATCH, E_INVALID_PRODUCER, R_TS_RANGE,
+  R_PRODUCER_ID, R_PRODUCER_EPOCH, R_BASE_SEQUENCE, R_BASE_OFFSET, R_LAST_OFFSET_NEGATIVE, F_RECORD_LENGTH, F_ATTRIBUTES,
   F_TIMESTAMP_DELTA, F_OFFSET_DELTA, F_KEY, F_VALUE, F_HEADER_COUNT, F_HEADER_KEY, F_HEADER_VALUE,
 } from "./errors";
 import { crc32c } from "./crc32c";
@@ -67,6 +68,16 @@ export const OFF_LAST_OFFSET_DELTA: usize = 23;
 export const OFF_FIRST_TS: usize = 27;
 export const OFF_MAX_TS: usize = 35;
 export const OFF_RECORD_COUNT: usize = 57;
+export const OFF_PRODUCER_ID: usize = 43;
+export const OFF_PRODUCER_EPOCH: usize = 51;
+export const OFF_BASE_SEQUENCE: usize = 53;
+
+/**
+ * The largest value a 64-bit field may hold: 2^53 - 1 (Number.MAX_SAFE_INTEGER). Offsets,
+ * timestamps and producer ids are JavaScript numbers in the broker and in JSON answers, so a
+ * larger value could not be read back exactly; it is refused on write and never served.
+ */
+export const MAX_SAFE: i64 = 9007199254740991;
 
 export const COMPRESSION_MASK: i32 = 0x07;
 export const TRANSACTIONAL_OR_CONTROL: i32 = 0x30;
@@ -151,6 +162,8 @@ function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
   }
   const firstTs = be64(p, OFF_FIRST_TS);
   if (firstTs < 0) return fail(E_INVALID_TIMESTAMP, R_FIRST_TS_NEGATIVE, batch, pos, -1, pos + OFF_FIRST_TS, 0, firstTs, 0);
+  if (firstTs > MAX_SAFE) return fail(E_INVALID_TIMESTAMP, R_TS_RANGE, batch, pos, -1, pos + OFF_FIRST_TS, 0, firstTs, MAX_SAFE);
+  if (checkProducer(p, pos, batch) < 0) return -1;
 
   // Record walk. `r` is the record start, `rEnd` its end as declared by its length varint; every
   // field read is bounded by rEnd so one bad length cannot make us read a neighbour's bytes.
@@ -175,8 +188,8 @@ function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
 
     const tsDelta = readVarlong(q, rEnd);
     if (!varOk) return fail(E_MALFORMED_RECORD, R_BAD_VARINT, batch, pos, n, q - base, F_TIMESTAMP_DELTA, 0, 0);
-    // firstTs >= 0 here, so only a positive delta can overflow.
-    if ((tsDelta > 0 && firstTs > i64.MAX_VALUE - tsDelta) || firstTs + tsDelta < 0) {
+    // 0 <= firstTs <= MAX_SAFE here, so the sum cannot overflow i64 once tsDelta is bounded.
+    if (tsDelta > MAX_SAFE || tsDelta < -MAX_SAFE || firstTs + tsDelta < 0 || firstTs + tsDelta > MAX_SAFE) {
       return fail(E_INVALID_TIMESTAMP, R_RECORD_TS_INVALID, batch, pos, n, q - base, F_TIMESTAMP_DELTA, tsDelta, firstTs);
     }
     if (firstTs + tsDelta > maxTs) maxTs = firstTs + tsDelta;
@@ -270,10 +283,55 @@ export function checkBatches(p: usize, len: usize): i32 {
     const size = frameBatch(base, p, end, batch);
     if (size < 0) return -1;
     if (checkCrc(base, p, <usize>size, batch) < 0) return -1;
+    if (checkStoredHeader(base, p, batch) < 0) return -1;
     p += <usize>size;
     batch++;
   }
   return batch;
+}
+
+/**
+ * The producer fields Kafka gives meaning to (KIP-98): producerId -1 (not idempotent) or an id
+ * below 2^53; an idempotent batch has an epoch >= 0; baseSequence is -1 or >= 0.
+ */
+function checkProducer(p: usize, pos: usize, batch: i32): i32 {
+  const producerId = be64(p, OFF_PRODUCER_ID);
+  if (producerId < -1 || producerId > MAX_SAFE) {
+    return fail(E_INVALID_PRODUCER, R_PRODUCER_ID, batch, pos, -1, pos + OFF_PRODUCER_ID, 0, producerId, MAX_SAFE);
+  }
+  const epoch = <i32>bswap<u16>(load<u16>(p + OFF_PRODUCER_EPOCH)) << 16 >> 16;
+  if (epoch < -1 || (producerId >= 0 && epoch < 0)) {
+    return fail(E_INVALID_PRODUCER, R_PRODUCER_EPOCH, batch, pos, -1, pos + OFF_PRODUCER_EPOCH, 0, epoch, producerId);
+  }
+  const seq = be32(p, OFF_BASE_SEQUENCE);
+  if (seq < -1) return fail(E_INVALID_PRODUCER, R_BASE_SEQUENCE, batch, pos, -1, pos + OFF_BASE_SEQUENCE, 0, seq, 0);
+  return 0;
+}
+
+/**
+ * Read side: a stored batch is only served when every header field a reader turns into a number
+ * is in range, so no batch the write path would refuse (or one stored before it refused it, or a
+ * row altered on disk) can make a reader fail. An empty batch (compaction) may carry timestamp -1.
+ */
+function checkStoredHeader(base: usize, p: usize, batch: i32): i32 {
+  const pos = p - base;
+  const baseOffset = be64(p, 0);
+  if (baseOffset < 0 || baseOffset > MAX_SAFE) return fail(E_INVALID_OFFSET_DELTA, R_BASE_OFFSET, batch, pos, -1, pos, 0, baseOffset, MAX_SAFE);
+  const lastDelta = be32(p, OFF_LAST_OFFSET_DELTA);
+  if (lastDelta < 0) return fail(E_INVALID_OFFSET_DELTA, R_LAST_OFFSET_NEGATIVE, batch, pos, -1, pos + OFF_LAST_OFFSET_DELTA, 0, lastDelta, 0);
+  const count = be32(p, OFF_RECORD_COUNT);
+  if (count < 0) return fail(E_RECORD_COUNT_MISMATCH, R_NEGATIVE_COUNT, batch, pos, -1, pos + OFF_RECORD_COUNT, 0, count, 0);
+  const low: i64 = count == 0 ? -1 : 0;
+  const firstTs = be64(p, OFF_FIRST_TS);
+  if (firstTs < low || firstTs > MAX_SAFE) return fail(E_INVALID_TIMESTAMP, R_TS_RANGE, batch, pos, -1, pos + OFF_FIRST_TS, 0, firstTs, MAX_SAFE);
+  const maxTs = be64(p, OFF_MAX_TS);
+  if (maxTs < low || maxTs > MAX_SAFE) return fail(E_INVALID_TIMESTAMP, R_TS_RANGE, batch, pos, -1, pos + OFF_MAX_TS, 0, maxTs, MAX_SAFE);
+  // Only the range matters to a reader; the epoch/sequence rules are the write path's.
+  const producerId = be64(p, OFF_PRODUCER_ID);
+  if (producerId < -1 || producerId > MAX_SAFE) {
+    return fail(E_INVALID_PRODUCER, R_PRODUCER_ID, batch, pos, -1, pos + OFF_PRODUCER_ID, 0, producerId, MAX_SAFE);
+  }
+  return 0;
 }
 
 /**

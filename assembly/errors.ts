@@ -17,6 +17,7 @@ export const E_UNSUPPORTED_COMPRESSION: i32 = 7;
 export const E_UNSUPPORTED_ATTRIBUTES: i32 = 8;
 export const E_MALFORMED_RECORD: i32 = 9;
 export const E_EMPTY_BATCH: i32 = 10;
+export const E_INVALID_PRODUCER: i32 = 11;
 
 // Reasons: which check failed, so the message can say what is wrong (a, b are its numbers).
 export const R_EMPTY_INPUT: i32 = 1; //            no bytes at all
@@ -46,6 +47,13 @@ export const R_OFFSET_DELTA_ORDER: i32 = 23; //   a = offsetDelta, b = previous 
 export const R_OFFSET_DELTA_PAST_LAST: i32 = 24; // a = offsetDelta, b = lastOffsetDelta
 export const R_RECORD_CAPACITY: i32 = 25; //      a = records the caller sized for, b = records found (-1: more)
 export const R_COUNT_EXCEEDS_BYTES: i32 = 26; //  a = recordCount, b = bytes of records in the batch
+// 64-bit header fields must stay exact as JavaScript numbers (below 2^53) everywhere they are read.
+export const R_TS_RANGE: i32 = 27; //             a = the timestamp (first or max), b = the largest allowed
+export const R_PRODUCER_ID: i32 = 28; //          a = producerId (valid: -1, or 0 .. 2^53-1)
+export const R_PRODUCER_EPOCH: i32 = 29; //       a = producerEpoch, b = producerId
+export const R_BASE_SEQUENCE: i32 = 30; //        a = baseSequence (valid: -1, or >= 0)
+export const R_BASE_OFFSET: i32 = 31; //          a = baseOffset of a stored batch, b = the largest allowed
+export const R_LAST_OFFSET_NEGATIVE: i32 = 32; //  a = lastOffsetDelta of a stored batch
 
 // Record fields named in messages (the `field` slot).
 export const F_RECORD_LENGTH: i32 = 1;

@@ -15,6 +15,8 @@ import type { LogCore } from "./log-core.ts";
 import { RECORD_NULL_KEY, RECORD_NULL_VALUE } from "./log-core.ts";
 import type { LogConfig } from "./log-lifecycle.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
+import { checkRow } from "./segment-reader.ts";
+import { CorruptRowError } from "./errors.ts";
 
 export interface Compaction {
   rowsRewritten: number;
@@ -26,7 +28,9 @@ export interface Compaction {
 
 interface Row extends Record<string, SqlValue> {
   base_offset: number;
+  last_offset: number;
   data: ArrayBuffer | Uint8Array;
+  idx: ArrayBuffer | Uint8Array;
 }
 
 /** 16 hash bytes → an 8-character string key (cheaper in a Map than hex). */
@@ -39,9 +43,15 @@ function hashKey(hashes: Uint8Array, i: number): string {
 export function compactLog(storage: StoragePort, core: LogCore, config: LogConfig, now: number): Compaction {
   const result: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
   if (!config.cleanupPolicy.includes("compact")) return result;
-  const rows = storage.sql.exec<Row>("SELECT base_offset, data FROM segments ORDER BY base_offset").toArray();
+  const rows = storage.sql.exec<Row>("SELECT base_offset, last_offset, data, idx FROM segments ORDER BY base_offset").toArray();
   if (rows.length < 2) return result;
-  const scans = rows.map((r) => core.scanRecords(blobBytes(r.data)));
+  const scans = rows.map((r) => {
+    try {
+      return core.scanRecords(blobBytes(r.data));
+    } catch (err) {
+      throw new CorruptRowError(`stored segment at offset ${r.base_offset}: ${(err as Error).message}`);
+    }
+  });
   // Pass 1: the latest offset of every key, over the whole log including the active segment.
   const latest = new Map<string, number>();
   for (const scan of scans) {
@@ -63,6 +73,10 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
       if (!stays) removed++;
     }
     if (removed === 0) continue;
+    // A row is rewritten only when it passes the reader's checks (offsets against the row and
+    // index): a corrupt one stops the run before anything changes (PartitionLog.maintain records it).
+    const bad = checkRow(core, rows[r]!);
+    if (bad) throw new CorruptRowError(bad.error.message);
     const before = blobBytes(rows[r]!.data);
     rewrites.push({ base: rows[r]!.base_offset, data: core.rewriteSegment(before, keep), removed, before: before.length });
   }
@@ -72,8 +86,8 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
       const idx = core.buildIndex(w.data, w.base);
       const maxTs = w.data.length > 0 ? Math.max(...Array.from(core.scanRecords(w.data).timestamps)) : 0;
       result.rowsWritten += storage.sql.exec(
-        "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ? WHERE base_offset = ?",
-        w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, w.base,
+        "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ?, retain_ts = min(coalesce(retain_ts, max_ts), ?) WHERE base_offset = ?",
+        w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, maxTs, w.base,
       ).rowsWritten;
       result.rowsRewritten++;
       result.recordsRemoved += w.removed;

@@ -8,6 +8,8 @@ export const ERRORS = {
   invalid_msgpack: { status: 400, retriable: false },
   invalid_record: { status: 400, retriable: false },
   invalid_batch: { status: 400, retriable: false },
+  // A record's CreateTime is outside message.timestamp.before/after.max.ms (Kafka's INVALID_TIMESTAMP).
+  invalid_timestamp: { status: 400, retriable: false },
   invalid_topic_name: { status: 400, retriable: false },
   invalid_config: { status: 400, retriable: false },
   invalid_partitions: { status: 400, retriable: false },
@@ -96,4 +98,13 @@ export class BrokerError extends Error {
 export function unwrap<T extends { ok: true }>(result: T | Failure): T {
   if (!result.ok) throw BrokerError.from(result as Failure);
   return result as T;
+}
+
+/**
+ * A stored row failed its checks (CRC, offsets against the row and index, structure) during
+ * background maintenance. Unlike a storage error, retrying cannot help: PartitionLog.maintain
+ * records it and skips the step instead of failing every run.
+ */
+export class CorruptRowError extends Error {
+  override readonly name = "CorruptRowError";
 }

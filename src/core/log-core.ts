@@ -27,7 +27,8 @@ export type BatchErrorCode =
   | "unsupported_compression"
   | "unsupported_attributes"
   | "malformed_record"
-  | "empty_batch";
+  | "empty_batch"
+  | "invalid_producer";
 
 export interface BatchMeta {
   position: number;
@@ -76,6 +77,7 @@ const CODES: readonly BatchErrorCode[] = [
   "unsupported_attributes",
   "malformed_record",
   "empty_batch",
+  "invalid_producer",
 ];
 
 // Index = field code (assembly/errors.ts F_*).
@@ -97,7 +99,7 @@ const REASONS: readonly ((a: number, b: number, field: string) => string)[] = [
   () => "recordCount is 0",
   (a) => `recordCount ${a} is negative`,
   (a) => `firstTimestamp ${a} is negative`,
-  (a, b) => `timestampDelta ${a} gives a negative or overflowing timestamp (firstTimestamp ${b})`,
+  (a, b) => `timestampDelta ${a} gives a timestamp outside 0 .. 2^53 - 1 (firstTimestamp ${b})`,
   (a, b) => `maxTimestamp ${a} differs from the largest record timestamp ${b}`,
   (a, b) => `offsetDelta ${a}, expected ${b}`,
   (a, b) => `lastOffsetDelta ${a}, expected ${b} (recordCount - 1)`,
@@ -112,6 +114,12 @@ const REASONS: readonly ((a: number, b: number, field: string) => string)[] = [
   (a, b) => `offsetDelta ${a} is past lastOffsetDelta ${b}`,
   (a, b) => `sized for ${a} records, the segment holds ${b < 0 ? "more" : b}`,
   (a, b) => `recordCount ${a} cannot fit in the batch's ${b} bytes of records`,
+  (a, b) => `timestamp ${a} is outside 0 .. ${b} (2^53 - 1)`,
+  (a, b) => `producerId ${a} is invalid: -1 (no producer) or 0 .. ${b} (2^53 - 1)`,
+  (a, b) => `producerEpoch ${a} is invalid${b >= 0 ? ` for producer ${b} (an idempotent batch has an epoch >= 0)` : " (-1, or >= 0)"}`,
+  (a) => `baseSequence ${a} is invalid (-1, or >= 0)`,
+  (a, b) => `baseOffset ${a} is outside 0 .. ${b} (2^53 - 1)`,
+  (a) => `lastOffsetDelta ${a} is negative`,
 ];
 
 interface Exports {

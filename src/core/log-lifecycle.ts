@@ -5,6 +5,8 @@
 import type { LogCore } from "./log-core.ts";
 import { SEGMENT_TARGET_BYTES } from "./limits.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
+import { checkRow } from "./segment-reader.ts";
+import { CorruptRowError } from "./errors.ts";
 import { effectiveConfig, type TopicConfig } from "./topic-config.ts";
 
 export interface LogConfig {
@@ -14,6 +16,11 @@ export interface LogConfig {
   retentionBytes: number;
   cleanupPolicy: string;
   deleteRetentionMs: number;
+  /** max.message.bytes: the largest batch an append may carry. */
+  maxMessageBytes: number;
+  /** message.timestamp.before.max.ms / after.max.ms (KIP-937), CreateTime against the broker clock. */
+  timestampBeforeMaxMs: number;
+  timestampAfterMaxMs: number;
 }
 
 /** The lifecycle part of a topic's configs, defaults (TOPIC_CONFIGS) filled in. */
@@ -24,13 +31,21 @@ export function logConfigFrom(config: TopicConfig): LogConfig {
     retentionBytes: c["retention.bytes"] as number,
     cleanupPolicy: c["cleanup.policy"] as string,
     deleteRetentionMs: c["delete.retention.ms"] as number,
+    maxMessageBytes: c["max.message.bytes"] as number,
+    timestampBeforeMaxMs: c["message.timestamp.before.max.ms"] as number,
+    timestampAfterMaxMs: c["message.timestamp.after.max.ms"] as number,
   };
 }
 
 export const DEFAULT_LOG_CONFIG: LogConfig = logConfigFrom({});
 
+/** A stored config (partition_config), written before some fields existed: the defaults fill them. */
+export function storedLogConfig(json: string): LogConfig {
+  return { ...DEFAULT_LOG_CONFIG, ...(JSON.parse(json) as Partial<LogConfig>) };
+}
+
 export function sameLogConfig(a: LogConfig, b: LogConfig): boolean {
-  return a.retentionMs === b.retentionMs && a.retentionBytes === b.retentionBytes && a.cleanupPolicy === b.cleanupPolicy && a.deleteRetentionMs === b.deleteRetentionMs;
+  return (Object.keys(DEFAULT_LOG_CONFIG) as (keyof LogConfig)[]).every((k) => a[k] === b[k]);
 }
 
 /** Rows smaller than this are merged with their neighbours in the background. */
@@ -40,8 +55,13 @@ interface RowHead extends Record<string, number> {
   base_offset: number;
   last_offset: number;
   max_ts: number;
+  /** The timestamp retention goes by: max_ts, but never later than the row's append time. */
+  retain_ts: number;
   size: number;
 }
+
+/** Row heads in offset order; rows written before `retain_ts` existed were bounded when it was added. */
+const HEADS = "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size FROM segments ORDER BY base_offset";
 
 export interface Trim {
   rowsDeleted: number;
@@ -63,8 +83,10 @@ export function applyRetention(storage: StoragePort, config: LogConfig, now: num
   const cutoff = config.retentionMs >= 0 ? now - config.retentionMs : -Infinity;
   let bytes = totals.bytes;
   const doomed: RowHead[] = [];
-  for (const row of storage.sql.exec<RowHead>("SELECT base_offset, last_offset, max_ts, size FROM segments ORDER BY base_offset")) {
-    const expired = row.max_ts < cutoff;
+  for (const row of storage.sql.exec<RowHead>(HEADS)) {
+    // A record timestamped in the future must not keep the row (and every row after it) forever:
+    // retention trusts a row's newest timestamp only up to the time the row was appended.
+    const expired = row.retain_ts < cutoff;
     const oversize = config.retentionBytes >= 0 && bytes > config.retentionBytes;
     if (!expired && !oversize) break;
     doomed.push(row);
@@ -111,10 +133,12 @@ interface FullRow extends Record<string, SqlValue> {
   base_offset: number;
   last_offset: number;
   max_ts: number;
+  retain_ts: number;
   size: number;
   batch_count: number;
   producers: string | null;
   data: ArrayBuffer | Uint8Array;
+  idx: ArrayBuffer | Uint8Array;
 }
 
 export interface Merge {
@@ -130,7 +154,7 @@ export interface Merge {
  * since a merged row may straddle the previous snapshot.
  */
 export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit: () => number): Merge {
-  const heads = storage.sql.exec<RowHead>("SELECT base_offset, last_offset, max_ts, size FROM segments ORDER BY base_offset").toArray();
+  const heads = storage.sql.exec<RowHead>(HEADS).toArray();
   const runs: RowHead[][] = [];
   let run: RowHead[] = [];
   let runBytes = 0;
@@ -154,8 +178,12 @@ export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit
       const first = r[0]!.base_offset;
       const last = r[r.length - 1]!.base_offset;
       const rows = storage.sql.exec<FullRow>(
-        "SELECT base_offset, last_offset, max_ts, size, batch_count, producers, data FROM segments WHERE base_offset BETWEEN ? AND ? ORDER BY base_offset", first, last,
+        "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, producers, data, idx FROM segments WHERE base_offset BETWEEN ? AND ? ORDER BY base_offset", first, last,
       ).toArray();
+      for (const row of rows) {
+        const bad = checkRow(core, row);
+        if (bad) throw new CorruptRowError(bad.error.message);
+      }
       const size = rows.reduce((n, row) => n + row.size, 0);
       const data = new Uint8Array(size);
       let at = 0;
@@ -168,8 +196,8 @@ export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit
       const idx = core.buildIndex(data, first);
       merge.rowsWritten += storage.sql.exec("DELETE FROM segments WHERE base_offset BETWEEN ? AND ?", first, last).rowsWritten;
       merge.rowsWritten += storage.sql.exec(
-        "INSERT INTO segments (base_offset, last_offset, max_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        first, rows[rows.length - 1]!.last_offset, Math.max(...rows.map((row) => row.max_ts)), size,
+        "INSERT INTO segments (base_offset, last_offset, max_ts, retain_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        first, rows[rows.length - 1]!.last_offset, Math.max(...rows.map((row) => row.max_ts)), Math.max(...rows.map((row) => row.retain_ts)), size,
         rows.reduce((n, row) => n + row.batch_count, 0), Object.keys(producers).length ? JSON.stringify(producers) : null,
         data.buffer, idx.slice().buffer,
       ).rowsWritten;

@@ -5,14 +5,17 @@
 // index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
+import { checkBatchLimits } from "./batch-limits.ts";
 import { fail, type Failure } from "./errors.ts";
+import { MaintenanceGuard } from "./maintenance-guard.ts";
+import { createPartitionSchema } from "./partition-schema.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
 import { readBatchHeader } from "./record-batch.ts";
 import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
-import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
+import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, storedLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./log-lifecycle.ts";
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "./topic-config.ts";
@@ -29,6 +32,8 @@ interface Pending extends RowItem {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_COMPACTION: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
+
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
@@ -77,6 +82,7 @@ export class PartitionLog {
   private onDrop: ((epoch: number) => void) | undefined;
   private streams: DsStreams | undefined;
   private subscriptions: DsSubscriptions | undefined;
+  private guard!: MaintenanceGuard;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -89,23 +95,19 @@ export class PartitionLog {
     const now = options.now ?? Date.now;
     const log = new PartitionLog(storage, core, now);
     const sql = storage.sql;
-    // Small columns first: aggregates over them never touch the blob overflow pages.
-    sql.exec(`CREATE TABLE IF NOT EXISTS segments (
-      base_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL, max_ts INTEGER NOT NULL,
-      size INTEGER NOT NULL, batch_count INTEGER NOT NULL, producers TEXT, data BLOB NOT NULL, idx BLOB NOT NULL)`);
-    // Logs created before idempotent producing existed lack the `producers` column.
-    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('segments')").toArray();
-    if (!columns.some((c) => c.name === "producers")) sql.exec("ALTER TABLE segments ADD COLUMN producers TEXT");
-    sql.exec("CREATE TABLE IF NOT EXISTS partition_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    sql.exec("CREATE TABLE IF NOT EXISTS partition_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    createPartitionSchema(storage, now());
     let storedStart = 0;
     for (const row of sql.exec<{ key: string; value: number }>("SELECT key, value FROM partition_meta")) {
       if (row.key === "epoch") log.epoch = row.value;
       if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
       if (row.key === "log_start_offset") storedStart = row.value;
     }
-    const config = sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'log'").toArray()[0];
-    if (config) log.config = JSON.parse(config.value);
+    let maintenanceError: string | undefined;
+    for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM partition_config")) {
+      if (row.key === "log") log.config = storedLogConfig(row.value);
+      if (row.key === "maintenance_error") maintenanceError = row.value;
+    }
+    log.guard = new MaintenanceGuard(storage, maintenanceError);
     log.alarms = options.alarms;
     log.onCommit = options.onCommit;
     log.onDrop = options.onDrop;
@@ -150,6 +152,7 @@ export class PartitionLog {
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
     });
     this.epoch = epoch;
+    this.guard.reset();
     this.resetTotals();
   }
 
@@ -168,6 +171,12 @@ export class PartitionLog {
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }
+    const refused = checkBatchLimits(checked.batches, this.config, this.now(), (i) => {
+      const b = checked.batches[i]!;
+      const { timestamps } = this.core.scanRecords(req.batches.subarray(b.position, b.position + b.size));
+      return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
+    });
+    if (refused) return Promise.resolve(refused);
     const admission = this.producers.admit(checked.batches);
     if ("error" in admission) return Promise.resolve(admission);
     if (admission.kind === "duplicate") return this.answerDuplicate(admission.entries);
@@ -179,6 +188,7 @@ export class PartitionLog {
         bytes: req.batches,
         counts: checked.batches.map((b) => b.lastOffsetDelta + 1),
         maxTimestamp: Math.max(...checked.batches.map((b) => b.maxTimestamp)),
+        appendedAt: this.now(),
         resolve,
       });
       this.scheduleFlush();
@@ -330,7 +340,8 @@ export class PartitionLog {
     const done = { ok: true as const, offset, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
     if (offset >= this.highWatermark) return { ...done, batches: EMPTY };
     const collected = this.collect(offset, req);
-    if (!collected.ok) return collected;
+    // A read that cannot be served says from which offset (sentinels resolved), so a group poll can name it.
+    if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
     return { ...done, batches: collected.bytes };
   }
 
@@ -382,16 +393,23 @@ export class PartitionLog {
     this.maintain();
   }
 
-  /** The alarm: retention, then merging small rows. `now` is a parameter so tests control the clock. */
+  /**
+   * The alarm: retention, compaction, then merging small rows. `now` is a parameter so tests
+   * control the clock. Compaction and merging read every row's bytes; a row that fails its checks
+   * (a corrupt stored batch, CorruptRowError) would make them fail on every run, so such a step is recorded once
+   * (logged, kept in partition_config, shown in stats as `maintenance_error`) and skipped until
+   * retention or delete-records has moved the log start (the bad row may be gone); retention,
+   * which reads only the small columns, keeps running.
+   */
   maintain(now: number = this.now()): { retention: Trim; compaction: Compaction; merge: Merge } {
     this.alarmAt = undefined;
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
-    const compaction = compactLog(this.storage, this.core, this.config, now);
+    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () => compactLog(this.storage, this.core, this.config, now));
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
-    const merge = mergeSmallRows(this.storage, this.core, snapshot);
+    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () => mergeSmallRows(this.storage, this.core, snapshot));
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
     if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
@@ -425,7 +443,13 @@ export class PartitionLog {
     if (stale) return stale;
     if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
     if (timestamp === LATEST || this.highWatermark === this.logStartOffset) return { ok: true, offset: this.highWatermark, timestamp: null };
-    const found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
+    let found: ReturnType<typeof offsetForTimestamp>;
+    try {
+      found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
+    } catch (err) {
+      // A stored batch that cannot be decoded (corrupt row): the same answer a read would give.
+      return fail("corrupt_log", `offsets by timestamp: a stored batch cannot be read: ${(err as Error).message}`);
+    }
     this.rowsRead += found.rowsRead;
     return found.hit ? { ok: true, ...found.hit } : { ok: true, offset: this.highWatermark, timestamp: null };
   }
@@ -437,7 +461,11 @@ export class PartitionLog {
     if (this.rows > 0) {
       const head = this.storage.sql.exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1").one();
       this.rowsRead++;
-      oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
+      try {
+        oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
+      } catch {
+        oldest = null; // a corrupt first batch: reads answer corrupt_log, stats still answer
+      }
     }
     return {
       ok: true,
@@ -450,6 +478,7 @@ export class PartitionLog {
       oldest_timestamp: oldest,
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
+      ...(this.guard.current ? { maintenance_error: this.guard.current } : {}),
     };
   }
 

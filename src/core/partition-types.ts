@@ -62,6 +62,8 @@ export interface PartitionStats {
   oldest_timestamp: number | null;
   rows_read: number;
   rows_written: number;
+  /** A background maintenance step (compaction, merge) that failed on a corrupt row and is skipped until the log start moves. */
+  maintenance_error?: { step: string; message: string };
 }
 
 export type AppendResult = AppendOk | Failure;

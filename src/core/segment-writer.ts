@@ -15,6 +15,8 @@ export interface RowItem {
   entries: Array<BatchEntry | undefined>;
   producers: number[];
   maxTimestamp: number;
+  /** When the append reached the partition: retention never trusts a timestamp later than this. */
+  appendedAt: number;
 }
 
 /** Groups appends (by size, in order) into rows of at most SEGMENT_TARGET_BYTES; an append is never split. */
@@ -56,8 +58,8 @@ export function writeRow(storage: StoragePort, core: LogCore, producers: Produce
   // Idempotent producers' state travels in the row holding their batches (no extra row).
   const producerState = producers.rowState(new Set(items.flatMap((p) => p.producers)));
   const cursor = storage.sql.exec(
-    "INSERT INTO segments (base_offset, last_offset, max_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    base, last, Math.max(...items.map((p) => p.maxTimestamp)), size, items.reduce((n, p) => n + p.counts.length, 0),
+    "INSERT INTO segments (base_offset, last_offset, max_ts, retain_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    base, last, Math.max(...items.map((p) => p.maxTimestamp)), Math.max(...items.map((p) => Math.min(p.maxTimestamp, p.appendedAt))), size, items.reduce((n, p) => n + p.counts.length, 0),
     producerState, exactBuffer(data), exactBuffer(idx),
   );
   return { baseOffsets, next: last + 1, rowsWritten: cursor.rowsWritten, bytes: size };

@@ -38,7 +38,14 @@ export const TOPIC_CONFIGS: Record<string, ConfigRule> = {
     describe: `one of "delete", "compact", "compact,delete"`,
   },
   "delete.retention.ms": { default: 86_400_000, check: integerAtLeast(0), describe: "an integer >= 0" },
+  // The largest record batch a produce may append, as Kafka defines it (enforced by PartitionLog.append).
   "max.message.bytes": { default: 1_048_576, check: integerAtLeast(1), describe: "an integer >= 1" },
+  // KIP-937: how far a record's CreateTime may lie before / after the broker's clock. Kafka's
+  // defaults are Long.MAX_VALUE (no bound; KIP-1030 lowers after.max.ms to 1 hour in Kafka 4.0).
+  // Values are JavaScript numbers here, so "no bound" is 2^53 - 1, the largest timestamp a batch
+  // may carry at all (docs/configuration.md).
+  "message.timestamp.before.max.ms": { default: Number.MAX_SAFE_INTEGER, check: integerAtLeast(0), describe: "an integer >= 0 (ms)" },
+  "message.timestamp.after.max.ms": { default: Number.MAX_SAFE_INTEGER, check: integerAtLeast(0), describe: "an integer >= 0 (ms)" },
 };
 
 /** Validates a (partial) config object; unknown keys and bad values name the offending field. */

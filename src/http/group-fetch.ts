@@ -22,6 +22,21 @@ export interface Fetched {
   offset: number;
   records: DecodedRecord[];
   highWatermark: number;
+  /** Set when the partition cannot be served (a corrupt stored batch): its records are withheld, the others are served. */
+  error?: PartitionError;
+}
+
+/** A partition a poll could not read, reported by name in the answer (`partition_errors`) instead of failing the poll. */
+export interface PartitionError {
+  topic: string;
+  partition: number;
+  /** The position the member is at (nothing was delivered from it). */
+  offset: number;
+  code: string;
+  message: string;
+  /** The stored row's offset range that failed its checks, when the partition named it. */
+  first_offset?: number;
+  last_offset?: number;
 }
 
 export interface FetchLimits {
@@ -58,17 +73,31 @@ async function readOne(
   // The position fell out of the log (retention, delete-records) or past its end (the topic was
   // recreated): start again where the reset policy says, as Kafka's consumer does.
   if (!result.ok && result.error.code === "offset_out_of_range") result = await read(await resetOffset(api, addr, reset));
+  const base = { topic: target.topic, partition: target.partition, from: target.start };
   if (!result.ok) {
     if (result.error.code === "topic_not_found") return undefined;
+    // One corrupt partition must not block the member's others: report it, serve the rest.
+    if (result.error.code === "corrupt_log") return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }
   const records: DecodedRecord[] = [];
-  for (const r of decodeRecords(result.batches)) {
-    if (r.offset < result.offset) continue;
-    if (records.length >= limits.maxRecords) break;
-    records.push(r);
+  try {
+    for (const r of decodeRecords(result.batches)) {
+      if (r.offset < result.offset) continue;
+      if (records.length >= limits.maxRecords) break;
+      records.push(r);
+    }
+  } catch (err) {
+    return withheld(base, result.offset, { code: "corrupt_log", message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}` });
   }
-  return { topic: target.topic, partition: target.partition, from: target.start, offset: result.offset, records, highWatermark: result.highWatermark };
+  return { ...base, offset: result.offset, records, highWatermark: result.highWatermark };
+}
+
+function withheld(base: Pick<Fetched, "topic" | "partition" | "from">, offset: number, error: { code: string; message: string; [k: string]: unknown }): Fetched {
+  const named: PartitionError = { topic: base.topic, partition: base.partition, offset, code: error.code, message: error.message };
+  if (typeof error.first_offset === "number") named.first_offset = error.first_offset;
+  if (typeof error.last_offset === "number") named.last_offset = error.last_offset;
+  return { ...base, offset, records: [], highWatermark: -1, error: named };
 }
 
 export async function fetchAssigned(deps: AppDeps, topics: TopicCache, targets: FetchTarget[], reset: OffsetReset, limits: FetchLimits): Promise<Fetched[]> {

@@ -9,7 +9,7 @@ import { partitionKey } from "../core/group-assignors.ts";
 import type { Membership, TopicMap } from "../core/group-types.ts";
 import type { DecodedRecord } from "../core/record-batch.ts";
 import type { AppDeps } from "./deps.ts";
-import { fetchAssigned, shareBudget } from "./group-fetch.ts";
+import { fetchAssigned, shareBudget, type PartitionError } from "./group-fetch.ts";
 import { SubscriptionResolver, sameTopics } from "./group-topics.ts";
 import { principalOf, requireGrant } from "./principal.ts";
 import type { TopicCache } from "./topic-cache.ts";
@@ -35,6 +35,8 @@ export interface PollOutcome {
   membership: Membership;
   /** Records the coordinator let this member have, per partition, in offset order. */
   delivered: Delivered[];
+  /** Assigned partitions that could not be served this round (corrupt_log), by name; the others were. */
+  partitionErrors: PartitionError[];
 }
 
 export class GroupPoller {
@@ -75,7 +77,7 @@ export class GroupPoller {
     const moves = fetched.map((f, i) => {
       const taken = f.records.slice(0, counts[i]);
       return { f, taken, next: taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : f.offset };
-    }).filter((x) => x.f.from === null || x.next !== x.f.from);
+    }).filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
     let accepted: boolean[] = [];
     if (moves.length > 0) {
       accepted = unwrap(await coordinator.advance(group, {
@@ -88,7 +90,8 @@ export class GroupPoller {
     moves.forEach((x, i) => {
       if (accepted[i] && x.taken.length > 0) delivered.push({ topic: x.f.topic, partition: x.f.partition, records: x.taken });
     });
-    return { membership: m, delivered };
+    const partitionErrors = fetched.flatMap((f) => (f.error ? [f.error] : []));
+    return { membership: m, delivered, partitionErrors };
   }
 
   /** Moves positions back to where a resumed client really is (never forward: a reset or another commit wins). */

@@ -5,6 +5,7 @@ import { ClusterService } from "../core/cluster-service.ts";
 import { GroupService } from "../core/group-service.ts";
 import { KeyStore } from "../core/key-store.ts";
 import type { LogCore } from "../core/log-core.ts";
+import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionLog } from "../core/partition-log.ts";
 import type { LocalTails } from "../http/local-tails.ts";
 import type { ActorFactory } from "./actor-host.ts";
@@ -25,7 +26,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     partition: (state) =>
       PartitionLog.open(state.storage, env.core, {
         producerExpirationMs: env.config.producerExpirationMs,
-        alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+        alarms: alarmNoLaterThan(state.storage),
         onCommit: () => env.tails?.committed(state.id.name),
         onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
       }),

@@ -49,10 +49,22 @@ export function openStorage(open: OpenDatabase, path: string): SqliteStorage {
   return new SqliteStoragePort(db, path);
 }
 
+/**
+ * A zero-length blob whose view points into a real allocation. node:sqlite binds a view with no
+ * backing memory (e.g. `new Uint8Array(new ArrayBuffer(0))`, what `.slice().buffer` of an empty
+ * array gives) as NULL instead of an empty blob, which broke every NOT NULL blob column (a
+ * compacted-empty segment); Bun, Deno and Durable Objects store X''. Every empty blob is bound as
+ * this view, so every host stores the same value.
+ */
+const EMPTY_BLOB = new Uint8Array(new ArrayBuffer(8), 8, 0);
+
 function bind(bindings: unknown[]): unknown[] {
   return bindings.map((v) => {
-    if (v instanceof ArrayBuffer) return new Uint8Array(v);
-    if (ArrayBuffer.isView(v) && !(v instanceof Uint8Array)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    if (v instanceof ArrayBuffer) return v.byteLength === 0 ? EMPTY_BLOB : new Uint8Array(v);
+    if (ArrayBuffer.isView(v)) {
+      if (v.byteLength === 0) return EMPTY_BLOB;
+      if (!(v instanceof Uint8Array)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    }
     return v;
   });
 }

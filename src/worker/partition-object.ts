@@ -1,6 +1,7 @@
 // One Durable Object per partition, named "<topic>/<partition>". Thin: it owns the storage and
 // hands every call to the portable PartitionLog.
 import { DurableObject } from "cloudflare:workers";
+import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionLog } from "../core/partition-log.ts";
 import type {
   AppendRequest, AppendResult, PartitionAddress, ReadRequest, ReadResult, StatsResult,
@@ -55,7 +56,7 @@ export class PartitionObject extends DurableObject<Env> {
       const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
       this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
         producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
-        alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
+        alarms: alarmNoLaterThan(ctx.storage),
         onCommit: () => void this.tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
       });
     });

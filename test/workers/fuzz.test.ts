@@ -110,6 +110,32 @@ describe("fuzzing", () => {
     );
   });
 
+  // #14 item 2: a CRC-valid batch whose 64-bit header fields are past 2^53 (or negative) was
+  // accepted and then made every read over the partition fail. Each such batch must be refused,
+  // or, if accepted, be served back exactly (the campaign's final read covers the whole log).
+  it("64-bit header fields anywhere in int64 (timestamps, producer id), CRC re-sealed", async () => {
+    const core = await loadLogCore();
+    const int64 = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.constantFrom(-(2n ** 63n), -2n, -1n, 0n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 62n, 2n ** 63n - 1n),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(27, 35, 43), int64, async (at, value) => {
+        const b = validBatch.slice();
+        const view = new DataView(b.buffer);
+        view.setBigInt64(at, value);
+        if (at === 27) view.setBigInt64(35, value); // firstTimestamp with a matching maxTimestamp
+        view.setUint32(17, core.crc32c(b.subarray(21)));
+        const status = await produce(b, "application/vnd.kafka.record-batch", {}, "?partition=0");
+        const safe = value <= 2n ** 53n - 1n && value >= (at === 43 ? -1n : 0n);
+        if (status === 200) expect(safe, `accepted ${value} at byte ${at}`).toBe(true);
+        // Whatever was accepted is still readable from the start of the log.
+        await expectNo5xx(await call(`/v1/topics/${topic}/partitions/0/records?offset=0&max_records=5`), "fetch");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("path traversal, unicode and oversized names", async () => {
     const name = fc.oneof(
       fc.constantFrom("..", ".", "%2e%2e", "..%2f..%2fetc", "a/../../b", "%00", "\u202e", "😀", "a".repeat(300), "CON", " "),

@@ -52,7 +52,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const memberId = memberIdParam(c.req.param("member"));
     const kind = responseKind(c);
     const req = pollBody(await body(c), deps.limits);
-    const { membership: m, delivered } = await poller.poll(c, group, memberId, req);
+    const { membership: m, delivered, partitionErrors } = await poller.poll(c, group, memberId, req);
     const render = kind === "msgpack" ? msgpackRecord : jsonRecord;
     const records: Array<Record<string, unknown>> = [];
     let bytes = 0;
@@ -63,7 +63,9 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
       }
     }
     recordCharge(c, bytes);
-    return respond(c, 200, { ...membershipView(m), records }, kind);
+    // Partitions withheld this round (a corrupt stored batch) are named; the others are served.
+    const extra = partitionErrors.length > 0 ? { partition_errors: partitionErrors } : {};
+    return respond(c, 200, { ...membershipView(m), records, ...extra }, kind);
   });
 
   app.route("/", groupTailRoutes(deps, poller));

@@ -113,6 +113,7 @@ class GroupSseTail {
   private readonly deps: AppDeps;
   private readonly cursor: GroupCursor;
   private told: string | undefined;
+  private toldErrors = "[]";
 
   constructor(stream: SSEStreamingApi, c: Context, deps: AppDeps, seen: Map<string, number> | undefined) {
     this.stream = stream;
@@ -133,6 +134,13 @@ class GroupSseTail {
       this.told = assignment;
       wrote = true;
     }
+    // Partitions withheld (corrupt_log) are named once per change, as the poll's partition_errors.
+    const errors = JSON.stringify(outcome.partitionErrors);
+    if (errors !== this.toldErrors && (outcome.partitionErrors.length > 0 || this.toldErrors !== "[]")) {
+      await this.stream.writeSSE({ event: "partition_errors", data: JSON.stringify({ partition_errors: outcome.partitionErrors }) });
+      wrote = true;
+    }
+    this.toldErrors = errors;
     let bytes = 0;
     for (const d of outcome.delivered) {
       const key = partitionKey(d.topic, d.partition);
