@@ -296,4 +296,12 @@ describe("classic group protocol", () => {
     const huge = { protocols: [{ name: "range", metadata: new Uint8Array(1024 * 1024 + 1) }] };
     expect((s.kafkaJoin("g", joinReq("", huge)) as ClassicJoinResult).error).toBe("INVALID_REQUEST");
   });
+
+  it("bounds a group at 1000 members, counting ids handed out under KIP-394 until they expire", () => {
+    const { s, advance } = harness();
+    for (let i = 0; i < 1_000; i++) expect((s.kafkaJoin("g", joinReq("")) as ClassicJoinResult).error).toBe("MEMBER_ID_REQUIRED");
+    expect((s.kafkaJoin("g", joinReq("")) as ClassicJoinResult).error).toBe("GROUP_MAX_SIZE_REACHED");
+    advance(1_001); // the ids were never used: their session timeout ran out
+    expect((s.kafkaJoin("g", joinReq("")) as ClassicJoinResult).error).toBe("MEMBER_ID_REQUIRED");
+  });
 });

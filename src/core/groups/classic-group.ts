@@ -176,8 +176,10 @@ export class ClassicGroup {
       }
       const unknown = req.memberId === "";
       if (!this.groups.exists && !unknown) return this.joinError(req.memberId, "UNKNOWN_MEMBER_ID");
-      const known = this.state.members.has(req.memberId) || this.pending.has(req.memberId);
-      if (!known && this.state.members.size >= CLASSIC_DEFAULTS.maxGroupSize) return this.joinError("", "GROUP_MAX_SIZE_REACHED");
+      const known = this.state.members.has(req.memberId) || this.pending.has(req.memberId)
+        || (req.groupInstanceId !== null && this.state.staticMember(req.groupInstanceId) !== undefined);
+      // Ids handed out under KIP-394 count too, so JoinGroups that never come back cannot pile up.
+      if (!known && this.state.members.size + this.pending.size >= CLASSIC_DEFAULTS.maxGroupSize) return this.joinError("", "GROUP_MAX_SIZE_REACHED");
       if (!this.supports(req.protocolType, req.protocols)) return this.joinError(req.memberId, "INCONSISTENT_GROUP_PROTOCOL");
       if (!this.groups.exists) this.groups.create(group, "uniform", now);
       const result = unknown ? this.newMember(req, now) : this.currentMember(req, now);
