@@ -155,4 +155,45 @@ describe("kafkajs consumer groups", () => {
     await c2.run({ eachMessage: async () => {} });
     expect((await crashed).type).toBe("INCONSISTENT_GROUP_PROTOCOL");
   });
+
+  it("scopes groups to the key's grants: consume on group:<id> to be a member, admin to delete; malformed ids are refused", async () => {
+    await broker.createTopic("scoped-orders", 1);
+    await broker.produce("scoped-orders", ["x"]);
+    const res = await broker.api("/v1/keys", {
+      method: "POST",
+      body: JSON.stringify({ name: "team", grants: [{ operation: "consume", resource: "topic:scoped-*" }, { operation: "consume", resource: "group:team-*" }] }),
+    });
+    expect(res.status).toBe(201);
+    const key = (await res.json()) as { id: string; secret: string };
+    // SASL/PLAIN: username = the key's id, password = its secret (the token's part after "ebk_<id>_").
+    const kafka = broker.client({ sasl: { mechanism: "plain", username: key.id, password: key.secret.slice(`ebk_${key.id}_`.length) } });
+    const crash = async (groupId: string) => {
+      const c = kafka.consumer({ groupId, maxWaitTimeInMs: 200, retry: { retries: 0 } });
+      consumers.push(c);
+      const crashed = new Promise<unknown>((resolve) => c.on(c.events.CRASH, (e) => resolve(e.payload.error)));
+      await c.connect();
+      await c.subscribe({ topic: "scoped-orders", fromBeginning: true });
+      await c.run({ eachMessage: async () => {} });
+      return ((await crashed) as { name?: string }).name;
+    };
+    // FindCoordinator already answers GROUP_AUTHORIZATION_FAILED / INVALID_GROUP_ID; kafkajs reports
+    // that it found no coordinator, and the group is never created.
+    expect(await crash("other-group")).toBe("KafkaJSGroupCoordinatorNotFound");
+    expect(await crash("team a!")).toBe("KafkaJSGroupCoordinatorNotFound");
+    expect((await broker.api("/v1/groups/other-group")).status).toBe(404);
+    const got: string[] = [];
+    const ok = kafka.consumer({ groupId: "team-a", maxWaitTimeInMs: 200 });
+    consumers.push(ok);
+    await consume(ok, "scoped-orders", got);
+    await until(async () => got.length === 1 || undefined, "the record through the scoped key");
+    await ok.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await expect(admin.deleteGroups(["team-a"])).rejects.toMatchObject({ groups: [expect.objectContaining({ error: expect.objectContaining({ type: "GROUP_AUTHORIZATION_FAILED" }) })] });
+      expect((await admin.listGroups()).groups.map((g) => g.groupId)).toEqual(["team-a"]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
