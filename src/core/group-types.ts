@@ -133,7 +133,8 @@ export interface GroupDescription {
   group: string;
   group_epoch: number;
   assignment_epoch: number;
-  assignor: AssignorName;
+  /** The server-side assignor; while Kafka classic members are in the group, the protocol they chose (range, cooperative-sticky, ...). */
+  assignor: string;
   /** "preparing_rebalance" / "completing_rebalance": a group of Kafka classic members rebalancing. */
   state: "empty" | "stable" | "reconciling" | "preparing_rebalance" | "completing_rebalance";
   created_at: number;

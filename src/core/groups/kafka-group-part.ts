@@ -48,7 +48,7 @@ export class KafkaGroupPart {
     if (!d.ok || (this.classic.state.members.size === 0 && this.classic.state.generation === 0)) return d;
     const classic = { state: c.state, generation_id: c.generationId, protocol_type: c.protocolType, protocol: c.protocolName, leader: c.leader };
     if (this.classic.state.members.size === 0) return { ...d, classic };
-    return { ...d, state: DESCRIBE_STATE[c.state], members: [...d.members, ...this.classic.memberViews()], classic };
+    return { ...d, state: DESCRIBE_STATE[c.state], assignor: c.protocolName || d.assignor, members: [...d.members, ...this.classic.memberViews()], classic };
   }
 
   commit(group: string, req: KafkaCommitRequest): KafkaCommitResult {
