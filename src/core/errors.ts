@@ -7,6 +7,11 @@ export const ERRORS = {
   invalid_json: { status: 400, retriable: false },
   invalid_msgpack: { status: 400, retriable: false },
   invalid_record: { status: 400, retriable: false },
+  // Bodies the broker would otherwise store changed (http/body-decode.ts).
+  invalid_utf8: { status: 400, retriable: false },
+  nesting_too_deep: { status: 400, retriable: false },
+  non_finite_number: { status: 400, retriable: false },
+  integer_out_of_range: { status: 400, retriable: false },
   invalid_batch: { status: 400, retriable: false },
   // A record's CreateTime is outside message.timestamp.before/after.max.ms (Kafka's INVALID_TIMESTAMP).
   invalid_timestamp: { status: 400, retriable: false },

@@ -15,7 +15,7 @@ import { KafkaGroupPart } from "./groups/kafka-group-part.ts";
 import { GroupRegistry } from "./group-registry.ts";
 import type {
   AdvanceRequest, CommitRequest, CommittedOffset, GroupApi, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult,
-  ResetRequest, TopicMap,
+  ResetOffset, ResetRequest, TopicMap,
 } from "./group-types.ts";
 import type { StoragePort } from "./storage-port.ts";
 
@@ -105,7 +105,7 @@ export class GroupService implements Sync<GroupApi> {
     return this.kafka.describeAll(group);
   }
 
-  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: CommittedOffset[]; created: boolean } | Failure {
+  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: ResetOffset[] } | Failure {
     const busy = this.kafka.busy(group, req.force);
     return busy ?? this.coordinator.resetOffsets(group, req);
   }

@@ -2,6 +2,7 @@
 // as JSON when its bytes are UTF-8 JSON text; anything else is base64 under *_b64, so every byte
 // round-trips. MessagePack carries keys, values and header values as raw bytes.
 import type { DecodedRecord } from "../core/record-batch.ts";
+import { findInexactInteger } from "../shared/json-numbers.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -21,6 +22,12 @@ export function base64(bytes: Uint8Array): string {
   return btoa(raw);
 }
 
+// A header may be named "__proto__": plain assignment would set the object's prototype instead
+// and the header would vanish from the answer, so headers are defined as own properties.
+function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...extra, offset: r.offset, timestamp: r.timestamp };
   if (r.key === null) out.key = null;
@@ -36,7 +43,9 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
     let isJson = false;
     // JSON text can only start with these; checking first avoids a thrown (slow) parse for
     // the common case of opaque bytes that happen to be UTF-8.
-    if (text !== undefined && JSON_START.test(text)) {
+    // JSON text with an integer a double cannot hold (a MessagePack uint64, say) would lose
+    // digits in JSON.parse: it is shown as bytes (value_b64), exactly as stored.
+    if (text !== undefined && JSON_START.test(text) && findInexactInteger(text) === undefined) {
       try {
         parsed = JSON.parse(text);
         isJson = true;
@@ -52,8 +61,8 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
   for (const [k, v] of r.headers) {
     if (v === null) continue;
     const text = utf8OrUndefined(v);
-    if (text !== undefined) headers[k] = text;
-    else (headersB64 ??= {})[k] = base64(v);
+    if (text !== undefined) setOwn(headers, k, text);
+    else setOwn((headersB64 ??= {}), k, base64(v));
   }
   out.headers = headers;
   if (headersB64) out.headers_b64 = headersB64;
@@ -62,6 +71,6 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
 
 export function msgpackRecord(r: DecodedRecord, extra?: Record<string, unknown>): Record<string, unknown> {
   const headers: Record<string, Uint8Array | null> = {};
-  for (const [k, v] of r.headers) headers[k] = v;
+  for (const [k, v] of r.headers) setOwn(headers, k, v);
   return { ...extra, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers };
 }
