@@ -150,7 +150,9 @@ describe("classic group protocol", () => {
     const commit = (memberId: string, generationId: number, offset: number) =>
       s.kafkaCommit("g", { memberId, groupInstanceId: null, generationId, offsets: [{ topic: "orders", partition: 0, offset, metadata: "m", topicEpoch: 1 }] }).error;
     expect(commit("", 3, 5)).toBe("ILLEGAL_GENERATION"); // no group, a generation: nothing to fence against
-    expect(commit("", -1, 5)).toBeNull(); // assign() + commit: creates the group
+    const simple = () => s.kafkaCommit("g", { memberId: "", groupInstanceId: null, generationId: -1, offsets: [{ topic: "orders", partition: 0, offset: 5, metadata: null, topicEpoch: 1 }] });
+    expect(simple()).toEqual({ error: null, created: true }); // assign() + commit: creates the group
+    expect(simple()).toEqual({ error: null, created: false });
     const a = firstJoin(s);
     advance(DELAY + 1);
     await joined(a.join);

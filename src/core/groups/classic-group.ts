@@ -563,8 +563,9 @@ export class ClassicGroup {
     const now = this.options.now();
     return this.run(() => {
       this.tick(now);
-      if (!this.groups.exists) {
-        // A commit from outside group management creates the group (kcat -G's assign(), admin tools).
+      const created = !this.groups.exists;
+      if (created) {
+        // A commit from outside group management creates the group (assign() + commit, admin tools).
         if (req.generationId >= 0) return { error: "ILLEGAL_GENERATION" };
         this.groups.create(group, "uniform", now);
       }
@@ -583,7 +584,7 @@ export class ClassicGroup {
       for (const o of req.offsets) {
         this.groups.putOffset({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, commit_time: now, topic_epoch: o.topicEpoch });
       }
-      return { error: null };
+      return { error: null, created };
     });
   }
 

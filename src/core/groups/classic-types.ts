@@ -128,6 +128,8 @@ export interface KafkaCommitRequest {
 export interface KafkaCommitResult {
   /** One error for the whole request (every partition gets it), or null. */
   error: ClassicError | null;
+  /** The commit created the group (the caller adds it to the list of groups). */
+  created?: boolean;
 }
 
 /** A classic member as `describe` shows it (beside the HTTP members). */

@@ -77,7 +77,8 @@ export const offsetCommitApi: KafkaApi = {
       // Before v9 a client knows no STALE_MEMBER_EPOCH: the generation is what it holds.
       const error = r.error === "STALE_MEMBER_EPOCH" && version < 9 ? "ILLEGAL_GENERATION" : r.error;
       for (const o of offsets) codes.set(`${o.topic}\u0000${o.partition}`, codeOf(error));
-      if (r.error === null && req.memberId === "") await ctx.deps.group(GROUP_REGISTRY_NAME).registerGroup(group);
+      // Only a commit that created the group adds it to the list: commits are frequent, the list is one object.
+      if (r.created) await ctx.deps.group(GROUP_REGISTRY_NAME).registerGroup(group);
     }
     return {
       throttleTimeMs: 0,
