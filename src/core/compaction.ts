@@ -9,10 +9,12 @@
 //   than delete.retention.ms, so consumers had that long to see the delete;
 // - offsets never change: batches keep their base offsets and offset deltas, rows keep
 //   base_offset/last_offset even when a rewrite empties them (merging folds empty rows away later).
+// Rows with compressed batches are scanned and rewritten through src/core/compression/compaction.ts.
 // All rewrites happen in one transaction: an interrupted run (eviction) leaves the log as it was,
 // and the next alarm starts over.
 import type { LogCore } from "./log-core.ts";
 import { RECORD_NULL_KEY, RECORD_NULL_VALUE } from "./log-core.ts";
+import { rewriteSegment, scanSegment } from "./compression/compaction.ts";
 import type { LogConfig } from "./log-lifecycle.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "./storage-port.ts";
 import { checkRow } from "./segment-reader.ts";
@@ -47,7 +49,7 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
   if (rows.length < 2) return result;
   const scans = rows.map((r) => {
     try {
-      return core.scanRecords(blobBytes(r.data));
+      return scanSegment(core, blobBytes(r.data));
     } catch (err) {
       throw new CorruptRowError(`stored segment at offset ${r.base_offset}: ${(err as Error).message}`);
     }
@@ -78,13 +80,13 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
     const bad = checkRow(core, rows[r]!);
     if (bad) throw new CorruptRowError(bad.error.message);
     const before = blobBytes(rows[r]!.data);
-    rewrites.push({ base: rows[r]!.base_offset, data: core.rewriteSegment(before, keep), removed, before: before.length });
+    rewrites.push({ base: rows[r]!.base_offset, data: rewriteSegment(core, before, keep), removed, before: before.length });
   }
   if (rewrites.length === 0) return result;
   storage.transactionSync(() => {
     for (const w of rewrites) {
       const idx = core.buildIndex(w.data, w.base);
-      const maxTs = w.data.length > 0 ? Math.max(...Array.from(core.scanRecords(w.data).timestamps)) : 0;
+      const maxTs = w.data.length > 0 ? Math.max(...Array.from(scanSegment(core, w.data).timestamps)) : 0;
       result.rowsWritten += storage.sql.exec(
         "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ?, retain_ts = min(coalesce(retain_ts, max_ts), ?) WHERE base_offset = ?",
         w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, maxTs, w.base,

@@ -28,7 +28,11 @@ export type BatchErrorCode =
   | "unsupported_attributes"
   | "malformed_record"
   | "empty_batch"
-  | "invalid_producer";
+  | "invalid_producer"
+  // Compressed batches (src/core/compression/): records that do not decompress, or decompress
+  // past MAX_DECOMPRESSED_BYTES.
+  | "corrupt_compression"
+  | "decompression_limit";
 
 export interface BatchMeta {
   position: number;

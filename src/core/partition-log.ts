@@ -5,8 +5,10 @@
 // index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
+import { validateProduced } from "./compression/validate.ts";
+import { scanSegment } from "./compression/compaction.ts";
 import { checkBatchLimits } from "./batch-limits.ts";
-import { fail, type Failure } from "./errors.ts";
+import { fail, storageFull, type Failure } from "./errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./partition-schema.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
@@ -167,13 +169,13 @@ export class PartitionLog {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
     if (req.config) this.applyConfig(req.config);
-    const checked = this.core.validateBatches(req.batches);
+    const checked = validateProduced(this.core, req.batches);
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }
     const refused = checkBatchLimits(checked.batches, this.config, this.now(), (i) => {
       const b = checked.batches[i]!;
-      const { timestamps } = this.core.scanRecords(req.batches.subarray(b.position, b.position + b.size));
+      const { timestamps } = scanSegment(this.core, req.batches.subarray(b.position, b.position + b.size));
       return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
     });
     if (refused) return Promise.resolve(refused);
@@ -286,7 +288,8 @@ export class PartitionLog {
       // The transaction rolled back: nothing of this group is in the log, and every caller hears
       // so. Producer state goes back to what is committed (this group held every admitted append).
       this.producers.load();
-      const failure = fail("internal", `the append was not written: ${String(err)}`);
+      const full = storageFull(err);
+      const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
       return results;
     }
@@ -495,6 +498,11 @@ export class PartitionLog {
     }
     this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
     return this.streams.handle(req);
+  }
+
+  /** The topic incarnation this log holds (0: none yet). */
+  get incarnation(): number {
+    return this.epoch;
   }
 
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */

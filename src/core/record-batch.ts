@@ -33,6 +33,7 @@
 // NO_SEQUENCE) and partitionLeaderEpoch -1 (NO_PARTITION_LEADER_EPOCH; a Kafka broker stamps its
 // own epoch on append, and this field is outside the CRC so it can be restamped without rehashing).
 
+import { decompressRecords, MAX_DECOMPRESSED_BYTES } from "./compression/index.ts";
 import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from "./varint.ts";
 
 export type Header = [string, Uint8Array | null];
@@ -257,63 +258,75 @@ function readBytesField(bytes: Uint8Array, cur: Cursor, limit: number, what: str
  * timestamps (firstTimestamp + timestampDelta, or maxTimestamp for LogAppendTime batches, as Kafka
  * defines). Keys and values are subarrays of `bytes`, not copies. The CRC is not checked (callers
  * validate in WASM first); structure is, and malformed input throws an Error saying where.
- * Control batches (transaction markers) are skipped like a Kafka consumer does; compressed ones throw.
+ * Control batches (transaction markers) are skipped like a Kafka consumer does; compressed ones are
+ * decompressed (bounded, MAX_DECOMPRESSED_BYTES per batch) and their records decoded the same way.
+ * Once `maxDecompressedBytes` have been decompressed, decoding stops after that batch: a read of
+ * highly compressed batches holds at most that much (plus one batch) in memory. Every caller
+ * continues from the offset after the last record it got, so the rest is read next time.
  */
-export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
+export function decodeRecords(bytes: Uint8Array, maxDecompressedBytes = MAX_DECOMPRESSED_BYTES): DecodedRecord[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: DecodedRecord[] = [];
-  const cur: Cursor = { pos: 0 };
   let position = 0;
+  let inflated = 0;
   while (position < bytes.length) {
     const h = headerAt(bytes, dv, position);
     const end = position + h.size;
     if (end > bytes.length) {
       throw new Error(`record batch at byte ${position}: batchLength ${h.batchLength} runs past the end (${bytes.length} bytes)`);
     }
-    if ((h.attributes & COMPRESSION_MASK) !== 0) {
-      throw new Error(`record batch at byte ${position}: compressed batches are not supported (attributes ${h.attributes})`);
-    }
     if ((h.attributes & CONTROL_FLAG) !== 0 || h.recordCount === 0) {
       position = end;
       continue;
     }
     if (h.recordCount < 0) throw new Error(`record batch at byte ${position}: negative record count ${h.recordCount}`);
-    const logAppendTime = (h.attributes & LOG_APPEND_TIME_FLAG) !== 0;
-
-    cur.pos = position + BATCH_HEADER_SIZE;
-    for (let i = 0; i < h.recordCount; i++) {
-      const at = cur.pos;
-      const length = readVarint(bytes, cur);
-      const bodyStart = cur.pos;
-      const recordEnd = bodyStart + length;
-      if (length < 0 || recordEnd > end) throw new Error(`record at byte ${at}: length ${length} runs past its batch`);
-      cur.pos++; // record attributes: unused in v2
-      const timestampDelta = readVarlong(bytes, cur);
-      const offsetDelta = readVarint(bytes, cur);
-      const key = readBytesField(bytes, cur, recordEnd, "key");
-      const value = readBytesField(bytes, cur, recordEnd, "value");
-      const headerCount = readVarint(bytes, cur);
-      if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
-      const headers: Header[] = [];
-      for (let j = 0; j < headerCount; j++) {
-        const keyAt = cur.pos;
-        const keyLength = readVarint(bytes, cur);
-        if (keyLength < 0 || cur.pos + keyLength > recordEnd) throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
-        const headerKey = decodeKey(bytes, cur.pos, cur.pos + keyLength);
-        cur.pos += keyLength;
-        headers.push([headerKey, readBytesField(bytes, cur, recordEnd, "header value")]);
-      }
-      if (cur.pos !== recordEnd) throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
-      out.push({
-        offset: h.baseOffset + offsetDelta,
-        timestamp: logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta,
-        key,
-        value,
-        headers,
-      });
-    }
-    if (cur.pos !== end) throw new Error(`record batch at byte ${position}: ${end - cur.pos} bytes left after ${h.recordCount} records`);
+    // A compressed batch's records section is one blob (docs/compression.md): decode the records
+    // from its bounded decompression; keys and values are then subarrays of that copy.
+    const codec = h.attributes & COMPRESSION_MASK;
+    const src = codec === 0 ? bytes : decompressRecords(codec, bytes.subarray(position + BATCH_HEADER_SIZE, end));
+    const recordsStart = codec === 0 ? position + BATCH_HEADER_SIZE : 0;
+    const recordsEnd = codec === 0 ? end : src.length;
+    decodeBatchRecords(src, recordsStart, recordsEnd, h, out, position);
     position = end;
+    if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes) break;
   }
   return out;
+}
+
+/** Decodes the h.recordCount records in src[start, end) into `out`; `position` names the batch in errors. */
+function decodeBatchRecords(src: Uint8Array, start: number, end: number, h: BatchHeader, out: DecodedRecord[], position: number): void {
+  const logAppendTime = (h.attributes & LOG_APPEND_TIME_FLAG) !== 0;
+  const cur: Cursor = { pos: start };
+  for (let i = 0; i < h.recordCount; i++) {
+    const at = cur.pos;
+    const length = readVarint(src, cur);
+    const bodyStart = cur.pos;
+    const recordEnd = bodyStart + length;
+    if (length < 0 || recordEnd > end) throw new Error(`record at byte ${at}: length ${length} runs past its batch`);
+    cur.pos++; // record attributes: unused in v2
+    const timestampDelta = readVarlong(src, cur);
+    const offsetDelta = readVarint(src, cur);
+    const key = readBytesField(src, cur, recordEnd, "key");
+    const value = readBytesField(src, cur, recordEnd, "value");
+    const headerCount = readVarint(src, cur);
+    if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
+    const headers: Header[] = [];
+    for (let j = 0; j < headerCount; j++) {
+      const keyAt = cur.pos;
+      const keyLength = readVarint(src, cur);
+      if (keyLength < 0 || cur.pos + keyLength > recordEnd) throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
+      const headerKey = decodeKey(src, cur.pos, cur.pos + keyLength);
+      cur.pos += keyLength;
+      headers.push([headerKey, readBytesField(src, cur, recordEnd, "header value")]);
+    }
+    if (cur.pos !== recordEnd) throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
+    out.push({
+      offset: h.baseOffset + offsetDelta,
+      timestamp: logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta,
+      key,
+      value,
+      headers,
+    });
+  }
+  if (cur.pos !== end) throw new Error(`record batch at byte ${position}: ${end - cur.pos} bytes left after ${h.recordCount} records`);
 }

@@ -96,9 +96,10 @@ export interface KafkaApi {
   handle(ctx: RequestContext, request: Msg, version: number): Promise<Msg | null>;
   /**
    * The whole-request refusal with error `code` in every error field (used for unauthenticated
-   * connections and server faults). Without it such a request closes the connection.
+   * connections and server faults). Without it such a request closes the connection. `null`
+   * sends nothing (a refused Produce with acks = 0).
    */
-  refuse?(request: Msg, code: number, version: number): Msg;
+  refuse?(request: Msg, code: number, version: number): Msg | null;
 }
 
 export function isFlexible(api: KafkaApi, version: number): boolean {

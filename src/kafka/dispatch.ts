@@ -3,6 +3,7 @@
 // ends here as an answer or as a close with a reason — never as a thrown error reaching the
 // transport, and never with a handler having run on a partly decoded request (the whole body is
 // decoded before the handler starts).
+import { CREDENTIAL_CHECK_MS } from "../core/credential-check.ts";
 import { allows, seesResource, type Operation } from "../core/grants.ts";
 import { isFlexible, type ConnectionState, type KafkaApi, type KafkaServerConfig, type RequestContext } from "./api.ts";
 import { KafkaError } from "./error-codes.ts";
@@ -16,8 +17,6 @@ export type DispatchResult =
   | { kind: "none" }
   | { kind: "close"; reason: string };
 
-/** How often a key-authenticated connection asks the key's object whether the key still opens. */
-export const CREDENTIAL_CHECK_MS = 30_000;
 
 export class Dispatcher {
   readonly apis: ReadonlyMap<number, KafkaApi>;
@@ -59,7 +58,7 @@ export class Dispatcher {
     if (header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
       // KIP-511: an ApiVersions request newer than the broker knows is answered in v0 with
       // UNSUPPORTED_VERSION and the supported ranges, so the client can retry at a version we speak.
-      if (api.apiKey === API_VERSIONS_KEY) return this.encode(api, header, 0, api.refuse!({}, KafkaError.UNSUPPORTED_VERSION, 0));
+      if (api.apiKey === API_VERSIONS_KEY) return this.encode(api, header, 0, api.refuse!({}, KafkaError.UNSUPPORTED_VERSION, 0)!);
       this.config.log(`kafka: ${api.name} v${header.apiVersion} not supported (${api.minVersion}-${api.maxVersion})`);
       return { kind: "response", frame: unsupported(header, isFlexible(api, header.apiVersion)) };
     }
@@ -73,8 +72,9 @@ export class Dispatcher {
       return { kind: "close", reason: `malformed ${api.name} v${version} request: ${err.message}` };
     }
     if (!api.beforeAuth && this.config.requireAuth && !conn.principal) {
-      if (!api.refuse) return { kind: "close", reason: `${api.name} before SASL authentication` };
-      return this.encode(api, header, version, api.refuse(request, KafkaError.SASL_AUTHENTICATION_FAILED, version));
+      const refusal = api.refuse?.(request, KafkaError.SASL_AUTHENTICATION_FAILED, version);
+      if (refusal === undefined) return { kind: "close", reason: `${api.name} before SASL authentication` };
+      return refusal === null ? { kind: "none" } : this.encode(api, header, version, refusal);
     }
     if (!api.beforeAuth && !(await this.stillValid(conn))) {
       return { kind: "close", reason: "the API key this connection authenticated with was revoked or rotated" };
@@ -104,7 +104,8 @@ export class Dispatcher {
     const p = conn.principal;
     if (!p || p.kind !== "key" || !conn.secret) return true;
     const now = this.config.now();
-    if (now - (conn.checkedAt ?? 0) < CREDENTIAL_CHECK_MS) return true;
+    // The same interval as open HTTP streams (EDGEBROKER_CREDENTIAL_CHECK_MS, src/core/credential-check.ts).
+    if (now - (conn.checkedAt ?? 0) < (this.config.deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS)) return true;
     conn.checkedAt = now;
     try {
       return await this.config.deps.key(p.id).check(conn.secret);

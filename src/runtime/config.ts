@@ -4,6 +4,7 @@
 import { limitsFromEnv, type Limits } from "../core/limits.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
+import { CREDENTIAL_CHECK_MS } from "../core/credential-check.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 
 export interface ServerConfig {
@@ -24,6 +25,8 @@ export interface ServerConfig {
   dsLongPollMs?: number;
   /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
+  /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
+  credentialCheckMs?: number;
   /** The Kafka protocol listener (EDGEBROKER_KAFKA_PORT); none when unset. docs/kafka.md. */
   kafka?: KafkaListenerConfig;
   /** Kafka's group.initial.rebalance.delay.ms for classic consumer groups (EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS). */
@@ -45,6 +48,8 @@ export interface KafkaListenerConfig {
   /** PEM file paths for TLS (EDGEBROKER_KAFKA_TLS_CERT / _KEY); plain TCP when unset. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Close a connection idle this long (EDGEBROKER_KAFKA_IDLE_MS, default 10 min as Kafka's connections.max.idle.ms; 0 = never). */
+  idleMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +116,7 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     anonymousGrants,
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env("EDGEBROKER_DS_LOOPBACK_WEBHOOKS") === "1",
+    credentialCheckMs: int(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
     kafka: kafkaFromEnv(env),
     groupInitialRebalanceDelayMs: env("EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS")
       ? int(env, "EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS", 3_000, 0, 300_000)
@@ -129,5 +135,6 @@ function kafkaFromEnv(env: EnvGetter): KafkaListenerConfig | undefined {
   const tlsCert = env("EDGEBROKER_KAFKA_TLS_CERT") || undefined;
   const tlsKey = env("EDGEBROKER_KAFKA_TLS_KEY") || undefined;
   if (!tlsCert !== !tlsKey) throw new ConfigError("EDGEBROKER_KAFKA_TLS_CERT and EDGEBROKER_KAFKA_TLS_KEY must be set together (PEM file paths)");
-  return { port, hostname, advertisedHost, advertisedPort, tlsCert, tlsKey };
+  const idleMs = int(env, "EDGEBROKER_KAFKA_IDLE_MS", 600_000);
+  return { port, hostname, advertisedHost, advertisedPort, tlsCert, tlsKey, idleMs };
 }

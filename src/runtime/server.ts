@@ -61,6 +61,7 @@ export async function serve(rt: RuntimeHost): Promise<void> {
         deps: broker.deps,
         broker: { nodeId: 0, host: config.kafka.advertisedHost, port: config.kafka.advertisedPort },
         log: (m) => console.warn(`edgebroker: ${m}`),
+        limits: { idleMs: config.kafka.idleMs },
       });
       kafkaListener = await rt.listenKafka(kafka, config.kafka);
     }

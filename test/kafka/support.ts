@@ -75,7 +75,7 @@ export async function http(base: string, token: string, method: string, path: st
   return fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": isBytes ? "application/vnd.kafka.record-batch" : "application/json" }), ...headers },
-    body: body === undefined ? undefined : isBytes ? body : JSON.stringify(body),
+    body: body === undefined ? undefined : isBytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
   });
 }
 

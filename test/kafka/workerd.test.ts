@@ -4,6 +4,7 @@
 // through it.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startWorkerd, type Target } from "../contract/hosts.ts";
+import { runCli } from "../cli/run-cli.ts";
 import { http, kafkajs, kcat, startProxy, type Proxy } from "./support.ts";
 
 let target: Target;
@@ -60,4 +61,25 @@ it("a wrong password over the bridge is refused", async () => {
   const r = await kcat(proxy.bootstrap, ["-L", "-m", "5"], { password: "wrong" });
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(/Authentication|SASL/i);
+});
+
+it("an API key's grants apply over the bridge: consume-only may read but not produce", async () => {
+  expect((await http(target.url, target.token, "POST", "/v1/topics", { name: "edge-keyed", partitions: 1 })).status).toBe(201);
+  expect((await http(target.url, target.token, "POST", "/v1/topics/edge-keyed/records", { records: [{ key: "k", value: "from-http" }] })).status).toBe(200);
+  const made = await http(target.url, target.token, "POST", "/v1/keys", { name: "edge-reader", grants: [{ operation: "consume", resource: "topic:edge-keyed" }] });
+  expect(made.status).toBe(201);
+  const key = (await made.json()) as { id: string; secret: string };
+  const as = { user: key.id, password: key.secret };
+  const read = await kcat(proxy.bootstrap, ["-C", "-t", "edge-keyed", "-o", "beginning", "-e", "-f", "%k=%s\n"], as);
+  expect(read.code, read.stderr).toBe(0);
+  expect(read.stdout.toString()).toBe('k="from-http"\n');
+  const write = await kcat(proxy.bootstrap, ["-P", "-t", "edge-keyed"], { input: "nope\n", ...as });
+  expect(write.code).not.toBe(0);
+  expect(write.stderr).toMatch(/authoriz/i);
+});
+
+it("kafka-proxy: a malformed --listen is a usage error (exit 2)", async () => {
+  const bad = await runCli(["kafka-proxy", "--listen", "9092"]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("expected host:port");
 });

@@ -2,9 +2,10 @@
 // partition is read with the same partition `read` the HTTP fetch route uses; its stored
 // RecordBatch v2 bytes go into `records` as they are (the first batch may start before the fetch
 // offset — clients skip the records before it, as with Kafka's own log segments).
-// Long-poll (max_wait_ms / min_bytes): when the first pass returns fewer than min_bytes, every
-// requested partition that was at its end waits (the partition's own long-poll) until the first
-// of them gets data or max_wait_ms passes. Size limits: partition_max_bytes per partition and
+// Long-poll (max_wait_ms / min_bytes): when the first pass finds no data at all, every requested
+// partition that was at its end waits (the partition's own long-poll) until the first of them gets
+// data or max_wait_ms passes; any data answers at once (min_bytes above one batch is not waited
+// for: a batch is what a partition commits at a time). Size limits: partition_max_bytes per partition and
 // max_bytes in all, with at least one batch served when the first partition has data (KIP-74),
 // both capped by the broker's maxFetchBytes. Isolation level: there are no transactions yet, so
 // read_committed sees what read_uncommitted sees and the last stable offset is the high watermark.
@@ -126,6 +127,9 @@ export const fetchApi: KafkaApi = {
     const byTopic = new Map<string, Msg[]>();
     let served = 0;
     for (const slot of slots) {
+      // A partition left unread because max_bytes was used up is left out of this answer (the
+      // client fetches it next time), rather than answered with a made-up high watermark.
+      if (slot.allowed && !slot.result) continue;
       const list = byTopic.get(slot.topic) ?? [];
       byTopic.set(slot.topic, list);
       list.push(partitionAnswer(ctx, slot));
@@ -151,8 +155,7 @@ function partitionAnswer(ctx: RequestContext, slot: Slot): Msg {
     ctx.config.log(`kafka: fetch refused: ${notAuthorized(ctx, `consume topic ${slot.topic}`)}`);
     return empty(KafkaError.TOPIC_AUTHORIZATION_FAILED);
   }
-  const r = slot.result;
-  if (!r) return { ...empty(KafkaError.NONE), records: new Uint8Array(0) };
+  const r = slot.result!;
   if (!r.ok) return empty(r.code);
   const v = r.value;
   return {

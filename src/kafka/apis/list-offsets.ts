@@ -51,7 +51,7 @@ export const listOffsetsApi: KafkaApi = {
     const topics = await Promise.all((req.topics as Array<{ name: string; partitions: Query[] }>).map(async (t) => {
       const allowed = ctx.allowed("consume", `topic:${t.name}`);
       const partitions = await Promise.all(t.partitions.map(async (q): Promise<Msg> => {
-        const answer = (errorCode: number, offset = -1, timestamp = -1) => ({ partitionIndex: q.partitionIndex, errorCode, timestamp, offset, leaderEpoch: 0 });
+        const answer = (errorCode: number, offset = -1, timestamp = -1) => ({ partitionIndex: q.partitionIndex, errorCode, timestamp, offset, leaderEpoch: -1 });
         if (!allowed) {
           ctx.config.log(`kafka: ListOffsets refused: ${notAuthorized(ctx, `consume topic ${t.name}`)}`);
           return answer(KafkaError.TOPIC_AUTHORIZATION_FAILED);

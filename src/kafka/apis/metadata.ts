@@ -63,7 +63,9 @@ function describeTopic(ctx: RequestContext, topic: TopicInfo): Msg {
       errorCode: KafkaError.NONE,
       partitionIndex: p,
       leaderId: node,
-      leaderEpoch: 0,
+      // KIP-320 leader epochs are not tracked (one leader that never moves): -1 makes clients
+      // skip epoch validation, which would need OffsetForLeaderEpoch (not served).
+      leaderEpoch: -1,
       replicaNodes: [node],
       isrNodes: [node],
       offlineReplicas: [],

@@ -4,7 +4,8 @@
 // idempotent producers' sequences checked by the partition (KIP-98). The answer is sent after the
 // append is durable, for acks 1 and -1 alike — there is one replica, the platform's storage.
 // acks 0 gets no answer at all (the Kafka contract), though the append still completes before the
-// next request on the connection is read.
+// next request on the connection is read. One partition's records are at most
+// EDGEBROKER_MAX_REQUEST_BYTES, the limit of an HTTP produce body (MESSAGE_TOO_LARGE beyond).
 // Transactional produce (a transactional id, or batches with the transactional bit) is refused
 // with TRANSACTIONAL_ID_AUTHORIZATION_FAILED until transactions are served (DESIGN.md 8).
 import type { KafkaApi } from "../api.ts";
@@ -78,6 +79,10 @@ export const produceApi: KafkaApi = {
         if (isTransactional(p.records)) {
           return partitionError(p.index, KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactional and control batches are not supported by this broker yet");
         }
+        // The same bound as an HTTP request body: the partition keeps each append inside one
+        // stored row's budget (src/core/limits.ts), so a larger one is refused whole.
+        const max = ctx.deps.limits.maxRequestBytes;
+        if (p.records.length > max) return partitionError(p.index, KafkaError.MESSAGE_TOO_LARGE, `${p.records.length} bytes of records for one partition; the limit is ${max} (EDGEBROKER_MAX_REQUEST_BYTES)`);
         bytes += p.records.length;
         const records = p.records;
         const out = await onPartition(ctx, t.name, p.index, (topic) =>
@@ -91,7 +96,7 @@ export const produceApi: KafkaApi = {
     chargeBytes(ctx, bytes);
     return acks === 0 ? null : { responses, throttleTimeMs: 0 };
   },
-  refuse: (req, code) => ({
+  refuse: (req, code) => req.acks === 0 ? null : ({
     responses: (req.topicData as Array<{ name: string; partitionData: PartitionData[] }>).map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((p) => partitionError(p.index, code, null)),

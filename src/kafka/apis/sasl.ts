@@ -59,10 +59,14 @@ export async function authenticatePlain(ctx: Pick<RequestContext, "config" | "de
     ctx.conn.principal = { kind: "admin" };
   } else {
     if (!KEY_ID.test(plain.user)) return "invalid username or password";
-    const result = await ctx.deps.key(plain.user).verify(plain.password, 0);
+    // The password may be the secret alone or the whole token `ebk_<id>_<secret>` that
+    // POST /v1/keys prints.
+    const whole = /^ebk_([0-9a-f]{16})_(.+)$/.exec(plain.password);
+    const secret = whole && whole[1] === plain.user ? whole[2]! : plain.password;
+    const result = await ctx.deps.key(plain.user).verify(secret, 0);
     if (!result.ok) return result.error.code === "rate_limited" ? result.error.message : "invalid username or password";
     ctx.conn.principal = { kind: "key", ...result.key };
-    ctx.conn.secret = plain.password;
+    ctx.conn.secret = secret;
     ctx.conn.checkedAt = ctx.config.now();
   }
   ctx.conn.saslMechanism = undefined;

@@ -212,7 +212,9 @@ function isDefault(value: unknown, field: Field): boolean {
 export function encodeStruct(w: Writer, fields: Field[], value: Msg, version: number, flexible: boolean): void {
   for (const field of fields) {
     if (field.tag !== undefined || !inRange(field.versions, version)) continue;
-    writeValue(w, field.type, value[field.name], version, flexible, inRange(field.nullable, version));
+    // A field the handler left out is written as its declared default (e.g. -1 for unknown ids).
+    const v = value[field.name] === undefined ? field.default : value[field.name];
+    writeValue(w, field.type, v, version, flexible, inRange(field.nullable, version));
   }
   if (!flexible) return;
   const tagged: Array<[number, Uint8Array]> = [];

@@ -1,0 +1,50 @@
+// Compressed batches in the HTTP API contract, on every host: each codec's records (fixtures from
+// reference implementations) produced as binary, served as stored and read as JSON; a
+// decompression bomb refused with nothing written. The codecs are pure JS, so every runtime
+// (workerd, Node, Bun, Deno) must load and run them the same way.
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import * as fixtures from "../core-support/compression-fixtures.ts";
+import { FIXTURE_FIRST_TIMESTAMP, fixturePlainBatch, fixtureRecords, withCompressedRecords } from "../core-support/compressed-batch.ts";
+import type { TailContext } from "./tails.ts";
+
+const BATCH = "application/vnd.kafka.record-batch";
+const text = new TextDecoder();
+
+export function compressionSuite(ctx: Omit<TailContext, "target" | "produce">): void {
+  const plain = fixturePlainBatch();
+  const post = (topic: string, body: Uint8Array) =>
+    ctx.call(`/v1/topics/${topic}/records?partition=0`, { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers: { "content-type": BATCH } });
+
+  describe("compressed batches", () => {
+    it.each([
+      ["gzip", 1, fixtures.gzip],
+      ["snappy (xerial)", 2, fixtures.snappyXerial],
+      ["lz4", 3, fixtures.lz4],
+      ["zstd", 4, fixtures.zstd],
+    ] as const)("%s: produced as binary, read as JSON, served as stored", async (_n, codec, data) => {
+      const topic = await ctx.createTopic();
+      const batch = withCompressedRecords(plain, codec, new Uint8Array(Buffer.from(data, "base64")));
+      const res = await post(topic, batch);
+      expect(res.status, await res.clone().text()).toBe(200);
+      const page = (await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=1198`)).json()) as any;
+      const records = fixtureRecords();
+      expect(page.records.map((r: any) => [r.offset, r.timestamp, r.key, r.value])).toEqual([1198, 1199].map((i) => [
+        i, FIXTURE_FIRST_TIMESTAMP + records[i]!.timestampDelta!, records[i]!.key && text.decode(records[i]!.key!), records[i]!.value && JSON.parse(text.decode(records[i]!.value!)),
+      ]));
+      const served = new Uint8Array(await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: BATCH } })).arrayBuffer());
+      expect(served).toEqual(batch);
+    });
+
+    it("a decompression bomb is refused with 400 invalid_batch, nothing written", async () => {
+      const topic = await ctx.createTopic();
+      const bomb = withCompressedRecords(plain, 1, new Uint8Array(gzipSync(new Uint8Array(20 << 20))));
+      const res = await post(topic, bomb);
+      const body = (await res.json()) as any;
+      expect([res.status, body.error.code, body.error.reason]).toEqual([400, "invalid_batch", "decompression_limit"]);
+      expect(body.error.message).toContain("16777216");
+      const after = (await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=latest`)).json()) as any;
+      expect(after.high_watermark).toBe(0);
+    });
+  });
+}
