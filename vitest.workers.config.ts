@@ -3,7 +3,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-import { TEST_ADMIN_TOKEN, TEST_ANONYMOUS_GRANTS, TEST_MAX_RECORD_BYTES } from "./test/workers/test-config.ts";
+import { TEST_ADMIN_TOKEN, TEST_ANONYMOUS_GRANTS, TEST_MAX_RECORD_BYTES } from "./test/workers/config-support.ts";
 
 export default defineConfig({
   plugins: [
@@ -16,6 +16,8 @@ export default defineConfig({
           EDGEBROKER_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           EDGEBROKER_MAX_RECORD_BYTES: String(TEST_MAX_RECORD_BYTES),
           EDGEBROKER_ANONYMOUS_GRANTS: TEST_ANONYMOUS_GRANTS,
+          // Metrics reach the metrics object within 100 ms (test/workers/metrics.test.ts waits for them).
+          EDGEBROKER_METRICS_INTERVAL_MS: "100",
         },
       },
     }),

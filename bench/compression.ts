@@ -10,11 +10,11 @@
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { compress as lz4Compress } from "lz4js";
 import { compress as snappyCompress } from "snappyjs";
-import { LogCore } from "../src/core/log-core.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
 import { decompressRecords } from "../src/core/compression/index.ts";
 import { validateProduced } from "../src/core/compression/validate.ts";
-import { decodeRecords, encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
-import { jsonRecord } from "../src/http/record-view.ts";
+import { decodeRecords, encodeBatch, type RecordInput } from "../src/core/batch/record-batch.ts";
+import { jsonRecord } from "../src/http/log/record-view.ts";
 import { wasmBytes } from "../test/core-support/load-log-core.ts";
 import { withCompressedRecords } from "../test/core-support/compressed-batch.ts";
 

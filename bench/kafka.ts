@@ -11,8 +11,8 @@
 //   RECORDS=200000 BATCH=1000 node bench/kafka.ts
 import { readFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch, type RecordInput } from "../src/core/batch/record-batch.ts";
 import { Reader } from "../src/kafka/protocol/reader.ts";
 import { Writer } from "../src/kafka/protocol/writer.ts";
 import { WASM_URL } from "../src/runtime/broker.ts";

@@ -18,7 +18,10 @@ export interface Server {
 
 /** Bundles the Worker exactly as `wrangler deploy` would, so the benchmark runs the shipped code. */
 function bundleBroker(outdir: string): string {
-  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   if (!readdirSync(outdir).includes("index.js")) throw new Error(`wrangler produced no index.js in ${outdir}`);
   return join(outdir, "index.js");
 }
@@ -57,6 +60,7 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         CLUSTER: { className: "ClusterObject", useSQLite: true },
         GROUP: { className: "GroupObject", useSQLite: true },
         KEY: { className: "KeyObject", useSQLite: true },
+        METRICS: { className: "MetricsObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

@@ -15,8 +15,8 @@
 // consumer-group APIs, to groups/index.ts). Schemas are declared with protocol/schema.ts's `f()`;
 // `flexibleFrom` is the first version using KIP-482 encodings (Infinity when none).
 import type { AppDeps } from "../http/deps.ts";
-import type { TopicCache } from "../http/topic-cache.ts";
-import type { Operation } from "../core/grants.ts";
+import type { TopicCache } from "../http/topics/topic-cache.ts";
+import type { Operation } from "../core/keys/grants.ts";
 import type { Field, Msg } from "./protocol/schema.ts";
 import type { RequestHeader } from "./protocol/header.ts";
 

@@ -3,8 +3,8 @@
 // ends here as an answer or as a close with a reason — never as a thrown error reaching the
 // transport, and never with a handler having run on a partly decoded request (the whole body is
 // decoded before the handler starts).
-import { CREDENTIAL_CHECK_MS } from "../core/credential-check.ts";
-import { allows, seesResource, type Operation } from "../core/grants.ts";
+import { CREDENTIAL_CHECK_MS } from "../core/keys/credential-check.ts";
+import { allows, seesResource, type Operation } from "../core/keys/grants.ts";
 import { isFlexible, type ConnectionState, type KafkaApi, type KafkaServerConfig, type RequestContext } from "./api.ts";
 import { KafkaError } from "./error-codes.ts";
 import { authenticatePlain } from "./apis/sasl.ts";

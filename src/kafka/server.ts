@@ -2,7 +2,7 @@
 // client connection. A transport calls `connect(sink)` when a client connects, feeds the returned
 // connection's `receive()` with what it reads and calls `end()` when the peer goes away.
 import type { AppDeps } from "../http/deps.ts";
-import { TopicCache } from "../http/topic-cache.ts";
+import { TopicCache } from "../http/topics/topic-cache.ts";
 import type { BrokerAddress, KafkaApi, KafkaServerConfig } from "./api.ts";
 import { KAFKA_APIS } from "./apis.ts";
 import { DEFAULT_CONNECTION_LIMITS, KafkaConnection, type ConnectionLimits, type ConnectionSink } from "./connection.ts";

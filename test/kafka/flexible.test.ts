@@ -4,8 +4,8 @@
 // v2 / v1), not with src/kafka's own schemas.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { Reader } from "../../src/kafka/protocol/reader.ts";
 import { WASM_URL } from "../../src/runtime/broker.ts";
 import { authenticate, RawClient, request } from "./raw-client.ts";

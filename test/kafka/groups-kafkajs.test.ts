@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import type { Consumer, EachMessagePayload } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../cli/run-cli.ts";
+import { runCli } from "../cli/cli-support.ts";
 import { shares, startKafkaBroker, TOKEN, until, type KafkaBroker } from "./groups-support.ts";
 
 let broker: KafkaBroker;

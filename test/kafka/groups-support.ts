@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, type KafkaConfig } from "kafkajs";
-import { freePort, startServer } from "../contract/hosts.ts";
+import { freePort, startServer } from "../contract/hosts-support.ts";
 
 export const TOKEN = "kafka-groups-test-token";
 

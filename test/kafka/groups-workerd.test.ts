@@ -4,7 +4,7 @@
 // offsets are the ones `GET /v1/groups/{group}` describes, with lag.
 import type { Consumer } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startWorkerd, type Target } from "../contract/hosts.ts";
+import { startWorkerd, type Target } from "../contract/hosts-support.ts";
 import { shares, until, type GroupView } from "./groups-support.ts";
 import { http, kafkajs, startProxy, type Proxy } from "./support.ts";
 

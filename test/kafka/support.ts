@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { freePort, startServer, type Runtime } from "../contract/hosts.ts";
+import { freePort, startServer, type Runtime } from "../contract/hosts-support.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const ADMIN = { user: "admin", password: BENCH_TOKEN };

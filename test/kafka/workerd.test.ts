@@ -3,8 +3,8 @@
 // `wrangler deploy` ships). The proxy states its own address, so Metadata sends the clients back
 // through it.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startWorkerd, type Target } from "../contract/hosts.ts";
-import { runCli } from "../cli/run-cli.ts";
+import { startWorkerd, type Target } from "../contract/hosts-support.ts";
+import { runCli } from "../cli/cli-support.ts";
 import { http, kafkajs, kcat, startProxy, type Proxy } from "./support.ts";
 
 let target: Target;

@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce, readMsgpack } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce, readMsgpack } from "./api-support.ts";
 import { encodeBatch, reseal } from "../core-support/batch-builder.ts";
 import * as fixtures from "../core-support/compression-fixtures.ts";
 import * as kcat from "../core-support/kcat-fixtures.ts";

@@ -7,7 +7,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ClassicJoinRequest, ClassicJoinResult } from "../../src/core/groups/classic-types.ts";
-import { createTopic, expectError, json, produce, testEnv } from "./helpers.ts";
+import { createTopic, expectError, json, produce, testEnv } from "./api-support.ts";
 import { describeGroup, newGroup } from "./groups-support.ts";
 
 const stub = (group: string) => testEnv.GROUP.get(testEnv.GROUP.idFromName(group));

@@ -8,7 +8,7 @@
 //   batch's codec where the broker has a portable compressor (gzip, snappy); lz4 and zstd batches
 //   keep their records uncompressed (codec bits 0), which every Kafka reader accepts.
 // Rows without compressed batches take the WASM path unchanged.
-import { KEY_HASH_SIZE, type LogCore, type RecordScan } from "../log-core.ts";
+import { KEY_HASH_SIZE, type LogCore, type RecordScan } from "../batch/log-core.ts";
 import { frameBatches, inflateBatch, type BatchFrame } from "./batches.ts";
 import { CODEC_MASK, compressRecords } from "./index.ts";
 

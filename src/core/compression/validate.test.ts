@@ -12,7 +12,7 @@ import { concat, encodeBatch, enc, reseal } from "../../../test/core-support/bat
 import * as fixtures from "../../../test/core-support/compression-fixtures.ts";
 import * as kcat from "../../../test/core-support/kcat-fixtures.ts";
 import { fixturePlainBatch, withCompressedRecords } from "../../../test/core-support/compressed-batch.ts";
-import { decodeRecords, readBatchHeader } from "../record-batch.ts";
+import { decodeRecords, readBatchHeader } from "../batch/record-batch.ts";
 import { frameBatches } from "./batches.ts";
 import { rewriteSegment, scanSegment } from "./compaction.ts";
 import { decompressRecords } from "./index.ts";

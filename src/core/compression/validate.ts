@@ -5,7 +5,7 @@
 // the WASM validator walks the inflated run, so record structure, recordCount, offset deltas,
 // lastOffsetDelta and maxTimestamp are held to the same rules as uncompressed batches. The
 // batches' metadata is then reported for the bytes as produced, which are what gets stored.
-import type { BatchErrorCode, LogCore, ValidationResult } from "../log-core.ts";
+import type { BatchErrorCode, LogCore, ValidationResult } from "../batch/log-core.ts";
 import { batchIndexAt, frameBatches, inflateBatches, InflateError } from "./batches.ts";
 import { codecName, MAX_DECOMPRESSED_BYTES } from "./index.ts";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openNodeDatabase } from "../../runtime/sqlite-node.ts";
 import { openStorage } from "../../runtime/sqlite-port.ts";
-import { GroupService } from "../group-service.ts";
+import { GroupService } from "./service.ts";
 import type { StoragePort } from "../storage-port.ts";
 import type { ClassicJoinRequest, ClassicJoinResult, ClassicSyncResult } from "./classic-types.ts";
 

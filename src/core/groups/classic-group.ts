@@ -19,8 +19,8 @@
 // Timers are deadlines checked on every call and by the object's alarm (`wake`); members waiting in
 // JoinGroup/SyncGroup are kept alive, as in Kafka. Committed offsets go into the group's one
 // `offsets` table (group-state.ts), the same the HTTP members use.
-import type { GroupState } from "../group-state.ts";
-import type { TopicPartitions } from "../group-types.ts";
+import type { GroupState } from "./state.ts";
+import type { TopicPartitions } from "./types.ts";
 import { ClassicGroupState, type ClassicMember } from "./classic-state.ts";
 import {
   CLASSIC_DEFAULTS, type ClassicDescription, type ClassicError, type ClassicHeartbeatRequest, type ClassicJoinRequest, type ClassicJoinResult,

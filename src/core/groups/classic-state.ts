@@ -8,7 +8,7 @@
 // Tables (beside group-state.ts's; committed offsets are that file's `offsets` table):
 //   classic_meta    (key, value)          state, generation, protocol_type, protocol_name, leader
 //   classic_members (member_id, ...)      one row per member
-import type { TopicPartitions } from "../group-types.ts";
+import type { TopicPartitions } from "./types.ts";
 import type { StoragePort } from "../storage-port.ts";
 import { blobBytes } from "../storage-port.ts";
 import type { ClassicJoinResult, ClassicProtocol, ClassicState, ClassicSyncResult } from "./classic-types.ts";

@@ -4,7 +4,7 @@
 // assignments stay opaque bytes, as the coordinator of Kafka treats them, and the Kafka layer
 // passes what it decoded from them (subscribed topics, assigned partitions) beside the bytes so
 // `GET /v1/groups/{group}` can show them.
-import type { CommittedOffset, TopicPartitions } from "../group-types.ts";
+import type { CommittedOffset, TopicPartitions } from "./types.ts";
 
 /** Kafka error names the classic protocol answers with (the Kafka layer maps them to codes). */
 export type ClassicError =

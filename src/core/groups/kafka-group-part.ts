@@ -5,8 +5,8 @@
 // the group: its name, its committed offsets, `describe`, reset and delete. So a group consumed
 // over HTTP can later be consumed by a Kafka client from the same offsets, and the other way round.
 import { fail, type Failure } from "../errors.ts";
-import type { GroupCoordinator } from "../group-coordinator.ts";
-import type { GroupDescription, MemberView } from "../group-types.ts";
+import type { GroupCoordinator } from "./coordinator.ts";
+import type { GroupDescription, MemberView } from "./types.ts";
 import type { ClassicGroup } from "./classic-group.ts";
 import type { ClassicDescription, ClassicError, KafkaCommitRequest, KafkaCommitResult, KafkaDeleteOffsetsResult, KafkaOffsets } from "./classic-types.ts";
 

@@ -9,8 +9,8 @@
 // defaults; IncrementalAlterConfigs SET and DELETE one config at a time (APPEND/SUBTRACT apply to
 // list configs only, of which cleanup.policy is the one here).
 import { BrokerError } from "../../core/errors.ts";
-import { TOPIC_CONFIGS, validateConfig, type TopicConfig } from "../../core/topic-config.ts";
-import type { TopicInfo } from "../../core/topic-registry.ts";
+import { TOPIC_CONFIGS, validateConfig, type TopicConfig } from "../../core/topics/config.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { KafkaError, kafkaCodeFor } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

@@ -10,7 +10,7 @@
 // both capped by the broker's maxFetchBytes. Isolation level: there are no transactions yet, so
 // read_committed sees what read_uncommitted sees and the last stable offset is the high watermark.
 // Fetch sessions (KIP-227) are not kept: session_id 0 answers are full responses every time.
-import type { ReadOk } from "../../core/partition-types.ts";
+import type { ReadOk } from "../../core/log/partition-types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

@@ -2,7 +2,7 @@
 // -1 = latest (the high watermark), otherwise the first offset whose timestamp is at or after it
 // — the partition's offsetForTimestamp, as GET …/offsets?timestamp= answers over HTTP. -3
 // (max timestamp, KIP-734) is not served and answers UNSUPPORTED_VERSION per partition.
-import { EARLIEST, LATEST } from "../../core/partition-types.ts";
+import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
 import type { KafkaApi } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

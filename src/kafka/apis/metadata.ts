@@ -5,7 +5,7 @@
 // for every topic (null, or [] in v0) lists only the topics the principal's grants name. Topics
 // are never created by a Metadata request (allow_auto_topic_creation is ignored): they are created
 // explicitly, over HTTP or CreateTopics.
-import type { TopicInfo } from "../../core/topic-registry.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

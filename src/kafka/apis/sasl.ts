@@ -4,7 +4,7 @@
 // SaslAuthenticate requests (KIP-152); a v0 handshake would be followed by raw SASL tokens without
 // Kafka framing, which this broker does not accept (the handshake answers UNSUPPORTED_VERSION).
 // A failed authentication is answered and then the connection is closed, as Kafka does.
-import { tokenChecker } from "../../http/auth.ts";
+import { tokenChecker } from "../../http/auth/token-checker.ts";
 import type { KafkaApi, KafkaServerConfig, RequestContext } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

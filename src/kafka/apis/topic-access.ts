@@ -3,7 +3,7 @@
 // codes. Authorization is checked by the caller on the name first, so a refusal never tells
 // whether the topic exists (as on HTTP).
 import { BrokerError, type Failure } from "../../core/errors.ts";
-import type { TopicInfo } from "../../core/topic-registry.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { RequestContext } from "../api.ts";
 import { KafkaError, kafkaCodeFor } from "../error-codes.ts";
 

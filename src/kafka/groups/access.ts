@@ -2,9 +2,9 @@
 // rules, so it sits in URLs and grants unescaped: INVALID_GROUP_ID otherwise) and the connection's
 // principal holds the grant the HTTP route for the same action needs (`consume` on `group:<id>`
 // to be a member or commit, `admin` to delete), else GROUP_AUTHORIZATION_FAILED.
-import { groupNameProblem } from "../../core/group-types.ts";
-import type { Operation } from "../../core/grants.ts";
-import type { TopicInfo } from "../../core/topic-registry.ts";
+import { groupNameProblem } from "../../core/groups/types.ts";
+import type { Operation } from "../../core/keys/grants.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { RequestContext } from "../api.ts";
 import { GroupError } from "./errors.ts";
 

@@ -3,7 +3,7 @@
 // assignment and target (current plus what it waits for others to release). Served from the same
 // `describe` as `GET /v1/groups/{group}`; a group of classic members is "not a consumer group"
 // (GROUP_ID_NOT_FOUND), as in Kafka.
-import type { GroupDescription, MemberView, TopicPartitions } from "../../core/group-types.ts";
+import type { GroupDescription, MemberView, TopicPartitions } from "../../core/groups/types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { topicId } from "../apis/metadata.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

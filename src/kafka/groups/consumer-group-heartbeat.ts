@@ -9,9 +9,9 @@
 //
 //   memberEpoch 0: join (v0: the broker names the member; v1: the client does) · > 0: heartbeat,
 //   re-resolving the subscription (topics created or grown) · -1 / -2: leave.
-import { GROUP_REGISTRY_NAME, isMemberId, type Membership, type MembershipResult, type Subscription } from "../../core/group-types.ts";
-import type { TopicInfo } from "../../core/topic-registry.ts";
-import { SubscriptionResolver } from "../../http/group-topics.ts";
+import { GROUP_REGISTRY_NAME, isMemberId, type Membership, type MembershipResult, type Subscription } from "../../core/groups/types.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
+import { SubscriptionResolver } from "../../http/groups/topics.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { topicId } from "../apis/metadata.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

@@ -8,7 +8,7 @@
 // The coordinator keeps these as opaque bytes, as Kafka's does; they are decoded only so that
 // `GET /v1/groups/{group}` and OffsetDelete know the topics and partitions. A payload that does
 // not parse (another protocol type, a client's own format) decodes to nothing.
-import type { TopicPartitions } from "../../core/group-types.ts";
+import type { TopicPartitions } from "../../core/groups/types.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 

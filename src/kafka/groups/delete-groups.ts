@@ -1,7 +1,7 @@
 // DeleteGroups (key 42), v0-v2, flexible from v2: deletes groups without members, with their
 // committed offsets (NON_EMPTY_GROUP otherwise, GROUP_ID_NOT_FOUND for none); needs `admin` on the
 // group, as `DELETE /v1/groups/{group}` does, and takes it off the list of groups.
-import { GROUP_REGISTRY_NAME } from "../../core/group-types.ts";
+import { GROUP_REGISTRY_NAME } from "../../core/groups/types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { groupRefusal } from "./access.ts";

@@ -3,7 +3,7 @@
 // the chosen protocol and the leader, and gives the leader every member's metadata to run its
 // assignor on. v4+ (KIP-394): a member without an id is first answered MEMBER_ID_REQUIRED with
 // its id; v5+ (KIP-345): group.instance.id; v9: skipAssignment for a returning static leader.
-import { GROUP_REGISTRY_NAME } from "../../core/group-types.ts";
+import { GROUP_REGISTRY_NAME } from "../../core/groups/types.ts";
 import type { KafkaApi } from "../api.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { groupRefusal, str } from "./access.ts";

@@ -3,7 +3,7 @@
 // those the principal may consume. Every group is a consumer group: "classic" while its members
 // speak JoinGroup/SyncGroup (or it has none), "consumer" while it has server-side-assignment
 // (HTTP) members.
-import { GROUP_REGISTRY_NAME } from "../../core/group-types.ts";
+import { GROUP_REGISTRY_NAME } from "../../core/groups/types.ts";
 import type { KafkaApi } from "../api.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { GroupError } from "./errors.ts";

@@ -4,7 +4,7 @@
 // with no member id is a commit from outside group management (assign(), admin tools), accepted
 // while the group has no members. Per partition: unknown topics / partitions are refused
 // (UNKNOWN_TOPIC_OR_PARTITION), as is metadata over 4096 bytes (Kafka's offset.metadata.max.bytes).
-import { GROUP_REGISTRY_NAME } from "../../core/group-types.ts";
+import { GROUP_REGISTRY_NAME } from "../../core/groups/types.ts";
 import type { KafkaCommitOffset } from "../../core/groups/classic-types.ts";
 import type { KafkaApi } from "../api.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";

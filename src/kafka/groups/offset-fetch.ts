@@ -2,7 +2,7 @@
 // `topics: null` (v2+) means every partition the group has an offset for. The committed offsets
 // are the group object's (HTTP and Kafka members share them). An offset committed for an earlier
 // incarnation of a topic (deleted and recreated since) is not returned: -1, as if none.
-import type { CommittedOffset } from "../../core/group-types.ts";
+import type { CommittedOffset } from "../../core/groups/types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { groupRefusal, topicInfo } from "./access.ts";
