@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ["test/kafka/**/*.test.ts"],
     globalSetup: ["test/cli/build.ts"],
-    testTimeout: 60_000,
+    testTimeout: 120_000, // the consumer-group tests wait out session timeouts and rebalances
     hookTimeout: 120_000,
     environment: "node",
     maxWorkers: 2,

@@ -44,6 +44,9 @@ export const ERRORS = {
   offset_regression: { status: 409, retriable: false },
   group_not_empty: { status: 409, retriable: false },
   inconsistent_assignor: { status: 409, retriable: false },
+  // The group's members speak Kafka's classic protocol (client-side assignment): HTTP members
+  // cannot join until they are gone (Kafka's INCONSISTENT_GROUP_PROTOCOL).
+  inconsistent_group_protocol: { status: 409, retriable: false },
   // Durable Streams (/ds): the protocol's own conflict, gone and producer answers.
   stream_not_found: { status: 404, retriable: false },
   stream_conflict: { status: 409, retriable: false },

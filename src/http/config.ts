@@ -99,6 +99,8 @@ export interface BrokerConfig {
   metricsIntervalMs: number;
   /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
   credentialCheckMs: number;
+  /** Kafka's group.initial.rebalance.delay.ms for classic consumer groups (EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS; default 3000). */
+  groupInitialRebalanceDelayMs?: number;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
@@ -126,6 +128,9 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     publicUrl,
     metricsIntervalMs: integerSetting(env, "EDGEBROKER_METRICS_INTERVAL_MS", DEFAULT_METRICS_INTERVAL_MS, 10, 600_000),
     credentialCheckMs: integerSetting(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
+    groupInitialRebalanceDelayMs: env("EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS")
+      ? integerSetting(env, "EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS", 3_000, 0, 300_000)
+      : undefined,
   };
 }
 
@@ -155,6 +160,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
 export interface ObjectOptions {
   partition: { producerExpirationMs?: number };
   cluster: { limits: Limits };
+  group: { initialRebalanceDelayMs?: number };
   /** Every partition and group object pushes its metrics at most this often. */
   metricsIntervalMs: number;
 }
@@ -163,6 +169,7 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
   return {
     partition: { producerExpirationMs: config.producerExpirationMs },
     cluster: { limits: config.limits },
+    group: { initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs },
     metricsIntervalMs: config.metricsIntervalMs,
   };
 }

@@ -53,6 +53,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     // its alarm() for session timeouts.
     group: (state) =>
       new GroupService(state.storage, {
+        ...options.group,
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
         metrics,
       }),

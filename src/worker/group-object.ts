@@ -11,6 +11,7 @@ export class GroupObject extends objectClass(
   GroupService,
   (ctx, env) =>
     new GroupService(ctx.storage as unknown as StoragePort, {
+      ...workerConfig(env).options.group,
       alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at), deleteAlarm: () => void ctx.storage.deleteAlarm() },
       metrics: { sink: metricsSink(env), intervalMs: workerConfig(env).options.metricsIntervalMs },
     }),

@@ -46,17 +46,22 @@ export interface GroupCoordinatorOptions {
   alarms?: GroupAlarmPort;
   /** Member ids for members that join without one. */
   newMemberId?: () => string;
+  /** Asked before a join: a group whose members speak Kafka's classic protocol refuses HTTP members. */
+  refuseJoin?: () => Failure | undefined;
 }
 
 export class GroupCoordinator {
-  private readonly state: GroupState;
+  /** The group's tables, shared with the classic protocol's part (groups/classic-group.ts). */
+  readonly state: GroupState;
   private readonly now: () => number;
   private readonly alarms: GroupAlarmPort | undefined;
   private readonly newMemberId: () => string;
+  private readonly options: GroupCoordinatorOptions;
   private alarmAt: number | undefined;
 
   constructor(storage: StoragePort, options: GroupCoordinatorOptions = {}) {
     this.state = new GroupState(storage);
+    this.options = options;
     this.now = options.now ?? Date.now;
     this.alarms = options.alarms;
     this.newMemberId = options.newMemberId ?? (() => crypto.randomUUID());
@@ -102,6 +107,8 @@ export class GroupCoordinator {
   join(group: string, req: JoinRequest): (Membership & { created: boolean }) | Failure {
     const now = this.now();
     this.expire(now);
+    const refused = this.options.refuseJoin?.();
+    if (refused) return refused;
     const created = !this.state.exists;
     if (!created && req.assignor && this.state.members.size > 0 && req.assignor !== this.state.assignor) {
       return fail(

@@ -3,10 +3,27 @@
 // GROUP_REGISTRY_NAME — the registry of groups. Each part is created on first use, so a group's
 // storage never holds the registry table and the registry's never holds group tables. The Durable
 // Object (src/worker/group-object.ts) is made from it by objectClass; a standalone host serves it as is.
-import type { Failure } from "../errors.ts";
+import { fail, type Failure } from "../errors.ts";
 import type { Serves } from "../object-api.ts";
 import { GroupCoordinator, type GroupCoordinatorOptions } from "./coordinator.ts";
 import { GroupRegistry } from "./registry.ts";
+import { AlarmSlots } from "./alarm-slots.ts";
+import { ClassicGroup } from "./classic-group.ts";
+import type {
+  ClassicDescription,
+  ClassicHeartbeatRequest,
+  ClassicJoinRequest,
+  ClassicJoinResult,
+  ClassicLeaveRequest,
+  ClassicLeaveResult,
+  ClassicSyncRequest,
+  ClassicSyncResult,
+  KafkaCommitRequest,
+  KafkaCommitResult,
+  KafkaDeleteOffsetsResult,
+  KafkaOffsets,
+} from "./classic-types.ts";
+import { KafkaGroupPart } from "./kafka-group-part.ts";
 import type {
   AdvanceRequest,
   CommitRequest,
@@ -27,12 +44,16 @@ import type { Sample } from "../metrics/types.ts";
 export interface GroupServiceOptions extends GroupCoordinatorOptions {
   /** Where the group pushes its metrics (members, committed offsets), at most every `intervalMs`. */
   metrics?: { sink: MetricsSink; intervalMs: number };
+  /** Kafka's group.initial.rebalance.delay.ms for classic groups (default 3000). */
+  initialRebalanceDelayMs?: number;
 }
 
 export class GroupService implements Serves<GroupApi> {
   private readonly storage: StoragePort;
-  private readonly options: GroupCoordinatorOptions;
+  private readonly options: GroupServiceOptions;
+  private readonly alarms: AlarmSlots;
   private coordinatorPart: GroupCoordinator | undefined;
+  private kafkaPart: KafkaGroupPart | undefined;
   private registryPart: GroupRegistry | undefined;
   private readonly metrics: MetricsReporter | undefined;
   private readonly changed: <T>(group: string, result: T) => T;
@@ -40,6 +61,8 @@ export class GroupService implements Serves<GroupApi> {
   constructor(storage: StoragePort, options: GroupServiceOptions = {}) {
     this.storage = storage;
     this.options = options;
+    // One object alarm serves both protocols' deadlines.
+    this.alarms = new AlarmSlots(options.alarms);
     const m = options.metrics;
     this.metrics =
       m && new MetricsReporter(undefined, { sink: m.sink, intervalMs: m.intervalMs, now: options.now, gauges: () => this.gauges() });
@@ -72,8 +95,42 @@ export class GroupService implements Serves<GroupApi> {
     ];
   };
 
+  // The HTTP (server-side assignment) part and the classic part share the group's tables, so
+  // both are created together.
   private get coordinator(): GroupCoordinator {
-    return (this.coordinatorPart ??= new GroupCoordinator(this.storage, this.options));
+    return this.parts.coordinator;
+  }
+
+  private get kafka(): KafkaGroupPart {
+    return this.parts.kafka;
+  }
+
+  // An accessor, not a method: every method of this class is served as RPC (src/worker/object-class.ts).
+  private get parts(): { coordinator: GroupCoordinator; kafka: KafkaGroupPart } {
+    if (!this.coordinatorPart) {
+      const now = this.options.now ?? Date.now;
+      const coordinator = new GroupCoordinator(this.storage, {
+        ...this.options,
+        alarms: this.alarms.slot("http"),
+        refuseJoin: () =>
+          this.kafkaPart?.classic.active
+            ? fail(
+                "inconsistent_group_protocol",
+                "the group's members are Kafka consumers (classic protocol, client-side assignment); HTTP members can join once they have left",
+              )
+            : undefined,
+      });
+      const wake = this.alarms.slot("classic");
+      const classic = new ClassicGroup(coordinator.state, {
+        now,
+        newId: () => crypto.randomUUID(),
+        initialRebalanceDelayMs: this.options.initialRebalanceDelayMs,
+        wake: (at) => (at === undefined ? wake.deleteAlarm() : wake.setAlarm(at)),
+      });
+      this.coordinatorPart = coordinator;
+      this.kafkaPart = new KafkaGroupPart(coordinator, classic, now);
+    }
+    return { coordinator: this.coordinatorPart, kafka: this.kafkaPart! };
   }
 
   private get registry(): GroupRegistry {
@@ -105,20 +162,64 @@ export class GroupService implements Serves<GroupApi> {
   }
 
   describe(group: string): GroupDescription | Failure {
-    return this.coordinator.describe(group);
+    return this.kafka.describeAll(group);
   }
 
   resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: ResetOffset[] } | Failure {
-    return this.changed(group, this.coordinator.resetOffsets(group, req));
+    const busy = this.kafka.busy(group, req.force);
+    return this.changed(group, busy ?? this.coordinator.resetOffsets(group, req));
   }
 
   deleteGroup(group: string): { ok: true } | Failure {
+    const busy = this.kafka.busy(group, false);
+    if (busy) return busy;
     const result = this.coordinator.deleteGroup(group);
+    if (result.ok) this.kafka.classic.wipe();
     if (result.ok && this.metrics) {
       this.metrics.source ??= `group:${group}`;
       void this.metrics.drop();
     }
     return result;
+  }
+
+  // ---- Kafka protocol (src/kafka/groups/) ----
+
+  kafkaJoin(group: string, req: ClassicJoinRequest): ClassicJoinResult | Promise<ClassicJoinResult> {
+    return this.kafka.classic.join(group, req);
+  }
+
+  kafkaSync(group: string, req: ClassicSyncRequest): ClassicSyncResult | Promise<ClassicSyncResult> {
+    return this.kafka.classic.sync(group, req);
+  }
+
+  kafkaHeartbeat(group: string, req: ClassicHeartbeatRequest): { error: ClassicJoinResult["error"] } {
+    return { error: this.kafka.classic.heartbeat(group, req) };
+  }
+
+  kafkaLeave(group: string, req: ClassicLeaveRequest): ClassicLeaveResult {
+    return this.kafka.classic.leave(group, req);
+  }
+
+  kafkaCommit(group: string, req: KafkaCommitRequest): KafkaCommitResult {
+    return this.changed(group, this.kafka.commit(group, req));
+  }
+
+  kafkaOffsets(_group: string): KafkaOffsets {
+    return this.kafka.offsets();
+  }
+
+  kafkaDescribe(group: string): ClassicDescription | null {
+    return this.kafka.describe(group);
+  }
+
+  kafkaDeleteGroup(group: string): { error: ClassicJoinResult["error"] } {
+    const done = this.deleteGroup(group);
+    if (done.ok) return { error: null };
+    return { error: done.error.code === "group_not_found" ? "GROUP_ID_NOT_FOUND" : "NON_EMPTY_GROUP" };
+  }
+
+  kafkaDeleteOffsets(group: string, partitions: Array<{ topic: string; partition: number }>): KafkaDeleteOffsetsResult {
+    return this.kafka.deleteOffsets(group, partitions);
   }
 
   registerGroup(group: string): { ok: true } {
@@ -133,13 +234,16 @@ export class GroupService implements Serves<GroupApi> {
     return this.registry.list();
   }
 
-  /** The session-timeout alarm (only the coordinator sets one). */
+  /** The object's alarm: session timeouts of both protocols, and the classic join/sync phases. */
   alarm(): void {
     if (
       this.coordinatorPart ||
       this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'members'").one().n > 0
     ) {
-      this.coordinator.alarm();
+      this.alarms.fired();
+      const { coordinator, kafka } = this.parts;
+      coordinator.alarm();
+      kafka.classic.alarm();
       if (this.groupName) void this.metrics?.changed(); // members may have expired
     }
   }

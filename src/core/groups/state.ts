@@ -223,6 +223,11 @@ export class GroupState {
     );
   }
 
+  deleteOffset(topic: string, partition: number): void {
+    this.offsets.delete(`${topic}/${partition}`);
+    this.storage.sql.exec("DELETE FROM offsets WHERE topic = ? AND partition = ?", topic, partition);
+  }
+
   // ---- derived views ----
 
   /** Topics known to the group: each member's resolved subscription, the newest incarnation winning. */

@@ -2,6 +2,7 @@
 // they cross Durable Object RPC (structured clone) and the local actor host, so they are plain
 // data. The protocol they carry is described in docs/ARCHITECTURE.md ("Consumer groups").
 import type { Failure } from "../errors.ts";
+import type { ClassicMemberView, ClassicState, KafkaGroupApi } from "./classic-types.ts";
 
 /** A topic as the Worker resolved it for a member: partition count and incarnation (epoch). */
 export interface TopicMeta {
@@ -139,17 +140,21 @@ export interface GroupDescription {
   group: string;
   group_epoch: number;
   assignment_epoch: number;
-  assignor: AssignorName;
-  state: "empty" | "stable" | "reconciling";
+  /** The server-side assignor; while Kafka classic members are in the group, the protocol they chose (range, cooperative-sticky, ...). */
+  assignor: string;
+  /** "preparing_rebalance" / "completing_rebalance": a group of Kafka classic members rebalancing. */
+  state: "empty" | "stable" | "reconciling" | "preparing_rebalance" | "completing_rebalance";
   created_at: number;
-  members: MemberView[];
+  members: Array<MemberView | ClassicMemberView>;
+  /** Present while the group's members speak Kafka's classic protocol (client-side assignment). */
+  classic?: { state: ClassicState; generation_id: number; protocol_type: string; protocol: string; leader: string };
   offsets: CommittedOffset[];
 }
 
 export type MembershipResult = Membership | Failure;
 
 /** What the HTTP layer needs from a group's coordinator, whether a Durable Object stub or a local actor. */
-export interface GroupApi {
+export interface GroupApi extends KafkaGroupApi {
   join(group: string, req: JoinRequest): Promise<MembershipResult & { created?: boolean }>;
   heartbeat(group: string, req: HeartbeatRequest): Promise<MembershipResult>;
   /** A member's subscription resolved anew (topics created, deleted, grown): may change the target assignment. */

@@ -14,9 +14,9 @@
 // and the next alarm starts over.
 import type { LogCore } from "../batch/log-core.ts";
 import { RECORD_NULL_KEY, RECORD_NULL_VALUE } from "../batch/log-core.ts";
+import { rewriteSegment, scanSegment } from "../compression/compaction.ts";
 import type { LogConfig } from "./retention.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "../storage-port.ts";
-import { rewriteSegment, scanSegment } from "../compression/compaction.ts";
 import { checkRow } from "./segment-reader.ts";
 import { CorruptRowError } from "../errors.ts";
 

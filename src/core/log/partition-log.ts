@@ -7,10 +7,10 @@
 import type { Serves } from "../object-api.ts";
 import type { PartitionApi } from "./partition-types.ts";
 import type { LogCore } from "../batch/log-core.ts";
-import { checkBatchLimits } from "../batch/batch-limits.ts";
-import { fail, storageFull, type Failure } from "../errors.ts";
 import { validateProduced } from "../compression/validate.ts";
 import { scanSegment } from "../compression/compaction.ts";
+import { checkBatchLimits } from "../batch/batch-limits.ts";
+import { fail, storageFull, type Failure } from "../errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
