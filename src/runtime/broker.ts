@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { KeyApi } from "../core/keys/store.ts";
 import type { GroupApi } from "../core/groups/types.ts";
+import type { TxnApi } from "../core/txn/types.ts";
 import { LogCore } from "../core/batch/log-core.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
@@ -38,12 +39,13 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const logCore = () => Promise.resolve(core);
   // The partition objects report commits and drops to the tails; the tails read through stubs.
   const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`));
-  const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails }), idleMs: config.idleMs });
+  const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails, stub: (kind, name) => host.stub(kind, name) }), idleMs: config.idleMs });
   const deps = appDeps(config, {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
     key: (id) => host.stub<KeyApi>("key", id),
     group: (name) => host.stub<GroupApi>("group", name),
+    txn: (id) => host.stub<TxnApi>("txn", id),
     logCore,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,

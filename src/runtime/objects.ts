@@ -4,6 +4,10 @@
 import { ClusterService } from "../core/topics/cluster-service.ts";
 import { GroupService } from "../core/groups/service.ts";
 import { KeyStore } from "../core/keys/store.ts";
+import { TxnCoordinator } from "../core/txn/coordinator.ts";
+import { TXN_REGISTRY_NAME, type TxnApi } from "../core/txn/types.ts";
+import type { PartitionApi } from "../core/log/partition-types.ts";
+import type { ClusterApi } from "../core/topics/registry.ts";
 import type { LogCore } from "../core/batch/log-core.ts";
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
@@ -18,6 +22,8 @@ export interface ObjectEnv {
   core: LogCore;
   /** WebSocket tails of this process: told of each partition's commits and drops. */
   tails?: LocalTails;
+  /** Stubs of other objects, for objects that call others (the transaction coordinator). */
+  stub?: <T extends object>(kind: string, name: string) => T;
 }
 
 /** Kind → factory. The kind is also the data directory's subfolder for that kind's databases. */
@@ -42,5 +48,17 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
       new GroupService(state.storage, {
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
       }),
+    // One per transactional id ("/registry": the list of ids); its alarm() re-drives markers and
+    // aborts timed-out transactions.
+    txn: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the txn kind needs ObjectEnv.stub");
+      return new TxnCoordinator(state.storage, {
+        writeMarker: (p, m) => stub<PartitionApi>("partition", `${p.topic}/${p.partition}`).writeMarker({ topic: p.topic, partition: p.partition, epoch: p.epoch, ...m }),
+        newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
+        register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
+        alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+      });
+    },
   };
 }

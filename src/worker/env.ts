@@ -2,6 +2,7 @@ import type { ClusterObject } from "./cluster-object.ts";
 import type { GroupObject } from "./group-object.ts";
 import type { KeyObject } from "./key-object.ts";
 import type { PartitionObject } from "./partition-object.ts";
+import type { TxnObject } from "./txn-object.ts";
 
 export interface Env {
   PARTITION: DurableObjectNamespace<PartitionObject>;
@@ -9,6 +10,8 @@ export interface Env {
   KEY: DurableObjectNamespace<KeyObject>;
   /** One coordinator per consumer group, named by the group; "/registry" lists the groups. */
   GROUP: DurableObjectNamespace<GroupObject>;
+  /** One transaction coordinator per transactional id, named by it; "/registry" lists the ids. */
+  TXN: DurableObjectNamespace<TxnObject>;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

@@ -1,5 +1,5 @@
 // What an API key may do: a list of grants, each an operation on a resource (README.md,
-// Credentials). Resources name a topic or a group, exactly or by prefix (`topic:telemetry.*`);
+// Credentials). Resources name a topic, a group or a transactional id (docs/transactions.md), exactly or by prefix (`topic:telemetry.*`);
 // `*` is everything. `admin` on a resource includes every other operation on it.
 import { BrokerError } from "../errors.ts";
 
@@ -11,7 +11,7 @@ export interface Grant {
   resource: string;
 }
 
-const RESOURCE = /^(topic|group):[a-zA-Z0-9._-]*\*?$/;
+const RESOURCE = /^(topic|group|transactional_id):[a-zA-Z0-9._-]*\*?$/;
 const MAX_GRANTS = 100;
 
 export function validateGrants(input: unknown): Grant[] {
@@ -27,7 +27,7 @@ export function validateGrants(input: unknown): Grant[] {
       throw new BrokerError("invalid_grant", `${where}.operation: expected one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(operation)}`);
     }
     if (typeof resource !== "string" || (resource !== "*" && !RESOURCE.test(resource)) || resource.length > 260) {
-      throw new BrokerError("invalid_grant", `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>" or "*", got ${JSON.stringify(resource)}`);
+      throw new BrokerError("invalid_grant", `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "transactional_id:<name or prefix*>" or "*", got ${JSON.stringify(resource)}`);
     }
     return { operation: operation as Operation, resource };
   });
