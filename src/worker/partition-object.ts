@@ -84,6 +84,7 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
     this.ctx.acceptWebSocket(server);
     const state: TailState = {
       ...addr, next: check.offset, acked: check.offset, window: num("max_unacked"), ackTimeoutMs: num("ack_timeout_ms"), stalledSince: null,
+      ...(q.get("isolation") === "read_committed" ? { isolation: "read_committed" as const } : {}),
     };
     server.serializeAttachment(state);
     await this.tails.subscribed(tailSocket(server));

@@ -342,3 +342,20 @@ export function encodeMarker(opts: { crc32c: (bytes: Uint8Array) => number; prod
     attributes: TRANSACTIONAL_FLAG | CONTROL_FLAG,
   });
 }
+
+/**
+ * The offset after the last batch of concatenated batches (from their headers), or `fallback`
+ * when there are none. A reader that handed out every record of a read moves here, not to its
+ * last record + 1: a read may end in batches with no records to show (a transaction marker,
+ * aborted data left out by read_committed, a batch emptied by compaction).
+ */
+export function batchesEnd(bytes: Uint8Array, fallback: number): number {
+  let pos = 0;
+  let end = fallback;
+  while (pos < bytes.length) {
+    const h = readBatchHeader(bytes, pos);
+    end = h.baseOffset + h.lastOffsetDelta + 1;
+    pos += h.size;
+  }
+  return end;
+}

@@ -12,7 +12,7 @@ import { fail, type Failure } from "../errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
-import { encodeMarker, readBatchHeader } from "../batch/record-batch.ts";
+import { encodeMarker, readBatchHeader, TRANSACTIONAL_FLAG } from "../batch/record-batch.ts";
 import { AbortedIndex, committedBatches } from "./txn-index.ts";
 import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
@@ -185,6 +185,13 @@ export class PartitionLog implements Serves<PartitionApi> {
       return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
     });
     if (refused) return Promise.resolve(refused);
+    const txnBatch = checked.batches.findIndex((b) => (b.attributes & TRANSACTIONAL_FLAG) !== 0);
+    if (txnBatch >= 0 && !req.transactional) {
+      return Promise.resolve(fail("invalid_txn_state", `batch ${txnBatch} is transactional (attributes bit 4): send it with the Transactional-Id header, so its transaction's coordinator knows the partition`));
+    }
+    if (txnBatch >= 0 && checked.batches.some((b) => (b.attributes & TRANSACTIONAL_FLAG) === 0 || b.producerId < 0)) {
+      return Promise.resolve(fail("invalid_txn_state", "a transactional request's batches must all be transactional and carry the producer's id"));
+    }
     const admission = this.producers.admit(checked.batches);
     if ("error" in admission) return Promise.resolve(admission);
     if (admission.kind === "duplicate") return this.answerDuplicate(admission.entries);

@@ -16,6 +16,11 @@ export interface AppendRequest extends PartitionAddress {
   batches: Uint8Array;
   /** The topic's configs as the caller knows them; the partition stores retention/cleanup changes. */
   config?: TopicConfig;
+  /**
+   * The caller added this partition to the producer's transaction at its coordinator first.
+   * Transactional batches are refused without it: no coordinator would ever write their marker.
+   */
+  transactional?: boolean;
 }
 
 export interface AppendOk {

@@ -90,7 +90,12 @@ function batchProducer(bytes: Uint8Array): { transactional: boolean; producerId:
   let pos = 0;
   let first: { transactional: boolean; producerId: number; producerEpoch: number } | undefined;
   while (pos + 61 <= bytes.length) {
-    const h = readBatchHeader(bytes, pos);
+    let h: ReturnType<typeof readBatchHeader>;
+    try {
+      h = readBatchHeader(bytes, pos);
+    } catch {
+      break; // malformed: the partition's validation names what is wrong
+    }
     const here = { transactional: (h.attributes & TRANSACTIONAL_FLAG) !== 0, producerId: h.producerId, producerEpoch: h.producerEpoch };
     if (first && (first.transactional !== here.transactional || first.producerId !== here.producerId || first.producerEpoch !== here.producerEpoch)) {
       throw new BrokerError("bad_request", "a transactional request's batches must all be transactional, from one producer id and epoch");
@@ -129,7 +134,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
         const partition = partitionParam(raw, topic);
         if (transactionalId && owner) await addToTransaction(deps, transactionalId, owner.producerId, owner.producerEpoch, topic, partition);
-        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config });
+        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config, ...(transactionalId ? { transactional: true } : {}) });
         return appended.ok ? { ...appended, partition } : appended;
       });
       return respond(c, 200, {
@@ -160,7 +165,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
           const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b), ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 });
-          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config });
+          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config, ...(transactionalId ? { transactional: true } : {}) });
           if (appended.ok) {
             indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
             duplicate = appended.duplicate === true;

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, type TailState } from "../../core/tails/tail-hub.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { AppDeps } from "../deps.ts";
-import { partitionParam } from "../params.ts";
+import { isolationParam, partitionParam } from "../params.ts";
 import { requireGrant } from "../auth/principal.ts";
 import { positiveParam, tailStart } from "./params.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
@@ -23,6 +23,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const window = positiveParam("max_unacked", c.req.query("max_unacked"), DEFAULT_TAIL_WINDOW, MAX_WINDOW);
     const ackTimeoutMs = positiveParam("ack_timeout_ms", c.req.query("ack_timeout_ms"), DEFAULT_ACK_TIMEOUT_MS, MAX_ACK_TIMEOUT_MS);
+    const isolation = isolationParam(c.req.query("isolation"));
     // Workers see the Upgrade header only (the runtime handles Connection); a standalone server
     // treats a request without Connection: Upgrade as a plain request that cannot be upgraded.
     const connection = deps.localTails ? /\bupgrade\b/i.test(c.req.header("connection") ?? "") : true;
@@ -38,7 +39,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const partition = partitionParam(c.req.param("partition"), topic);
         const addr = { topic: topic.name, partition, epoch: topic.epoch };
         const check = await deps.partition(topic.name, partition).read({ ...addr, offset: start, maxRecords: 1, maxBytes: 1, waitMs: 0 });
-        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null };
+        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null, ...(isolation === "read_committed" ? { isolation } : {}) };
         return check;
       });
       return local.tails.upgrade(c, local.upgrade, state);
@@ -50,7 +51,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const forward = (topic: TopicInfo) => {
       const partition = partitionParam(c.req.param("partition"), topic);
       const url = new URL("https://partition/ws");
-      for (const [k, v] of Object.entries({ topic: topic.name, partition, epoch: topic.epoch, offset: start, max_unacked: window, ack_timeout_ms: ackTimeoutMs })) {
+      for (const [k, v] of Object.entries({ topic: topic.name, partition, epoch: topic.epoch, offset: start, max_unacked: window, ack_timeout_ms: ackTimeoutMs, isolation })) {
         url.searchParams.set(k, String(v));
       }
       const headers = new Headers(c.req.raw.headers);
