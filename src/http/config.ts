@@ -6,6 +6,7 @@
 // naming it: a standalone host refuses to start (exit 2), a Worker — which cannot refuse to start
 // — answers every /v1 and /ds request 503 `not_configured` with that message.
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/keys/anonymous-grants.ts";
+import { CREDENTIAL_CHECK_MS } from "../core/keys/credential-check.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
@@ -88,6 +89,8 @@ export interface BrokerConfig {
    * the standalone hosts default to their listen address (src/runtime/config.ts).
    */
   publicUrl?: string;
+  /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
+  credentialCheckMs: number;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
@@ -113,6 +116,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     dsLoopbackWebhooks: flagSetting(env, "EDGEBROKER_DS_LOOPBACK_WEBHOOKS"),
     producerExpirationMs: expiration > 0 ? expiration : undefined,
     publicUrl,
+    credentialCheckMs: integerSetting(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
   };
 }
 
@@ -125,7 +129,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
     return { config: brokerConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false }, error: err.message };
+    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false, credentialCheckMs: CREDENTIAL_CHECK_MS }, error: err.message };
   }
 }
 
@@ -153,6 +157,7 @@ export function appDeps(config: BrokerConfig, host: HostDeps, configError?: stri
     dsLongPollMs: config.dsLongPollMs,
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
     publicUrl: config.publicUrl,
+    credentialCheckMs: config.credentialCheckMs,
     configError,
   };
 }

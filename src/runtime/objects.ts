@@ -10,6 +10,7 @@ import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
 import type { LogCore } from "../core/batch/log-core.ts";
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
+import { PartitionHolder } from "../core/log/partition-holder.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import { objectOptions } from "../http/config.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
@@ -31,13 +32,18 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
   const options = objectOptions(env.config);
   return {
     // One per partition, named "<topic>/<partition>"; the host calls its alarm() for maintenance.
+    // A PartitionHolder: a drop deletes the object's file (core/log/partition-holder.ts).
     partition: (state) =>
-      PartitionLog.open(state.storage, env.core, {
-        ...options.partition,
-        alarms: alarmNoLaterThan(state.storage),
-        onCommit: () => env.tails?.committed(state.id.name),
-        onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
-      }),
+      new PartitionHolder(
+        () =>
+          PartitionLog.open(state.storage, env.core, {
+            ...options.partition,
+            alarms: alarmNoLaterThan(state.storage),
+            onCommit: () => env.tails?.committed(state.id.name),
+            onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),
+          }),
+        () => state.storage.deleteAll(),
+      ),
     // The single cluster object, named "cluster".
     cluster: (state) => new ClusterService(state.storage, options.cluster.limits),
     // One per API key, named by the key id.

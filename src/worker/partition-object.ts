@@ -1,13 +1,16 @@
-// One Durable Object per partition, named "<topic>/<partition>": the portable PartitionLog as a
-// Durable Object (its RPC methods and its alarm, for maintenance), plus what only Cloudflare has —
-// WebSocket tails accepted with the Hibernation API.
+// One Durable Object per partition, named "<topic>/<partition>": the portable PartitionHolder as a
+// Durable Object (its RPC methods and its alarm, for maintenance; a drop deletes all of the
+// object's storage), plus what only Cloudflare has — WebSocket tails accepted with the
+// Hibernation API.
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
+import { PartitionHolder } from "../core/log/partition-holder.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { ERRORS } from "../core/errors.ts";
-import { TailHub, type TailSocket, type TailState } from "../core/tails/tail-hub.ts";
+import { TAIL_KEY_HEADERS, TailHub, type TailSocket, type TailState } from "../core/tails/tail-hub.ts";
 import { jsonRecord } from "../http/log/record-view.ts";
 import { workerConfig } from "./config.ts";
+import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 import { objectClass, type ObjectShell } from "./object-class.ts";
 
@@ -38,31 +41,49 @@ function tailSocket(ws: WebSocket): TailSocket {
 /** WebSocket tails (src/core/tails/tail-hub.ts) of one partition; the sockets are the hibernatable ones of ctx. */
 const hubs = new WeakMap<DurableObjectState, TailHub>();
 
-function tailHub(ctx: DurableObjectState, shell: ObjectShell<PartitionLog>): TailHub {
+function tailHub(ctx: DurableObjectState, env: Env, shell: ObjectShell<PartitionHolder>): TailHub {
   let hub = hubs.get(ctx);
   if (!hub) {
-    hub = new TailHub({ read: (req) => shell.object.read(req), sockets: () => ctx.getWebSockets().map(tailSocket), render: (r) => jsonRecord(r) });
+    hub = new TailHub({
+      read: (req) => shell.object.read(req),
+      sockets: () => ctx.getWebSockets().map(tailSocket),
+      render: (r) => jsonRecord(r),
+      // A tail opened with an API key: the key's object, asked again before pushes (no quota charge).
+      checkCredential: (key, secret) => env.KEY.get(env.KEY.idFromName(key)).check(secret),
+      credentialCheckMs: workerConfig(env).config.credentialCheckMs,
+    });
     hubs.set(ctx, hub);
   }
   return hub;
 }
 
-export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, shell) => {
-  const tails = tailHub(ctx, shell);
-  return PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
-    ...workerConfig(env).options.partition,
-    alarms: alarmNoLaterThan(ctx.storage),
-    onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
-    // A dropped incarnation's sockets end with it.
-    onDrop: (epoch) => tails.end(epoch),
-  });
+export class PartitionObject extends objectClass(PartitionHolder, async (ctx, env, shell) => {
+  const tails = tailHub(ctx, env, shell);
+  const core = await loadLogCore();
+  const holder = new PartitionHolder(
+    () =>
+      PartitionLog.open(outputGatedStorage(ctx.storage), core, {
+        ...workerConfig(env).options.partition,
+        alarms: alarmNoLaterThan(ctx.storage),
+        onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
+        // A dropped incarnation's sockets end with it.
+        onDrop: (epoch) => tails.end(epoch),
+      }),
+    async () => {
+      await ctx.storage.deleteAlarm();
+      await ctx.storage.deleteAll();
+    },
+  );
+  holder.get();
+  return holder;
 }) {
-  private get log(): PartitionLog {
-    return this.object;
+  /** The open log (opened if the partition was dropped): for maintenance and tests. */
+  get log(): PartitionLog {
+    return this.object.get() as PartitionLog;
   }
 
   private get tails(): TailHub {
-    return tailHub(this.ctx, this);
+    return tailHub(this.ctx, this.env, this);
   }
 
   /**
@@ -78,12 +99,15 @@ export class PartitionObject extends objectClass(PartitionLog, async (ctx, env, 
     const num = (name: string) => Number(q.get(name));
     const addr = { topic: q.get("topic") ?? "", partition: num("partition"), epoch: num("epoch") };
     // Resolves earliest/latest and refuses an offset outside the log before the upgrade.
-    const check = await this.log.read({ ...addr, offset: num("offset"), maxRecords: 1, maxBytes: 1, waitMs: 0 });
+    const check = await this.object.read({ ...addr, offset: num("offset"), maxRecords: 1, maxBytes: 1, waitMs: 0 });
     if (!check.ok) return Response.json({ error: check.error }, { status: ERRORS[check.error.code].status });
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
+    const keyId = request.headers.get(TAIL_KEY_HEADERS.id);
+    const secret = request.headers.get(TAIL_KEY_HEADERS.secret);
     const state: TailState = {
       ...addr, next: check.offset, acked: check.offset, window: num("max_unacked"), ackTimeoutMs: num("ack_timeout_ms"), stalledSince: null,
+      credential: keyId && secret ? { key: keyId, secret, checkedAt: Date.now() } : undefined,
       ...(q.get("isolation") === "read_committed" ? { isolation: "read_committed" as const } : {}),
     };
     server.serializeAttachment(state);

@@ -32,6 +32,7 @@ const MALFORMED: Array<[string, string]> = [
   ["EDGEBROKER_DS_LOOPBACK_WEBHOOKS", "yes"],
   ["EDGEBROKER_PRODUCER_EXPIRATION_MS", "-5"],
   ["EDGEBROKER_PUBLIC_URL", "broker.example.com"],
+  ["EDGEBROKER_CREDENTIAL_CHECK_MS", "0"],
 ];
 
 type Host = "workerd" | Runtime;

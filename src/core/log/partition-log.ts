@@ -8,7 +8,7 @@ import type { Serves } from "../object-api.ts";
 import type { PartitionApi } from "./partition-types.ts";
 import type { LogCore } from "../batch/log-core.ts";
 import { checkBatchLimits } from "../batch/batch-limits.ts";
-import { fail, type Failure } from "../errors.ts";
+import { fail, storageFull, type Failure } from "../errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
@@ -331,7 +331,8 @@ export class PartitionLog implements Serves<PartitionApi> {
       // so. Producer state goes back to what is committed (this group held every admitted append).
       this.producers.load();
       this.aborted.load();
-      const failure = fail("internal", `the append was not written: ${String(err)}`);
+      const full = storageFull(err);
+      const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
       return results;
     }
@@ -557,6 +558,11 @@ export class PartitionLog implements Serves<PartitionApi> {
     }
     this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
     return this.streams.handle(req);
+  }
+
+  /** The topic incarnation this log holds (0: none yet). */
+  get incarnation(): number {
+    return this.epoch;
   }
 
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */

@@ -4,11 +4,12 @@
 // formats and flow control: src/core/tails/tail-hub.ts). On the standalone hosts the runtime's WebSocket
 // server accepts it and the in-process registry (src/http/tails/local-tails.ts) serves it the same way.
 import { Hono } from "hono";
-import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, type TailState } from "../../core/tails/tail-hub.ts";
+import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, TAIL_KEY_HEADERS, type TailCredential, type TailState } from "../../core/tails/tail-hub.ts";
+import { secretOf } from "../auth/authenticate.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { AppDeps } from "../deps.ts";
 import { isolationParam, partitionParam } from "../params.ts";
-import { requireGrant } from "../auth/principal.ts";
+import { principalOf, requireGrant } from "../auth/principal.ts";
 import { positiveParam, tailStart } from "./params.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
@@ -31,6 +32,11 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
       return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Connection: Upgrade and Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
     }
     const name = c.req.param("topic");
+    // A key's tail asks the key's object again before pushes (src/core/tails/tail-hub.ts): revocation ends it.
+    const p = principalOf(c);
+    const secret = secretOf(c);
+    const credential: TailCredential | undefined =
+      p.kind === "key" && secret !== undefined ? { key: p.id, secret, checkedAt: (deps.now ?? Date.now)() } : undefined;
     const local = deps.localTails;
     if (local) {
       // The start is resolved (earliest/latest) and checked here, so a refusal is an HTTP error.
@@ -39,7 +45,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const partition = partitionParam(c.req.param("partition"), topic);
         const addr = { topic: topic.name, partition, epoch: topic.epoch };
         const check = await deps.partition(topic.name, partition).read({ ...addr, offset: start, maxRecords: 1, maxBytes: 1, waitMs: 0 });
-        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null, ...(isolation === "read_committed" ? { isolation } : {}) };
+        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null, credential, ...(isolation === "read_committed" ? { isolation } : {}) };
         return check;
       });
       return local.tails.upgrade(c, local.upgrade, state);
@@ -56,6 +62,12 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
       }
       const headers = new Headers(c.req.raw.headers);
       headers.delete("authorization"); // the object trusts the Worker's decision; it needs no token
+      headers.delete(TAIL_KEY_HEADERS.id);
+      headers.delete(TAIL_KEY_HEADERS.secret);
+      if (credential) {
+        headers.set(TAIL_KEY_HEADERS.id, credential.key);
+        headers.set(TAIL_KEY_HEADERS.secret, credential.secret);
+      }
       return socketTo(topic.name, partition, new Request(url, { headers }));
     };
     const topic = await topics.get(name);
