@@ -18,14 +18,28 @@ const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDig
 
 const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));
 const value = new TextEncoder().encode("x".repeat(100));
-const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: 1_700_000_000_000 + i })), { crc32c: (b) => core.crc32c(b) });
-const produceSpec = { method: "POST", path: "/v1/topics/history/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch };
+const batch = encodeBatch(
+  Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: 1_700_000_000_000 + i })),
+  { crc32c: (b) => core.crc32c(b) },
+);
+const produceSpec = {
+  method: "POST",
+  path: "/v1/topics/history/records?partition=0",
+  headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+  body: batch,
+};
 
 const broker = await startBroker();
 const agent = new http.Agent({ keepAlive: true });
-const stats = async () => JSON.parse((await send(broker.url, agent, { method: "GET", path: "/v1/topics/history", headers: auth })).body.toString()).partitions[0];
+const stats = async () =>
+  JSON.parse((await send(broker.url, agent, { method: "GET", path: "/v1/topics/history", headers: auth })).body.toString()).partitions[0];
 try {
-  await send(broker.url, agent, { method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" }, body: new TextEncoder().encode('{"name":"history","partitions":1,"config":{"retention.ms":-1}}') });
+  await send(broker.url, agent, {
+    method: "POST",
+    path: "/v1/topics",
+    headers: { ...auth, "content-type": "application/json" },
+    body: new TextEncoder().encode('{"name":"history","partitions":1,"config":{"retention.ms":-1}}'),
+  });
   const rows: string[] = [];
   let base: { append: number; read: number } | undefined;
   for (const size of sizes) {
@@ -41,7 +55,8 @@ try {
     const end = afterAppend.end_offset as number;
     const reads = 200;
     const read = await runLoad(broker.url, 1, reads, () => ({
-      method: "GET", path: `/v1/topics/history/partitions/0/records?offset=${Math.floor(Math.random() * (end - 1000))}&max_bytes=1048576`,
+      method: "GET",
+      path: `/v1/topics/history/partitions/0/records?offset=${Math.floor(Math.random() * (end - 1000))}&max_bytes=1048576`,
       headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
     }));
     const afterRead = await stats();

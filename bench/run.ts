@@ -62,7 +62,12 @@ async function initProducers(base: string, n: number): Promise<Array<{ producer_
   const agent = new http.Agent({ keepAlive: true });
   const out = [];
   for (let i = 0; i < n; i++) {
-    const res = await send(base, agent, { method: "POST", path: "/v1/producers", headers: { ...auth, "content-type": "application/json" }, body: utf8.encode("{}") });
+    const res = await send(base, agent, {
+      method: "POST",
+      path: "/v1/producers",
+      headers: { ...auth, "content-type": "application/json" },
+      body: utf8.encode("{}"),
+    });
     out.push(JSON.parse(res.body.toString()));
   }
   return out;
@@ -70,7 +75,9 @@ async function initProducers(base: string, n: number): Promise<Array<{ producer_
 
 async function createTopic(base: string, name: string): Promise<void> {
   const res = await send(base, new http.Agent(), {
-    method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" },
+    method: "POST",
+    path: "/v1/topics",
+    headers: { ...auth, "content-type": "application/json" },
     body: utf8.encode(JSON.stringify({ name, partitions: 1 })),
   });
   if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${res.body}`);
@@ -80,7 +87,10 @@ async function main() {
   const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));
   const crc32c = (b: Uint8Array) => core.crc32c(b);
   const value100 = utf8.encode("x".repeat(100));
-  const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => record(value100, i)), { crc32c });
+  const batch = encodeBatch(
+    Array.from({ length: 1000 }, (_, i) => record(value100, i)),
+    { crc32c },
+  );
   const jsonBody = utf8.encode(JSON.stringify({ records: Array.from({ length: 1000 }, () => ({ value: "x".repeat(98) })) }));
   const singleBody = utf8.encode(JSON.stringify({ records: [{ value: "x".repeat(98) }] }));
   console.log(`batch: ${batch.length} bytes binary, ${jsonBody.length} bytes JSON (1,000 records of 100 bytes)`);
@@ -94,29 +104,66 @@ async function main() {
     // Warm both up so JIT and object start-up are outside the measurements.
     await runLoad(ceiling.url, 4, 50, () => ({ method: "POST", path: "/do-store?name=warm", body: batch }));
     await createTopic(broker.url, "warm");
-    await runLoad(broker.url, 4, 50, () => ({ method: "POST", path: "/v1/topics/warm/records", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
+    await runLoad(broker.url, 4, 50, () => ({
+      method: "POST",
+      path: "/v1/topics/warm/records",
+      headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+      body: batch,
+    }));
 
     // (a) binary batches
-    const storeA = { name: "ceiling: DO stores the same bytes (binary)", records: batchRequests * 1000, bytes: batchRequests * batch.length,
-      result: await runLoad(ceiling.url, 4, batchRequests, () => ({ method: "POST", path: "/do-store?name=a", body: batch })), rowsWritten: batchRequests };
+    const storeA = {
+      name: "ceiling: DO stores the same bytes (binary)",
+      records: batchRequests * 1000,
+      bytes: batchRequests * batch.length,
+      result: await runLoad(ceiling.url, 4, batchRequests, () => ({ method: "POST", path: "/do-store?name=a", body: batch })),
+      rowsWritten: batchRequests,
+    };
     await createTopic(broker.url, "bench-a");
-    const a = { name: "(a) produce binary 1,000 × 100 B", records: batchRequests * 1000, bytes: batchRequests * batch.length,
-      result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-a/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch })) } as Row;
+    const a = {
+      name: "(a) produce binary 1,000 × 100 B",
+      records: batchRequests * 1000,
+      bytes: batchRequests * batch.length,
+      result: await runLoad(broker.url, 4, batchRequests, () => ({
+        method: "POST",
+        path: "/v1/topics/bench-a/records?partition=0",
+        headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+        body: batch,
+      })),
+    } as Row;
     a.rowsWritten = (await describe(broker.url, "bench-a")).rows_written;
 
     // (b) JSON
-    const storeB = { name: "ceiling: DO stores the same bytes (JSON)", records: batchRequests * 1000, bytes: batchRequests * jsonBody.length,
-      result: await runLoad(ceiling.url, 4, batchRequests, () => ({ method: "POST", path: "/do-store?name=b", body: jsonBody })), rowsWritten: batchRequests };
+    const storeB = {
+      name: "ceiling: DO stores the same bytes (JSON)",
+      records: batchRequests * 1000,
+      bytes: batchRequests * jsonBody.length,
+      result: await runLoad(ceiling.url, 4, batchRequests, () => ({ method: "POST", path: "/do-store?name=b", body: jsonBody })),
+      rowsWritten: batchRequests,
+    };
     await createTopic(broker.url, "bench-b");
-    const b = { name: "(b) produce JSON 1,000 × 100 B", records: batchRequests * 1000, bytes: batchRequests * jsonBody.length,
-      result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-b/records", headers: { ...auth, "content-type": "application/json" }, body: jsonBody })) } as Row;
+    const b = {
+      name: "(b) produce JSON 1,000 × 100 B",
+      records: batchRequests * 1000,
+      bytes: batchRequests * jsonBody.length,
+      result: await runLoad(broker.url, 4, batchRequests, () => ({
+        method: "POST",
+        path: "/v1/topics/bench-b/records",
+        headers: { ...auth, "content-type": "application/json" },
+        body: jsonBody,
+      })),
+    } as Row;
     b.rowsWritten = (await describe(broker.url, "bench-b")).rows_written;
 
     // (a) and (c) again with idempotence on: one producer id per client, sequences in order.
     await createTopic(broker.url, "bench-ai");
     const aProducers = await initProducers(broker.url, 4);
     const templates = aProducers.map((p) =>
-      encodeBatch(Array.from({ length: 1000 }, (_, i) => record(value100, i)), { crc32c, producerId: p.producer_id, producerEpoch: p.producer_epoch, baseSequence: 0 }));
+      encodeBatch(
+        Array.from({ length: 1000 }, (_, i) => record(value100, i)),
+        { crc32c, producerId: p.producer_id, producerEpoch: p.producer_epoch, baseSequence: 0 },
+      ),
+    );
     const sentBy = [0, 0, 0, 0];
     // The next batch of a producer: its template with baseSequence set and the CRC-32C redone
     // (the CRC covers attributes..end, which includes the sequence), ~40 µs in the client.
@@ -127,44 +174,112 @@ async function main() {
       view.setUint32(17, crc32c(bytes.subarray(21)));
       return bytes;
     };
-    const ai = { name: "(a) … with idempotence (4 producers)", records: batchRequests * 1000, bytes: batchRequests * batch.length,
-      result: await runLoad(broker.url, 4, batchRequests, (_, client) => ({ method: "POST", path: "/v1/topics/bench-ai/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: nextBatch(client) })) } as Row;
+    const ai = {
+      name: "(a) … with idempotence (4 producers)",
+      records: batchRequests * 1000,
+      bytes: batchRequests * batch.length,
+      result: await runLoad(broker.url, 4, batchRequests, (_, client) => ({
+        method: "POST",
+        path: "/v1/topics/bench-ai/records?partition=0",
+        headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+        body: nextBatch(client),
+      })),
+    } as Row;
     ai.rowsWritten = (await describe(broker.url, "bench-ai")).rows_written;
     // Off, on, off again: the idempotence cost is taken against the mean of the two "off" runs so
     // that drift during the run does not count as cost.
     await createTopic(broker.url, "bench-a2");
-    const a2 = { name: "(a) again, idempotence off", records: batchRequests * 1000, bytes: batchRequests * batch.length,
-      result: await runLoad(broker.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-a2/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch })) } as Row;
+    const a2 = {
+      name: "(a) again, idempotence off",
+      records: batchRequests * 1000,
+      bytes: batchRequests * batch.length,
+      result: await runLoad(broker.url, 4, batchRequests, () => ({
+        method: "POST",
+        path: "/v1/topics/bench-a2/records?partition=0",
+        headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+        body: batch,
+      })),
+    } as Row;
     a2.rowsWritten = (await describe(broker.url, "bench-a2")).rows_written;
 
     // (c) 100 concurrent single-record producers
-    const noopRoute = { name: "ceiling: no-op route", records: singleRequests, bytes: 0,
-      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "GET", path: "/noop" })) };
-    const noopDo = { name: "ceiling: DO call that does nothing", records: singleRequests, bytes: singleRequests * singleBody.length,
-      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "POST", path: "/do-noop?name=c", body: singleBody })) };
-    const storeC = { name: "ceiling: DO stores each request (1 row each)", records: singleRequests, bytes: singleRequests * singleBody.length,
-      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "POST", path: "/do-store?name=c", body: singleBody })), rowsWritten: singleRequests };
+    const noopRoute = {
+      name: "ceiling: no-op route",
+      records: singleRequests,
+      bytes: 0,
+      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "GET", path: "/noop" })),
+    };
+    const noopDo = {
+      name: "ceiling: DO call that does nothing",
+      records: singleRequests,
+      bytes: singleRequests * singleBody.length,
+      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "POST", path: "/do-noop?name=c", body: singleBody })),
+    };
+    const storeC = {
+      name: "ceiling: DO stores each request (1 row each)",
+      records: singleRequests,
+      bytes: singleRequests * singleBody.length,
+      result: await runLoad(ceiling.url, 100, singleRequests, () => ({ method: "POST", path: "/do-store?name=c", body: singleBody })),
+      rowsWritten: singleRequests,
+    };
     await createTopic(broker.url, "bench-c");
-    const c = { name: "(c) produce 1 record × 100 producers", records: singleRequests, bytes: singleRequests * singleBody.length,
-      result: await runLoad(broker.url, 100, singleRequests, () => ({ method: "POST", path: "/v1/topics/bench-c/records", headers: { ...auth, "content-type": "application/json" }, body: singleBody })) } as Row;
+    const c = {
+      name: "(c) produce 1 record × 100 producers",
+      records: singleRequests,
+      bytes: singleRequests * singleBody.length,
+      result: await runLoad(broker.url, 100, singleRequests, () => ({
+        method: "POST",
+        path: "/v1/topics/bench-c/records",
+        headers: { ...auth, "content-type": "application/json" },
+        body: singleBody,
+      })),
+    } as Row;
     c.rowsWritten = (await describe(broker.url, "bench-c")).rows_written;
     await createTopic(broker.url, "bench-ci");
     const cProducers = await initProducers(broker.url, 100);
     const cSeq = new Array(100).fill(0);
-    const ci = { name: "(c) … with idempotence (100 producers)", records: singleRequests, bytes: singleRequests * singleBody.length,
-      result: await runLoad(broker.url, 100, singleRequests, (_, client) => ({ method: "POST", path: "/v1/topics/bench-ci/records?partition=0", body: singleBody,
-        headers: { ...auth, "content-type": "application/json", "producer-id": String(cProducers[client]!.producer_id), "producer-epoch": String(cProducers[client]!.producer_epoch), "producer-seq": String(cSeq[client]++) } })) } as Row;
+    const ci = {
+      name: "(c) … with idempotence (100 producers)",
+      records: singleRequests,
+      bytes: singleRequests * singleBody.length,
+      result: await runLoad(broker.url, 100, singleRequests, (_, client) => ({
+        method: "POST",
+        path: "/v1/topics/bench-ci/records?partition=0",
+        body: singleBody,
+        headers: {
+          ...auth,
+          "content-type": "application/json",
+          "producer-id": String(cProducers[client]!.producer_id),
+          "producer-epoch": String(cProducers[client]!.producer_epoch),
+          "producer-seq": String(cSeq[client]++),
+        },
+      })),
+    } as Row;
     ci.rowsWritten = (await describe(broker.url, "bench-ci")).rows_written;
     await createTopic(broker.url, "bench-c2");
-    const c2 = { name: "(c) again, idempotence off", records: singleRequests, bytes: singleRequests * singleBody.length,
-      result: await runLoad(broker.url, 100, singleRequests, () => ({ method: "POST", path: "/v1/topics/bench-c2/records", headers: { ...auth, "content-type": "application/json" }, body: singleBody })) } as Row;
+    const c2 = {
+      name: "(c) again, idempotence off",
+      records: singleRequests,
+      bytes: singleRequests * singleBody.length,
+      result: await runLoad(broker.url, 100, singleRequests, () => ({
+        method: "POST",
+        path: "/v1/topics/bench-c2/records",
+        headers: { ...auth, "content-type": "application/json" },
+        body: singleBody,
+      })),
+    } as Row;
     c2.rowsWritten = (await describe(broker.url, "bench-c2")).rows_written;
 
     // (d) catch-up fetch: fill a partition with 1,000,000 records, then read it from offset 0.
     const fillBatches = Math.round(1000 * scale);
     const total = fillBatches * 1000;
     await createTopic(broker.url, "bench-d");
-    await runLoad(broker.url, 4, fillBatches, () => ({ method: "POST", path: "/v1/topics/bench-d/records?partition=0", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
+    await runLoad(broker.url, 4, fillBatches, () => ({
+      method: "POST",
+      path: "/v1/topics/bench-d/records?partition=0",
+      headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+      body: batch,
+    }));
     await runLoad(ceiling.url, 4, fillBatches, () => ({ method: "POST", path: "/do-store?name=d", body: batch }));
     const agent = new http.Agent({ keepAlive: true });
     const fetchAll = async (binary: boolean) => {
@@ -175,9 +290,21 @@ async function main() {
       const t0 = process.hrtime.bigint();
       while (offset < total) {
         const s = process.hrtime.bigint();
-        const res = await send(broker.url, agent, binary
-          ? { method: "GET", path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_bytes=4194304`, headers: { ...auth, accept: "application/vnd.kafka.record-batch" } }
-          : { method: "GET", path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`, headers: auth });
+        const res = await send(
+          broker.url,
+          agent,
+          binary
+            ? {
+                method: "GET",
+                path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_bytes=4194304`,
+                headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
+              }
+            : {
+                method: "GET",
+                path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`,
+                headers: auth,
+              },
+        );
         lat.push(Number(process.hrtime.bigint() - s) / 1e6);
         if (res.status !== 200) throw new Error(`fetch ${offset}: ${res.status} ${res.body}`);
         offset = binary ? Number(res.headers["edgebroker-next-offset"]) : JSON.parse(res.body.toString()).next_offset;
@@ -203,8 +330,12 @@ async function main() {
       loadRequests++;
     }
     loadLat.sort((x, y) => x - y);
-    const loadD = { name: "ceiling: DO reads the same bytes back", records: total, bytes: loadBytes,
-      result: { requests: loadRequests, seconds: Number(process.hrtime.bigint() - tl) / 1e9, latenciesMs: loadLat, bytesIn: loadBytes } };
+    const loadD = {
+      name: "ceiling: DO reads the same bytes back",
+      records: total,
+      bytes: loadBytes,
+      result: { requests: loadRequests, seconds: Number(process.hrtime.bigint() - tl) / 1e9, latenciesMs: loadLat, bytesIn: loadBytes },
+    };
     const d = { name: `(d) catch-up fetch ${fmt(total)} records, binary`, records: total, bytes: dBin.bytesIn, result: dBin };
     const dj = { name: `(d) catch-up fetch ${fmt(total)} records, JSON`, records: total, bytes: dJson.bytesIn, result: dJson };
 
@@ -214,10 +345,21 @@ async function main() {
     ];
     const table = [
       ...header,
-      line(a, storeA), line(ai, storeA), line(a2, storeA), line(storeA),
-      line(b, storeB), line(storeB),
-      line(c, noopDo, "requests"), line(ci, noopDo, "requests"), line(c2, noopDo, "requests"), line(noopDo), line(storeC), line(noopRoute),
-      line(d, loadD), line(dj, loadD), line(loadD),
+      line(a, storeA),
+      line(ai, storeA),
+      line(a2, storeA),
+      line(storeA),
+      line(b, storeB),
+      line(storeB),
+      line(c, noopDo, "requests"),
+      line(ci, noopDo, "requests"),
+      line(c2, noopDo, "requests"),
+      line(noopDo),
+      line(storeC),
+      line(noopRoute),
+      line(d, loadD),
+      line(dj, loadD),
+      line(loadD),
     ].join("\n");
     const when = new Date().toISOString();
     const miniflare = (await import("miniflare/package.json", { with: { type: "json" } })).default.version;
@@ -233,7 +375,9 @@ async function main() {
     ];
     const rate = (r: Row) => r.records / r.result.seconds;
     const cost = (off: Row, on: Row, offAgain: Row) => fmt((1 - rate(on) / ((rate(off) + rate(offAgain)) / 2)) * 100, 1);
-    targets.push(`idempotence costs ${cost(a, ai, a2)}% of (a) throughput and ${cost(c, ci, c2)}% of (c), against the mean of the runs before and after (target < 10%)`);
+    targets.push(
+      `idempotence costs ${cost(a, ai, a2)}% of (a) throughput and ${cost(c, ci, c2)}% of (c), against the mean of the runs before and after (target < 10%)`,
+    );
     console.log(targets.join("\n"));
   } finally {
     await broker.dispose();

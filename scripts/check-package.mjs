@@ -67,7 +67,10 @@ function freePort() {
 
 /** The processes below `pid`, with their command lines. */
 function descendants(pid) {
-  const rows = run("ps", ["-eo", "pid=,ppid=,args="]).split("\n").map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/)).filter(Boolean);
+  const rows = run("ps", ["-eo", "pid=,ppid=,args="])
+    .split("\n")
+    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+    .filter(Boolean);
   const out = [];
   const walk = (parent) => {
     for (const [, p, pp, args] of rows) {
@@ -166,7 +169,11 @@ try {
     mkdirSync(project);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
     writeFileSync(join(project, "sdk.mjs"), SDK_SCRIPT);
-    run("npm", ["install", "--loglevel=error", "--no-audit", "--no-fund", tarball], { cwd: project, env, stdio: ["ignore", "ignore", "inherit"] });
+    run("npm", ["install", "--loglevel=error", "--no-audit", "--no-fund", tarball], {
+      cwd: project,
+      env,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     check(true, `node ${nodeVersion}: npm install ./edgebroker-${version}.tgz into an empty project`);
     return { env, nodeVersion, project };
   });
@@ -212,7 +219,10 @@ try {
   }
   // SIGTERM to npx reaches the CLI, which forwards it to the server: a graceful shutdown.
   await server.stop();
-  check(server.output().includes("stopped, databases closed"), `npx edgebroker serve shuts down gracefully on SIGTERM${server.output().includes("stopped, databases closed") ? "" : `\n${server.output()}`}`);
+  check(
+    server.output().includes("stopped, databases closed"),
+    `npx edgebroker serve shuts down gracefully on SIGTERM${server.output().includes("stopped, databases closed") ? "" : `\n${server.output()}`}`,
+  );
 } catch (err) {
   console.error(err.stderr ?? "", err);
   failures++;

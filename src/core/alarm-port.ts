@@ -16,11 +16,14 @@ export interface HostAlarms {
 export function alarmNoLaterThan(host: HostAlarms): AlarmPort {
   return {
     setAlarm(at: number): void {
-      void host.getAlarm().then(
-        (current) => (current === null || current > at ? host.setAlarm(at) : undefined),
-        // Unreadable alarm state: setting it is the safe side (maintenance runs, never stalls).
-        () => host.setAlarm(at),
-      ).catch((err: unknown) => console.error("edgebroker: could not set the maintenance alarm", err));
+      void host
+        .getAlarm()
+        .then(
+          (current) => (current === null || current > at ? host.setAlarm(at) : undefined),
+          // Unreadable alarm state: setting it is the safe side (maintenance runs, never stalls).
+          () => host.setAlarm(at),
+        )
+        .catch((err: unknown) => console.error("edgebroker: could not set the maintenance alarm", err));
     },
   };
 }

@@ -34,7 +34,8 @@ export function createApp(deps: AppDeps): Hono {
     // failed read (the runtime may wrap the stream's error), the answer is the quota's 429.
     err = bodyRefusal(c) ?? storageFull(err) ?? err;
     if (err instanceof BrokerError) {
-      if (err.code === "rate_limited") c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
+      if (err.code === "rate_limited")
+        c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
       return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
     }
     if (err instanceof HTTPException) return err.getResponse();
@@ -87,7 +88,11 @@ export function createApp(deps: AppDeps): Hono {
     bodyLimit({
       maxSize: deps.limits.maxRequestBytes,
       onError: () => {
-        throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`, { limit: deps.limits.maxRequestBytes });
+        throw new BrokerError(
+          "payload_too_large",
+          `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`,
+          { limit: deps.limits.maxRequestBytes },
+        );
       },
     }),
   );

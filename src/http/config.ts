@@ -51,7 +51,10 @@ function flagSetting(env: EnvGetter, name: string): boolean {
 function corsSetting(env: EnvGetter, name: string): string[] | undefined {
   const raw = env(name);
   if (raw === undefined || raw.trim() === "") return undefined;
-  const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  const origins = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (origin === "*") continue;
     let parsed: URL | undefined;
@@ -61,7 +64,9 @@ function corsSetting(env: EnvGetter, name: string): string[] | undefined {
       // reported below
     }
     if (!parsed || parsed.origin !== origin) {
-      throw new ConfigError(`${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`);
+      throw new ConfigError(
+        `${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`,
+      );
     }
   }
   return origins;
@@ -129,7 +134,15 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
     return { config: brokerConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config: { adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined, limits: DEFAULT_LIMITS, dsLoopbackWebhooks: false, credentialCheckMs: CREDENTIAL_CHECK_MS }, error: err.message };
+    return {
+      config: {
+        adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined,
+        limits: DEFAULT_LIMITS,
+        dsLoopbackWebhooks: false,
+        credentialCheckMs: CREDENTIAL_CHECK_MS,
+      },
+      error: err.message,
+    };
   }
 }
 

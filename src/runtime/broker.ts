@@ -38,9 +38,18 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const core = await LogCore.instantiate(bytes);
   const logCore = () => Promise.resolve(core);
   // The partition objects report commits and drops to the tails; the tails read through stubs.
-  const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`), {
-    checkCredential: (key, secret) => host.stub<KeyApi>("key", key).check(secret),
-    credentialCheckMs: config.credentialCheckMs,
+  const tails: LocalTails = new LocalTails(
+    (topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
+    {
+      checkCredential: (key, secret) => host.stub<KeyApi>("key", key).check(secret),
+      credentialCheckMs: config.credentialCheckMs,
+    },
+  );
+  const host: ActorHost = new ActorHost({
+    dataDir: config.dataDir,
+    openDatabase,
+    kinds: objectKinds({ config, core, tails }),
+    idleMs: config.idleMs,
   });
   const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails, stub: (kind, name) => host.stub(kind, name) }), idleMs: config.idleMs });
   const deps = appDeps(config, {

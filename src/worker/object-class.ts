@@ -35,7 +35,10 @@ function methodNames(prototype: object): string[] {
 export function objectClass<T extends object>(
   portable: { prototype: T },
   open: (ctx: DurableObjectState, env: Env, shell: ObjectShell<T>) => T | Promise<T>,
-): new (ctx: DurableObjectState, env: Env) => ObjectShell<T> & Methods<T> {
+): new (
+  ctx: DurableObjectState,
+  env: Env,
+) => ObjectShell<T> & Methods<T> {
   class Shell extends DurableObject<Env> implements ObjectShell<T> {
     object!: T;
 

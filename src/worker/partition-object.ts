@@ -106,7 +106,12 @@ export class PartitionObject extends objectClass(PartitionHolder, async (ctx, en
     const keyId = request.headers.get(TAIL_KEY_HEADERS.id);
     const secret = request.headers.get(TAIL_KEY_HEADERS.secret);
     const state: TailState = {
-      ...addr, next: check.offset, acked: check.offset, window: num("max_unacked"), ackTimeoutMs: num("ack_timeout_ms"), stalledSince: null,
+      ...addr,
+      next: check.offset,
+      acked: check.offset,
+      window: num("max_unacked"),
+      ackTimeoutMs: num("ack_timeout_ms"),
+      stalledSince: null,
       credential: keyId && secret ? { key: keyId, secret, checkedAt: Date.now() } : undefined,
       ...(q.get("isolation") === "read_committed" ? { isolation: "read_committed" as const } : {}),
     };

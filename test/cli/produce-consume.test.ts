@@ -118,7 +118,9 @@ describe("edgebroker produce / consume", () => {
 
   it("stdin, plain strings, headers and a fixed partition", async () => {
     await cli(["topic", "create", "notes", "--partitions", "2"]);
-    const produced = await cli(["produce", "notes", "--partition", "1", "--header", "source=test", "--header", "v=2"], { input: "hello\n\nworld\n42\n" });
+    const produced = await cli(["produce", "notes", "--partition", "1", "--header", "source=test", "--header", "v=2"], {
+      input: "hello\n\nworld\n42\n",
+    });
     expect(produced.code, produced.stderr).toBe(0);
     expect(produced.stderr).toContain("produced 3 records to notes");
     const r = await cli(["consume", "notes", "--from-beginning", "--format", "json"]);
@@ -182,8 +184,25 @@ describe("edgebroker produce / consume", () => {
 
   it("Ctrl-C stops a following group member cleanly: exit 130, offsets committed, group left", async () => {
     await cli(["topic", "create", "live", "--partitions", "1"]);
-    const follower = startCli(["--url", target.url, "--token", target.token, "consume", "live", "--group", "watchers", "--from-beginning", "--follow", "--format", "json"]);
-    const described = async () => JSON.parse((await cli(["--json", "group", "describe", "watchers"])).stdout || "{}") as { members?: unknown[]; offsets?: Array<{ offset: number }> };
+    const follower = startCli([
+      "--url",
+      target.url,
+      "--token",
+      target.token,
+      "consume",
+      "live",
+      "--group",
+      "watchers",
+      "--from-beginning",
+      "--follow",
+      "--format",
+      "json",
+    ]);
+    const described = async () =>
+      JSON.parse((await cli(["--json", "group", "describe", "watchers"])).stdout || "{}") as {
+        members?: unknown[];
+        offsets?: Array<{ offset: number }>;
+      };
     await until(async () => ((await described()).members ?? []).length === 1, "the member to join");
     await cli(["produce", "live"], { input: "1\n2\n3\n" });
     await until(() => jsonLines(follower.stdout()).length === 3, "three records on stdout");

@@ -13,10 +13,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 it("serve --port --data-dir runs the Node server until SIGTERM", async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "bin", "edgebroker.js"), "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
-    env: { ...process.env, EDGEBROKER_ADMIN_TOKEN: "serve-test-token", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin", "edgebroker.js"), "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir],
+    {
+      env: { ...process.env, EDGEBROKER_ADMIN_TOKEN: "serve-test-token", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -32,7 +36,9 @@ it("serve --port --data-dir runs the Node server until SIGTERM", async () => {
 });
 
 it("serve without EDGEBROKER_ADMIN_TOKEN: the server's message and its exit code", async () => {
-  const r = await runCli(["serve", "--port", String(await freePort()), "--data-dir", dataDir], { env: { EDGEBROKER_ADMIN_TOKEN: undefined } });
+  const r = await runCli(["serve", "--port", String(await freePort()), "--data-dir", dataDir], {
+    env: { EDGEBROKER_ADMIN_TOKEN: undefined },
+  });
   expect(r.code).not.toBe(0);
   expect(r.stderr).toContain("EDGEBROKER_ADMIN_TOKEN is not set");
 });

@@ -8,7 +8,8 @@ describe("edgebroker usage", () => {
   it("--help lists every command and the exit codes, on stdout, exit 0", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
-    for (const command of ["dev", "serve", "topic", "produce", "consume", "group", "key", "bench"]) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    for (const command of ["dev", "serve", "topic", "produce", "consume", "group", "key", "bench"])
+      expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     expect(r.stdout).toContain("EDGEBROKER_URL");
     expect(r.stdout).toContain("Exit codes:");
   });

@@ -25,7 +25,13 @@ export function everyHost(env: Record<string, string> = {}): Record<string, () =
     starters[runtime] = async () => {
       const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-${runtime}-`));
       const server = await startServer(runtime, { dataDir, env });
-      return { url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } };
+      return {
+        url: server.url,
+        stop: async () => {
+          await server.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
     };
   }
   return starters;

@@ -50,10 +50,18 @@ export function serverCommand(runtime: Runtime, dataDir: string): [string, strin
     case "bun":
       return [join(BIN, "bun"), ["src/runtime/serve-bun.ts"]];
     case "deno":
-      return [join(BIN, "deno"), [
-        "run", "--no-prompt", "--allow-env=PORT,HOST,EDGEBROKER_*", "--allow-net=127.0.0.1",
-        `--allow-read=build/edgebroker.wasm,${dataDir}`, `--allow-write=${dataDir}`, "src/runtime/serve-deno.ts",
-      ]];
+      return [
+        join(BIN, "deno"),
+        [
+          "run",
+          "--no-prompt",
+          "--allow-env=PORT,HOST,EDGEBROKER_*",
+          "--allow-net=127.0.0.1",
+          `--allow-read=build/edgebroker.wasm,${dataDir}`,
+          `--allow-write=${dataDir}`,
+          "src/runtime/serve-deno.ts",
+        ],
+      ];
   }
 }
 

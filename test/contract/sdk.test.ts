@@ -61,6 +61,16 @@ describe("SDK over HTTP against the Node server", () => {
   });
 
   it("works on Deno with network access only", async () => {
-    check(await roundtrip(join(BIN, "deno"), ["run", "--no-prompt", "--allow-env=EDGEBROKER_URL,EDGEBROKER_TOKEN", `--allow-net=${new URL(target.url).host}`, "--allow-read=.", SCRIPT, "../../../src/client/index.ts"]));
+    check(
+      await roundtrip(join(BIN, "deno"), [
+        "run",
+        "--no-prompt",
+        "--allow-env=EDGEBROKER_URL,EDGEBROKER_TOKEN",
+        `--allow-net=${new URL(target.url).host}`,
+        "--allow-read=.",
+        SCRIPT,
+        "../../../src/client/index.ts",
+      ]),
+    );
   });
 });

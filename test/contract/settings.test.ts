@@ -70,9 +70,17 @@ describe.each(HOSTS)("settings on %s", (host) => {
   });
 
   it("EDGEBROKER_MAX_PARTITIONS and EDGEBROKER_MAX_WAIT_MS: requests past the limits are refused", async () => {
-    const tooMany = await fetch(`${broker.url}/v1/topics`, { method: "POST", headers: auth, body: JSON.stringify({ name: "settings-big", partitions: 4 }) });
+    const tooMany = await fetch(`${broker.url}/v1/topics`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "settings-big", partitions: 4 }),
+    });
     expect(tooMany.status).toBe(400);
-    const created = await fetch(`${broker.url}/v1/topics`, { method: "POST", headers: auth, body: JSON.stringify({ name: "settings-ok", partitions: 3 }) });
+    const created = await fetch(`${broker.url}/v1/topics`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "settings-ok", partitions: 3 }),
+    });
     expect(created.status).toBe(201);
     const wait = await fetch(`${broker.url}/v1/topics/settings-ok/partitions/0/records?offset=0&wait_ms=1501`, { headers: auth });
     expect(wait.status).toBe(400);
@@ -92,31 +100,42 @@ describe.each(HOSTS)("settings on %s", (host) => {
 });
 
 describe.each(HOSTS)("malformed settings on %s", (host) => {
-  it.each(MALFORMED)("%s=%s is refused, naming it", async (name, value) => {
-    if (host === "workerd") {
-      const broker = await start(host, { [name]: value });
-      try {
-        for (const path of ["/v1/topics", "/ds/open/x"]) {
-          const res = await fetch(`${broker.url}${path}`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
-          expect(res.status).toBe(503);
-          const body = (await res.json()) as { error: { code: string; message: string } };
-          expect(body.error.code).toBe("not_configured");
-          expect(body.error.message).toContain(name);
+  it.each(MALFORMED)(
+    "%s=%s is refused, naming it",
+    async (name, value) => {
+      if (host === "workerd") {
+        const broker = await start(host, { [name]: value });
+        try {
+          for (const path of ["/v1/topics", "/ds/open/x"]) {
+            const res = await fetch(`${broker.url}${path}`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+            expect(res.status).toBe(503);
+            const body = (await res.json()) as { error: { code: string; message: string } };
+            expect(body.error.code).toBe("not_configured");
+            expect(body.error.message).toContain(name);
+          }
+        } finally {
+          await broker.stop();
         }
-      } finally {
-        await broker.stop();
+        return;
       }
-      return;
-    }
-    const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-settings-bad-${host}-`));
-    try {
-      const [command, args] = serverCommand(host, dataDir);
-      const env: Record<string, string | undefined> = { ...process.env, HOST: "127.0.0.1", PORT: "0", EDGEBROKER_DATA_DIR: dataDir, EDGEBROKER_ADMIN_TOKEN: "x", [name]: value };
-      const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", timeout: 30_000 });
-      expect(result.status, result.stderr).toBe(2);
-      expect(result.stderr).toContain(name);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 120_000);
+      const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-settings-bad-${host}-`));
+      try {
+        const [command, args] = serverCommand(host, dataDir);
+        const env: Record<string, string | undefined> = {
+          ...process.env,
+          HOST: "127.0.0.1",
+          PORT: "0",
+          EDGEBROKER_DATA_DIR: dataDir,
+          EDGEBROKER_ADMIN_TOKEN: "x",
+          [name]: value,
+        };
+        const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", timeout: 30_000 });
+        expect(result.status, result.stderr).toBe(2);
+        expect(result.stderr).toContain(name);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });

@@ -13,8 +13,14 @@ function deps(extra: Partial<AppDeps>): AppDeps {
     throw new Error("no object may be called for a refused request");
   };
   return {
-    cluster: unreachable, partition: unreachable, group: unreachable, key: unreachable, logCore: unreachable,
-    adminToken: "admin", limits: DEFAULT_LIMITS, ...extra,
+    cluster: unreachable,
+    partition: unreachable,
+    group: unreachable,
+    key: unreachable,
+    logCore: unreachable,
+    adminToken: "admin",
+    limits: DEFAULT_LIMITS,
+    ...extra,
   } as AppDeps;
 }
 

@@ -52,7 +52,11 @@ export async function fetchRecords(topic: string, partition: number, query = "of
   return body;
 }
 
-export async function expectError(res: Response, status: number, code: string): Promise<{ code: string; message: string; [k: string]: unknown }> {
+export async function expectError(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string; [k: string]: unknown }> {
   const body = (await res.json()) as any;
   expect(res.status, JSON.stringify(body)).toBe(status);
   expect(body.error.code).toBe(code);

@@ -25,7 +25,10 @@ describe("key objects of unknown key ids", () => {
     for (let i = 0; i < 40; i++) {
       const id = hex(8);
       ids.push(id);
-      const res = await call(routes[i % routes.length]!, { method: i % 2 ? "POST" : "GET", headers: { authorization: `Bearer ebk_${id}_${hex(16)}` } });
+      const res = await call(routes[i % routes.length]!, {
+        method: i % 2 ? "POST" : "GET",
+        headers: { authorization: `Bearer ebk_${id}_${hex(16)}` },
+      });
       expect(res.status).toBe(401);
       await res.body?.cancel();
     }

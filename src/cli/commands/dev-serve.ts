@@ -54,10 +54,18 @@ function serverCommand(runtime: Runtime, dataDir: string, host: string): [string
       return [bin("bun"), [script("serve-bun.js")]];
     case "deno":
       // The narrowest permissions that work (see serve-deno.ts).
-      return [bin("deno"), [
-        "run", "--no-prompt", "--allow-env=PORT,HOST,EDGEBROKER_*", `--allow-net=${host}`,
-        `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`, `--allow-write=${dataDir}`, script("serve-deno.js"),
-      ]];
+      return [
+        bin("deno"),
+        [
+          "run",
+          "--no-prompt",
+          "--allow-env=PORT,HOST,EDGEBROKER_*",
+          `--allow-net=${host}`,
+          `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`,
+          `--allow-write=${dataDir}`,
+          script("serve-deno.js"),
+        ],
+      ];
   }
 }
 
@@ -66,21 +74,30 @@ export function registerDevServe(program: Command): void {
     .command("dev")
     .description("run the local development broker (wrangler dev on workerd, the same as `npm run dev`)")
     .option("--port <port>", "port to listen on (env PORT)", integer(0, 65_535))
-    .addHelpText("after", "\nState is kept in .wrangler/state of the package; the admin token is printed at start and\nkept in .wrangler/state/admin-token, which the other commands use for a local broker.")
+    .addHelpText(
+      "after",
+      "\nState is kept in .wrangler/state of the package; the admin token is printed at start and\nkept in .wrangler/state/admin-token, which the other commands use for a local broker.",
+    )
     .action(async (opts: { port?: number }) => {
       if (!existsSync(resolve(PACKAGE_ROOT, "scripts", "dev.ts"))) {
-        console.error("edgebroker dev runs wrangler from the edgebroker repository (git clone, npm install); use `edgebroker serve` from an installed package");
+        console.error(
+          "edgebroker dev runs wrangler from the edgebroker repository (git clone, npm install); use `edgebroker serve` from an installed package",
+        );
         process.exitCode = EXIT.failed;
         return;
       }
       // `npm run dev` is `npm run build:wasm && node scripts/dev.ts`. The second step runs
       // directly (not under npm and a shell) so that Ctrl-C or a SIGTERM sent to this process
       // reaches scripts/dev.ts, which stops wrangler.
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${resolve(PACKAGE_ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${resolve(PACKAGE_ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
+      };
       if (opts.port !== undefined) env.PORT = String(opts.port);
       const npm = process.platform === "win32" ? "npm.cmd" : "npm";
       const built = await foreground(npm, ["run", "--silent", "build:wasm"], { cwd: PACKAGE_ROOT, env });
-      process.exitCode = built !== 0 ? built : await foreground(process.execPath, [resolve(PACKAGE_ROOT, "scripts", "dev.ts")], { cwd: PACKAGE_ROOT, env });
+      process.exitCode =
+        built !== 0 ? built : await foreground(process.execPath, [resolve(PACKAGE_ROOT, "scripts", "dev.ts")], { cwd: PACKAGE_ROOT, env });
     });
 
   program
@@ -102,7 +119,9 @@ export function registerDevServe(program: Command): void {
       const env: NodeJS.ProcessEnv = { ...process.env, EDGEBROKER_DATA_DIR: dataDir, HOST: host };
       if (opts.port !== undefined) env.PORT = String(opts.port);
       if (opts.runtime === "node" && !nodeHasSqlite()) {
-        console.error(`edgebroker serve on Node needs Node ≥ ${NODE_SQLITE.join(".")} (node:sqlite); this is Node ${process.versions.node}. Use a newer Node, or --runtime bun / deno.`);
+        console.error(
+          `edgebroker serve on Node needs Node ≥ ${NODE_SQLITE.join(".")} (node:sqlite); this is Node ${process.versions.node}. Use a newer Node, or --runtime bun / deno.`,
+        );
         process.exitCode = EXIT.failed;
         return;
       }

@@ -19,7 +19,10 @@ const int64 = fc.oneof(
 );
 
 function batchWith(set: (v: DataView) => void, records = 2): Uint8Array {
-  const bytes = encodeBatch({ firstTimestamp: Number(T0), records: Array.from({ length: records }, () => ({ value: new Uint8Array([1]) })) });
+  const bytes = encodeBatch({
+    firstTimestamp: Number(T0),
+    records: Array.from({ length: records }, () => ({ value: new Uint8Array([1]) })),
+  });
   set(new DataView(bytes.buffer));
   return reseal(bytes);
 }
@@ -55,7 +58,12 @@ describe("64-bit batch fields (write side, validateBatches)", () => {
   it("firstTimestamp and maxTimestamp are accepted only within 0 .. 2^53-1", () => {
     fc.assert(
       fc.property(int64, (ts) => {
-        const first = core.validateBatches(batchWith((v) => { v.setBigInt64(27, ts); v.setBigInt64(35, ts); }));
+        const first = core.validateBatches(
+          batchWith((v) => {
+            v.setBigInt64(27, ts);
+            v.setBigInt64(35, ts);
+          }),
+        );
         expect(first.ok).toBe(ts >= 0n && ts <= MAX_SAFE);
         if (!first.ok) expect(first.code).toBe("invalid_timestamp");
         // maxTimestamp alone: valid only when it equals the records' maximum (firstTimestamp here).
@@ -87,7 +95,13 @@ describe("64-bit batch fields (write side, validateBatches)", () => {
   it("producerId is -1 or 0 .. 2^53-1; producerEpoch and baseSequence are -1 or >= 0", () => {
     fc.assert(
       fc.property(int64, fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (id, epoch, seq) => {
-        const r = core.validateBatches(batchWith((v) => { v.setBigInt64(43, id); v.setInt16(51, epoch); v.setInt32(53, seq); }));
+        const r = core.validateBatches(
+          batchWith((v) => {
+            v.setBigInt64(43, id);
+            v.setInt16(51, epoch);
+            v.setInt32(53, seq);
+          }),
+        );
         const valid = (id === -1n || (id >= 0n && id <= MAX_SAFE)) && epoch >= -1 && (id < 0n || epoch >= 0) && seq >= -1;
         expect(r.ok).toBe(valid);
         if (r.ok) expect(BigInt(r.batches[0]!.producerId)).toBe(id);

@@ -19,7 +19,12 @@ const LOG_APPEND_TIME = 0x08;
  * `earliest(i)`: the smallest record timestamp of batch i (a scan of its records), asked only
  * when the topic bounds timestamps in the past.
  */
-export function checkBatchLimits(batches: BatchMeta[], config: LogConfig, now: number, earliest: (i: number) => number): Failure | undefined {
+export function checkBatchLimits(
+  batches: BatchMeta[],
+  config: LogConfig,
+  now: number,
+  earliest: (i: number) => number,
+): Failure | undefined {
   const { maxMessageBytes, timestampBeforeMaxMs, timestampAfterMaxMs } = config;
   for (const [i, b] of batches.entries()) {
     const where = batches.length > 1 ? `batch ${i}` : "the batch";
@@ -31,17 +36,25 @@ export function checkBatchLimits(batches: BatchMeta[], config: LogConfig, now: n
     }
     if ((b.attributes & LOG_APPEND_TIME) !== 0) continue;
     if (b.maxTimestamp - now > timestampAfterMaxMs) {
-      return fail("invalid_timestamp", `${where}: timestamp ${b.maxTimestamp} is more than message.timestamp.after.max.ms (${timestampAfterMaxMs}) after the broker's time ${now}`, {
-        batch: i,
-        broker_time: now,
-      });
+      return fail(
+        "invalid_timestamp",
+        `${where}: timestamp ${b.maxTimestamp} is more than message.timestamp.after.max.ms (${timestampAfterMaxMs}) after the broker's time ${now}`,
+        {
+          batch: i,
+          broker_time: now,
+        },
+      );
     }
     const first = timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER ? Math.min(b.firstTimestamp, earliest(i)) : b.firstTimestamp;
     if (now - first > timestampBeforeMaxMs) {
-      return fail("invalid_timestamp", `${where}: timestamp ${first} is more than message.timestamp.before.max.ms (${timestampBeforeMaxMs}) before the broker's time ${now}`, {
-        batch: i,
-        broker_time: now,
-      });
+      return fail(
+        "invalid_timestamp",
+        `${where}: timestamp ${first} is more than message.timestamp.before.max.ms (${timestampBeforeMaxMs}) before the broker's time ${now}`,
+        {
+          batch: i,
+          broker_time: now,
+        },
+      );
     }
   }
   return undefined;

@@ -30,10 +30,24 @@ const RUNS = 150;
 // A model of a segment: what each batch holds, field by field. Encoded with the test builder it
 // must reproduce the segment byte for byte, so a rewrite can be checked as "filter the model".
 
-interface ModelRecord { key: Uint8Array | null; value: Uint8Array | null; headers: Header[]; timestampDelta: number; offsetDelta: number }
+interface ModelRecord {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Header[];
+  timestampDelta: number;
+  offsetDelta: number;
+}
 interface ModelBatch {
-  baseOffset: number; firstTimestamp: number; maxTimestamp: number; lastOffsetDelta: number; attributes: number;
-  producerId: number; producerEpoch: number; baseSequence: number; partitionLeaderEpoch: number; records: ModelRecord[];
+  baseOffset: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  lastOffsetDelta: number;
+  attributes: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  partitionLeaderEpoch: number;
+  records: ModelRecord[];
 }
 
 function encodeModel(batches: ModelBatch[]): Uint8Array {
@@ -59,7 +73,8 @@ function applyMask(batches: ModelBatch[], keep: Uint8Array): ModelBatch[] {
   for (const b of batches) {
     const records = b.records.filter(() => keep[k++] !== 0);
     if (records.length === 0) continue;
-    const maxTimestamp = b.attributes & LOG_APPEND_TIME ? b.maxTimestamp : Math.max(...records.map((r) => b.firstTimestamp + r.timestampDelta));
+    const maxTimestamp =
+      b.attributes & LOG_APPEND_TIME ? b.maxTimestamp : Math.max(...records.map((r) => b.firstTimestamp + r.timestampDelta));
     out.push({ ...b, maxTimestamp, records });
   }
   return out;
@@ -68,12 +83,24 @@ function applyMask(batches: ModelBatch[], keep: Uint8Array): ModelBatch[] {
 // ---------------------------------------------------------------------------------------------
 // Generators.
 
-const KEYS: (Uint8Array | null)[] = [null, enc(""), enc("a"), enc("b"), enc("user-1"), enc("user-2"), enc("k".repeat(16)), enc("ключ-17-bytes!"), new Uint8Array([0, 255, 0])];
+const KEYS: (Uint8Array | null)[] = [
+  null,
+  enc(""),
+  enc("a"),
+  enc("b"),
+  enc("user-1"),
+  enc("user-2"),
+  enc("k".repeat(16)),
+  enc("ключ-17-bytes!"),
+  new Uint8Array([0, 255, 0]),
+];
 
 const recordArb = fc.record({
   key: fc.constantFrom(...KEYS),
   value: fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 4, arbitrary: fc.uint8Array({ maxLength: 48 }) }),
-  headers: fc.array(fc.tuple(fc.string({ unit: "grapheme", maxLength: 6 }), fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null })), { maxLength: 3 }),
+  headers: fc.array(fc.tuple(fc.string({ unit: "grapheme", maxLength: 6 }), fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null })), {
+    maxLength: 3,
+  }),
   timestamp: fc.integer({ min: T0 - 10_000, max: T0 + 10_000 }), // out of order within and across batches
 }) as fc.Arbitrary<RecordInput>;
 
@@ -83,18 +110,34 @@ const batchArb = fc.record({
   producerEpoch: fc.integer({ min: -1, max: 32_000 }),
   baseSequence: fc.integer({ min: -1, max: 1_000_000 }),
   partitionLeaderEpoch: fc.integer({ min: -1, max: 100 }),
-  appendTime: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: T0, max: T0 + 1_000_000 }) }),
+  appendTime: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.integer({ min: T0, max: T0 + 1_000_000 }) },
+  ),
 });
 
-interface Segment { bytes: Uint8Array; model: ModelBatch[]; base: number }
+interface Segment {
+  bytes: Uint8Array;
+  model: ModelBatch[];
+  base: number;
+}
 
 const segmentArb: fc.Arbitrary<Segment> = fc
-  .record({ batches: fc.array(batchArb, { minLength: 1, maxLength: 25 }), base: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })) })
+  .record({
+    batches: fc.array(batchArb, { minLength: 1, maxLength: 25 }),
+    base: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })),
+  })
   .map(({ batches, base }) => {
     // The project's encoder, then the broker's offset assignment, then (for some batches) what a
     // broker with message.timestamp.type=LogAppendTime stamps: attribute bit 3 and maxTimestamp.
     const parts = batches.map((b) => {
-      const bytes = encodeRecordBatch(b.records, { crc32c, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, partitionLeaderEpoch: b.partitionLeaderEpoch });
+      const bytes = encodeRecordBatch(b.records, {
+        crc32c,
+        producerId: b.producerId,
+        producerEpoch: b.producerEpoch,
+        baseSequence: b.baseSequence,
+        partitionLeaderEpoch: b.partitionLeaderEpoch,
+      });
       if (b.appendTime !== undefined) {
         const v = new DataView(bytes.buffer);
         v.setInt16(21, LOG_APPEND_TIME);
@@ -118,7 +161,13 @@ const segmentArb: fc.Arbitrary<Segment> = fc
         producerEpoch: b.producerEpoch,
         baseSequence: b.baseSequence,
         partitionLeaderEpoch: b.partitionLeaderEpoch,
-        records: b.records.map((r, i) => ({ key: r.key, value: r.value, headers: r.headers, timestampDelta: r.timestamp - first, offsetDelta: i })),
+        records: b.records.map((r, i) => ({
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          timestampDelta: r.timestamp - first,
+          offsetDelta: i,
+        })),
       };
       next += b.records.length;
       return batch;
@@ -141,7 +190,10 @@ function mask(n: number, seed: number, rate: number): Uint8Array {
 // would make nearly every "random" mask keep nothing.)
 const maskArb = fc.record({
   seed: fc.integer(),
-  rate: fc.oneof({ weight: 1, arbitrary: fc.constantFrom(0, 1) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 99 }).map((p) => p / 100) }),
+  rate: fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(0, 1) },
+    { weight: 6, arbitrary: fc.integer({ min: 1, max: 99 }).map((p) => p / 100) },
+  ),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +216,9 @@ function expectScanMatches(bytes: Uint8Array, model: ModelBatch[]) {
   expect(scan.flags.length).toBe(expected.length);
   expect(Array.from(scan.offsets)).toEqual(decoded.map((r) => r.offset));
   expect(Array.from(scan.timestamps)).toEqual(decoded.map((r) => r.timestamp));
-  expect(Array.from(scan.flags)).toEqual(decoded.map((r) => (r.key === null ? RECORD_NULL_KEY : 0) | (r.value === null ? RECORD_NULL_VALUE : 0)));
+  expect(Array.from(scan.flags)).toEqual(
+    decoded.map((r) => (r.key === null ? RECORD_NULL_KEY : 0) | (r.value === null ? RECORD_NULL_VALUE : 0)),
+  );
   // Equal keys <=> equal hashes: key -> hash and hash -> key must both be functions.
   const hashOfKey = new Map<string, string>();
   const keyOfHash = new Map<string, string>();
@@ -198,7 +252,10 @@ function batchRanges(bytes: Uint8Array) {
 }
 
 /** Everything a rewrite must satisfy; returns the rewritten bytes and their model. */
-function expectRewrite(seg: { bytes: Uint8Array; model: ModelBatch[]; base: number }, keep: Uint8Array): { bytes: Uint8Array; model: ModelBatch[] } {
+function expectRewrite(
+  seg: { bytes: Uint8Array; model: ModelBatch[]; base: number },
+  keep: Uint8Array,
+): { bytes: Uint8Array; model: ModelBatch[] } {
   const before = seg.bytes.slice();
   const out = core.rewriteSegment(seg.bytes, keep);
   expect(seg.bytes).toEqual(before); // the input is not touched
@@ -227,7 +284,10 @@ function expectRewrite(seg: { bytes: Uint8Array; model: ModelBatch[]; base: numb
     const last = all.length > 0 ? all[all.length - 1].offset : seg.base;
     for (let o = seg.base; o <= last + 1; o += Math.max(1, Math.floor((last - seg.base) / 200))) {
       const located = core.locate(idx, seg.base, o);
-      let i = Math.max(0, ranges.findIndex((b) => b.position === located));
+      let i = Math.max(
+        0,
+        ranges.findIndex((b) => b.position === located),
+      );
       while (i < ranges.length && ranges[i].last < o) i++;
       const firstKept = kept.find((r) => r.offset >= o);
       if (firstKept === undefined) continue; // past the last kept record: the reader finds nothing either
@@ -248,7 +308,18 @@ async function kafkajsDecode(bytes: Uint8Array) {
   const decoder = new Decoder(Buffer.from(bytes));
   const batches = [];
   while (decoder.canReadBytes(12)) batches.push(await decodeRecordBatch(decoder));
-  return batches as { firstOffset: string; lastOffsetDelta: number; maxTimestamp: string; records: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | null | (Buffer | null)[]> }[] }[];
+  return batches as {
+    firstOffset: string;
+    lastOffsetDelta: number;
+    maxTimestamp: string;
+    records: {
+      offset: string;
+      timestamp: string;
+      key: Buffer | null;
+      value: Buffer | null;
+      headers: Record<string, Buffer | null | (Buffer | null)[]>;
+    }[];
+  }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +356,8 @@ describe("keyHash (MurmurHash3_x64_128)", () => {
     const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
     for (let len = 0; len <= 80; len++) {
       const data = Uint8Array.from({ length: len }, () => rand() >>> 24);
-      for (const seed of [0, KEY_HASH_SEED, rand()]) expect(hex(core.keyHash(data, seed)), `len ${len} seed ${seed}`).toBe(hex(murmur3x64128Bytes(data, seed)));
+      for (const seed of [0, KEY_HASH_SEED, rand()])
+        expect(hex(core.keyHash(data, seed)), `len ${len} seed ${seed}`).toBe(hex(murmur3x64128Bytes(data, seed)));
     }
     const big = Uint8Array.from({ length: 5000 }, () => rand() >>> 24);
     expect(hex(core.keyHash(big.subarray(3)))).toBe(hex(murmur3x64128Bytes(big.subarray(3), KEY_HASH_SEED)));
@@ -312,7 +384,13 @@ describe("scanRecords", () => {
   });
 
   it("an empty segment and a header-only batch hold no records", () => {
-    expect(core.scanRecords(new Uint8Array(0))).toEqual({ count: 0, offsets: new Float64Array(0), timestamps: new Float64Array(0), keyHashes: new Uint8Array(0), flags: new Uint8Array(0) });
+    expect(core.scanRecords(new Uint8Array(0))).toEqual({
+      count: 0,
+      offsets: new Float64Array(0),
+      timestamps: new Float64Array(0),
+      keyHashes: new Uint8Array(0),
+      flags: new Uint8Array(0),
+    });
     // encodeBatch([]) writes the empty batch Kafka's cleaner can leave behind (timestamps -1).
     const a = encodeRecordBatch([{ key: enc("a"), value: enc("1"), headers: [], timestamp: T0 }], { crc32c, baseOffset: 10 });
     const empty = encodeRecordBatch([], { crc32c, baseOffset: 11 });
@@ -324,7 +402,14 @@ describe("scanRecords", () => {
 
   it("reports the batch and record of corrupt or unsupported input", () => {
     const value = enc("0123456789");
-    const good = builderBatch({ baseOffset: 5, records: [{ key: enc("a"), value }, { key: enc("b"), value, offsetDelta: 3 }], lastOffsetDelta: 4 });
+    const good = builderBatch({
+      baseOffset: 5,
+      records: [
+        { key: enc("a"), value },
+        { key: enc("b"), value, offsetDelta: 3 },
+      ],
+      lastOffsetDelta: 4,
+    });
     expect(Array.from(core.scanRecords(good).offsets)).toEqual([5, 8]); // a gapped batch is fine
     const at = (f: (v: DataView, b: Uint8Array) => void, pos = 0) => {
       const b = concat(good, good);
@@ -388,7 +473,9 @@ describe("rewriteSegment", () => {
         expect(records.map((r) => Number(r.offset))).toEqual(kept.map((r) => r.offset));
         expect(records.map((r) => Number(r.timestamp))).toEqual(kept.map((r) => r.timestamp));
         expect(records.map((r) => (r.key === null ? null : hex(r.key)))).toEqual(kept.map((r) => (r.key === null ? null : hex(r.key))));
-        expect(records.map((r) => (r.value === null ? null : hex(r.value)))).toEqual(kept.map((r) => (r.value === null ? null : hex(r.value))));
+        expect(records.map((r) => (r.value === null ? null : hex(r.value)))).toEqual(
+          kept.map((r) => (r.value === null ? null : hex(r.value))),
+        );
         expect(records.map((r) => Object.keys(r.headers).length)).toEqual(kept.map((r) => new Set(r.headers.map(([k]) => k)).size));
         // Each batch still spans its original range: the next offset a reader derives is unchanged.
         const ranges = new Map(seg.model.map((b) => [b.baseOffset, b.lastOffsetDelta]));
@@ -457,7 +544,12 @@ describe("rewriteSegment", () => {
     const second = 12 + v.getInt32(8);
     expect([v.getInt32(57), Number(v.getBigInt64(27)), Number(v.getBigInt64(35)), v.getInt32(23)]).toEqual([2, T0, T0 + 5, 2]);
     expect([v.getInt32(second + 57), Number(v.getBigInt64(second + 35)), v.getInt16(second + 21)]).toEqual([2, T0 + 999, LOG_APPEND_TIME]);
-    expect(decodeRecords(out).map((r) => [r.offset, r.timestamp])).toEqual([[1, T0 - 10], [2, T0 + 5], [4, T0 + 999], [5, T0 + 999]]);
+    expect(decodeRecords(out).map((r) => [r.offset, r.timestamp])).toEqual([
+      [1, T0 - 10],
+      [2, T0 + 5],
+      [4, T0 + 999],
+      [5, T0 + 999],
+    ]);
     // validateBatches judges producer input and stays strict: a gapped batch is not a produce request.
     const gapped = core.validateBatches(out);
     expect(gapped.ok ? "ok" : gapped.code).toBe("invalid_offset_delta");

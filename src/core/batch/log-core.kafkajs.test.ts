@@ -93,7 +93,11 @@ describe("kafkajs-encoded batches", () => {
   });
 
   it("validate several concatenated batches", async () => {
-    const parts = [await kafkajsBatch(messages), await kafkajsBatch([{ value: "x", timestamp: T0 }]), await kafkajsBatch(messages.slice(1))];
+    const parts = [
+      await kafkajsBatch(messages),
+      await kafkajsBatch([{ value: "x", timestamp: T0 }]),
+      await kafkajsBatch(messages.slice(1)),
+    ];
     const r = core.validateBatches(concat(...parts));
     if (!r.ok) throw new Error(r.message);
     expect(r.batches.map((b) => [b.position, b.recordCount])).toEqual([
@@ -117,7 +121,8 @@ describe("kafkajs-encoded batches", () => {
     const bad = bytes.slice();
     bad[16] = 1;
     expectError(core.validateBatches(bad), "unsupported_magic");
-    for (const cut of [0, 11, 40, bytes.length - 1]) expectError(core.validateBatches(bytes.subarray(0, cut)), cut === 0 ? "empty_batch" : "batch_truncated");
+    for (const cut of [0, 11, 40, bytes.length - 1])
+      expectError(core.validateBatches(bytes.subarray(0, cut)), cut === 0 ? "empty_batch" : "batch_truncated");
     expectError(core.validateBatches(concat(bytes, bytes.subarray(0, 20))), "batch_truncated");
   });
 
@@ -140,16 +145,32 @@ describe("kafkajs-encoded batches", () => {
     // First record: length varint at 61, attributes at 62, timestampDelta (40 -> zigzag 20, one byte) at 63,
     // offsetDelta at 64. Make the offsetDelta 1 (zigzag 2).
     expect(bytes[64]).toBe(0);
-    expectError(mutate((_v, b) => (b[64] = 2)), "invalid_offset_delta");
+    expectError(
+      mutate((_v, b) => (b[64] = 2)),
+      "invalid_offset_delta",
+    );
     // Key length (zigzag of 6 = 12) at 65: claim 7 bytes -> the fields no longer add up to the record length.
     expect(bytes[65]).toBe(12);
-    expectError(mutate((_v, b) => (b[65] = 14)), "malformed_record");
-    expectError(mutate((_v, b) => (b[61] = bytes[61] + 2)), "malformed_record"); // record length off by one
-    expectError(mutate((_v, b) => (b[61] = 0x80)), "malformed_record");
+    expectError(
+      mutate((_v, b) => (b[65] = 14)),
+      "malformed_record",
+    );
+    expectError(
+      mutate((_v, b) => (b[61] = bytes[61] + 2)),
+      "malformed_record",
+    ); // record length off by one
+    expectError(
+      mutate((_v, b) => (b[61] = 0x80)),
+      "malformed_record",
+    );
   });
 
   it("patched batches still validate and kafkajs decodes the assigned offsets", async () => {
-    const parts = [await kafkajsBatch(messages), await kafkajsBatch([{ value: "x", timestamp: T0 }]), await kafkajsBatch(messages.slice(0, 2))];
+    const parts = [
+      await kafkajsBatch(messages),
+      await kafkajsBatch([{ value: "x", timestamp: T0 }]),
+      await kafkajsBatch(messages.slice(0, 2)),
+    ];
     const bytes = concat(...parts);
     expect(core.patchBaseOffsets(bytes, 5_000_000_000)).toBe(5_000_000_000 + 4 + 1 + 2 - 1);
     const r = core.validateBatches(bytes);
@@ -160,7 +181,12 @@ describe("kafkajs-encoded batches", () => {
       Array.from({ length: 7 }, (_, i) => String(5_000_000_000 + i)),
     );
     const first = decoded[0].records;
-    expect(first.map((rec: { key: Buffer | null }) => rec.key?.toString() ?? null)).toEqual(["user-1", null, "tombstone", "\u0000\u0001\u0002\ufffd"]);
+    expect(first.map((rec: { key: Buffer | null }) => rec.key?.toString() ?? null)).toEqual([
+      "user-1",
+      null,
+      "tombstone",
+      "\u0000\u0001\u0002\ufffd",
+    ]);
     expect(first.map((rec: { timestamp: string }) => Number(rec.timestamp))).toEqual([T0 + 20, T0, T0 + 500, T0 + 5]);
     expect(first[0].headers.trace.toString()).toBe("abc");
     expect(first[2].value).toBeNull();

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { BATCH_HEADER_SIZE, INDEX_ENTRY_SIZE, LogCore, type ValidationResult } from "./log-core.ts";
 import { loadLogCore, newLogCore, wasmBytes } from "../../../test/core-support/load-log-core.ts";
-import { concat, crc32cBitwise, enc, encodeBatch, encodeRecord, reseal, varint, type TestBatch } from "../../../test/core-support/batch-builder.ts";
+import {
+  concat,
+  crc32cBitwise,
+  enc,
+  encodeBatch,
+  encodeRecord,
+  reseal,
+  varint,
+  type TestBatch,
+} from "../../../test/core-support/batch-builder.ts";
 
 const core = await loadLogCore();
 
@@ -34,7 +43,16 @@ describe("module", () => {
     expect(WebAssembly.Module.imports(module)).toEqual([]);
     const kinds = Object.fromEntries(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
     expect(kinds.memory).toBe("memory");
-    for (const fn of ["reserve", "validateBatches", "checkBatches", "patchBaseOffsets", "buildIndex", "locate", "locateTimestamp", "crc32c"]) {
+    for (const fn of [
+      "reserve",
+      "validateBatches",
+      "checkBatches",
+      "patchBaseOffsets",
+      "buildIndex",
+      "locate",
+      "locateTimestamp",
+      "crc32c",
+    ]) {
       expect(kinds[fn]).toBe("function");
     }
     const fromModule = await LogCore.instantiate(module);
@@ -63,7 +81,7 @@ describe("crc32c", () => {
 
   it("matches a bitwise reference on random lengths 0..5000 and unaligned starts", () => {
     let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8);
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
     const pool = Uint8Array.from({ length: 6000 }, () => rand() & 0xff);
     // Lengths around the 16-byte step and the two-stream threshold (256), plus random ones.
     const lengths = [0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 255, 256, 257, 271, 272, 287, 288, 511, 1024, 4099, 5000];
@@ -96,7 +114,14 @@ describe("validateBatches", () => {
       records: [
         { key: enc("k"), value: enc("v"), timestampDelta: 5 },
         { key: null, value: null, timestampDelta: -3 }, // out of time order is allowed
-        { value: enc("h"), headers: [["a", enc("1")], ["b", null]], timestampDelta: 2 },
+        {
+          value: enc("h"),
+          headers: [
+            ["a", enc("1")],
+            ["b", null],
+          ],
+          timestampDelta: 2,
+        },
       ],
     });
     const r = core.validateBatches(bytes);
@@ -180,7 +205,11 @@ describe("validateBatches", () => {
     for (let i = 21; i < ok.length; i++) {
       const bad = ok.slice();
       bad[i] ^= 0x10;
-      expectError(core.validateBatches(bad), "crc_mismatch", /^batch 0 at byte 0: CRC-32C mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)$/);
+      expectError(
+        core.validateBatches(bad),
+        "crc_mismatch",
+        /^batch 0 at byte 0: CRC-32C mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)$/,
+      );
     }
     const bad = ok.slice();
     bad[17] ^= 1; // the stored CRC itself
@@ -189,7 +218,11 @@ describe("validateBatches", () => {
 
   it("compression and control attributes are rejected; the transactional bit is accepted (KIP-98)", () => {
     for (const codec of [1, 2, 3, 4]) {
-      expectError(core.validateBatches(encodeBatch({ attributes: codec, records: [{}] })), "unsupported_compression", new RegExp(`codec ${codec}`));
+      expectError(
+        core.validateBatches(encodeBatch({ attributes: codec, records: [{}] })),
+        "unsupported_compression",
+        new RegExp(`codec ${codec}`),
+      );
     }
     expect(core.validateBatches(encodeBatch({ attributes: 0x10, records: [{}] })).ok).toBe(true);
     expectError(core.validateBatches(encodeBatch({ attributes: 0x30, records: [{}] })), "unsupported_attributes");
@@ -199,8 +232,16 @@ describe("validateBatches", () => {
 
   it("recordCount must match the records present", () => {
     const records = [{ value: enc("a") }, { value: enc("b") }, { value: enc("c") }];
-    expectError(core.validateBatches(encodeBatch({ records, recordCount: 4, lastOffsetDelta: 3 })), "record_count_mismatch", /recordCount is 4 but the batch holds 3 records/);
-    expectError(core.validateBatches(encodeBatch({ records, recordCount: 2, lastOffsetDelta: 1 })), "record_count_mismatch", /bytes remain after the 2 records/);
+    expectError(
+      core.validateBatches(encodeBatch({ records, recordCount: 4, lastOffsetDelta: 3 })),
+      "record_count_mismatch",
+      /recordCount is 4 but the batch holds 3 records/,
+    );
+    expectError(
+      core.validateBatches(encodeBatch({ records, recordCount: 2, lastOffsetDelta: 1 })),
+      "record_count_mismatch",
+      /bytes remain after the 2 records/,
+    );
     expectError(core.validateBatches(encodeBatch({ records, recordCount: -1 })), "record_count_mismatch", /negative/);
     // Trailing bytes inside the batch after the last record.
     const one = encodeRecord({ value: enc("a") }, 0);
@@ -208,30 +249,65 @@ describe("validateBatches", () => {
   });
 
   it("offset deltas must be 0..n-1 and lastOffsetDelta n-1", () => {
-    expectError(core.validateBatches(encodeBatch({ records: [{}, { offsetDelta: 2 }] })), "invalid_offset_delta", /record 1 \(byte \d+\): offsetDelta 2, expected 1/);
+    expectError(
+      core.validateBatches(encodeBatch({ records: [{}, { offsetDelta: 2 }] })),
+      "invalid_offset_delta",
+      /record 1 \(byte \d+\): offsetDelta 2, expected 1/,
+    );
     expectError(core.validateBatches(encodeBatch({ records: [{ offsetDelta: 1 }] })), "invalid_offset_delta");
-    expectError(core.validateBatches(encodeBatch({ records: [{}, {}], lastOffsetDelta: 2 })), "invalid_offset_delta", /lastOffsetDelta 2, expected 1/);
+    expectError(
+      core.validateBatches(encodeBatch({ records: [{}, {}], lastOffsetDelta: 2 })),
+      "invalid_offset_delta",
+      /lastOffsetDelta 2, expected 1/,
+    );
   });
 
   it("timestamps: maxTimestamp must be the maximum, none may be negative", () => {
     const records = [{ timestampDelta: 10 }, { timestampDelta: -5 }, { timestampDelta: 3 }];
     const r = core.validateBatches(encodeBatch({ firstTimestamp: 1000, records }));
     expect(r.ok && r.batches[0].maxTimestamp).toBe(1010);
-    expectError(core.validateBatches(encodeBatch({ firstTimestamp: 1000, maxTimestamp: 1003, records })), "invalid_timestamp", /maxTimestamp 1003 differs from the largest record timestamp 1010/);
-    expectError(core.validateBatches(encodeBatch({ firstTimestamp: -1, maxTimestamp: 0, records: [{}] })), "invalid_timestamp", /firstTimestamp -1 is negative/);
-    expectError(core.validateBatches(encodeBatch({ firstTimestamp: 3, maxTimestamp: 3, records: [{ timestampDelta: -4 }] })), "invalid_timestamp");
+    expectError(
+      core.validateBatches(encodeBatch({ firstTimestamp: 1000, maxTimestamp: 1003, records })),
+      "invalid_timestamp",
+      /maxTimestamp 1003 differs from the largest record timestamp 1010/,
+    );
+    expectError(
+      core.validateBatches(encodeBatch({ firstTimestamp: -1, maxTimestamp: 0, records: [{}] })),
+      "invalid_timestamp",
+      /firstTimestamp -1 is negative/,
+    );
+    expectError(
+      core.validateBatches(encodeBatch({ firstTimestamp: 3, maxTimestamp: 3, records: [{ timestampDelta: -4 }] })),
+      "invalid_timestamp",
+    );
     expect(core.validateBatches(encodeBatch({ firstTimestamp: 0, records: [{}] })).ok).toBe(true);
   });
 
   it("malformed records", () => {
     const cases: [string, number[], RegExp][] = [
-      ["over-long varint", record([0], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], varint(0), varint(-1), varint(-1), varint(0)), /timestampDelta: malformed varint/],
+      [
+        "over-long varint",
+        record([0], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], varint(0), varint(-1), varint(-1), varint(0)),
+        /timestampDelta: malformed varint/,
+      ],
       ["varint cut by the record end", record([0], varint(0), varint(0), varint(-1), varint(-1), [0x80]), /headerCount: malformed varint/],
-      ["key longer than the record", record([0], varint(0), varint(0), varint(50), [1, 2], varint(-1), varint(0)), /key: length 50 runs past the end of the record/],
+      [
+        "key longer than the record",
+        record([0], varint(0), varint(0), varint(50), [1, 2], varint(-1), varint(0)),
+        /key: length 50 runs past the end of the record/,
+      ],
       ["key length -2", record([0], varint(0), varint(0), varint(-2), varint(-1), varint(0)), /key: negative length -2/],
-      ["null header key", record([0], varint(0), varint(0), varint(-1), varint(-1), varint(1), varint(-1), varint(-1)), /header key: negative length -1/],
+      [
+        "null header key",
+        record([0], varint(0), varint(0), varint(-1), varint(-1), varint(1), varint(-1), varint(-1)),
+        /header key: negative length -1/,
+      ],
       ["negative header count", record([0], varint(0), varint(0), varint(-1), varint(-1), varint(-1)), /headerCount: negative length -1/],
-      ["record length larger than its fields", record([0], varint(0), varint(0), varint(-1), varint(-1), varint(0), [7]), /does not match its fields/],
+      [
+        "record length larger than its fields",
+        record([0], varint(0), varint(0), varint(-1), varint(-1), varint(0), [7]),
+        /does not match its fields/,
+      ],
       ["record length past the batch", [...varint(100), 0, 0, 0, 1, 1, 0], /record length 100 runs past the end of the batch/],
       ["negative record length", [...varint(-3), 0, 0, 0, 1, 1, 0], /record length -3/],
       ["zero record length", [...varint(0)], /record attributes/],
@@ -248,7 +324,9 @@ describe("validateBatches", () => {
 describe("patchBaseOffsets", () => {
   it("assigns consecutive offsets across batches, in place, keeping the CRC valid", () => {
     const sizes = [1, 3, 2];
-    const bytes = concat(...sizes.map((n) => encodeBatch({ baseOffset: 999, records: Array.from({ length: n }, () => ({ value: enc("x") })) })));
+    const bytes = concat(
+      ...sizes.map((n) => encodeBatch({ baseOffset: 999, records: Array.from({ length: n }, () => ({ value: enc("x") })) })),
+    );
     expect(core.patchBaseOffsets(bytes, 100)).toBe(105);
     const r = core.validateBatches(bytes);
     if (!r.ok) throw new Error(r.message);
@@ -271,7 +349,11 @@ describe("buildIndex / locate / locateTimestamp", () => {
   for (let i = 0; i < 40; i++) {
     const n = (i % 5) + 1;
     const first = 10_000 + i * 100 + (i % 3 === 0 ? -250 : 0);
-    specs.push({ baseOffset: offset, firstTimestamp: first, records: Array.from({ length: n }, (_, j) => ({ value: enc(`v${i}.${j}`), timestampDelta: j * 10 })) });
+    specs.push({
+      baseOffset: offset,
+      firstTimestamp: first,
+      records: Array.from({ length: n }, (_, j) => ({ value: enc(`v${i}.${j}`), timestampDelta: j * 10 })),
+    });
     offset += n;
   }
   const parts = specs.map(encodeBatch);
@@ -334,7 +416,11 @@ describe("checkBatches", () => {
       const bad = segment.slice();
       bad[i] ^= 0x01;
       expect(core.checkBatches(bad, 0, bad.length), `byte ${i}`).toMatchObject({ ok: false, code: "crc_mismatch", position: a.length });
-      expect(core.checkBatches(bad, a.length, bad.length), `byte ${i}`).toMatchObject({ ok: false, code: "crc_mismatch", position: a.length });
+      expect(core.checkBatches(bad, a.length, bad.length), `byte ${i}`).toMatchObject({
+        ok: false,
+        code: "crc_mismatch",
+        position: a.length,
+      });
     }
   });
 
@@ -345,7 +431,11 @@ describe("checkBatches", () => {
     for (const length of [0, 48, b.length, -7, 0x7fffffff]) {
       const bad = segment.slice();
       new DataView(bad.buffer).setInt32(a.length + 8, length);
-      expect(core.checkBatches(bad, 0, bad.length), `length ${length}`).toMatchObject({ ok: false, code: "batch_truncated", position: a.length });
+      expect(core.checkBatches(bad, 0, bad.length), `length ${length}`).toMatchObject({
+        ok: false,
+        code: "batch_truncated",
+        position: a.length,
+      });
     }
     // A range that cuts a batch is truncated too.
     expect(core.checkBatches(segment, 0, segment.length - 1)).toMatchObject({ ok: false, code: "batch_truncated", position: a.length });

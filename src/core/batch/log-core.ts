@@ -81,7 +81,18 @@ export const WASM_ERROR_CODES: readonly BatchErrorCode[] = [
 ];
 
 // Index = field code (assembly/errors.ts F_*).
-export const WASM_FIELD_NAMES = ["", "record length", "record attributes", "timestampDelta", "offsetDelta", "key", "value", "headerCount", "header key", "header value"];
+export const WASM_FIELD_NAMES = [
+  "",
+  "record length",
+  "record attributes",
+  "timestampDelta",
+  "offsetDelta",
+  "key",
+  "value",
+  "headerCount",
+  "header key",
+  "header value",
+];
 
 const hex = (n: number) => "0x" + (n >>> 0).toString(16).padStart(8, "0");
 
@@ -357,7 +368,8 @@ export class LogCore {
 
   /** The key hash scanRecords reports for `key` (KEY_HASH_SIZE bytes; all zero for null). */
   keyHash(key: Uint8Array | null, seed: number = KEY_HASH_SEED): Uint8Array {
-    if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new RangeError(`log core: key hash seed ${seed} is not a uint32`);
+    if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
+      throw new RangeError(`log core: key hash seed ${seed} is not a uint32`);
     if (key === null) return new Uint8Array(KEY_HASH_SIZE);
     const room = (key.length + 15) & ~15;
     const ptr = this.load(key, room - key.length + KEY_HASH_SIZE);
@@ -367,6 +379,7 @@ export class LogCore {
 }
 
 function entries(index: Uint8Array): number {
-  if (index.length % INDEX_ENTRY_SIZE !== 0) throw new RangeError(`log core: index length ${index.length} is not a multiple of ${INDEX_ENTRY_SIZE}`);
+  if (index.length % INDEX_ENTRY_SIZE !== 0)
+    throw new RangeError(`log core: index length ${index.length} is not a multiple of ${INDEX_ENTRY_SIZE}`);
   return index.length / INDEX_ENTRY_SIZE;
 }

@@ -142,14 +142,22 @@ const comparable = (decoded: DecodedRecord[]) =>
 
 const CASES: Array<[string, () => RecordInput[], number]> = [
   ["one simple record", () => [{ key: utf8.encode("k"), value: utf8.encode("v"), headers: [], timestamp: T0 }], 0],
-  ["null and empty keys/values", () => [
-    { key: null, value: null, headers: [], timestamp: T0 },
-    { key: new Uint8Array(0), value: new Uint8Array(0), headers: [], timestamp: T0 + 1 },
-    { key: null, value: utf8.encode("x"), headers: [["h", new Uint8Array(0)]], timestamp: T0 + 2 },
-  ], 7],
+  [
+    "null and empty keys/values",
+    () => [
+      { key: null, value: null, headers: [], timestamp: T0 },
+      { key: new Uint8Array(0), value: new Uint8Array(0), headers: [], timestamp: T0 + 1 },
+      { key: null, value: utf8.encode("x"), headers: [["h", new Uint8Array(0)]], timestamp: T0 + 2 },
+    ],
+    7,
+  ],
   ["random records, headers, out-of-order timestamps", () => randomRecords(200, 1, true), 1_234_567_890_123],
   ["1,000 records", () => randomRecords(1000, 2, true), 42],
-  ["100 KB values", () => [0, 1, 2].map((i) => ({ key: utf8.encode(`k${i}`), value: bytesOf(rng(i), 100_000), headers: [], timestamp: T0 - i * 5 })), 99],
+  [
+    "100 KB values",
+    () => [0, 1, 2].map((i) => ({ key: utf8.encode(`k${i}`), value: bytesOf(rng(i), 100_000), headers: [], timestamp: T0 - i * 5 })),
+    99,
+  ],
 ];
 
 describe("encodeBatch against kafkajs", () => {
@@ -180,8 +188,9 @@ describe("encodeBatch against kafkajs", () => {
       // kafkajs never checks the CRC; check it here against kafkajs's own CRC-32C.
       expect(Buffer.from(ours).readUInt32BE(17)).toBe(kafkaCrc32c(Buffer.from(ours.subarray(21))));
       const want = expected(records, baseOffset);
-      expect(batch.records.map((r) => ({ offset: Number(r.offset), timestamp: Number(r.timestamp), key: hex(r.key), value: hex(r.value) })))
-        .toEqual(want.map(({ offset, timestamp, key, value }) => ({ offset, timestamp, key, value })));
+      expect(
+        batch.records.map((r) => ({ offset: Number(r.offset), timestamp: Number(r.timestamp), key: hex(r.key), value: hex(r.value) })),
+      ).toEqual(want.map(({ offset, timestamp, key, value }) => ({ offset, timestamp, key, value })));
       batch.records.forEach((r, i) => {
         expect(Object.entries(r.headers).map(([k, v]) => [k, hex(v as Buffer)])).toEqual(want[i].headers);
       });
@@ -189,7 +198,13 @@ describe("encodeBatch against kafkajs", () => {
 
     it(`decodeRecords reads kafkajs's encoding: ${name}`, async () => {
       const records = make();
-      const theirs = await kafkajsEncode(records, { baseOffset, partitionLeaderEpoch: 0, producerId: -1, producerEpoch: 0, baseSequence: 0 });
+      const theirs = await kafkajsEncode(records, {
+        baseOffset,
+        partitionLeaderEpoch: 0,
+        producerId: -1,
+        producerEpoch: 0,
+        baseSequence: 0,
+      });
       expect(comparable(decodeRecords(new Uint8Array(theirs)))).toEqual(expected(records, baseOffset));
     });
   }
@@ -198,7 +213,13 @@ describe("encodeBatch against kafkajs", () => {
     // kafkajs defaults partitionLeaderEpoch 0, producerEpoch 0, firstSequence 0; Java writes -1 for all.
     const records = randomRecords(10, 3, true);
     const ours = encodeBatch(records, { crc32c });
-    const theirs = await kafkajsEncode(records, { baseOffset: 0, partitionLeaderEpoch: 0, producerId: -1, producerEpoch: 0, baseSequence: 0 });
+    const theirs = await kafkajsEncode(records, {
+      baseOffset: 0,
+      partitionLeaderEpoch: 0,
+      producerId: -1,
+      producerEpoch: 0,
+      baseSequence: 0,
+    });
     const differing = [...ours.keys()].filter((i) => ours[i] !== theirs[i]);
     const crcBytes = [17, 18, 19, 20];
     expect(differing.filter((i) => !crcBytes.includes(i))).toEqual([12, 13, 14, 15, 51, 52, 53, 54, 55, 56]);
@@ -206,7 +227,16 @@ describe("encodeBatch against kafkajs", () => {
 
   it("passes null header values and repeated header keys through to kafkajs", async () => {
     const records: RecordInput[] = [
-      { key: null, value: null, headers: [["a", null], ["b", utf8.encode("1")], ["a", utf8.encode("2")]], timestamp: T0 },
+      {
+        key: null,
+        value: null,
+        headers: [
+          ["a", null],
+          ["b", utf8.encode("1")],
+          ["a", utf8.encode("2")],
+        ],
+        timestamp: T0,
+      },
     ];
     const [r] = (await kafkajsDecode(encodeBatch(records, { crc32c }))).records;
     expect(r.headers).toEqual({ a: [null, Buffer.from("2")], b: Buffer.from("1") });
@@ -294,7 +324,15 @@ describe("readBatchHeader", () => {
 
   it("reports Java's defaults and an empty batch's NO_TIMESTAMP", () => {
     const h = readBatchHeader(encodeBatch([], { crc32c }), 0);
-    expect(h).toMatchObject({ size: 61, recordCount: 0, lastOffsetDelta: -1, firstTimestamp: -1, producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    expect(h).toMatchObject({
+      size: 61,
+      recordCount: 0,
+      lastOffsetDelta: -1,
+      firstTimestamp: -1,
+      producerId: -1,
+      producerEpoch: -1,
+      baseSequence: -1,
+    });
   });
 });
 

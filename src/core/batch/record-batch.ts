@@ -36,7 +36,12 @@
 import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from "./varint.ts";
 
 export type Header = [string, Uint8Array | null];
-export interface RecordInput { key: Uint8Array | null; value: Uint8Array | null; headers: Header[]; timestamp: number; }
+export interface RecordInput {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Header[];
+  timestamp: number;
+}
 
 export interface EncodeOptions {
   crc32c: (bytes: Uint8Array) => number;
@@ -50,12 +55,26 @@ export interface EncodeOptions {
   partitionLeaderEpoch?: number;
 }
 
-export interface DecodedRecord { offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers: Header[]; }
+export interface DecodedRecord {
+  offset: number;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Header[];
+}
 
 /** `size` is the whole batch in bytes: batchLength + 12 (baseOffset and batchLength themselves). */
 export interface BatchHeader {
-  baseOffset: number; batchLength: number; size: number; lastOffsetDelta: number; recordCount: number;
-  firstTimestamp: number; maxTimestamp: number; producerId: number; producerEpoch: number; baseSequence: number;
+  baseOffset: number;
+  batchLength: number;
+  size: number;
+  lastOffsetDelta: number;
+  recordCount: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
   attributes: number;
 }
 
@@ -203,9 +222,11 @@ function getInt64(dv: DataView, at: number, name: string): number {
 }
 
 function headerAt(bytes: Uint8Array, dv: DataView, position: number): BatchHeader {
-  if (position + BATCH_HEADER_SIZE > bytes.length) throw new Error(`record batch at byte ${position}: truncated header (${bytes.length - position} of 61 bytes)`);
+  if (position + BATCH_HEADER_SIZE > bytes.length)
+    throw new Error(`record batch at byte ${position}: truncated header (${bytes.length - position} of 61 bytes)`);
   const batchLength = dv.getInt32(position + 8);
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) throw new Error(`record batch at byte ${position}: batchLength ${batchLength} is below the minimum 49`);
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD)
+    throw new Error(`record batch at byte ${position}: batchLength ${batchLength} is below the minimum 49`);
   const magic = dv.getInt8(position + 16);
   if (magic !== MAGIC) throw new Error(`record batch at byte ${position}: magic ${magic}, only 2 is supported`);
   return {
@@ -302,12 +323,14 @@ export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
       for (let j = 0; j < headerCount; j++) {
         const keyAt = cur.pos;
         const keyLength = readVarint(bytes, cur);
-        if (keyLength < 0 || cur.pos + keyLength > recordEnd) throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
+        if (keyLength < 0 || cur.pos + keyLength > recordEnd)
+          throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
         const headerKey = decodeKey(bytes, cur.pos, cur.pos + keyLength);
         cur.pos += keyLength;
         headers.push([headerKey, readBytesField(bytes, cur, recordEnd, "header value")]);
       }
-      if (cur.pos !== recordEnd) throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
+      if (cur.pos !== recordEnd)
+        throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
       out.push({
         offset: h.baseOffset + offsetDelta,
         timestamp: logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta,

@@ -43,17 +43,22 @@ describe("uniform assignor", () => {
 
   it("is complete and never leaves a subscriber two below another it could take from, with mixed subscriptions", () => {
     fc.assert(
-      fc.property(topicsArb, idsArb, fc.array(fc.subarray(["a", "b", "c", "d"], { minLength: 1 }), { minLength: 9, maxLength: 9 }), (partitions, ids, subs) => {
-        const members = ids.map((id, i) => ({ id, topics: subs[i]!.filter((t) => t in partitions) }));
-        const input = { members, partitions, previous: new Map() };
-        const a = uniformAssign(input);
-        expectComplete(input, a);
-        const load = new Map(members.map((m, i) => [m.id, loads(members, a)[i]!]));
-        for (const [key, owner] of a) {
-          const topic = key.slice(0, key.lastIndexOf("/"));
-          for (const m of members) if (m.topics.includes(topic)) expect(load.get(owner)! - load.get(m.id)!).toBeLessThan(2);
-        }
-      }),
+      fc.property(
+        topicsArb,
+        idsArb,
+        fc.array(fc.subarray(["a", "b", "c", "d"], { minLength: 1 }), { minLength: 9, maxLength: 9 }),
+        (partitions, ids, subs) => {
+          const members = ids.map((id, i) => ({ id, topics: subs[i]!.filter((t) => t in partitions) }));
+          const input = { members, partitions, previous: new Map() };
+          const a = uniformAssign(input);
+          expectComplete(input, a);
+          const load = new Map(members.map((m, i) => [m.id, loads(members, a)[i]!]));
+          for (const [key, owner] of a) {
+            const topic = key.slice(0, key.lastIndexOf("/"));
+            for (const m of members) if (m.topics.includes(topic)) expect(load.get(owner)! - load.get(m.id)!).toBeLessThan(2);
+          }
+        },
+      ),
     );
   });
 
@@ -80,7 +85,10 @@ describe("uniform assignor", () => {
   });
 
   it("keeps the assignment unchanged when nothing changed", () => {
-    const members = [{ id: "m1", topics: ["a"] }, { id: "m2", topics: ["a"] }];
+    const members = [
+      { id: "m1", topics: ["a"] },
+      { id: "m2", topics: ["a"] },
+    ];
     const first = uniformAssign({ members, partitions: { a: 5 }, previous: new Map() });
     expect(uniformAssign({ members, partitions: { a: 5 }, previous: first })).toEqual(first);
   });
@@ -108,7 +116,14 @@ describe("range assignor", () => {
 
   it("matches Kafka's RangeAssignor on its documented example", () => {
     // Two consumers C0, C1, topics t0 and t1 with three partitions each: C0 gets t0p0, t0p1, t1p0, t1p1.
-    const a = rangeAssign({ members: [{ id: "C1", topics: ["t0", "t1"] }, { id: "C0", topics: ["t0", "t1"] }], partitions: { t0: 3, t1: 3 }, previous: new Map() });
+    const a = rangeAssign({
+      members: [
+        { id: "C1", topics: ["t0", "t1"] },
+        { id: "C0", topics: ["t0", "t1"] },
+      ],
+      partitions: { t0: 3, t1: 3 },
+      previous: new Map(),
+    });
     expect([...a.entries()].filter(([, m]) => m === "C0").map(([k]) => k)).toEqual(["t0/0", "t0/1", "t1/0", "t1/1"]);
   });
 });

@@ -28,13 +28,20 @@ function storage(): StoragePort {
 function harness(store = storage()) {
   const clock = { t: 1_000_000 };
   const alarms: number[] = [];
-  const open = () => new GroupCoordinator(store, { now: () => clock.t, alarms: { setAlarm: (at) => alarms.push(at), deleteAlarm: () => alarms.push(-1) } });
+  const open = () =>
+    new GroupCoordinator(store, { now: () => clock.t, alarms: { setAlarm: (at) => alarms.push(at), deleteAlarm: () => alarms.push(-1) } });
   return { store, clock, alarms, open, g: open() };
 }
 
 const T = { orders: { partitions: 4, epoch: 1 } };
 const joinReq = (memberId: string, extra: Partial<JoinRequest> = {}): JoinRequest => ({
-  memberId, subscription: { topics: ["orders"] }, resolved: T, sessionTimeoutMs: 1_000, autoOffsetReset: "earliest", autoCommit: true, ...extra,
+  memberId,
+  subscription: { topics: ["orders"] },
+  resolved: T,
+  sessionTimeoutMs: 1_000,
+  autoOffsetReset: "earliest",
+  autoCommit: true,
+  ...extra,
 });
 const ok = <R extends { ok: boolean }>(r: R): Extract<R, { ok: true }> => {
   expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -70,7 +77,10 @@ describe("group coordinator", () => {
     expect(m.fetch.find((f) => f.partition === 0)!.start).toBe(7);
     expect(m.fetch.find((f) => f.partition === 1)!.start).toBe(3);
     // The heartbeat auto-committed position 7 of partition 0.
-    expect(ok(reopened.describe("grp")).offsets.map((o) => [o.partition, o.offset])).toEqual([[0, 7], [1, 3]]);
+    expect(ok(reopened.describe("grp")).offsets.map((o) => [o.partition, o.offset])).toEqual([
+      [0, 7],
+      [1, 3],
+    ]);
   });
 
   it("moves a position only from the start the fetch used, and only for the owner", () => {
@@ -81,8 +91,13 @@ describe("group coordinator", () => {
     const b = ok(g.join("grp", joinReq("b")));
     const moved = owned(b)[0]!; // idle at a (position null): taken in b's join
     const p = Number(moved.split("/")[1]);
-    expect(ok(g.advance("grp", { memberId: "a", memberEpoch: a.memberEpoch, moves: [{ topic: "orders", partition: p, from: null, next: 1 }] })).accepted).toEqual([false]);
-    expect(g.commit("grp", { memberId: "a", memberEpoch: a.memberEpoch, offsets: [{ topic: "orders", partition: p, offset: 1 }] })).toMatchObject({ ok: false, error: { code: "fenced" } });
+    expect(
+      ok(g.advance("grp", { memberId: "a", memberEpoch: a.memberEpoch, moves: [{ topic: "orders", partition: p, from: null, next: 1 }] }))
+        .accepted,
+    ).toEqual([false]);
+    expect(
+      g.commit("grp", { memberId: "a", memberEpoch: a.memberEpoch, offsets: [{ topic: "orders", partition: p, offset: 1 }] }),
+    ).toMatchObject({ ok: false, error: { code: "fenced" } });
   });
 
   it("keeps its invariants over random sequences of joins, leaves, polls, commits and timeouts", () => {

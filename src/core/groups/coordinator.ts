@@ -18,8 +18,19 @@
 import { ASSIGNORS, grouped, partitionKey, sortedKeys, splitKey } from "./assignors.ts";
 import { GroupState, type Member, type Owner } from "./state.ts";
 import type {
-  Advance, AdvanceRequest, CommitRequest, CommittedOffset, FetchTarget, GroupDescription, HeartbeatRequest, JoinRequest,
-  Membership, MembershipResult, ResetOffset, ResetRequest, TopicMap,
+  Advance,
+  AdvanceRequest,
+  CommitRequest,
+  CommittedOffset,
+  FetchTarget,
+  GroupDescription,
+  HeartbeatRequest,
+  JoinRequest,
+  Membership,
+  MembershipResult,
+  ResetOffset,
+  ResetRequest,
+  TopicMap,
 } from "./types.ts";
 import { fail, type Failure } from "../errors.ts";
 import type { StoragePort } from "../storage-port.ts";
@@ -72,19 +83,26 @@ export class GroupCoordinator {
     const m = this.state.members.get(id);
     if (!m) return fail("unknown_member", `member "${id}" is not in group "${group}" (it left, timed out, or never joined): join again`);
     if (epoch !== undefined && epoch !== m.epoch) {
-      return fail("stale_epoch", `member epoch ${epoch} is not the member's current epoch ${m.epoch}: poll with the current epoch, or join again with this member_id`, { member_epoch: m.epoch });
+      return fail(
+        "stale_epoch",
+        `member epoch ${epoch} is not the member's current epoch ${m.epoch}: poll with the current epoch, or join again with this member_id`,
+        { member_epoch: m.epoch },
+      );
     }
     return m;
   }
 
   // ---- membership ------------------------------------------------------------------------------
 
-  join(group: string, req: JoinRequest): Membership & { created: boolean } | Failure {
+  join(group: string, req: JoinRequest): (Membership & { created: boolean }) | Failure {
     const now = this.now();
     this.expire(now);
     const created = !this.state.exists;
     if (!created && req.assignor && this.state.members.size > 0 && req.assignor !== this.state.assignor) {
-      return fail("inconsistent_assignor", `group "${group}" uses the "${this.state.assignor}" assignor; a member cannot join with "${req.assignor}" while others are in the group`);
+      return fail(
+        "inconsistent_assignor",
+        `group "${group}" uses the "${this.state.assignor}" assignor; a member cannot join with "${req.assignor}" while others are in the group`,
+      );
     }
     const result = this.mutate(() => {
       if (created) this.state.create(group, req.assignor ?? "uniform", now);
@@ -94,10 +112,19 @@ export class GroupCoordinator {
       // A rejoin is a new incarnation of the member: a new epoch fences the old one, and positions
       // go back to the committed offsets (what the old incarnation was given but did not commit
       // is delivered again).
-      for (const [key, o] of this.state.owned) if (o.member === id && o.position !== null) this.state.setOwner(key, { member: id, position: null });
+      for (const [key, o] of this.state.owned)
+        if (o.member === id && o.position !== null) this.state.setOwner(key, { member: id, position: null });
       const m: Member = {
-        id, epoch: this.state.bump(), subscription: req.subscription, resolved: req.resolved, sessionTimeoutMs: req.sessionTimeoutMs,
-        deadline: now + req.sessionTimeoutMs, lastHeartbeat: now, reset: req.autoOffsetReset, autoCommit: req.autoCommit, told: previous?.told ?? [],
+        id,
+        epoch: this.state.bump(),
+        subscription: req.subscription,
+        resolved: req.resolved,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        deadline: now + req.sessionTimeoutMs,
+        lastHeartbeat: now,
+        reset: req.autoOffsetReset,
+        autoCommit: req.autoCommit,
+        told: previous?.told ?? [],
       };
       this.state.putMember(m);
       this.computeTarget();
@@ -200,7 +227,9 @@ export class GroupCoordinator {
     const members = [...this.state.members.values()].map((m) => ({
       id: m.id,
       // A member reporting an older incarnation of a topic than another member is not given it.
-      topics: Object.entries(m.resolved).filter(([t, meta]) => topics.get(t)!.epoch === meta.epoch).map(([t]) => t),
+      topics: Object.entries(m.resolved)
+        .filter(([t, meta]) => topics.get(t)!.epoch === meta.epoch)
+        .map(([t]) => t),
     }));
     this.state.replaceTarget(ASSIGNORS[this.state.assignor]({ members, partitions, previous: this.state.target }));
     this.state.setMeta("assignment_epoch", this.state.epoch);
@@ -245,8 +274,17 @@ export class GroupCoordinator {
       fetch.push({ ...splitKey(key), start: this.start(key, o) });
     }
     return {
-      ok: true, memberId: m.id, memberEpoch: m.epoch, groupEpoch: this.state.epoch, assignment: grouped(owned), pending: grouped(sortedKeys(pending)),
-      fetch, reset: m.reset, subscription: m.subscription, resolved: m.resolved, sessionTimeoutMs: m.sessionTimeoutMs,
+      ok: true,
+      memberId: m.id,
+      memberEpoch: m.epoch,
+      groupEpoch: this.state.epoch,
+      assignment: grouped(owned),
+      pending: grouped(sortedKeys(pending)),
+      fetch,
+      reset: m.reset,
+      subscription: m.subscription,
+      resolved: m.resolved,
+      sessionTimeoutMs: m.sessionTimeoutMs,
     };
   }
 
@@ -281,17 +319,32 @@ export class GroupCoordinator {
       const key = partitionKey(o.topic, o.partition);
       const owner = this.state.owned.get(key);
       if (owner?.member !== m.id) {
-        return fail("fenced", `member "${m.id}" does not own ${o.topic} partition ${o.partition} at epoch ${m.epoch}; nothing was committed`, { topic: o.topic, partition: o.partition, member_epoch: m.epoch });
+        return fail(
+          "fenced",
+          `member "${m.id}" does not own ${o.topic} partition ${o.partition} at epoch ${m.epoch}; nothing was committed`,
+          { topic: o.topic, partition: o.partition, member_epoch: m.epoch },
+        );
       }
       const c = this.state.committed(key);
       if (c && o.offset < c.offset) {
-        return fail("offset_regression", `${o.topic} partition ${o.partition} has committed offset ${c.offset}; a commit never moves it back (reset the group's offsets for that); nothing was committed`, { topic: o.topic, partition: o.partition, committed: c.offset });
+        return fail(
+          "offset_regression",
+          `${o.topic} partition ${o.partition} has committed offset ${c.offset}; a commit never moves it back (reset the group's offsets for that); nothing was committed`,
+          { topic: o.topic, partition: o.partition, committed: c.offset },
+        );
       }
     }
     const offsets = this.mutate(() => {
       this.state.touchMember(m, now, Math.max(m.deadline, now + m.sessionTimeoutMs));
       return req.offsets.map((o) => {
-        const row: CommittedOffset = { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? null, commit_time: now, topic_epoch: this.state.topicEpoch(o.topic) };
+        const row: CommittedOffset = {
+          topic: o.topic,
+          partition: o.partition,
+          offset: o.offset,
+          metadata: o.metadata ?? null,
+          commit_time: now,
+          topic_epoch: this.state.topicEpoch(o.topic),
+        };
         this.state.putOffset(row);
         return row;
       });
@@ -310,12 +363,24 @@ export class GroupCoordinator {
     const missing = this.missing(group);
     if (missing) return missing;
     if (this.state.members.size > 0 && !req.force) {
-      return fail("group_not_empty", `group "${group}" has ${this.state.members.size} active member(s); stop them first, or force the reset (they then restart from the new offsets)`, { members: this.state.members.size });
+      return fail(
+        "group_not_empty",
+        `group "${group}" has ${this.state.members.size} active member(s); stop them first, or force the reset (they then restart from the new offsets)`,
+        { members: this.state.members.size },
+      );
     }
     const plan = req.offsets.map((o): ResetOffset => {
       const previous = this.state.offsets.get(partitionKey(o.topic, o.partition));
       const current = previous && previous.topic_epoch === o.topicEpoch ? previous.offset : null;
-      return { topic: o.topic, partition: o.partition, offset: o.offset, metadata: null, commit_time: now, topic_epoch: o.topicEpoch, previous_offset: current };
+      return {
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        metadata: null,
+        commit_time: now,
+        topic_epoch: o.topicEpoch,
+        previous_offset: current,
+      };
     });
     if (req.dryRun) return { ok: true, offsets: plan };
     this.mutate(() => {
@@ -333,18 +398,34 @@ export class GroupCoordinator {
     this.expire(this.now());
     const missing = this.missing(group);
     if (missing) return missing;
-    const members = [...this.state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((m) => {
-      const view = this.membership(m);
-      return {
-        member_id: m.id, member_epoch: m.epoch, subscription: m.subscription, assignment: view.assignment, pending: view.pending,
-        session_timeout_ms: m.sessionTimeoutMs, last_heartbeat: m.lastHeartbeat, auto_commit: m.autoCommit, auto_offset_reset: m.reset,
-      };
-    });
-    const settled = [...this.state.target].every(([key, member]) => this.state.owned.get(key)?.member === member)
-      && members.every((v) => JSON.stringify(v.assignment) === JSON.stringify(grouped(this.state.members.get(v.member_id)!.told)));
+    const members = [...this.state.members.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((m) => {
+        const view = this.membership(m);
+        return {
+          member_id: m.id,
+          member_epoch: m.epoch,
+          subscription: m.subscription,
+          assignment: view.assignment,
+          pending: view.pending,
+          session_timeout_ms: m.sessionTimeoutMs,
+          last_heartbeat: m.lastHeartbeat,
+          auto_commit: m.autoCommit,
+          auto_offset_reset: m.reset,
+        };
+      });
+    const settled =
+      [...this.state.target].every(([key, member]) => this.state.owned.get(key)?.member === member) &&
+      members.every((v) => JSON.stringify(v.assignment) === JSON.stringify(grouped(this.state.members.get(v.member_id)!.told)));
     return {
-      ok: true, group, group_epoch: this.state.epoch, assignment_epoch: this.state.assignmentEpoch, assignor: this.state.assignor,
-      state: members.length === 0 ? "empty" : settled ? "stable" : "reconciling", created_at: this.state.createdAt, members,
+      ok: true,
+      group,
+      group_epoch: this.state.epoch,
+      assignment_epoch: this.state.assignmentEpoch,
+      assignor: this.state.assignor,
+      state: members.length === 0 ? "empty" : settled ? "stable" : "reconciling",
+      created_at: this.state.createdAt,
+      members,
       offsets: sortedKeys(this.state.offsets.keys()).map((k) => this.state.offsets.get(k)!),
     };
   }
@@ -354,7 +435,11 @@ export class GroupCoordinator {
     const missing = this.missing(group);
     if (missing) return missing;
     if (this.state.members.size > 0) {
-      return fail("group_not_empty", `group "${group}" has ${this.state.members.size} active member(s); it can be deleted once they left or timed out`, { members: this.state.members.size });
+      return fail(
+        "group_not_empty",
+        `group "${group}" has ${this.state.members.size} active member(s); it can be deleted once they left or timed out`,
+        { members: this.state.members.size },
+      );
     }
     this.mutate(() => this.state.wipe());
     if (this.alarmAt !== undefined) this.alarms?.deleteAlarm();

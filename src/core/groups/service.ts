@@ -8,8 +8,17 @@ import type { Serves } from "../object-api.ts";
 import { GroupCoordinator, type GroupCoordinatorOptions } from "./coordinator.ts";
 import { GroupRegistry } from "./registry.ts";
 import type {
-  AdvanceRequest, CommitRequest, CommittedOffset, GroupApi, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult,
-  ResetOffset, ResetRequest, TopicMap,
+  AdvanceRequest,
+  CommitRequest,
+  CommittedOffset,
+  GroupApi,
+  GroupDescription,
+  HeartbeatRequest,
+  JoinRequest,
+  MembershipResult,
+  ResetOffset,
+  ResetRequest,
+  TopicMap,
 } from "./types.ts";
 import type { StoragePort } from "../storage-port.ts";
 
@@ -82,7 +91,10 @@ export class GroupService implements Serves<GroupApi> {
 
   /** The session-timeout alarm (only the coordinator sets one). */
   alarm(): void {
-    if (this.coordinatorPart || this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'members'").one().n > 0) {
+    if (
+      this.coordinatorPart ||
+      this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'members'").one().n > 0
+    ) {
       this.coordinator.alarm();
     }
   }

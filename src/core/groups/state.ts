@@ -84,23 +84,47 @@ export class GroupState {
     this.members = new Map();
     for (const r of sql.exec<MemberRow>("SELECT * FROM members")) {
       this.members.set(r.member_id, {
-        id: r.member_id, epoch: r.member_epoch, subscription: JSON.parse(r.subscription), resolved: JSON.parse(r.resolved),
-        sessionTimeoutMs: r.session_timeout_ms, deadline: r.deadline, lastHeartbeat: r.last_heartbeat,
-        reset: JSON.parse(r.auto_offset_reset), autoCommit: r.auto_commit === 1, told: JSON.parse(r.told),
+        id: r.member_id,
+        epoch: r.member_epoch,
+        subscription: JSON.parse(r.subscription),
+        resolved: JSON.parse(r.resolved),
+        sessionTimeoutMs: r.session_timeout_ms,
+        deadline: r.deadline,
+        lastHeartbeat: r.last_heartbeat,
+        reset: JSON.parse(r.auto_offset_reset),
+        autoCommit: r.auto_commit === 1,
+        told: JSON.parse(r.told),
       });
     }
-    this.target = new Map(sql.exec<{ pkey: string; member_id: string }>("SELECT pkey, member_id FROM target").toArray().map((r) => [r.pkey, r.member_id]));
+    this.target = new Map(
+      sql
+        .exec<{ pkey: string; member_id: string }>("SELECT pkey, member_id FROM target")
+        .toArray()
+        .map((r) => [r.pkey, r.member_id]),
+    );
     this.owned = new Map(
-      sql.exec<{ pkey: string; member_id: string; position: number | null }>("SELECT pkey, member_id, position FROM owned")
-        .toArray().map((r) => [r.pkey, { member: r.member_id, position: r.position }]),
+      sql
+        .exec<{ pkey: string; member_id: string; position: number | null }>("SELECT pkey, member_id, position FROM owned")
+        .toArray()
+        .map((r) => [r.pkey, { member: r.member_id, position: r.position }]),
     );
     this.offsets = new Map(
-      sql.exec<{ topic: string; partition: number; next_offset: number; metadata: string | null; commit_time: number; topic_epoch: number }>(
-        "SELECT topic, partition, next_offset, metadata, commit_time, topic_epoch FROM offsets",
-      ).toArray().map((r) => [
-        `${r.topic}/${r.partition}`,
-        { topic: r.topic, partition: r.partition, offset: r.next_offset, metadata: r.metadata, commit_time: r.commit_time, topic_epoch: r.topic_epoch },
-      ]),
+      sql
+        .exec<{ topic: string; partition: number; next_offset: number; metadata: string | null; commit_time: number; topic_epoch: number }>(
+          "SELECT topic, partition, next_offset, metadata, commit_time, topic_epoch FROM offsets",
+        )
+        .toArray()
+        .map((r) => [
+          `${r.topic}/${r.partition}`,
+          {
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.next_offset,
+            metadata: r.metadata,
+            commit_time: r.commit_time,
+            topic_epoch: r.topic_epoch,
+          },
+        ]),
     );
   }
 
@@ -112,7 +136,13 @@ export class GroupState {
     this.name = name;
     this.createdAt = now;
     this.assignor = assignor;
-    for (const [key, value] of [["name", name], ["created_at", String(now)], ["assignor", assignor], ["epoch", "0"], ["assignment_epoch", "0"]]) {
+    for (const [key, value] of [
+      ["name", name],
+      ["created_at", String(now)],
+      ["assignor", assignor],
+      ["epoch", "0"],
+      ["assignment_epoch", "0"],
+    ]) {
       this.storage.sql.exec("INSERT OR REPLACE INTO group_meta (key, value) VALUES (?, ?)", key, value);
     }
   }
@@ -135,8 +165,16 @@ export class GroupState {
     this.storage.sql.exec(
       `INSERT OR REPLACE INTO members (member_id, member_epoch, subscription, resolved, session_timeout_ms, deadline,
          last_heartbeat, auto_offset_reset, auto_commit, told) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      m.id, m.epoch, JSON.stringify(m.subscription), JSON.stringify(m.resolved), m.sessionTimeoutMs, m.deadline,
-      m.lastHeartbeat, JSON.stringify(m.reset), m.autoCommit ? 1 : 0, JSON.stringify(m.told),
+      m.id,
+      m.epoch,
+      JSON.stringify(m.subscription),
+      JSON.stringify(m.resolved),
+      m.sessionTimeoutMs,
+      m.deadline,
+      m.lastHeartbeat,
+      JSON.stringify(m.reset),
+      m.autoCommit ? 1 : 0,
+      JSON.stringify(m.told),
     );
   }
 
@@ -156,7 +194,8 @@ export class GroupState {
   replaceTarget(next: Map<string, string>): void {
     for (const key of this.target.keys()) if (!next.has(key)) this.storage.sql.exec("DELETE FROM target WHERE pkey = ?", key);
     for (const [key, member] of next) {
-      if (this.target.get(key) !== member) this.storage.sql.exec("INSERT OR REPLACE INTO target (pkey, member_id) VALUES (?, ?)", key, member);
+      if (this.target.get(key) !== member)
+        this.storage.sql.exec("INSERT OR REPLACE INTO target (pkey, member_id) VALUES (?, ?)", key, member);
     }
     this.target = next;
   }
@@ -175,7 +214,12 @@ export class GroupState {
     this.offsets.set(`${o.topic}/${o.partition}`, o);
     this.storage.sql.exec(
       "INSERT OR REPLACE INTO offsets (topic, partition, next_offset, metadata, commit_time, topic_epoch) VALUES (?, ?, ?, ?, ?, ?)",
-      o.topic, o.partition, o.offset, o.metadata, o.commit_time, o.topic_epoch,
+      o.topic,
+      o.partition,
+      o.offset,
+      o.metadata,
+      o.commit_time,
+      o.topic_epoch,
     );
   }
 

@@ -10,14 +10,20 @@ export const ANONYMOUS_GRANTS_VAR = "EDGEBROKER_ANONYMOUS_GRANTS";
 
 export function parseAnonymousGrants(raw: string | undefined): Grant[] | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
-  const items = raw.split(",").map((s) => s.trim()).filter(Boolean).map((item) => {
-    const colon = item.indexOf(":");
-    return colon < 0 ? { operation: item, resource: "" } : { operation: item.slice(0, colon), resource: item.slice(colon + 1) };
-  });
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const colon = item.indexOf(":");
+      return colon < 0 ? { operation: item, resource: "" } : { operation: item.slice(0, colon), resource: item.slice(colon + 1) };
+    });
   try {
     return validateGrants(items);
   } catch (err) {
     const reason = err instanceof BrokerError ? err.message : String(err);
-    throw new Error(`${ANONYMOUS_GRANTS_VAR} must be a comma-separated list of <operation>:<resource> (e.g. "consume:topic:ds.*"); ${reason}`);
+    throw new Error(
+      `${ANONYMOUS_GRANTS_VAR} must be a comma-separated list of <operation>:<resource> (e.g. "consume:topic:ds.*"); ${reason}`,
+    );
   }
 }

@@ -15,7 +15,8 @@ const RESOURCE = /^(topic|group|transactional_id):[a-zA-Z0-9._-]*\*?$/;
 const MAX_GRANTS = 100;
 
 export function validateGrants(input: unknown): Grant[] {
-  if (!Array.isArray(input) || input.length === 0) throw new BrokerError("invalid_grant", "grants: expected a non-empty array of {operation, resource}");
+  if (!Array.isArray(input) || input.length === 0)
+    throw new BrokerError("invalid_grant", "grants: expected a non-empty array of {operation, resource}");
   if (input.length > MAX_GRANTS) throw new BrokerError("invalid_grant", `grants: at most ${MAX_GRANTS} grants per key`);
   return input.map((g, i) => {
     const where = `grants[${i}]`;
@@ -24,7 +25,10 @@ export function validateGrants(input: unknown): Grant[] {
     const extra = Object.keys(rest)[0];
     if (extra) throw new BrokerError("invalid_grant", `${where}.${extra}: unknown field (expected operation, resource)`);
     if (!OPERATIONS.includes(operation as Operation)) {
-      throw new BrokerError("invalid_grant", `${where}.operation: expected one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(operation)}`);
+      throw new BrokerError(
+        "invalid_grant",
+        `${where}.operation: expected one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(operation)}`,
+      );
     }
     if (typeof resource !== "string" || (resource !== "*" && !RESOURCE.test(resource)) || resource.length > 260) {
       throw new BrokerError("invalid_grant", `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "transactional_id:<name or prefix*>" or "*", got ${JSON.stringify(resource)}`);

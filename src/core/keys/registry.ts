@@ -9,12 +9,23 @@ export type KeyListing = KeyInfo;
 export type KeyResult = { ok: true; key: KeyListing } | Failure;
 
 interface Row extends Record<string, string | number | null> {
-  id: string; name: string; grants: string; quotas: string; created_at: number; rotated_at: number | null; revoked_at: number | null;
+  id: string;
+  name: string;
+  grants: string;
+  quotas: string;
+  created_at: number;
+  rotated_at: number | null;
+  revoked_at: number | null;
 }
 
 const toListing = (r: Row): KeyListing => ({
-  id: r.id, name: r.name, grants: JSON.parse(r.grants), quotas: JSON.parse(r.quotas),
-  created_at: r.created_at, rotated_at: r.rotated_at, revoked_at: r.revoked_at,
+  id: r.id,
+  name: r.name,
+  grants: JSON.parse(r.grants),
+  quotas: JSON.parse(r.quotas),
+  created_at: r.created_at,
+  rotated_at: r.rotated_at,
+  revoked_at: r.revoked_at,
 });
 
 export class KeyRegistry {
@@ -28,7 +39,11 @@ export class KeyRegistry {
   register(key: KeyListing): { ok: true } {
     this.storage.sql.exec(
       "INSERT INTO api_keys (id, name, grants, quotas, created_at) VALUES (?, ?, ?, ?, ?)",
-      key.id, key.name, JSON.stringify(key.grants), JSON.stringify(key.quotas), key.created_at,
+      key.id,
+      key.name,
+      JSON.stringify(key.grants),
+      JSON.stringify(key.quotas),
+      key.created_at,
     );
     return { ok: true };
   }

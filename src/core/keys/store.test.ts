@@ -22,7 +22,8 @@ function setup() {
     return sha256Hasher(salt, secret);
   };
   const clock = { now: 1_000_000 };
-  const open = (name: string) => new KeyStore(openStorage(openNodeDatabase, join(dir, `${name}.sqlite`), { createOnWrite: true }), () => clock.now, hasher);
+  const open = (name: string) =>
+    new KeyStore(openStorage(openNodeDatabase, join(dir, `${name}.sqlite`), { createOnWrite: true }), () => clock.now, hasher);
   return { dir, calls, clock, open };
 }
 

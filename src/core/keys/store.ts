@@ -37,9 +37,17 @@ export interface KeyInfo {
 export type VerifyResult = { ok: true; key: Pick<KeyInfo, "id" | "name" | "grants">; metered: boolean } | Failure;
 
 interface KeyRow extends Record<string, string | number | null> {
-  id: string; name: string; grants: string; quotas: string; salt: string; hash: string;
-  previous_hash: string | null; previous_until: number | null;
-  created_at: number; rotated_at: number | null; revoked_at: number | null;
+  id: string;
+  name: string;
+  grants: string;
+  quotas: string;
+  salt: string;
+  hash: string;
+  previous_hash: string | null;
+  previous_until: number | null;
+  created_at: number;
+  rotated_at: number | null;
+  revoked_at: number | null;
 }
 
 const utf8 = new TextEncoder();
@@ -96,7 +104,15 @@ export class KeyStore implements Serves<KeyApi> {
   info(): KeyInfo | undefined {
     const r = this.row;
     if (!r) return undefined;
-    return { id: r.id, name: r.name, grants: JSON.parse(r.grants), quotas: JSON.parse(r.quotas), created_at: r.created_at, rotated_at: r.rotated_at, revoked_at: r.revoked_at };
+    return {
+      id: r.id,
+      name: r.name,
+      grants: JSON.parse(r.grants),
+      quotas: JSON.parse(r.quotas),
+      created_at: r.created_at,
+      rotated_at: r.rotated_at,
+      revoked_at: r.revoked_at,
+    };
   }
 
   async create(key: { id: string; name: string; grants: Grant[]; quotas: Quotas; secret: string }): Promise<{ ok: true } | Failure> {
@@ -107,7 +123,13 @@ export class KeyStore implements Serves<KeyApi> {
     this.storage.sql.exec(API_KEY_TABLE);
     this.storage.sql.exec(
       "INSERT INTO api_key (id, name, grants, quotas, salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      key.id, key.name, JSON.stringify(key.grants), JSON.stringify(key.quotas), salt, hash, created,
+      key.id,
+      key.name,
+      JSON.stringify(key.grants),
+      JSON.stringify(key.quotas),
+      salt,
+      hash,
+      created,
     );
     this.row = this.storage.sql.exec<KeyRow>("SELECT * FROM api_key").one();
     this.resetBuckets();
@@ -175,7 +197,10 @@ export class KeyStore implements Serves<KeyApi> {
     const now = this.now();
     this.storage.sql.exec(
       "UPDATE api_key SET hash = ?, previous_hash = ?, previous_until = ?, rotated_at = ?",
-      hash, graceMs > 0 ? r.hash : null, graceMs > 0 ? now + graceMs : null, now,
+      hash,
+      graceMs > 0 ? r.hash : null,
+      graceMs > 0 ? now + graceMs : null,
+      now,
     );
     this.row = this.storage.sql.exec<KeyRow>("SELECT * FROM api_key").one();
     return { ok: true, rotated_at: now };

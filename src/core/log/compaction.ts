@@ -66,9 +66,11 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
     let removed = 0;
     for (let i = 0; i < scan.count; i++) {
       const flags = scan.flags[i]!;
-      const stays = flags & RECORD_NULL_KEY
-        ? true
-        : latest.get(hashKey(scan.keyHashes, i)) === scan.offsets[i] && !(flags & RECORD_NULL_VALUE && scan.timestamps[i]! < tombstoneHorizon);
+      const stays =
+        flags & RECORD_NULL_KEY
+          ? true
+          : latest.get(hashKey(scan.keyHashes, i)) === scan.offsets[i] &&
+            !(flags & RECORD_NULL_VALUE && scan.timestamps[i]! < tombstoneHorizon);
       keep[i] = stays ? 1 : 0;
       if (!stays) removed++;
     }
@@ -87,7 +89,13 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
       const maxTs = w.data.length > 0 ? Math.max(...Array.from(core.scanRecords(w.data).timestamps)) : 0;
       result.rowsWritten += storage.sql.exec(
         "UPDATE segments SET data = ?, idx = ?, size = ?, batch_count = ?, max_ts = ?, retain_ts = min(coalesce(retain_ts, max_ts), ?) WHERE base_offset = ?",
-        w.data.slice().buffer, idx.slice().buffer, w.data.length, idx.length / 16, maxTs, maxTs, w.base,
+        w.data.slice().buffer,
+        idx.slice().buffer,
+        w.data.length,
+        idx.length / 16,
+        maxTs,
+        maxTs,
+        w.base,
       ).rowsWritten;
       result.rowsRewritten++;
       result.recordsRemoved += w.removed;

@@ -47,7 +47,8 @@ export class MaintenanceGuard {
   }
 
   private set(error: MaintenanceError | undefined): void {
-    if (error) this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('maintenance_error', ?)", JSON.stringify(error));
+    if (error)
+      this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('maintenance_error', ?)", JSON.stringify(error));
     else this.storage.sql.exec("DELETE FROM partition_config WHERE key = 'maintenance_error'");
     this.error = error;
   }

@@ -18,7 +18,18 @@ import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
 import { EARLIEST, LATEST } from "./partition-types.ts";
-import { applyRetention, DEFAULT_LOG_CONFIG, sameLogConfig, storedLogConfig, deleteBefore, logConfigFrom, mergeSmallRows, type LogConfig, type Merge, type Trim } from "./retention.ts";
+import {
+  applyRetention,
+  DEFAULT_LOG_CONFIG,
+  sameLogConfig,
+  storedLogConfig,
+  deleteBefore,
+  logConfigFrom,
+  mergeSmallRows,
+  type LogConfig,
+  type Merge,
+  type Trim,
+} from "./retention.ts";
 import { offsetForTimestamp } from "./timestamp-lookup.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "../topics/config.ts";
@@ -465,10 +476,14 @@ export class PartitionLog implements Serves<PartitionApi> {
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
-    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () => compactLog(this.storage, this.core, this.config, now));
+    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () =>
+      compactLog(this.storage, this.core, this.config, now),
+    );
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
-    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () => mergeSmallRows(this.storage, this.core, snapshot));
+    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () =>
+      mergeSmallRows(this.storage, this.core, snapshot),
+    );
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
     if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
@@ -491,9 +506,14 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (stale) return stale;
     const target = before === LATEST ? this.highWatermark : before;
     if (target < 0 || target > this.highWatermark) {
-      return fail("offset_out_of_range", `before_offset ${before} is out of range: it must be at most ${this.highWatermark} (the high watermark)`, { start_offset: this.logStartOffset, end_offset: this.highWatermark });
+      return fail(
+        "offset_out_of_range",
+        `before_offset ${before} is out of range: it must be at most ${this.highWatermark} (the high watermark)`,
+        { start_offset: this.logStartOffset, end_offset: this.highWatermark },
+      );
     }
-    if (target > this.logStartOffset) this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
+    if (target > this.logStartOffset)
+      this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
     return { ok: true, start_offset: this.logStartOffset };
   }
 
@@ -502,7 +522,8 @@ export class PartitionLog implements Serves<PartitionApi> {
     const stale = this.checkEpoch(addr);
     if (stale) return stale;
     if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
-    if (timestamp === LATEST || this.highWatermark === this.logStartOffset) return { ok: true, offset: this.highWatermark, timestamp: null };
+    if (timestamp === LATEST || this.highWatermark === this.logStartOffset)
+      return { ok: true, offset: this.highWatermark, timestamp: null };
     let found: ReturnType<typeof offsetForTimestamp>;
     try {
       found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
@@ -519,7 +540,9 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (stale) return stale;
     let oldest: number | null = null;
     if (this.rows > 0) {
-      const head = this.storage.sql.exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1").one();
+      const head = this.storage.sql
+        .exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1")
+        .one();
       this.rowsRead++;
       try {
         oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;

@@ -108,7 +108,8 @@ export class ProducerStates {
     this.apply(chunks.map((c) => c.states).join(""));
     let replayed = 0;
     for (const row of this.storage.sql.exec<{ producers: string }>(
-      "SELECT producers FROM segments WHERE base_offset > ? AND producers IS NOT NULL ORDER BY base_offset", through,
+      "SELECT producers FROM segments WHERE base_offset > ? AND producers IS NOT NULL ORDER BY base_offset",
+      through,
     )) {
       this.apply(row.producers);
       replayed++;
@@ -157,12 +158,19 @@ export class ProducerStates {
         continue;
       }
       const where = batches.length > 1 ? `batch ${i}: ` : "";
-      if (b.baseSequence < 0) return fail("out_of_order_sequence", `${where}producer ${b.producerId} sent no sequence number (baseSequence ${b.baseSequence})`, { expected_sequence: 0 });
+      if (b.baseSequence < 0)
+        return fail("out_of_order_sequence", `${where}producer ${b.producerId} sent no sequence number (baseSequence ${b.baseSequence})`, {
+          expected_sequence: 0,
+        });
       const firstSeq = b.baseSequence;
       const lastSeq = (firstSeq + b.lastOffsetDelta) % (MAX_SEQUENCE + 1);
       const state = this.current(b.producerId, working);
       if (state && b.producerEpoch < state.epoch) {
-        return fail("producer_fenced", `${where}producer ${b.producerId} epoch ${b.producerEpoch} is fenced: epoch ${state.epoch} has already written to this partition`, { current_epoch: state.epoch });
+        return fail(
+          "producer_fenced",
+          `${where}producer ${b.producerId} epoch ${b.producerEpoch} is fenced: epoch ${state.epoch} has already written to this partition`,
+          { current_epoch: state.epoch },
+        );
       }
       if (state && b.producerEpoch === state.epoch) {
         const original = state.recent.find((e) => e.epoch === b.producerEpoch && e.firstSeq === firstSeq && e.lastSeq === lastSeq);
@@ -171,11 +179,19 @@ export class ProducerStates {
           continue;
         }
         if (firstSeq !== nextSeq(state.lastSeq)) {
-          return fail("out_of_order_sequence", `${where}producer ${b.producerId} epoch ${b.producerEpoch}: expected sequence ${nextSeq(state.lastSeq)}, got ${firstSeq}`, { expected_sequence: nextSeq(state.lastSeq) });
+          return fail(
+            "out_of_order_sequence",
+            `${where}producer ${b.producerId} epoch ${b.producerEpoch}: expected sequence ${nextSeq(state.lastSeq)}, got ${firstSeq}`,
+            { expected_sequence: nextSeq(state.lastSeq) },
+          );
         }
       } else if (firstSeq !== 0) {
-        const why = state ? `a new epoch (${b.producerEpoch}) starts` : "this partition has no state for the producer (new, or idle past its expiration); it starts";
-        return fail("out_of_order_sequence", `${where}producer ${b.producerId}: ${why} at sequence 0, got ${firstSeq}`, { expected_sequence: 0 });
+        const why = state
+          ? `a new epoch (${b.producerEpoch}) starts`
+          : "this partition has no state for the producer (new, or idle past its expiration); it starts";
+        return fail("out_of_order_sequence", `${where}producer ${b.producerId}: ${why} at sequence 0, got ${firstSeq}`, {
+          expected_sequence: 0,
+        });
       }
       const e = entry(b.producerId, b.producerEpoch, firstSeq, lastSeq, undefined, (b.attributes & TRANSACTIONAL) !== 0);
       const recent = state && state.epoch === b.producerEpoch ? state.recent : [];
@@ -306,7 +322,9 @@ export class ProducerStates {
     for (let chunk = 0; chunk * SNAPSHOT_CHUNK_CHARS < json.length; chunk++) {
       written += this.storage.sql.exec(
         "INSERT INTO producer_snapshot (chunk, through_offset, states) VALUES (?, ?, ?)",
-        chunk, throughOffset, json.slice(chunk * SNAPSHOT_CHUNK_CHARS, (chunk + 1) * SNAPSHOT_CHUNK_CHARS),
+        chunk,
+        throughOffset,
+        json.slice(chunk * SNAPSHOT_CHUNK_CHARS, (chunk + 1) * SNAPSHOT_CHUNK_CHARS),
       ).rowsWritten;
     }
     this.commitsSinceSnapshot = 0;

@@ -76,7 +76,13 @@ export interface Trim {
  * record is past `retention.ms`, or while the partition exceeds `retention.bytes`. Stops at the
  * first row that may stay, so the log stays a contiguous range of offsets.
  */
-export function applyRetention(storage: StoragePort, config: LogConfig, now: number, totals: { bytes: number }, beforeCommit: () => number): Trim {
+export function applyRetention(
+  storage: StoragePort,
+  config: LogConfig,
+  now: number,
+  totals: { bytes: number },
+  beforeCommit: () => number,
+): Trim {
   const trim: Trim = { rowsDeleted: 0, bytesDeleted: 0, rowsWritten: 0, logStartOffset: -1 };
   if (!config.cleanupPolicy.includes("delete")) return trim;
   if (config.retentionMs < 0 && config.retentionBytes < 0) return trim;
@@ -117,9 +123,12 @@ function setLogStart(storage: StoragePort, offset: number): number {
 export function deleteBefore(storage: StoragePort, before: number, beforeCommit: () => number): Trim {
   const trim: Trim = { rowsDeleted: 0, bytesDeleted: 0, rowsWritten: 0, logStartOffset: before };
   storage.transactionSync(() => {
-    const gone = storage.sql.exec<{ n: number; bytes: number }>(
-      "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM segments WHERE last_offset < ?", before,
-    ).one();
+    const gone = storage.sql
+      .exec<{ n: number; bytes: number }>(
+        "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM segments WHERE last_offset < ?",
+        before,
+      )
+      .one();
     trim.rowsDeleted = gone.n;
     trim.bytesDeleted = gone.bytes;
     if (gone.n > 0) trim.rowsWritten += storage.sql.exec("DELETE FROM segments WHERE last_offset < ?", before).rowsWritten;
@@ -177,9 +186,13 @@ export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit
     for (const r of runs) {
       const first = r[0]!.base_offset;
       const last = r[r.length - 1]!.base_offset;
-      const rows = storage.sql.exec<FullRow>(
-        "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, producers, data, idx FROM segments WHERE base_offset BETWEEN ? AND ? ORDER BY base_offset", first, last,
-      ).toArray();
+      const rows = storage.sql
+        .exec<FullRow>(
+          "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, producers, data, idx FROM segments WHERE base_offset BETWEEN ? AND ? ORDER BY base_offset",
+          first,
+          last,
+        )
+        .toArray();
       for (const row of rows) {
         const bad = checkRow(core, row);
         if (bad) throw new CorruptRowError(bad.error.message);
@@ -197,9 +210,15 @@ export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit
       merge.rowsWritten += storage.sql.exec("DELETE FROM segments WHERE base_offset BETWEEN ? AND ?", first, last).rowsWritten;
       merge.rowsWritten += storage.sql.exec(
         "INSERT INTO segments (base_offset, last_offset, max_ts, retain_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        first, rows[rows.length - 1]!.last_offset, Math.max(...rows.map((row) => row.max_ts)), Math.max(...rows.map((row) => row.retain_ts)), size,
-        rows.reduce((n, row) => n + row.batch_count, 0), Object.keys(producers).length ? JSON.stringify(producers) : null,
-        data.buffer, idx.slice().buffer,
+        first,
+        rows[rows.length - 1]!.last_offset,
+        Math.max(...rows.map((row) => row.max_ts)),
+        Math.max(...rows.map((row) => row.retain_ts)),
+        size,
+        rows.reduce((n, row) => n + row.batch_count, 0),
+        Object.keys(producers).length ? JSON.stringify(producers) : null,
+        data.buffer,
+        idx.slice().buffer,
       ).rowsWritten;
       merge.rowsAfter -= rows.length - 1;
     }

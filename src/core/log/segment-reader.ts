@@ -77,11 +77,16 @@ export function readBatch(core: LogCore, row: SegmentRow, offset: number, budget
     if (size < BATCH_HEADER_SIZE || pos + size > data.length) return corrupt(row, pos, `batch length ${size - 12} does not fit the row`);
     const base = view.getInt32(pos) * 4294967296 + view.getUint32(pos + 4);
     const last = base + view.getInt32(pos + 23);
-    const indexed = entry * INDEX_ENTRY_SIZE < idx.byteLength && idx.getInt32(entry * INDEX_ENTRY_SIZE + 4, true) === pos
-      ? row.base_offset + idx.getInt32(entry * INDEX_ENTRY_SIZE, true)
-      : undefined;
+    const indexed =
+      entry * INDEX_ENTRY_SIZE < idx.byteLength && idx.getInt32(entry * INDEX_ENTRY_SIZE + 4, true) === pos
+        ? row.base_offset + idx.getInt32(entry * INDEX_ENTRY_SIZE, true)
+        : undefined;
     if (indexed !== base || base <= prevLast || last < base || last > row.last_offset) {
-      return corrupt(row, pos, `batch offsets ${base}..${last} disagree with the row (${row.base_offset}..${row.last_offset}, previous batch ending at ${prevLast}) or its index (${indexed ?? "no entry"})`);
+      return corrupt(
+        row,
+        pos,
+        `batch offsets ${base}..${last} disagree with the row (${row.base_offset}..${row.last_offset}, previous batch ending at ${prevLast}) or its index (${indexed ?? "no entry"})`,
+      );
     }
     entry++;
     prevLast = last;
@@ -124,7 +129,10 @@ export function checkRow(core: LogCore, row: SegmentRow): Failure | undefined {
  * at the row that holds `offset`. Returns the rows read too: they are the partition's cost figure.
  */
 export function collectBatches(
-  storage: StoragePort, core: LogCore, offset: number, budget: Budget,
+  storage: StoragePort,
+  core: LogCore,
+  offset: number,
+  budget: Budget,
 ): { result: { ok: true; bytes: Uint8Array } | Failure; rowsRead: number } {
   const cursor = storage.sql.exec<SegmentRow>(
     `SELECT base_offset, last_offset, data, idx FROM segments

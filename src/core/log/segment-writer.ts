@@ -73,8 +73,15 @@ export function writeRow(storage: StoragePort, core: LogCore, producers: Produce
   const producerState = producers.rowState(new Set(items.flatMap((p) => p.producers)));
   const cursor = storage.sql.exec(
     "INSERT INTO segments (base_offset, last_offset, max_ts, retain_ts, size, batch_count, producers, data, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    base, last, Math.max(...items.map((p) => p.maxTimestamp)), Math.max(...items.map((p) => Math.min(p.maxTimestamp, p.appendedAt))), size, items.reduce((n, p) => n + p.counts.length, 0),
-    producerState, exactBuffer(data), exactBuffer(idx),
+    base,
+    last,
+    Math.max(...items.map((p) => p.maxTimestamp)),
+    Math.max(...items.map((p) => Math.min(p.maxTimestamp, p.appendedAt))),
+    size,
+    items.reduce((n, p) => n + p.counts.length, 0),
+    producerState,
+    exactBuffer(data),
+    exactBuffer(idx),
   );
   return { baseOffsets, next: last + 1, rowsWritten: cursor.rowsWritten + indexRows, bytes: size };
 }

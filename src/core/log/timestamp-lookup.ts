@@ -11,14 +11,26 @@ export interface TimestampHit {
   timestamp: number;
 }
 
-export function offsetForTimestamp(storage: StoragePort, core: LogCore, timestamp: number, logStartOffset: number): { hit: TimestampHit | undefined; rowsRead: number } {
+export function offsetForTimestamp(
+  storage: StoragePort,
+  core: LogCore,
+  timestamp: number,
+  logStartOffset: number,
+): { hit: TimestampHit | undefined; rowsRead: number } {
   let rowsRead = 0;
   const candidates = storage.sql.exec<{ base_offset: number }>(
-    "SELECT base_offset FROM segments WHERE max_ts >= ? AND last_offset >= ? ORDER BY base_offset", timestamp, logStartOffset,
+    "SELECT base_offset FROM segments WHERE max_ts >= ? AND last_offset >= ? ORDER BY base_offset",
+    timestamp,
+    logStartOffset,
   );
   try {
     for (const { base_offset } of candidates) {
-      const row = storage.sql.exec<{ data: ArrayBuffer | Uint8Array; idx: ArrayBuffer | Uint8Array }>("SELECT data, idx FROM segments WHERE base_offset = ?", base_offset).one();
+      const row = storage.sql
+        .exec<{ data: ArrayBuffer | Uint8Array; idx: ArrayBuffer | Uint8Array }>(
+          "SELECT data, idx FROM segments WHERE base_offset = ?",
+          base_offset,
+        )
+        .one();
       rowsRead++;
       const data = blobBytes(row.data);
       let pos = Math.max(0, core.locateTimestamp(blobBytes(row.idx), timestamp));
@@ -26,7 +38,8 @@ export function offsetForTimestamp(storage: StoragePort, core: LogCore, timestam
         const h = readBatchHeader(data, pos);
         if (h.maxTimestamp >= timestamp && h.baseOffset + h.lastOffsetDelta >= logStartOffset) {
           for (const r of decodeRecords(data.subarray(pos, pos + h.size))) {
-            if (r.timestamp >= timestamp && r.offset >= logStartOffset) return { hit: { offset: r.offset, timestamp: r.timestamp }, rowsRead };
+            if (r.timestamp >= timestamp && r.offset >= logStartOffset)
+              return { hit: { offset: r.offset, timestamp: r.timestamp }, rowsRead };
           }
         }
         pos += h.size;

@@ -14,7 +14,18 @@ import type { Waiters } from "../log/waiters.ts";
 import { fail, type Failure } from "../errors.ts";
 import { checkProducer, sameProducerRequest } from "./producers.ts";
 import type {
-  DsAppend, DsAppended, DsCreate, DsCreated, DsDelete, DsDeleted, DsForkRef, DsMeta, DsRead, DsReadOk, DsResult, DsStreamView,
+  DsAppend,
+  DsAppended,
+  DsCreate,
+  DsCreated,
+  DsDelete,
+  DsDeleted,
+  DsForkRef,
+  DsMeta,
+  DsRead,
+  DsReadOk,
+  DsResult,
+  DsStreamView,
 } from "./types.ts";
 import type { LogCore } from "../batch/log-core.ts";
 import type { AppendResult, PartitionAddress, ReadRequest, ReadResult } from "../log/partition-types.ts";
@@ -38,7 +49,14 @@ export function mediaType(contentType: string): string {
 }
 
 function view(meta: DsMeta, next: number): DsStreamView {
-  return { contentType: meta.contentType, ttlSeconds: meta.ttlSeconds, expiresAt: meta.expiresAt, closed: meta.closed, next, createdAt: meta.createdAt };
+  return {
+    contentType: meta.contentType,
+    ttlSeconds: meta.ttlSeconds,
+    expiresAt: meta.expiresAt,
+    closed: meta.closed,
+    next,
+    createdAt: meta.createdAt,
+  };
 }
 
 export class DsStreams {
@@ -60,11 +78,16 @@ export class DsStreams {
 
   handle(req: DsRequestLike): Promise<DsResult> {
     switch (req.op) {
-      case "create": return this.create(req);
-      case "append": return this.append(req);
-      case "read": return this.read(req);
-      case "delete": return Promise.resolve(this.remove(req));
-      case "fork-ref": return Promise.resolve(this.forkRef(req));
+      case "create":
+        return this.create(req);
+      case "append":
+        return this.append(req);
+      case "read":
+        return this.read(req);
+      case "delete":
+        return Promise.resolve(this.remove(req));
+      case "fork-ref":
+        return Promise.resolve(this.forkRef(req));
     }
   }
 
@@ -138,10 +161,15 @@ export class DsStreams {
       return fail("stream_not_found", `stream "${req.path}" expired`, { expired: true });
     }
     if (existing) {
-      if (existing.deleted) return fail("stream_conflict", `stream "${req.path}" was deleted while forks of it remain; its path cannot be reused yet`);
-      const same = mediaType(existing.contentType) === mediaType(req.contentType) && existing.ttlSeconds === req.ttlSeconds &&
-        existing.expiresAtMs === (req.expiresAt === null ? null : Date.parse(req.expiresAt)) && existing.closed === req.closed &&
-        existing.forkOf === (req.fork?.of ?? null) && (req.fork === undefined || (existing.forkOffset === req.fork.offset && existing.forkSubOffset === req.fork.subOffset));
+      if (existing.deleted)
+        return fail("stream_conflict", `stream "${req.path}" was deleted while forks of it remain; its path cannot be reused yet`);
+      const same =
+        mediaType(existing.contentType) === mediaType(req.contentType) &&
+        existing.ttlSeconds === req.ttlSeconds &&
+        existing.expiresAtMs === (req.expiresAt === null ? null : Date.parse(req.expiresAt)) &&
+        existing.closed === req.closed &&
+        existing.forkOf === (req.fork?.of ?? null) &&
+        (req.fork === undefined || (existing.forkOffset === req.fork.offset && existing.forkSubOffset === req.fork.subOffset));
       if (!same) return fail("stream_conflict", `stream "${req.path}" already exists with a different configuration`);
       return { ok: true, created: false, stream: view(existing, tail.next) } satisfies DsCreated;
     }
@@ -150,10 +178,22 @@ export class DsStreams {
     }
     const now = this.now();
     const meta: DsMeta = {
-      path: req.path, contentType: req.contentType, ttlSeconds: req.ttlSeconds, expiresAt: req.expiresAt,
-      expiresAtMs: req.expiresAt === null ? null : Date.parse(req.expiresAt), createdAt: now, touchedAt: now,
-      closed: req.closed, closedBy: null, lastStreamSeq: null, producers: {}, forks: 0, deleted: false,
-      forkOf: req.fork?.of ?? null, forkOffset: req.fork?.offset ?? null, forkSubOffset: req.fork?.subOffset ?? 0,
+      path: req.path,
+      contentType: req.contentType,
+      ttlSeconds: req.ttlSeconds,
+      expiresAt: req.expiresAt,
+      expiresAtMs: req.expiresAt === null ? null : Date.parse(req.expiresAt),
+      createdAt: now,
+      touchedAt: now,
+      closed: req.closed,
+      closedBy: null,
+      lastStreamSeq: null,
+      producers: {},
+      forks: 0,
+      deleted: false,
+      forkOf: req.fork?.of ?? null,
+      forkOffset: req.fork?.offset ?? null,
+      forkSubOffset: req.fork?.subOffset ?? 0,
     };
     this.storage.sql.exec("DELETE FROM ds_stream WHERE epoch <> ?", req.epoch);
     this.save(req.epoch, meta);
@@ -190,16 +230,28 @@ export class DsStreams {
       const check = checkProducer(meta, req.producer);
       switch (check.kind) {
         case "stale_epoch":
-          return fail("producer_stale_epoch", `producer "${req.producer.id}" epoch ${req.producer.epoch} is older than its current epoch ${check.currentEpoch}`, { epoch: check.currentEpoch });
+          return fail(
+            "producer_stale_epoch",
+            `producer "${req.producer.id}" epoch ${req.producer.epoch} is older than its current epoch ${check.currentEpoch}`,
+            { epoch: check.currentEpoch },
+          );
         case "epoch_needs_seq_zero":
           return fail("bad_request", `Producer-Seq: a new producer epoch starts at sequence 0, got ${req.producer.seq}`);
         case "gap":
-          return fail("producer_sequence_gap", `Producer-Seq ${check.received} skips ahead; expected ${check.expected}`, { expected: check.expected, received: check.received });
+          return fail("producer_sequence_gap", `Producer-Seq ${check.received} skips ahead; expected ${check.expected}`, {
+            expected: check.expected,
+            received: check.received,
+          });
         case "duplicate": {
           await this.lastAppend.catch(() => undefined);
           const next = this.log.tail(req);
           if (!next.ok) return next;
-          return { ok: true, stream: view(meta, next.next), duplicate: true, producer: { epoch: req.producer.epoch, seq: check.lastSeq } } satisfies DsAppended;
+          return {
+            ok: true,
+            stream: view(meta, next.next),
+            duplicate: true,
+            producer: { epoch: req.producer.epoch, seq: check.lastSeq },
+          } satisfies DsAppended;
         }
         case "accept":
           producerState = check.state;
@@ -263,7 +315,15 @@ export class DsStreams {
     const base = { ok: true as const, stream: view(meta, tail.next), offset, timedOut };
     if (offset >= tail.next) return { ...base, messages: [], next: offset, upToDate: true } satisfies DsReadOk;
     // maxBytes counts message bytes; stored batches add ~70 bytes of framing to each small message.
-    const read = await this.log.read({ topic: req.topic, partition: req.partition, epoch: req.epoch, offset, maxBytes: req.maxBytes * 2, maxRecords: MAX_RECORDS_PER_READ, waitMs: 0 });
+    const read = await this.log.read({
+      topic: req.topic,
+      partition: req.partition,
+      epoch: req.epoch,
+      offset,
+      maxBytes: req.maxBytes * 2,
+      maxRecords: MAX_RECORDS_PER_READ,
+      waitMs: 0,
+    });
     if (!read.ok) return read;
     const messages: Uint8Array[] = [];
     let next = offset;
@@ -311,4 +371,4 @@ export class DsStreams {
   }
 }
 
-type DsRequestLike = DsCreate | DsAppend | DsRead | DsDelete | DsForkRef;  // every op but "sub"
+type DsRequestLike = DsCreate | DsAppend | DsRead | DsDelete | DsForkRef; // every op but "sub"

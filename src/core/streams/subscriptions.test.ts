@@ -19,7 +19,15 @@ function setup() {
   return { subs, clock };
 }
 
-const webhook: SubConfig = { type: "webhook", pattern: "events/*", streams: [], webhookUrl: "https://hooks.example/w", wakeStream: null, leaseTtlMs: 5_000, description: null };
+const webhook: SubConfig = {
+  type: "webhook",
+  pattern: "events/*",
+  streams: [],
+  webhookUrl: "https://hooks.example/w",
+  wakeStream: null,
+  leaseTtlMs: 5_000,
+  description: null,
+};
 const pull: SubConfig = { ...webhook, type: "pull-wake", webhookUrl: null, wakeStream: "wake" };
 
 function ok(r: SubResult): Extract<SubResult, { ok: true }> {
@@ -40,7 +48,18 @@ describe("DsSubscriptions", () => {
     expect(ok(await subs.handle({ action: "appended", path: "other/events/a", from: 0, tail: 1 })).wakes).toEqual([]);
     expect(ok(await subs.handle({ action: "appended", path: "r/events/a/b", from: 0, tail: 1 })).wakes).toEqual([]);
     const w = first[0]!;
-    const done = ok(await subs.handle({ action: "ack", root: "r/", id: "s", token: w.token, wakeId: w.wakeId, generation: w.generation, acks: [{ stream: "events/a", offset: 2 }], done: true }));
+    const done = ok(
+      await subs.handle({
+        action: "ack",
+        root: "r/",
+        id: "s",
+        token: w.token,
+        wakeId: w.wakeId,
+        generation: w.generation,
+        acks: [{ stream: "events/a", offset: 2 }],
+        done: true,
+      }),
+    );
     // Offset 3 is still unacknowledged: the next wake starts at once.
     expect(done.nextWake).toBe(true);
     expect(done.wakes![0]!.generation).toBe(w.generation + 1);
@@ -52,7 +71,17 @@ describe("DsSubscriptions", () => {
     ok(await subs.handle({ action: "put", root: "", id: "s", config: webhook }));
     const w = ok(await subs.handle({ action: "appended", path: "events/a", from: 0, tail: 1 })).wakes![0]!;
     const ack = (over: Partial<{ token: string; generation: number }>) =>
-      subs.handle({ action: "ack", root: "", id: "s", token: w.token, wakeId: w.wakeId, generation: w.generation, acks: [{ stream: "events/a", offset: 1 }], done: true, ...over });
+      subs.handle({
+        action: "ack",
+        root: "",
+        id: "s",
+        token: w.token,
+        wakeId: w.wakeId,
+        generation: w.generation,
+        acks: [{ stream: "events/a", offset: 1 }],
+        done: true,
+        ...over,
+      });
     expect(await ack({ token: "forged" })).toMatchObject({ ok: false, status: 409, code: "FENCED" });
     expect(await ack({ generation: w.generation - 1 })).toMatchObject({ ok: false, code: "FENCED" });
     expect(ok(await ack({})).nextWake).toBe(false);
@@ -69,7 +98,16 @@ describe("DsSubscriptions", () => {
     expect(retry).toHaveLength(1);
     expect(retry[0]!.generation).toBeGreaterThan(lost.generation);
     expect(retry[0]!.streams).toEqual([{ path: "events/a", tail: 3, acked: 0 }]);
-    const late = await subs.handle({ action: "ack", root: "", id: "s", token: lost.token, wakeId: lost.wakeId, generation: lost.generation, acks: [], done: true });
+    const late = await subs.handle({
+      action: "ack",
+      root: "",
+      id: "s",
+      token: lost.token,
+      wakeId: lost.wakeId,
+      generation: lost.generation,
+      acks: [],
+      done: true,
+    });
     expect(late).toMatchObject({ ok: false, code: "FENCED" });
   });
 
@@ -81,12 +119,23 @@ describe("DsSubscriptions", () => {
     expect(ok(await subs.handle({ action: "claim", root: "", id: "p", worker: "w1" })).claimed).toBeNull();
     ok(await subs.handle({ action: "appended", path: "events/x", from: 0, tail: 4 }));
     const claimed = ok(await subs.handle({ action: "claim", root: "", id: "p", worker: "w1" })).claimed!;
-    expect(await subs.handle({ action: "claim", root: "", id: "p", worker: "w2" })).toMatchObject({ ok: false, code: "ALREADY_CLAIMED", currentHolder: "w1" });
+    expect(await subs.handle({ action: "claim", root: "", id: "p", worker: "w2" })).toMatchObject({
+      ok: false,
+      code: "ALREADY_CLAIMED",
+      currentHolder: "w1",
+    });
     clock.now += pull.leaseTtlMs;
     const taken = ok(await subs.handle({ action: "claim", root: "", id: "p", worker: "w2" })).claimed!;
     expect(taken.generation).toBeGreaterThan(claimed.generation);
     // The first holder's token no longer works.
-    const stale = await subs.handle({ action: "release", root: "", id: "p", token: claimed.token, wakeId: claimed.wakeId, generation: claimed.generation });
+    const stale = await subs.handle({
+      action: "release",
+      root: "",
+      id: "p",
+      token: claimed.token,
+      wakeId: claimed.wakeId,
+      generation: claimed.generation,
+    });
     expect(stale).toMatchObject({ ok: false, code: "FENCED" });
     ok(await subs.handle({ action: "release", root: "", id: "p", token: taken.token, wakeId: taken.wakeId, generation: taken.generation }));
   });
@@ -95,6 +144,9 @@ describe("DsSubscriptions", () => {
     const { subs } = setup();
     expect(ok(await subs.handle({ action: "put", root: "", id: "s", config: webhook })).created).toBe(true);
     expect(ok(await subs.handle({ action: "put", root: "", id: "s", config: { ...webhook } })).created).toBe(false);
-    expect(await subs.handle({ action: "put", root: "", id: "s", config: { ...webhook, pattern: "other/*" } })).toMatchObject({ ok: false, status: 409 });
+    expect(await subs.handle({ action: "put", root: "", id: "s", config: { ...webhook, pattern: "other/*" } })).toMatchObject({
+      ok: false,
+      status: 409,
+    });
   });
 });

@@ -19,9 +19,21 @@ export interface SubConfig {
   description: string | null;
 }
 
-interface Link { glob: boolean; explicit: boolean; acked: number; tail: number }
+interface Link {
+  glob: boolean;
+  explicit: boolean;
+  acked: number;
+  tail: number;
+}
 
-interface Wake { id: string; generation: number; token: string; streams: Record<string, number>; holder: string | null; leaseUntil: number }
+interface Wake {
+  id: string;
+  generation: number;
+  token: string;
+  streams: Record<string, number>;
+  holder: string | null;
+  leaseUntil: number;
+}
 
 interface Sub extends SubConfig {
   root: string;
@@ -32,8 +44,18 @@ interface Sub extends SubConfig {
   wake: Wake | null;
 }
 
-export interface SubStreamView { path: string; link_type: "glob" | "explicit"; acked_offset: number; tail_offset: number }
-export interface SubView extends SubConfig { root: string; id: string; createdAt: number; links: SubStreamView[] }
+export interface SubStreamView {
+  path: string;
+  link_type: "glob" | "explicit";
+  acked_offset: number;
+  tail_offset: number;
+}
+export interface SubView extends SubConfig {
+  root: string;
+  id: string;
+  createdAt: number;
+  links: SubStreamView[];
+}
 
 export interface WakeNotice {
   subscriptionId: string;
@@ -54,23 +76,46 @@ export type SubCall =
   | { action: "add-streams"; root: string; id: string; streams: string[] }
   | { action: "remove-stream"; root: string; id: string; stream: string }
   | { action: "appended"; path: string; from: number; tail: number }
-  | { action: "ack"; root: string; id: string; token: string; wakeId: string; generation: number; acks: Array<{ stream: string; offset: number }>; done: boolean }
+  | {
+      action: "ack";
+      root: string;
+      id: string;
+      token: string;
+      wakeId: string;
+      generation: number;
+      acks: Array<{ stream: string; offset: number }>;
+      done: boolean;
+    }
   | { action: "claim"; root: string; id: string; worker: string }
   | { action: "release"; root: string; id: string; token: string; wakeId: string; generation: number }
   | { action: "link"; root: string; id: string; streams: Array<{ path: string; tail: number }> }
   | { action: "signing-key" };
 
 export type SubResult =
-  | { ok: true; any?: boolean; created?: boolean; sub?: SubView; wakes?: WakeNotice[]; nextWake?: boolean; claimed?: WakeNotice | null; key?: SigningKey }
+  | {
+      ok: true;
+      any?: boolean;
+      created?: boolean;
+      sub?: SubView;
+      wakes?: WakeNotice[];
+      nextWake?: boolean;
+      claimed?: WakeNotice | null;
+      key?: SigningKey;
+    }
   | { ok: false; status: number; code: string; message: string; currentHolder?: string };
 
-export interface SigningKey { kid: string; privateJwk: JsonWebKey; publicJwk: JsonWebKey }
+export interface SigningKey {
+  kid: string;
+  privateJwk: JsonWebKey;
+  publicJwk: JsonWebKey;
+}
 
 const random = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 const no = (status: number, code: string, message: string): SubResult => ({ ok: false, status, code, message });
 
 function sameConfig(a: SubConfig, b: SubConfig): boolean {
-  const norm = (c: SubConfig) => JSON.stringify([c.type, c.pattern, [...new Set(c.streams)].sort(), c.webhookUrl, c.wakeStream, c.leaseTtlMs, c.description]);
+  const norm = (c: SubConfig) =>
+    JSON.stringify([c.type, c.pattern, [...new Set(c.streams)].sort(), c.webhookUrl, c.wakeStream, c.leaseTtlMs, c.description]);
   return norm(a) === norm(b);
 }
 
@@ -85,28 +130,45 @@ export class DsSubscriptions {
   }
 
   private load(root: string, id: string): Sub | undefined {
-    const row = this.storage.sql.exec<{ value: string }>("SELECT value FROM ds_subscription WHERE root = ? AND id = ?", root, id).toArray()[0];
+    const row = this.storage.sql
+      .exec<{ value: string }>("SELECT value FROM ds_subscription WHERE root = ? AND id = ?", root, id)
+      .toArray()[0];
     return row ? (JSON.parse(row.value) as Sub) : undefined;
   }
 
   private save(sub: Sub): void {
-    this.storage.sql.exec("INSERT OR REPLACE INTO ds_subscription (root, id, value) VALUES (?, ?, ?)", sub.root, sub.id, JSON.stringify(sub));
+    this.storage.sql.exec(
+      "INSERT OR REPLACE INTO ds_subscription (root, id, value) VALUES (?, ?, ?)",
+      sub.root,
+      sub.id,
+      JSON.stringify(sub),
+    );
   }
 
   private all(): Sub[] {
-    return this.storage.sql.exec<{ value: string }>("SELECT value FROM ds_subscription").toArray().map((r) => JSON.parse(r.value) as Sub);
+    return this.storage.sql
+      .exec<{ value: string }>("SELECT value FROM ds_subscription")
+      .toArray()
+      .map((r) => JSON.parse(r.value) as Sub);
   }
 
   private view(sub: Sub): SubView {
     const { links, wake: _w, generation: _g, ...rest } = sub;
-    const streams = Object.entries(links).map(([path, l]) => ({ path, link_type: l.explicit ? "explicit" as const : "glob" as const, acked_offset: l.acked, tail_offset: l.tail }));
+    const streams = Object.entries(links).map(([path, l]) => ({
+      path,
+      link_type: l.explicit ? ("explicit" as const) : ("glob" as const),
+      acked_offset: l.acked,
+      tail_offset: l.tail,
+    }));
     return { ...rest, links: streams };
   }
 
   async handle(call: SubCall): Promise<SubResult> {
     switch (call.action) {
-      case "any": return { ok: true, any: this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ds_subscription").one().n > 0 };
-      case "put": return this.put(call.root, call.id, call.config);
+      case "any":
+        return { ok: true, any: this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ds_subscription").one().n > 0 };
+      case "put":
+        return this.put(call.root, call.id, call.config);
       case "get": {
         const sub = this.load(call.root, call.id);
         return sub ? { ok: true, sub: this.view(sub) } : no(404, "SUBSCRIPTION_NOT_FOUND", `subscription "${call.id}" does not exist`);
@@ -116,21 +178,30 @@ export class DsSubscriptions {
         this.storage.sql.exec("DELETE FROM ds_subscription WHERE root = ? AND id = ?", call.root, call.id);
         return { ok: true };
       }
-      case "add-streams": return this.editStreams(call.root, call.id, call.streams, true);
-      case "remove-stream": return this.editStreams(call.root, call.id, [call.stream], false);
-      case "appended": return { ok: true, wakes: this.appended(call.path, call.from, call.tail) };
-      case "ack": return this.ack(call);
-      case "claim": return this.claim(call.root, call.id, call.worker);
-      case "release": return this.release(call);
-      case "link": return this.link(call.root, call.id, call.streams);
-      case "signing-key": return { ok: true, key: await this.signingKey() };
+      case "add-streams":
+        return this.editStreams(call.root, call.id, call.streams, true);
+      case "remove-stream":
+        return this.editStreams(call.root, call.id, [call.stream], false);
+      case "appended":
+        return { ok: true, wakes: this.appended(call.path, call.from, call.tail) };
+      case "ack":
+        return this.ack(call);
+      case "claim":
+        return this.claim(call.root, call.id, call.worker);
+      case "release":
+        return this.release(call);
+      case "link":
+        return this.link(call.root, call.id, call.streams);
+      case "signing-key":
+        return { ok: true, key: await this.signingKey() };
     }
   }
 
   private put(root: string, id: string, config: SubConfig): SubResult {
     const existing = this.load(root, id);
     if (existing) {
-      if (!sameConfig(existing, config)) return no(409, "SUBSCRIPTION_CONFLICT", `subscription "${id}" exists with a different configuration`);
+      if (!sameConfig(existing, config))
+        return no(409, "SUBSCRIPTION_CONFLICT", `subscription "${id}" exists with a different configuration`);
       return { ok: true, created: false, sub: this.view(existing) };
     }
     const sub: Sub = { ...config, root, id, createdAt: this.now(), links: {}, generation: 0, wake: null };
@@ -191,9 +262,14 @@ export class DsSubscriptions {
 
   private notice(sub: Sub, wake: Wake): WakeNotice {
     return {
-      subscriptionId: sub.id, root: sub.root, wakeId: wake.id, generation: wake.generation, token: wake.token,
+      subscriptionId: sub.id,
+      root: sub.root,
+      wakeId: wake.id,
+      generation: wake.generation,
+      token: wake.token,
       streams: Object.entries(wake.streams).map(([path, tail]) => ({ path, tail, acked: sub.links[path]?.acked ?? 0 })),
-      webhookUrl: sub.webhookUrl, wakeStream: sub.wakeStream,
+      webhookUrl: sub.webhookUrl,
+      wakeStream: sub.wakeStream,
     };
   }
 
@@ -242,7 +318,13 @@ export class DsSubscriptions {
     if (!sub) return no(404, "SUBSCRIPTION_NOT_FOUND", `subscription "${id}" does not exist`);
     const now = this.now();
     if (sub.wake?.holder && sub.wake.leaseUntil > now && sub.wake.holder !== worker) {
-      return { ok: false, status: 409, code: "ALREADY_CLAIMED", message: `the wake is claimed by "${sub.wake.holder}"`, currentHolder: sub.wake.holder };
+      return {
+        ok: false,
+        status: 409,
+        code: "ALREADY_CLAIMED",
+        message: `the wake is claimed by "${sub.wake.holder}"`,
+        currentHolder: sub.wake.holder,
+      };
     }
     if (!sub.wake) this.maybeWake(sub);
     if (!sub.wake) return { ok: true, claimed: null };

@@ -132,7 +132,10 @@ export class TailHub {
         offset = undefined;
       }
       if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset > state.next) {
-        socket.close(TAIL_CLOSE.invalidMessage, reason(`expected {"type":"ack","offset":N} with N at most ${state.next} (the next_offset sent)`));
+        socket.close(
+          TAIL_CLOSE.invalidMessage,
+          reason(`expected {"type":"ack","offset":N} with N at most ${state.next} (the next_offset sent)`),
+        );
         return;
       }
       if (offset <= state.acked) return;
@@ -199,7 +202,12 @@ export class TailHub {
         const nextOffset = count === records.length ? Math.max(end, records[count - 1]!.offset + 1) : records[count - 1]!.offset + 1;
         let message = messages.get(count);
         if (message === undefined) {
-          message = JSON.stringify({ type: "records", records: rendered.slice(0, count), next_offset: nextOffset, high_watermark: read.highWatermark });
+          message = JSON.stringify({
+            type: "records",
+            records: rendered.slice(0, count),
+            next_offset: nextOffset,
+            high_watermark: read.highWatermark,
+          });
           messages.set(count, message);
         }
         try {
@@ -241,7 +249,8 @@ export class TailHub {
       const state = socket.state();
       if (!state) return;
       if (open[i]) {
-        if (state.credential && now - state.credential.checkedAt >= every) socket.save({ ...state, credential: { ...state.credential, checkedAt: now } });
+        if (state.credential && now - state.credential.checkedAt >= every)
+          socket.save({ ...state, credential: { ...state.credential, checkedAt: now } });
         kept.push(socket);
         return;
       }
@@ -265,7 +274,9 @@ export class TailHub {
     if (now - state.stalledSince <= state.ackTimeoutMs) return;
     socket.close(
       TAIL_CLOSE.slow,
-      reason(`slow subscriber: ${state.next - state.acked} records unacknowledged for over ${state.ackTimeoutMs} ms; reconnect with offset=${state.acked}`),
+      reason(
+        `slow subscriber: ${state.next - state.acked} records unacknowledged for over ${state.ackTimeoutMs} ms; reconnect with offset=${state.acked}`,
+      ),
     );
   }
 

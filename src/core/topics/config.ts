@@ -25,8 +25,10 @@ export type TopicConfig = Record<string, string | number>;
 
 type ConfigRule = { default: string | number; check(value: unknown): string | number | undefined; describe: string };
 
-const integerAtLeast = (min: number): ConfigRule["check"] => (v) =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= min ? v : undefined;
+const integerAtLeast =
+  (min: number): ConfigRule["check"] =>
+  (v) =>
+    typeof v === "number" && Number.isSafeInteger(v) && v >= min ? v : undefined;
 
 /** The configs a topic accepts. Retention and cleanup are stored now and enforced by the log lifecycle work. */
 export const TOPIC_CONFIGS: Record<string, ConfigRule> = {
@@ -74,6 +76,7 @@ export function validateConfig(config: unknown): TopicConfig {
 /** Every known config with its effective value: the defaults overlaid with what the topic set. */
 export function effectiveConfig(config: TopicConfig): TopicConfig {
   const out: TopicConfig = {};
-  for (const [key, rule] of Object.entries(TOPIC_CONFIGS)) out[key] = (Object.hasOwn(config, key) ? config[key] : undefined) ?? rule.default;
+  for (const [key, rule] of Object.entries(TOPIC_CONFIGS))
+    out[key] = (Object.hasOwn(config, key) ? config[key] : undefined) ?? rule.default;
   return out;
 }

@@ -26,7 +26,9 @@ export class ProducerRegistry {
     return this.storage.transactionSync(() => {
       const sql = this.storage.sql;
       if (typeof name === "string") {
-        const row = sql.exec<{ producer_id: number; epoch: number }>("SELECT producer_id, epoch FROM producers WHERE name = ?", name).toArray()[0];
+        const row = sql
+          .exec<{ producer_id: number; epoch: number }>("SELECT producer_id, epoch FROM producers WHERE name = ?", name)
+          .toArray()[0];
         if (row && row.epoch < MAX_EPOCH) {
           sql.exec("UPDATE producers SET epoch = ? WHERE producer_id = ?", row.epoch + 1, row.producer_id);
           return { ok: true as const, producer_id: row.producer_id, producer_epoch: row.epoch + 1 };
@@ -34,9 +36,12 @@ export class ProducerRegistry {
         // Epochs exhausted: the name moves to a new id, as Kafka does, and starts again at 0.
         if (row) sql.exec("UPDATE producers SET name = NULL WHERE producer_id = ?", row.producer_id);
       }
-      const id = sql.exec<{ producer_id: number }>(
-        "INSERT INTO producers (name, epoch) VALUES (?, 0) RETURNING producer_id", typeof name === "string" ? name : null,
-      ).one().producer_id;
+      const id = sql
+        .exec<{ producer_id: number }>(
+          "INSERT INTO producers (name, epoch) VALUES (?, 0) RETURNING producer_id",
+          typeof name === "string" ? name : null,
+        )
+        .one().producer_id;
       return { ok: true as const, producer_id: id, producer_epoch: 0 };
     });
   }

@@ -65,23 +65,31 @@ export class TopicRegistry {
       const name = validateTopicName(req.name);
       const partitions = req.partitions;
       if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > this.maxPartitions) {
-        return fail("invalid_partitions", `partitions: expected an integer from 1 to ${this.maxPartitions}, got ${JSON.stringify(partitions)}`);
+        return fail(
+          "invalid_partitions",
+          `partitions: expected an integer from 1 to ${this.maxPartitions}, got ${JSON.stringify(partitions)}`,
+        );
       }
       const config = validateConfig(req.config);
       if (this.get(name)) return fail("topic_exists", `topic "${name}" already exists`);
       const count = this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM topics").one().n;
       if (count >= this.maxTopics) {
-        return fail("limit_exceeded", `the cluster already has ${count} topics, the limit (maxTopics = ${this.maxTopics})`, { limit: this.maxTopics });
+        return fail("limit_exceeded", `the cluster already has ${count} topics, the limit (maxTopics = ${this.maxTopics})`, {
+          limit: this.maxTopics,
+        });
       }
       const topic = this.storage.transactionSync(() => {
-        const last = this.storage.sql
-          .exec<{ value: number }>("SELECT value FROM cluster_meta WHERE key = 'epoch'")
-          .toArray()[0]?.value ?? 0;
+        const last =
+          this.storage.sql.exec<{ value: number }>("SELECT value FROM cluster_meta WHERE key = 'epoch'").toArray()[0]?.value ?? 0;
         const info: TopicInfo = { name, partitions, epoch: last + 1, config, created_at: this.now() };
         this.storage.sql.exec("INSERT OR REPLACE INTO cluster_meta (key, value) VALUES ('epoch', ?)", info.epoch);
         this.storage.sql.exec(
           "INSERT INTO topics (name, partitions, epoch, config, created_at) VALUES (?, ?, ?, ?, ?)",
-          info.name, info.partitions, info.epoch, JSON.stringify(info.config), info.created_at,
+          info.name,
+          info.partitions,
+          info.epoch,
+          JSON.stringify(info.config),
+          info.created_at,
         );
         return info;
       });
@@ -125,7 +133,6 @@ export class TopicRegistry {
     });
   }
 }
-
 
 /** What the HTTP layer needs from the cluster object, whether a Durable Object stub or a local actor. */
 export interface ClusterApi {

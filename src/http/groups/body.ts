@@ -19,7 +19,6 @@ function bad(field: string, message: string): never {
   throw new BrokerError("invalid_parameter", `${field}: ${message}`);
 }
 
-
 export function integer(field: string, value: unknown, opts: { default?: number; min?: number; max?: number } = {}): number {
   if (value === undefined || value === null) {
     if (opts.default !== undefined) return opts.default;
@@ -39,7 +38,11 @@ export function groupNameParam(raw: string): string {
 }
 
 export function memberIdParam(raw: string): string {
-  if (!isMemberId(raw)) throw new BrokerError("invalid_member_id", `member id "${raw.slice(0, 80)}" is malformed: expected 1 to 64 characters of A-Z a-z 0-9 _ -`);
+  if (!isMemberId(raw))
+    throw new BrokerError(
+      "invalid_member_id",
+      `member id "${raw.slice(0, 80)}" is malformed: expected 1 to 64 characters of A-Z a-z 0-9 _ -`,
+    );
   return raw;
 }
 
@@ -67,12 +70,18 @@ export function joinBody(body: unknown): JoinBody {
   const subscription: Subscription = {};
   if (b.topics !== undefined && b.pattern !== undefined) bad("topics", "give either topics or pattern, not both");
   if (b.topics !== undefined) {
-    if (!Array.isArray(b.topics) || b.topics.length === 0 || b.topics.length > MAX_SUBSCRIBED_TOPICS || !b.topics.every((t) => typeof t === "string" && t.length > 0)) {
+    if (
+      !Array.isArray(b.topics) ||
+      b.topics.length === 0 ||
+      b.topics.length > MAX_SUBSCRIBED_TOPICS ||
+      !b.topics.every((t) => typeof t === "string" && t.length > 0)
+    ) {
       bad("topics", `expected 1 to ${MAX_SUBSCRIBED_TOPICS} topic names`);
     }
     subscription.topics = [...new Set(b.topics as string[])].sort();
   } else if (b.pattern !== undefined) {
-    if (typeof b.pattern !== "string" || b.pattern.length === 0 || b.pattern.length > MAX_PATTERN_LENGTH) bad("pattern", `expected a regular expression of 1 to ${MAX_PATTERN_LENGTH} characters`);
+    if (typeof b.pattern !== "string" || b.pattern.length === 0 || b.pattern.length > MAX_PATTERN_LENGTH)
+      bad("pattern", `expected a regular expression of 1 to ${MAX_PATTERN_LENGTH} characters`);
     try {
       new RegExp(b.pattern as string);
     } catch (err) {
@@ -83,12 +92,17 @@ export function joinBody(body: unknown): JoinBody {
     bad("topics", "required: the topics to consume (or a pattern)");
   }
   if (b.auto_commit !== undefined && typeof b.auto_commit !== "boolean") bad("auto_commit", "expected true or false");
-  if (b.assignor !== undefined && b.assignor !== "uniform" && b.assignor !== "range") bad("assignor", `expected "uniform" or "range", got ${JSON.stringify(b.assignor)}`);
+  if (b.assignor !== undefined && b.assignor !== "uniform" && b.assignor !== "range")
+    bad("assignor", `expected "uniform" or "range", got ${JSON.stringify(b.assignor)}`);
   if (b.member_id !== undefined && typeof b.member_id !== "string") bad("member_id", "expected a string");
   return {
     memberId: b.member_id === undefined ? undefined : memberIdParam(b.member_id as string),
     subscription,
-    sessionTimeoutMs: integer("session_timeout_ms", b.session_timeout_ms, { default: DEFAULT_SESSION_TIMEOUT_MS, min: MIN_SESSION_TIMEOUT_MS, max: MAX_SESSION_TIMEOUT_MS }),
+    sessionTimeoutMs: integer("session_timeout_ms", b.session_timeout_ms, {
+      default: DEFAULT_SESSION_TIMEOUT_MS,
+      min: MIN_SESSION_TIMEOUT_MS,
+      max: MAX_SESSION_TIMEOUT_MS,
+    }),
     autoOffsetReset: offsetReset("auto_offset_reset", b.auto_offset_reset),
     autoCommit: (b.auto_commit as boolean | undefined) ?? true,
     assignor: b.assignor as AssignorName | undefined,
@@ -116,16 +130,26 @@ export function pollBody(body: unknown, limits: Limits): PollBody {
   };
 }
 
-function partitionOffset(field: string, value: unknown, extra: string[]): { topic: string; partition: number; offset: number; o: Record<string, unknown> } {
+function partitionOffset(
+  field: string,
+  value: unknown,
+  extra: string[],
+): { topic: string; partition: number; offset: number; o: Record<string, unknown> } {
   const o = asObject(value, ["topic", "partition", "offset", ...extra]);
   if (typeof o.topic !== "string" || o.topic.length === 0) bad(`${field}.topic`, "expected a topic name");
-  return { topic: o.topic as string, partition: integer(`${field}.partition`, o.partition), offset: integer(`${field}.offset`, o.offset), o };
+  return {
+    topic: o.topic as string,
+    partition: integer(`${field}.partition`, o.partition),
+    offset: integer(`${field}.offset`, o.offset),
+    o,
+  };
 }
 
 export function commitBody(body: unknown): { memberEpoch: number; offsets: CommitOffset[] } {
   const b = asObject(body, ["member_epoch", "offsets"]);
   const memberEpoch = integer("member_epoch", b.member_epoch);
-  if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS) bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
+  if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS)
+    bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
   const seen = new Set<string>();
   const offsets = (b.offsets as unknown[]).map((value, i) => {
     const { topic, partition, offset, o } = partitionOffset(`offsets[${i}]`, value, ["metadata"]);
@@ -154,10 +178,18 @@ export function resetBody(body: unknown): ResetBody {
   const dryRun = flag(b, "dry_run");
   if (b.offsets !== undefined) {
     if (b.topics !== undefined || b.to !== undefined) bad("offsets", "give either offsets, or topics and to");
-    if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS) bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
-    return { force, dryRun, offsets: (b.offsets as unknown[]).map((v, i) => partitionOffset(`offsets[${i}]`, v, [])).map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
+    if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS)
+      bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
+    return {
+      force,
+      dryRun,
+      offsets: (b.offsets as unknown[])
+        .map((v, i) => partitionOffset(`offsets[${i}]`, v, []))
+        .map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+    };
   }
-  if (!Array.isArray(b.topics) || b.topics.length === 0 || !b.topics.every((t) => typeof t === "string" && t.length > 0)) bad("topics", "expected topic names (or offsets)");
+  if (!Array.isArray(b.topics) || b.topics.length === 0 || !b.topics.every((t) => typeof t === "string" && t.length > 0))
+    bad("topics", "expected topic names (or offsets)");
   if (b.to === undefined) bad("to", `required: "earliest", "latest" or {"timestamp": T}`);
   return { force, dryRun, topics: [...new Set(b.topics as string[])], to: offsetReset("to", b.to) };
 }

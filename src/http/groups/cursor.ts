@@ -24,7 +24,8 @@ function bad(message: string): never {
 export function parseCursor(raw: string | undefined): GroupCursor | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
   const [epoch, ...entries] = raw.trim().split(",");
-  if (!INTEGER.test(epoch!)) bad(`expected "<member_epoch>,<topic>:<partition>:<offset>,..." as sent in the stream's ids, got "${raw.slice(0, 80)}"`);
+  if (!INTEGER.test(epoch!))
+    bad(`expected "<member_epoch>,<topic>:<partition>:<offset>,..." as sent in the stream's ids, got "${raw.slice(0, 80)}"`);
   if (entries.length > MAX_ENTRIES) bad(`more than ${MAX_ENTRIES} partitions`);
   const seen = new Map<string, number>();
   for (const entry of entries) {

@@ -62,7 +62,12 @@ async function resetOffset(api: PartitionApi, addr: PartitionAddress, reset: Off
 }
 
 async function readOne(
-  deps: AppDeps, topics: TopicCache, target: FetchTarget, offset: number | null, reset: OffsetReset, limits: FetchLimits & { partitionBytes: number },
+  deps: AppDeps,
+  topics: TopicCache,
+  target: FetchTarget,
+  offset: number | null,
+  reset: OffsetReset,
+  limits: FetchLimits & { partitionBytes: number },
 ): Promise<Fetched | undefined> {
   const topic = await topics.get(target.topic).catch((err) => {
     if (err instanceof BrokerError && err.code === "topic_not_found") return undefined;
@@ -83,7 +88,8 @@ async function readOne(
   if (!result.ok) {
     if (result.error.code === "topic_not_found") return undefined;
     // One corrupt partition must not block the member's others: report it, serve the rest.
-    if (result.error.code === "corrupt_log") return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
+    if (result.error.code === "corrupt_log")
+      return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }
   const records: DecodedRecord[] = [];
@@ -101,19 +107,32 @@ async function readOne(
     const afterLast = records.length > 0 ? records[records.length - 1]!.offset + 1 : result.offset;
     end = full ? afterLast : Math.max(afterLast, batchesEnd(result.batches, result.offset), result.nextOffset ?? result.offset);
   } catch (err) {
-    return withheld(base, result.offset, { code: "corrupt_log", message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}` });
+    return withheld(base, result.offset, {
+      code: "corrupt_log",
+      message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}`,
+    });
   }
   return { ...base, offset: result.offset, records, end, highWatermark: result.highWatermark };
 }
 
-function withheld(base: Pick<Fetched, "topic" | "partition" | "from">, offset: number, error: { code: string; message: string; [k: string]: unknown }): Fetched {
+function withheld(
+  base: Pick<Fetched, "topic" | "partition" | "from">,
+  offset: number,
+  error: { code: string; message: string; [k: string]: unknown },
+): Fetched {
   const named: PartitionError = { topic: base.topic, partition: base.partition, offset, code: error.code, message: error.message };
   if (typeof error.first_offset === "number") named.first_offset = error.first_offset;
   if (typeof error.last_offset === "number") named.last_offset = error.last_offset;
   return { ...base, offset, records: [], end: offset, highWatermark: -1, error: named };
 }
 
-export async function fetchAssigned(deps: AppDeps, topics: TopicCache, targets: FetchTarget[], reset: OffsetReset, limits: FetchLimits): Promise<Fetched[]> {
+export async function fetchAssigned(
+  deps: AppDeps,
+  topics: TopicCache,
+  targets: FetchTarget[],
+  reset: OffsetReset,
+  limits: FetchLimits,
+): Promise<Fetched[]> {
   if (targets.length === 0) return [];
   const partitionBytes = Math.min(limits.maxBytes, Math.max(MIN_PARTITION_BYTES, Math.floor(limits.maxBytes / targets.length)));
   const first = await Promise.all(targets.map((t) => readOne(deps, topics, t, t.start, reset, { ...limits, partitionBytes, waitMs: 0 })));

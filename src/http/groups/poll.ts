@@ -84,9 +84,13 @@ export class GroupPoller {
     }).filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
     let accepted: boolean[] = [];
     if (moves.length > 0) {
-      accepted = unwrap(await coordinator.advance(group, {
-        memberId, memberEpoch: m.memberEpoch, moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.from, next: x.next })),
-      })).accepted;
+      accepted = unwrap(
+        await coordinator.advance(group, {
+          memberId,
+          memberEpoch: m.memberEpoch,
+          moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.from, next: x.next })),
+        }),
+      ).accepted;
     }
     // Records go out only where the coordinator moved the position: a partition that changed
     // owner while we were reading is not delivered to its old owner.
@@ -105,9 +109,13 @@ export class GroupPoller {
       .filter((x): x is { f: typeof x.f; next: number } => x.next !== undefined && (x.f.start === null || x.next < x.f.start));
     rewind.clear(); // once per resume
     if (moves.length === 0) return m;
-    const { accepted } = unwrap(await this.deps.group(group).advance(group, {
-      memberId: m.memberId, memberEpoch: m.memberEpoch, moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.start, next: x.next })),
-    }));
+    const { accepted } = unwrap(
+      await this.deps.group(group).advance(group, {
+        memberId: m.memberId,
+        memberEpoch: m.memberEpoch,
+        moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.start, next: x.next })),
+      }),
+    );
     const moved = new Map(moves.filter((_, i) => accepted[i]).map((x) => [x.f, x.next]));
     return { ...m, fetch: m.fetch.map((f) => (moved.has(f) ? { ...f, start: moved.get(f)! } : f)) };
   }
@@ -119,7 +127,9 @@ export class GroupPoller {
     if (sameTopics(view, m.resolved)) return m;
     view = await this.resolver.resolve(m.subscription, { ...opts, fresh: true });
     if (sameTopics(view, m.resolved)) return m;
-    return unwrap<Membership>(await this.deps.group(group).updateTopics(group, { memberId: m.memberId, memberEpoch: m.memberEpoch, waitMs, resolved: view }));
+    return unwrap<Membership>(
+      await this.deps.group(group).updateTopics(group, { memberId: m.memberId, memberEpoch: m.memberEpoch, waitMs, resolved: view }),
+    );
   }
 }
 

@@ -18,7 +18,14 @@ import type { TopicCache } from "../topics/topic-cache.ts";
 const groupParam = (c: Context): string => groupNameParam(c.req.param("group")!);
 
 function membershipView(m: Membership) {
-  return { member_id: m.memberId, member_epoch: m.memberEpoch, group_epoch: m.groupEpoch, assignment: m.assignment, pending: m.pending, session_timeout_ms: m.sessionTimeoutMs };
+  return {
+    member_id: m.memberId,
+    member_epoch: m.memberEpoch,
+    group_epoch: m.groupEpoch,
+    assignment: m.assignment,
+    pending: m.pending,
+    session_timeout_ms: m.sessionTimeoutMs,
+  };
 }
 
 export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
@@ -80,7 +87,10 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
       requireGrant(c, "consume", `topic:${o.topic}`);
       const topic = await topics.get(o.topic);
       if (o.partition >= topic.partitions) {
-        throw new BrokerError("partition_not_found", `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${o.partition} does not exist`);
+        throw new BrokerError(
+          "partition_not_found",
+          `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${o.partition} does not exist`,
+        );
       }
     }
     const done = unwrap(await deps.group(group).commit(group, { memberId, ...req }));
@@ -134,7 +144,10 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
       for (const o of req.offsets) {
         const topic = await topics.get(o.topic);
         if (o.partition >= topic.partitions) {
-          throw new BrokerError("partition_not_found", `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${o.partition} does not exist`);
+          throw new BrokerError(
+            "partition_not_found",
+            `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${o.partition} does not exist`,
+          );
         }
         wanted.push({ ...o, topic: topic.name, topicEpoch: topic.epoch });
       }
@@ -151,7 +164,9 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
       }
     }
     const ranges = await Promise.all(
-      wanted.map(async (o) => unwrap(await deps.partition(o.topic, o.partition).stats({ topic: o.topic, partition: o.partition, epoch: o.topicEpoch }))),
+      wanted.map(async (o) =>
+        unwrap(await deps.partition(o.topic, o.partition).stats({ topic: o.topic, partition: o.partition, epoch: o.topicEpoch })),
+      ),
     );
     const clamped = wanted.map((o, i) => ({ ...o, offset: Math.min(Math.max(o.offset, ranges[i]!.start_offset), ranges[i]!.end_offset) }));
     const done = unwrap(await deps.group(group).resetOffsets(group, { offsets: clamped, force: req.force, dryRun: req.dryRun }));

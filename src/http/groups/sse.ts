@@ -54,7 +54,13 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     const resumed = parseCursor(c.req.header("last-event-id"));
     const memberEpoch = resumed?.memberEpoch ?? intParam("member_epoch", c.req.query("member_epoch"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, deps.limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam(
+      "heartbeat_ms",
+      c.req.query("heartbeat_ms"),
+      DEFAULT_HEARTBEAT_MS,
+      MAX_HEARTBEAT_MS,
+      MIN_HEARTBEAT_MS,
+    );
     const rewind = new Map([...(resumed?.seen ?? [])].map(([key, offset]) => [key, offset + 1]));
     const isolation = isolationParam(c.req.query("isolation"));
     const request = { memberEpoch, maxRecords, maxBytes: POLL_MAX_BYTES, waitMs: 0, ...(isolation === "read_committed" ? { isolation } : {}) };
@@ -129,7 +135,12 @@ class GroupSseTail {
     const m = outcome.membership;
     let wrote = false;
     this.cursor.memberEpoch = m.memberEpoch;
-    const assignment = JSON.stringify({ member_epoch: m.memberEpoch, group_epoch: m.groupEpoch, assignment: m.assignment, pending: m.pending });
+    const assignment = JSON.stringify({
+      member_epoch: m.memberEpoch,
+      group_epoch: m.groupEpoch,
+      assignment: m.assignment,
+      pending: m.pending,
+    });
     if (assignment !== this.told) {
       this.forgetRevoked(m);
       await this.stream.writeSSE({ event: "assignment", id: formatCursor(this.cursor), data: assignment });
@@ -149,7 +160,11 @@ class GroupSseTail {
       for (const r of d.records) {
         if (!open()) break;
         this.cursor.seen.set(key, r.offset);
-        await this.stream.writeSSE({ event: "record", id: formatCursor(this.cursor), data: JSON.stringify(jsonRecord(r, { topic: d.topic, partition: d.partition })) });
+        await this.stream.writeSSE({
+          event: "record",
+          id: formatCursor(this.cursor),
+          data: JSON.stringify(jsonRecord(r, { topic: d.topic, partition: d.partition })),
+        });
         bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
         wrote = true;
       }
@@ -164,9 +179,10 @@ class GroupSseTail {
 
   async error(err: unknown): Promise<void> {
     if (!(err instanceof BrokerError)) console.error("edgebroker: group SSE tail failed", err);
-    const error = err instanceof BrokerError
-      ? { code: err.code, message: err.message, ...err.extra }
-      : { code: "internal", message: "the group could not be polled; reconnect to resume" };
+    const error =
+      err instanceof BrokerError
+        ? { code: err.code, message: err.message, ...err.extra }
+        : { code: "internal", message: "the group could not be polled; reconnect to resume" };
     await this.stream.writeSSE({ event: "error", data: JSON.stringify({ error }) });
   }
 

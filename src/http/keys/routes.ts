@@ -18,16 +18,21 @@ function randomHex(bytes: number): string {
 
 /** 32 characters of base64url: 192 bits of randomness. */
 function randomSecret(): string {
-  return base64(crypto.getRandomValues(new Uint8Array(24))).replace(/\+/g, "-").replace(/\//g, "_");
+  return base64(crypto.getRandomValues(new Uint8Array(24)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
 }
 
 function validateQuotas(input: unknown): Quotas {
   if (input === undefined || input === null) return {};
-  if (typeof input !== "object" || Array.isArray(input)) throw new BrokerError("bad_request", "quotas: expected {requests_per_second, bytes_per_second}");
+  if (typeof input !== "object" || Array.isArray(input))
+    throw new BrokerError("bad_request", "quotas: expected {requests_per_second, bytes_per_second}");
   const out: Quotas = {};
   for (const [k, v] of Object.entries(input)) {
-    if (k !== "requests_per_second" && k !== "bytes_per_second") throw new BrokerError("bad_request", `quotas.${k}: unknown quota (expected requests_per_second, bytes_per_second)`);
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new BrokerError("bad_request", `quotas.${k}: expected a positive integer, got ${JSON.stringify(v)}`);
+    if (k !== "requests_per_second" && k !== "bytes_per_second")
+      throw new BrokerError("bad_request", `quotas.${k}: unknown quota (expected requests_per_second, bytes_per_second)`);
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1)
+      throw new BrokerError("bad_request", `quotas.${k}: expected a positive integer, got ${JSON.stringify(v)}`);
     out[k] = v;
   }
   return out;
@@ -53,7 +58,8 @@ export function keyRoutes(deps: AppDeps): Hono {
     const body = await objectBody(c, false);
     const unknown = Object.keys(body).find((k) => !["name", "grants", "quotas"].includes(k));
     if (unknown) throw new BrokerError("bad_request", `${unknown}: unknown field (expected name, grants, quotas)`);
-    if (typeof body.name !== "string" || body.name.length === 0 || body.name.length > 200) throw new BrokerError("bad_request", "name: expected a non-empty string of at most 200 characters");
+    if (typeof body.name !== "string" || body.name.length === 0 || body.name.length > 200)
+      throw new BrokerError("bad_request", "name: expected a non-empty string of at most 200 characters");
     const grants = validateGrants(body.grants);
     const quotas = validateQuotas(body.quotas);
     const id = randomHex(8);
@@ -79,7 +85,12 @@ export function keyRoutes(deps: AppDeps): Hono {
     const secret = randomSecret();
     const rotated = unwrap(await deps.key(id).rotate(secret, grace));
     await deps.cluster().markKey(id, "rotated_at", rotated.rotated_at);
-    return respond(c, 200, { id, secret: `ebk_${id}_${secret}`, rotated_at: rotated.rotated_at, previous_valid_until: grace > 0 ? rotated.rotated_at + grace : null });
+    return respond(c, 200, {
+      id,
+      secret: `ebk_${id}_${secret}`,
+      rotated_at: rotated.rotated_at,
+      previous_valid_until: grace > 0 ? rotated.rotated_at + grace : null,
+    });
   });
 
   app.delete("/:id", async (c) => {

@@ -13,7 +13,6 @@ import { jsonRecord, msgpackRecord } from "./record-view.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
-
 function offsetParam(raw: string | undefined): number {
   if (raw === "earliest" || raw === undefined) return EARLIEST;
   if (raw === "latest") return LATEST;
@@ -42,7 +41,10 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const requested = offsetParam(c.req.query("offset"));
     // Binary answers are whole batches bounded by bytes, as a Kafka fetch is; decoded answers
     // default to 500 records so a JSON page stays small.
-    const maxRecords = intParam("max_records", c.req.query("max_records"), { default: kind === "batch" ? limits.maxFetchRecords : 500, max: limits.maxFetchRecords });
+    const maxRecords = intParam("max_records", c.req.query("max_records"), {
+      default: kind === "batch" ? limits.maxFetchRecords : 500,
+      max: limits.maxFetchRecords,
+    });
     const maxBytes = intParam("max_bytes", c.req.query("max_bytes"), { default: 1_048_576, max: limits.maxFetchBytes });
     const waitMs = intParam("wait_ms", c.req.query("wait_ms"), { default: 0, max: limits.maxWaitMs });
     if (maxRecords === 0) throw new BrokerError("invalid_parameter", "max_records: must be at least 1");

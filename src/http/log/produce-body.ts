@@ -71,10 +71,13 @@ function parseRecord(r: unknown, i: number, binary: boolean, limits: Limits, now
   if (r.key !== undefined && r.key_b64 !== undefined) invalid(where, "give key or key_b64, not both");
   if ((r.value === undefined) === (r.value_b64 === undefined)) invalid(where, "exactly one of value or value_b64 is required");
 
-  const key = r.key_b64 !== undefined ? base64Bytes(r.key_b64, `${where}.key_b64`) : r.key == null ? null : textBytes(r.key, binary, `${where}.key`);
+  const key =
+    r.key_b64 !== undefined ? base64Bytes(r.key_b64, `${where}.key_b64`) : r.key == null ? null : textBytes(r.key, binary, `${where}.key`);
   const value = r.value_b64 !== undefined ? base64Bytes(r.value_b64, `${where}.value_b64`) : valueBytes(r.value, binary, `${where}.value`);
   if (key && key.length > limits.maxKeyBytes) {
-    throw new BrokerError("record_too_large", `${where}.key: ${key.length} bytes exceed the limit of ${limits.maxKeyBytes} (maxKeyBytes)`, { limit: limits.maxKeyBytes });
+    throw new BrokerError("record_too_large", `${where}.key: ${key.length} bytes exceed the limit of ${limits.maxKeyBytes} (maxKeyBytes)`, {
+      limit: limits.maxKeyBytes,
+    });
   }
   const headers: Array<[string, Uint8Array]> = [];
   let size = (key?.length ?? 0) + (value?.length ?? 0);
@@ -83,19 +86,31 @@ function parseRecord(r: unknown, i: number, binary: boolean, limits: Limits, now
     if (!isObject(r.headers)) invalid(`${where}.headers`, "expected an object of header names to values");
     for (const name in r.headers) {
       if (headers.length >= limits.maxHeadersPerRecord) {
-        throw new BrokerError("record_too_large", `${where}.headers: more than ${limits.maxHeadersPerRecord} headers (maxHeadersPerRecord)`, { limit: limits.maxHeadersPerRecord });
+        throw new BrokerError(
+          "record_too_large",
+          `${where}.headers: more than ${limits.maxHeadersPerRecord} headers (maxHeadersPerRecord)`,
+          { limit: limits.maxHeadersPerRecord },
+        );
       }
       const bytes = textBytes(r.headers[name], binary, `${where}.headers.${name}`);
       headers.push([name, bytes]);
       headerBytes += utf8Text(name, `${where}.headers`).length + bytes.length;
     }
     if (headerBytes > limits.maxHeaderBytes) {
-      throw new BrokerError("record_too_large", `${where}.headers: ${headerBytes} bytes exceed the limit of ${limits.maxHeaderBytes} (maxHeaderBytes)`, { limit: limits.maxHeaderBytes });
+      throw new BrokerError(
+        "record_too_large",
+        `${where}.headers: ${headerBytes} bytes exceed the limit of ${limits.maxHeaderBytes} (maxHeaderBytes)`,
+        { limit: limits.maxHeaderBytes },
+      );
     }
     size += headerBytes;
   }
   if (size > limits.maxRecordBytes) {
-    throw new BrokerError("record_too_large", `${where}: ${size} bytes of key, value and headers exceed the limit of ${limits.maxRecordBytes} (maxRecordBytes)`, { limit: limits.maxRecordBytes });
+    throw new BrokerError(
+      "record_too_large",
+      `${where}: ${size} bytes of key, value and headers exceed the limit of ${limits.maxRecordBytes} (maxRecordBytes)`,
+      { limit: limits.maxRecordBytes },
+    );
   }
   return {
     key,
@@ -114,7 +129,11 @@ export function parseProduceBody(body: unknown, binary: boolean, limits: Limits,
   if (!Array.isArray(records)) invalid("records", "expected an array of records");
   if (records.length === 0) invalid("records", "at least one record is required");
   if (records.length > limits.maxRecordsPerRequest) {
-    throw new BrokerError("too_many_records", `records: ${records.length} records exceed the limit of ${limits.maxRecordsPerRequest} per request (maxRecordsPerRequest)`, { limit: limits.maxRecordsPerRequest });
+    throw new BrokerError(
+      "too_many_records",
+      `records: ${records.length} records exceed the limit of ${limits.maxRecordsPerRequest} per request (maxRecordsPerRequest)`,
+      { limit: limits.maxRecordsPerRequest },
+    );
   }
   return records.map((r, i) => parseRecord(r, i, binary, limits, now));
 }

@@ -28,7 +28,10 @@ function choosePartitions(records: ProduceRecord[], topic: TopicInfo, requested:
     if (r.partition === undefined && requested !== undefined) return requested;
     if (r.partition !== undefined) {
       if (r.partition >= topic.partitions) {
-        throw new BrokerError("partition_not_found", `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`);
+        throw new BrokerError(
+          "partition_not_found",
+          `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`,
+        );
       }
       return r.partition;
     }
@@ -63,7 +66,10 @@ function producerHeaders(c: Context): { producerId: number; producerEpoch: numbe
 function requireOnePartition(records: ProduceRecord[], topic: TopicInfo, explicit: boolean, partitions: number): void {
   const deterministic = explicit || topic.partitions === 1 || records.every((r) => r.partition !== undefined || r.key !== null);
   if (!deterministic || partitions !== 1) {
-    throw new BrokerError("bad_request", "an idempotent produce request (Producer-Id headers) must go to exactly one partition: set ?partition=N, or the same partition on every record");
+    throw new BrokerError(
+      "bad_request",
+      "an idempotent produce request (Producer-Id headers) must go to exactly one partition: set ?partition=N, or the same partition on every record",
+    );
   }
 }
 
@@ -121,7 +127,10 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
     }
     if (kind === "batch") {
       if (producer) {
-        throw new BrokerError("bad_request", "Producer-Id/Producer-Epoch/Producer-Seq headers apply to JSON and MessagePack; a RecordBatch carries them in its producerId, producerEpoch and baseSequence fields");
+        throw new BrokerError(
+          "bad_request",
+          "Producer-Id/Producer-Epoch/Producer-Seq headers apply to JSON and MessagePack; a RecordBatch carries them in its producerId, producerEpoch and baseSequence fields",
+        );
       }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");

@@ -37,7 +37,8 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
   const rawOffset = c.req.header("stream-fork-offset");
   const rawSub = c.req.header("stream-fork-sub-offset");
   if (from === undefined) {
-    if (rawOffset !== undefined || rawSub !== undefined) throw new BrokerError("bad_request", "Stream-Fork-Offset and Stream-Fork-Sub-Offset need Stream-Forked-From");
+    if (rawOffset !== undefined || rawSub !== undefined)
+      throw new BrokerError("bad_request", "Stream-Fork-Offset and Stream-Fork-Sub-Offset need Stream-Forked-From");
     return undefined;
   }
   const path = from.replace(/^\/+/, "");
@@ -54,9 +55,20 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
 
   const readAt = (offset: number) =>
     store
-      .call<DsReadOk>(path, (t) => ({ op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset, maxBytes: COPY_CHUNK_BYTES, waitMs: 0, touch: false }))
+      .call<DsReadOk>(path, (t) => ({
+        op: "read",
+        topic: t.name,
+        partition: 0,
+        epoch: t.epoch,
+        path,
+        offset,
+        maxBytes: COPY_CHUNK_BYTES,
+        waitMs: 0,
+        touch: false,
+      }))
       .catch((err) => {
-        if (err instanceof BrokerError && err.code === "stream_gone") throw new BrokerError("stream_conflict", `the source stream "${path}" was deleted; it cannot be forked`);
+        if (err instanceof BrokerError && err.code === "stream_gone")
+          throw new BrokerError("stream_conflict", `the source stream "${path}" was deleted; it cannot be forked`);
         throw err;
       });
   const first = await readAt(0);
@@ -72,21 +84,30 @@ export async function forkSource(c: Context, store: StreamStore): Promise<ForkRe
       copied += page.messages[i]!.length;
     }
     if (copied > MAX_FORK_COPY_BYTES) {
-      throw new BrokerError("payload_too_large", `a fork copies the data it inherits, at most ${MAX_FORK_COPY_BYTES} bytes; fork at an earlier offset`, { limit: MAX_FORK_COPY_BYTES });
+      throw new BrokerError(
+        "payload_too_large",
+        `a fork copies the data it inherits, at most ${MAX_FORK_COPY_BYTES} bytes; fork at an earlier offset`,
+        { limit: MAX_FORK_COPY_BYTES },
+      );
     }
     if (page.next >= end || page.messages.length === 0) break;
     page = await readAt(page.next);
   }
   if (subOffset > 0) {
-    const next = end < tail ? (await readAt(end)) : undefined;
+    const next = end < tail ? await readAt(end) : undefined;
     const json = isJsonStream(first.stream.contentType);
     const boundary = next?.messages[0];
     if (!boundary) throw new BrokerError("bad_request", "Stream-Fork-Sub-Offset: there is no data past Stream-Fork-Offset");
     if (json) {
-      if (subOffset > next.messages.length) throw new BrokerError("bad_request", `Stream-Fork-Sub-Offset: ${subOffset} is past the next data boundary`);
+      if (subOffset > next.messages.length)
+        throw new BrokerError("bad_request", `Stream-Fork-Sub-Offset: ${subOffset} is past the next data boundary`);
       messages.push(...next.messages.slice(0, subOffset));
     } else {
-      if (subOffset > boundary.length) throw new BrokerError("bad_request", `Stream-Fork-Sub-Offset: ${subOffset} is past the next data boundary (${boundary.length} bytes)`);
+      if (subOffset > boundary.length)
+        throw new BrokerError(
+          "bad_request",
+          `Stream-Fork-Sub-Offset: ${subOffset} is past the next data boundary (${boundary.length} bytes)`,
+        );
       messages.push(boundary.slice(0, subOffset));
     }
   }

@@ -9,12 +9,34 @@ const DIGITS = /^\d+$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 export const EXPOSED_HEADERS = [
-  "Stream-Next-Offset", "Stream-Cursor", "Stream-Up-To-Date", "Stream-Closed", "Stream-TTL", "Stream-Expires-At",
-  "Producer-Epoch", "Producer-Seq", "Producer-Expected-Seq", "Producer-Received-Seq", "ETag", "Location", "Content-Type",
+  "Stream-Next-Offset",
+  "Stream-Cursor",
+  "Stream-Up-To-Date",
+  "Stream-Closed",
+  "Stream-TTL",
+  "Stream-Expires-At",
+  "Producer-Epoch",
+  "Producer-Seq",
+  "Producer-Expected-Seq",
+  "Producer-Received-Seq",
+  "ETag",
+  "Location",
+  "Content-Type",
 ];
 export const ALLOWED_HEADERS = [
-  "Authorization", "Content-Type", "If-None-Match", "Stream-Seq", "Stream-TTL", "Stream-Expires-At", "Stream-Closed",
-  "Producer-Id", "Producer-Epoch", "Producer-Seq", "Stream-Forked-From", "Stream-Fork-Offset", "Stream-Fork-Sub-Offset",
+  "Authorization",
+  "Content-Type",
+  "If-None-Match",
+  "Stream-Seq",
+  "Stream-TTL",
+  "Stream-Expires-At",
+  "Stream-Closed",
+  "Producer-Id",
+  "Producer-Epoch",
+  "Producer-Seq",
+  "Stream-Forked-From",
+  "Stream-Fork-Offset",
+  "Stream-Fork-Sub-Offset",
 ];
 
 /** `Stream-Closed: true` (any case) closes; any other value is treated as absent (PROTOCOL.md 4.1). */
@@ -32,12 +54,18 @@ export function expiryHeaders(c: Context): { ttlSeconds: number | null; expiresA
   if (ttl !== undefined) {
     const n = Number(ttl);
     if (!DECIMAL.test(ttl) || !Number.isSafeInteger(n)) {
-      throw new BrokerError("bad_request", `Stream-TTL: expected a whole number of seconds without sign or leading zeros, got ${JSON.stringify(ttl)}`);
+      throw new BrokerError(
+        "bad_request",
+        `Stream-TTL: expected a whole number of seconds without sign or leading zeros, got ${JSON.stringify(ttl)}`,
+      );
     }
     ttlSeconds = n;
   }
   if (expires !== undefined && (!RFC3339.test(expires) || Number.isNaN(Date.parse(expires)))) {
-    throw new BrokerError("bad_request", `Stream-Expires-At: expected an RFC 3339 timestamp (e.g. 2030-01-01T00:00:00Z), got ${JSON.stringify(expires)}`);
+    throw new BrokerError(
+      "bad_request",
+      `Stream-Expires-At: expected an RFC 3339 timestamp (e.g. 2030-01-01T00:00:00Z), got ${JSON.stringify(expires)}`,
+    );
   }
   return { ttlSeconds, expiresAt: expires ?? null };
 }
@@ -54,7 +82,8 @@ export function producerHeaders(c: Context): DsProducer | undefined {
   if (id === "") throw new BrokerError("bad_request", "Producer-Id: must not be empty");
   const int = (name: string, raw: string) => {
     const n = Number(raw);
-    if (!DIGITS.test(raw) || !Number.isSafeInteger(n)) throw new BrokerError("bad_request", `${name}: expected an integer from 0 to 2^53-1, got ${JSON.stringify(raw)}`);
+    if (!DIGITS.test(raw) || !Number.isSafeInteger(n))
+      throw new BrokerError("bad_request", `${name}: expected an integer from 0 to 2^53-1, got ${JSON.stringify(raw)}`);
     return n;
   };
   return { id, epoch: int("Producer-Epoch", epoch), seq: int("Producer-Seq", seq) };

@@ -41,7 +41,14 @@ function target(c: Context): { stream: string } | { root: string; rest: string[]
   if (path.length > MAX_PATH_LENGTH) throw new BrokerError("bad_request", `the stream path is longer than ${MAX_PATH_LENGTH} characters`);
   const segments = path.split("/");
   const control = segments.indexOf("__ds");
-  if (control >= 0) return { root: segments.slice(0, control).map((s) => s + "/").join(""), rest: segments.slice(control + 1) };
+  if (control >= 0)
+    return {
+      root: segments
+        .slice(0, control)
+        .map((s) => s + "/")
+        .join(""),
+      rest: segments.slice(control + 1),
+    };
   return { stream: path };
 }
 
@@ -71,13 +78,18 @@ export function durableStreamRoutes(deps: AppDeps, topics: TopicCache): Hono {
     securityHeaders(c);
     try {
       const where = target(c);
-      if ("root" in where) return await subscriptionRoute(c, store, wakes, where.root, where.rest, { allowLoopback: loopback, publicUrl: deps.publicUrl });
+      if ("root" in where)
+        return await subscriptionRoute(c, store, wakes, where.root, where.rest, { allowLoopback: loopback, publicUrl: deps.publicUrl });
       const path = where.stream;
       switch (c.req.method) {
-        case "PUT": return await createStream(c, store, wakes, path, maxBytes);
-        case "POST": return await appendStream(c, store, wakes, path, maxBytes);
-        case "DELETE": return await deleteStream(c, store, path);
-        case "HEAD": return await headStream(c, store, path);
+        case "PUT":
+          return await createStream(c, store, wakes, path, maxBytes);
+        case "POST":
+          return await appendStream(c, store, wakes, path, maxBytes);
+        case "DELETE":
+          return await deleteStream(c, store, path);
+        case "HEAD":
+          return await headStream(c, store, path);
         case "GET": {
           const q = readQuery(c);
           return q.live === "sse" ? await sseStream(c, store, path, q, longPollMs) : await getStream(c, store, path, q, longPollMs);

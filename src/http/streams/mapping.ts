@@ -31,15 +31,18 @@ export async function topicForStream(path: string): Promise<string> {
 /** The stream path of a readable topic name (the inverse of topicForStream), or undefined. */
 export function streamForTopic(name: string): string | undefined {
   if (!name.startsWith("ds.")) return undefined;
-  const segments = name.slice(3).split(".").map((segment) => {
-    const bytes: number[] = [];
-    for (let i = 0; i < segment.length; i++) {
-      if (segment[i] === "_") {
-        bytes.push(parseInt(segment.slice(i + 1, i + 3), 16));
-        i += 2;
-      } else bytes.push(segment.charCodeAt(i));
-    }
-    return new TextDecoder().decode(new Uint8Array(bytes));
-  });
+  const segments = name
+    .slice(3)
+    .split(".")
+    .map((segment) => {
+      const bytes: number[] = [];
+      for (let i = 0; i < segment.length; i++) {
+        if (segment[i] === "_") {
+          bytes.push(parseInt(segment.slice(i + 1, i + 3), 16));
+          i += 2;
+        } else bytes.push(segment.charCodeAt(i));
+      }
+      return new TextDecoder().decode(new Uint8Array(bytes));
+    });
   return segments.join("/");
 }

@@ -23,16 +23,29 @@ export function readQuery(c: Context): ReadQuery {
   if (offsets.length > 1) throw new BrokerError("bad_request", "offset: give one offset parameter");
   const raw = offsets[0];
   const offset = raw === undefined ? 0 : parseOffset(raw);
-  if (offset === undefined) throw new BrokerError("bad_request", `offset: ${JSON.stringify(raw)} is not "-1", "now" or an offset this server issued`);
+  if (offset === undefined)
+    throw new BrokerError("bad_request", `offset: ${JSON.stringify(raw)} is not "-1", "now" or an offset this server issued`);
   const live = c.req.query("live");
-  if (live !== undefined && live !== "long-poll" && live !== "sse") throw new BrokerError("bad_request", `live: expected "long-poll" or "sse", got ${JSON.stringify(live)}`);
-  if (live && raw === undefined) throw new BrokerError("bad_request", `live=${live} needs an offset parameter (-1 for the start, now for the tail)`);
+  if (live !== undefined && live !== "long-poll" && live !== "sse")
+    throw new BrokerError("bad_request", `live: expected "long-poll" or "sse", got ${JSON.stringify(live)}`);
+  if (live && raw === undefined)
+    throw new BrokerError("bad_request", `live=${live} needs an offset parameter (-1 for the start, now for the tail)`);
   return { offset, rawOffset: raw, live, cursor: c.req.query("cursor") };
 }
 
 export async function headStream(c: Context, store: StreamStore, path: string): Promise<Response> {
   requireGrant(c, "consume", `topic:${await store.topicName(path)}`);
-  const read = await store.call<DsReadOk>(path, (t) => ({ op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset: "now", maxBytes: 1, waitMs: 0, touch: false }));
+  const read = await store.call<DsReadOk>(path, (t) => ({
+    op: "read",
+    topic: t.name,
+    partition: 0,
+    epoch: t.epoch,
+    path,
+    offset: "now",
+    maxBytes: 1,
+    waitMs: 0,
+    touch: false,
+  }));
   streamHeaders(c, read.stream, { expiry: true });
   c.header("cache-control", "no-store");
   c.header("etag", `"${read.stream.createdAt.toString(36)}:${read.stream.next}:${read.stream.closed ? "c" : "o"}"`);
@@ -50,7 +63,15 @@ export async function getStream(c: Context, store: StreamStore, path: string, q:
   requireGrant(c, "consume", `topic:${topic}`);
   const longPoll = q.live === "long-poll";
   const read = await store.call<DsReadOk>(path, (t) => ({
-    op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset: q.offset, maxBytes: READ_CHUNK_BYTES, waitMs: longPoll ? longPollMs : 0, touch: true,
+    op: "read",
+    topic: t.name,
+    partition: 0,
+    epoch: t.epoch,
+    path,
+    offset: q.offset,
+    maxBytes: READ_CHUNK_BYTES,
+    waitMs: longPoll ? longPollMs : 0,
+    touch: true,
   }));
   const json = isJsonStream(read.stream.contentType);
   const closedAtEnd = read.stream.closed && read.upToDate;

@@ -32,7 +32,17 @@ function base64(bytes: Uint8Array): string {
 export async function sseStream(c: Context, store: StreamStore, path: string, q: ReadQuery, longPollMs: number): Promise<Response> {
   requireGrant(c, "consume", `topic:${await store.topicName(path)}`);
   const readAt = (offset: number | "now", waitMs: number) =>
-    store.call<DsReadOk>(path, (t) => ({ op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset, maxBytes: READ_CHUNK_BYTES, waitMs, touch: true }));
+    store.call<DsReadOk>(path, (t) => ({
+      op: "read",
+      topic: t.name,
+      partition: 0,
+      epoch: t.epoch,
+      path,
+      offset,
+      maxBytes: READ_CHUNK_BYTES,
+      waitMs,
+      touch: true,
+    }));
   // The first read answers 404/410/400 as a plain response, before the event stream starts.
   const first = await readAt(q.offset, 0);
   const contentType = first.stream.contentType;

@@ -34,7 +34,8 @@ export class StreamStore {
     try {
       return await this.topics.get(name, fresh);
     } catch (err) {
-      if (err instanceof BrokerError && err.code === "topic_not_found") throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
+      if (err instanceof BrokerError && err.code === "topic_not_found")
+        throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
       throw err;
     }
   }
@@ -75,7 +76,8 @@ export class StreamStore {
     if (!result.ok && result.error.code === "topic_not_found") {
       topic = await this.topic(name, path, true);
       result = await this.send(topic, build);
-      if (!result.ok && result.error.code === "topic_not_found") throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
+      if (!result.ok && result.error.code === "topic_not_found")
+        throw new BrokerError("stream_not_found", `stream "${path}" does not exist`);
     }
     if (!result.ok) {
       // An expired stream answers 404 and its topic goes (only that incarnation: a stream created

@@ -39,22 +39,33 @@ function config(body: Record<string, unknown>, allowLoopback: boolean): SubConfi
   const pattern = body.pattern === undefined ? null : body.pattern;
   if (pattern !== null && (typeof pattern !== "string" || pattern === "")) return "pattern: expected a non-empty glob";
   const streams = body.streams ?? [];
-  if (!Array.isArray(streams) || streams.some((s) => typeof s !== "string" || s === "")) return "streams: expected an array of stream paths";
+  if (!Array.isArray(streams) || streams.some((s) => typeof s !== "string" || s === ""))
+    return "streams: expected an array of stream paths";
   if (pattern === null && streams.length === 0) return "a subscription needs a pattern or streams";
   const webhook = body.webhook as { url?: unknown } | undefined;
   const webhookUrl = type === "webhook" ? (typeof webhook?.url === "string" ? webhook.url : null) : null;
   if (type === "webhook" && webhookUrl === null) return "webhook.url: required for a webhook subscription";
-  const wakeStream = type === "pull-wake" ? (typeof body.wake_stream === "string" && body.wake_stream !== "" ? body.wake_stream : null) : null;
+  const wakeStream =
+    type === "pull-wake" ? (typeof body.wake_stream === "string" && body.wake_stream !== "" ? body.wake_stream : null) : null;
   if (type === "pull-wake" && wakeStream === null) return "wake_stream: required for a pull-wake subscription";
   const lease = body.lease_ttl_ms ?? 30_000;
-  if (typeof lease !== "number" || !Number.isSafeInteger(lease) || lease < 1_000 || lease > 600_000) return "lease_ttl_ms: expected 1000 to 600000";
+  if (typeof lease !== "number" || !Number.isSafeInteger(lease) || lease < 1_000 || lease > 600_000)
+    return "lease_ttl_ms: expected 1000 to 600000";
   const description = body.description === undefined ? null : body.description;
   if (description !== null && typeof description !== "string") return "description: expected a string";
   if (webhookUrl !== null) {
     const problem = webhookUrlProblem(webhookUrl, allowLoopback);
     if (problem) return `WEBHOOK_URL_REJECTED:${problem}`;
   }
-  return { type, pattern: pattern as string | null, streams: streams as string[], webhookUrl, wakeStream, leaseTtlMs: lease, description: description as string | null };
+  return {
+    type,
+    pattern: pattern as string | null,
+    streams: streams as string[],
+    webhookUrl,
+    wakeStream,
+    leaseTtlMs: lease,
+    description: description as string | null,
+  };
 }
 
 /** Where the broker is reached: the configured public URL, never the request's Host header. */
@@ -66,10 +77,20 @@ interface Site {
 function render(site: Site, root: string, sub: SubView, kid: string): Record<string, unknown> {
   const origin = site.publicUrl ?? "";
   return {
-    id: sub.id, subscription_id: sub.id, type: sub.type, pattern: sub.pattern,
+    id: sub.id,
+    subscription_id: sub.id,
+    type: sub.type,
+    pattern: sub.pattern,
     streams: sub.links.map((l) => ({ path: l.path, link_type: l.link_type, acked_offset: formatOffset(l.acked_offset) })),
-    webhook: sub.webhookUrl === null ? null : { url: sub.webhookUrl, signing: { alg: "ed25519", kid, jwks_url: `${origin}/ds/${root}__ds/jwks.json` } },
-    wake_stream: sub.wakeStream, lease_ttl_ms: sub.leaseTtlMs, created_at: new Date(sub.createdAt).toISOString(), status: "active", description: sub.description,
+    webhook:
+      sub.webhookUrl === null
+        ? null
+        : { url: sub.webhookUrl, signing: { alg: "ed25519", kid, jwks_url: `${origin}/ds/${root}__ds/jwks.json` } },
+    wake_stream: sub.wakeStream,
+    lease_ttl_ms: sub.leaseTtlMs,
+    created_at: new Date(sub.createdAt).toISOString(),
+    status: "active",
+    description: sub.description,
   };
 }
 
@@ -86,7 +107,17 @@ async function backfill(store: StreamStore, root: string, id: string, pattern: s
   const streams: Array<{ path: string; tail: number }> = [];
   for (const path of paths) {
     const head = await store
-      .call<DsReadOk>(path, (t) => ({ op: "read", topic: t.name, partition: 0, epoch: t.epoch, path, offset: "now", maxBytes: 1, waitMs: 0, touch: false }))
+      .call<DsReadOk>(path, (t) => ({
+        op: "read",
+        topic: t.name,
+        partition: 0,
+        epoch: t.epoch,
+        path,
+        offset: "now",
+        maxBytes: 1,
+        waitMs: 0,
+        touch: false,
+      }))
       .catch(() => undefined);
     if (head) streams.push({ path: path.slice(root.length), tail: head.stream.next });
   }
@@ -100,18 +131,27 @@ function bearer(c: Context): string {
 }
 
 function wakeRef(body: Record<string, unknown>): { wakeId: string; generation: number } {
-  if (typeof body.wake_id !== "string" || !Number.isSafeInteger(body.generation)) throw new BrokerError("bad_request", "wake_id and generation are required");
+  if (typeof body.wake_id !== "string" || !Number.isSafeInteger(body.generation))
+    throw new BrokerError("bad_request", "wake_id and generation are required");
   return { wakeId: body.wake_id, generation: body.generation as number };
 }
 
-export async function subscriptionRoute(c: Context, store: StreamStore, wakes: Wakes, root: string, rest: string[], site: Site): Promise<Response> {
+export async function subscriptionRoute(
+  c: Context,
+  store: StreamStore,
+  wakes: Wakes,
+  root: string,
+  rest: string[],
+  site: Site,
+): Promise<Response> {
   const method = c.req.method;
   const scope = `topic:${await store.topicName(root === "" ? "" : root)}`;
   if (rest.length === 1 && rest[0] === "jwks.json" && method === "GET") {
     c.header("cache-control", "public, max-age=300");
     return c.body(JSON.stringify(publicJwks(await store.signingKey())), 200, { "content-type": "application/jwk-set+json" });
   }
-  if (rest[0] !== "subscriptions" || rest.length < 2 || !ID.test(rest[1]!)) throw new BrokerError("not_found", "no such Durable Streams control API");
+  if (rest[0] !== "subscriptions" || rest.length < 2 || !ID.test(rest[1]!))
+    throw new BrokerError("not_found", "no such Durable Streams control API");
   const id = rest[1]!;
   const action = rest.slice(2);
   const run = async (call: Parameters<StreamStore["subs"]>[0]) => store.subs(call);
@@ -122,11 +162,17 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
       const parsed = config(await jsonBody(c), site.allowLoopback);
       if (typeof parsed === "string") {
         const rejected = parsed.startsWith("WEBHOOK_URL_REJECTED:");
-        return c.json({ error: { code: rejected ? "WEBHOOK_URL_REJECTED" : "INVALID_REQUEST", message: rejected ? parsed.slice(21) : parsed } }, 400);
+        return c.json(
+          { error: { code: rejected ? "WEBHOOK_URL_REJECTED" : "INVALID_REQUEST", message: rejected ? parsed.slice(21) : parsed } },
+          400,
+        );
       }
       if (parsed.type === "webhook" && site.publicUrl === undefined) {
         // A webhook hands the receiver a callback URL; without a configured base URL there is none to give.
-        throw new BrokerError("not_configured", "webhook subscriptions need EDGEBROKER_PUBLIC_URL (the broker's public base URL, e.g. https://broker.example.com) to build their callback URLs; set it, or use a pull-wake subscription");
+        throw new BrokerError(
+          "not_configured",
+          "webhook subscriptions need EDGEBROKER_PUBLIC_URL (the broker's public base URL, e.g. https://broker.example.com) to build their callback URLs; set it, or use a pull-wake subscription",
+        );
       }
       const result = await run({ action: "put", root, id, config: parsed });
       if (!result.ok) return refused(c, result);
@@ -149,7 +195,8 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
     requireGrant(c, "admin", scope);
     if (method === "POST" && action.length === 1) {
       const streams = (await jsonBody(c)).streams;
-      if (!Array.isArray(streams) || streams.some((s) => typeof s !== "string" || s === "")) throw new BrokerError("bad_request", "streams: expected an array of stream paths");
+      if (!Array.isArray(streams) || streams.some((s) => typeof s !== "string" || s === ""))
+        throw new BrokerError("bad_request", "streams: expected an array of stream paths");
       const result = await run({ action: "add-streams", root, id, streams: streams as string[] });
       return result.ok ? answer(c, 204) : refused(c, result);
     }
@@ -165,7 +212,8 @@ export async function subscriptionRoute(c: Context, store: StreamStore, wakes: W
       const acks = Array.isArray(body.acks) ? body.acks : [];
       const parsedAcks = acks.map((a: { stream?: unknown; offset?: unknown }) => {
         const offset = typeof a?.offset === "string" ? parseOffset(a.offset) : undefined;
-        if (typeof a?.stream !== "string" || offset === undefined || offset === "now") throw new BrokerError("bad_request", "acks: expected [{stream, offset}] with offsets of this server");
+        if (typeof a?.stream !== "string" || offset === undefined || offset === "now")
+          throw new BrokerError("bad_request", "acks: expected [{stream, offset}] with offsets of this server");
         return { stream: a.stream, offset };
       });
       const result = await run({ action: "ack", root, id, token, ...wakeRef(body), acks: parsedAcks, done: body.done === true });

@@ -69,20 +69,30 @@ export class Wakes {
   private async webhook(wake: WakeNotice): Promise<void> {
     const { publicUrl, outbound, policy } = this.delivery;
     if (publicUrl === undefined) {
-      console.error("edgebroker: webhook not delivered: EDGEBROKER_PUBLIC_URL is not set, so there is no callback URL to give the receiver");
+      console.error(
+        "edgebroker: webhook not delivered: EDGEBROKER_PUBLIC_URL is not set, so there is no callback URL to give the receiver",
+      );
       return;
     }
     const base = `${publicUrl}/ds/${wake.root}__ds/subscriptions/${encodeURIComponent(wake.subscriptionId)}`;
     const body = JSON.stringify({
-      subscription_id: wake.subscriptionId, wake_id: wake.wakeId, generation: wake.generation,
-      callback_url: `${base}/callback`, callback_token: wake.token, streams: wakeStreams(wake),
+      subscription_id: wake.subscriptionId,
+      wake_id: wake.wakeId,
+      generation: wake.generation,
+      callback_url: `${base}/callback`,
+      callback_token: wake.token,
+      streams: wakeStreams(wake),
     });
     const key = await this.store.signingKey();
-    const sent = await outbound(wake.webhookUrl!, {
-      method: "POST",
-      headers: { "content-type": "application/json", "webhook-signature": await sign(key, body, Date.now()) },
-      body,
-    }, policy);
+    const sent = await outbound(
+      wake.webhookUrl!,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "webhook-signature": await sign(key, body, Date.now()) },
+        body,
+      },
+      policy,
+    );
     if (!sent.ok) {
       console.error(`edgebroker: webhook for subscription ${wake.subscriptionId} not delivered (${sent.code}): ${sent.reason}`);
       return;
@@ -97,8 +107,14 @@ export class Wakes {
     // A synchronous `done` acknowledges everything the wake named.
     if (res.status >= 200 && res.status < 300 && answer?.done === true) {
       const acked = await this.store.subs({
-        action: "ack", root: wake.root, id: wake.subscriptionId, token: wake.token, wakeId: wake.wakeId, generation: wake.generation,
-        acks: wake.streams.map((s) => ({ stream: s.path, offset: s.tail })), done: true,
+        action: "ack",
+        root: wake.root,
+        id: wake.subscriptionId,
+        token: wake.token,
+        wakeId: wake.wakeId,
+        generation: wake.generation,
+        acks: wake.streams.map((s) => ({ stream: s.path, offset: s.tail })),
+        done: true,
       });
       if (acked.ok && acked.wakes?.length) await this.deliver(acked.wakes);
     }
@@ -106,9 +122,21 @@ export class Wakes {
 
   private async pullWake(wake: WakeNotice): Promise<void> {
     const path = `${wake.root}${wake.wakeStream}`;
-    const event = JSON.stringify({ subscription_id: wake.subscriptionId, wake_id: wake.wakeId, generation: wake.generation, streams: wakeStreams(wake) });
+    const event = JSON.stringify({
+      subscription_id: wake.subscriptionId,
+      wake_id: wake.wakeId,
+      generation: wake.generation,
+      streams: wakeStreams(wake),
+    });
     await this.store.call<DsAppended>(path, (t) => ({
-      op: "append", topic: t.name, partition: 0, epoch: t.epoch, path, contentType: "application/json", messages: [new TextEncoder().encode(event)], close: false,
+      op: "append",
+      topic: t.name,
+      partition: 0,
+      epoch: t.epoch,
+      path,
+      contentType: "application/json",
+      messages: [new TextEncoder().encode(event)],
+      close: false,
     }));
   }
 }

@@ -35,5 +35,10 @@ export async function sign(key: SigningKey, body: string, now: number): Promise<
 }
 
 export function wakeStreams(wake: WakeNotice): Array<{ path: string; tail_offset: string; acked_offset: string; has_pending: boolean }> {
-  return wake.streams.map((s) => ({ path: s.path, tail_offset: formatOffset(s.tail), acked_offset: formatOffset(s.acked), has_pending: s.tail > s.acked }));
+  return wake.streams.map((s) => ({
+    path: s.path,
+    tail_offset: formatOffset(s.tail),
+    acked_offset: formatOffset(s.acked),
+    has_pending: s.tail > s.acked,
+  }));
 }

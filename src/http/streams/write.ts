@@ -38,7 +38,9 @@ async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
     if (total <= maxBytes) parts.push(value);
   }
   if (total > maxBytes) {
-    throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, { limit: maxBytes });
+    throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${maxBytes} bytes (maxRequestBytes)`, {
+      limit: maxBytes,
+    });
   }
   return concatBytes(parts, total);
 }
@@ -49,7 +51,11 @@ export async function createStream(c: Context, store: StreamStore, wakes: Wakes,
   const closed = closedHeader(c);
   const fork: ForkRequest | undefined = await forkSource(c, store);
   const contentType = c.req.header("content-type") ?? fork?.contentType ?? DEFAULT_CONTENT_TYPE;
-  if (fork && c.req.header("content-type") !== undefined && fork.contentType.split(";")[0]!.trim().toLowerCase() !== contentType.split(";")[0]!.trim().toLowerCase()) {
+  if (
+    fork &&
+    c.req.header("content-type") !== undefined &&
+    fork.contentType.split(";")[0]!.trim().toLowerCase() !== contentType.split(";")[0]!.trim().toLowerCase()
+  ) {
     throw new BrokerError("stream_conflict", `Content-Type ${contentType} differs from the source stream's ${fork.contentType}`);
   }
   const own = bodyMessages(await bodyBytes(c, maxBytes), isJsonStream(contentType), true);
@@ -57,22 +63,37 @@ export async function createStream(c: Context, store: StreamStore, wakes: Wakes,
   // sees the debt (a quota refusal is 429 at authentication).
   if (fork && fork.copiedBytes > 0) await store.chargeKey(c, fork.copiedBytes);
   // A fork without its own expiry inherits the source's (PROTOCOL.md 4.2).
-  const expiry = fork && ttlSeconds === null && expiresAt === null ? { ttlSeconds: fork.ttlSeconds, expiresAt: fork.expiresAt } : { ttlSeconds, expiresAt };
+  const expiry =
+    fork && ttlSeconds === null && expiresAt === null
+      ? { ttlSeconds: fork.ttlSeconds, expiresAt: fork.expiresAt }
+      : { ttlSeconds, expiresAt };
   const request = (attempt: number): Promise<DsCreated> =>
     store.ensureTopic(path).then((topic) =>
-      topic.partitions !== 1 ? Promise.reject(new BrokerError("stream_conflict", `topic "${topic.name}" has ${topic.partitions} partitions; a stream's topic has one`)) :
-      store.call<DsCreated>(path, (t) => ({
-        op: "create", topic: t.name, partition: 0, epoch: t.epoch, path, contentType, ...expiry, closed,
-        messages: fork ? [...fork.messages, ...own] : own,
-        fork: fork ? { of: fork.path, offset: fork.offset, subOffset: fork.subOffset } : undefined,
-      })).catch(async (err): Promise<DsCreated> => {
-        // The path's previous stream expired: its topic goes, and the stream is created anew.
-        if (attempt === 0 && err instanceof BrokerError && err.code === "stream_not_found" && err.extra.expired) {
-          await store.dropTopic(path, topic.epoch);
-          return request(1);
-        }
-        throw err;
-      }),
+      topic.partitions !== 1
+        ? Promise.reject(
+            new BrokerError("stream_conflict", `topic "${topic.name}" has ${topic.partitions} partitions; a stream's topic has one`),
+          )
+        : store
+            .call<DsCreated>(path, (t) => ({
+              op: "create",
+              topic: t.name,
+              partition: 0,
+              epoch: t.epoch,
+              path,
+              contentType,
+              ...expiry,
+              closed,
+              messages: fork ? [...fork.messages, ...own] : own,
+              fork: fork ? { of: fork.path, offset: fork.offset, subOffset: fork.subOffset } : undefined,
+            }))
+            .catch(async (err): Promise<DsCreated> => {
+              // The path's previous stream expired: its topic goes, and the stream is created anew.
+              if (attempt === 0 && err instanceof BrokerError && err.code === "stream_not_found" && err.extra.expired) {
+                await store.dropTopic(path, topic.epoch);
+                return request(1);
+              }
+              throw err;
+            }),
     );
   const created = await request(0);
   if (fork && created.created) await fork.addRef();
@@ -88,14 +109,24 @@ export async function appendStream(c: Context, store: StreamStore, wakes: Wakes,
   const producer = producerHeaders(c);
   const seq = c.req.header("stream-seq");
   const bytes = await bodyBytes(c, maxBytes);
-  if (bytes.length === 0 && !close) throw new BrokerError("bad_request", "the body is empty; an append needs bytes (or Stream-Closed: true to close the stream)");
+  if (bytes.length === 0 && !close)
+    throw new BrokerError("bad_request", "the body is empty; an append needs bytes (or Stream-Closed: true to close the stream)");
   const contentType = c.req.header("content-type");
-  if (bytes.length > 0 && contentType === undefined) throw new BrokerError("bad_request", "Content-Type is required on an append with a body");
+  if (bytes.length > 0 && contentType === undefined)
+    throw new BrokerError("bad_request", "Content-Type is required on an append with a body");
   const json = contentType !== undefined && isJsonStream(contentType);
   const messages = bytes.length > 0 ? bodyMessages(bytes, json, false) : [];
   const result = await store.call<DsAppended>(path, (t) => ({
-    op: "append", topic: t.name, partition: 0, epoch: t.epoch, path,
-    contentType: bytes.length > 0 ? contentType : undefined, messages, close, streamSeq: seq, producer,
+    op: "append",
+    topic: t.name,
+    partition: 0,
+    epoch: t.epoch,
+    path,
+    contentType: bytes.length > 0 ? contentType : undefined,
+    messages,
+    close,
+    streamSeq: seq,
+    producer,
   }));
   c.header("stream-next-offset", formatOffset(result.stream.next));
   if (result.stream.closed) c.header("stream-closed", "true");

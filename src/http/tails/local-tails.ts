@@ -104,7 +104,9 @@ export class LocalTails {
           tail.close(1003, "expected JSON text messages");
           return;
         }
-        void this.entry(tail.state())?.hub.message(tail, event.data).catch((err) => console.error("edgebroker: WebSocket tail failed", err));
+        void this.entry(tail.state())
+          ?.hub.message(tail, event.data)
+          .catch((err) => console.error("edgebroker: WebSocket tail failed", err));
       },
       onClose: () => tail?.gone(),
       onError: () => tail?.gone(),
@@ -117,7 +119,8 @@ export class LocalTails {
     } catch (err) {
       throw new BrokerError("bad_request", `not a valid WebSocket upgrade request: ${(err as Error).message}`);
     }
-    if (!res) throw new BrokerError("bad_request", "not a valid WebSocket upgrade request: send Upgrade: websocket with the handshake headers");
+    if (!res)
+      throw new BrokerError("bad_request", "not a valid WebSocket upgrade request: send Upgrade: websocket with the handshake headers");
     return res;
   }
 

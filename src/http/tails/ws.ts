@@ -4,7 +4,13 @@
 // formats and flow control: src/core/tails/tail-hub.ts). On the standalone hosts the runtime's WebSocket
 // server accepts it and the in-process registry (src/http/tails/local-tails.ts) serves it the same way.
 import { Hono } from "hono";
-import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, TAIL_KEY_HEADERS, type TailCredential, type TailState } from "../../core/tails/tail-hub.ts";
+import {
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_TAIL_WINDOW,
+  TAIL_KEY_HEADERS,
+  type TailCredential,
+  type TailState,
+} from "../../core/tails/tail-hub.ts";
 import { secretOf } from "../auth/authenticate.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { AppDeps } from "../deps.ts";
@@ -29,7 +35,16 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     // treats a request without Connection: Upgrade as a plain request that cannot be upgraded.
     const connection = deps.localTails ? /\bupgrade\b/i.test(c.req.header("connection") ?? "") : true;
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket" || !connection) {
-      return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Connection: Upgrade and Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
+      return c.json(
+        {
+          error: {
+            code: "upgrade_required",
+            message:
+              "this route is a WebSocket subscription: send Connection: Upgrade and Upgrade: websocket (or read .../events for Server-Sent Events)",
+          },
+        },
+        426,
+      );
     }
     const name = c.req.param("topic");
     // A key's tail asks the key's object again before pushes (src/core/tails/tail-hub.ts): revocation ends it.
@@ -52,7 +67,10 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     }
     const socketTo = deps.partitionSocket;
     if (!socketTo) {
-      return c.json({ error: { code: "not_implemented", message: "this host has no WebSocket server; use the SSE tail (.../events)" } }, 501);
+      return c.json(
+        { error: { code: "not_implemented", message: "this host has no WebSocket server; use the SSE tail (.../events)" } },
+        501,
+      );
     }
     const forward = (topic: TopicInfo) => {
       const partition = partitionParam(c.req.param("partition"), topic);

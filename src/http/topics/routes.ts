@@ -15,7 +15,9 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const describe = async (topic: TopicInfo) => {
     const partitions = await Promise.all(
       Array.from({ length: topic.partitions }, async (_, partition) => {
-        const { ok: _ok, ...stats } = unwrap(await deps.partition(topic.name, partition).stats({ topic: topic.name, partition, epoch: topic.epoch }));
+        const { ok: _ok, ...stats } = unwrap(
+          await deps.partition(topic.name, partition).stats({ topic: topic.name, partition, epoch: topic.epoch }),
+        );
         return stats;
       }),
     );
@@ -28,7 +30,9 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const unknown = Object.keys(body).filter((k) => !["name", "partitions", "config"].includes(k));
     if (unknown.length) throw new BrokerError("bad_request", `${unknown[0]}: unknown field (expected name, partitions, config)`);
     const { topic } = unwrap(
-      await deps.cluster().createTopic({ name: body.name as string, partitions: (body.partitions ?? 1) as number, config: body.config as never }),
+      await deps
+        .cluster()
+        .createTopic({ name: body.name as string, partitions: (body.partitions ?? 1) as number, config: body.config as never }),
     );
     topics.put(topic);
     // A new incarnation's partitions are empty by construction: answering from that instead of
@@ -36,7 +40,15 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
     // its database — 256 partitions were 256 objects and ~1,500 fsyncs on the standalone hosts;
     // ten such topics took 107 s on Node). A partition object starts at its first produce or read.
     const partitions = Array.from({ length: topic.partitions }, (_, partition) => ({
-      partition, start_offset: 0, end_offset: 0, bytes: 0, rows: 0, segments: 0, oldest_timestamp: null, rows_read: 0, rows_written: 0,
+      partition,
+      start_offset: 0,
+      end_offset: 0,
+      bytes: 0,
+      rows: 0,
+      segments: 0,
+      oldest_timestamp: null,
+      rows_read: 0,
+      rows_written: 0,
     }));
     return respond(c, 201, { name: topic.name, partitions, config: effectiveConfig(topic.config), created_at: topic.created_at });
   });
@@ -57,7 +69,8 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
   app.patch("/:topic", async (c) => {
     requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
     const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
-    if (!body.config || typeof body.config !== "object") throw new BrokerError("invalid_config", "config: expected an object of config names to values");
+    if (!body.config || typeof body.config !== "object")
+      throw new BrokerError("invalid_config", "config: expected an object of config names to values");
     const { topic } = unwrap(await deps.cluster().updateTopicConfig(c.req.param("topic"), body.config as never));
     topics.put(topic);
     // Partitions enforce retention themselves; tell each now (appends also carry the config, so
