@@ -157,7 +157,10 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
 }
 
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
-export type HostDeps = Pick<AppDeps, "cluster" | "partition" | "key" | "group" | "txn" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch">;
+export type HostDeps = Pick<
+  AppDeps,
+  "cluster" | "partition" | "key" | "group" | "txn" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch"
+>;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
 export function appDeps(config: BrokerConfig, host: HostDeps, configError?: string): AppDeps {

@@ -48,10 +48,9 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const host: ActorHost = new ActorHost({
     dataDir: config.dataDir,
     openDatabase,
-    kinds: objectKinds({ config, core, tails }),
+    kinds: objectKinds({ config, core, tails, stub: (kind, name) => host.stub(kind, name) }),
     idleMs: config.idleMs,
   });
-  const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails, stub: (kind, name) => host.stub(kind, name) }), idleMs: config.idleMs });
   const deps = appDeps(config, {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),

@@ -60,7 +60,13 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
       const stub = env.stub;
       if (!stub) throw new Error("the txn kind needs ObjectEnv.stub");
       return new TxnCoordinator(state.storage, {
-        writeMarker: (p, m) => stub<PartitionApi>("partition", `${p.topic}/${p.partition}`).writeMarker({ topic: p.topic, partition: p.partition, epoch: p.epoch, ...m }),
+        writeMarker: (p, m) =>
+          stub<PartitionApi>("partition", `${p.topic}/${p.partition}`).writeMarker({
+            topic: p.topic,
+            partition: p.partition,
+            epoch: p.epoch,
+            ...m,
+          }),
         newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
         register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },

@@ -16,20 +16,23 @@ export { TxnObject } from "./txn-object.ts";
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
   const { config, error } = workerConfig(env);
-  return appDeps(config, {
-    // RPC stubs expose the objects' methods as promises of the same plain-data results: their
-    // types are checked against the APIs here, as the portable classes are (core/object-api.ts).
-    cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")),
-    partition: (topic, partition) =>
-      env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)),
-    partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
-    key: (id) => env.KEY.get(env.KEY.idFromName(id)),
-    group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
-    txn: (id) => env.TXN.get(env.TXN.idFromName(id)),
-    logCore: loadLogCore,
-    // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
-    outboundFetch: fetchOutbound((input, init) => fetch(input, init)),
-  }, error);
+  return appDeps(
+    config,
+    {
+      // RPC stubs expose the objects' methods as promises of the same plain-data results: their
+      // types are checked against the APIs here, as the portable classes are (core/object-api.ts).
+      cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")),
+      partition: (topic, partition) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)),
+      partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
+      key: (id) => env.KEY.get(env.KEY.idFromName(id)),
+      group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
+      txn: (id) => env.TXN.get(env.TXN.idFromName(id)),
+      logCore: loadLogCore,
+      // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
+      outboundFetch: fetchOutbound((input, init) => fetch(input, init)),
+    },
+    error,
+  );
 }
 
 let app: ReturnType<typeof createApp> | undefined;

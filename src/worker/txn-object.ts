@@ -11,7 +11,13 @@ export class TxnObject extends objectClass(
   TxnCoordinator,
   (ctx, env): TxnCoordinator =>
     new TxnCoordinator(ctx.storage as unknown as StoragePort, {
-      writeMarker: (p, m) => env.PARTITION.get(env.PARTITION.idFromName(`${p.topic}/${p.partition}`)).writeMarker({ topic: p.topic, partition: p.partition, epoch: p.epoch, ...m }),
+      writeMarker: (p, m) =>
+        env.PARTITION.get(env.PARTITION.idFromName(`${p.topic}/${p.partition}`)).writeMarker({
+          topic: p.topic,
+          partition: p.partition,
+          epoch: p.epoch,
+          ...m,
+        }),
       newProducerId: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")).initProducer(),
       // Typed by its API (TxnApi) rather than the stub: the namespace's type refers back to this class.
       register: (entry): Promise<unknown> => (env.TXN.get(env.TXN.idFromName(TXN_REGISTRY_NAME)) as unknown as TxnApi).register(entry),

@@ -18,9 +18,17 @@ async function init(id: string): Promise<Producer> {
 }
 
 async function txProduce(id: string, p: Producer, topic: string, value: unknown): Promise<void> {
-  const res = await json(`/v1/topics/${topic}/records?partition=0`, "POST", { records: [{ value }] }, {
-    "transactional-id": id, "producer-id": String(p.producer_id), "producer-epoch": String(p.producer_epoch), "producer-seq": "0",
-  });
+  const res = await json(
+    `/v1/topics/${topic}/records?partition=0`,
+    "POST",
+    { records: [{ value }] },
+    {
+      "transactional-id": id,
+      "producer-id": String(p.producer_id),
+      "producer-epoch": String(p.producer_epoch),
+      "producer-seq": "0",
+    },
+  );
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
@@ -63,7 +71,10 @@ describe("read_committed on every read path", () => {
     const plain = newGroup();
     const u = await join(plain, { topics: [topic], auto_offset_reset: "earliest" });
     expect(values((await poll(plain, u.member_id, u.member_epoch)).records)).toEqual(["p0", "a1", "b1", "p1", "p2"]);
-    const bad = await json(`/v1/groups/${plain}/members/${u.member_id}/poll`, "POST", { member_epoch: u.member_epoch, isolation: "serializable" });
+    const bad = await json(`/v1/groups/${plain}/members/${u.member_id}/poll`, "POST", {
+      member_epoch: u.member_epoch,
+      isolation: "serializable",
+    });
     expect(bad.status).toBe(400);
   });
 

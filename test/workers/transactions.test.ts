@@ -16,10 +16,25 @@ async function init(id: string, body: unknown = {}): Promise<{ producer_id: numb
 }
 
 /** A transactional produce of `values` to one partition, sequence numbers from `seq`. */
-function txProduce(id: string, p: { producer_id: number; producer_epoch: number }, topic: string, partition: number, seq: number, values: unknown[]): Promise<Response> {
-  return json(`/v1/topics/${topic}/records?partition=${partition}`, "POST", { records: values.map((value) => ({ value })) }, {
-    "transactional-id": id, "producer-id": String(p.producer_id), "producer-epoch": String(p.producer_epoch), "producer-seq": String(seq),
-  });
+function txProduce(
+  id: string,
+  p: { producer_id: number; producer_epoch: number },
+  topic: string,
+  partition: number,
+  seq: number,
+  values: unknown[],
+): Promise<Response> {
+  return json(
+    `/v1/topics/${topic}/records?partition=${partition}`,
+    "POST",
+    { records: values.map((value) => ({ value })) },
+    {
+      "transactional-id": id,
+      "producer-id": String(p.producer_id),
+      "producer-epoch": String(p.producer_epoch),
+      "producer-seq": String(seq),
+    },
+  );
 }
 
 async function end(id: string, p: { producer_id: number; producer_epoch: number }, verb: "commit" | "abort"): Promise<any> {
@@ -47,7 +62,10 @@ describe("transactions", () => {
     expect(values(await fetchRecords(topic, 0, "offset=0"))).toEqual(["a1", "a2"]);
     const described = (await (await call(`/v1/transactions/${id}`)).json()) as any;
     expect(described.state).toBe("Ongoing");
-    expect(described.partitions).toEqual([{ topic, partition: 0 }, { topic, partition: 1 }]);
+    expect(described.partitions).toEqual([
+      { topic, partition: 0 },
+      { topic, partition: 1 },
+    ]);
 
     const committed = await end(id, p, "commit");
     expect(committed.state).toBe("CompleteCommit");
@@ -81,7 +99,7 @@ describe("transactions", () => {
     }
     expect(seen).toEqual(["c1"]);
 
-    const stats = (await partitionStub(topic, 0).stats({ topic, partition: 0, epoch: (await topicEpoch(topic)) })) as any;
+    const stats = (await partitionStub(topic, 0).stats({ topic, partition: 0, epoch: await topicEpoch(topic) })) as any;
     expect(stats.aborted_transactions).toBe(1);
     expect(stats.open_transactions).toBe(0);
     expect(stats.last_stable_offset).toBe(stats.end_offset);
@@ -130,7 +148,15 @@ describe("transactions", () => {
     const id = txnId();
     const p = await init(id);
     expect((await txProduce(id, p, topic, 0, 0, ["r"])).status).toBe(200);
-    const marker = { topic, partition: 0, epoch, producerId: p.producer_id, producerEpoch: p.producer_epoch + 1, commit: true, coordinatorEpoch: 0 };
+    const marker = {
+      topic,
+      partition: 0,
+      epoch,
+      producerId: p.producer_id,
+      producerEpoch: p.producer_epoch + 1,
+      commit: true,
+      coordinatorEpoch: 0,
+    };
     const first = await partitionStub(topic, 0).writeMarker(marker);
     const again = await partitionStub(topic, 0).writeMarker(marker);
     expect(first).toMatchObject({ ok: true, written: true, offset: 1 });
@@ -145,20 +171,47 @@ describe("transactions", () => {
   it("refuses what breaks the protocol with Kafka's codes", async () => {
     const topic = await createTopic(1);
     const id = txnId();
-    await expectError(await json(`/v1/transactions/${id}/commit`, "POST", { producer_id: 1, producer_epoch: 0 }), 404, "transactional_id_not_found");
+    await expectError(
+      await json(`/v1/transactions/${id}/commit`, "POST", { producer_id: 1, producer_epoch: 0 }),
+      404,
+      "transactional_id_not_found",
+    );
     const p = await init(id);
     await expectError(await json(`/v1/transactions/${id}/commit`, "POST", p), 409, "invalid_txn_state");
-    await expectError(await json(`/v1/transactions/${id}/commit`, "POST", { ...p, producer_id: p.producer_id + 1 }), 409, "invalid_producer_id_mapping");
-    await expectError(await json(`/v1/transactions/${id}/commit`, "POST", { ...p, producer_epoch: p.producer_epoch + 1 }), 409, "invalid_producer_epoch");
-    await expectError(await json(`/v1/transactions/${id}/init`, "POST", { transaction_timeout_ms: 900_001 }), 400, "invalid_transaction_timeout");
+    await expectError(
+      await json(`/v1/transactions/${id}/commit`, "POST", { ...p, producer_id: p.producer_id + 1 }),
+      409,
+      "invalid_producer_id_mapping",
+    );
+    await expectError(
+      await json(`/v1/transactions/${id}/commit`, "POST", { ...p, producer_epoch: p.producer_epoch + 1 }),
+      409,
+      "invalid_producer_epoch",
+    );
+    await expectError(
+      await json(`/v1/transactions/${id}/init`, "POST", { transaction_timeout_ms: 900_001 }),
+      400,
+      "invalid_transaction_timeout",
+    );
     await expectError(await json(`/v1/transactions/bad%20id/init`, "POST", {}), 400, "invalid_parameter");
     // A transactional produce without the producer headers; a control batch is never accepted from a client.
-    await expectError(await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1 }] }, { "transactional-id": id }), 400, "bad_request");
+    await expectError(
+      await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1 }] }, { "transactional-id": id }),
+      400,
+      "bad_request",
+    );
     // A key with produce on the topic but no grant on the transactional id.
     const key = await json("/v1/keys", "POST", { name: "txn-less", grants: [{ operation: "produce", resource: `topic:${topic}` }] });
     const { secret } = (await key.json()) as any;
-    await expectError(await json(`/v1/transactions/${id}/init`, "POST", {}, { authorization: `Bearer ${secret}` }), 403, "transactional_id_authorization_failed");
-    const allowed = await json("/v1/keys", "POST", { name: "txn-ok", grants: [{ operation: "produce", resource: "transactional_id:tx-*" }] });
+    await expectError(
+      await json(`/v1/transactions/${id}/init`, "POST", {}, { authorization: `Bearer ${secret}` }),
+      403,
+      "transactional_id_authorization_failed",
+    );
+    const allowed = await json("/v1/keys", "POST", {
+      name: "txn-ok",
+      grants: [{ operation: "produce", resource: "transactional_id:tx-*" }],
+    });
     expect(allowed.status).toBe(201);
     const list = (await (await call("/v1/transactions")).json()) as any;
     expect(list.transactions.some((t: any) => t.transactional_id === id)).toBe(true);

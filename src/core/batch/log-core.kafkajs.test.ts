@@ -134,14 +134,38 @@ describe("kafkajs-encoded batches", () => {
       return core.validateBatches(reseal(b));
     };
     expect(mutate(() => {}).ok).toBe(true);
-    expectError(mutate((v) => v.setInt32(57, 5)), "record_count_mismatch");
-    expectError(mutate((v) => v.setInt32(57, 3)), "record_count_mismatch");
-    expectError(mutate((v) => v.setInt32(57, 0)), "empty_batch");
-    expectError(mutate((v) => v.setInt32(23, 4)), "invalid_offset_delta");
-    expectError(mutate((v) => v.setBigInt64(35, BigInt(T0 + 499))), "invalid_timestamp");
-    expectError(mutate((v) => v.setBigInt64(27, -1n)), "invalid_timestamp");
-    expectError(mutate((v) => v.setInt16(21, 2)), "unsupported_compression");
-    expectError(mutate((v) => v.setInt16(21, 0x20)), "unsupported_attributes"); // control: markers are the broker's own
+    expectError(
+      mutate((v) => v.setInt32(57, 5)),
+      "record_count_mismatch",
+    );
+    expectError(
+      mutate((v) => v.setInt32(57, 3)),
+      "record_count_mismatch",
+    );
+    expectError(
+      mutate((v) => v.setInt32(57, 0)),
+      "empty_batch",
+    );
+    expectError(
+      mutate((v) => v.setInt32(23, 4)),
+      "invalid_offset_delta",
+    );
+    expectError(
+      mutate((v) => v.setBigInt64(35, BigInt(T0 + 499))),
+      "invalid_timestamp",
+    );
+    expectError(
+      mutate((v) => v.setBigInt64(27, -1n)),
+      "invalid_timestamp",
+    );
+    expectError(
+      mutate((v) => v.setInt16(21, 2)),
+      "unsupported_compression",
+    );
+    expectError(
+      mutate((v) => v.setInt16(21, 0x20)),
+      "unsupported_attributes",
+    ); // control: markers are the broker's own
     // First record: length varint at 61, attributes at 62, timestampDelta (40 -> zigzag 20, one byte) at 63,
     // offsetDelta at 64. Make the offsetDelta 1 (zigzag 2).
     expect(bytes[64]).toBe(0);

@@ -355,13 +355,23 @@ export const COMMIT_MARKER = 1;
  * key is version int16 (0) + type int16 (0 abort, 1 commit) and whose value is version int16 (0) +
  * coordinatorEpoch int32.
  */
-export function encodeMarker(opts: { crc32c: (bytes: Uint8Array) => number; producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number; timestamp: number }): Uint8Array {
+export function encodeMarker(opts: {
+  crc32c: (bytes: Uint8Array) => number;
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
+  timestamp: number;
+}): Uint8Array {
   const key = new Uint8Array(4);
   new DataView(key.buffer).setInt16(2, opts.commit ? COMMIT_MARKER : ABORT_MARKER);
   const value = new Uint8Array(6);
   new DataView(value.buffer).setInt32(2, opts.coordinatorEpoch);
   return encodeBatch([{ key, value, headers: [], timestamp: opts.timestamp }], {
-    crc32c: opts.crc32c, producerId: opts.producerId, producerEpoch: opts.producerEpoch, baseSequence: -1,
+    crc32c: opts.crc32c,
+    producerId: opts.producerId,
+    producerEpoch: opts.producerEpoch,
+    baseSequence: -1,
     attributes: TRANSACTIONAL_FLAG | CONTROL_FLAG,
   });
 }

@@ -31,7 +31,10 @@ export function validateGrants(input: unknown): Grant[] {
       );
     }
     if (typeof resource !== "string" || (resource !== "*" && !RESOURCE.test(resource)) || resource.length > 260) {
-      throw new BrokerError("invalid_grant", `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "transactional_id:<name or prefix*>" or "*", got ${JSON.stringify(resource)}`);
+      throw new BrokerError(
+        "invalid_grant",
+        `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "transactional_id:<name or prefix*>" or "*", got ${JSON.stringify(resource)}`,
+      );
     }
     return { operation: operation as Operation, resource };
   });

@@ -12,7 +12,17 @@ import type { Serves } from "../object-api.ts";
 import type { DsRequest, DsResult } from "../streams/types.ts";
 import type { SubResult } from "../streams/subscriptions.ts";
 import type { TopicConfig } from "../topics/config.ts";
-import type { AppendRequest, AppendResult, MarkerRequest, MarkerResult, PartitionAddress, PartitionApi, ReadRequest, ReadResult, StatsResult } from "./partition-types.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  MarkerRequest,
+  MarkerResult,
+  PartitionAddress,
+  PartitionApi,
+  ReadRequest,
+  ReadResult,
+  StatsResult,
+} from "./partition-types.ts";
 import type { PartitionLog } from "./partition-log.ts";
 
 export class PartitionHolder implements Serves<PartitionApi> {

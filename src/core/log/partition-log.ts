@@ -38,7 +38,14 @@ import { Waiters } from "./waiters.ts";
 import type { DsRequest, DsResult } from "../streams/types.ts";
 import { DsSubscriptions, type SubResult } from "../streams/subscriptions.ts";
 import type {
-  AppendRequest, AppendResult, MarkerRequest, MarkerResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult,
+  AppendRequest,
+  AppendResult,
+  MarkerRequest,
+  MarkerResult,
+  PartitionAddress,
+  PartitionStats,
+  ReadRequest,
+  ReadResult,
 } from "./partition-types.ts";
 
 interface Pending extends RowItem {
@@ -198,10 +205,17 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (refused) return Promise.resolve(refused);
     const txnBatch = checked.batches.findIndex((b) => (b.attributes & TRANSACTIONAL_FLAG) !== 0);
     if (txnBatch >= 0 && !req.transactional) {
-      return Promise.resolve(fail("invalid_txn_state", `batch ${txnBatch} is transactional (attributes bit 4): send it with the Transactional-Id header, so its transaction's coordinator knows the partition`));
+      return Promise.resolve(
+        fail(
+          "invalid_txn_state",
+          `batch ${txnBatch} is transactional (attributes bit 4): send it with the Transactional-Id header, so its transaction's coordinator knows the partition`,
+        ),
+      );
     }
     if (txnBatch >= 0 && checked.batches.some((b) => (b.attributes & TRANSACTIONAL_FLAG) === 0 || b.producerId < 0)) {
-      return Promise.resolve(fail("invalid_txn_state", "a transactional request's batches must all be transactional and carry the producer's id"));
+      return Promise.resolve(
+        fail("invalid_txn_state", "a transactional request's batches must all be transactional and carry the producer's id"),
+      );
     }
     const admission = this.producers.admit(checked.batches);
     if ("error" in admission) return Promise.resolve(admission);
@@ -244,11 +258,25 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (decision !== "write") return Promise.resolve({ ok: true, written: false });
     this.producers.fence(req.producerId, req.producerEpoch);
     const now = this.now();
-    const bytes = encodeMarker({ crc32c: (b) => this.core.crc32c(b), producerId: req.producerId, producerEpoch: req.producerEpoch, commit: req.commit, coordinatorEpoch: req.coordinatorEpoch, timestamp: now });
+    const bytes = encodeMarker({
+      crc32c: (b) => this.core.crc32c(b),
+      producerId: req.producerId,
+      producerEpoch: req.producerEpoch,
+      commit: req.commit,
+      coordinatorEpoch: req.coordinatorEpoch,
+      timestamp: now,
+    });
     return new Promise<AppendResult>((resolve) => {
       this.pending.push({
-        epoch: req.epoch, entries: [undefined], producers: [req.producerId], bytes, counts: [1], maxTimestamp: now, appendedAt: now,
-        marker: { producerId: req.producerId, producerEpoch: req.producerEpoch, commit: req.commit }, resolve,
+        epoch: req.epoch,
+        entries: [undefined],
+        producers: [req.producerId],
+        bytes,
+        counts: [1],
+        maxTimestamp: now,
+        appendedAt: now,
+        marker: { producerId: req.producerId, producerEpoch: req.producerEpoch, commit: req.commit },
+        resolve,
       });
       this.scheduleFlush();
     }).then((r) => (r.ok ? { ok: true as const, written: true, offset: r.baseOffsets[0]! } : r));
@@ -407,7 +435,13 @@ export class PartitionLog implements Serves<PartitionApi> {
       if (dropped) return dropped;
     }
     const lso = this.lastStableOffset();
-    const done = { ok: true as const, offset, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset, lastStableOffset: lso };
+    const done = {
+      ok: true as const,
+      offset,
+      highWatermark: this.highWatermark,
+      logStartOffset: this.logStartOffset,
+      lastStableOffset: lso,
+    };
     if (offset >= lso) return { ...done, batches: EMPTY, nextOffset: offset };
     const collected = this.collect(offset, req);
     if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };

@@ -59,7 +59,14 @@ function nextSeq(seq: number): number {
   return seq === MAX_SEQUENCE ? 0 : seq + 1;
 }
 
-function entry(producerId: number, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number | undefined, transactional = false): BatchEntry {
+function entry(
+  producerId: number,
+  epoch: number,
+  firstSeq: number,
+  lastSeq: number,
+  baseOffset: number | undefined,
+  transactional = false,
+): BatchEntry {
   let settle!: (o: number | undefined) => void;
   const settled = new Promise<number | undefined>((r) => (settle = r));
   const e: BatchEntry = { producerId, transactional, epoch, firstSeq, lastSeq, baseOffset, settled, settle: (o) => settle(o) };
@@ -73,7 +80,10 @@ const SNAPSHOT_EVERY_COMMITS = 256;
 const SNAPSHOT_CHUNK_CHARS = 512 * 1024;
 
 /** txnFirst: the open transaction's first offset, -1 (or absent, rows written before transactions) when none. */
-type Persisted = Record<string, [epoch: number, lastSeq: number, lastUsed: number, recent: Array<[number, number, number, number]>, txnFirst?: number]>;
+type Persisted = Record<
+  string,
+  [epoch: number, lastSeq: number, lastUsed: number, recent: Array<[number, number, number, number]>, txnFirst?: number]
+>;
 
 /**
  * Persistence costs no extra rows per commit: each segment row carries, in its `producers`
@@ -103,7 +113,9 @@ export class ProducerStates {
   load(): void {
     this.states = new Map();
     this.open.clear();
-    const chunks = this.storage.sql.exec<{ through_offset: number; states: string }>("SELECT through_offset, states FROM producer_snapshot ORDER BY chunk").toArray();
+    const chunks = this.storage.sql
+      .exec<{ through_offset: number; states: string }>("SELECT through_offset, states FROM producer_snapshot ORDER BY chunk")
+      .toArray();
     const through = chunks[0]?.through_offset ?? -1;
     this.apply(chunks.map((c) => c.states).join(""));
     let replayed = 0;
@@ -128,7 +140,13 @@ export class ProducerStates {
         this.open.delete(pid);
         continue;
       }
-      const state: ProducerState = { epoch, lastSeq, lastUsed, recent: recent.map(([e, first, last, base]) => entry(pid, e, first, last, base)), floor: { epoch, lastSeq } };
+      const state: ProducerState = {
+        epoch,
+        lastSeq,
+        lastUsed,
+        recent: recent.map(([e, first, last, base]) => entry(pid, e, first, last, base)),
+        floor: { epoch, lastSeq },
+      };
       if (txnFirst >= 0) {
         state.txnFirst = txnFirst;
         this.open.set(pid, txnFirst);
@@ -195,7 +213,13 @@ export class ProducerStates {
       }
       const e = entry(b.producerId, b.producerEpoch, firstSeq, lastSeq, undefined, (b.attributes & TRANSACTIONAL) !== 0);
       const recent = state && state.epoch === b.producerEpoch ? state.recent : [];
-      working.set(b.producerId, { ...state, epoch: b.producerEpoch, lastSeq, lastUsed: this.now(), recent: [...recent, e].slice(-RECENT_BATCHES) });
+      working.set(b.producerId, {
+        ...state,
+        epoch: b.producerEpoch,
+        lastSeq,
+        lastUsed: this.now(),
+        recent: [...recent, e].slice(-RECENT_BATCHES),
+      });
       entries.push(e);
     }
     if (duplicates.length > 0) {
@@ -215,7 +239,13 @@ export class ProducerStates {
     const done = state.recent.filter((e) => e.baseOffset !== undefined);
     const last = done[done.length - 1] ?? state.floor;
     if (!last) return undefined;
-    return [last.epoch, last.lastSeq, state.lastUsed, done.map((e) => [e.epoch, e.firstSeq, e.lastSeq, e.baseOffset!]), state.txnFirst ?? -1];
+    return [
+      last.epoch,
+      last.lastSeq,
+      state.lastUsed,
+      done.map((e) => [e.epoch, e.firstSeq, e.lastSeq, e.baseOffset!]),
+      state.txnFirst ?? -1,
+    ];
   }
 
   // ---- Transactions (KIP-98): the open transaction of each producer, and its markers ----
@@ -258,7 +288,14 @@ export class ProducerStates {
   fence(producerId: number, producerEpoch: number): void {
     const state = this.states.get(producerId);
     if (state && state.epoch === producerEpoch) return;
-    this.states.set(producerId, { ...state, epoch: producerEpoch, lastSeq: -1, lastUsed: this.now(), recent: [], floor: { epoch: producerEpoch, lastSeq: -1 } });
+    this.states.set(producerId, {
+      ...state,
+      epoch: producerEpoch,
+      lastSeq: -1,
+      lastUsed: this.now(),
+      recent: [],
+      floor: { epoch: producerEpoch, lastSeq: -1 },
+    });
   }
 
   /** Inside the commit, as the marker gets its offset: closes the transaction; returns its first offset (or -1). */

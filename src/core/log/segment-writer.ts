@@ -38,7 +38,14 @@ export function planRows(sizes: number[]): number[][] {
 }
 
 /** Inserts one row holding `items` from offset `base`; returns each item's batch base offsets. */
-export function writeRow(storage: StoragePort, core: LogCore, producers: ProducerStates, items: RowItem[], base: number, aborted?: AbortedIndex): { baseOffsets: number[][]; next: number; rowsWritten: number; bytes: number } {
+export function writeRow(
+  storage: StoragePort,
+  core: LogCore,
+  producers: ProducerStates,
+  items: RowItem[],
+  base: number,
+  aborted?: AbortedIndex,
+): { baseOffsets: number[][]; next: number; rowsWritten: number; bytes: number } {
   const size = items.reduce((n, p) => n + p.bytes.length, 0);
   const data = new Uint8Array(size);
   let at = 0;
@@ -67,7 +74,8 @@ export function writeRow(storage: StoragePort, core: LogCore, producers: Produce
     if (!p.marker) return;
     const at = baseOffsets[n]![0]!;
     const first = producers.closed(p.marker.producerId, p.marker.producerEpoch);
-    if (!p.marker.commit && first >= 0 && aborted) indexRows += aborted.add({ producerId: p.marker.producerId, firstOffset: first, lastOffset: at });
+    if (!p.marker.commit && first >= 0 && aborted)
+      indexRows += aborted.add({ producerId: p.marker.producerId, firstOffset: first, lastOffset: at });
   });
   // Idempotent producers' state travels in the row holding their batches (no extra row).
   const producerState = producers.rowState(new Set(items.flatMap((p) => p.producers)));

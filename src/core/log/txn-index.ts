@@ -26,7 +26,9 @@ export class AbortedIndex {
 
   load(): void {
     this.entries = this.storage.sql
-      .exec<{ producer_id: number; first_offset: number; last_offset: number }>("SELECT producer_id, first_offset, last_offset FROM txn_aborted ORDER BY last_offset")
+      .exec<{ producer_id: number; first_offset: number; last_offset: number }>(
+        "SELECT producer_id, first_offset, last_offset FROM txn_aborted ORDER BY last_offset",
+      )
       .toArray()
       .map((r) => ({ producerId: r.producer_id, firstOffset: r.first_offset, lastOffset: r.last_offset }));
   }
@@ -34,7 +36,12 @@ export class AbortedIndex {
   /** Inside the marker's commit transaction. */
   add(txn: AbortedTxn): number {
     this.entries.push(txn);
-    return this.storage.sql.exec("INSERT OR REPLACE INTO txn_aborted (last_offset, producer_id, first_offset) VALUES (?, ?, ?)", txn.lastOffset, txn.producerId, txn.firstOffset).rowsWritten;
+    return this.storage.sql.exec(
+      "INSERT OR REPLACE INTO txn_aborted (last_offset, producer_id, first_offset) VALUES (?, ?, ?)",
+      txn.lastOffset,
+      txn.producerId,
+      txn.firstOffset,
+    ).rowsWritten;
   }
 
   /** The log start moved: aborted transactions wholly before it are gone with their rows. */
@@ -77,7 +84,8 @@ export function committedBatches(bytes: Uint8Array, lso: number, aborted: Aborte
       break;
     }
     const abortedBatch =
-      (h.attributes & TRANSACTIONAL_FLAG) !== 0 && (h.attributes & CONTROL_FLAG) === 0 &&
+      (h.attributes & TRANSACTIONAL_FLAG) !== 0 &&
+      (h.attributes & CONTROL_FLAG) === 0 &&
       aborted.some((a) => a.producerId === h.producerId && a.firstOffset <= h.baseOffset && h.baseOffset < a.lastOffset);
     if (abortedBatch) dropped = true;
     else keep.push([pos, h.size]);

@@ -178,7 +178,16 @@ export class TailHub {
       const offset = first.next;
       const want = Math.max(1, ...subscribers.map((s) => s.room));
       const isolation = first.isolation === "read_committed" ? { isolation: first.isolation } : {};
-      const read = await this.options.read({ topic: first.topic, partition: first.partition, epoch: first.epoch, offset, maxRecords: want, maxBytes: READ_MAX_BYTES, waitMs: 0, ...isolation });
+      const read = await this.options.read({
+        topic: first.topic,
+        partition: first.partition,
+        epoch: first.epoch,
+        offset,
+        maxRecords: want,
+        maxBytes: READ_MAX_BYTES,
+        waitMs: 0,
+        ...isolation,
+      });
       if (!read.ok) {
         for (const s of subscribers) this.finish(s.socket, s.state, read);
         continue;
@@ -188,7 +197,8 @@ export class TailHub {
       // Past what the read held with nothing to show (markers, aborted data left out).
       const end = Math.max(offset, batchesEnd(read.batches, offset), read.nextOffset ?? offset);
       if (records.length === 0) {
-        if (end > offset) for (const s of subscribers) s.socket.save({ ...s.state, next: end, acked: s.state.acked === offset ? end : s.state.acked });
+        if (end > offset)
+          for (const s of subscribers) s.socket.save({ ...s.state, next: end, acked: s.state.acked === offset ? end : s.state.acked });
         continue;
       }
       const rendered = records.map((r) => this.options.render(r));

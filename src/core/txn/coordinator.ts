@@ -16,8 +16,17 @@ import type { MarkerResult } from "../log/partition-types.ts";
 import type { ProducerIdResult } from "../topics/producer-registry.ts";
 import { TXN_REGISTRY_TABLE, TXN_STATE_TABLE } from "./schema.ts";
 import {
-  DEFAULT_TXN_TIMEOUT_MS, MAX_TXN_TIMEOUT_MS, type EndResult, type InitRequest, type ProducerIdentity, type TxnApi, type TxnDescription,
-  type TxnListing, type TxnPartition, type TxnProducer, type TxnState,
+  DEFAULT_TXN_TIMEOUT_MS,
+  MAX_TXN_TIMEOUT_MS,
+  type EndResult,
+  type InitRequest,
+  type ProducerIdentity,
+  type TxnApi,
+  type TxnDescription,
+  type TxnListing,
+  type TxnPartition,
+  type TxnProducer,
+  type TxnState,
 } from "./types.ts";
 
 /** Producer epochs are int16 (RecordBatch v2); past this the id moves to a new producer id, as in Kafka. */
@@ -27,9 +36,15 @@ export const MARKER_RETRY_MS = 1_000;
 
 export interface TxnPorts {
   /** Writes one marker (PartitionApi.writeMarker of the partition's object). */
-  writeMarker(p: TxnPartition, marker: { producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number }): Promise<MarkerResult>;
+  writeMarker(
+    p: TxnPartition,
+    marker: { producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number },
+  ): Promise<MarkerResult>;
   /** Makes a group's pending transactional offsets visible (commit) or drops them (abort). */
-  completeOffsets?(group: string, req: { transactionalId: string; producerId: number; producerEpoch: number; commit: boolean }): Promise<{ ok: true } | Failure>;
+  completeOffsets?(
+    group: string,
+    req: { transactionalId: string; producerId: number; producerEpoch: number; commit: boolean },
+  ): Promise<{ ok: true } | Failure>;
   /** A fresh producer id (the cluster object's allocator). */
   newProducerId(): Promise<ProducerIdResult>;
   /** Lists this transactional id in the registry object. */
@@ -83,7 +98,10 @@ export class TxnCoordinator implements Serves<TxnApi> {
   async init(req: InitRequest): Promise<ProducerIdentity | Failure> {
     const timeoutMs = req.timeoutMs ?? this.record?.timeoutMs ?? DEFAULT_TXN_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TXN_TIMEOUT_MS) {
-      return fail("invalid_transaction_timeout", `transaction_timeout_ms: expected 1 to ${MAX_TXN_TIMEOUT_MS} (transaction.max.timeout.ms), got ${timeoutMs}`);
+      return fail(
+        "invalid_transaction_timeout",
+        `transaction_timeout_ms: expected 1 to ${MAX_TXN_TIMEOUT_MS} (transaction.max.timeout.ms), got ${timeoutMs}`,
+      );
     }
     // A transaction between its two phases finishes first: its outcome is already decided.
     if (this.record && this.isPreparing(this.record) && !(await this.drive())) {
@@ -94,7 +112,20 @@ export class TxnCoordinator implements Serves<TxnApi> {
       const id = await this.ports.newProducerId();
       if (!id.ok) return id;
       if (this.record) return fail("concurrent_transactions", "the transactional id is being initialised by another request; retry");
-      r = { transactionalId: req.transactionalId, producerId: id.producer_id, producerEpoch: id.producer_epoch, coordinatorEpoch: 0, state: "Empty", timeoutMs, startedAt: null, partitions: [], groups: [], markerEpoch: null, done: [], lastEnd: null };
+      r = {
+        transactionalId: req.transactionalId,
+        producerId: id.producer_id,
+        producerEpoch: id.producer_epoch,
+        coordinatorEpoch: 0,
+        state: "Empty",
+        timeoutMs,
+        startedAt: null,
+        partitions: [],
+        groups: [],
+        markerEpoch: null,
+        done: [],
+        lastEnd: null,
+      };
       this.save(r);
       await this.ports.register?.({ transactional_id: r.transactionalId, producer_id: r.producerId, state: r.state });
       return { ok: true, producer_id: r.producerId, producer_epoch: r.producerEpoch };
@@ -104,13 +135,21 @@ export class TxnCoordinator implements Serves<TxnApi> {
     if (r.producerEpoch + 1 > MAX_EPOCH && r.state !== "Ongoing") {
       const id = await this.ports.newProducerId();
       if (!id.ok) return id;
-      this.save({ ...r, producerId: id.producer_id, producerEpoch: id.producer_epoch, coordinatorEpoch: r.coordinatorEpoch + 1, timeoutMs, lastEnd: null });
+      this.save({
+        ...r,
+        producerId: id.producer_id,
+        producerEpoch: id.producer_epoch,
+        coordinatorEpoch: r.coordinatorEpoch + 1,
+        timeoutMs,
+        lastEnd: null,
+      });
       return { ok: true, producer_id: id.producer_id, producer_epoch: id.producer_epoch };
     }
     const next = { ...r, coordinatorEpoch: r.coordinatorEpoch + 1, timeoutMs };
     if (r.state === "Ongoing") {
       this.prepare(next, false, true);
-      if (!(await this.drive())) return fail("concurrent_transactions", "the fenced incarnation's transaction is being aborted; retry shortly");
+      if (!(await this.drive()))
+        return fail("concurrent_transactions", "the fenced incarnation's transaction is being aborted; retry shortly");
       return { ok: true, producer_id: this.record!.producerId, producer_epoch: this.record!.producerEpoch };
     }
     this.save({ ...next, producerEpoch: r.producerEpoch + 1, state: "Empty", lastEnd: null });
@@ -124,20 +163,36 @@ export class TxnCoordinator implements Serves<TxnApi> {
   /** The producer of a request must be the current incarnation (Kafka's epoch checks). */
   private check(req: TxnProducer): TxnRecord | Failure {
     const r = this.record;
-    if (!r) return fail("transactional_id_not_found", `transactional id "${req.transactionalId}" was never initialised: POST /v1/transactions/${req.transactionalId}/init first`);
+    if (!r)
+      return fail(
+        "transactional_id_not_found",
+        `transactional id "${req.transactionalId}" was never initialised: POST /v1/transactions/${req.transactionalId}/init first`,
+      );
     if (req.producerId !== r.producerId) {
-      return fail("invalid_producer_id_mapping", `producer id ${req.producerId} is not the producer of transactional id "${r.transactionalId}" (${r.producerId})`);
+      return fail(
+        "invalid_producer_id_mapping",
+        `producer id ${req.producerId} is not the producer of transactional id "${r.transactionalId}" (${r.producerId})`,
+      );
     }
     if (req.producerEpoch < r.producerEpoch) {
-      return fail("producer_fenced", `producer epoch ${req.producerEpoch} is fenced: transactional id "${r.transactionalId}" is at epoch ${r.producerEpoch}`, { current_epoch: r.producerEpoch });
+      return fail(
+        "producer_fenced",
+        `producer epoch ${req.producerEpoch} is fenced: transactional id "${r.transactionalId}" is at epoch ${r.producerEpoch}`,
+        { current_epoch: r.producerEpoch },
+      );
     }
-    if (req.producerEpoch > r.producerEpoch) return fail("invalid_producer_epoch", `producer epoch ${req.producerEpoch} is ahead of the coordinator's (${r.producerEpoch})`);
+    if (req.producerEpoch > r.producerEpoch)
+      return fail("invalid_producer_epoch", `producer epoch ${req.producerEpoch} is ahead of the coordinator's (${r.producerEpoch})`);
     return r;
   }
 
   /** Opens a transaction if none is: the timeout starts and the alarm is set for it. */
   private ongoing(r: TxnRecord): TxnRecord | Failure {
-    if (this.isPreparing(r)) return fail("concurrent_transactions", `transactional id "${r.transactionalId}" is completing its previous transaction (${r.state}); retry shortly`);
+    if (this.isPreparing(r))
+      return fail(
+        "concurrent_transactions",
+        `transactional id "${r.transactionalId}" is completing its previous transaction (${r.state}); retry shortly`,
+      );
     if (r.state === "Ongoing") return r;
     const now = this.now();
     const open: TxnRecord = { ...r, state: "Ongoing", startedAt: now, partitions: [], groups: [], done: [], markerEpoch: null };
@@ -148,7 +203,8 @@ export class TxnCoordinator implements Serves<TxnApi> {
   begin(req: TxnProducer): { ok: true; state: TxnState } | Failure {
     const checked = this.check(req);
     if ("error" in checked) return checked;
-    if (checked.state === "Ongoing") return fail("invalid_txn_state", `transactional id "${checked.transactionalId}" already has an open transaction`);
+    if (checked.state === "Ongoing")
+      return fail("invalid_txn_state", `transactional id "${checked.transactionalId}" already has an open transaction`);
     const open = this.ongoing(checked);
     if ("error" in open) return open;
     this.save(open);
@@ -161,7 +217,12 @@ export class TxnCoordinator implements Serves<TxnApi> {
     const open = this.ongoing(r);
     if ("error" in open) return open;
     const known = new Set(open.partitions.map(pkey));
-    const added = req.partitions.filter((p) => !known.has(pkey(p)) && (known.add(pkey(p)), true));
+    const added: TxnPartition[] = [];
+    for (const p of req.partitions) {
+      if (known.has(pkey(p))) continue;
+      known.add(pkey(p));
+      added.push(p);
+    }
     if (added.length > 0 || open !== r) this.save({ ...open, partitions: [...open.partitions, ...added] });
     return { ok: true };
   }
@@ -171,7 +232,8 @@ export class TxnCoordinator implements Serves<TxnApi> {
     if ("error" in r) return r;
     const open = this.ongoing(r);
     if ("error" in open) return open;
-    if (!open.groups.includes(req.group) || open !== r) this.save({ ...open, groups: open.groups.includes(req.group) ? open.groups : [...open.groups, req.group] });
+    if (!open.groups.includes(req.group) || open !== r)
+      this.save({ ...open, groups: open.groups.includes(req.group) ? open.groups : [...open.groups, req.group] });
     return { ok: true };
   }
 
@@ -185,7 +247,11 @@ export class TxnCoordinator implements Serves<TxnApi> {
     }
     const r = this.check(req);
     if ("error" in r) return r;
-    if (r.state !== "Ongoing") return fail("invalid_txn_state", `cannot ${verb}: transactional id "${r.transactionalId}" has no open transaction (state ${r.state})`);
+    if (r.state !== "Ongoing")
+      return fail(
+        "invalid_txn_state",
+        `cannot ${verb}: transactional id "${r.transactionalId}" has no open transaction (state ${r.state})`,
+      );
     this.prepare(r, req.commit);
     await this.drive();
     return this.endAnswer();
@@ -193,7 +259,13 @@ export class TxnCoordinator implements Serves<TxnApi> {
 
   private endAnswer(): EndResult {
     const r = this.record!;
-    return { ok: true, producer_id: r.producerId, producer_epoch: r.producerEpoch, state: r.state, ...(this.isPreparing(r) ? { markers_pending: true } : {}) };
+    return {
+      ok: true,
+      producer_id: r.producerId,
+      producer_epoch: r.producerEpoch,
+      state: r.state,
+      ...(this.isPreparing(r) ? { markers_pending: true } : {}),
+    };
   }
 
   /** Phase one: the decision is durable (and the alarm set to re-drive it) before any marker is written. */
@@ -201,7 +273,13 @@ export class TxnCoordinator implements Serves<TxnApi> {
   private prepare(r: TxnRecord, commit: boolean, fencing = false): void {
     const markerEpoch = Math.min(r.producerEpoch + 1, MAX_EPOCH);
     this.ports.alarms?.setAlarm(this.now() + MARKER_RETRY_MS);
-    this.save({ ...r, state: commit ? "PrepareCommit" : "PrepareAbort", markerEpoch, done: [], lastEnd: fencing ? null : { epoch: r.producerEpoch, commit } });
+    this.save({
+      ...r,
+      state: commit ? "PrepareCommit" : "PrepareAbort",
+      markerEpoch,
+      done: [],
+      lastEnd: fencing ? null : { epoch: r.producerEpoch, commit },
+    });
   }
 
   /**
@@ -233,7 +311,17 @@ export class TxnCoordinator implements Serves<TxnApi> {
     const offsets = await Promise.all(
       r.groups.map((g) =>
         this.ports.completeOffsets
-          ? this.ports.completeOffsets(g, { transactionalId: r.transactionalId, producerId: r.producerId, producerEpoch: r.lastEnd?.epoch ?? epoch, commit }).then((x) => x.ok || x.error.code === "group_not_found", () => false)
+          ? this.ports
+              .completeOffsets(g, {
+                transactionalId: r.transactionalId,
+                producerId: r.producerId,
+                producerEpoch: r.lastEnd?.epoch ?? epoch,
+                commit,
+              })
+              .then(
+                (x) => x.ok || x.error.code === "group_not_found",
+                () => false,
+              )
           : Promise.resolve(true),
       ),
     );
@@ -245,7 +333,16 @@ export class TxnCoordinator implements Serves<TxnApi> {
       this.ports.alarms?.setAlarm(this.now() + MARKER_RETRY_MS);
       return false;
     }
-    this.save({ ...latest, state: commit ? "CompleteCommit" : "CompleteAbort", producerEpoch: epoch, markerEpoch: null, startedAt: null, partitions: [], groups: [], done: [] });
+    this.save({
+      ...latest,
+      state: commit ? "CompleteCommit" : "CompleteAbort",
+      producerEpoch: epoch,
+      markerEpoch: null,
+      startedAt: null,
+      partitions: [],
+      groups: [],
+      done: [],
+    });
     return true;
   }
 
@@ -253,9 +350,15 @@ export class TxnCoordinator implements Serves<TxnApi> {
     const r = this.record;
     if (!r) return fail("transactional_id_not_found", `transactional id "${transactionalId}" does not exist`);
     return {
-      ok: true, transactional_id: r.transactionalId, producer_id: r.producerId, producer_epoch: r.producerEpoch, state: r.state,
-      transaction_timeout_ms: r.timeoutMs, transaction_start_time: r.startedAt,
-      partitions: r.partitions.map((p) => ({ topic: p.topic, partition: p.partition })), groups: r.groups,
+      ok: true,
+      transactional_id: r.transactionalId,
+      producer_id: r.producerId,
+      producer_epoch: r.producerEpoch,
+      state: r.state,
+      transaction_timeout_ms: r.timeoutMs,
+      transaction_start_time: r.startedAt,
+      partitions: r.partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
+      groups: r.groups,
       ...(this.isPreparing(r) ? { pending_markers: r.partitions.length - r.done.length } : {}),
     };
   }
@@ -286,14 +389,21 @@ export class TxnCoordinator implements Serves<TxnApi> {
 
   register(entry: TxnListing): { ok: true } {
     this.storage.sql.exec(TXN_REGISTRY_TABLE);
-    this.storage.sql.exec("INSERT OR REPLACE INTO txn_registry (transactional_id, producer_id, state) VALUES (?, ?, ?)", entry.transactional_id, entry.producer_id, entry.state);
+    this.storage.sql.exec(
+      "INSERT OR REPLACE INTO txn_registry (transactional_id, producer_id, state) VALUES (?, ?, ?)",
+      entry.transactional_id,
+      entry.producer_id,
+      entry.state,
+    );
     return { ok: true };
   }
 
   list(): TxnListing[] {
     this.storage.sql.exec(TXN_REGISTRY_TABLE);
     return this.storage.sql
-      .exec<{ transactional_id: string; producer_id: number; state: string }>("SELECT transactional_id, producer_id, state FROM txn_registry ORDER BY transactional_id")
+      .exec<{ transactional_id: string; producer_id: number; state: string }>(
+        "SELECT transactional_id, producer_id, state FROM txn_registry ORDER BY transactional_id",
+      )
       .toArray()
       .map((r) => ({ transactional_id: r.transactional_id, producer_id: r.producer_id, state: r.state as TxnState }));
   }

@@ -120,7 +120,8 @@ export interface PollBody {
 
 export function pollBody(body: unknown, limits: Limits): PollBody {
   const b = asObject(body, ["member_epoch", "max_records", "max_bytes", "wait_ms", "isolation"]);
-  if (b.isolation !== undefined && b.isolation !== "read_committed" && b.isolation !== "read_uncommitted") bad("isolation", `expected "read_committed" or "read_uncommitted", got ${JSON.stringify(b.isolation)}`);
+  if (b.isolation !== undefined && b.isolation !== "read_committed" && b.isolation !== "read_uncommitted")
+    bad("isolation", `expected "read_committed" or "read_uncommitted", got ${JSON.stringify(b.isolation)}`);
   return {
     memberEpoch: integer("member_epoch", b.member_epoch),
     maxRecords: integer("max_records", b.max_records, { default: 500, min: 1, max: limits.maxFetchRecords }),

@@ -79,7 +79,15 @@ async function readOne(
   const api = deps.partition(topic.name, target.partition);
   const addr = { topic: topic.name, partition: target.partition, epoch: topic.epoch };
   const isolation = limits.isolation === "read_committed" ? { isolation: limits.isolation } : {};
-  const read = (from: number) => api.read({ ...addr, offset: from, maxBytes: limits.partitionBytes, maxRecords: limits.maxRecords, waitMs: limits.waitMs, ...isolation });
+  const read = (from: number) =>
+    api.read({
+      ...addr,
+      offset: from,
+      maxBytes: limits.partitionBytes,
+      maxRecords: limits.maxRecords,
+      waitMs: limits.waitMs,
+      ...isolation,
+    });
   let result = await read(offset ?? (await resetOffset(api, addr, reset)));
   // The position fell out of the log (retention, delete-records) or past its end (the topic was
   // recreated): start again where the reset policy says, as Kafka's consumer does.

@@ -74,14 +74,21 @@ export class GroupPoller {
     }
     for (const t of new Set(m.fetch.map((f) => f.topic))) requireGrant(c, "consume", `topic:${t}`);
     if (rewind && rewind.size > 0) m = await this.rewind(group, m, rewind);
-    const fetched = await fetchAssigned(this.deps, this.topics, m.fetch, m.reset, { maxRecords: req.maxRecords, maxBytes: req.maxBytes, waitMs: Math.max(0, deadline - this.now()), isolation: req.isolation });
+    const fetched = await fetchAssigned(this.deps, this.topics, m.fetch, m.reset, {
+      maxRecords: req.maxRecords,
+      maxBytes: req.maxBytes,
+      waitMs: Math.max(0, deadline - this.now()),
+      isolation: req.isolation,
+    });
     const counts = shareBudget(fetched, req.maxRecords);
-    const moves = fetched.map((f, i) => {
-      const taken = f.records.slice(0, counts[i]);
-      // Every record read was taken: move past the whole read (markers, left-out aborted data).
-      const next = taken.length === f.records.length ? Math.max(f.end, f.offset) : taken[taken.length - 1]!.offset + 1;
-      return { f, taken, next };
-    }).filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
+    const moves = fetched
+      .map((f, i) => {
+        const taken = f.records.slice(0, counts[i]);
+        // Every record read was taken: move past the whole read (markers, left-out aborted data).
+        const next = taken.length === f.records.length ? Math.max(f.end, f.offset) : taken[taken.length - 1]!.offset + 1;
+        return { f, taken, next };
+      })
+      .filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
     let accepted: boolean[] = [];
     if (moves.length > 0) {
       accepted = unwrap(

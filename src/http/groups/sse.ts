@@ -63,7 +63,13 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     );
     const rewind = new Map([...(resumed?.seen ?? [])].map(([key, offset]) => [key, offset + 1]));
     const isolation = isolationParam(c.req.query("isolation"));
-    const request = { memberEpoch, maxRecords, maxBytes: POLL_MAX_BYTES, waitMs: 0, ...(isolation === "read_committed" ? { isolation } : {}) };
+    const request = {
+      memberEpoch,
+      maxRecords,
+      maxBytes: POLL_MAX_BYTES,
+      waitMs: 0,
+      ...(isolation === "read_committed" ? { isolation } : {}),
+    };
     const first = await poller.poll(c, group, memberId, request, rewind);
 
     c.header("X-Accel-Buffering", "no");

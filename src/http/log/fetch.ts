@@ -54,14 +54,24 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const read = await topics.withTopic(c.req.param("topic"), async (topic) => {
       const partition = partitionParam(c.req.param("partition"), topic);
       return deps.partition(topic.name, partition).read({
-        topic: topic.name, partition, epoch: topic.epoch, offset: requested, maxBytes, maxRecords, waitMs,
+        topic: topic.name,
+        partition,
+        epoch: topic.epoch,
+        offset: requested,
+        maxBytes,
+        maxRecords,
+        waitMs,
         ...(isolation === "read_committed" ? { isolation } : {}),
       });
     });
     const offset = read.offset;
     recordCharge(c, read.batches.length);
     const committed = read.lastStableOffset !== undefined;
-    const meta = { high_watermark: read.highWatermark, log_start_offset: read.logStartOffset, ...(committed ? { last_stable_offset: read.lastStableOffset } : {}) };
+    const meta = {
+      high_watermark: read.highWatermark,
+      log_start_offset: read.logStartOffset,
+      ...(committed ? { last_stable_offset: read.lastStableOffset } : {}),
+    };
 
     if (kind === "batch") {
       const next = Math.max(read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
@@ -87,7 +97,9 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
     // Past the whole page unless it was cut at max_records: a page that ends in a transaction
     // marker (a control batch, never shown as a record) or aborted data must not be read again.
     const afterLast = records.length > 0 ? (records[records.length - 1]!.offset as number) + 1 : offset;
-    const next = full ? afterLast : Math.max(afterLast, read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
+    const next = full
+      ? afterLast
+      : Math.max(afterLast, read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
     return respond(c, 200, { records, next_offset: next, ...meta }, kind);
   });
 

@@ -87,8 +87,22 @@ function transactionalHeader(c: Context): string | undefined {
  * id's current incarnation (a zombie is refused here, whatever partition it writes to) and
  * records the partition, so the transaction's marker reaches it.
  */
-async function addToTransaction(deps: AppDeps, transactionalId: string, producerId: number, producerEpoch: number, topic: TopicInfo, partition: number): Promise<void> {
-  unwrap(await txnObject(deps, transactionalId).addPartitions({ transactionalId, producerId, producerEpoch, partitions: [{ topic: topic.name, partition, epoch: topic.epoch }] }));
+async function addToTransaction(
+  deps: AppDeps,
+  transactionalId: string,
+  producerId: number,
+  producerEpoch: number,
+  topic: TopicInfo,
+  partition: number,
+): Promise<void> {
+  unwrap(
+    await txnObject(deps, transactionalId).addPartitions({
+      transactionalId,
+      producerId,
+      producerEpoch,
+      partitions: [{ topic: topic.name, partition, epoch: topic.epoch }],
+    }),
+  );
 }
 
 /** A binary body's producer: every batch transactional with one producer id and epoch (or none transactional). */
@@ -103,7 +117,10 @@ function batchProducer(bytes: Uint8Array): { transactional: boolean; producerId:
       break; // malformed: the partition's validation names what is wrong
     }
     const here = { transactional: (h.attributes & TRANSACTIONAL_FLAG) !== 0, producerId: h.producerId, producerEpoch: h.producerEpoch };
-    if (first && (first.transactional !== here.transactional || first.producerId !== here.producerId || first.producerEpoch !== here.producerEpoch)) {
+    if (
+      first &&
+      (first.transactional !== here.transactional || first.producerId !== here.producerId || first.producerEpoch !== here.producerEpoch)
+    ) {
       throw new BrokerError("bad_request", "a transactional request's batches must all be transactional, from one producer id and epoch");
     }
     first ??= here;
@@ -123,7 +140,10 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const producer = producerHeaders(c);
     const transactionalId = transactionalHeader(c);
     if (transactionalId && kind !== "batch" && !producer) {
-      throw new BrokerError("bad_request", "Transactional-Id needs the Producer-Id, Producer-Epoch and Producer-Seq headers (from POST /v1/transactions/{id}/init)");
+      throw new BrokerError(
+        "bad_request",
+        "Transactional-Id needs the Producer-Id, Producer-Epoch and Producer-Seq headers (from POST /v1/transactions/{id}/init)",
+      );
     }
     if (kind === "batch") {
       if (producer) {
@@ -136,14 +156,27 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");
       // A transactional batch must be known to its coordinator, or no marker would ever close it.
       const owner = bytes.length >= 61 ? batchProducer(bytes) : undefined;
-      if (owner?.transactional && !transactionalId) throw new BrokerError("invalid_txn_state", "a transactional batch (attributes bit 4) needs the Transactional-Id header");
-      if (transactionalId && !owner?.transactional) throw new BrokerError("invalid_txn_state", "with Transactional-Id every batch must have the transactional attribute (bit 4) and the producer's id and epoch");
+      if (owner?.transactional && !transactionalId)
+        throw new BrokerError("invalid_txn_state", "a transactional batch (attributes bit 4) needs the Transactional-Id header");
+      if (transactionalId && !owner?.transactional)
+        throw new BrokerError(
+          "invalid_txn_state",
+          "with Transactional-Id every batch must have the transactional attribute (bit 4) and the producer's id and epoch",
+        );
       const result = await topics.withTopic(name, async (topic) => {
         // A single-partition topic needs no `partition` parameter; any other must say which one.
         const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
         const partition = partitionParam(raw, topic);
-        if (transactionalId && owner) await addToTransaction(deps, transactionalId, owner.producerId, owner.producerEpoch, topic, partition);
-        const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config, ...(transactionalId ? { transactional: true } : {}) });
+        if (transactionalId && owner)
+          await addToTransaction(deps, transactionalId, owner.producerId, owner.producerEpoch, topic, partition);
+        const appended = await deps.partition(topic.name, partition).append({
+          topic: topic.name,
+          partition,
+          epoch: topic.epoch,
+          batches: bytes,
+          config: topic.config,
+          ...(transactionalId ? { transactional: true } : {}),
+        });
         return appended.ok ? { ...appended, partition } : appended;
       });
       return respond(c, 200, {
@@ -167,14 +200,25 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       });
       if (producer) requireOnePartition(records, topic, query !== undefined, byPartition.size);
       if (transactionalId && producer) {
-        for (const partition of byPartition.keys()) await addToTransaction(deps, transactionalId, producer.producerId, producer.producerEpoch, topic, partition);
+        for (const partition of byPartition.keys())
+          await addToTransaction(deps, transactionalId, producer.producerId, producer.producerEpoch, topic, partition);
       }
       const out: Offset[] = new Array(records.length);
       let duplicate = false;
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
-          const batch = encodeBatch(indexes.map((i) => records[i]!), { crc32c: (b) => core.crc32c(b), ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 });
-          const appended = await deps.partition(topic.name, partition).append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config, ...(transactionalId ? { transactional: true } : {}) });
+          const batch = encodeBatch(
+            indexes.map((i) => records[i]!),
+            { crc32c: (b) => core.crc32c(b), ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 },
+          );
+          const appended = await deps.partition(topic.name, partition).append({
+            topic: topic.name,
+            partition,
+            epoch: topic.epoch,
+            batches: batch,
+            config: topic.config,
+            ...(transactionalId ? { transactional: true } : {}),
+          });
           if (appended.ok) {
             indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
             duplicate = appended.duplicate === true;

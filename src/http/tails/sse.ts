@@ -49,7 +49,13 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam(
+      "heartbeat_ms",
+      c.req.query("heartbeat_ms"),
+      DEFAULT_HEARTBEAT_MS,
+      MAX_HEARTBEAT_MS,
+      MIN_HEARTBEAT_MS,
+    );
     const isolation = isolationParam(c.req.query("isolation"));
 
     // The first read (no wait) runs before the stream starts, so its refusals are HTTP errors. The
@@ -59,7 +65,14 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const first = await topics.withTopic(c.req.param("topic"), async (topic: TopicInfo) => {
       const partition = partitionParam(c.req.param("partition"), topic);
       stub = deps.partition(topic.name, partition);
-      base = { topic: topic.name, partition, epoch: topic.epoch, maxRecords, maxBytes: 1_048_576, ...(isolation === "read_committed" ? { isolation } : {}) };
+      base = {
+        topic: topic.name,
+        partition,
+        epoch: topic.epoch,
+        maxRecords,
+        maxBytes: 1_048_576,
+        ...(isolation === "read_committed" ? { isolation } : {}),
+      };
       return stub.read({ ...base, offset: start, waitMs: 0 });
     });
 

@@ -60,7 +60,17 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const partition = partitionParam(c.req.param("partition"), topic);
         const addr = { topic: topic.name, partition, epoch: topic.epoch };
         const check = await deps.partition(topic.name, partition).read({ ...addr, offset: start, maxRecords: 1, maxBytes: 1, waitMs: 0 });
-        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null, credential, ...(isolation === "read_committed" ? { isolation } : {}) };
+        if (check.ok)
+          state = {
+            ...addr,
+            next: check.offset,
+            acked: check.offset,
+            window,
+            ackTimeoutMs,
+            stalledSince: null,
+            credential,
+            ...(isolation === "read_committed" ? { isolation } : {}),
+          };
         return check;
       });
       return local.tails.upgrade(c, local.upgrade, state);
@@ -75,7 +85,15 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const forward = (topic: TopicInfo) => {
       const partition = partitionParam(c.req.param("partition"), topic);
       const url = new URL("https://partition/ws");
-      for (const [k, v] of Object.entries({ topic: topic.name, partition, epoch: topic.epoch, offset: start, max_unacked: window, ack_timeout_ms: ackTimeoutMs, isolation })) {
+      for (const [k, v] of Object.entries({
+        topic: topic.name,
+        partition,
+        epoch: topic.epoch,
+        offset: start,
+        max_unacked: window,
+        ack_timeout_ms: ackTimeoutMs,
+        isolation,
+      })) {
         url.searchParams.set(k, String(v));
       }
       const headers = new Headers(c.req.raw.headers);

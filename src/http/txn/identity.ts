@@ -13,14 +13,18 @@ import { integer } from "../groups/body.ts";
 const ID = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function transactionalIdParam(raw: string): string {
-  if (!ID.test(raw)) throw new BrokerError("invalid_parameter", `transactional id: expected 1 to 249 of a-z A-Z 0-9 . _ -, got ${JSON.stringify(raw)}`);
+  if (!ID.test(raw))
+    throw new BrokerError("invalid_parameter", `transactional id: expected 1 to 249 of a-z A-Z 0-9 . _ -, got ${JSON.stringify(raw)}`);
   return raw;
 }
 
 export function requireTxnGrant(c: Context, id: string, operations: Operation[] = ["produce"]): void {
   const p = principalOf(c);
   if (p.kind === "admin" || operations.some((op) => allows(p.grants, op, `transactional_id:${id}`))) return;
-  throw new BrokerError("transactional_id_authorization_failed", `key "${p.name}" may not ${operations.join(" or ")} transactional_id:${id}`);
+  throw new BrokerError(
+    "transactional_id_authorization_failed",
+    `key "${p.name}" may not ${operations.join(" or ")} transactional_id:${id}`,
+  );
 }
 
 export function txnObject(deps: AppDeps, id: string): TxnApi {

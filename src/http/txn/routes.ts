@@ -24,7 +24,8 @@ export function txnRoutes(deps: AppDeps): Hono {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
     const b = await body(c, ["transaction_timeout_ms"]);
-    const timeoutMs = b.transaction_timeout_ms === undefined ? undefined : integer("transaction_timeout_ms", b.transaction_timeout_ms, { min: 1 });
+    const timeoutMs =
+      b.transaction_timeout_ms === undefined ? undefined : integer("transaction_timeout_ms", b.transaction_timeout_ms, { min: 1 });
     const r = unwrap(await txnObject(deps, id).init({ transactionalId: id, timeoutMs }));
     return respond(c, 200, { producer_id: r.producer_id, producer_epoch: r.producer_epoch });
   });
@@ -36,14 +37,22 @@ export function txnRoutes(deps: AppDeps): Hono {
     return respond(c, 200, { state: r.state });
   });
 
-  for (const [path, commit] of [["commit", true], ["abort", false]] as const) {
+  for (const [path, commit] of [
+    ["commit", true],
+    ["abort", false],
+  ] as const) {
     // EndTxn. The answer carries the producer's epoch for its next transaction (KIP-890: each
     // transaction ends with an epoch bump, which fences late writes of the one just ended).
     app.post(`/:id/${path}`, async (c) => {
       const id = transactionalIdParam(c.req.param("id"));
       requireTxnGrant(c, id);
       const r = unwrap(await txnObject(deps, id).end({ ...producerOf(id, await body(c, ["producer_id", "producer_epoch"])), commit }));
-      return respond(c, 200, { producer_id: r.producer_id, producer_epoch: r.producer_epoch, state: r.state, ...(r.markers_pending ? { markers_pending: true } : {}) });
+      return respond(c, 200, {
+        producer_id: r.producer_id,
+        producer_epoch: r.producer_epoch,
+        state: r.state,
+        ...(r.markers_pending ? { markers_pending: true } : {}),
+      });
     });
   }
 
@@ -60,7 +69,9 @@ export function txnRoutes(deps: AppDeps): Hono {
     principalOf(c);
     const ids = (await txnObject(deps, TXN_REGISTRY_NAME).list()).filter((t) => canSee(c, `transactional_id:${t.transactional_id}`));
     const described = await Promise.all(ids.map((t) => txnObject(deps, t.transactional_id).describe(t.transactional_id)));
-    const transactions = described.flatMap((d) => (d.ok ? [{ transactional_id: d.transactional_id, producer_id: d.producer_id, producer_epoch: d.producer_epoch, state: d.state }] : []));
+    const transactions = described.flatMap((d) =>
+      d.ok ? [{ transactional_id: d.transactional_id, producer_id: d.producer_id, producer_epoch: d.producer_epoch, state: d.state }] : [],
+    );
     return respond(c, 200, { transactions });
   });
 
