@@ -13,6 +13,7 @@ import type { Target } from "./hosts-support.ts";
 import { bodyInputSuite } from "./body-input.ts";
 import { groupResetSuite } from "./group-reset.ts";
 import { hardeningSuite } from "./hardening.ts";
+import { transactionSuite } from "./transactions.ts";
 import { tailSuite } from "./tails.ts";
 
 const utf8 = new TextEncoder();
@@ -370,6 +371,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     bodyInputSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
     groupResetSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
     hardeningSuite({ target: () => target, call, json, createTopic, produce });
+    transactionSuite({ call, json, createTopic, produce, counter: () => counter++ });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {
