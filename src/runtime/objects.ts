@@ -3,6 +3,7 @@
 // host serves that core class directly. Adding a kind (consumer groups) is one entry here.
 import { ClusterService } from "../core/topics/cluster-service.ts";
 import { GroupService } from "../core/groups/service.ts";
+import type { GroupApi } from "../core/groups/types.ts";
 import { KeyStore } from "../core/keys/store.ts";
 import { TxnCoordinator } from "../core/txn/coordinator.ts";
 import { TXN_REGISTRY_NAME, type TxnApi } from "../core/txn/types.ts";
@@ -67,6 +68,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
             epoch: p.epoch,
             ...m,
           }),
+        completeOffsets: (group, r) => stub<GroupApi>("group", group).txnComplete(group, { producerId: r.producerId, commit: r.commit }),
         newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
         register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },

@@ -18,6 +18,8 @@ export class TxnObject extends objectClass(
           epoch: p.epoch,
           ...m,
         }),
+      completeOffsets: (group, r) =>
+        env.GROUP.get(env.GROUP.idFromName(group)).txnComplete(group, { producerId: r.producerId, commit: r.commit }),
       newProducerId: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")).initProducer(),
       // Typed by its API (TxnApi) rather than the stub: the namespace's type refers back to this class.
       register: (entry): Promise<unknown> => (env.TXN.get(env.TXN.idFromName(TXN_REGISTRY_NAME)) as unknown as TxnApi).register(entry),

@@ -3,7 +3,8 @@
 // the timeout alarm, and the routes' refusals.
 import { describe, expect, it } from "vitest";
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, testEnv } from "./api-support.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce, testEnv } from "./api-support.ts";
+import { describeGroup, join, newGroup, poll } from "./groups-support.ts";
 
 let ids = 0;
 const txnId = () => `tx-${Date.now().toString(36)}-${ids++}`;
@@ -166,6 +167,46 @@ describe("transactions", () => {
     const read = await fetchRecords(topic, 0, "offset=0&isolation=read_committed");
     expect(values(read)).toEqual(["r"]);
     expect(read.high_watermark).toBe(2);
+  });
+
+  it("consume-transform-produce: offsets committed in the transaction are visible only on commit, dropped on abort", async () => {
+    const input = await createTopic(1);
+    const output = await createTopic(1);
+    await produce(input, [{ value: 1 }, { value: 2 }]);
+    const group = newGroup();
+    const m = await join(group, { topics: [input], auto_offset_reset: "earliest" });
+    const polled = await poll(group, m.member_id, m.member_epoch);
+    expect(polled.records.map((r) => r.value)).toEqual([1, 2]);
+    const id = txnId();
+    let p = await init(id);
+    const offsets = (offset: number) => ({
+      ...p,
+      group,
+      member_id: m.member_id,
+      member_epoch: polled.member_epoch,
+      offsets: [{ topic: input, partition: 0, offset }],
+    });
+    const committedOffset = async () => (await describeGroup(group)).offsets.find((o: any) => o.topic === input)?.offset;
+    // Aborted: the output is never visible, the offset never moves.
+    expect((await txProduce(id, p, output, 0, 0, [10])).status).toBe(200);
+    expect((await json(`/v1/transactions/${id}/offsets`, "POST", offsets(1))).status).toBe(200);
+    p = ident(await end(id, p, "abort"));
+    expect(await committedOffset()).toBeUndefined();
+    // Committed: output and offset together.
+    expect((await txProduce(id, p, output, 0, 0, [20, 40])).status).toBe(200);
+    expect((await json(`/v1/transactions/${id}/offsets`, "POST", offsets(2))).status).toBe(200);
+    expect(((await (await call(`/v1/transactions/${id}`)).json()) as any).groups).toEqual([group]);
+    expect(await committedOffset()).toBeUndefined();
+    await end(id, p, "commit");
+    expect(await committedOffset()).toBe(2);
+    expect(values(await fetchRecords(output, 0, "offset=0&isolation=read_committed"))).toEqual([20, 40]);
+    // A stale member epoch is refused (KIP-447): a fenced consumer cannot commit through a transaction.
+    const q = ident(await init(id));
+    await expectError(
+      await json(`/v1/transactions/${id}/offsets`, "POST", { ...offsets(2), ...q, member_epoch: polled.member_epoch + 5 }),
+      409,
+      "stale_epoch",
+    );
   });
 
   it("refuses what breaks the protocol with Kafka's codes", async () => {

@@ -6,7 +6,8 @@ import { unwrap } from "../../core/errors.ts";
 import { TXN_REGISTRY_NAME } from "../../core/txn/types.ts";
 import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
-import { canSee, principalOf } from "../auth/principal.ts";
+import { canSee, principalOf, requireGrant } from "../auth/principal.ts";
+import { commitBody, groupNameParam, memberIdParam } from "../groups/body.ts";
 import { integer } from "../groups/body.ts";
 import { producerOf, requireTxnGrant, transactionalIdParam, txnObject } from "./identity.ts";
 import type { Context } from "hono";
@@ -35,6 +36,27 @@ export function txnRoutes(deps: AppDeps): Hono {
     requireTxnGrant(c, id);
     const r = unwrap(await txnObject(deps, id).begin(producerOf(id, await body(c, ["producer_id", "producer_epoch"]))));
     return respond(c, 200, { state: r.state });
+  });
+
+  // AddOffsetsToTxn + TxnOffsetCommit: a consumer group's offsets, committed with the
+  // transaction (visible on commit, dropped on abort). The member's epoch and ownership are
+  // checked as for a commit, so a fenced consumer cannot commit through a transaction (KIP-447).
+  app.post("/:id/offsets", async (c) => {
+    const id = transactionalIdParam(c.req.param("id"));
+    requireTxnGrant(c, id);
+    const b = await body(c, ["producer_id", "producer_epoch", "group", "member_id", "member_epoch", "offsets"]);
+    const producer = producerOf(id, b);
+    const group = groupNameParam(typeof b.group === "string" ? b.group : "");
+    requireGrant(c, "consume", `group:${group}`);
+    const commit = commitBody({ member_epoch: b.member_epoch, offsets: b.offsets });
+    const memberId = memberIdParam(typeof b.member_id === "string" ? b.member_id : "");
+    unwrap(await txnObject(deps, id).addOffsets({ ...producer, group }));
+    unwrap(
+      await deps
+        .group(group)
+        .txnCommit(group, { memberId, memberEpoch: commit.memberEpoch, offsets: commit.offsets, producerId: producer.producerId }),
+    );
+    return respond(c, 200, { group, offsets: commit.offsets.length });
   });
 
   for (const [path, commit] of [
