@@ -61,6 +61,7 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         GROUP: { className: "GroupObject", useSQLite: true },
         KEY: { className: "KeyObject", useSQLite: true },
         TXN: { className: "TxnObject", useSQLite: true },
+        METRICS: { className: "MetricsObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

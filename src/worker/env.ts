@@ -1,6 +1,7 @@
 import type { ClusterObject } from "./cluster-object.ts";
 import type { GroupObject } from "./group-object.ts";
 import type { KeyObject } from "./key-object.ts";
+import type { MetricsObject } from "./metrics-object.ts";
 import type { PartitionObject } from "./partition-object.ts";
 import type { TxnObject } from "./txn-object.ts";
 
@@ -12,6 +13,8 @@ export interface Env {
   GROUP: DurableObjectNamespace<GroupObject>;
   /** One transaction coordinator per transactional id, named by it; "/registry" lists the ids. */
   TXN: DurableObjectNamespace<TxnObject>;
+  /** The one metrics object ("metrics"): every source pushes to it, GET /metrics reads it. */
+  METRICS: DurableObjectNamespace<MetricsObject>;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

@@ -12,6 +12,7 @@ export { GroupObject } from "./group-object.ts";
 export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 export { TxnObject } from "./txn-object.ts";
+export { MetricsObject } from "./metrics-object.ts";
 
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
@@ -27,6 +28,7 @@ function workerDeps(env: Env): AppDeps {
       key: (id) => env.KEY.get(env.KEY.idFromName(id)),
       group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
       txn: (id) => env.TXN.get(env.TXN.idFromName(id)),
+      metrics: () => env.METRICS.get(env.METRICS.idFromName("metrics")),
       logCore: loadLogCore,
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
       outboundFetch: fetchOutbound((input, init) => fetch(input, init)),
