@@ -81,6 +81,8 @@ export const MAX_SAFE: i64 = 9007199254740991;
 
 export const COMPRESSION_MASK: i32 = 0x07;
 export const TRANSACTIONAL_OR_CONTROL: i32 = 0x30;
+/** Control batches (transaction markers) are written by the broker only, never produced (KIP-98). */
+export const CONTROL: i32 = 0x20;
 
 // @ts-ignore: decorator
 @inline export function be32(p: usize, off: usize): i32 {
@@ -152,7 +154,9 @@ function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
   if ((attributes & COMPRESSION_MASK) != 0) {
     return fail(E_UNSUPPORTED_COMPRESSION, R_COMPRESSION, batch, pos, -1, pos + OFF_ATTRIBUTES, 0, attributes, 0);
   }
-  if ((attributes & TRANSACTIONAL_OR_CONTROL) != 0) {
+  // Transactional batches (bit 4) are accepted; the partition checks their producer against the
+  // transaction state. Control batches are the broker's own markers and never come from a producer.
+  if ((attributes & CONTROL) != 0) {
     return fail(E_UNSUPPORTED_ATTRIBUTES, R_ATTRIBUTES, batch, pos, -1, pos + OFF_ATTRIBUTES, 0, attributes, 0);
   }
   const recordCount = be32(p, OFF_RECORD_COUNT);

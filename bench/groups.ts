@@ -41,6 +41,7 @@ async function startBroker(): Promise<{ url: string; dispose(): Promise<void> }>
       KEY: { className: "KeyObject", useSQLite: true },
       METRICS: { className: "MetricsObject", useSQLite: true },
       GROUP: { className: "GroupObject", useSQLite: true },
+      TXN: { className: "TxnObject", useSQLite: true },
     },
     durableObjectsPersist: join(dir, "state"),
     bindings: { EDGEBROKER_ADMIN_TOKEN: TOKEN },

@@ -33,6 +33,16 @@ export const ERRORS = {
   // Idempotent producers (Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER and PRODUCER_FENCED).
   out_of_order_sequence: { status: 409, retriable: false },
   producer_fenced: { status: 409, retriable: false },
+  // Transactions (docs/transactions.md), one code per Kafka error: INVALID_TXN_STATE,
+  // INVALID_PRODUCER_EPOCH, INVALID_PRODUCER_ID_MAPPING, CONCURRENT_TRANSACTIONS (retry shortly),
+  // INVALID_TRANSACTION_TIMEOUT, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_NOT_FOUND.
+  invalid_txn_state: { status: 409, retriable: false },
+  invalid_producer_epoch: { status: 409, retriable: false },
+  invalid_producer_id_mapping: { status: 409, retriable: false },
+  concurrent_transactions: { status: 409, retriable: true },
+  invalid_transaction_timeout: { status: 400, retriable: false },
+  transactional_id_authorization_failed: { status: 403, retriable: false },
+  transactional_id_not_found: { status: 404, retriable: false },
   // Consumer groups (docs/ARCHITECTURE.md, Consumer groups). stale_epoch: poll with the current
   // member epoch or join again; fenced: the member does not own the partition (it moved).
   invalid_group_name: { status: 400, retriable: false },

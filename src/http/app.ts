@@ -15,6 +15,7 @@ import { keyRoutes } from "./keys/routes.ts";
 import { lifecycleRoutes } from "./log/lifecycle.ts";
 import { producerRoutes } from "./log/producers.ts";
 import { topicRoutes } from "./topics/routes.ts";
+import { txnRoutes } from "./txn/routes.ts";
 import { tailSseRoutes } from "./tails/sse.ts";
 import { tailWsRoutes } from "./tails/ws.ts";
 import { TopicCache } from "./topics/topic-cache.ts";
@@ -131,5 +132,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/producers", producerRoutes(deps));
   app.route("/v1/groups", groupRoutes(deps, topics));
   app.route("/v1/keys", keyRoutes(deps));
+  app.route("/v1/transactions", txnRoutes(deps));
   return app;
 }

@@ -177,7 +177,17 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
 export type HostDeps = Pick<
   AppDeps,
-  "cluster" | "partition" | "key" | "group" | "metrics" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch" | "consoleFiles"
+  | "cluster"
+  | "partition"
+  | "key"
+  | "group"
+  | "txn"
+  | "metrics"
+  | "logCore"
+  | "partitionSocket"
+  | "localTails"
+  | "outboundFetch"
+  | "consoleFiles"
 >;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */

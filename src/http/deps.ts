@@ -5,6 +5,7 @@ import type { LogCore } from "../core/batch/log-core.ts";
 import type { Limits } from "../core/limits.ts";
 import type { KeyApi } from "../core/keys/store.ts";
 import type { GroupApi } from "../core/groups/types.ts";
+import type { TxnApi } from "../core/txn/types.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
 import type { UpgradeWebSocket } from "hono/ws";
@@ -36,6 +37,11 @@ export interface AppDeps {
    * A function returning a per-request stub, like `partition`.
    */
   group(name: string): GroupApi;
+  /**
+   * A transactional id's coordinator object (TXN_REGISTRY_NAME: the list of ids). Optional so
+   * hosts built before transactions still compile; without it /v1/transactions answers 501.
+   */
+  txn?(transactionalId: string): TxnApi;
   /**
    * The metrics object (one, "metrics"): every source pushes to it and GET /metrics reads it
    * (docs/monitoring.md). A per-request stub, like `partition`. Without it /metrics answers 503.

@@ -29,3 +29,10 @@ export function partitionParam(raw: string | undefined, topic: { name: string; p
   }
   return partition;
 }
+
+/** `isolation=read_committed | read_uncommitted` (Kafka's isolation.level; default read_uncommitted). */
+export function isolationParam(raw: string | undefined): "read_committed" | "read_uncommitted" {
+  if (raw === undefined || raw === "read_uncommitted") return "read_uncommitted";
+  if (raw === "read_committed") return "read_committed";
+  throw new BrokerError("invalid_parameter", `isolation: expected read_committed or read_uncommitted, got ${JSON.stringify(raw)}`);
+}

@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { KeyApi } from "../core/keys/store.ts";
 import type { GroupApi } from "../core/groups/types.ts";
+import type { TxnApi } from "../core/txn/types.ts";
 import { LogCore } from "../core/batch/log-core.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
@@ -52,7 +53,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const host: ActorHost = new ActorHost({
     dataDir: config.dataDir,
     openDatabase,
-    kinds: objectKinds({ config, core, tails, metricsSink: (push) => metrics().push(push) }),
+    kinds: objectKinds({ config, core, tails, stub: (kind, name) => host.stub(kind, name), metricsSink: (push) => metrics().push(push) }),
     idleMs: config.idleMs,
   });
   const metrics = () => host.stub<MetricsApi>("metrics", "metrics");
@@ -62,6 +63,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
     key: (id) => host.stub<KeyApi>("key", id),
     group: (name) => host.stub<GroupApi>("group", name),
+    txn: (id) => host.stub<TxnApi>("txn", id),
     logCore,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,

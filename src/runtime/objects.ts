@@ -3,7 +3,12 @@
 // host serves that core class directly. Adding a kind (consumer groups) is one entry here.
 import { ClusterService } from "../core/topics/cluster-service.ts";
 import { GroupService } from "../core/groups/service.ts";
+import type { GroupApi } from "../core/groups/types.ts";
 import { KeyStore } from "../core/keys/store.ts";
+import { TxnCoordinator } from "../core/txn/coordinator.ts";
+import { TXN_REGISTRY_NAME, type TxnApi } from "../core/txn/types.ts";
+import type { PartitionApi } from "../core/log/partition-types.ts";
+import type { ClusterApi } from "../core/topics/registry.ts";
 import type { LogCore } from "../core/batch/log-core.ts";
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionHolder } from "../core/log/partition-holder.ts";
@@ -21,6 +26,8 @@ export interface ObjectEnv {
   core: LogCore;
   /** WebSocket tails of this process: told of each partition's commits and drops. */
   tails?: LocalTails;
+  /** Stubs of other objects, for objects that call others (the transaction coordinator). */
+  stub?: <T extends object>(kind: string, name: string) => T;
   /** Pushes to the metrics object (a stub of the "metrics" actor). */
   metricsSink?: MetricsSink;
 }
@@ -57,6 +64,25 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
         metrics,
       }),
+    // One per transactional id ("/registry": the list of ids); its alarm() re-drives markers and
+    // aborts timed-out transactions.
+    txn: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the txn kind needs ObjectEnv.stub");
+      return new TxnCoordinator(state.storage, {
+        writeMarker: (p, m) =>
+          stub<PartitionApi>("partition", `${p.topic}/${p.partition}`).writeMarker({
+            topic: p.topic,
+            partition: p.partition,
+            epoch: p.epoch,
+            ...m,
+          }),
+        completeOffsets: (group, r) => stub<GroupApi>("group", group).txnComplete(group, { producerId: r.producerId, commit: r.commit }),
+        newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
+        register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
+        alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+      });
+    },
     // The one metrics object, named "metrics" (docs/monitoring.md).
     metrics: (state) => new MetricsAggregator(state.storage),
   };

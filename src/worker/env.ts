@@ -3,6 +3,7 @@ import type { GroupObject } from "./group-object.ts";
 import type { KeyObject } from "./key-object.ts";
 import type { MetricsObject } from "./metrics-object.ts";
 import type { PartitionObject } from "./partition-object.ts";
+import type { TxnObject } from "./txn-object.ts";
 
 export interface Env {
   PARTITION: DurableObjectNamespace<PartitionObject>;
@@ -10,6 +11,8 @@ export interface Env {
   KEY: DurableObjectNamespace<KeyObject>;
   /** One coordinator per consumer group, named by the group; "/registry" lists the groups. */
   GROUP: DurableObjectNamespace<GroupObject>;
+  /** One transaction coordinator per transactional id, named by it; "/registry" lists the ids. */
+  TXN: DurableObjectNamespace<TxnObject>;
   /** The one metrics object ("metrics"): every source pushes to it, GET /metrics reads it. */
   METRICS: DurableObjectNamespace<MetricsObject>;
   /** The web console's built files (wrangler.toml [assets], build/console/); read by the /console route. */

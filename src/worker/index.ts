@@ -13,6 +13,7 @@ export { ClusterObject } from "./cluster-object.ts";
 export { GroupObject } from "./group-object.ts";
 export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
+export { TxnObject } from "./txn-object.ts";
 export { MetricsObject } from "./metrics-object.ts";
 
 /**
@@ -39,6 +40,7 @@ function workerDeps(env: Env): AppDeps {
       partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
       key: (id) => env.KEY.get(env.KEY.idFromName(id)),
       group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
+      txn: (id) => env.TXN.get(env.TXN.idFromName(id)),
       metrics: () => env.METRICS.get(env.METRICS.idFromName("metrics")),
       logCore: loadLogCore,
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).

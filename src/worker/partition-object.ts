@@ -119,6 +119,7 @@ export class PartitionObject extends objectClass(PartitionHolder, async (ctx, en
       ackTimeoutMs: num("ack_timeout_ms"),
       stalledSince: null,
       credential: keyId && secret ? { key: keyId, secret, checkedAt: Date.now() } : undefined,
+      ...(q.get("isolation") === "read_committed" ? { isolation: "read_committed" as const } : {}),
     };
     server.serializeAttachment(state);
     await this.tails.subscribed(tailSocket(server));

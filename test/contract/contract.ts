@@ -13,6 +13,7 @@ import type { Target } from "./hosts-support.ts";
 import { bodyInputSuite } from "./body-input.ts";
 import { groupResetSuite } from "./group-reset.ts";
 import { hardeningSuite } from "./hardening.ts";
+import { transactionSuite } from "./transactions.ts";
 import { tailSuite } from "./tails.ts";
 import { metricsScenario } from "../support/metrics-scenario.ts";
 import { compressionSuite } from "./compression.ts";
@@ -389,6 +390,7 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
     hardeningSuite({ target: () => target, call, json, createTopic, produce });
     compressionSuite({ call, json, createTopic });
+    transactionSuite({ call, json, createTopic, produce, counter: () => counter++ });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {

@@ -163,9 +163,9 @@ describe("kafkajs-encoded batches", () => {
       "unsupported_compression",
     );
     expectError(
-      mutate((v) => v.setInt16(21, 0x10)),
+      mutate((v) => v.setInt16(21, 0x20)),
       "unsupported_attributes",
-    );
+    ); // control: markers are the broker's own
     // First record: length varint at 61, attributes at 62, timestampDelta (40 -> zigzag 20, one byte) at 63,
     // offsetDelta at 64. Make the offsetDelta 1 (zigzag 2).
     expect(bytes[64]).toBe(0);

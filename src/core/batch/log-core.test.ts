@@ -216,7 +216,7 @@ describe("validateBatches", () => {
     expectError(core.validateBatches(bad), "crc_mismatch");
   });
 
-  it("compression and transactional/control attributes are rejected", () => {
+  it("compression and control attributes are rejected; the transactional bit is accepted (KIP-98)", () => {
     for (const codec of [1, 2, 3, 4]) {
       expectError(
         core.validateBatches(encodeBatch({ attributes: codec, records: [{}] })),
@@ -224,7 +224,8 @@ describe("validateBatches", () => {
         new RegExp(`codec ${codec}`),
       );
     }
-    expectError(core.validateBatches(encodeBatch({ attributes: 0x10, records: [{}] })), "unsupported_attributes");
+    expect(core.validateBatches(encodeBatch({ attributes: 0x10, records: [{}] })).ok).toBe(true);
+    expectError(core.validateBatches(encodeBatch({ attributes: 0x30, records: [{}] })), "unsupported_attributes");
     expectError(core.validateBatches(encodeBatch({ attributes: 0x20, records: [{}] })), "unsupported_attributes");
     expect(core.validateBatches(encodeBatch({ attributes: 0x08, records: [{}] })).ok).toBe(true); // LogAppendTime flag
   });

@@ -110,7 +110,8 @@ export const WASM_REASONS: readonly ((a: number, b: number, field: string) => st
   (a, b) => `batchLength ${a} runs past the end of the buffer (${b} bytes available)`,
   (a, b) => `CRC-32C mismatch (stored ${hex(a)}, computed ${hex(b)})`,
   (a) => `compressed batches are not supported (attributes ${hex(a)}, codec ${a & 7})`,
-  (a) => `transactional and control batches are not supported (attributes ${hex(a)})`,
+  (a) =>
+    `transactional and control batches: a control batch (transaction marker) is written by the broker only, and compaction does not rewrite transactional batches (attributes ${hex(a)})`,
   () => "recordCount is 0",
   (a) => `recordCount ${a} is negative`,
   (a) => `firstTimestamp ${a} is negative`,

@@ -50,6 +50,8 @@ export interface EncodeOptions {
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
+  /** Batch attributes (default 0): TRANSACTIONAL_FLAG for a transactional producer's batches (KIP-98). */
+  attributes?: number;
   /** Default -1 (Java's NO_PARTITION_LEADER_EPOCH). kafkajs writes 0. Not covered by the CRC. */
   partitionLeaderEpoch?: number;
 }
@@ -86,7 +88,8 @@ const ATTRIBUTES_OFFSET = 21;
 const MAGIC = 2;
 const COMPRESSION_MASK = 0x07;
 const LOG_APPEND_TIME_FLAG = 0x08;
-const CONTROL_FLAG = 0x20;
+export const TRANSACTIONAL_FLAG = 0x10;
+export const CONTROL_FLAG = 0x20;
 /** Kafka's RecordBatch.NO_TIMESTAMP, used for the timestamps of an empty batch. */
 const NO_TIMESTAMP = -1;
 const TWO_32 = 4294967296;
@@ -177,7 +180,8 @@ export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8A
   dv.setInt32(8, total - LOG_OVERHEAD);
   dv.setInt32(12, opts.partitionLeaderEpoch ?? -1);
   out[16] = MAGIC;
-  // 17..20 crc, filled in last; 21..22 attributes stay 0 (no compression, CreateTime).
+  // 17..20 crc, filled in last; 21..22 attributes: no compression, CreateTime, maybe transactional/control.
+  dv.setInt16(21, opts.attributes ?? 0);
   dv.setInt32(23, n - 1);
   setInt64(dv, 27, first, "firstTimestamp");
   setInt64(dv, 35, max, "maxTimestamp");
@@ -351,4 +355,52 @@ function decodeBatchRecords(src: Uint8Array, start: number, end: number, h: Batc
     });
   }
   if (cur.pos !== end) throw new Error(`record batch at byte ${position}: ${end - cur.pos} bytes left after ${h.recordCount} records`);
+}
+
+/** Kafka's control record types (ControlRecordType): the key's second int16. */
+export const ABORT_MARKER = 0;
+export const COMMIT_MARKER = 1;
+
+/**
+ * A transaction marker as Kafka writes it (EndTransactionMarker): a batch with the transactional
+ * and control attributes and the producer's id and epoch, baseSequence -1, holding one record whose
+ * key is version int16 (0) + type int16 (0 abort, 1 commit) and whose value is version int16 (0) +
+ * coordinatorEpoch int32.
+ */
+export function encodeMarker(opts: {
+  crc32c: (bytes: Uint8Array) => number;
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
+  timestamp: number;
+}): Uint8Array {
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setInt16(2, opts.commit ? COMMIT_MARKER : ABORT_MARKER);
+  const value = new Uint8Array(6);
+  new DataView(value.buffer).setInt32(2, opts.coordinatorEpoch);
+  return encodeBatch([{ key, value, headers: [], timestamp: opts.timestamp }], {
+    crc32c: opts.crc32c,
+    producerId: opts.producerId,
+    producerEpoch: opts.producerEpoch,
+    baseSequence: -1,
+    attributes: TRANSACTIONAL_FLAG | CONTROL_FLAG,
+  });
+}
+
+/**
+ * The offset after the last batch of concatenated batches (from their headers), or `fallback`
+ * when there are none. A reader that handed out every record of a read moves here, not to its
+ * last record + 1: a read may end in batches with no records to show (a transaction marker,
+ * aborted data left out by read_committed, a batch emptied by compaction).
+ */
+export function batchesEnd(bytes: Uint8Array, fallback: number): number {
+  let pos = 0;
+  let end = fallback;
+  while (pos < bytes.length) {
+    const h = readBatchHeader(bytes, pos);
+    end = h.baseOffset + h.lastOffsetDelta + 1;
+    pos += h.size;
+  }
+  return end;
 }

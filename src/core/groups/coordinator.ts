@@ -15,6 +15,7 @@
 //   moved meanwhile is never delivered to its old owner.
 // - Commits are fenced: the member epoch must be current (`stale_epoch`) and the member must own
 //   every partition it commits (`fenced`); a fenced request changes nothing.
+import { PendingTxnOffsets } from "./txn-offsets.ts";
 import { ASSIGNORS, grouped, partitionKey, sortedKeys, splitKey } from "./assignors.ts";
 import { GroupState, type Member, type Owner } from "./state.ts";
 import type {
@@ -31,6 +32,7 @@ import type {
   ResetOffset,
   ResetRequest,
   TopicMap,
+  TxnCommitRequest,
 } from "./types.ts";
 import { fail, type Failure } from "../errors.ts";
 import type { StoragePort } from "../storage-port.ts";
@@ -53,6 +55,7 @@ export interface GroupCoordinatorOptions {
 export class GroupCoordinator {
   /** The group's tables, shared with the classic protocol's part (groups/classic-group.ts). */
   readonly state: GroupState;
+  private pendingPart: PendingTxnOffsets | undefined;
   private readonly now: () => number;
   private readonly alarms: GroupAlarmPort | undefined;
   private readonly newMemberId: () => string;
@@ -320,6 +323,53 @@ export class GroupCoordinator {
       }),
     );
     return { ok: true, accepted };
+  }
+
+  /** TxnOffsetCommit: the same member and ownership checks as a commit; the offsets wait for the transaction's end. */
+  txnCommit(group: string, req: TxnCommitRequest): { ok: true } | Failure {
+    const m = this.member(group, req.memberId, req.memberEpoch);
+    if ("ok" in m) return m;
+    for (const o of req.offsets) {
+      if (this.state.owned.get(partitionKey(o.topic, o.partition))?.member !== m.id) {
+        return fail(
+          "fenced",
+          `member "${m.id}" does not own ${o.topic} partition ${o.partition} at epoch ${m.epoch}; nothing was committed`,
+          {
+            topic: o.topic,
+            partition: o.partition,
+            member_epoch: m.epoch,
+          },
+        );
+      }
+    }
+    this.mutate(() => this.pending.put(req.producerId, req.offsets));
+    return { ok: true };
+  }
+
+  txnComplete(group: string, req: { producerId: number; commit: boolean }): { ok: true } | Failure {
+    const missing = this.missing(group);
+    if (missing) return missing;
+    const now = this.now();
+    this.mutate(() => {
+      for (const o of this.pending.take(req.producerId)) {
+        if (!req.commit) continue;
+        const c = this.state.committed(partitionKey(o.topic, o.partition));
+        if (c && o.offset < c.offset) continue; // never backwards, as a commit
+        this.state.putOffset({
+          topic: o.topic,
+          partition: o.partition,
+          offset: o.offset,
+          metadata: o.metadata ?? null,
+          commit_time: now,
+          topic_epoch: this.state.topicEpoch(o.topic),
+        });
+      }
+    });
+    return { ok: true };
+  }
+
+  private get pending(): PendingTxnOffsets {
+    return (this.pendingPart ??= new PendingTxnOffsets(this.state.storage));
   }
 
   commit(group: string, req: CommitRequest): { ok: true; offsets: CommittedOffset[] } | Failure {

@@ -36,6 +36,7 @@ import type {
   ResetOffset,
   ResetRequest,
   TopicMap,
+  TxnCommitRequest,
 } from "./types.ts";
 import type { StoragePort } from "../storage-port.ts";
 import { MetricsReporter, type MetricsSink } from "../metrics/reporter.ts";
@@ -155,6 +156,14 @@ export class GroupService implements Serves<GroupApi> {
 
   commit(group: string, req: CommitRequest): { ok: true; offsets: CommittedOffset[] } | Failure {
     return this.changed(group, this.coordinator.commit(group, req));
+  }
+
+  txnCommit(group: string, req: TxnCommitRequest): { ok: true } | Failure {
+    return this.coordinator.txnCommit(group, req);
+  }
+
+  txnComplete(group: string, req: { producerId: number; commit: boolean }): { ok: true } | Failure {
+    return this.coordinator.txnComplete(group, req);
   }
 
   leave(group: string, memberId: string): { ok: true } | Failure {

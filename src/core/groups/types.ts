@@ -101,6 +101,11 @@ export interface CommitRequest {
   offsets: CommitOffset[];
 }
 
+/** TxnOffsetCommit: offsets of a consume-transform-produce transaction, checked against the member (KIP-447). */
+export interface TxnCommitRequest extends CommitRequest {
+  producerId: number;
+}
+
 export interface CommittedOffset {
   topic: string;
   partition: number;
@@ -161,6 +166,10 @@ export interface GroupApi extends KafkaGroupApi {
   updateTopics(group: string, req: HeartbeatRequest & { resolved: TopicMap }): Promise<MembershipResult>;
   advance(group: string, req: AdvanceRequest): Promise<{ ok: true; accepted: boolean[] } | Failure>;
   commit(group: string, req: CommitRequest): Promise<{ ok: true; offsets: CommittedOffset[] } | Failure>;
+  /** TxnOffsetCommit: the offsets stay pending until the transaction's coordinator completes it. */
+  txnCommit(group: string, req: TxnCommitRequest): Promise<{ ok: true } | Failure>;
+  /** The coordinator's marker to the group: commit makes the producer's pending offsets committed, abort drops them. */
+  txnComplete(group: string, req: { producerId: number; commit: boolean }): Promise<{ ok: true } | Failure>;
   leave(group: string, memberId: string): Promise<{ ok: true } | Failure>;
   describe(group: string): Promise<GroupDescription | Failure>;
   resetOffsets(group: string, req: ResetRequest): Promise<{ ok: true; offsets: ResetOffset[] } | Failure>;

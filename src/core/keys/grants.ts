@@ -1,5 +1,5 @@
 // What an API key may do: a list of grants, each an operation on a resource (README.md,
-// Credentials). Resources name a topic or a group, exactly or by prefix (`topic:telemetry.*`);
+// Credentials). Resources name a topic, a group or a transactional id (docs/transactions.md), exactly or by prefix (`topic:telemetry.*`);
 // `*` is everything. `admin` on a resource includes every other operation on it.
 import { BrokerError } from "../errors.ts";
 
@@ -11,7 +11,7 @@ export interface Grant {
   resource: string;
 }
 
-const RESOURCE = /^(topic|group):[a-zA-Z0-9._-]*\*?$/;
+const RESOURCE = /^(topic|group|transactional_id):[a-zA-Z0-9._-]*\*?$/;
 /** GET /metrics: `{"operation": "consume", "resource": "metrics"}` (docs/monitoring.md). */
 export const METRICS_RESOURCE = "metrics";
 const MAX_GRANTS = 100;
@@ -39,7 +39,7 @@ export function validateGrants(input: unknown): Grant[] {
     ) {
       throw new BrokerError(
         "invalid_grant",
-        `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "metrics" or "*", got ${JSON.stringify(resource)}`,
+        `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "transactional_id:<name or prefix*>", "metrics" or "*", got ${JSON.stringify(resource)}`,
       );
     }
     return { operation: operation as Operation, resource };

@@ -15,6 +15,8 @@ import type { TopicConfig } from "../topics/config.ts";
 import type {
   AppendRequest,
   AppendResult,
+  MarkerRequest,
+  MarkerResult,
   PartitionAddress,
   PartitionApi,
   ReadRequest,
@@ -53,6 +55,12 @@ export class PartitionHolder implements Serves<PartitionApi> {
   read(req: ReadRequest): Promise<ReadResult> {
     const log = this.get(req);
     return "ok" in log ? Promise.resolve(log) : log.read(req);
+  }
+
+  /** A transaction marker; a dropped partition answers topic_not_found (its transaction data went with it). */
+  writeMarker(req: MarkerRequest): Promise<MarkerResult> {
+    const log = this.get(req);
+    return "ok" in log ? Promise.resolve(log) : log.writeMarker(req);
   }
 
   stats(addr: PartitionAddress): StatsResult {

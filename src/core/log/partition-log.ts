@@ -14,7 +14,8 @@ import { fail, storageFull, type Failure } from "../errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
-import { readBatchHeader } from "../batch/record-batch.ts";
+import { encodeMarker, readBatchHeader, TRANSACTIONAL_FLAG } from "../batch/record-batch.ts";
+import { AbortedIndex, committedBatches } from "./txn-index.ts";
 import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
@@ -40,7 +41,16 @@ import type { DsRequest, DsResult } from "../streams/types.ts";
 import { DsSubscriptions, type SubResult } from "../streams/subscriptions.ts";
 import { MetricsReporter, type MetricsSink } from "../metrics/reporter.ts";
 import type { Sample } from "../metrics/types.ts";
-import type { AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult } from "./partition-types.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  MarkerRequest,
+  MarkerResult,
+  PartitionAddress,
+  PartitionStats,
+  ReadRequest,
+  ReadResult,
+} from "./partition-types.ts";
 
 interface Pending extends RowItem {
   epoch: number;
@@ -80,6 +90,7 @@ export class PartitionLog implements Serves<PartitionApi> {
   private readonly core: LogCore;
   private readonly now: () => number;
   private producers!: ProducerStates;
+  private aborted!: AbortedIndex;
   private epoch = 0;
   private droppedEpoch = 0;
   private highWatermark = 0;
@@ -135,6 +146,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     log.onDrop = options.onDrop;
     log.loadTotals(storedStart);
     log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
+    log.aborted = new AbortedIndex(storage);
     if (options.metrics) log.metrics = log.reporter(options.metrics);
     return log;
   }
@@ -219,6 +231,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     this.storage.transactionSync(() => {
       if (this.rows > 0) this.storage.sql.exec("DELETE FROM segments");
       this.producers.clear();
+      this.aborted.clear();
       this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
       this.storage.sql.exec("DELETE FROM partition_config");
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
@@ -250,6 +263,20 @@ export class PartitionLog implements Serves<PartitionApi> {
       return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
     });
     if (refused) return Promise.resolve(refused);
+    const txnBatch = checked.batches.findIndex((b) => (b.attributes & TRANSACTIONAL_FLAG) !== 0);
+    if (txnBatch >= 0 && !req.transactional) {
+      return Promise.resolve(
+        fail(
+          "invalid_txn_state",
+          `batch ${txnBatch} is transactional (attributes bit 4): send it with the Transactional-Id header, so its transaction's coordinator knows the partition`,
+        ),
+      );
+    }
+    if (txnBatch >= 0 && checked.batches.some((b) => (b.attributes & TRANSACTIONAL_FLAG) === 0 || b.producerId < 0)) {
+      return Promise.resolve(
+        fail("invalid_txn_state", "a transactional request's batches must all be transactional and carry the producer's id"),
+      );
+    }
     const admission = this.producers.admit(checked.batches);
     if ("error" in admission) return Promise.resolve(admission);
     if (admission.kind === "duplicate") return this.answerDuplicate(admission.entries);
@@ -275,6 +302,49 @@ export class PartitionLog implements Serves<PartitionApi> {
       return fail("internal", "the original append of this batch failed; send it again");
     }
     return { ok: true, baseOffsets: baseOffsets as number[], highWatermark: this.highWatermark, duplicate: true };
+  }
+
+  /**
+   * A transaction marker (Kafka's WriteTxnMarkers): one control batch, group-committed like any
+   * append. Written once per transaction: a re-driven marker for an epoch already closed here,
+   * or for an older epoch than the producer's, is answered without writing (the coordinator
+   * re-drives markers after a restart, so it may send one twice). The marker's epoch becomes the
+   * producer's at once, so appends of the ended transaction arriving later are fenced.
+   */
+  writeMarker(req: MarkerRequest): Promise<MarkerResult> {
+    const stale = this.checkEpoch(req);
+    if (stale) return Promise.resolve(stale);
+    const decision = this.producers.markerDecision(req.producerId, req.producerEpoch);
+    if (decision !== "write") return Promise.resolve({ ok: true, written: false });
+    this.producers.fence(req.producerId, req.producerEpoch);
+    const now = this.now();
+    const bytes = encodeMarker({
+      crc32c: (b) => this.core.crc32c(b),
+      producerId: req.producerId,
+      producerEpoch: req.producerEpoch,
+      commit: req.commit,
+      coordinatorEpoch: req.coordinatorEpoch,
+      timestamp: now,
+    });
+    return new Promise<AppendResult>((resolve) => {
+      this.pending.push({
+        epoch: req.epoch,
+        entries: [undefined],
+        producers: [req.producerId],
+        bytes,
+        counts: [1],
+        maxTimestamp: now,
+        appendedAt: now,
+        marker: { producerId: req.producerId, producerEpoch: req.producerEpoch, commit: req.commit },
+        resolve,
+      });
+      this.scheduleFlush();
+    }).then((r) => (r.ok ? { ok: true as const, written: true, offset: r.baseOffsets[0]! } : r));
+  }
+
+  /** The first offset of the oldest open transaction (never below the log start), or the high watermark. */
+  private lastStableOffset(): number {
+    return Math.max(this.logStartOffset, this.producers.lastStableOffset(this.highWatermark));
   }
 
   /**
@@ -348,7 +418,7 @@ export class PartitionLog implements Serves<PartitionApi> {
       this.storage.transactionSync(() => {
         for (const row of rows) {
           const items = row.map((k) => group[live[k]!]!);
-          const out = writeRow(this.storage, this.core, this.producers, items, next);
+          const out = writeRow(this.storage, this.core, this.producers, items, next, this.aborted);
           row.forEach((k, n) => (results[live[k]!] = { ok: true, baseOffsets: out.baseOffsets[n]!, highWatermark: out.next }));
           written += out.rowsWritten;
           addedBytes += out.bytes;
@@ -360,6 +430,7 @@ export class PartitionLog implements Serves<PartitionApi> {
       // The transaction rolled back: nothing of this group is in the log, and every caller hears
       // so. Producer state goes back to what is committed (this group held every admitted append).
       this.producers.load();
+      this.aborted.load();
       const full = storageFull(err);
       const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
@@ -400,6 +471,7 @@ export class PartitionLog implements Serves<PartitionApi> {
         { start_offset: this.logStartOffset, end_offset: this.highWatermark },
       );
     }
+    if (req.isolation === "read_committed") return this.readCommitted(req, offset);
     if (offset === this.highWatermark && req.waitMs > 0) {
       await this.waitForData(req.waitMs);
       const dropped = this.checkEpoch(req);
@@ -412,6 +484,34 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
     this.countOut(collected.bytes, offset, req);
     return { ...done, batches: collected.bytes };
+  }
+
+  /**
+   * read_committed (KIP-98): up to the last stable offset, aborted transactions' batches left out.
+   * A read at the last stable offset waits for it to move (a commit marker, or new records when no
+   * transaction is open) as a read at the high watermark waits for records.
+   */
+  private async readCommitted(req: ReadRequest, offset: number): Promise<ReadResult> {
+    const deadline = this.now() + req.waitMs;
+    while (offset >= this.lastStableOffset() && this.now() < deadline) {
+      await this.waitForData(deadline - this.now());
+      const dropped = this.checkEpoch(req);
+      if (dropped) return dropped;
+    }
+    const lso = this.lastStableOffset();
+    const done = {
+      ok: true as const,
+      offset,
+      highWatermark: this.highWatermark,
+      logStartOffset: this.logStartOffset,
+      lastStableOffset: lso,
+    };
+    if (offset >= lso) return { ...done, batches: EMPTY, nextOffset: offset };
+    const collected = this.collect(offset, req);
+    if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
+    const kept = committedBatches(collected.bytes, lso, this.aborted.overlapping(offset, lso));
+    this.countOut(kept.bytes, offset, req);
+    return { ...done, batches: kept.bytes, nextOffset: Math.max(offset, kept.next) };
   }
 
   /** Records and bytes handed out: the batches' offsets from `offset` on (headers only; they were just checked). */
@@ -512,6 +612,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     this.bytes -= trim.bytesDeleted;
     this.logStartOffset = trim.logStartOffset;
     this.highWatermark = Math.max(this.highWatermark, trim.logStartOffset);
+    this.rowsWritten += this.aborted.trim(this.logStartOffset);
   }
 
   /** Kafka's DeleteRecords: everything before `before` goes; `before` = -1 means the high watermark. */
@@ -576,6 +677,9 @@ export class PartitionLog implements Serves<PartitionApi> {
       oldest_timestamp: oldest,
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
+      last_stable_offset: this.lastStableOffset(),
+      open_transactions: this.producers.openTransactions().length,
+      aborted_transactions: this.aborted.size,
       ...(this.guard.current ? { maintenance_error: this.guard.current } : {}),
     };
   }
@@ -606,6 +710,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     this.storage.transactionSync(() => {
       this.storage.sql.exec("DELETE FROM segments");
       this.producers.clear();
+      this.aborted.clear();
       this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('dropped_epoch', ?)", addr.epoch);
     });

@@ -16,6 +16,11 @@ export interface AppendRequest extends PartitionAddress {
   batches: Uint8Array;
   /** The topic's configs as the caller knows them; the partition stores retention/cleanup changes. */
   config?: TopicConfig;
+  /**
+   * The caller added this partition to the producer's transaction at its coordinator first.
+   * Transactional batches are refused without it: no coordinator would ever write their marker.
+   */
+  transactional?: boolean;
 }
 
 export interface AppendOk {
@@ -37,7 +42,26 @@ export interface ReadRequest extends PartitionAddress {
   maxBytes: number;
   maxRecords: number;
   waitMs: number;
+  /**
+   * Kafka's isolation level. read_committed stops at the last stable offset and leaves out the
+   * batches of aborted transactions; read_uncommitted (the default) reads to the high watermark.
+   */
+  isolation?: Isolation;
 }
+
+export type Isolation = "read_uncommitted" | "read_committed";
+
+/** A transaction marker the coordinator writes to each partition of a transaction (Kafka's WriteTxnMarkers). */
+export interface MarkerRequest extends PartitionAddress {
+  producerId: number;
+  /** The epoch the coordinator moved to when it ended the transaction: it fences every older one here. */
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
+}
+
+/** `written: false`: a duplicate (re-driven) or stale marker, ignored. */
+export type MarkerResult = { ok: true; written: boolean; offset?: number } | Failure;
 
 export interface ReadOk {
   ok: true;
@@ -47,6 +71,9 @@ export interface ReadOk {
   batches: Uint8Array;
   highWatermark: number;
   logStartOffset: number;
+  /** read_committed reads: the last stable offset, and the offset after the last batch examined (kept or left out). */
+  lastStableOffset?: number;
+  nextOffset?: number;
 }
 
 export interface PartitionStats {
@@ -62,6 +89,10 @@ export interface PartitionStats {
   oldest_timestamp: number | null;
   rows_read: number;
   rows_written: number;
+  /** The first offset of the oldest open transaction, or end_offset. */
+  last_stable_offset: number;
+  open_transactions: number;
+  aborted_transactions: number;
   /** A background maintenance step (compaction, merge) that failed on a corrupt row and is skipped until the log start moves. */
   maintenance_error?: { step: string; message: string };
 }
@@ -79,6 +110,8 @@ export interface PartitionApi {
   configure(addr: PartitionAddress, config: TopicConfig): Promise<{ ok: true } | Failure>;
   deleteRecords(addr: PartitionAddress, before: number): Promise<{ ok: true; start_offset: number } | Failure>;
   offsetForTimestamp(addr: PartitionAddress, timestamp: number): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure>;
+  /** A transaction marker from the transaction coordinator (commit or abort), written once. */
+  writeMarker(req: MarkerRequest): Promise<MarkerResult>;
   /** A Durable Streams operation (/ds): the partition of a single-partition topic is the stream. */
   ds(req: DsRequest): Promise<DsResult | SubResult>;
 }

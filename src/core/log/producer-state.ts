@@ -20,6 +20,9 @@ export const DEFAULT_PRODUCER_EXPIRATION_MS = 86_400_000;
 const MAX_SEQUENCE = 2_147_483_647;
 
 export interface BatchEntry {
+  producerId: number;
+  /** A transactional producer's batch (attributes bit 4): it opens the producer's transaction here. */
+  transactional: boolean;
   epoch: number;
   firstSeq: number;
   lastSeq: number;
@@ -35,7 +38,17 @@ interface ProducerState {
   lastSeq: number;
   lastUsed: number;
   recent: BatchEntry[];
+  /** First offset of the producer's open transaction on this partition (committed), if one is open. */
+  txnFirst?: number;
+  /** The committed epoch and sequence when no batch of that epoch is stored yet (after a marker). */
+  floor?: { epoch: number; lastSeq: number };
 }
+
+/** What a transaction marker for a producer does here (PartitionLog.writeMarker). */
+export type MarkerDecision = "write" | "duplicate" | "stale";
+
+/** The TRANSACTIONAL attribute bit of RecordBatch v2. */
+const TRANSACTIONAL = 0x10;
 
 export type Admission =
   | { kind: "append"; entries: Array<BatchEntry | undefined>; producers: Map<number, ProducerState> }
@@ -46,10 +59,17 @@ function nextSeq(seq: number): number {
   return seq === MAX_SEQUENCE ? 0 : seq + 1;
 }
 
-function entry(epoch: number, firstSeq: number, lastSeq: number, baseOffset: number | undefined): BatchEntry {
+function entry(
+  producerId: number,
+  epoch: number,
+  firstSeq: number,
+  lastSeq: number,
+  baseOffset: number | undefined,
+  transactional = false,
+): BatchEntry {
   let settle!: (o: number | undefined) => void;
   const settled = new Promise<number | undefined>((r) => (settle = r));
-  const e: BatchEntry = { epoch, firstSeq, lastSeq, baseOffset, settled, settle: (o) => settle(o) };
+  const e: BatchEntry = { producerId, transactional, epoch, firstSeq, lastSeq, baseOffset, settled, settle: (o) => settle(o) };
   if (baseOffset !== undefined) settle(baseOffset);
   return e;
 }
@@ -59,7 +79,11 @@ const SNAPSHOT_EVERY_COMMITS = 256;
 /** Snapshot rows stay well under the 2 MiB row limit. */
 const SNAPSHOT_CHUNK_CHARS = 512 * 1024;
 
-type Persisted = Record<string, [epoch: number, lastSeq: number, lastUsed: number, recent: Array<[number, number, number, number]>]>;
+/** txnFirst: the open transaction's first offset, -1 (or absent, rows written before transactions) when none. */
+type Persisted = Record<
+  string,
+  [epoch: number, lastSeq: number, lastUsed: number, recent: Array<[number, number, number, number]>, txnFirst?: number]
+>;
 
 /**
  * Persistence costs no extra rows per commit: each segment row carries, in its `producers`
@@ -73,6 +97,8 @@ export class ProducerStates {
   private readonly expirationMs: number;
   private readonly now: () => number;
   private states = new Map<number, ProducerState>();
+  /** Producer id → first offset of its open transaction: the last stable offset is their minimum. */
+  private readonly open = new Map<number, number>();
   private commitsSinceSnapshot = 0;
 
   constructor(storage: StoragePort, expirationMs: number, now: () => number) {
@@ -86,6 +112,7 @@ export class ProducerStates {
   /** (Re)reads the committed state; also the way back after a failed commit. */
   load(): void {
     this.states = new Map();
+    this.open.clear();
     const chunks = this.storage.sql
       .exec<{ through_offset: number; states: string }>("SELECT through_offset, states FROM producer_snapshot ORDER BY chunk")
       .toArray();
@@ -105,23 +132,32 @@ export class ProducerStates {
   private apply(json: string): void {
     if (!json) return;
     const expired = this.now() - this.expirationMs;
-    for (const [id, [epoch, lastSeq, lastUsed, recent]] of Object.entries(JSON.parse(json) as Persisted)) {
-      if (lastUsed < expired) {
-        this.states.delete(Number(id));
+    for (const [id, [epoch, lastSeq, lastUsed, recent, txnFirst = -1]] of Object.entries(JSON.parse(json) as Persisted)) {
+      const pid = Number(id);
+      // A producer with an open transaction never expires: its transaction holds the last stable offset.
+      if (lastUsed < expired && txnFirst < 0) {
+        this.states.delete(pid);
+        this.open.delete(pid);
         continue;
       }
-      this.states.set(Number(id), {
+      const state: ProducerState = {
         epoch,
         lastSeq,
         lastUsed,
-        recent: recent.map(([e, first, last, base]) => entry(e, first, last, base)),
-      });
+        recent: recent.map(([e, first, last, base]) => entry(pid, e, first, last, base)),
+        floor: { epoch, lastSeq },
+      };
+      if (txnFirst >= 0) {
+        state.txnFirst = txnFirst;
+        this.open.set(pid, txnFirst);
+      } else this.open.delete(pid);
+      this.states.set(pid, state);
     }
   }
 
   private current(producerId: number, working: Map<number, ProducerState>): ProducerState | undefined {
     const state = working.get(producerId) ?? this.states.get(producerId);
-    if (state && this.now() - state.lastUsed > this.expirationMs) return undefined;
+    if (state && state.txnFirst === undefined && this.now() - state.lastUsed > this.expirationMs) return undefined;
     return state;
   }
 
@@ -175,9 +211,15 @@ export class ProducerStates {
           expected_sequence: 0,
         });
       }
-      const e = entry(b.producerEpoch, firstSeq, lastSeq, undefined);
+      const e = entry(b.producerId, b.producerEpoch, firstSeq, lastSeq, undefined, (b.attributes & TRANSACTIONAL) !== 0);
       const recent = state && state.epoch === b.producerEpoch ? state.recent : [];
-      working.set(b.producerId, { epoch: b.producerEpoch, lastSeq, lastUsed: this.now(), recent: [...recent, e].slice(-RECENT_BATCHES) });
+      working.set(b.producerId, {
+        ...state,
+        epoch: b.producerEpoch,
+        lastSeq,
+        lastUsed: this.now(),
+        recent: [...recent, e].slice(-RECENT_BATCHES),
+      });
       entries.push(e);
     }
     if (duplicates.length > 0) {
@@ -195,9 +237,76 @@ export class ProducerStates {
     const state = this.states.get(id);
     if (!state) return undefined;
     const done = state.recent.filter((e) => e.baseOffset !== undefined);
-    const last = done[done.length - 1];
+    const last = done[done.length - 1] ?? state.floor;
     if (!last) return undefined;
-    return [last.epoch, last.lastSeq, state.lastUsed, done.map((e) => [e.epoch, e.firstSeq, e.lastSeq, e.baseOffset!])];
+    return [
+      last.epoch,
+      last.lastSeq,
+      state.lastUsed,
+      done.map((e) => [e.epoch, e.firstSeq, e.lastSeq, e.baseOffset!]),
+      state.txnFirst ?? -1,
+    ];
+  }
+
+  // ---- Transactions (KIP-98): the open transaction of each producer, and its markers ----
+
+  /** Called as a transactional batch gets its offset (inside the commit): the first one opens the transaction. */
+  written(e: BatchEntry): void {
+    if (!e.transactional || e.baseOffset === undefined) return;
+    const state = this.states.get(e.producerId);
+    if (!state || state.txnFirst !== undefined) return;
+    state.txnFirst = e.baseOffset;
+    this.open.set(e.producerId, e.baseOffset);
+  }
+
+  /** The last stable offset: the first offset of the oldest open transaction, or the high watermark. */
+  lastStableOffset(highWatermark: number): number {
+    let lso = highWatermark;
+    for (const first of this.open.values()) if (first < lso) lso = first;
+    return lso;
+  }
+
+  openTransactions(): Array<{ producerId: number; firstOffset: number }> {
+    return [...this.open].map(([producerId, firstOffset]) => ({ producerId, firstOffset }));
+  }
+
+  /**
+   * Whether a marker from the coordinator is written. Markers carry the epoch the coordinator
+   * moved to when it ended the transaction (KIP-890), so a marker fences every older epoch here.
+   * A marker for an epoch this partition already closed with is a re-driven duplicate; one for an
+   * older epoch than the producer's is stale (the coordinator has moved on).
+   */
+  markerDecision(producerId: number, producerEpoch: number): MarkerDecision {
+    const state = this.states.get(producerId);
+    if (!state) return "write";
+    if (producerEpoch < state.epoch) return "stale";
+    if (producerEpoch === state.epoch && state.txnFirst === undefined) return "duplicate";
+    return "write";
+  }
+
+  /** At admission: the marker's epoch becomes the producer's, so older-epoch appends are fenced from now on. */
+  fence(producerId: number, producerEpoch: number): void {
+    const state = this.states.get(producerId);
+    if (state && state.epoch === producerEpoch) return;
+    this.states.set(producerId, {
+      ...state,
+      epoch: producerEpoch,
+      lastSeq: -1,
+      lastUsed: this.now(),
+      recent: [],
+      floor: { epoch: producerEpoch, lastSeq: -1 },
+    });
+  }
+
+  /** Inside the commit, as the marker gets its offset: closes the transaction; returns its first offset (or -1). */
+  closed(producerId: number, producerEpoch: number): number {
+    const state = this.states.get(producerId);
+    if (!state) return -1;
+    const first = state.txnFirst ?? -1;
+    state.txnFirst = undefined;
+    state.floor = { epoch: producerEpoch, lastSeq: state.epoch === producerEpoch ? state.lastSeq : -1 };
+    this.open.delete(producerId);
+    return first;
   }
 
   /** The `producers` column of a segment row holding batches of these producers (null if none). */
@@ -237,7 +346,7 @@ export class ProducerStates {
     const cutoff = this.now() - this.expirationMs;
     const all: Persisted = {};
     for (const [id, state] of this.states) {
-      if (state.lastUsed < cutoff) {
+      if (state.lastUsed < cutoff && state.txnFirst === undefined) {
         this.states.delete(id);
         continue;
       }
@@ -262,6 +371,7 @@ export class ProducerStates {
   clear(): void {
     this.storage.sql.exec("DELETE FROM producer_snapshot");
     this.states = new Map();
+    this.open.clear();
     this.commitsSinceSnapshot = 0;
   }
 }

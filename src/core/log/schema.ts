@@ -39,3 +39,11 @@ export const DS_SUBSCRIPTION_TABLES = [
   "CREATE TABLE IF NOT EXISTS ds_subscription (root TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (root, id))",
   "CREATE TABLE IF NOT EXISTS ds_signing (kid TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
+
+/**
+ * Aborted transactions of this partition (Kafka's .txnindex): one row per abort marker, so an
+ * ordinary commit writes none; read_committed reads drop the aborted producer's transactional
+ * batches in [first_offset, last_offset]. Trimmed with the log start (retention, delete-records).
+ */
+export const TXN_ABORTED_TABLE = `CREATE TABLE IF NOT EXISTS txn_aborted (
+  last_offset INTEGER PRIMARY KEY, producer_id INTEGER NOT NULL, first_offset INTEGER NOT NULL)`;

@@ -5,6 +5,7 @@ import type { LogCore } from "../batch/log-core.ts";
 import { SEGMENT_TARGET_BYTES } from "../limits.ts";
 import type { BatchEntry, ProducerStates } from "./producer-state.ts";
 import type { StoragePort } from "../storage-port.ts";
+import type { AbortedIndex } from "./txn-index.ts";
 
 /** One queued append, as the writer needs it. */
 export interface RowItem {
@@ -17,6 +18,8 @@ export interface RowItem {
   maxTimestamp: number;
   /** When the append reached the partition: retention never trusts a timestamp later than this. */
   appendedAt: number;
+  /** A transaction marker (one control batch) from the transaction coordinator. */
+  marker?: { producerId: number; producerEpoch: number; commit: boolean };
 }
 
 /** Groups appends (by size, in order) into rows of at most SEGMENT_TARGET_BYTES; an append is never split. */
@@ -41,6 +44,7 @@ export function writeRow(
   producers: ProducerStates,
   items: RowItem[],
   base: number,
+  aborted?: AbortedIndex,
 ): { baseOffsets: number[][]; next: number; rowsWritten: number; bytes: number } {
   const size = items.reduce((n, p) => n + p.bytes.length, 0);
   const data = new Uint8Array(size);
@@ -57,10 +61,22 @@ export function writeRow(
       const o = offset;
       offset += count;
       const e = p.entries[k];
-      if (e) e.baseOffset = o;
+      if (e) {
+        e.baseOffset = o;
+        producers.written(e);
+      }
       return o;
     }),
   );
+  // A marker closes its producer's transaction here; an abort is remembered in the aborted index.
+  let indexRows = 0;
+  items.forEach((p, n) => {
+    if (!p.marker) return;
+    const at = baseOffsets[n]![0]!;
+    const first = producers.closed(p.marker.producerId, p.marker.producerEpoch);
+    if (!p.marker.commit && first >= 0 && aborted)
+      indexRows += aborted.add({ producerId: p.marker.producerId, firstOffset: first, lastOffset: at });
+  });
   // Idempotent producers' state travels in the row holding their batches (no extra row).
   const producerState = producers.rowState(new Set(items.flatMap((p) => p.producers)));
   const cursor = storage.sql.exec(
@@ -75,7 +91,7 @@ export function writeRow(
     exactBuffer(data),
     exactBuffer(idx),
   );
-  return { baseOffsets, next: last + 1, rowsWritten: cursor.rowsWritten, bytes: size };
+  return { baseOffsets, next: last + 1, rowsWritten: cursor.rowsWritten + indexRows, bytes: size };
 }
 
 /** Durable Object SQLite binds ArrayBuffer blobs; hand it a buffer holding exactly the bytes. */

@@ -23,7 +23,8 @@
 import { CREDENTIAL_CHECK_MS, REVOKED_END } from "../keys/credential-check.ts";
 import type { Failure } from "../errors.ts";
 import type { ReadRequest, ReadResult } from "../log/partition-types.ts";
-import { decodeRecords, type DecodedRecord } from "../batch/record-batch.ts";
+import { batchesEnd, decodeRecords, type DecodedRecord } from "../batch/record-batch.ts";
+import type { Isolation } from "../log/partition-types.ts";
 
 export const TAIL_CLOSE = {
   /** The topic was deleted (or recreated): the stream is over. */
@@ -60,6 +61,8 @@ export interface TailState {
   ackTimeoutMs: number;
   /** When the window became full with records waiting, or null. */
   stalledSince: number | null;
+  /** read_committed: only committed transactions' records, up to the last stable offset. */
+  isolation?: Isolation;
   /** The API key the tail was opened with, and when it was last found to open (absent: admin). */
   credential?: TailCredential;
 }
@@ -159,18 +162,22 @@ export class TailHub {
     const sockets = await this.credentialed(all);
     // Subscribers at the same offset (the common case: all caught up) share one read and one
     // rendering: a commit costs one storage read per distinct position, not per subscriber.
-    const byOffset = new Map<number, Array<{ socket: TailSocket; state: TailState; room: number }>>();
+    // Grouped by position and isolation level (both decide what one read returns).
+    const byOffset = new Map<string, Array<{ socket: TailSocket; state: TailState; room: number }>>();
     for (const socket of sockets) {
       const state = socket.state();
       if (!state) continue;
       const room = state.window - (state.next - state.acked);
-      const list = byOffset.get(state.next) ?? [];
+      const key = `${state.next}/${state.isolation ?? ""}`;
+      const list = byOffset.get(key) ?? [];
       list.push({ socket, state, room });
-      byOffset.set(state.next, list);
+      byOffset.set(key, list);
     }
-    for (const [offset, subscribers] of byOffset) {
+    for (const subscribers of byOffset.values()) {
       const first = subscribers[0]!.state;
+      const offset = first.next;
       const want = Math.max(1, ...subscribers.map((s) => s.room));
+      const isolation = first.isolation === "read_committed" ? { isolation: first.isolation } : {};
       const read = await this.options.read({
         topic: first.topic,
         partition: first.partition,
@@ -179,6 +186,7 @@ export class TailHub {
         maxRecords: want,
         maxBytes: READ_MAX_BYTES,
         waitMs: 0,
+        ...isolation,
       });
       if (!read.ok) {
         for (const s of subscribers) this.finish(s.socket, s.state, read);
@@ -186,7 +194,13 @@ export class TailHub {
       }
       const records: DecodedRecord[] = [];
       for (const r of decodeRecords(read.batches)) if (r.offset >= offset) records.push(r);
-      if (records.length === 0) continue;
+      // Past what the read held with nothing to show (markers, aborted data left out).
+      const end = Math.max(offset, batchesEnd(read.batches, offset), read.nextOffset ?? offset);
+      if (records.length === 0) {
+        if (end > offset)
+          for (const s of subscribers) s.socket.save({ ...s.state, next: end, acked: s.state.acked === offset ? end : s.state.acked });
+        continue;
+      }
       const rendered = records.map((r) => this.options.render(r));
       const messages = new Map<number, string>();
       for (const s of subscribers) {
@@ -195,7 +209,7 @@ export class TailHub {
           continue;
         }
         const count = Math.min(s.room, rendered.length);
-        const nextOffset = records[count - 1]!.offset + 1;
+        const nextOffset = count === records.length ? Math.max(end, records[count - 1]!.offset + 1) : records[count - 1]!.offset + 1;
         let message = messages.get(count);
         if (message === undefined) {
           message = JSON.stringify({

@@ -114,15 +114,20 @@ export interface PollBody {
   maxRecords: number;
   maxBytes: number;
   waitMs: number;
+  /** Kafka's isolation.level: read_committed reads stop at each partition's last stable offset. */
+  isolation?: "read_committed" | "read_uncommitted";
 }
 
 export function pollBody(body: unknown, limits: Limits): PollBody {
-  const b = asObject(body, ["member_epoch", "max_records", "max_bytes", "wait_ms"]);
+  const b = asObject(body, ["member_epoch", "max_records", "max_bytes", "wait_ms", "isolation"]);
+  if (b.isolation !== undefined && b.isolation !== "read_committed" && b.isolation !== "read_uncommitted")
+    bad("isolation", `expected "read_committed" or "read_uncommitted", got ${JSON.stringify(b.isolation)}`);
   return {
     memberEpoch: integer("member_epoch", b.member_epoch),
     maxRecords: integer("max_records", b.max_records, { default: 500, min: 1, max: limits.maxFetchRecords }),
     maxBytes: integer("max_bytes", b.max_bytes, { default: 1_048_576, min: 1, max: limits.maxFetchBytes }),
     waitMs: integer("wait_ms", b.wait_ms, { default: 0, max: limits.maxWaitMs }),
+    ...(b.isolation === "read_committed" ? { isolation: "read_committed" as const } : {}),
   };
 }
 

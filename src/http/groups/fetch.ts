@@ -9,7 +9,8 @@
 import { BrokerError } from "../../core/errors.ts";
 import type { FetchTarget, OffsetReset } from "../../core/groups/types.ts";
 import { EARLIEST, LATEST, type PartitionAddress, type PartitionApi } from "../../core/log/partition-types.ts";
-import { decodeRecords, type DecodedRecord } from "../../core/batch/record-batch.ts";
+import { batchesEnd, decodeRecords, type DecodedRecord } from "../../core/batch/record-batch.ts";
+import type { Isolation } from "../../core/log/partition-types.ts";
 import type { AppDeps } from "../deps.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
@@ -21,6 +22,8 @@ export interface Fetched {
   /** The offset actually read from (reset policy and sentinels resolved). */
   offset: number;
   records: DecodedRecord[];
+  /** The offset after everything the read examined (markers and left-out aborted data included). */
+  end: number;
   highWatermark: number;
   /** Set when the partition cannot be served (a corrupt stored batch): its records are withheld, the others are served. */
   error?: PartitionError;
@@ -43,6 +46,8 @@ export interface FetchLimits {
   maxRecords: number;
   maxBytes: number;
   waitMs: number;
+  /** Kafka's isolation.level for every partition read. */
+  isolation?: Isolation;
 }
 
 const MIN_PARTITION_BYTES = 64 * 1024;
@@ -73,8 +78,16 @@ async function readOne(
   if (!topic || target.partition >= topic.partitions) return undefined;
   const api = deps.partition(topic.name, target.partition);
   const addr = { topic: topic.name, partition: target.partition, epoch: topic.epoch };
+  const isolation = limits.isolation === "read_committed" ? { isolation: limits.isolation } : {};
   const read = (from: number) =>
-    api.read({ ...addr, offset: from, maxBytes: limits.partitionBytes, maxRecords: limits.maxRecords, waitMs: limits.waitMs });
+    api.read({
+      ...addr,
+      offset: from,
+      maxBytes: limits.partitionBytes,
+      maxRecords: limits.maxRecords,
+      waitMs: limits.waitMs,
+      ...isolation,
+    });
   let result = await read(offset ?? (await resetOffset(api, addr, reset)));
   // The position fell out of the log (retention, delete-records) or past its end (the topic was
   // recreated): start again where the reset policy says, as Kafka's consumer does.
@@ -88,19 +101,26 @@ async function readOne(
     throw BrokerError.from(result);
   }
   const records: DecodedRecord[] = [];
+  let end: number;
   try {
+    let full = false;
     for (const r of decodeRecords(result.batches)) {
       if (r.offset < result.offset) continue;
-      if (records.length >= limits.maxRecords) break;
+      if (records.length >= limits.maxRecords) {
+        full = true;
+        break;
+      }
       records.push(r);
     }
+    const afterLast = records.length > 0 ? records[records.length - 1]!.offset + 1 : result.offset;
+    end = full ? afterLast : Math.max(afterLast, batchesEnd(result.batches, result.offset), result.nextOffset ?? result.offset);
   } catch (err) {
     return withheld(base, result.offset, {
       code: "corrupt_log",
       message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}`,
     });
   }
-  return { ...base, offset: result.offset, records, highWatermark: result.highWatermark };
+  return { ...base, offset: result.offset, records, end, highWatermark: result.highWatermark };
 }
 
 function withheld(
@@ -111,7 +131,7 @@ function withheld(
   const named: PartitionError = { topic: base.topic, partition: base.partition, offset, code: error.code, message: error.message };
   if (typeof error.first_offset === "number") named.first_offset = error.first_offset;
   if (typeof error.last_offset === "number") named.last_offset = error.last_offset;
-  return { ...base, offset, records: [], highWatermark: -1, error: named };
+  return { ...base, offset, records: [], end: offset, highWatermark: -1, error: named };
 }
 
 export async function fetchAssigned(

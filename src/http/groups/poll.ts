@@ -8,6 +8,7 @@ import { allows } from "../../core/keys/grants.ts";
 import { partitionKey } from "../../core/groups/assignors.ts";
 import type { Membership, TopicMap } from "../../core/groups/types.ts";
 import type { DecodedRecord } from "../../core/batch/record-batch.ts";
+import type { Isolation } from "../../core/log/partition-types.ts";
 import type { AppDeps } from "../deps.ts";
 import { fetchAssigned, shareBudget, type PartitionError } from "./fetch.ts";
 import { type SubscriptionResolver, sameTopics } from "./topics.ts";
@@ -23,6 +24,7 @@ export interface PollRequest {
   maxRecords: number;
   maxBytes: number;
   waitMs: number;
+  isolation?: Isolation;
 }
 
 export interface Delivered {
@@ -76,12 +78,15 @@ export class GroupPoller {
       maxRecords: req.maxRecords,
       maxBytes: req.maxBytes,
       waitMs: Math.max(0, deadline - this.now()),
+      isolation: req.isolation,
     });
     const counts = shareBudget(fetched, req.maxRecords);
     const moves = fetched
       .map((f, i) => {
         const taken = f.records.slice(0, counts[i]);
-        return { f, taken, next: taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : f.offset };
+        // Every record read was taken: move past the whole read (markers, left-out aborted data).
+        const next = taken.length === f.records.length ? Math.max(f.end, f.offset) : taken[taken.length - 1]!.offset + 1;
+        return { f, taken, next };
       })
       .filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
     let accepted: boolean[] = [];

@@ -30,7 +30,7 @@ import type { AppDeps } from "../deps.ts";
 import { formatCursor, parseCursor, type GroupCursor } from "./cursor.ts";
 import { groupNameParam, memberIdParam } from "./body.ts";
 import type { GroupPoller, PollOutcome } from "./poll.ts";
-import { intParam } from "../params.ts";
+import { intParam, isolationParam } from "../params.ts";
 import { requireGrant } from "../auth/principal.ts";
 import { jsonRecord } from "../log/record-view.ts";
 import { positiveParam } from "../tails/params.ts";
@@ -63,7 +63,14 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
       MIN_HEARTBEAT_MS,
     );
     const rewind = new Map([...(resumed?.seen ?? [])].map(([key, offset]) => [key, offset + 1]));
-    const request = { memberEpoch, maxRecords, maxBytes: POLL_MAX_BYTES, waitMs: 0 };
+    const isolation = isolationParam(c.req.query("isolation"));
+    const request = {
+      memberEpoch,
+      maxRecords,
+      maxBytes: POLL_MAX_BYTES,
+      waitMs: 0,
+      ...(isolation === "read_committed" ? { isolation } : {}),
+    };
     const first = await poller.poll(c, group, memberId, request, rewind);
 
     c.header("X-Accel-Buffering", "no");

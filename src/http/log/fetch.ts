@@ -8,7 +8,7 @@ import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
 import { decodeRecords, readBatchHeader } from "../../core/batch/record-batch.ts";
 import { respond, responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
-import { intParam, partitionParam } from "../params.ts";
+import { intParam, isolationParam, partitionParam } from "../params.ts";
 import { jsonRecord, msgpackRecord } from "./record-view.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
@@ -49,6 +49,7 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const waitMs = intParam("wait_ms", c.req.query("wait_ms"), { default: 0, max: limits.maxWaitMs });
     if (maxRecords === 0) throw new BrokerError("invalid_parameter", "max_records: must be at least 1");
     if (maxBytes === 0) throw new BrokerError("invalid_parameter", "max_bytes: must be at least 1");
+    const isolation = isolationParam(c.req.query("isolation"));
 
     const read = await topics.withTopic(c.req.param("topic"), async (topic) => {
       const partition = partitionParam(c.req.param("partition"), topic);
@@ -60,16 +61,23 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
         maxBytes,
         maxRecords,
         waitMs,
+        ...(isolation === "read_committed" ? { isolation } : {}),
       });
     });
     const offset = read.offset;
     recordCharge(c, read.batches.length);
-    const meta = { high_watermark: read.highWatermark, log_start_offset: read.logStartOffset };
+    const committed = read.lastStableOffset !== undefined;
+    const meta = {
+      high_watermark: read.highWatermark,
+      log_start_offset: read.logStartOffset,
+      ...(committed ? { last_stable_offset: read.lastStableOffset } : {}),
+    };
 
     if (kind === "batch") {
-      const next = read.batches.length > 0 ? endOfBatches(read.batches) : offset;
+      const next = Math.max(read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
       return c.body(read.batches as Uint8Array<ArrayBuffer>, 200, {
         "content-type": MEDIA.batch,
+        ...(committed ? { "edgebroker-last-stable-offset": String(read.lastStableOffset) } : {}),
         "edgebroker-next-offset": String(next),
         "edgebroker-high-watermark": String(read.highWatermark),
         "edgebroker-log-start-offset": String(read.logStartOffset),
@@ -77,12 +85,21 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
     }
     const render = kind === "msgpack" ? msgpackRecord : jsonRecord;
     const records = [];
+    let full = false;
     for (const r of decodeRecords(read.batches)) {
       if (r.offset < offset) continue;
-      if (records.length >= maxRecords) break;
+      if (records.length >= maxRecords) {
+        full = true;
+        break;
+      }
       records.push(render(r));
     }
-    const next = records.length > 0 ? (records[records.length - 1]!.offset as number) + 1 : offset;
+    // Past the whole page unless it was cut at max_records: a page that ends in a transaction
+    // marker (a control batch, never shown as a record) or aborted data must not be read again.
+    const afterLast = records.length > 0 ? (records[records.length - 1]!.offset as number) + 1 : offset;
+    const next = full
+      ? afterLast
+      : Math.max(afterLast, read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
     return respond(c, 200, { records, next_offset: next, ...meta }, kind);
   });
 

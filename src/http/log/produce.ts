@@ -5,7 +5,9 @@
 import { Hono, type Context } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { partitionForKey } from "../../core/topics/partitioner.ts";
-import { encodeBatch } from "../../core/batch/record-batch.ts";
+import { encodeBatch, readBatchHeader, TRANSACTIONAL_FLAG } from "../../core/batch/record-batch.ts";
+import { unwrap } from "../../core/errors.ts";
+import { requireTxnGrant, transactionalIdParam, txnObject } from "../txn/identity.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import { bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
@@ -71,6 +73,63 @@ function requireOnePartition(records: ProduceRecord[], topic: TopicInfo, explici
   }
 }
 
+/** The Transactional-Id header (docs/transactions.md): the id, checked and authorized, or undefined. */
+function transactionalHeader(c: Context): string | undefined {
+  const raw = c.req.header("transactional-id");
+  if (raw === undefined) return undefined;
+  const id = transactionalIdParam(raw);
+  requireTxnGrant(c, id);
+  return id;
+}
+
+/**
+ * AddPartitionsToTxn before a transactional append: the coordinator checks the producer is the
+ * id's current incarnation (a zombie is refused here, whatever partition it writes to) and
+ * records the partition, so the transaction's marker reaches it.
+ */
+async function addToTransaction(
+  deps: AppDeps,
+  transactionalId: string,
+  producerId: number,
+  producerEpoch: number,
+  topic: TopicInfo,
+  partition: number,
+): Promise<void> {
+  unwrap(
+    await txnObject(deps, transactionalId).addPartitions({
+      transactionalId,
+      producerId,
+      producerEpoch,
+      partitions: [{ topic: topic.name, partition, epoch: topic.epoch }],
+    }),
+  );
+}
+
+/** A binary body's producer: every batch transactional with one producer id and epoch (or none transactional). */
+function batchProducer(bytes: Uint8Array): { transactional: boolean; producerId: number; producerEpoch: number } {
+  let pos = 0;
+  let first: { transactional: boolean; producerId: number; producerEpoch: number } | undefined;
+  while (pos + 61 <= bytes.length) {
+    let h: ReturnType<typeof readBatchHeader>;
+    try {
+      h = readBatchHeader(bytes, pos);
+    } catch {
+      break; // malformed: the partition's validation names what is wrong
+    }
+    const here = { transactional: (h.attributes & TRANSACTIONAL_FLAG) !== 0, producerId: h.producerId, producerEpoch: h.producerEpoch };
+    if (
+      first &&
+      (first.transactional !== here.transactional || first.producerId !== here.producerId || first.producerEpoch !== here.producerEpoch)
+    ) {
+      throw new BrokerError("bad_request", "a transactional request's batches must all be transactional, from one producer id and epoch");
+    }
+    first ??= here;
+    if (h.size <= 0) break;
+    pos += h.size;
+  }
+  return first ?? { transactional: false, producerId: -1, producerEpoch: -1 };
+}
+
 export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const app = new Hono();
 
@@ -79,6 +138,13 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
     requireGrant(c, "produce", `topic:${name}`);
     const kind = bodyKind(c, ["json", "msgpack", "batch"]);
     const producer = producerHeaders(c);
+    const transactionalId = transactionalHeader(c);
+    if (transactionalId && kind !== "batch" && !producer) {
+      throw new BrokerError(
+        "bad_request",
+        "Transactional-Id needs the Producer-Id, Producer-Epoch and Producer-Seq headers (from POST /v1/transactions/{id}/init)",
+      );
+    }
     if (kind === "batch") {
       if (producer) {
         throw new BrokerError(
@@ -88,13 +154,29 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");
+      // A transactional batch must be known to its coordinator, or no marker would ever close it.
+      const owner = bytes.length >= 61 ? batchProducer(bytes) : undefined;
+      if (owner?.transactional && !transactionalId)
+        throw new BrokerError("invalid_txn_state", "a transactional batch (attributes bit 4) needs the Transactional-Id header");
+      if (transactionalId && !owner?.transactional)
+        throw new BrokerError(
+          "invalid_txn_state",
+          "with Transactional-Id every batch must have the transactional attribute (bit 4) and the producer's id and epoch",
+        );
       const result = await topics.withTopic(name, async (topic) => {
         // A single-partition topic needs no `partition` parameter; any other must say which one.
         const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
         const partition = partitionParam(raw, topic);
-        const appended = await deps
-          .partition(topic.name, partition)
-          .append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config });
+        if (transactionalId && owner)
+          await addToTransaction(deps, transactionalId, owner.producerId, owner.producerEpoch, topic, partition);
+        const appended = await deps.partition(topic.name, partition).append({
+          topic: topic.name,
+          partition,
+          epoch: topic.epoch,
+          batches: bytes,
+          config: topic.config,
+          ...(transactionalId ? { transactional: true } : {}),
+        });
         return appended.ok ? { ...appended, partition } : appended;
       });
       return respond(c, 200, {
@@ -117,17 +199,26 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
         else byPartition.set(p, [i]);
       });
       if (producer) requireOnePartition(records, topic, query !== undefined, byPartition.size);
+      if (transactionalId && producer) {
+        for (const partition of byPartition.keys())
+          await addToTransaction(deps, transactionalId, producer.producerId, producer.producerEpoch, topic, partition);
+      }
       const out: Offset[] = new Array(records.length);
       let duplicate = false;
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
           const batch = encodeBatch(
             indexes.map((i) => records[i]!),
-            { crc32c: (b) => core.crc32c(b), ...producer },
+            { crc32c: (b) => core.crc32c(b), ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 },
           );
-          const appended = await deps
-            .partition(topic.name, partition)
-            .append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config });
+          const appended = await deps.partition(topic.name, partition).append({
+            topic: topic.name,
+            partition,
+            epoch: topic.epoch,
+            batches: batch,
+            config: topic.config,
+            ...(transactionalId ? { transactional: true } : {}),
+          });
           if (appended.ok) {
             indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
             duplicate = appended.duplicate === true;

@@ -22,11 +22,11 @@ import { Hono } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import type { Failure } from "../../core/errors.ts";
 import type { PartitionApi, ReadOk, ReadRequest, ReadResult } from "../../core/log/partition-types.ts";
-import { decodeRecords } from "../../core/batch/record-batch.ts";
+import { batchesEnd, decodeRecords } from "../../core/batch/record-batch.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import { CREDENTIAL_CHECK_MS, CredentialWatch, REVOKED_END } from "../auth/credential-watch.ts";
 import type { AppDeps } from "../deps.ts";
-import { partitionParam } from "../params.ts";
+import { isolationParam, partitionParam } from "../params.ts";
 import { principalOf, requireGrant } from "../auth/principal.ts";
 import { jsonRecord } from "../log/record-view.ts";
 import { positiveParam, tailStart } from "./params.ts";
@@ -57,6 +57,7 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
       MAX_HEARTBEAT_MS,
       MIN_HEARTBEAT_MS,
     );
+    const isolation = isolationParam(c.req.query("isolation"));
 
     // The first read (no wait) runs before the stream starts, so its refusals are HTTP errors. The
     // tail then stays on the incarnation it resolved here: a delete/recreate ends it.
@@ -65,7 +66,14 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const first = await topics.withTopic(c.req.param("topic"), async (topic: TopicInfo) => {
       const partition = partitionParam(c.req.param("partition"), topic);
       stub = deps.partition(topic.name, partition);
-      base = { topic: topic.name, partition, epoch: topic.epoch, maxRecords, maxBytes: 1_048_576 };
+      base = {
+        topic: topic.name,
+        partition,
+        epoch: topic.epoch,
+        maxRecords,
+        maxBytes: 1_048_576,
+        ...(isolation === "read_committed" ? { isolation } : {}),
+      };
       return stub.read({ ...base, offset: start, waitMs: 0 });
     });
 
@@ -140,11 +148,12 @@ class SseTail {
     this.charge(read.batches.length);
     for (const r of decodeRecords(read.batches)) {
       if (r.offset < next) continue; // the first batch may start before the offset asked for
-      if (!open()) break;
+      if (!open()) return next;
       await this.stream.writeSSE({ event: "record", id: String(r.offset), data: JSON.stringify(jsonRecord(r)) });
       next = r.offset + 1;
     }
-    return next;
+    // Past markers and left-out aborted data at the end of the read (nothing to send for them).
+    return Math.max(next, batchesEnd(read.batches, next), read.nextOffset ?? next);
   }
 
   async finish(failure: Failure, next: number): Promise<void> {

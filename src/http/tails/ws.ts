@@ -15,7 +15,7 @@ import {
 import { secretOf } from "../auth/authenticate.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { AppDeps } from "../deps.ts";
-import { partitionParam } from "../params.ts";
+import { isolationParam, partitionParam } from "../params.ts";
 import { principalOf, requireGrant } from "../auth/principal.ts";
 import { positiveParam, tailStart } from "./params.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
@@ -31,6 +31,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const window = positiveParam("max_unacked", c.req.query("max_unacked"), DEFAULT_TAIL_WINDOW, MAX_WINDOW);
     const ackTimeoutMs = positiveParam("ack_timeout_ms", c.req.query("ack_timeout_ms"), DEFAULT_ACK_TIMEOUT_MS, MAX_ACK_TIMEOUT_MS);
+    const isolation = isolationParam(c.req.query("isolation"));
     // Workers see the Upgrade header only (the runtime handles Connection); a standalone server
     // treats a request without Connection: Upgrade as a plain request that cannot be upgraded.
     const connection = deps.localTails ? /\bupgrade\b/i.test(c.req.header("connection") ?? "") : true;
@@ -60,7 +61,17 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const partition = partitionParam(c.req.param("partition"), topic);
         const addr = { topic: topic.name, partition, epoch: topic.epoch };
         const check = await deps.partition(topic.name, partition).read({ ...addr, offset: start, maxRecords: 1, maxBytes: 1, waitMs: 0 });
-        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null, credential };
+        if (check.ok)
+          state = {
+            ...addr,
+            next: check.offset,
+            acked: check.offset,
+            window,
+            ackTimeoutMs,
+            stalledSince: null,
+            credential,
+            ...(isolation === "read_committed" ? { isolation } : {}),
+          };
         return check;
       });
       return local.tails.upgrade(c, local.upgrade, state);
@@ -83,6 +94,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
         offset: start,
         max_unacked: window,
         ack_timeout_ms: ackTimeoutMs,
+        isolation,
       })) {
         url.searchParams.set(k, String(v));
       }

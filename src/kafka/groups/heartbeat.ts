@@ -23,13 +23,11 @@ export const heartbeatApi: KafkaApi = {
     const group: string = req.groupId;
     const refused = groupRefusal(ctx, group);
     if (refused !== undefined) return { throttleTimeMs: 0, errorCode: refused };
-    const r = await ctx.deps
-      .group(group)
-      .kafkaHeartbeat(group, {
-        memberId: req.memberId,
-        groupInstanceId: version >= 3 ? req.groupInstanceId : null,
-        generationId: req.generationId,
-      });
+    const r = await ctx.deps.group(group).kafkaHeartbeat(group, {
+      memberId: req.memberId,
+      groupInstanceId: version >= 3 ? req.groupInstanceId : null,
+      generationId: req.generationId,
+    });
     return { throttleTimeMs: 0, errorCode: codeOf(r.error) };
   },
   refuse: (_req: Msg, code: number) => ({ throttleTimeMs: 0, errorCode: code }),

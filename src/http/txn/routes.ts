@@ -1,0 +1,101 @@
+// /v1/transactions — transactions over HTTP (docs/transactions.md). Each route is one call to
+// the transactional id's coordinator object (src/core/txn/coordinator.ts); records are produced
+// with the Transactional-Id header on POST /v1/topics/{topic}/records (src/http/log/produce.ts).
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { TXN_REGISTRY_NAME } from "../../core/txn/types.ts";
+import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
+import type { AppDeps } from "../deps.ts";
+import { canSee, principalOf, requireGrant } from "../auth/principal.ts";
+import { commitBody, groupNameParam, memberIdParam } from "../groups/body.ts";
+import { integer } from "../groups/body.ts";
+import { producerOf, requireTxnGrant, transactionalIdParam, txnObject } from "./identity.ts";
+import type { Context } from "hono";
+
+async function body(c: Context, fields: string[]): Promise<Record<string, unknown>> {
+  const hasBody = c.req.header("content-length") !== "0" && c.req.header("content-type") !== undefined;
+  return asObject(hasBody ? await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])) : {}, fields);
+}
+
+export function txnRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  // InitProducerId with a transactional id: the next epoch, fencing every earlier incarnation.
+  app.post("/:id/init", async (c) => {
+    const id = transactionalIdParam(c.req.param("id"));
+    requireTxnGrant(c, id);
+    const b = await body(c, ["transaction_timeout_ms"]);
+    const timeoutMs =
+      b.transaction_timeout_ms === undefined ? undefined : integer("transaction_timeout_ms", b.transaction_timeout_ms, { min: 1 });
+    const r = unwrap(await txnObject(deps, id).init({ transactionalId: id, timeoutMs }));
+    return respond(c, 200, { producer_id: r.producer_id, producer_epoch: r.producer_epoch });
+  });
+
+  app.post("/:id/begin", async (c) => {
+    const id = transactionalIdParam(c.req.param("id"));
+    requireTxnGrant(c, id);
+    const r = unwrap(await txnObject(deps, id).begin(producerOf(id, await body(c, ["producer_id", "producer_epoch"]))));
+    return respond(c, 200, { state: r.state });
+  });
+
+  // AddOffsetsToTxn + TxnOffsetCommit: a consumer group's offsets, committed with the
+  // transaction (visible on commit, dropped on abort). The member's epoch and ownership are
+  // checked as for a commit, so a fenced consumer cannot commit through a transaction (KIP-447).
+  app.post("/:id/offsets", async (c) => {
+    const id = transactionalIdParam(c.req.param("id"));
+    requireTxnGrant(c, id);
+    const b = await body(c, ["producer_id", "producer_epoch", "group", "member_id", "member_epoch", "offsets"]);
+    const producer = producerOf(id, b);
+    const group = groupNameParam(typeof b.group === "string" ? b.group : "");
+    requireGrant(c, "consume", `group:${group}`);
+    const commit = commitBody({ member_epoch: b.member_epoch, offsets: b.offsets });
+    const memberId = memberIdParam(typeof b.member_id === "string" ? b.member_id : "");
+    unwrap(await txnObject(deps, id).addOffsets({ ...producer, group }));
+    unwrap(
+      await deps
+        .group(group)
+        .txnCommit(group, { memberId, memberEpoch: commit.memberEpoch, offsets: commit.offsets, producerId: producer.producerId }),
+    );
+    return respond(c, 200, { group, offsets: commit.offsets.length });
+  });
+
+  for (const [path, commit] of [
+    ["commit", true],
+    ["abort", false],
+  ] as const) {
+    // EndTxn. The answer carries the producer's epoch for its next transaction (KIP-890: each
+    // transaction ends with an epoch bump, which fences late writes of the one just ended).
+    app.post(`/:id/${path}`, async (c) => {
+      const id = transactionalIdParam(c.req.param("id"));
+      requireTxnGrant(c, id);
+      const r = unwrap(await txnObject(deps, id).end({ ...producerOf(id, await body(c, ["producer_id", "producer_epoch"])), commit }));
+      return respond(c, 200, {
+        producer_id: r.producer_id,
+        producer_epoch: r.producer_epoch,
+        state: r.state,
+        ...(r.markers_pending ? { markers_pending: true } : {}),
+      });
+    });
+  }
+
+  // DescribeTransactions.
+  app.get("/:id", async (c) => {
+    const id = transactionalIdParam(c.req.param("id"));
+    requireTxnGrant(c, id, ["produce", "consume"]);
+    const { ok: _ok, ...described } = unwrap(await txnObject(deps, id).describe(id));
+    return respond(c, 200, described);
+  });
+
+  // ListTransactions: the ids this key may see, with their current state.
+  app.get("/", async (c) => {
+    principalOf(c);
+    const ids = (await txnObject(deps, TXN_REGISTRY_NAME).list()).filter((t) => canSee(c, `transactional_id:${t.transactional_id}`));
+    const described = await Promise.all(ids.map((t) => txnObject(deps, t.transactional_id).describe(t.transactional_id)));
+    const transactions = described.flatMap((d) =>
+      d.ok ? [{ transactional_id: d.transactional_id, producer_id: d.producer_id, producer_epoch: d.producer_epoch, state: d.state }] : [],
+    );
+    return respond(c, 200, { transactions });
+  });
+
+  return app;
+}
