@@ -99,7 +99,7 @@ export async function startRedis(): Promise<Peer | undefined> {
       let start = "-";
       let count = 0;
       for (;;) {
-        const entries = await clients[0]!.xRange(key, start, "+", { COUNT: chunk });
+        const entries = (await clients[0]!.xRange(key, start, "+", { COUNT: chunk })) ?? [];
         count += entries.length;
         if (entries.length < chunk) return count;
         start = `(${entries[entries.length - 1]!.id}`;
