@@ -1,11 +1,15 @@
 // Stored records → response objects. JSON shows a key as a string when it is UTF-8 and a value
 // as JSON when its bytes are UTF-8 JSON text; anything else is base64 under *_b64, so every byte
-// round-trips. MessagePack carries keys, values and header values as raw bytes.
+// round-trips. MessagePack carries keys, values and header values as raw bytes. Fetch pages are
+// written as bytes by fetch-body.ts, which gives the same answer without an object per record.
 import type { DecodedRecord } from "../core/record-batch.ts";
+import { base64 } from "./base64.ts";
+
+export { base64 };
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -13,13 +17,7 @@ function utf8OrUndefined(bytes: Uint8Array): string | undefined {
   }
 }
 
-const JSON_START = /^[\s]*[{["\-0-9tfn]/;
-
-export function base64(bytes: Uint8Array): string {
-  let raw = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) raw += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(raw);
-}
+export const JSON_START = /^[\s]*[{["\-0-9tfn]/;
 
 export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...extra, offset: r.offset, timestamp: r.timestamp };

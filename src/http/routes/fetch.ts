@@ -6,10 +6,10 @@ import { Hono } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { EARLIEST, LATEST } from "../../core/partition-types.ts";
 import { decodeRecords, readBatchHeader } from "../../core/record-batch.ts";
-import { respond, responseKind, MEDIA } from "../content.ts";
+import { responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, partitionParam } from "../params.ts";
-import { jsonRecord, msgpackRecord } from "../record-view.ts";
+import { JsonPageWriter, MsgpackPageWriter } from "../fetch-body.ts";
 import { recordCharge, requireGrant } from "../principal.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
@@ -67,15 +67,19 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
         "edgebroker-log-start-offset": String(read.logStartOffset),
       });
     }
-    const render = kind === "msgpack" ? msgpackRecord : jsonRecord;
-    const records = [];
+    // The page is written record by record as bytes (fetch-body.ts): the same answer as
+    // respond() over jsonRecord/msgpackRecord objects, without building and serialising them.
+    const page = kind === "msgpack" ? new MsgpackPageWriter() : new JsonPageWriter();
+    let count = 0;
+    let next = offset;
     for (const r of decodeRecords(read.batches)) {
       if (r.offset < offset) continue;
-      if (records.length >= maxRecords) break;
-      records.push(render(r));
+      if (count++ >= maxRecords) break;
+      page.add(r);
+      next = r.offset + 1;
     }
-    const next = records.length > 0 ? (records[records.length - 1]!.offset as number) + 1 : offset;
-    return respond(c, 200, { records, next_offset: next, ...meta }, kind);
+    const body = page.finish({ next_offset: next, ...meta }) as Uint8Array<ArrayBuffer>;
+    return c.body(body, 200, { "content-type": kind === "msgpack" ? MEDIA.msgpack : MEDIA.json });
   });
 
   return app;

@@ -1,0 +1,271 @@
+// Fetch answers written as bytes, one record at a time, instead of building an object per record
+// and serialising the whole page at the end. The JSON form is the one record-view.ts defines
+// (jsonRecord) and says the same: a value whose bytes are JSON text is placed as those bytes
+// (json-text.ts), so JSON produced as JSON comes back without a parse and a re-serialisation;
+// only values that are UTF-8 JSON with a leading BOM or nesting deeper than the validator's
+// limit take jsonRecord's parse-and-stringify path. Opaque values are base64 written in place.
+// The MessagePack form is msgpackRecord's map: offset, timestamp, key, value, headers.
+import type { DecodedRecord } from "../core/record-batch.ts";
+import { base64, base64Length, writeBase64 } from "./base64.ts";
+import { isJsonText } from "./json-text.ts";
+import { JSON_START, utf8OrUndefined } from "./record-view.ts";
+
+const utf8 = new TextEncoder();
+
+export interface PageMeta { next_offset: number; high_watermark: number; log_start_offset: number }
+
+/** A growable byte buffer. */
+class Bytes {
+  buf = new Uint8Array(64 * 1024);
+  len = 0;
+
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = c;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** ASCII text (numbers, fixed names, base64): one byte per character. */
+  ascii(s: string): void {
+    this.reserve(s.length);
+    const { buf } = this;
+    let at = this.len;
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    this.len = at;
+  }
+
+  text(s: string): void {
+    this.reserve(s.length * 3);
+    this.len += utf8.encodeInto(s, this.buf.subarray(this.len)).written;
+  }
+
+  done(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/** True when `b` can sit between quotes as is: printable ASCII without `"` or `\`. */
+function plainAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+export class JsonPageWriter {
+  private out = new Bytes();
+  private count = 0;
+
+  constructor() {
+    this.out.ascii('{"records":[');
+  }
+
+  add(r: DecodedRecord): void {
+    const out = this.out;
+    out.ascii(`${this.count++ === 0 ? "" : ","}{"offset":${r.offset},"timestamp":${r.timestamp},`);
+    this.key(r.key);
+    this.value(r.value);
+    if (r.headers.length === 0) out.ascii('"headers":{}}');
+    else {
+      // Few records carry headers; jsonRecord's object keeps its rules (last duplicate wins,
+      // integer-like names first) without restating them here.
+      const headers: Record<string, string> = {};
+      let headersB64: Record<string, string> | undefined;
+      for (const [k, v] of r.headers) {
+        if (v === null) continue;
+        const text = utf8OrUndefined(v);
+        if (text !== undefined) headers[k] = text;
+        else (headersB64 ??= {})[k] = base64(v);
+      }
+      out.ascii('"headers":');
+      out.text(JSON.stringify(headers));
+      if (headersB64) {
+        out.ascii(',"headers_b64":');
+        out.text(JSON.stringify(headersB64));
+      }
+      out.byte(0x7d);
+    }
+  }
+
+  private key(key: Uint8Array | null): void {
+    const out = this.out;
+    if (key === null) return out.ascii('"key":null,');
+    if (plainAscii(key)) {
+      out.ascii('"key":"');
+      out.bytes(key);
+      return out.ascii('",');
+    }
+    const text = utf8OrUndefined(key);
+    if (text !== undefined) {
+      out.ascii('"key":');
+      out.text(JSON.stringify(text));
+      return out.byte(0x2c);
+    }
+    this.b64("key_b64", key);
+    out.byte(0x2c);
+  }
+
+  private value(value: Uint8Array | null): void {
+    const out = this.out;
+    if (value === null) return out.ascii('"value":null,');
+    if (isJsonText(value)) {
+      out.ascii('"value":');
+      out.bytes(value);
+      return out.byte(0x2c);
+    }
+    const text = utf8OrUndefined(value);
+    if (text !== undefined && JSON_START.test(text)) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        out.ascii('"value":');
+        out.text(JSON.stringify(parsed));
+        return out.byte(0x2c);
+      } catch {
+        // not JSON: base64 below
+      }
+    }
+    this.b64("value_b64", value);
+    out.byte(0x2c);
+  }
+
+  private b64(name: string, bytes: Uint8Array): void {
+    const out = this.out;
+    out.ascii(`"${name}":"`);
+    out.reserve(base64Length(bytes.length) + 1);
+    out.len = writeBase64(bytes, out.buf, out.len);
+    out.byte(0x22);
+  }
+
+  finish(meta: PageMeta): Uint8Array {
+    this.out.ascii(`],"next_offset":${meta.next_offset},"high_watermark":${meta.high_watermark},"log_start_offset":${meta.log_start_offset}}`);
+    return this.out.done();
+  }
+}
+
+// MessagePack (the msgpack spec, "formats"): the smallest encoding of each integer, as
+// @msgpack/msgpack writes it, so a page reads the same through any decoder.
+const NAMES = Object.fromEntries(["records", "next_offset", "high_watermark", "log_start_offset", "offset", "timestamp", "key", "value", "headers"]
+  .map((n) => [n, Uint8Array.of(0xa0 | n.length, ...utf8.encode(n))])) as Record<string, Uint8Array>;
+
+export class MsgpackPageWriter {
+  private out = new Bytes();
+  private count = 0;
+  private countAt: number;
+
+  constructor() {
+    const out = this.out;
+    out.byte(0x84);
+    out.bytes(NAMES.records!);
+    // array 32, its length patched in by finish()
+    out.byte(0xdd);
+    this.countAt = out.len;
+    out.ascii("\0\0\0\0");
+  }
+
+  add(r: DecodedRecord): void {
+    const out = this.out;
+    this.count++;
+    out.byte(0x85);
+    out.bytes(NAMES.offset!);
+    this.int(r.offset);
+    out.bytes(NAMES.timestamp!);
+    this.int(r.timestamp);
+    out.bytes(NAMES.key!);
+    this.bin(r.key);
+    out.bytes(NAMES.value!);
+    this.bin(r.value);
+    out.bytes(NAMES.headers!);
+    if (r.headers.length === 0) return out.byte(0x80);
+    const headers: Record<string, Uint8Array | null> = {};
+    for (const [k, v] of r.headers) headers[k] = v;
+    const names = Object.keys(headers);
+    this.mapHeader(names.length);
+    for (const name of names) {
+      this.str(name);
+      this.bin(headers[name] ?? null);
+    }
+  }
+
+  private mapHeader(n: number): void {
+    const out = this.out;
+    if (n < 16) out.byte(0x80 | n);
+    else if (n < 0x10000) { out.byte(0xde); out.byte(n >>> 8); out.byte(n & 0xff); }
+    else { out.byte(0xdf); this.u32(n); }
+  }
+
+  private str(s: string): void {
+    const bytes = utf8.encode(s);
+    const out = this.out;
+    const n = bytes.length;
+    if (n < 32) out.byte(0xa0 | n);
+    else if (n < 0x100) { out.byte(0xd9); out.byte(n); }
+    else if (n < 0x10000) { out.byte(0xda); out.byte(n >>> 8); out.byte(n & 0xff); }
+    else { out.byte(0xdb); this.u32(n); }
+    out.bytes(bytes);
+  }
+
+  private bin(b: Uint8Array | null): void {
+    const out = this.out;
+    if (b === null) return out.byte(0xc0);
+    const n = b.length;
+    if (n < 0x100) { out.byte(0xc4); out.byte(n); }
+    else if (n < 0x10000) { out.byte(0xc5); out.byte(n >>> 8); out.byte(n & 0xff); }
+    else { out.byte(0xc6); this.u32(n); }
+    out.bytes(b);
+  }
+
+  private u32(n: number): void {
+    const out = this.out;
+    out.reserve(4);
+    out.buf[out.len++] = n >>> 24;
+    out.buf[out.len++] = (n >>> 16) & 0xff;
+    out.buf[out.len++] = (n >>> 8) & 0xff;
+    out.buf[out.len++] = n & 0xff;
+  }
+
+  private int(n: number): void {
+    const out = this.out;
+    if (n >= 0) {
+      if (n < 0x80) return out.byte(n);
+      if (n < 0x100) { out.byte(0xcc); return out.byte(n); }
+      if (n < 0x10000) { out.byte(0xcd); out.byte(n >>> 8); return out.byte(n & 0xff); }
+      if (n < 0x100000000) { out.byte(0xce); return this.u32(n); }
+      out.byte(0xcf);
+      this.u32(Math.floor(n / 0x100000000));
+      return this.u32(n >>> 0);
+    }
+    if (n >= -0x20) return out.byte(n & 0xff);
+    if (n >= -0x80) { out.byte(0xd0); return out.byte(n & 0xff); }
+    if (n >= -0x8000) { out.byte(0xd1); out.byte((n >> 8) & 0xff); return out.byte(n & 0xff); }
+    if (n >= -0x80000000) { out.byte(0xd2); return this.u32(n >>> 0); }
+    out.byte(0xd3);
+    out.reserve(8);
+    new DataView(out.buf.buffer, out.buf.byteOffset + out.len, 8).setBigInt64(0, BigInt(n));
+    out.len += 8;
+  }
+
+  finish(meta: PageMeta): Uint8Array {
+    const out = this.out;
+    new DataView(out.buf.buffer).setUint32(this.countAt, this.count);
+    for (const name of ["next_offset", "high_watermark", "log_start_offset"] as const) {
+      out.bytes(NAMES[name]!);
+      this.int(meta[name]);
+    }
+    return out.done();
+  }
+}
