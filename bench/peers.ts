@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LogCore } from "../src/core/log-core.ts";
 import { encodeBatch } from "../src/core/record-batch.ts";
-import { runLoad, send } from "./lib/load.ts";
+import { nextOffset, runLoad, send } from "./lib/load.ts";
 import { CLIENTS, startNats, startRedis, type Peer } from "./lib/peers.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
 import { RUNTIMES, startServer } from "../test/contract/hosts.ts";
@@ -38,21 +38,6 @@ const samples: Sample[] = [];
 async function post(base: string, path: string, body: unknown): Promise<void> {
   const res = await send(base, new http.Agent(), { method: "POST", path, headers: { ...auth, "content-type": "application/json" }, body: utf8.encode(JSON.stringify(body)) });
   if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${res.body}`);
-}
-
-/** next_offset of a JSON or MessagePack fetch answer, found without decoding the records. */
-function nextOffset(body: Buffer, kind: "json" | "msgpack"): number {
-  if (kind === "json") {
-    const at = body.lastIndexOf('"next_offset":');
-    return Number(/^\d+/.exec(body.subarray(at + 14, at + 40).toString())![0]);
-  }
-  const at = body.lastIndexOf("next_offset") + 11; // after the fixstr key: a positive int
-  const tag = body[at]!;
-  if (tag < 0x80) return tag;
-  if (tag === 0xcc) return body.readUInt8(at + 1);
-  if (tag === 0xcd) return body.readUInt16BE(at + 1);
-  if (tag === 0xce) return body.readUInt32BE(at + 1);
-  throw new Error(`next_offset: unexpected MessagePack tag 0x${tag.toString(16)}`);
 }
 
 async function catchUp(url: string, topic: string, total: number, kind: "batch" | "json" | "msgpack"): Promise<number> {

@@ -1,7 +1,8 @@
-// `node bench/profile-fetch.ts [--values json|opaque|both] [--format json|msgpack]`: fills a
-// partition on the standalone Node server started under `node --cpu-prof`, reads it back as
-// JSON (or MessagePack) catch-up fetches, stops the server and prints the frames with the most
-// self time from the profile it wrote (bench/results/profile/*.cpuprofile).
+// `node bench/profile-fetch.ts [--values json|opaque|both] [--format json|msgpack] [--records N]`:
+// fills a partition on the standalone Node server, restarts it under `node --cpu-prof` on the
+// same data, reads the partition back as JSON (or MessagePack) catch-up fetches of 10,000
+// records, stops the server and prints the frames with the most self time from the profile it
+// wrote (bench/results/profile/*.cpuprofile), so the profile holds the reads and not the fill.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -39,18 +40,24 @@ const profDir = new URL("./results/profile/", import.meta.url).pathname;
 rmSync(profDir, { recursive: true, force: true });
 mkdirSync(profDir, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-profile-"));
-const server = await startServer("node", { dataDir, env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } });
+const kinds = args.values === "both" ? ["opaque", "json"] : [args.values!];
+let server = await startServer("node", { dataDir });
 try {
   const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));
   const opaque = utf8.encode("x".repeat(100));
   const asJson = utf8.encode(JSON.stringify("x".repeat(98)));
-  const agent = new http.Agent({ keepAlive: true });
-  const kinds = args.values === "both" ? ["opaque", "json"] : [args.values!];
+  let agent = new http.Agent({ keepAlive: true });
   for (const kind of kinds) {
     const value = kind === "json" ? asJson : opaque;
     const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: 1_700_000_000_000 + i })), { crc32c: (b) => core.crc32c(b) });
     await send(server.url, agent, { method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" }, body: utf8.encode(JSON.stringify({ name: `p-${kind}`, partitions: 1 })) });
     await runLoad(server.url, 4, total / 1000, () => ({ method: "POST", path: `/v1/topics/p-${kind}/records?partition=0`, headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
+  }
+  agent.destroy();
+  await server.stop();
+  server = await startServer("node", { dataDir, env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } });
+  agent = new http.Agent({ keepAlive: true });
+  for (const kind of kinds) {
     const accept = args.format === "msgpack" ? "application/msgpack" : "application/json";
     const t0 = process.hrtime.bigint();
     for (let offset = 0; offset < total; offset += 10_000) {

@@ -2,12 +2,12 @@
 // and serialising the whole page at the end. The JSON form is the one record-view.ts defines
 // (jsonRecord) and says the same: a value whose bytes are JSON text is placed as those bytes
 // (json-text.ts), so JSON produced as JSON comes back without a parse and a re-serialisation;
-// only values that are UTF-8 JSON with a leading BOM or nesting deeper than the validator's
-// limit take jsonRecord's parse-and-stringify path. Opaque values are base64 written in place.
+// only values the validator leaves undecided (a leading BOM, nesting past its limit) take
+// jsonRecord's decode-and-parse path. Opaque values are base64 written in place.
 // The MessagePack form is msgpackRecord's map: offset, timestamp, key, value, headers.
 import type { DecodedRecord } from "../core/record-batch.ts";
 import { base64, base64Length, writeBase64 } from "./base64.ts";
-import { isJsonText } from "./json-text.ts";
+import { JSON_TEXT, NOT_JSON, jsonVerdict } from "./json-text.ts";
 import { JSON_START, utf8OrUndefined } from "./record-view.ts";
 
 const utf8 = new TextEncoder();
@@ -16,8 +16,12 @@ export interface PageMeta { next_offset: number; high_watermark: number; log_sta
 
 /** A growable byte buffer. */
 class Bytes {
-  buf = new Uint8Array(64 * 1024);
+  buf: Uint8Array;
   len = 0;
+
+  constructor(size: number) {
+    this.buf = new Uint8Array(Math.max(4096, size));
+  }
 
   reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -39,7 +43,26 @@ class Bytes {
     this.len += b.length;
   }
 
-  /** ASCII text (numbers, fixed names, base64): one byte per character. */
+  /** An integer (offsets, timestamps) in decimal, as JSON.stringify writes it. */
+  int(n: number): void {
+    this.reserve(17);
+    const { buf } = this;
+    if (n < 0) {
+      buf[this.len++] = 0x2d;
+      n = -n;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    let at = this.len + digits;
+    this.len = at;
+    do {
+      const q = Math.floor(n / 10);
+      buf[--at] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+  }
+
+  /** ASCII text (fixed names, base64): one byte per character. */
   ascii(s: string): void {
     this.reserve(s.length);
     const { buf } = this;
@@ -67,17 +90,28 @@ function plainAscii(b: Uint8Array): boolean {
   return true;
 }
 
+const OFFSET = utf8.encode('{"offset":');
+const TIMESTAMP = utf8.encode(',"timestamp":');
+const VALUE = utf8.encode('"value":');
+
 export class JsonPageWriter {
-  private out = new Bytes();
+  private out: Bytes;
   private count = 0;
 
-  constructor() {
+  /** `sizeHint`: the stored bytes of the page, to size the buffer once. */
+  constructor(sizeHint = 0) {
+    this.out = new Bytes(sizeHint * 2);
     this.out.ascii('{"records":[');
   }
 
   add(r: DecodedRecord): void {
     const out = this.out;
-    out.ascii(`${this.count++ === 0 ? "" : ","}{"offset":${r.offset},"timestamp":${r.timestamp},`);
+    if (this.count++ > 0) out.byte(0x2c);
+    out.bytes(OFFSET);
+    out.int(r.offset);
+    out.bytes(TIMESTAMP);
+    out.int(r.timestamp);
+    out.byte(0x2c);
     this.key(r.key);
     this.value(r.value);
     if (r.headers.length === 0) out.ascii('"headers":{}}');
@@ -123,12 +157,13 @@ export class JsonPageWriter {
   private value(value: Uint8Array | null): void {
     const out = this.out;
     if (value === null) return out.ascii('"value":null,');
-    if (isJsonText(value)) {
-      out.ascii('"value":');
+    const verdict = jsonVerdict(value);
+    if (verdict === JSON_TEXT) {
+      out.bytes(VALUE);
       out.bytes(value);
       return out.byte(0x2c);
     }
-    const text = utf8OrUndefined(value);
+    const text = verdict === NOT_JSON ? undefined : utf8OrUndefined(value);
     if (text !== undefined && JSON_START.test(text)) {
       try {
         const parsed: unknown = JSON.parse(text);
@@ -163,11 +198,13 @@ const NAMES = Object.fromEntries(["records", "next_offset", "high_watermark", "l
   .map((n) => [n, Uint8Array.of(0xa0 | n.length, ...utf8.encode(n))])) as Record<string, Uint8Array>;
 
 export class MsgpackPageWriter {
-  private out = new Bytes();
+  private out: Bytes;
   private count = 0;
   private countAt: number;
 
-  constructor() {
+  /** `sizeHint`: the stored bytes of the page, to size the buffer once. */
+  constructor(sizeHint = 0) {
+    this.out = new Bytes(sizeHint * 1.5);
     const out = this.out;
     out.byte(0x84);
     out.bytes(NAMES.records!);

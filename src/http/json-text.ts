@@ -1,14 +1,18 @@
 // Is this byte string one JSON text (RFC 8259 §2)? A validator over the bytes, so a stored value
 // can be placed verbatim in a JSON answer instead of being decoded, parsed and serialised again.
-// It accepts exactly the grammar JSON.parse accepts on the decoded text, with two limits that make
-// it answer "no" (the caller then takes the slow path, which decides as before): nesting deeper
-// than MAX_DEPTH, and a leading byte-order mark (the UTF-8 decoder drops it, so the text
-// JSON.parse sees is not these bytes). Non-ASCII bytes can only sit inside strings; whether they
-// are well-formed UTF-8 (RFC 3629, as the fatal TextDecoder checks) is checked once at the end.
+// It decides exactly as JSON.parse does on the text a fatal UTF-8 decoder gives, except in two
+// cases it leaves UNDECIDED (the caller then decodes and parses as before): nesting deeper than
+// MAX_DEPTH, and a leading byte-order mark (the decoder drops it, so the text JSON.parse sees is
+// not these bytes). Non-ASCII bytes can only sit inside strings; whether they are well-formed
+// UTF-8 (RFC 3629, as the fatal TextDecoder checks) is checked once at the end.
 const MAX_DEPTH = 256;
 const OBJECT = 1;
 const ARRAY = 2;
 const stack = new Uint8Array(MAX_DEPTH);
+export const NOT_JSON = 0;
+export const JSON_TEXT = 1;
+export const UNDECIDED = 2;
+export type JsonVerdict = typeof NOT_JSON | typeof JSON_TEXT | typeof UNDECIDED;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 let sawNonAscii = false;
 
@@ -79,7 +83,12 @@ function memberName(b: Uint8Array, i: number): number {
 }
 
 export function isJsonText(b: Uint8Array): boolean {
+  return jsonVerdict(b) === JSON_TEXT;
+}
+
+export function jsonVerdict(b: Uint8Array): JsonVerdict {
   const n = b.length;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return UNDECIDED;
   let depth = 0;
   let i = ws(b, 0);
   sawNonAscii = false;
@@ -90,9 +99,9 @@ export function isJsonText(b: Uint8Array): boolean {
       i = ws(b, i + 1);
       if (b[i] === (c === 0x7b ? 0x7d : 0x5d)) i++;
       else {
-        if (depth === MAX_DEPTH) return false;
+        if (depth === MAX_DEPTH) return UNDECIDED;
         stack[depth++] = c === 0x7b ? OBJECT : ARRAY;
-        if (c === 0x7b && (i = memberName(b, i)) < 0) return false;
+        if (c === 0x7b && (i = memberName(b, i)) < 0) return NOT_JSON;
         continue;
       }
     } else if (c === 0x22) i = string(b, i);
@@ -100,20 +109,20 @@ export function isJsonText(b: Uint8Array): boolean {
     else if (c === 0x74) i = literal(b, i, "true");
     else if (c === 0x66) i = literal(b, i, "false");
     else if (c === 0x6e) i = literal(b, i, "null");
-    else return false;
-    if (i < 0) return false;
+    else return NOT_JSON;
+    if (i < 0) return NOT_JSON;
     // After a value: close containers until a "," asks for the next value, or the text ends.
     for (;;) {
       i = ws(b, i);
-      if (depth === 0) return i === n && (!sawNonAscii || wellFormedUtf8(b));
+      if (depth === 0) return i === n && (!sawNonAscii || wellFormedUtf8(b)) ? JSON_TEXT : NOT_JSON;
       const inObject = stack[depth - 1] === OBJECT;
       const d = b[i];
       if (d === 0x2c) {
         i = ws(b, i + 1);
-        if (inObject && (i = memberName(b, i)) < 0) return false;
+        if (inObject && (i = memberName(b, i)) < 0) return NOT_JSON;
         break;
       }
-      if (d !== (inObject ? 0x7d : 0x5d)) return false;
+      if (d !== (inObject ? 0x7d : 0x5d)) return NOT_JSON;
       depth--;
       i++;
     }

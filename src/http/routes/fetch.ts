@@ -69,7 +69,7 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
     }
     // The page is written record by record as bytes (fetch-body.ts): the same answer as
     // respond() over jsonRecord/msgpackRecord objects, without building and serialising them.
-    const page = kind === "msgpack" ? new MsgpackPageWriter() : new JsonPageWriter();
+    const page = kind === "msgpack" ? new MsgpackPageWriter(read.batches.length) : new JsonPageWriter(read.batches.length);
     let count = 0;
     let next = offset;
     for (const r of decodeRecords(read.batches)) {
