@@ -71,6 +71,7 @@ async function measureHost(host: Host, run: number, bodies: Record<string, Uint8
     add("produce-one", format, SINGLE_REQUESTS / r.seconds);
   }
   const total = BATCH_REQUESTS * 1000;
+  await catchUp(host.url, "pb-binary-0", total, "batch"); // warm-up: pages into SQLite's cache, for every format alike
   add("catch-up", "binary", await catchUp(host.url, "pb-binary-0", total, "batch"));
   add("catch-up", "JSON, opaque values", await catchUp(host.url, "pb-binary-0", total, "json"));
   add("catch-up", "JSON, JSON values", await catchUp(host.url, "pb-JSON-0", total, "json"));

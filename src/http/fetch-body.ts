@@ -38,28 +38,40 @@ class Bytes {
   }
 
   bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    const n = b.length;
+    this.reserve(n);
+    // set() costs a call into the runtime; a short copy is cheaper as a loop.
+    if (n > 24) this.buf.set(b, this.len);
+    else for (let i = 0, at = this.len; i < n; i++) this.buf[at + i] = b[i]!;
+    this.len += n;
   }
 
-  /** An integer (offsets, timestamps) in decimal, as JSON.stringify writes it. */
+  /**
+   * An integer (offsets, timestamps) in decimal, as JSON.stringify writes it. In 32-bit pieces of
+   * eight digits: String(n) for a 13-digit timestamp runs the general double-to-text algorithm.
+   */
   int(n: number): void {
+    if (!Number.isSafeInteger(n)) return this.ascii(String(n));
     this.reserve(17);
-    const { buf } = this;
+    const buf = this.buf;
+    let at = this.len;
     if (n < 0) {
-      buf[this.len++] = 0x2d;
+      buf[at++] = 0x2d;
       n = -n;
     }
-    let digits = 1;
-    for (let p = 10; p <= n; p *= 10) digits++;
-    let at = this.len + digits;
+    if (n < 1e8) at = digits(buf, at, n);
+    else {
+      const hi = Math.floor(n / 1e8); // < 1e8 for a safe integer
+      at = digits(buf, at, hi);
+      let lo = n - hi * 1e8;
+      for (let k = at + 7; k >= at; k--) {
+        const q = (lo / 10) | 0;
+        buf[k] = 0x30 + lo - q * 10;
+        lo = q;
+      }
+      at += 8;
+    }
     this.len = at;
-    do {
-      const q = Math.floor(n / 10);
-      buf[--at] = 0x30 + (n - q * 10);
-      n = q;
-    } while (n > 0);
   }
 
   /** ASCII text (fixed names, base64): one byte per character. */
@@ -81,6 +93,17 @@ class Bytes {
   }
 }
 
+/** Writes `v` (0 ≤ v < 1e8) in decimal at `at`; returns the index after it. */
+function digits(buf: Uint8Array, at: number, v: number): number {
+  const n = v < 10 ? 1 : v < 100 ? 2 : v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : 8;
+  for (let k = at + n - 1; k >= at; k--) {
+    const q = (v / 10) | 0;
+    buf[k] = 0x30 + v - q * 10;
+    v = q;
+  }
+  return at + n;
+}
+
 /** True when `b` can sit between quotes as is: printable ASCII without `"` or `\`. */
 function plainAscii(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) {
@@ -93,6 +116,12 @@ function plainAscii(b: Uint8Array): boolean {
 const OFFSET = utf8.encode('{"offset":');
 const TIMESTAMP = utf8.encode(',"timestamp":');
 const VALUE = utf8.encode('"value":');
+const KEY = utf8.encode('"key":');
+const KEY_NULL = utf8.encode('"key":null,');
+const KEY_QUOTE = utf8.encode('"key":"');
+const QUOTE_COMMA = utf8.encode('",');
+const VALUE_NULL = utf8.encode('"value":null,');
+const NO_HEADERS = utf8.encode('"headers":{}}');
 
 export class JsonPageWriter {
   private out: Bytes;
@@ -114,7 +143,7 @@ export class JsonPageWriter {
     out.byte(0x2c);
     this.key(r.key);
     this.value(r.value);
-    if (r.headers.length === 0) out.ascii('"headers":{}}');
+    if (r.headers.length === 0) out.bytes(NO_HEADERS);
     else {
       // Few records carry headers; jsonRecord's object keeps its rules (last duplicate wins,
       // integer-like names first) without restating them here.
@@ -138,15 +167,15 @@ export class JsonPageWriter {
 
   private key(key: Uint8Array | null): void {
     const out = this.out;
-    if (key === null) return out.ascii('"key":null,');
+    if (key === null) return out.bytes(KEY_NULL);
     if (plainAscii(key)) {
-      out.ascii('"key":"');
+      out.bytes(KEY_QUOTE);
       out.bytes(key);
-      return out.ascii('",');
+      return out.bytes(QUOTE_COMMA);
     }
     const text = utf8OrUndefined(key);
     if (text !== undefined) {
-      out.ascii('"key":');
+      out.bytes(KEY);
       out.text(JSON.stringify(text));
       return out.byte(0x2c);
     }
@@ -156,7 +185,7 @@ export class JsonPageWriter {
 
   private value(value: Uint8Array | null): void {
     const out = this.out;
-    if (value === null) return out.ascii('"value":null,');
+    if (value === null) return out.bytes(VALUE_NULL);
     const verdict = jsonVerdict(value);
     if (verdict === JSON_TEXT) {
       out.bytes(VALUE);
@@ -167,7 +196,7 @@ export class JsonPageWriter {
     if (text !== undefined && JSON_START.test(text)) {
       try {
         const parsed: unknown = JSON.parse(text);
-        out.ascii('"value":');
+        out.bytes(VALUE);
         out.text(JSON.stringify(parsed));
         return out.byte(0x2c);
       } catch {
