@@ -138,11 +138,13 @@ async function main() {
   const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));
   const crc32c = (b: Uint8Array) => core.crc32c(b);
   const value = utf8.encode("x".repeat(100));
+  // Current timestamps: records older than the topic's retention.ms would be deleted mid-run.
+  const now = Date.now();
   const bodies = {
-    batch: encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: 1_700_000_000_000 + i })), { crc32c }),
+    batch: encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: now + i })), { crc32c }),
     // "x" × 98 as a JSON string is stored as 100 bytes of JSON text.
     batchJson: utf8.encode(JSON.stringify({ records: Array.from({ length: 1000 }, () => ({ value: "x".repeat(98) })) })),
-    single: encodeBatch([{ key: null, value, headers: [], timestamp: 1_700_000_000_000 }], { crc32c }),
+    single: encodeBatch([{ key: null, value, headers: [], timestamp: now }], { crc32c }),
     singleJson: utf8.encode(JSON.stringify({ records: [{ value: "x".repeat(98) }] })),
   };
 

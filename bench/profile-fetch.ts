@@ -49,7 +49,7 @@ try {
   let agent = new http.Agent({ keepAlive: true });
   for (const kind of kinds) {
     const value = kind === "json" ? asJson : opaque;
-    const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: 1_700_000_000_000 + i })), { crc32c: (b) => core.crc32c(b) });
+    const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: Date.now() + i })), { crc32c: (b) => core.crc32c(b) });
     await send(server.url, agent, { method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" }, body: utf8.encode(JSON.stringify({ name: `p-${kind}`, partitions: 1 })) });
     await runLoad(server.url, 4, total / 1000, () => ({ method: "POST", path: `/v1/topics/p-${kind}/records?partition=0`, headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
   }
