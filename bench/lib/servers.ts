@@ -11,6 +11,8 @@ const COMPATIBILITY_DATE = "2026-07-01";
 
 export interface Server {
   url: string;
+  /** Where the Durable Objects' SQLite files are persisted (tests count them). */
+  stateDir?: string;
   dispose(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ async function start(options: ConstructorParameters<typeof Miniflare>[0], dir: s
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return {
     url,
+    stateDir: join(dir, "state"),
     async dispose() {
       await mf.dispose();
       rmSync(dir, { recursive: true, force: true });

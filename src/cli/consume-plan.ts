@@ -2,7 +2,7 @@
 // offsets when the command started: reading up to them means "caught up", which is when a
 // consume without --follow ends — the way `kcat -e` ends at the end of the partitions.
 import type { Admin } from "../client/index.ts";
-import { UsageError } from "./exit-codes.ts";
+import { CliFailure, UsageError } from "./exit-codes.ts";
 
 export interface Plan {
   /** Explicit start positions (--offset, --timestamp); the rest follow auto_offset_reset. */
@@ -46,6 +46,17 @@ export async function planPositions(admin: Admin, topic: string, opts: StartOpti
   const target = new Map<number, number>(partitions.map((p) => [p.partition, p.end_offset]));
   const seeks: Plan["seeks"] = [];
   if (opts.offset !== undefined) {
+    // An offset outside the log would read nothing (and --follow would wait silently for a
+    // record that may never come): refused with the valid range, as the fetch route does.
+    const p = partitions[0]!;
+    if (opts.offset < p.start_offset || opts.offset > p.end_offset) {
+      throw new CliFailure(
+        "offset_out_of_range",
+        `--offset ${opts.offset} is outside partition ${p.partition} of "${topic}", which holds offsets ${p.start_offset} to ${p.end_offset} ` +
+          `(${p.end_offset} is where the next record will go); use --from-beginning, or an --offset in that range`,
+        416,
+      );
+    }
     seeks.push({ partition: opts.partition!, offset: opts.offset });
     position.set(opts.partition!, opts.offset);
   } else if (opts.timestamp !== undefined) {

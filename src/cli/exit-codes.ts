@@ -21,3 +21,14 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/**
+ * A refusal the CLI makes itself, for what the broker would refuse or what only CLI flags can fix
+ * (an offset outside the log, a reset needing --force): printed as `code: message`, exit 1.
+ */
+export class CliFailure extends Error {
+  override name = "CliFailure";
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+  }
+}

@@ -36,7 +36,7 @@ Examples:
   seq 1 1000 | edgebroker produce orders
   edgebroker consume orders --from-beginning --max 10 --format json`;
 
-export function buildProgram(): Command {
+export function buildProgram(jsonErrors = false): Command {
   const program = new Command("edgebroker")
     .description("Command line for edgebroker, a Kafka-style event broker for the edge.")
     .version(version, "-V, --version")
@@ -46,10 +46,15 @@ export function buildProgram(): Command {
     .option("--debug", "print stack traces on errors (env EDGEBROKER_DEBUG=1)")
     .addHelpText("after", EPILOG)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-    .showHelpAfterError("(run with --help for usage)")
+    .showHelpAfterError(jsonErrors ? false : "(run with --help for usage)")
     .showSuggestionAfterError(true)
     // Usage errors must end with exit code 2, not commander's 1: we take over its exits.
-    .exitOverride();
+    .exitOverride()
+    // With --json, commander's own usage errors are JSON on stderr too (subcommands inherit this).
+    .configureOutput({
+      outputError: (text, write) =>
+        write(jsonErrors ? `${JSON.stringify({ error: { code: "usage_error", message: text.replace(/^error: /, "").trim(), exit_code: EXIT.usage } })}\n` : text),
+    });
   registerDevServe(program);
   registerTopic(program);
   registerProduce(program);
@@ -62,14 +67,15 @@ export function buildProgram(): Command {
 
 /** Runs one command line (without the node and script arguments); resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(args.includes("--json"));
   try {
     await program.parseAsync(args, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (e) {
     // Commander has already printed its message (and our hint) to stderr.
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    return reportError(e, currentConnection(), debugEnabled(program.opts().debug as boolean | undefined));
+    const opts = program.opts();
+    return reportError(e, currentConnection(), debugEnabled(opts.debug as boolean | undefined), opts.json === true);
   }
 }
 

@@ -22,4 +22,11 @@ describe("recordFromLine", () => {
     expect(recordFromLine("k\t\tv", 1, { keySeparator: "\t", valueFormat: "string" })).toEqual({ key: "k", value: "\tv" });
     expect(() => recordFromLine("no separator", 3, { keySeparator: "|", valueFormat: "auto" })).toThrow(/line 3: no key separator/);
   });
+
+  it("auto/json: a line with an integer a double cannot hold is sent as its exact JSON text (bytes)", () => {
+    for (const valueFormat of ["auto", "json"] as const) {
+      expect(recordFromLine(' {"id": 18446744073709551615} ', 1, { valueFormat }).value).toEqual(new TextEncoder().encode('{"id": 18446744073709551615}'));
+      expect(recordFromLine('{"id": 9007199254740991}', 1, { valueFormat }).value).toEqual({ id: 9007199254740991 });
+    }
+  });
 });

@@ -4,6 +4,8 @@
 // `{"amount": 5}` arrives as an object and `hello` as the string "hello"; `string` sends every
 // line as a string, `json` refuses a line that is not JSON.
 
+import { findInexactInteger } from "../shared/json-numbers.ts";
+
 export const VALUE_FORMATS = ["auto", "json", "string"] as const;
 export type ValueFormat = (typeof VALUE_FORMATS)[number];
 
@@ -16,10 +18,15 @@ export class LineError extends Error {
   override name = "LineError";
 }
 
+const utf8 = new TextEncoder();
+
 function parseValue(text: string, format: ValueFormat, lineNo: number): unknown {
   if (format === "string") return text;
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    // An integer a double cannot hold (e.g. 18446744073709551615) would lose digits through
+    // JSON.parse: the line's JSON text is sent as its bytes instead, stored exactly as typed.
+    return findInexactInteger(text) === undefined ? value : utf8.encode(text.trim());
   } catch {
     if (format === "json") throw new LineError(`line ${lineNo}: not JSON (use --value-format string or auto): ${text.slice(0, 60)}`);
     return text;

@@ -33,8 +33,14 @@ function causeCode(e: unknown): string | undefined {
   return found;
 }
 
+// TLS spoken to a plain-HTTP server (or the reverse) fails inside the connection with codes like
+// these (OpenSSL's "wrong version number", llhttp's "Expected HTTP/"): no answer, so exit 3.
+const TLS_MISMATCH = /SSL|TLS|EPROTO|HPE_|CERT|UND_ERR_SOCKET/;
+
 function isNetwork(e: unknown): boolean {
   if (isBrokerFailure(e) && e.status) return false;
+  // The SDK's own codes for "no HTTP answer arrived", whatever the system error below them.
+  if (isBrokerFailure(e) && (e.code === "network_error" || e.code === "timeout")) return true;
   const code = causeCode(e);
   if (code && NETWORK_CODES.has(code)) return true;
   const name = (e as { name?: string } | undefined)?.name;
@@ -55,8 +61,11 @@ function explain(e: unknown, conn: Connection | undefined): string {
   const where = conn ? conn.url : "the broker";
   if (isNetwork(e)) {
     const code = causeCode(e);
+    const tls = code !== undefined && TLS_MISMATCH.test(code)
+      ? `\n(a TLS problem: does the server speak ${where.startsWith("https:") ? "plain HTTP? then use an http:// URL" : "TLS? then use an https:// URL"}, or is its certificate not trusted?)`
+      : "";
     return `cannot reach ${where}${code && code !== "network_error" ? ` (${code})` : ""}: is the broker running? ` +
-      "Start one with `npm run dev`, or point --url / EDGEBROKER_URL at it.";
+      "Start one with `npm run dev`, or point --url / EDGEBROKER_URL at it." + tls;
   }
   if (isBrokerFailure(e)) {
     let text = `${e.code}: ${e.message}`;
@@ -74,9 +83,41 @@ export function debugEnabled(flag: boolean | undefined): boolean {
   return flag === true || ["1", "true", "yes"].includes((process.env.EDGEBROKER_DEBUG ?? "").toLowerCase());
 }
 
-/** Prints the failure and returns the exit code to end with. */
-export function reportError(e: unknown, conn: Connection | undefined, debug: boolean): ExitCode {
-  process.stderr.write(`${c.red("error:")} ${explain(e, conn)}\n`);
-  if (debug && e instanceof Error && e.stack) process.stderr.write(`${c.dim(e.stack)}\n`);
-  return exitCodeFor(e);
+/** A stable snake_case code for --json errors: the broker's, or one naming the failure's class. */
+function errorCode(e: unknown): string {
+  if (e instanceof UsageError) return "usage_error";
+  if (isNetwork(e)) return "network_error";
+  if (isBrokerFailure(e)) return e.code;
+  return "error";
+}
+
+/** With --debug: the error's stack, then every `cause` below it (fetch hides the system error there). */
+function debugChain(e: unknown): string {
+  const lines: string[] = [];
+  for (let cur = e, depth = 0; cur !== undefined && cur !== null && depth < 8; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = typeof (cur as { code?: unknown }).code === "string" ? ` [${(cur as { code: string }).code}]` : "";
+    const head = depth === 0 ? "" : "caused by: ";
+    if (cur instanceof Error) lines.push(`${head}${cur.stack ?? `${cur.name}: ${cur.message}`}${code}`);
+    else lines.push(`${head}${typeof cur === "object" ? JSON.stringify(cur) : String(cur)}`);
+    if (typeof cur !== "object") break;
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Prints the failure and returns the exit code to end with. With --json it is one JSON document
+ * on stderr, `{"error": {"code", "message", "exit_code"}}`, so scripts parse failures as they parse
+ * results.
+ */
+export function reportError(e: unknown, conn: Connection | undefined, debug: boolean, json = false): ExitCode {
+  const exit = exitCodeFor(e);
+  if (json) {
+    // The broker's message as it is (its code has a field of its own); anything else explained.
+    const message = isBrokerFailure(e) && !isNetwork(e) ? e.message : e instanceof UsageError ? e.message : explain(e, conn);
+    process.stderr.write(`${JSON.stringify({ error: { code: errorCode(e), message, exit_code: exit } })}\n`);
+  } else {
+    process.stderr.write(`${c.red("error:")} ${explain(e, conn)}\n`);
+  }
+  if (debug) process.stderr.write(`${c.dim(debugChain(e))}\n`);
+  return exit;
 }

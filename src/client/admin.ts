@@ -26,9 +26,20 @@ export interface TopicListing {
 export type OffsetSpec = number | "earliest" | "latest";
 export type ResetTarget = "earliest" | "latest" | { timestamp: number };
 
+/** A group offset reset; offsets are clamped to each partition's [log start, log end]. */
 export type ResetOffsetsRequest =
-  | { topics: string[]; to: ResetTarget; force?: boolean }
-  | { offsets: TopicPartitionOffset[]; force?: boolean };
+  | { topics: string[]; to: ResetTarget; force?: boolean; dry_run?: boolean }
+  | { offsets: TopicPartitionOffset[]; force?: boolean; dry_run?: boolean };
+
+/** One partition of a reset's answer (dry run or not). */
+export interface ResetOffsetResult extends TopicPartitionOffset {
+  previous_offset: number | null;
+  requested_offset: number;
+  log_start_offset: number;
+  log_end_offset: number;
+  /** Set when the requested offset lay outside the log and was moved to its start or end. */
+  clamped: "log_start" | "log_end" | null;
+}
 
 export interface GroupListing {
   group: string;
@@ -125,8 +136,8 @@ export class Admin {
   }
 
   /** Moves the group's committed offsets (explicit, or earliest/latest/a timestamp for whole topics); `force` while members are active. */
-  async resetOffsets(group: string, req: ResetOffsetsRequest): Promise<{ group: string; offsets: Array<TopicPartitionOffset & Record<string, unknown>> }> {
-    return (await this.http.request<{ group: string; offsets: Array<TopicPartitionOffset & Record<string, unknown>> }>("POST", `/v1/groups/${seg(group)}/offsets/reset`, { body: req })).body;
+  async resetOffsets(group: string, req: ResetOffsetsRequest): Promise<{ group: string; dry_run: boolean; offsets: ResetOffsetResult[] }> {
+    return (await this.http.request<{ group: string; dry_run: boolean; offsets: ResetOffsetResult[] }>("POST", `/v1/groups/${seg(group)}/offsets/reset`, { body: req })).body;
   }
 
   // ---- credentials -----------------------------------------------------------------------------

@@ -59,3 +59,37 @@ describe("decodeRecord", () => {
     expect(decodeRecord(json, "json", "auto", "t", 1)).toEqual({ topic: "t", partition: 1, offset: 7, timestamp: 9, key: new Uint8Array([255]), value: new Uint8Array([0, 1]), headers: { h: "v" } });
   });
 });
+
+// Issue #14, item 17: the SDK never sends a value the broker would store changed, and never
+// reads one back changed.
+describe("values are never changed on the way in or out", () => {
+  it("refuses NaN and ±Infinity anywhere in a value (JSON.stringify would send null, a tombstone)", () => {
+    for (const value of [NaN, Infinity, -Infinity, { a: [1, NaN] }, [{ b: -Infinity }]]) {
+      for (const encoding of ["json", "msgpack"] as const) {
+        expect(() => encodeRecord({ topic: "t", value }, encoding)).toThrow(expect.objectContaining({ code: "invalid_argument" }));
+      }
+    }
+    expect(() => encodeRecord({ topic: "t", value: 10n }, "json")).toThrow(expect.objectContaining({ code: "invalid_argument" }));
+  });
+
+  it("refuses keys and header values with an unpaired surrogate (no UTF-8 form)", () => {
+    expect(() => encodeRecord({ topic: "t", key: "a\ud800", value: 1 }, "json")).toThrow(expect.objectContaining({ code: "invalid_argument" }));
+    expect(() => encodeRecord({ topic: "t", value: 1, headers: { h: "\udc00" } }, "msgpack")).toThrow(expect.objectContaining({ code: "invalid_argument" }));
+  });
+
+  it("keeps JSON text with an integer a double cannot hold as bytes, as the broker's JSON view does", () => {
+    const exact = utf8.encode('{"n":18446744073709551615}');
+    const r = decodeRecord({ offset: 0, timestamp: 0, key: null, value: exact, headers: {} }, "msgpack", "auto", "t", 0);
+    expect(r.value).toEqual(exact);
+    const small = decodeRecord({ offset: 0, timestamp: 0, key: null, value: utf8.encode('{"n":9007199254740991}'), headers: {} }, "msgpack", "auto", "t", 0);
+    expect(small.value).toEqual({ n: 9007199254740991 });
+  });
+
+  it("a header named __proto__ is an own header, in both directions", () => {
+    const headers = JSON.parse('{"__proto__": "p"}') as Record<string, string>;
+    const wire = encodeRecord({ topic: "t", value: 1, headers }, "json").wire as { headers: Record<string, string> };
+    expect(Object.getOwnPropertyDescriptor(wire.headers, "__proto__")?.value).toBe("p");
+    const raw = JSON.parse('{"offset": 0, "timestamp": 0, "key": null, "value": 1, "headers": {"__proto__": "p"}}');
+    expect(Object.getOwnPropertyDescriptor(decodeRecord(raw, "json", "auto", "t", 0).headers, "__proto__")?.value).toBe("p");
+  });
+});

@@ -2,6 +2,7 @@
 // for structured values) so that batch sizes are known before sending and the broker stores
 // exactly what the client meant; incoming records are shown as the broker's JSON view does: text
 // as strings, JSON text parsed, anything else as bytes.
+import { findInexactInteger } from "../shared/json-numbers.ts";
 import { invalidArgument } from "./errors.ts";
 import type { ConsumerRecord, Encoding, HeaderValue, Key, ProducerRecord } from "./types.ts";
 
@@ -18,9 +19,22 @@ export interface EncodedRecord {
   size: number;
 }
 
+// A string with an unpaired surrogate has no UTF-8 form (TextEncoder would send U+FFFD); the
+// broker refuses such text too (invalid_utf8), so it is refused here before sending.
+function utf8Text(s: string, where: string): Uint8Array {
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) throw invalidArgument(`${where}: holds an unpaired UTF-16 surrogate, which has no UTF-8 form`);
+  return utf8.encode(s);
+}
+
+// JSON has no NaN or Infinity: JSON.stringify would send null (a tombstone) in their place.
+function finiteOnly(_key: string, v: unknown): unknown {
+  if (typeof v === "number" && !Number.isFinite(v)) throw invalidArgument(`value: ${v} cannot be represented as JSON (it would be stored as null)`);
+  return v;
+}
+
 export function keyBytes(key: Key | undefined): Uint8Array | null {
   if (key === null || key === undefined) return null;
-  if (typeof key === "string") return utf8.encode(key);
+  if (typeof key === "string") return utf8Text(key, "key");
   if (key instanceof Uint8Array) return key;
   throw invalidArgument(`key: expected a string, a Uint8Array or null, got ${typeof key}`);
 }
@@ -31,8 +45,9 @@ function valueBytes(value: unknown): Uint8Array | null {
   if (value === undefined) throw invalidArgument("value: required (use null for a tombstone)");
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(value, finiteOnly);
   } catch (err) {
+    if ((err as { code?: unknown }).code === "invalid_argument") throw err;
     throw invalidArgument(`value: cannot be represented as JSON: ${(err as Error).message}`);
   }
   if (text === undefined) throw invalidArgument(`value: a ${typeof value} cannot be represented as JSON`);
@@ -76,10 +91,12 @@ export function encodeRecord(r: ProducerRecord, encoding: Encoding): EncodedReco
     if (typeof r.headers !== "object" || r.headers === null) throw invalidArgument("headers: expected an object of names to strings or bytes");
     const headers: Record<string, HeaderValue> = {};
     for (const [name, v] of Object.entries(r.headers)) {
-      if (typeof v === "string") headers[name] = encoding === "msgpack" ? utf8.encode(v) : v;
-      else if (v instanceof Uint8Array) {
+      if (typeof v === "string") {
+        const bytes = utf8Text(v, `headers.${name}`);
+        setOwn(headers, name, encoding === "msgpack" ? bytes : v);
+      } else if (v instanceof Uint8Array) {
         if (encoding === "json") throw invalidArgument(`headers.${name}: binary header values need encoding "msgpack" (JSON headers are strings)`);
-        headers[name] = v;
+        setOwn(headers, name, v);
       } else throw invalidArgument(`headers.${name}: expected a string or a Uint8Array`);
       size += name.length + (typeof headers[name] === "string" ? (headers[name] as string).length * 3 : (headers[name] as Uint8Array).length) + 4;
     }
@@ -107,12 +124,19 @@ function text(bytes: Uint8Array): string | undefined {
 
 function autoValue(bytes: Uint8Array): unknown {
   const t = text(bytes);
-  if (t === undefined || !JSON_START.test(t)) return bytes;
+  // JSON text holding an integer a double cannot hold stays bytes, as in the broker's JSON view.
+  if (t === undefined || !JSON_START.test(t) || findInexactInteger(t) !== undefined) return bytes;
   try {
     return JSON.parse(t);
   } catch {
     return bytes;
   }
+}
+
+// A header may be named "__proto__": defined as an own property, never assigned (which would
+// set the object's prototype and drop the header).
+function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 /** Bytes of a JSON-view field pair such as value / value_b64. */
@@ -130,14 +154,14 @@ export function decodeRecord(raw: Record<string, unknown>, encoding: Encoding, m
     const key = (raw.key as Uint8Array | null | undefined) ?? null;
     const value = (raw.value as Uint8Array | null | undefined) ?? null;
     for (const [name, v] of Object.entries((raw.headers ?? {}) as Record<string, Uint8Array | null>)) {
-      if (v !== null) headers[name] = mode === "bytes" ? v : (text(v) ?? v);
+      if (v !== null) setOwn(headers, name, mode === "bytes" ? v : (text(v) ?? v));
     }
     if (mode === "bytes") return { ...base, key, value, headers };
     return { ...base, key: key === null ? null : (text(key) ?? key), value: value === null ? null : autoValue(value), headers };
   }
   // The JSON view: key/key_b64, value/value_b64, headers/headers_b64.
-  for (const [name, v] of Object.entries((raw.headers ?? {}) as Record<string, string>)) headers[name] = mode === "bytes" ? utf8.encode(v) : v;
-  for (const [name, v] of Object.entries((raw.headers_b64 ?? {}) as Record<string, string>)) headers[name] = fromBase64(v);
+  for (const [name, v] of Object.entries((raw.headers ?? {}) as Record<string, string>)) setOwn(headers, name, mode === "bytes" ? utf8.encode(v) : v);
+  for (const [name, v] of Object.entries((raw.headers_b64 ?? {}) as Record<string, string>)) setOwn(headers, name, fromBase64(v));
   if (mode === "bytes") {
     return { ...base, key: jsonFieldBytes(raw.key, raw.key_b64, false), value: jsonFieldBytes(raw.value, raw.value_b64, true), headers };
   }

@@ -13,6 +13,7 @@ export {
   type Operation,
   type PartitionDescription,
   type ResetOffsetsRequest,
+  type ResetOffsetResult,
   type ResetTarget,
   type TopicDescription,
   type TopicListing,

@@ -7,6 +7,11 @@ export const ERRORS = {
   invalid_json: { status: 400, retriable: false },
   invalid_msgpack: { status: 400, retriable: false },
   invalid_record: { status: 400, retriable: false },
+  // Bodies the broker would otherwise store changed (http/body-decode.ts).
+  invalid_utf8: { status: 400, retriable: false },
+  nesting_too_deep: { status: 400, retriable: false },
+  non_finite_number: { status: 400, retriable: false },
+  integer_out_of_range: { status: 400, retriable: false },
   invalid_batch: { status: 400, retriable: false },
   // A record's CreateTime is outside message.timestamp.before/after.max.ms (Kafka's INVALID_TIMESTAMP).
   invalid_timestamp: { status: 400, retriable: false },
@@ -56,6 +61,9 @@ export const ERRORS = {
   // The partition lost a race with a topic delete/recreate; the caller refreshes metadata.
   stale_metadata: { status: 503, retriable: true },
   not_configured: { status: 503, retriable: false },
+  // The disk (standalone hosts) or the Durable Object's storage limit is full: nothing was written;
+  // deleting topics or records frees space (RFC 4918 §11.5, 507 Insufficient Storage).
+  storage_full: { status: 507, retriable: true },
   // A stored batch failed its CRC check on read: the data is withheld, never served.
   corrupt_log: { status: 500, retriable: false },
   internal: { status: 500, retriable: true },
@@ -89,6 +97,23 @@ export class BrokerError extends Error {
     const { code, message, ...extra } = failure.error;
     return new BrokerError(code, message, extra);
   }
+}
+
+// SQLite's SQLITE_FULL ("database or disk is full", from node:sqlite, bun:sqlite and Durable Object
+// SQL alike) and workerd's refusals at an object's storage limit, whatever wraps them (an RPC
+// error keeps the message; node:sqlite adds errcode 13).
+const STORAGE_FULL = /SQLITE_FULL|database or disk is full|exceeded (its|the) (maximum )?(storage|database size)|storage limit/i;
+
+/** A thrown storage error as the 507 every route answers with, or undefined for any other error. */
+export function storageFull(err: unknown): BrokerError | undefined {
+  const e = err as { message?: unknown; errcode?: unknown; code?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== "object") return undefined;
+  const full = e.errcode === 13 || e.code === "SQLITE_FULL" || (typeof e.message === "string" && STORAGE_FULL.test(e.message));
+  if (!full) return e.cause !== undefined && e.cause !== err ? storageFull(e.cause) : undefined;
+  return new BrokerError(
+    "storage_full",
+    "the broker's storage is full: nothing was written. Delete topics or records (DELETE /v1/topics/{topic}, retention) to free space, or give the broker more disk",
+  );
 }
 
 /** The success value of a core result, or the failure thrown as a BrokerError (routes let onError answer it). */

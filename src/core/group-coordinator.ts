@@ -19,7 +19,7 @@ import { ASSIGNORS, grouped, partitionKey, sortedKeys, splitKey } from "./group-
 import { GroupState, type Member, type Owner } from "./group-state.ts";
 import type {
   Advance, AdvanceRequest, CommitRequest, CommittedOffset, FetchTarget, GroupDescription, HeartbeatRequest, JoinRequest,
-  Membership, MembershipResult, ResetRequest, TopicMap,
+  Membership, MembershipResult, ResetOffset, ResetRequest, TopicMap,
 } from "./group-types.ts";
 import { fail, type Failure } from "./errors.ts";
 import type { StoragePort } from "./storage-port.ts";
@@ -299,26 +299,34 @@ export class GroupCoordinator {
     return { ok: true, offsets };
   }
 
-  /** Seek/reset the group's committed offsets; owners restart from them. Refused while members are active unless forced. */
-  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: CommittedOffset[]; created: boolean } | Failure {
+  /**
+   * Seek/reset the group's committed offsets; owners restart from them. As with
+   * kafka-consumer-groups --reset-offsets: only for a group that exists, refused while members
+   * are active unless forced, and with `dryRun` checked and answered without storing anything.
+   */
+  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: ResetOffset[] } | Failure {
     const now = this.now();
     this.expire(now);
+    const missing = this.missing(group);
+    if (missing) return missing;
     if (this.state.members.size > 0 && !req.force) {
-      return fail("group_not_empty", `group "${group}" has ${this.state.members.size} active member(s); stop them first, or pass "force": true`, { members: this.state.members.size });
+      return fail("group_not_empty", `group "${group}" has ${this.state.members.size} active member(s); stop them first, or force the reset (they then restart from the new offsets)`, { members: this.state.members.size });
     }
-    const created = !this.state.exists;
-    const offsets = this.mutate(() => {
-      if (created) this.state.create(group, "uniform", now);
-      return req.offsets.map((o) => {
-        const row: CommittedOffset = { topic: o.topic, partition: o.partition, offset: o.offset, metadata: null, commit_time: now, topic_epoch: o.topicEpoch };
+    const plan = req.offsets.map((o): ResetOffset => {
+      const previous = this.state.offsets.get(partitionKey(o.topic, o.partition));
+      const current = previous && previous.topic_epoch === o.topicEpoch ? previous.offset : null;
+      return { topic: o.topic, partition: o.partition, offset: o.offset, metadata: null, commit_time: now, topic_epoch: o.topicEpoch, previous_offset: current };
+    });
+    if (req.dryRun) return { ok: true, offsets: plan };
+    this.mutate(() => {
+      for (const { previous_offset: _p, ...row } of plan) {
         this.state.putOffset(row);
-        const key = partitionKey(o.topic, o.partition);
+        const key = partitionKey(row.topic, row.partition);
         const owner = this.state.owned.get(key);
         if (owner && owner.position !== null) this.state.setOwner(key, { member: owner.member, position: null });
-        return row;
-      });
+      }
     });
-    return { ok: true, offsets, created };
+    return { ok: true, offsets: plan };
   }
 
   describe(group: string): GroupDescription | Failure {

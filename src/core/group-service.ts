@@ -8,7 +8,7 @@ import { GroupCoordinator, type GroupCoordinatorOptions } from "./group-coordina
 import { GroupRegistry } from "./group-registry.ts";
 import type {
   AdvanceRequest, CommitRequest, CommittedOffset, GroupApi, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult,
-  ResetRequest, TopicMap,
+  ResetOffset, ResetRequest, TopicMap,
 } from "./group-types.ts";
 import type { StoragePort } from "./storage-port.ts";
 
@@ -61,7 +61,7 @@ export class GroupService implements Sync<GroupApi> {
     return this.coordinator.describe(group);
   }
 
-  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: CommittedOffset[]; created: boolean } | Failure {
+  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: ResetOffset[] } | Failure {
     return this.coordinator.resetOffsets(group, req);
   }
 

@@ -113,6 +113,13 @@ export interface CommittedOffset {
 export interface ResetRequest {
   offsets: Array<{ topic: string; partition: number; offset: number; topicEpoch: number }>;
   force: boolean;
+  /** Check and answer the new offsets without storing them (kafka-consumer-groups --dry-run). */
+  dryRun?: boolean;
+}
+
+/** One partition of a reset's answer: the new offset and the committed one it replaces. */
+export interface ResetOffset extends CommittedOffset {
+  previous_offset: number | null;
 }
 
 export interface MemberView {
@@ -151,7 +158,7 @@ export interface GroupApi {
   commit(group: string, req: CommitRequest): Promise<{ ok: true; offsets: CommittedOffset[] } | Failure>;
   leave(group: string, memberId: string): Promise<{ ok: true } | Failure>;
   describe(group: string): Promise<GroupDescription | Failure>;
-  resetOffsets(group: string, req: ResetRequest): Promise<{ ok: true; offsets: CommittedOffset[]; created: boolean } | Failure>;
+  resetOffsets(group: string, req: ResetRequest): Promise<{ ok: true; offsets: ResetOffset[] } | Failure>;
   deleteGroup(group: string): Promise<{ ok: true } | Failure>;
   // The registry of groups, kept by one object of the same class (GROUP_REGISTRY_NAME).
   registerGroup(group: string): Promise<{ ok: true }>;

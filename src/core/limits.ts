@@ -41,6 +41,14 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 /**
+ * How deeply arrays and objects may nest in a JSON or MessagePack request body, on every route and
+ * every host (a bare scalar is depth 0, `[]` depth 1; a produce body's envelope
+ * `{"records": [{"value": …}]}` uses 3). Not configurable: it bounds the stack every host spends on
+ * a body (JSON.stringify, validators), and deeper data is a sign of abuse, not of events.
+ */
+export const MAX_BODY_DEPTH = 128;
+
+/**
  * A stored row (one group commit) holds at most this many bytes; a commit that would exceed it is
  * split across rows in the same transaction. Durable Object SQLite rows are limited to 2 MiB, and a
  * single request is at most `maxRequestBytes`, so a row never exceeds 2 MiB.

@@ -6,7 +6,7 @@
 // produce requests share one row, and a read touches one row per ~1 MiB of log.
 import type { LogCore } from "./log-core.ts";
 import { checkBatchLimits } from "./batch-limits.ts";
-import { fail, type Failure } from "./errors.ts";
+import { fail, storageFull, type Failure } from "./errors.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./partition-schema.ts";
 import { blobBytes, type StoragePort } from "./storage-port.ts";
@@ -286,7 +286,8 @@ export class PartitionLog {
       // The transaction rolled back: nothing of this group is in the log, and every caller hears
       // so. Producer state goes back to what is committed (this group held every admitted append).
       this.producers.load();
-      const failure = fail("internal", `the append was not written: ${String(err)}`);
+      const full = storageFull(err);
+      const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
       for (const i of live) results[i] = failure;
       return results;
     }
@@ -495,6 +496,11 @@ export class PartitionLog {
     }
     this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
     return this.streams.handle(req);
+  }
+
+  /** The topic incarnation this log holds (0: none yet). */
+  get incarnation(): number {
+    return this.epoch;
   }
 
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */

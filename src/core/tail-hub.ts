@@ -5,6 +5,7 @@
 // Server → client (JSON text frames):
 //   {"type":"records","records":[<record as in the JSON fetch answer>...],"next_offset","high_watermark"}
 //   {"type":"end","reason":"topic_deleted","next_offset"}             then close 1000
+//   {"type":"end","reason":"credentials_revoked","message","next_offset"}  then close 4401
 //   {"type":"error","error":{"code","message",...}}                   then close 4416 / 1011
 // Client → server:
 //   {"type":"ack","offset":N}    every record before N is processed (N = a next_offset received)
@@ -14,6 +15,12 @@
 // (the log itself is the buffer, so nothing piles up in memory) and delivery resumes on the ack.
 // A subscriber whose window stays full for longer than `ackTimeoutMs` while new records arrive
 // cannot keep up: it is closed with code 4008 and a reason naming the offset to resume from.
+//
+// A subscriber that authenticated with an API key keeps the key id (and its secret, in the
+// socket's attachment — memory only, never storage) so that before records are pushed to it the
+// key's object is asked again, at most every `credentialCheckMs`: a key revoked, or rotated past
+// its grace period, ends the tail with the same end as the SSE tail (src/core/credential-check.ts).
+import { CREDENTIAL_CHECK_MS, REVOKED_END } from "./credential-check.ts";
 import type { Failure } from "./errors.ts";
 import type { ReadRequest, ReadResult } from "./partition-types.ts";
 import { decodeRecords, type DecodedRecord } from "./record-batch.ts";
@@ -24,11 +31,16 @@ export const TAIL_CLOSE = {
   /** The client sent something that is not an ack. */
   invalidMessage: 1008,
   internal: 1011,
+  /** The API key the tail was opened with no longer opens (revoked, or rotated past its grace). */
+  revoked: 4401,
   /** The subscriber did not acknowledge in time (flow control). */
   slow: 4008,
   /** The records the subscriber needs next were deleted (retention, delete-records). */
   offsetOutOfRange: 4416,
 } as const;
+
+/** How the Worker hands a tail's API key to the partition object (a client's own are removed). */
+export const TAIL_KEY_HEADERS = { id: "edgebroker-tail-key-id", secret: "edgebroker-tail-key-secret" } as const;
 
 export const DEFAULT_TAIL_WINDOW = 1_000;
 export const DEFAULT_ACK_TIMEOUT_MS = 30_000;
@@ -48,6 +60,14 @@ export interface TailState {
   ackTimeoutMs: number;
   /** When the window became full with records waiting, or null. */
   stalledSince: number | null;
+  /** The API key the tail was opened with, and when it was last found to open (absent: admin). */
+  credential?: TailCredential;
+}
+
+export interface TailCredential {
+  key: string;
+  secret: string;
+  checkedAt: number;
 }
 
 export interface TailSocket {
@@ -63,6 +83,10 @@ export interface TailHubOptions {
   sockets(): TailSocket[];
   /** Record → the JSON object clients get (the HTTP layer's view, injected to keep core portable). */
   render(record: DecodedRecord): Record<string, unknown>;
+  /** Whether the key still opens (its object's check(): no quota charge). Absent: never asked. */
+  checkCredential?(key: string, secret: string): Promise<boolean>;
+  /** At most one check per subscriber per this many ms (default 30 s). */
+  credentialCheckMs?: number;
   now?: () => number;
 }
 
@@ -128,7 +152,8 @@ export class TailHub {
     return run;
   }
 
-  private async pump(sockets: TailSocket[]): Promise<void> {
+  private async pump(all: TailSocket[]): Promise<void> {
+    const sockets = await this.credentialed(all);
     // Subscribers at the same offset (the common case: all caught up) share one read and one
     // rendering: a commit costs one storage read per distinct position, not per subscriber.
     const byOffset = new Map<number, Array<{ socket: TailSocket; state: TailState; room: number }>>();
@@ -173,6 +198,49 @@ export class TailHub {
         s.socket.save({ ...s.state, next: nextOffset, stalledSince: null });
       }
     }
+  }
+
+  /**
+   * The sockets whose key still opens. Keys last checked longer than the interval ago are asked
+   * again, once per distinct key and secret however many sockets share them; a key whose object
+   * cannot be reached right now counts as open (the next push asks again).
+   */
+  private async credentialed(sockets: TailSocket[]): Promise<TailSocket[]> {
+    const check = this.options.checkCredential;
+    if (!check) return sockets;
+    const now = this.now();
+    const every = this.options.credentialCheckMs ?? CREDENTIAL_CHECK_MS;
+    const due = new Map<string, Promise<boolean>>();
+    const verdicts: Array<Promise<boolean> | true> = sockets.map((socket) => {
+      const cred = socket.state()?.credential;
+      if (!cred || now - cred.checkedAt < every) return true;
+      const id = `${cred.key}\u0000${cred.secret}`;
+      let verdict = due.get(id);
+      if (!verdict) {
+        verdict = check(cred.key, cred.secret).catch(() => true);
+        due.set(id, verdict);
+      }
+      return verdict;
+    });
+    if (due.size === 0) return sockets;
+    const open = await Promise.all(verdicts);
+    const kept: TailSocket[] = [];
+    sockets.forEach((socket, i) => {
+      const state = socket.state();
+      if (!state) return;
+      if (open[i]) {
+        if (state.credential && now - state.credential.checkedAt >= every) socket.save({ ...state, credential: { ...state.credential, checkedAt: now } });
+        kept.push(socket);
+        return;
+      }
+      try {
+        socket.send(JSON.stringify({ type: "end", ...REVOKED_END, next_offset: state.next }));
+        socket.close(TAIL_CLOSE.revoked, REVOKED_END.reason);
+      } catch {
+        // Already closing.
+      }
+    });
+    return kept;
   }
 
   /** A full window with records waiting: start the clock, or drop the subscriber when it ran out. */

@@ -56,7 +56,9 @@ export function validateConfig(config: unknown): TopicConfig {
   }
   const out: TopicConfig = {};
   for (const [key, value] of Object.entries(config)) {
-    const rule = TOPIC_CONFIGS[key];
+    // Own properties only: a key such as "__proto__" or "constructor" must not find
+    // Object.prototype's members (that was a 500), and must never be assigned to `out`.
+    const rule = Object.hasOwn(TOPIC_CONFIGS, key) ? TOPIC_CONFIGS[key] : undefined;
     if (!rule) {
       throw new BrokerError("invalid_config", `config.${key}: unknown config (known: ${Object.keys(TOPIC_CONFIGS).join(", ")})`);
     }
@@ -72,6 +74,6 @@ export function validateConfig(config: unknown): TopicConfig {
 /** Every known config with its effective value: the defaults overlaid with what the topic set. */
 export function effectiveConfig(config: TopicConfig): TopicConfig {
   const out: TopicConfig = {};
-  for (const [key, rule] of Object.entries(TOPIC_CONFIGS)) out[key] = config[key] ?? rule.default;
+  for (const [key, rule] of Object.entries(TOPIC_CONFIGS)) out[key] = (Object.hasOwn(config, key) ? config[key] : undefined) ?? rule.default;
   return out;
 }

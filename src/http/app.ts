@@ -4,8 +4,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { BrokerError, ERRORS } from "../core/errors.ts";
+import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
 import { authenticate, authenticateOrAnonymous, chargeFetches } from "./authenticate.ts";
+import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./routes/fetch.ts";
 import { groupRoutes } from "./routes/groups.ts";
@@ -28,6 +29,9 @@ export function createApp(deps: AppDeps): Hono {
   const topics = new TopicCache(deps.cluster, deps.metadataTtlMs ?? 2_000, deps.now ?? Date.now);
 
   app.onError((err, c) => {
+    // A body refused by its key's byte quota while being read: whatever the route made of the
+    // failed read (the runtime may wrap the stream's error), the answer is the quota's 429.
+    err = bodyRefusal(c) ?? storageFull(err) ?? err;
     if (err instanceof BrokerError) {
       if (err.code === "rate_limited") c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
       return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
@@ -65,6 +69,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/ds/*", dsCors(deps));
   app.use("/ds/*", authenticateOrAnonymous(deps, OWN_AUTH_PATH));
   app.use("/ds/*", chargeFetches(deps));
+  app.use("/ds/*", meterBodies(deps));
   app.route("/ds", durableStreamRoutes(deps, topics));
 
   app.use("/v1/*", async (c, next) => {
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use("/v1/*", authenticate(deps));
   app.use("/v1/*", chargeFetches(deps));
+  app.use("/v1/*", meterBodies(deps));
   app.use(
     "/v1/*",
     bodyLimit({

@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { BrokerError } from "../core/errors.ts";
 import { tokenChecker } from "./auth.ts";
+import { markMetered } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
 import { chargeOf, principalOf, setPrincipal } from "./principal.ts";
 
@@ -44,6 +45,7 @@ export function authenticate(deps: AppDeps): MiddlewareHandler {
         return false;
       }
       setPrincipal(c, { kind: "key", ...result.key });
+      if (result.metered) markMetered(c);
       secrets.set(c, parsed.secret);
       return true;
     },

@@ -1,8 +1,9 @@
 // Content negotiation: request bodies are read by Content-Type, responses written by Accept.
 // JSON is the default; MessagePack under both registered names; raw Kafka batches for binary.
 import type { Context } from "hono";
-import { decode, encode } from "@msgpack/msgpack";
+import { encode } from "@msgpack/msgpack";
 import { BrokerError } from "../core/errors.ts";
+import { parseJsonBody, parseMsgpackBody, type DecodeOptions } from "./body-decode.ts";
 
 export const MEDIA = {
   json: "application/json",
@@ -28,22 +29,15 @@ export function bodyKind(c: Context, allowed: BodyKind[]): BodyKind {
   return kind;
 }
 
-/** Parses a JSON or MessagePack body into a plain value; malformed input is a 400 naming the encoding. */
-export async function readStructuredBody(c: Context, kind: BodyKind): Promise<unknown> {
+/**
+ * Parses a JSON or MessagePack body into a plain value; malformed input is a 400 naming the
+ * encoding, and input that could not be kept as sent (deep nesting, invalid UTF-8, NaN, inexact
+ * integers) a 400 naming the problem (body-decode.ts).
+ */
+export async function readStructuredBody(c: Context, kind: BodyKind, opts: DecodeOptions = {}): Promise<unknown> {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.length === 0) throw new BrokerError("bad_request", "the request body is empty");
-  if (kind === "json") {
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes));
-    } catch (err) {
-      throw new BrokerError("invalid_json", `the body is not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  try {
-    return decode(bytes);
-  } catch (err) {
-    throw new BrokerError("invalid_msgpack", `the body is not valid MessagePack: ${(err as Error).message}`);
-  }
+  return kind === "json" ? parseJsonBody(bytes) : parseMsgpackBody(bytes, opts);
 }
 
 export type ResponseKind = "json" | "msgpack" | "batch";

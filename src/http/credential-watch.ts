@@ -3,11 +3,12 @@
 // rotated past its grace period, ends the stream at its next turn — so a revocation reaches
 // open subscriptions too, at the cost of one key-object call per interval per stream.
 import type { Context } from "hono";
+import { CREDENTIAL_CHECK_MS, REVOKED_END } from "../core/credential-check.ts";
 import type { AppDeps } from "./deps.ts";
 import { secretOf } from "./authenticate.ts";
 import { principalOf } from "./principal.ts";
 
-export const CREDENTIAL_CHECK_MS = 30_000;
+export { CREDENTIAL_CHECK_MS, REVOKED_END };
 
 export class CredentialWatch {
   private readonly check: (() => Promise<boolean>) | undefined;
@@ -15,7 +16,7 @@ export class CredentialWatch {
   private readonly now: () => number;
   private last: number;
 
-  constructor(c: Context, deps: AppDeps, everyMs = CREDENTIAL_CHECK_MS) {
+  constructor(c: Context, deps: AppDeps, everyMs = deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS) {
     const p = principalOf(c);
     const secret = secretOf(c);
     // The admin token and the anonymous grants come from configuration, fixed for the process.
@@ -36,9 +37,3 @@ export class CredentialWatch {
     }
   }
 }
-
-/** The `end` event data a stream sends when its credentials stop opening. */
-export const REVOKED_END = {
-  reason: "credentials_revoked",
-  message: "the API key this stream was opened with was revoked or rotated; reconnect with a valid key",
-};

@@ -51,6 +51,11 @@ export interface AppDeps {
   /** Whether subscription webhooks may target loopback addresses, over http too (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
   /**
+   * How often a stream that outlives its request (SSE and WebSocket tails) asks the API key's
+   * object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS, default 30 s).
+   */
+  credentialCheckMs?: number;
+  /**
    * The broker's public base URL (EDGEBROKER_PUBLIC_URL, no trailing slash): the origin of the
    * URLs the broker hands out to others (a webhook's callback_url, jwks_url). Never taken from a
    * request's Host header. Unset: webhook subscriptions are refused (503 not_configured).

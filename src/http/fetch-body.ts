@@ -1,14 +1,15 @@
 // Fetch answers written as bytes, one record at a time, instead of building an object per record
 // and serialising the whole page at the end. The JSON form is the one record-view.ts defines
 // (jsonRecord) and says the same: a value whose bytes are JSON text is placed as those bytes
-// (json-text.ts), so JSON produced as JSON comes back without a parse and a re-serialisation;
-// only values the validator leaves undecided (a leading BOM, nesting past its limit) take
-// jsonRecord's decode-and-parse path. Opaque values are base64 written in place.
+// (json-validator.ts), so JSON produced as JSON comes back without a parse and a re-serialisation;
+// only values the validator leaves undecided (a leading BOM, nesting past its limit, an integer
+// of more than 15 digits) take jsonRecord's decode-and-parse path (parseJsonValue), which also
+// shows JSON with an integer a double cannot hold as value_b64. Opaque values are base64 written in place.
 // The MessagePack form is msgpackRecord's map: offset, timestamp, key, value, headers.
 import type { DecodedRecord } from "../core/record-batch.ts";
 import { base64, base64Length, writeBase64 } from "./base64.ts";
-import { JSON_TEXT, NOT_JSON, jsonVerdict } from "./json-text.ts";
-import { JSON_START, utf8OrUndefined } from "./record-view.ts";
+import { JSON_TEXT, NOT_JSON, jsonVerdict } from "./json-validator.ts";
+import { parseJsonValue, setOwn, utf8OrUndefined } from "./record-view.ts";
 
 const utf8 = new TextEncoder();
 
@@ -146,14 +147,14 @@ export class JsonPageWriter {
     if (r.headers.length === 0) out.bytes(NO_HEADERS);
     else {
       // Few records carry headers; jsonRecord's object keeps its rules (last duplicate wins,
-      // integer-like names first) without restating them here.
+      // integer-like names first, __proto__ an own member) without restating them here.
       const headers: Record<string, string> = {};
       let headersB64: Record<string, string> | undefined;
       for (const [k, v] of r.headers) {
         if (v === null) continue;
         const text = utf8OrUndefined(v);
-        if (text !== undefined) headers[k] = text;
-        else (headersB64 ??= {})[k] = base64(v);
+        if (text !== undefined) setOwn(headers, k, text);
+        else setOwn((headersB64 ??= {}), k, base64(v));
       }
       out.ascii('"headers":');
       out.text(JSON.stringify(headers));
@@ -192,16 +193,11 @@ export class JsonPageWriter {
       out.bytes(value);
       return out.byte(0x2c);
     }
-    const text = verdict === NOT_JSON ? undefined : utf8OrUndefined(value);
-    if (text !== undefined && JSON_START.test(text)) {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        out.bytes(VALUE);
-        out.text(JSON.stringify(parsed));
-        return out.byte(0x2c);
-      } catch {
-        // not JSON: base64 below
-      }
+    const json = verdict === NOT_JSON ? undefined : parseJsonValue(value);
+    if (json) {
+      out.bytes(VALUE);
+      out.text(JSON.stringify(json.parsed));
+      return out.byte(0x2c);
     }
     this.b64("value_b64", value);
     out.byte(0x2c);
@@ -258,7 +254,7 @@ export class MsgpackPageWriter {
     out.bytes(NAMES.headers!);
     if (r.headers.length === 0) return out.byte(0x80);
     const headers: Record<string, Uint8Array | null> = {};
-    for (const [k, v] of r.headers) headers[k] = v;
+    for (const [k, v] of r.headers) setOwn(headers, k, v);
     const names = Object.keys(headers);
     this.mapHeader(names.length);
     for (const name of names) {

@@ -136,19 +136,24 @@ export function commitBody(body: unknown): { memberEpoch: number; offsets: Commi
 }
 
 export type ResetBody =
-  | { force: boolean; offsets: Array<{ topic: string; partition: number; offset: number }> }
-  | { force: boolean; topics: string[]; to: OffsetReset };
+  | { force: boolean; dryRun: boolean; offsets: Array<{ topic: string; partition: number; offset: number }> }
+  | { force: boolean; dryRun: boolean; topics: string[]; to: OffsetReset };
+
+function flag(b: Record<string, unknown>, field: string): boolean {
+  if (b[field] !== undefined && typeof b[field] !== "boolean") bad(field, "expected true or false");
+  return (b[field] as boolean | undefined) ?? false;
+}
 
 export function resetBody(body: unknown): ResetBody {
-  const b = asObject(body, ["offsets", "topics", "to", "force"]);
-  if (b.force !== undefined && typeof b.force !== "boolean") bad("force", "expected true or false");
-  const force = (b.force as boolean | undefined) ?? false;
+  const b = asObject(body, ["offsets", "topics", "to", "force", "dry_run"]);
+  const force = flag(b, "force");
+  const dryRun = flag(b, "dry_run");
   if (b.offsets !== undefined) {
     if (b.topics !== undefined || b.to !== undefined) bad("offsets", "give either offsets, or topics and to");
     if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS) bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
-    return { force, offsets: (b.offsets as unknown[]).map((v, i) => partitionOffset(`offsets[${i}]`, v, [])).map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
+    return { force, dryRun, offsets: (b.offsets as unknown[]).map((v, i) => partitionOffset(`offsets[${i}]`, v, [])).map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
   }
   if (!Array.isArray(b.topics) || b.topics.length === 0 || !b.topics.every((t) => typeof t === "string" && t.length > 0)) bad("topics", "expected topic names (or offsets)");
   if (b.to === undefined) bad("to", `required: "earliest", "latest" or {"timestamp": T}`);
-  return { force, topics: [...new Set(b.topics as string[])], to: offsetReset("to", b.to) };
+  return { force, dryRun, topics: [...new Set(b.topics as string[])], to: offsetReset("to", b.to) };
 }

@@ -68,8 +68,17 @@ export class LocalTails {
   private readonly partitions = new Map<string, Partition>();
   private readonly partition: (topic: string, partition: number) => PartitionApi;
 
-  constructor(partition: (topic: string, partition: number) => PartitionApi) {
+  private readonly checkCredential: ((key: string, secret: string) => Promise<boolean>) | undefined;
+  private readonly credentialCheckMs: number | undefined;
+
+  /** `checkCredential`: the key object's check() (no quota charge), asked before pushes to a key's tail. */
+  constructor(
+    partition: (topic: string, partition: number) => PartitionApi,
+    options: { checkCredential?: (key: string, secret: string) => Promise<boolean>; credentialCheckMs?: number } = {},
+  ) {
     this.partition = partition;
+    this.checkCredential = options.checkCredential;
+    this.credentialCheckMs = options.credentialCheckMs;
   }
 
   /** Subscribers right now, over every partition (for tests and shutdown). */
@@ -139,6 +148,8 @@ export class LocalTails {
         read: (req) => this.partition(req.topic, req.partition).read(req),
         sockets: () => [...tails],
         render: (r) => jsonRecord(r),
+        checkCredential: this.checkCredential,
+        credentialCheckMs: this.credentialCheckMs,
       });
       p = { hub, tails };
       this.partitions.set(name, p);

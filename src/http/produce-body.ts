@@ -9,6 +9,7 @@
 import { BrokerError } from "../core/errors.ts";
 import type { Limits } from "../core/limits.ts";
 import type { RecordInput } from "../core/record-batch.ts";
+import { describe, jsonText } from "./json-text.ts";
 
 export interface ProduceRecord extends RecordInput {
   partition: number | undefined;
@@ -34,22 +35,31 @@ function base64Bytes(text: unknown, where: string): Uint8Array {
   return out;
 }
 
+// A string with an unpaired surrogate (JSON "\ud800") has no UTF-8 form: TextEncoder would store
+// U+FFFD in its place, so it is refused instead.
+const wellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+function utf8Text(s: string, where: string): Uint8Array {
+  if (!wellFormed(s)) throw new BrokerError("invalid_utf8", `${where}: holds an unpaired UTF-16 surrogate, which has no UTF-8 form`);
+  return utf8.encode(s);
+}
+
 /** A UTF-8 string, or raw bytes where the encoding has them (MessagePack bin). */
 function textBytes(v: unknown, binary: boolean, where: string): Uint8Array {
-  if (typeof v === "string") return utf8.encode(v);
+  if (typeof v === "string") return utf8Text(v, where);
   if (binary && v instanceof Uint8Array) return v;
   return invalid(where, binary ? "expected a string or bytes" : "expected a string");
 }
 
 function nonNegativeInteger(v: unknown, where: string): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) invalid(where, `expected a non-negative integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) invalid(where, `expected a non-negative integer, got ${describe(v)}`);
   return v;
 }
 
 function valueBytes(value: unknown, binary: boolean, where: string): Uint8Array | null {
   if (value === null) return null;
   if (binary && value instanceof Uint8Array) return value;
-  const text = JSON.stringify(value);
+  const text = jsonText(value);
   if (text === undefined) invalid(where, "cannot be represented as JSON text");
   return utf8.encode(text);
 }
@@ -77,7 +87,7 @@ function parseRecord(r: unknown, i: number, binary: boolean, limits: Limits, now
       }
       const bytes = textBytes(r.headers[name], binary, `${where}.headers.${name}`);
       headers.push([name, bytes]);
-      headerBytes += utf8.encode(name).length + bytes.length;
+      headerBytes += utf8Text(name, `${where}.headers`).length + bytes.length;
     }
     if (headerBytes > limits.maxHeaderBytes) {
       throw new BrokerError("record_too_large", `${where}.headers: ${headerBytes} bytes exceed the limit of ${limits.maxHeaderBytes} (maxHeaderBytes)`, { limit: limits.maxHeaderBytes });

@@ -3,6 +3,7 @@
 // round-trips. MessagePack carries keys, values and header values as raw bytes. Fetch pages are
 // written as bytes by fetch-body.ts, which gives the same answer without an object per record.
 import type { DecodedRecord } from "../core/record-batch.ts";
+import { findInexactInteger } from "../shared/json-numbers.ts";
 import { base64 } from "./base64.ts";
 
 export { base64 };
@@ -17,7 +18,28 @@ export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
   }
 }
 
-export const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+
+// A header may be named "__proto__": plain assignment would set the object's prototype instead
+// and the header would vanish from the answer, so headers are defined as own properties.
+export function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** The parsed value when `bytes` are UTF-8 JSON text shown as JSON, else undefined (→ base64). */
+export function parseJsonValue(bytes: Uint8Array): { parsed: unknown } | undefined {
+  const text = utf8OrUndefined(bytes);
+  // JSON text can only start with these; checking first avoids a thrown (slow) parse for
+  // the common case of opaque bytes that happen to be UTF-8.
+  // JSON text with an integer a double cannot hold (a MessagePack uint64, say) would lose
+  // digits in JSON.parse: it is shown as bytes (value_b64), exactly as stored.
+  if (text === undefined || !JSON_START.test(text) || findInexactInteger(text) !== undefined) return undefined;
+  try {
+    return { parsed: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
 
 export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...extra, offset: r.offset, timestamp: r.timestamp };
@@ -29,20 +51,8 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
   }
   if (r.value === null) out.value = null;
   else {
-    const text = utf8OrUndefined(r.value);
-    let parsed: unknown;
-    let isJson = false;
-    // JSON text can only start with these; checking first avoids a thrown (slow) parse for
-    // the common case of opaque bytes that happen to be UTF-8.
-    if (text !== undefined && JSON_START.test(text)) {
-      try {
-        parsed = JSON.parse(text);
-        isJson = true;
-      } catch {
-        isJson = false;
-      }
-    }
-    if (isJson) out.value = parsed;
+    const json = parseJsonValue(r.value);
+    if (json) out.value = json.parsed;
     else out.value_b64 = base64(r.value);
   }
   const headers: Record<string, string> = {};
@@ -50,8 +60,8 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
   for (const [k, v] of r.headers) {
     if (v === null) continue;
     const text = utf8OrUndefined(v);
-    if (text !== undefined) headers[k] = text;
-    else (headersB64 ??= {})[k] = base64(v);
+    if (text !== undefined) setOwn(headers, k, text);
+    else setOwn((headersB64 ??= {}), k, base64(v));
   }
   out.headers = headers;
   if (headersB64) out.headers_b64 = headersB64;
@@ -60,6 +70,6 @@ export function jsonRecord(r: DecodedRecord, extra?: Record<string, unknown>): R
 
 export function msgpackRecord(r: DecodedRecord, extra?: Record<string, unknown>): Record<string, unknown> {
   const headers: Record<string, Uint8Array | null> = {};
-  for (const [k, v] of r.headers) headers[k] = v;
+  for (const [k, v] of r.headers) setOwn(headers, k, v);
   return { ...extra, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers };
 }

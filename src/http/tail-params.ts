@@ -12,9 +12,9 @@ export function tailStart(query: string | undefined, lastEventId: string | undef
   return intParam("offset", query);
 }
 
-/** A positive integer query parameter with a default and a maximum. */
-export function positiveParam(name: string, raw: string | undefined, def: number, max: number): number {
+/** A positive integer query parameter with a default, a maximum and (default 1) a minimum. */
+export function positiveParam(name: string, raw: string | undefined, def: number, max: number, min = 1): number {
   const value = intParam(name, raw, { default: def, max });
-  if (value < 1) throw new BrokerError("invalid_parameter", `${name}: must be at least 1`);
+  if (value < min) throw new BrokerError("invalid_parameter", `${name}: must be at least ${min}`, { minimum: min });
   return value;
 }

@@ -32,6 +32,8 @@ import { dirname, join } from "node:path";
 
 /** The storage an object gets: the core's SQL port plus Durable-Object-style alarms. */
 export interface ActorStorage extends StoragePort {
+  /** Removes every table and the object's file (ctx.storage.deleteAll()); alarms too. */
+  deleteAll(): Promise<void>;
   getAlarm(): Promise<number | null>;
   setAlarm(scheduledTime: number | Date): Promise<void>;
   deleteAlarm(): Promise<void>;
@@ -150,7 +152,8 @@ export class ActorHost {
     }
     const path = objectFile(this.options.dataDir, kind, name);
     mkdirSync(dirname(path), { recursive: true });
-    const storage = openStorage(this.options.openDatabase, path);
+    // No file until the object first writes: naming an object (an invented key id) costs no disk.
+    const storage = openStorage(this.options.openDatabase, path, { createOnWrite: true });
     const instance: Instance = { kind, name, storage, inFlight: 0 };
     this.instances.set(key, instance);
     const state: ActorState = {
@@ -159,6 +162,16 @@ export class ActorHost {
         sql: storage.sql,
         transactionSync: (fn) => storage.transactionSync(fn),
         sync: () => storage.sync(),
+        deleteAll: async () => {
+          storage.deleteAll();
+          try {
+            this.deleteAlarm(kind, name);
+          } catch {
+            // A full disk refuses even this delete: the timer is disarmed; should the stored
+            // alarm fire after a restart, it reaches an object without storage, which ignores it.
+            this.disarm(key);
+          }
+        },
         getAlarm: async () => this.alarmTimers.get(key)?.time ?? null,
         setAlarm: async (time: number | Date) => this.setAlarm(kind, name, typeof time === "number" ? time : time.getTime()),
         deleteAlarm: async () => this.deleteAlarm(kind, name),

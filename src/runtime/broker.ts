@@ -37,7 +37,10 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const core = await LogCore.instantiate(bytes);
   const logCore = () => Promise.resolve(core);
   // The partition objects report commits and drops to the tails; the tails read through stubs.
-  const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`));
+  const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`), {
+    checkCredential: (key, secret) => host.stub<KeyApi>("key", key).check(secret),
+    credentialCheckMs: config.credentialCheckMs,
+  });
   const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails }), idleMs: config.idleMs });
   const deps: AppDeps = {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
@@ -50,6 +53,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     anonymousGrants: config.anonymousGrants,
     dsLongPollMs: config.dsLongPollMs,
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
+    credentialCheckMs: config.credentialCheckMs,
     publicUrl: config.publicUrl,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,

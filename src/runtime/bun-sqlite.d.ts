@@ -1,6 +1,7 @@
 // The part of bun:sqlite the Bun host uses (the project does not install @types/bun).
 declare module "bun:sqlite" {
-  interface Statement {
+  export interface Statement {
+    finalize(): void;
     readonly columnNames: string[];
     run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
     all(...params: unknown[]): unknown[];

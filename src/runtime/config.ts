@@ -4,6 +4,7 @@
 import { limitsFromEnv, type Limits } from "../core/limits.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
+import { CREDENTIAL_CHECK_MS } from "../core/credential-check.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 
 export interface ServerConfig {
@@ -24,6 +25,8 @@ export interface ServerConfig {
   dsLongPollMs?: number;
   /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks?: boolean;
+  /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
+  credentialCheckMs?: number;
   /**
    * The base URL in the URLs the broker hands out (webhook callback_url): EDGEBROKER_PUBLIC_URL,
    * or by default the listen address (HOST 0.0.0.0 → 127.0.0.1, :: → [::1]), which only reaches
@@ -96,5 +99,6 @@ export function configFromEnv(env: EnvGetter): ServerConfig {
     anonymousGrants,
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env("EDGEBROKER_DS_LOOPBACK_WEBHOOKS") === "1",
+    credentialCheckMs: int(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
   };
 }

@@ -8,8 +8,13 @@
 //     database settings below: in WAL mode with `synchronous=FULL` SQLite fsyncs the WAL before
 //     COMMIT (or an autocommit statement) returns, so by the time any write has returned it is on
 //     disk and `sync()` has nothing left to wait for.
+//   - An object that never writes gets no file, as a Durable Object that never writes has no
+//     storage: until the first statement that is not a read, a database that did not exist is an
+//     empty in-memory one (so invented API key ids or topic names cost no disk), and `deleteAll()`
+//     removes the file and returns to that state (ctx.storage.deleteAll()).
 //   - ArrayBuffer bindings become Uint8Array (node:sqlite silently binds an ArrayBuffer as NULL);
 //     blobs come back as Uint8Array, which the core reads through `blobBytes`.
+import { existsSync, rmSync } from "node:fs";
 import type { SqlCursor, StoragePort } from "../core/storage-port.ts";
 import type { DriverStatement, OpenDatabase, Row, SqliteDriver } from "./sqlite-driver.ts";
 
@@ -19,6 +24,8 @@ const STATEMENT_CACHE_LIMIT = 256;
 
 export interface SqliteStorage extends StoragePort {
   close(): void;
+  /** Deletes every table and the file itself; the next write creates a new one. */
+  deleteAll(): void;
 }
 
 /**
@@ -30,7 +37,13 @@ export interface SqliteStorage extends StoragePort {
  * - `synchronous=FULL`: the WAL is fsynced at every commit, so an acknowledged write survives a
  *   power cut, not only a process crash (NORMAL would only sync at checkpoints).
  */
-export function openStorage(open: OpenDatabase, path: string): SqliteStorage {
+export function openStorage(open: OpenDatabase, path: string, options: { createOnWrite?: boolean } = {}): SqliteStorage {
+  const file = () => openFile(open, path);
+  if (options.createOnWrite && !existsSync(path)) return new SqliteStoragePort(open(":memory:"), path, file, open);
+  return new SqliteStoragePort(file(), path, undefined, options.createOnWrite ? open : undefined);
+}
+
+function openFile(open: OpenDatabase, path: string): SqliteDriver {
   const db = open(path);
   try {
     db.exec("PRAGMA locking_mode=EXCLUSIVE");
@@ -46,7 +59,7 @@ export function openStorage(open: OpenDatabase, path: string): SqliteStorage {
     }
     throw err;
   }
-  return new SqliteStoragePort(db, path);
+  return db;
 }
 
 /**
@@ -110,16 +123,35 @@ class Cursor<T> implements SqlCursor<T> {
 
 class SqliteStoragePort implements SqliteStorage {
   readonly sql: StoragePort["sql"];
-  private readonly db: SqliteDriver;
+  private db: SqliteDriver;
   private readonly path: string;
+  /** Set while the database is the empty in-memory stand-in: opens the file at the first write. */
+  private materialize: (() => SqliteDriver) | undefined;
+  /** For deleteAll: how to get a new in-memory stand-in (absent: the file is never removed). */
+  private readonly open: OpenDatabase | undefined;
   private readonly statements = new Map<string, DriverStatement>();
+  /** Statements prepared on an earlier database (before materializing) are never cached again. */
+  private current = new WeakSet<DriverStatement>();
   private depth = 0;
   private closed = false;
 
-  constructor(db: SqliteDriver, path: string) {
+  constructor(db: SqliteDriver, path: string, materialize?: () => SqliteDriver, open?: OpenDatabase) {
     this.db = db;
     this.path = path;
+    this.materialize = materialize;
+    this.open = open;
     this.sql = { exec: (query, ...bindings) => this.exec(query, bindings) };
+  }
+
+  /** Before a statement that may write: the file, if the database was only the stand-in so far. */
+  private writable(): void {
+    if (!this.materialize || this.closed) return;
+    const db = this.materialize();
+    this.materialize = undefined;
+    // Not closed: a lazy cursor may still be stepping through it; it holds nothing and is collected.
+    this.statements.clear();
+    this.current = new WeakSet();
+    this.db = db;
   }
 
   private statement(query: string): DriverStatement {
@@ -129,17 +161,19 @@ class SqliteStoragePort implements SqliteStorage {
     } else {
       if (this.closed) throw new Error(`database ${this.path} is closed`);
       stmt = this.db.prepare(query);
+      this.current.add(stmt);
     }
     return stmt;
   }
 
   private release(query: string, stmt: DriverStatement): void {
-    if (this.closed || this.statements.has(query)) return;
+    if (this.closed || this.statements.has(query) || !this.current.has(stmt)) return;
     if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.delete(this.statements.keys().next().value!);
     this.statements.set(query, stmt);
   }
 
   private exec<T>(query: string, bindings: unknown[]): SqlCursor<T> {
+    if (!LAZY.test(query)) this.writable();
     const stmt = this.statement(query);
     const params = bind(bindings);
     if (!stmt.returnsRows) {
@@ -181,6 +215,7 @@ class SqliteStoragePort implements SqliteStorage {
   }
 
   transactionSync<T>(fn: () => T): T {
+    if (this.depth === 0) this.writable();
     const savepoint = `tx${this.depth}`;
     this.db.exec(this.depth === 0 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${savepoint}`);
     this.depth++;
@@ -207,5 +242,20 @@ class SqliteStoragePort implements SqliteStorage {
     this.closed = true;
     this.statements.clear();
     this.db.close();
+  }
+
+  deleteAll(): void {
+    if (this.closed) throw new Error(`database ${this.path} is closed`);
+    if (this.depth > 0) throw new Error("deleteAll() inside a transaction");
+    if (this.materialize) return; // nothing was ever written
+    if (!this.open) throw new Error(`database ${this.path} cannot be deleted (opened without createOnWrite)`);
+    this.statements.clear();
+    this.current = new WeakSet();
+    this.db.close();
+    // Closing the last connection checkpoints and removes the WAL; remove whatever is left.
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(this.path + suffix, { force: true });
+    const open = this.open;
+    this.db = open(":memory:");
+    this.materialize = () => openFile(open, this.path);
   }
 }

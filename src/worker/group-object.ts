@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Failure } from "../core/errors.ts";
 import { GroupService } from "../core/group-service.ts";
 import type {
-  AdvanceRequest, CommitRequest, CommittedOffset, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult, ResetRequest, TopicMap,
+  AdvanceRequest, CommitRequest, CommittedOffset, GroupDescription, HeartbeatRequest, JoinRequest, MembershipResult, ResetOffset, ResetRequest, TopicMap,
 } from "../core/group-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { Env } from "./env.ts";
@@ -48,7 +48,7 @@ export class GroupObject extends DurableObject<Env> {
     return this.service.describe(group);
   }
 
-  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: CommittedOffset[]; created: boolean } | Failure {
+  resetOffsets(group: string, req: ResetRequest): { ok: true; offsets: ResetOffset[] } | Failure {
     return this.service.resetOffsets(group, req);
   }
 

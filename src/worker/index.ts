@@ -6,6 +6,7 @@ import type { ClusterApi } from "../core/topic-registry.ts";
 import type { KeyApi } from "../core/key-store.ts";
 import type { GroupApi } from "../core/group-types.ts";
 import { limitsFromEnv } from "../core/limits.ts";
+import { credentialCheckMs } from "../core/credential-check.ts";
 import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/anonymous-grants.ts";
 import type { Grant } from "../core/grants.ts";
 import { fetchOutbound } from "../core/outbound/outbound-fetch.ts";
@@ -35,6 +36,7 @@ function workerDeps(env: Env): AppDeps {
     configError,
     dsLongPollMs: Number.isSafeInteger(longPoll) && longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: env.EDGEBROKER_DS_LOOPBACK_WEBHOOKS === "1",
+    credentialCheckMs: credentialCheckMs(env.EDGEBROKER_CREDENTIAL_CHECK_MS),
     // No default on Workers: a Worker cannot know the name it is reached by without trusting Host.
     publicUrl,
     // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).

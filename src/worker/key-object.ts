@@ -27,6 +27,10 @@ export class KeyObject extends DurableObject<Env> {
     return this.store.check(secret);
   }
 
+  meter(bytes: number): { ok: true } | Failure {
+    return this.store.meter(bytes);
+  }
+
   charge(bytes: number): void {
     this.store.charge(bytes);
   }

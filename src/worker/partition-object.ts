@@ -10,8 +10,11 @@ import type { Failure } from "../core/errors.ts";
 import type { DsRequest, DsResult, SubResult } from "../core/ds-types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import type { TopicConfig } from "../core/topic-config.ts";
-import { ERRORS } from "../core/errors.ts";
-import { TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
+import { ERRORS, type Failure as LogFailure } from "../core/errors.ts";
+import { PartitionHolder } from "../core/partition-holder.ts";
+import { credentialCheckMs } from "../core/credential-check.ts";
+import type { KeyApi } from "../core/key-store.ts";
+import { TAIL_KEY_HEADERS, TailHub, type TailSocket, type TailState } from "../core/tail-hub.ts";
 import { jsonRecord } from "../http/record-view.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
@@ -41,59 +44,86 @@ function tailSocket(ws: WebSocket): TailSocket {
 }
 
 export class PartitionObject extends DurableObject<Env> {
-  private log!: PartitionLog;
+  /** The log, given up with all of the object's storage when its topic is deleted. */
+  private holder!: PartitionHolder;
   /** WebSocket tails (src/core/tail-hub.ts); the sockets are the hibernatable ones of ctx. */
   private readonly tails: TailHub;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.tails = new TailHub({
-      read: (req) => this.log.read(req),
+      read: (req) => this.read(req),
       sockets: () => ctx.getWebSockets().map(tailSocket),
       render: (r) => jsonRecord(r),
+      // A tail opened with an API key: the key's object, asked again before pushes (no quota charge).
+      checkCredential: (key, secret) => (env.KEY.get(env.KEY.idFromName(key)) as unknown as KeyApi).check(secret),
+      credentialCheckMs: credentialCheckMs(env.EDGEBROKER_CREDENTIAL_CHECK_MS),
     });
     void ctx.blockConcurrencyWhile(async () => {
       const expiration = Number(env.EDGEBROKER_PRODUCER_EXPIRATION_MS ?? "");
-      this.log = PartitionLog.open(outputGatedStorage(ctx.storage), await loadLogCore(), {
-        producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
-        alarms: alarmNoLaterThan(ctx.storage),
-        onCommit: () => void this.tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
-      });
+      const core = await loadLogCore();
+      this.holder = new PartitionHolder(
+        () =>
+          PartitionLog.open(outputGatedStorage(ctx.storage), core, {
+            producerExpirationMs: Number.isSafeInteger(expiration) && expiration > 0 ? expiration : undefined,
+            alarms: alarmNoLaterThan(ctx.storage),
+            onCommit: () => void this.tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
+          }),
+        async () => {
+          await ctx.storage.deleteAlarm();
+          await ctx.storage.deleteAll();
+        },
+      );
+      this.holder.get();
     });
   }
 
+  /** The open log (opened if the partition was dropped): for maintenance and tests. */
+  get log(): PartitionLog {
+    return this.holder.get() as PartitionLog;
+  }
+
+  /** `fn` on the open log, or topic_not_found for a call of a dropped incarnation. */
+  private call<T>(addr: PartitionAddress, fn: (log: PartitionLog) => T): T | LogFailure {
+    const log = this.holder.get(addr);
+    return "ok" in log ? log : fn(log);
+  }
+
   append(req: AppendRequest): Promise<AppendResult> {
-    return this.log.append(req);
+    return Promise.resolve(this.call(req, (log) => log.append(req)));
   }
 
   read(req: ReadRequest): Promise<ReadResult> {
-    return this.log.read(req);
+    return Promise.resolve(this.call(req, (log) => log.read(req)));
   }
 
   stats(addr: PartitionAddress): StatsResult {
-    return this.log.stats(addr);
+    return this.call(addr, (log) => log.stats(addr));
   }
 
-  drop(addr: PartitionAddress): { ok: true } {
-    const done = this.log.drop(addr);
+  async drop(addr: PartitionAddress): Promise<{ ok: true }> {
+    const done = await this.holder.drop(addr);
     this.tails.end(addr.epoch);
     return done;
   }
 
   configure(addr: PartitionAddress, config: TopicConfig): { ok: true } | Failure {
-    return this.log.configure(addr, config);
+    return this.call(addr, (log) => log.configure(addr, config));
   }
 
   deleteRecords(addr: PartitionAddress, before: number): { ok: true; start_offset: number } | Failure {
-    return this.log.deleteRecords(addr, before);
+    return this.call(addr, (log) => log.deleteRecords(addr, before));
   }
 
   offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
-    return this.log.offsetForTimestamp(addr, timestamp);
+    return this.call(addr, (log) => log.offsetForTimestamp(addr, timestamp));
   }
 
   ds(req: DsRequest): Promise<DsResult | SubResult> {
-    return this.log.ds(req);
+    // Subscription calls address no incarnation; stream calls carry their topic's epoch.
+    const addr = "epoch" in req && typeof req.epoch === "number" && "topic" in req ? (req as unknown as PartitionAddress) : undefined;
+    const log = this.holder.get(addr);
+    return "ok" in log ? Promise.resolve(log as unknown as DsResult) : log.ds(req);
   }
 
   /**
@@ -109,12 +139,15 @@ export class PartitionObject extends DurableObject<Env> {
     const num = (name: string) => Number(q.get(name));
     const addr = { topic: q.get("topic") ?? "", partition: num("partition"), epoch: num("epoch") };
     // Resolves earliest/latest and refuses an offset outside the log before the upgrade.
-    const check = await this.log.read({ ...addr, offset: num("offset"), maxRecords: 1, maxBytes: 1, waitMs: 0 });
+    const check = await this.read({ ...addr, offset: num("offset"), maxRecords: 1, maxBytes: 1, waitMs: 0 });
     if (!check.ok) return Response.json({ error: check.error }, { status: ERRORS[check.error.code].status });
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
+    const keyId = request.headers.get(TAIL_KEY_HEADERS.id);
+    const secret = request.headers.get(TAIL_KEY_HEADERS.secret);
     const state: TailState = {
       ...addr, next: check.offset, acked: check.offset, window: num("max_unacked"), ackTimeoutMs: num("ack_timeout_ms"), stalledSince: null,
+      credential: keyId && secret ? { key: keyId, secret, checkedAt: Date.now() } : undefined,
     };
     server.serializeAttachment(state);
     await this.tails.subscribed(tailSocket(server));
@@ -139,6 +172,6 @@ export class PartitionObject extends DurableObject<Env> {
 
   /** Background maintenance: retention and merging small rows (see PartitionLog.maintain). */
   override alarm(): void {
-    this.log.alarm();
+    this.holder.current()?.alarm();
   }
 }

@@ -170,7 +170,7 @@ describe("edgebroker produce / consume", () => {
     const listed = JSON.parse((await cli(["--json", "group", "list"])).stdout) as { groups: Array<{ group: string }> };
     expect(listed.groups.map((x) => x.group)).toContain("billing");
 
-    const reset = await cli(["--json", "group", "reset", "billing", "--topic", "orders", "--to", "earliest"]);
+    const reset = await cli(["--json", "group", "reset", "billing", "--topic", "orders", "--to", "earliest", "--execute"]);
     expect(reset.code, reset.stderr).toBe(0);
     expect((JSON.parse(reset.stdout) as { offsets: Array<{ offset: number }> }).offsets.every((o) => o.offset === 0)).toBe(true);
     const again = await cli(["consume", "orders", "--group", "billing", "--max", "10", "--format", "json"]);

@@ -10,6 +10,9 @@ import { partitionForKey } from "../../src/core/partitioner.ts";
 import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import type { Target } from "./hosts.ts";
+import { bodyInputSuite } from "./body-input.ts";
+import { groupResetSuite } from "./group-reset.ts";
+import { hardeningSuite } from "./hardening.ts";
 import { tailSuite } from "./tails.ts";
 
 const utf8 = new TextEncoder();
@@ -295,6 +298,9 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
 
     tailSuite({ target: () => target, call, json, createTopic, produce });
+    bodyInputSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
+    groupResetSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
+    hardeningSuite({ target: () => target, call, json, createTopic, produce });
 
     describe("errors", () => {
       it("offset out of range names the valid range", async () => {

@@ -14,10 +14,18 @@ export interface Target {
   name: string;
   url: string;
   token: string;
+  /** The directory holding the objects' storage files, when the host is local (tests count files). */
+  storageDir?: string;
   stop(): Promise<void>;
 }
 
 export type Runtime = "node" | "bun" | "deno";
+
+/**
+ * Settings every contract host gets: open tails ask an API key's object again before every push
+ * (the default is at most every 30 s), so a revocation test needs no waiting.
+ */
+export const CONTRACT_ENV: Record<string, string> = { EDGEBROKER_CREDENTIAL_CHECK_MS: "1" };
 export const RUNTIMES: Runtime[] = ["node", "bun", "deno"];
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -113,11 +121,12 @@ export async function startServer(
 /** A standalone runtime on a fresh data directory, removed again by stop(). */
 export async function startRuntime(runtime: Runtime): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-contract-${runtime}-`));
-  const server = await startServer(runtime, { dataDir });
+  const server = await startServer(runtime, { dataDir, env: CONTRACT_ENV });
   return {
     name: runtime,
     url: server.url,
     token: BENCH_TOKEN,
+    storageDir: dataDir,
     async stop() {
       const code = await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -128,8 +137,8 @@ export async function startRuntime(runtime: Runtime): Promise<Target> {
 
 /** The Worker bundle in Miniflare (workerd), as the benchmarks run it. */
 export async function startWorkerd(): Promise<Target> {
-  const server = await startBroker();
-  return { name: "workerd", url: server.url, token: BENCH_TOKEN, stop: () => server.dispose() };
+  const server = await startBroker(CONTRACT_ENV);
+  return { name: "workerd", url: server.url, token: BENCH_TOKEN, storageDir: server.stateDir, stop: () => server.dispose() };
 }
 
 /** An already running broker anywhere: CONTRACT_URL and CONTRACT_TOKEN. */

@@ -78,7 +78,7 @@ export function tailSuite(t: TailContext): void {
       await t.produce(topic, [{ value: "a", partition: 0 }, { value: "b", partition: 1 }]);
       const group = `gs-${Date.now().toString(36)}`;
       const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest" })).json()) as any;
-      const path = `/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&heartbeat_ms=200`;
+      const path = `/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&heartbeat_ms=1000`;
       const open = async (headers: Record<string, string> = {}) => {
         const res = await t.call(path, { headers });
         expect(res.status, res.status === 200 ? "" : await res.clone().text()).toBe(200);
@@ -121,7 +121,7 @@ export function tailSuite(t: TailContext): void {
       const topic = await t.createTopic();
       const group = `slow-${Date.now().toString(36)}`;
       const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest", session_timeout_ms: 1000 })).json()) as any;
-      const res = await t.call(`/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&max_records=1&heartbeat_ms=200`);
+      const res = await t.call(`/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&max_records=1&heartbeat_ms=1000`);
       expect(res.status).toBe(200);
       const reader = new SseReader(res.body!);
       // 32 MiB, far beyond what sockets and stream queues hold: a stream that buffered without bound

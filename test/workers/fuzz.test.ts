@@ -185,6 +185,102 @@ describe("fuzzing", () => {
     );
   });
 
+  // Issue #14, items 16-17: depth beyond MAX_BODY_DEPTH, invalid UTF-8, NaN/Infinity and 64-bit
+  // integers, in both encodings. Each request is either refused with the class's own 400 code or
+  // stored exactly (read back and compared), never a 5xx and never changed.
+  const DEPTH_RUNS = 250;
+  const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const concatBytes = (...parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) (out.set(p, at), (at += p.length));
+    return out;
+  };
+  /** MessagePack {"records":[{"value": <item>}]} around raw item bytes. */
+  const packValue = (item: Uint8Array) => concatBytes(encode({ records: [{ value: null }] }).slice(0, -1), item);
+
+  /** Produces one record; on 200 reads it back and returns its stored value text. */
+  async function produceOne(body: BodyInit, type: string, what: string): Promise<{ status: number; code?: string; stored?: string }> {
+    const res = await call(`/v1/topics/${topic}/records`, { method: "POST", body, headers: { "content-type": type } });
+    const status = await expectNo5xx(res.clone(), what);
+    if (status !== 200) return { status, code: ((await res.json()) as any).error.code };
+    const { offsets } = (await res.json()) as { offsets: Array<{ offset: number }> };
+    accepted += offsets.length;
+    const page = await fetchRecords(topic, 0, `offset=${offsets[0]!.offset}&max_records=1`);
+    const r = page.records[0];
+    return { status, stored: r.value_b64 !== undefined ? new TextDecoder().decode(Uint8Array.from(atob(r.value_b64), (c) => c.charCodeAt(0))) : JSON.stringify(r.value) };
+  }
+
+  it("nesting of any depth: beyond 128 levels a 400 nesting_too_deep, within it stored unchanged", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 0, maxLength: 300 }), fc.boolean(), async (shape, packed) => {
+        // shape: true = a one-key map level, false = a one-element array level, outermost first.
+        const depth = shape.length + 3; // the {"records":[{...}]} envelope adds three
+        if (packed) {
+          const item = concatBytes(...shape.map((map) => (map ? new Uint8Array([0x81, 0xa1, 0x6b]) : new Uint8Array([0x91]))), new Uint8Array([0x07]));
+          const got = await produceOne(packValue(item), "application/msgpack", `msgpack depth ${depth}`);
+          if (depth > 128) expect(got).toEqual({ status: 400, code: "nesting_too_deep" });
+          else expect(got.stored).toBe(shape.map((m) => (m ? '{"k":' : "[")).join("") + "7" + shape.map((m) => (m ? "}" : "]")).reverse().join(""));
+        } else {
+          const text = shape.map((m) => (m ? '{"k":' : "[")).join("") + "7" + shape.map((m) => (m ? "}" : "]")).reverse().join("");
+          const got = await produceOne(`{"records":[{"value":${text}}]}`, "application/json", `json depth ${depth}`);
+          if (depth > 128) expect(got).toEqual({ status: 400, code: "nesting_too_deep" });
+          else expect(got.stored).toBe(text);
+        }
+      }),
+      { numRuns: DEPTH_RUNS },
+    );
+  });
+
+  it("string bytes: valid UTF-8 stored as sent, anything else a 400 invalid_utf8 (JSON and MessagePack)", async () => {
+    const bytesOf = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 24 }), fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).map((t) => new TextEncoder().encode(t)));
+    await fc.assert(
+      fc.asyncProperty(bytesOf, fc.boolean(), async (bytes, packed) => {
+        let valid = true;
+        let text = "";
+        try {
+          text = strictUtf8.decode(bytes);
+        } catch {
+          valid = false;
+        }
+        // JSON strings cannot hold raw control characters or unescaped quotes: keep such bytes to MessagePack.
+        if (!packed && valid && /[\u0000-\u001f"\\]/.test(text)) return;
+        const body = packed
+          ? packValue(concatBytes(new Uint8Array([0xd9, bytes.length]), bytes))
+          : concatBytes(new TextEncoder().encode('{"records":[{"value":"'), bytes, new TextEncoder().encode('"}]}'));
+        const got = await produceOne(body, packed ? "application/msgpack" : "application/json", `string bytes ${[...bytes]}`);
+        if (!valid) expect(got).toEqual({ status: 400, code: "invalid_utf8" });
+        else if (got.status === 200) expect(got.stored).toBe(JSON.stringify(text));
+        else expect(packed).toBe(false); // only malformed JSON text may be refused otherwise
+      }),
+      { numRuns: DEPTH_RUNS },
+    );
+  });
+
+  it("numbers: 64-bit integers stored digit for digit, finite doubles as JSON writes them, NaN/Infinity refused", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.double()),
+        async (n) => {
+          const item = new Uint8Array(9);
+          const view = new DataView(item.buffer);
+          if (typeof n === "bigint") {
+            item[0] = n < 0n ? 0xd3 : 0xcf;
+            if (n < 0n) view.setBigInt64(1, n);
+            else view.setBigUint64(1, n);
+          } else {
+            item[0] = 0xcb;
+            view.setFloat64(1, n);
+          }
+          const got = await produceOne(packValue(item), "application/msgpack", `number ${String(n)}`);
+          if (typeof n === "number" && !Number.isFinite(n)) expect(got).toEqual({ status: 400, code: "non_finite_number" });
+          else expect(got.stored).toBe(typeof n === "bigint" ? n.toString() : JSON.stringify(n));
+        },
+      ),
+      { numRuns: DEPTH_RUNS },
+    );
+  });
+
   it("webhook URLs with special-purpose addresses and local names in every textual form", async () => {
     // Regression (issue #14): mapped, NAT64, numeric and hex IPv4, localhost. and *.localhost hosts
     // were accepted. Each must be refused at creation (400), before the missing public URL (503).

@@ -76,7 +76,7 @@ describe("group member SSE tail", () => {
     for (let round = 0; seen.length < total && round < 200; round++) {
       const headers: Record<string, string> = lastId === undefined ? {} : { "last-event-id": lastId };
       // The URL keeps the first epoch, as an EventSource resends it; the id wins.
-      const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=200`, headers);
+      const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`, headers);
       // Read a few records and drop the connection: what the stream wrote after them is lost.
       const got = await records(sse, Math.min(7, total - seen.length));
       await sse.cancel();
@@ -93,7 +93,7 @@ describe("group member SSE tail", () => {
     const topic = await createTopic(2);
     const group = newGroup();
     const a = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
-    const sse = await open(group, a.member_id, `member_epoch=${a.member_epoch}&heartbeat_ms=100`);
+    const sse = await open(group, a.member_id, `member_epoch=${a.member_epoch}&heartbeat_ms=1000`);
     expect(partitionsOf(data((await sse.nextEvent())!).assignment)).toEqual([`${topic}/0`, `${topic}/1`]);
     const b = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
     // The stream is A's heartbeat: A releases one partition on its own, then B gets it.
@@ -112,7 +112,7 @@ describe("group member SSE tail", () => {
     const topic = await createTopic();
     const group = newGroup();
     const m = await join(group, { topics: [topic] });
-    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=100`);
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`);
     const first = await sse.nextEvent();
     // A new incarnation of the same member id fences the stream's epoch.
     const again = await join(group, { topics: [topic], member_id: m.member_id });
@@ -123,7 +123,7 @@ describe("group member SSE tail", () => {
     // A reconnecting EventSource then gets a plain 409 and stops.
     await expectError(await call(`/v1/groups/${group}/members/${m.member_id}/events`, { headers: { "last-event-id": first!.id! } }), 409, "stale_epoch");
 
-    const current = await open(group, m.member_id, `member_epoch=${again.member_epoch}&heartbeat_ms=100`);
+    const current = await open(group, m.member_id, `member_epoch=${again.member_epoch}&heartbeat_ms=1000`);
     expect((await current.nextEvent())?.event).toBe("assignment");
     expect((await leave(group, m.member_id)).status).toBe(204);
     const removed = await until(current);
@@ -137,7 +137,7 @@ describe("group member SSE tail", () => {
     await produce(topic, [{ value: 0 }]);
     const group = newGroup();
     const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
-    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=100`);
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`);
     expect((await records(sse, 1)).map((e) => data(e).value)).toEqual([0]);
     expect((await call(`/v1/topics/${topic}`, { method: "DELETE" })).status).toBe(204);
     const end = await until(sse, 15_000);
@@ -154,7 +154,7 @@ describe("group member SSE tail", () => {
     });
     const key = (await created.json()) as { id: string; secret: string };
     const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
-    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=100`, { authorization: `Bearer ${key.secret}` });
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`, { authorization: `Bearer ${key.secret}` });
     expect((await sse.nextEvent())?.event).toBe("assignment");
     expect((await call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
     const end = await until(sse);
@@ -169,7 +169,7 @@ describe("group member SSE tail", () => {
     const group = newGroup();
     const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
     // One record per round: the stream is at most a few records ahead of this client.
-    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&max_records=1&heartbeat_ms=100`);
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&max_records=1&heartbeat_ms=1000`);
     expect((await records(sse, 1)).map((e) => data(e).offset)).toEqual([0]);
     const del = await call(`/v1/topics/${topic}/partitions/0/delete-records`, { method: "POST", body: JSON.stringify({ before_offset: -1 }), headers: { "content-type": "application/json" } });
     expect(await del.json()).toEqual({ start_offset: 30 });

@@ -91,15 +91,30 @@ describe("SSE tail", () => {
 
   it("sends a heartbeat comment while idle", async () => {
     const topic = await createTopic();
-    const sse = await open(topic, "offset=latest&heartbeat_ms=50");
+    const sse = await open(topic, "offset=latest&heartbeat_ms=1000");
     // One at once (headers flush on every server), then one per heartbeat_ms while idle.
-    expect(await sse.next(2_000)).toEqual({ comment: "heartbeat" });
-    expect(await sse.next(2_000)).toEqual({ comment: "heartbeat" });
-    expect(await sse.next(2_000)).toEqual({ comment: "heartbeat" });
+    expect(await sse.next(3_000)).toEqual({ comment: "heartbeat" });
+    expect(await sse.next(3_000)).toEqual({ comment: "heartbeat" });
+    expect(await sse.next(3_000)).toEqual({ comment: "heartbeat" });
     await produce(topic, [{ value: "after" }]);
     expect(valuesOf([(await sse.nextEvent(2_000))!])).toEqual(["after"]);
     await sse.cancel();
     await expectError(await call(`/v1/topics/${topic}/partitions/0/events?heartbeat_ms=0`), 400, "invalid_parameter");
+  });
+
+  // Regression (issue #14, item 9b): heartbeat_ms=1 turned the tail's loop a thousand times a
+  // second. Below the floor of 1,000 ms the request is refused, on both SSE tails.
+  it("refuses heartbeat_ms below 1000, naming the floor", async () => {
+    const topic = await createTopic();
+    for (const value of [1, 10, 999]) {
+      const body = await expectError(await call(`/v1/topics/${topic}/partitions/0/events?heartbeat_ms=${value}`), 400, "invalid_parameter");
+      expect(body).toMatchObject({ minimum: 1000 });
+      const group = await expectError(await call(`/v1/groups/g-floor/members/m/events?member_epoch=1&heartbeat_ms=${value}`), 400, "invalid_parameter");
+      expect(group).toMatchObject({ minimum: 1000 });
+    }
+    const ok = await call(`/v1/topics/${topic}/partitions/0/events?heartbeat_ms=1000`);
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
   });
 
   it("ends cleanly when the topic is deleted", async () => {
@@ -170,7 +185,7 @@ describe("SSE tail", () => {
     const created = await json("/v1/keys", "POST", { name: `sse-revoke-${topic}`, grants: [{ operation: "consume", resource: `topic:${topic}` }] });
     const key = (await created.json()) as { id: string; secret: string };
     // Heartbeats every 100 ms: the key is asked again at least that often (30 s at most by default).
-    const sse = await open(topic, "offset=0&heartbeat_ms=100", { authorization: `Bearer ${key.secret}` });
+    const sse = await open(topic, "offset=0&heartbeat_ms=1000", { authorization: `Bearer ${key.secret}` });
     expect(valuesOf(await sse.events(1))).toEqual(["before"]);
     expect((await call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
     const end = await sse.nextEvent(5_000);

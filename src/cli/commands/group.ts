@@ -1,8 +1,8 @@
 // `edgebroker group list|describe|reset|delete` — consumer groups: members, committed offsets and
 // lag; moving a group's offsets (kafka-consumer-groups --reset-offsets).
 import { Option, type Command } from "commander";
-import { Admin } from "../../client/index.ts";
-import { UsageError } from "../exit-codes.ts";
+import { Admin, type ResetOffsetResult, type ResetOffsetsRequest } from "../../client/index.ts";
+import { CliFailure, UsageError } from "../exit-codes.ts";
 import { clientOptions, contextOf, integer, oneOf, timestamp } from "../context.ts";
 import { note, out, printFields, printJson, printLine, printTable } from "../output.ts";
 
@@ -49,6 +49,32 @@ interface ResetOptions {
   toOffset?: number;
   partition?: number;
   force?: boolean;
+  execute?: boolean;
+  dryRun?: boolean;
+}
+
+/** The broker's refusals of a reset, told in CLI flags rather than API fields. */
+async function resetOrExplain(admin: Admin, group: string, req: ResetOffsetsRequest) {
+  try {
+    return await admin.resetOffsets(group, req);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const status = (e as { status?: number }).status ?? 0;
+    if (code === "group_not_empty") {
+      const members = ((e as { details?: { members?: number } }).details?.members) ?? "some";
+      throw new CliFailure("group_not_empty", `group "${group}" has ${members} active member(s); stop them first, or add --force (they then restart from the new offsets)`, status);
+    }
+    if (code === "group_not_found") {
+      throw new CliFailure("group_not_found", `group "${group}" does not exist; a reset moves the offsets of an existing group (\`edgebroker group list\` shows them)`, status);
+    }
+    throw e;
+  }
+}
+
+function clampNote(o: ResetOffsetResult): string {
+  if (o.clamped === "log_end") return `asked ${o.requested_offset}, past the log end ${o.log_end_offset}`;
+  if (o.clamped === "log_start") return `asked ${o.requested_offset}, before the log start ${o.log_start_offset}`;
+  return "";
 }
 
 export function registerGroup(program: Command): void {
@@ -79,15 +105,17 @@ export function registerGroup(program: Command): void {
 
   group
     .command("reset")
-    .description("move a group's committed offsets (the group must have no active members, or --force)")
-    .argument("<group>", "group name")
+    .description("move a group's committed offsets: shows the plan, --execute applies it (as kafka-consumer-groups --reset-offsets)")
+    .argument("<group>", "group name (an existing group)")
     .requiredOption("-t, --topic <topic>", "topic whose offsets move, repeatable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addOption(new Option("--to <where>", "earliest or latest").argParser(oneOf(["earliest", "latest"] as const)).conflicts(["toTimestamp", "toOffset"]))
     .addOption(new Option("--to-timestamp <time>", "the first offset at or after this time (ms or ISO 8601)").argParser(timestamp).conflicts("toOffset"))
-    .option("--to-offset <offset>", "this offset (with --partition: that partition only; else every partition)", integer(0))
+    .option("--to-offset <offset>", "this offset, clamped to each partition's log start and end (with --partition: that partition only; else every partition)", integer(0))
     .option("-p, --partition <n>", "with --to-offset: the one partition to move", integer(0))
-    .option("--force", "reset even while members are active (they restart from the new offsets)")
-    .addHelpText("after", "\nExamples:\n  edgebroker group reset billing --topic payments --to earliest\n  edgebroker group reset billing --topic payments --to-offset 42 --partition 0")
+    .addOption(new Option("--execute", "apply the reset (without it nothing changes: the plan is shown)").conflicts("dryRun"))
+    .option("--dry-run", "show the new offsets without applying them (the default)")
+    .option("--force", "with --execute: reset even while members are active (they restart from the new offsets)")
+    .addHelpText("after", "\nExamples:\n  edgebroker group reset billing --topic payments --to earliest            # the plan\n  edgebroker group reset billing --topic payments --to earliest --execute  # apply it\n  edgebroker group reset billing --topic payments --to-offset 42 --partition 0 --execute")
     .action(async (name: string, opts: ResetOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const admin = new Admin(clientOptions(ctx));
@@ -95,22 +123,22 @@ export function registerGroup(program: Command): void {
         throw new UsageError("say where to: --to earliest|latest, --to-timestamp <time> or --to-offset <offset>");
       }
       if (opts.partition !== undefined && opts.toOffset === undefined) throw new UsageError("--partition goes with --to-offset");
-      let result: unknown;
-      const force = opts.force === true;
+      const flags = { force: opts.force === true, dry_run: opts.execute !== true };
+      let result;
       if (opts.toOffset !== undefined) {
         const offsets: Array<{ topic: string; partition: number; offset: number }> = [];
         for (const topic of opts.topic) {
           const partitions = opts.partition !== undefined ? [opts.partition] : (await admin.describeTopic(topic)).partitions.map((p) => p.partition);
           for (const partition of partitions) offsets.push({ topic, partition, offset: opts.toOffset });
         }
-        result = await admin.resetOffsets(name, { offsets, force });
+        result = await resetOrExplain(admin, name, { offsets, ...flags });
       } else {
         const to = opts.toTimestamp !== undefined ? { timestamp: opts.toTimestamp } : opts.to!;
-        result = await admin.resetOffsets(name, { topics: opts.topic, to, force });
+        result = await resetOrExplain(admin, name, { topics: opts.topic, to, ...flags });
       }
-      const offsets = ((result as { offsets?: GroupOffset[] }).offsets ?? []) as GroupOffset[];
-      if (ctx.json) return printJson({ group: name, offsets });
-      printTable(["TOPIC", "PARTITION", "NEW OFFSET"], offsets.map((o) => [o.topic, o.partition, o.offset]));
+      if (ctx.json) return printJson({ group: name, dry_run: result.dry_run, offsets: result.offsets });
+      printTable(["TOPIC", "PARTITION", "CURRENT", "NEW", "NOTE"], result.offsets.map((o) => [o.topic, o.partition, o.previous_offset, o.offset, clampNote(o)]));
+      note(result.dry_run ? "dry run: nothing changed; add --execute to apply these offsets" : `reset the offsets of group ${out.bold(name)}`);
     });
 
   group

@@ -120,21 +120,23 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return c.body(null, 204);
   });
 
-  // Seek/reset the group's committed offsets: explicit offsets, or earliest / latest / a
-  // timestamp for every partition of the named topics. Refused while members are active unless
-  // "force": true (owners then restart from the new offsets).
+  // Seek/reset the group's committed offsets, as kafka-consumer-groups --reset-offsets does:
+  // explicit offsets, or earliest / latest / a timestamp for every partition of the named topics;
+  // each clamped to the partition's [log start, log end] (an answer names every clamp), only for
+  // a group that exists, refused while members are active unless "force": true (owners then
+  // restart from the new offsets), and with "dry_run": true answered without storing anything.
   app.post("/:group/offsets/reset", async (c) => {
     const group = groupParam(c);
     requireGrant(c, "admin", `group:${group}`);
     const req = resetBody(await body(c));
-    const offsets: Array<{ topic: string; partition: number; offset: number; topicEpoch: number }> = [];
+    const wanted: Array<{ topic: string; partition: number; offset: number; topicEpoch: number }> = [];
     if ("offsets" in req) {
       for (const o of req.offsets) {
         const topic = await topics.get(o.topic);
         if (o.partition >= topic.partitions) {
           throw new BrokerError("partition_not_found", `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${o.partition} does not exist`);
         }
-        offsets.push({ ...o, topicEpoch: topic.epoch });
+        wanted.push({ ...o, topic: topic.name, topicEpoch: topic.epoch });
       }
     } else {
       for (const name of req.topics) {
@@ -145,12 +147,29 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
             deps.partition(topic.name, partition).offsetForTimestamp({ topic: topic.name, partition, epoch: topic.epoch }, target),
           ),
         );
-        found.forEach((f, partition) => offsets.push({ topic: topic.name, partition, offset: unwrap(f).offset, topicEpoch: topic.epoch }));
+        found.forEach((f, partition) => wanted.push({ topic: topic.name, partition, offset: unwrap(f).offset, topicEpoch: topic.epoch }));
       }
     }
-    const done = unwrap(await deps.group(group).resetOffsets(group, { offsets, force: req.force }));
-    await registry().registerGroup(group);
-    return respond(c, 200, { group, offsets: done.offsets.map(({ topic_epoch: _e, ...o }) => o) });
+    const ranges = await Promise.all(
+      wanted.map(async (o) => unwrap(await deps.partition(o.topic, o.partition).stats({ topic: o.topic, partition: o.partition, epoch: o.topicEpoch }))),
+    );
+    const clamped = wanted.map((o, i) => ({ ...o, offset: Math.min(Math.max(o.offset, ranges[i]!.start_offset), ranges[i]!.end_offset) }));
+    const done = unwrap(await deps.group(group).resetOffsets(group, { offsets: clamped, force: req.force, dryRun: req.dryRun }));
+    return respond(c, 200, {
+      group,
+      dry_run: req.dryRun,
+      offsets: done.offsets.map((o, i) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        previous_offset: o.previous_offset,
+        requested_offset: wanted[i]!.offset,
+        log_start_offset: ranges[i]!.start_offset,
+        log_end_offset: ranges[i]!.end_offset,
+        // Why the offset differs from the one asked for, if it does.
+        clamped: wanted[i]!.offset < ranges[i]!.start_offset ? "log_start" : wanted[i]!.offset > ranges[i]!.end_offset ? "log_end" : null,
+      })),
+    });
   });
 
   return app;

@@ -92,7 +92,8 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       });
     }
 
-    const body = await readStructuredBody(c, kind);
+    // Produce keeps MessagePack's 64-bit integers exactly in the stored JSON text (json-text.ts).
+    const body = await readStructuredBody(c, kind, { bigints: true });
     const records = parseProduceBody(body, kind === "msgpack", deps.limits, (deps.now ?? Date.now)());
     const core = await deps.logCore();
     const offsets = await topics.withTopic(name, async (topic) => {

@@ -33,7 +33,7 @@ import { intParam } from "../params.ts";
 import { requireGrant } from "../principal.ts";
 import { jsonRecord } from "../record-view.ts";
 import { positiveParam } from "../tail-params.ts";
-import { chargeStreamed, DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS } from "./tail-sse.ts";
+import { chargeStreamed, DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from "./tail-sse.ts";
 
 const POLL_MAX_BYTES = 1_048_576;
 const END_REASONS: Partial<Record<string, string>> = {
@@ -54,7 +54,7 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     const resumed = parseCursor(c.req.header("last-event-id"));
     const memberEpoch = resumed?.memberEpoch ?? intParam("member_epoch", c.req.query("member_epoch"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, deps.limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS);
     const rewind = new Map([...(resumed?.seen ?? [])].map(([key, offset]) => [key, offset + 1]));
     const request = { memberEpoch, maxRecords, maxBytes: POLL_MAX_BYTES, waitMs: 0 };
     const first = await poller.poll(c, group, memberId, request, rewind);
@@ -66,13 +66,18 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
         open = false;
       });
       const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
-      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
+      const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
       let outcome: PollOutcome = first;
       // A first comment at once: some servers (Bun) and proxies send no headers before the first
       // bytes of the body, and a tail may have nothing to say for a long time.
       await stream.write(": heartbeat\n\n");
       let lastWrite = now();
       while (open) {
+        // Asked before records are written, so a key found revoked receives nothing more.
+        if (!(await credentials.valid())) {
+          await tail.end(REVOKED_END.reason, REVOKED_END.message);
+          return;
+        }
         if (await tail.write(outcome, () => open)) lastWrite = now();
         const m = outcome.membership;
         if (m.subscription.topics && Object.keys(m.resolved).length === 0) {
@@ -82,10 +87,6 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
         if (now() - lastWrite >= heartbeatMs) {
           await stream.write(": heartbeat\n\n");
           lastWrite = now();
-        }
-        if (!(await credentials.valid())) {
-          await tail.end(REVOKED_END.reason, REVOKED_END.message);
-          return;
         }
         if (!open) return;
         // Wait for records at most until the next heartbeat is due; each round is also the

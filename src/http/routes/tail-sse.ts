@@ -33,6 +33,12 @@ import type { TopicCache } from "../topic-cache.ts";
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const MAX_HEARTBEAT_MS = 300_000;
+/**
+ * Heartbeats more often than once a second only cost CPU (every one is a turn of the tail's loop
+ * and a partition read): `heartbeat_ms` below this is refused, not silently raised, so a client
+ * learns the floor at once (issue #14: heartbeat_ms=1 kept a core busy).
+ */
+export const MIN_HEARTBEAT_MS = 1_000;
 
 export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
   const app = new Hono();
@@ -43,7 +49,7 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, limits.maxFetchRecords);
-    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS);
+    const heartbeatMs = positiveParam("heartbeat_ms", c.req.query("heartbeat_ms"), DEFAULT_HEARTBEAT_MS, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS);
 
     // The first read (no wait) runs before the stream starts, so its refusals are HTTP errors. The
     // tail then stays on the incarnation it resolved here: a delete/recreate ends it.
@@ -64,7 +70,7 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
       });
       const tail = new SseTail(stream, c, deps);
       // Waits end at least once per heartbeat, so a revoked key is noticed within that too.
-      const credentials = new CredentialWatch(c, deps, Math.min(CREDENTIAL_CHECK_MS, heartbeatMs));
+      const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
       let read: ReadResult = first;
       let next = first.offset;
       // A first comment at once: some servers (Bun) and proxies send no headers before the first
@@ -72,6 +78,11 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
       await stream.write(": heartbeat\n\n");
       let lastWrite = now();
       while (open) {
+        // Asked before records are written, so a key found revoked receives nothing more.
+        if (!(await credentials.valid())) {
+          await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
+          return;
+        }
         if (!read.ok) {
           await tail.finish(read, next);
           return;
@@ -84,10 +95,6 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
         if (now() - lastWrite >= heartbeatMs) {
           await stream.write(": heartbeat\n\n");
           lastWrite = now();
-        }
-        if (!(await credentials.valid())) {
-          await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
-          return;
         }
         if (!open) return;
         // Wait for the next record at most until the next heartbeat is due.

@@ -4,11 +4,12 @@
 // formats and flow control: src/core/tail-hub.ts). On the standalone hosts the runtime's WebSocket
 // server accepts it and the in-process registry (src/http/local-tails.ts) serves it the same way.
 import { Hono } from "hono";
-import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, type TailState } from "../../core/tail-hub.ts";
+import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TAIL_WINDOW, TAIL_KEY_HEADERS, type TailCredential, type TailState } from "../../core/tail-hub.ts";
+import { secretOf } from "../authenticate.ts";
 import type { TopicInfo } from "../../core/topic-registry.ts";
 import type { AppDeps } from "../deps.ts";
 import { partitionParam } from "../params.ts";
-import { requireGrant } from "../principal.ts";
+import { principalOf, requireGrant } from "../principal.ts";
 import { positiveParam, tailStart } from "../tail-params.ts";
 import type { TopicCache } from "../topic-cache.ts";
 
@@ -30,6 +31,11 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
       return c.json({ error: { code: "upgrade_required", message: "this route is a WebSocket subscription: send Connection: Upgrade and Upgrade: websocket (or read .../events for Server-Sent Events)" } }, 426);
     }
     const name = c.req.param("topic");
+    // A key's tail asks the key's object again before pushes (src/core/tail-hub.ts): revocation ends it.
+    const p = principalOf(c);
+    const secret = secretOf(c);
+    const credential: TailCredential | undefined =
+      p.kind === "key" && secret !== undefined ? { key: p.id, secret, checkedAt: (deps.now ?? Date.now)() } : undefined;
     const local = deps.localTails;
     if (local) {
       // The start is resolved (earliest/latest) and checked here, so a refusal is an HTTP error.
@@ -38,7 +44,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
         const partition = partitionParam(c.req.param("partition"), topic);
         const addr = { topic: topic.name, partition, epoch: topic.epoch };
         const check = await deps.partition(topic.name, partition).read({ ...addr, offset: start, maxRecords: 1, maxBytes: 1, waitMs: 0 });
-        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null };
+        if (check.ok) state = { ...addr, next: check.offset, acked: check.offset, window, ackTimeoutMs, stalledSince: null, credential };
         return check;
       });
       return local.tails.upgrade(c, local.upgrade, state);
@@ -55,6 +61,12 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
       }
       const headers = new Headers(c.req.raw.headers);
       headers.delete("authorization"); // the object trusts the Worker's decision; it needs no token
+      headers.delete(TAIL_KEY_HEADERS.id);
+      headers.delete(TAIL_KEY_HEADERS.secret);
+      if (credential) {
+        headers.set(TAIL_KEY_HEADERS.id, credential.key);
+        headers.set(TAIL_KEY_HEADERS.secret, credential.secret);
+      }
       return socketTo(topic.name, partition, new Request(url, { headers }));
     };
     const topic = await topics.get(name);

@@ -4,9 +4,9 @@
 import { BrokerError } from "../../../core/errors.ts";
 import { mediaType } from "../../../core/ds-streams.ts";
 import { concatBytes } from "../../../core/bytes.ts";
+import { parseJsonBody } from "../../body-decode.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 export function isJsonStream(contentType: string): boolean {
   return mediaType(contentType) === "application/json";
@@ -25,12 +25,7 @@ export function isTextStream(contentType: string): boolean {
 export function bodyMessages(bytes: Uint8Array, json: boolean, initial: boolean): Uint8Array[] {
   if (!json) return bytes.length === 0 ? [] : [bytes];
   if (bytes.length === 0) return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(bytes));
-  } catch (err) {
-    throw new BrokerError("invalid_json", `the body is not valid JSON: ${(err as Error).message}`);
-  }
+  const value = parseJsonBody(bytes);
   if (!Array.isArray(value)) return [encoder.encode(JSON.stringify(value))];
   if (value.length === 0 && !initial) {
     throw new BrokerError("bad_request", "an empty JSON array appends nothing; send at least one message");

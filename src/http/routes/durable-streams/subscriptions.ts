@@ -12,6 +12,7 @@ import { formatOffset } from "../../../core/ds-types.ts";
 import { requireGrant } from "../../principal.ts";
 import type { StreamStore } from "./store.ts";
 import type { Wakes } from "./wakes.ts";
+import { parseJsonBody } from "../../body-decode.ts";
 import { publicJwks, wakeStreams, webhookUrlProblem } from "./webhooks.ts";
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,12 +28,7 @@ function refused(c: Context, result: Extract<SubResult, { ok: false }>): Respons
 }
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new BrokerError("invalid_json", "the body is not valid JSON");
-  }
+  const body = parseJsonBody(new Uint8Array(await c.req.arrayBuffer()));
   if (!body || typeof body !== "object" || Array.isArray(body)) throw new BrokerError("bad_request", "the body must be a JSON object");
   return body as Record<string, unknown>;
 }
