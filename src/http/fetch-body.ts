@@ -4,8 +4,8 @@
 // (json-validator.ts), so JSON produced as JSON comes back without a parse and a re-serialisation;
 // only values the validator leaves undecided (a leading BOM, nesting past its limit, an integer
 // of more than 15 digits) take jsonRecord's decode-and-parse path (parseJsonValue), which also
-// shows JSON with an integer a double cannot hold as value_b64. Opaque values are base64 written in place.
-// The MessagePack form is msgpackRecord's map: offset, timestamp, key, value, headers.
+// shows JSON with an integer a double cannot hold as value_b64. Opaque values are base64 written
+// in place. The MessagePack form is msgpackRecord's map: offset, timestamp, key, value, headers.
 import type { DecodedRecord } from "../core/record-batch.ts";
 import { base64, base64Length, writeBase64 } from "./base64.ts";
 import { JSON_TEXT, NOT_JSON, jsonVerdict } from "./json-validator.ts";

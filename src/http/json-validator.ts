@@ -4,8 +4,9 @@
 // cases it leaves UNDECIDED (the caller then decodes and parses as before): nesting deeper than
 // MAX_DEPTH; a leading byte-order mark (the decoder drops it, so the text JSON.parse sees is
 // not these bytes); an integer literal of more than 15 digits, which the read view shows as
-// bytes when a double cannot hold it (src/shared/json-numbers.ts). Non-ASCII bytes can only sit inside strings; whether they are well-formed
-// UTF-8 (RFC 3629, as the fatal TextDecoder checks) is checked once at the end.
+// bytes when a double cannot hold it (src/shared/json-numbers.ts). Non-ASCII bytes can only sit
+// inside strings; whether they are well-formed UTF-8 (RFC 3629, as the fatal TextDecoder checks)
+// is checked once at the end.
 const MAX_DEPTH = 256;
 const OBJECT = 1;
 const ARRAY = 2;
