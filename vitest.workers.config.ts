@@ -3,7 +3,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-import { TEST_ADMIN_TOKEN, TEST_ANONYMOUS_GRANTS, TEST_MAX_RECORD_BYTES } from "./test/workers/test-config.ts";
+import { TEST_ADMIN_TOKEN, TEST_ANONYMOUS_GRANTS, TEST_MAX_RECORD_BYTES } from "./test/workers/config-support.ts";
 
 export default defineConfig({
   plugins: [

@@ -2,8 +2,9 @@
 //
 // Failures are cold, so instead of returning objects (which would need the GC) a validator writes
 // the details into one fixed STATUS block in static memory and returns -1. The TypeScript wrapper
-// (src/core/log-core.ts) reads the block and turns `code` into its BatchErrorCode string and
-// `reason` into a human message. The numbers below are mirrored there: keep both lists in sync.
+// (src/core/batch/log-core.ts) reads the block and turns `code` into its BatchErrorCode string and
+// `reason` into a human message. The numbers below are mirrored there, and
+// src/core/batch/log-core.errors.test.ts checks both lists against each other.
 
 // BatchErrorCode, in the wrapper's order (index = code).
 export const E_OK: i32 = 0;

@@ -1,6 +1,6 @@
 // The WebAssembly surface of edgebroker's log core: pointer + length functions only, no strings,
 // no managed objects (runtime "stub", nothing is ever allocated). The TypeScript wrapper in
-// src/core/log-core.ts is the only intended caller; it copies inputs to the scratch area
+// src/core/batch/log-core.ts is the only intended caller; it copies inputs to the scratch area
 // (`reserve`), calls one function and reads results or the STATUS block on failure.
 //
 // int64 parameters and results are passed as f64: a JS number converts to/from f64 without the

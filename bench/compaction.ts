@@ -4,8 +4,8 @@
 //
 // Figures are end to end through the wrapper (copy into Wasm memory, the call, copying the result
 // out), in MB/s of input segment (1 MB = 10^6 bytes), median of several timed rounds.
-import { LogCore, KEY_HASH_SIZE, RECORD_NULL_KEY } from "../src/core/log-core.ts";
-import { encodeBatch, type RecordInput } from "../src/core/record-batch.ts";
+import { LogCore, KEY_HASH_SIZE, RECORD_NULL_KEY } from "../src/core/batch/log-core.ts";
+import { encodeBatch, type RecordInput } from "../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../test/core-support/load-log-core.ts";
 
 const core = await LogCore.instantiate(wasmBytes());
@@ -62,7 +62,16 @@ function latestPerKey(s: typeof scan): Uint8Array {
       continue;
     }
     const u = i * W;
-    const h = String.fromCharCode(units[u], units[u + 1], units[u + 2], units[u + 3], units[u + 4], units[u + 5], units[u + 6], units[u + 7]);
+    const h = String.fromCharCode(
+      units[u],
+      units[u + 1],
+      units[u + 2],
+      units[u + 3],
+      units[u + 4],
+      units[u + 5],
+      units[u + 6],
+      units[u + 7],
+    );
     if (!seen.has(h)) {
       keep[i] = 1;
       seen.add(h);
@@ -91,7 +100,9 @@ function mbps(label: string, fn: () => unknown): void {
 }
 
 const kept = (m: Uint8Array) => m.reduce((a, b) => a + b, 0);
-console.log(`segment: ${segment.length} bytes, ${parts.length} batches, ${n} records (${(segment.length / n).toFixed(1)} B/record), ${KEYS} keys`);
+console.log(
+  `segment: ${segment.length} bytes, ${parts.length} batches, ${n} records (${(segment.length / n).toFixed(1)} B/record), ${KEYS} keys`,
+);
 console.log(`latest-per-key keeps ${kept(latest)} records, ${core.rewriteSegment(segment, latest).length} bytes\n`);
 mbps("scanRecords", () => core.scanRecords(segment));
 mbps("rewriteSegment keep all (batches copied)", () => core.rewriteSegment(segment, all));

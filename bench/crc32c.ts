@@ -3,7 +3,7 @@
 //
 // "wasm" is the raw export over data already in linear memory (what validateBatches pays per
 // byte); "LogCore.crc32c" adds the wrapper's copy into Wasm memory, as an end-to-end figure.
-import { LogCore } from "../src/core/log-core.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
 import { wasmBytes } from "../test/core-support/load-log-core.ts";
 
 const POLY = 0x82f63b78;
@@ -33,12 +33,27 @@ function crcSlicing16(buf: Uint8Array): number {
   let w = 0;
   const wEnd = words.length & ~3;
   for (; w < wEnd; w += 4) {
-    const a = words[w] ^ crc, b = words[w + 1], c = words[w + 2], d = words[w + 3];
+    const a = words[w] ^ crc,
+      b = words[w + 1],
+      c = words[w + 2],
+      d = words[w + 3];
     crc =
-      T[0xf00 | (a & 0xff)] ^ T[0xe00 | ((a >>> 8) & 0xff)] ^ T[0xd00 | ((a >>> 16) & 0xff)] ^ T[0xc00 | (a >>> 24)] ^
-      T[0xb00 | (b & 0xff)] ^ T[0xa00 | ((b >>> 8) & 0xff)] ^ T[0x900 | ((b >>> 16) & 0xff)] ^ T[0x800 | (b >>> 24)] ^
-      T[0x700 | (c & 0xff)] ^ T[0x600 | ((c >>> 8) & 0xff)] ^ T[0x500 | ((c >>> 16) & 0xff)] ^ T[0x400 | (c >>> 24)] ^
-      T[0x300 | (d & 0xff)] ^ T[0x200 | ((d >>> 8) & 0xff)] ^ T[0x100 | ((d >>> 16) & 0xff)] ^ T[d >>> 24];
+      T[0xf00 | (a & 0xff)] ^
+      T[0xe00 | ((a >>> 8) & 0xff)] ^
+      T[0xd00 | ((a >>> 16) & 0xff)] ^
+      T[0xc00 | (a >>> 24)] ^
+      T[0xb00 | (b & 0xff)] ^
+      T[0xa00 | ((b >>> 8) & 0xff)] ^
+      T[0x900 | ((b >>> 16) & 0xff)] ^
+      T[0x800 | (b >>> 24)] ^
+      T[0x700 | (c & 0xff)] ^
+      T[0x600 | ((c >>> 8) & 0xff)] ^
+      T[0x500 | ((c >>> 16) & 0xff)] ^
+      T[0x400 | (c >>> 24)] ^
+      T[0x300 | (d & 0xff)] ^
+      T[0x200 | ((d >>> 8) & 0xff)] ^
+      T[0x100 | ((d >>> 16) & 0xff)] ^
+      T[d >>> 24];
   }
   for (i += w * 4; i < n; i++) crc = T[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
   return ~crc >>> 0;
@@ -76,18 +91,48 @@ function crcTwoStream(buf: Uint8Array): number {
   let c2 = -1;
   const wEnd = half >>> 2;
   for (let w = 0, v = wEnd; w < wEnd; w += 4, v += 4) {
-    let a = words[w] ^ c1, b = words[w + 1], c = words[w + 2], d = words[w + 3];
+    let a = words[w] ^ c1,
+      b = words[w + 1],
+      c = words[w + 2],
+      d = words[w + 3];
     c1 =
-      T[0xf00 | (a & 0xff)] ^ T[0xe00 | ((a >>> 8) & 0xff)] ^ T[0xd00 | ((a >>> 16) & 0xff)] ^ T[0xc00 | (a >>> 24)] ^
-      T[0xb00 | (b & 0xff)] ^ T[0xa00 | ((b >>> 8) & 0xff)] ^ T[0x900 | ((b >>> 16) & 0xff)] ^ T[0x800 | (b >>> 24)] ^
-      T[0x700 | (c & 0xff)] ^ T[0x600 | ((c >>> 8) & 0xff)] ^ T[0x500 | ((c >>> 16) & 0xff)] ^ T[0x400 | (c >>> 24)] ^
-      T[0x300 | (d & 0xff)] ^ T[0x200 | ((d >>> 8) & 0xff)] ^ T[0x100 | ((d >>> 16) & 0xff)] ^ T[d >>> 24];
-    a = words[v] ^ c2; b = words[v + 1]; c = words[v + 2]; d = words[v + 3];
+      T[0xf00 | (a & 0xff)] ^
+      T[0xe00 | ((a >>> 8) & 0xff)] ^
+      T[0xd00 | ((a >>> 16) & 0xff)] ^
+      T[0xc00 | (a >>> 24)] ^
+      T[0xb00 | (b & 0xff)] ^
+      T[0xa00 | ((b >>> 8) & 0xff)] ^
+      T[0x900 | ((b >>> 16) & 0xff)] ^
+      T[0x800 | (b >>> 24)] ^
+      T[0x700 | (c & 0xff)] ^
+      T[0x600 | ((c >>> 8) & 0xff)] ^
+      T[0x500 | ((c >>> 16) & 0xff)] ^
+      T[0x400 | (c >>> 24)] ^
+      T[0x300 | (d & 0xff)] ^
+      T[0x200 | ((d >>> 8) & 0xff)] ^
+      T[0x100 | ((d >>> 16) & 0xff)] ^
+      T[d >>> 24];
+    a = words[v] ^ c2;
+    b = words[v + 1];
+    c = words[v + 2];
+    d = words[v + 3];
     c2 =
-      T[0xf00 | (a & 0xff)] ^ T[0xe00 | ((a >>> 8) & 0xff)] ^ T[0xd00 | ((a >>> 16) & 0xff)] ^ T[0xc00 | (a >>> 24)] ^
-      T[0xb00 | (b & 0xff)] ^ T[0xa00 | ((b >>> 8) & 0xff)] ^ T[0x900 | ((b >>> 16) & 0xff)] ^ T[0x800 | (b >>> 24)] ^
-      T[0x700 | (c & 0xff)] ^ T[0x600 | ((c >>> 8) & 0xff)] ^ T[0x500 | ((c >>> 16) & 0xff)] ^ T[0x400 | (c >>> 24)] ^
-      T[0x300 | (d & 0xff)] ^ T[0x200 | ((d >>> 8) & 0xff)] ^ T[0x100 | ((d >>> 16) & 0xff)] ^ T[d >>> 24];
+      T[0xf00 | (a & 0xff)] ^
+      T[0xe00 | ((a >>> 8) & 0xff)] ^
+      T[0xd00 | ((a >>> 16) & 0xff)] ^
+      T[0xc00 | (a >>> 24)] ^
+      T[0xb00 | (b & 0xff)] ^
+      T[0xa00 | ((b >>> 8) & 0xff)] ^
+      T[0x900 | ((b >>> 16) & 0xff)] ^
+      T[0x800 | (b >>> 24)] ^
+      T[0x700 | (c & 0xff)] ^
+      T[0x600 | ((c >>> 8) & 0xff)] ^
+      T[0x500 | ((c >>> 16) & 0xff)] ^
+      T[0x400 | (c >>> 24)] ^
+      T[0x300 | (d & 0xff)] ^
+      T[0x200 | ((d >>> 8) & 0xff)] ^
+      T[0x100 | ((d >>> 16) & 0xff)] ^
+      T[d >>> 24];
   }
   let crc = ~combine(~c1 >>> 0, ~c2 >>> 0, half);
   for (let i = 2 * half; i < buf.length; i++) crc = T[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
@@ -111,7 +156,10 @@ function measure(size: number, fn: () => number, targetMs = 400): number {
     const t0 = performance.now();
     for (let i = 0; i < iters; i++) sink ^= fn();
     const ms = performance.now() - t0;
-    if (ms < 5) { iters *= 2; continue; }
+    if (ms < 5) {
+      iters *= 2;
+      continue;
+    }
     best = Math.max(best, (size * iters) / (ms * 1e6));
   }
   if (sink === 0.5) console.log(sink); // keep results alive
@@ -130,7 +178,12 @@ for (const size of [1024, 64 * 1024, 1024 * 1024]) {
   const ptr = raw.reserve(size);
   new Uint8Array(raw.memory.buffer).set(data, ptr);
   const expected = crcByteTable(data);
-  if (crcSlicing16(data) !== expected || crcTwoStream(data) !== expected || raw.crc32c(ptr, size) >>> 0 !== expected || core.crc32c(data) !== expected) {
+  if (
+    crcSlicing16(data) !== expected ||
+    crcTwoStream(data) !== expected ||
+    raw.crc32c(ptr, size) >>> 0 !== expected ||
+    core.crc32c(data) !== expected
+  ) {
     throw new Error(`implementations disagree at ${size} bytes`);
   }
   const byteTable = measure(size, () => crcByteTable(data));
@@ -140,6 +193,13 @@ for (const size of [1024, 64 * 1024, 1024 * 1024]) {
   const wrapped = measure(size, () => core.crc32c(data));
   const label = size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`;
   console.log(
-    `${label.padEnd(9)} ${byteTable.toFixed(2).padStart(13)}  ${slicing.toFixed(2).padStart(12)}  ${twoStream.toFixed(2).padStart(15)}  ${wasm.toFixed(2).padStart(4)}  ${wrapped.toFixed(2).padStart(14)}  ${(wasm / Math.max(byteTable, slicing, twoStream)).toFixed(2).padStart(11)}x`,
+    [
+      `${label.padEnd(9)} ${byteTable.toFixed(2).padStart(13)}`,
+      slicing.toFixed(2).padStart(12),
+      twoStream.toFixed(2).padStart(15),
+      wasm.toFixed(2).padStart(4),
+      wrapped.toFixed(2).padStart(14),
+      `${(wasm / Math.max(byteTable, slicing, twoStream)).toFixed(2).padStart(11)}x`,
+    ].join("  "),
   );
 }

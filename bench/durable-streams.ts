@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
-import { startServer } from "../test/contract/hosts.ts";
+import { startServer } from "../test/contract/hosts-support.ts";
 import http from "node:http";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
@@ -43,11 +43,18 @@ async function measure(target: Target): Promise<Figures> {
   const stream = `${url.pathname.replace(/\/$/, "")}/bench/s-${Date.now()}`;
   const origin = url.origin;
   const agent = new http.Agent({ keepAlive: true });
-  const created = await send(origin, agent, { method: "PUT", path: stream, headers: { ...target.headers, "content-type": "application/octet-stream" } });
+  const created = await send(origin, agent, {
+    method: "PUT",
+    path: stream,
+    headers: { ...target.headers, "content-type": "application/octet-stream" },
+  });
   agent.destroy();
   if (created.status !== 201) throw new Error(`${target.name}: PUT → ${created.status} ${created.body.toString()}`);
   const append = await runLoad(origin, CONCURRENCY, APPENDS, () => ({
-    method: "POST", path: stream, headers: { ...target.headers, "content-type": "application/octet-stream" }, body: PAYLOAD,
+    method: "POST",
+    path: stream,
+    headers: { ...target.headers, "content-type": "application/octet-stream" },
+    body: PAYLOAD,
   }));
   const read = await runLoad(origin, CONCURRENCY, READS, () => ({ method: "GET", path: `${stream}?offset=-1`, headers: target.headers }));
   return { append, read };

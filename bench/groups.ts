@@ -24,7 +24,10 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 async function startBroker(): Promise<{ url: string; dispose(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-bench-groups-"));
   const outdir = join(dir, "bundle");
-  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   if (!readdirSync(outdir).includes("index.js")) throw new Error(`wrangler produced no index.js in ${outdir}`);
   const mf = new Miniflare({
     modules: true,
@@ -42,7 +45,13 @@ async function startBroker(): Promise<{ url: string; dispose(): Promise<void> }>
     bindings: { EDGEBROKER_ADMIN_TOKEN: TOKEN },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
-  return { url, dispose: async () => { await mf.dispose(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url,
+    dispose: async () => {
+      await mf.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -60,12 +69,16 @@ async function fill(base: string, topic: string): Promise<void> {
   const value = "x".repeat(80);
   const requests = TOTAL / PER_REQUEST;
   let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < requests) {
-      const i = next++;
-      await api(base, "POST", `/v1/topics/${topic}/records?partition=${i % PARTITIONS}`, { records: Array.from({ length: PER_REQUEST }, () => ({ value })) });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < requests) {
+        const i = next++;
+        await api(base, "POST", `/v1/topics/${topic}/records?partition=${i % PARTITIONS}`, {
+          records: Array.from({ length: PER_REQUEST }, () => ({ value })),
+        });
+      }
+    }),
+  );
 }
 
 async function ceiling(base: string, topic: string): Promise<number> {
@@ -84,10 +97,16 @@ async function ceiling(base: string, topic: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function drain(base: string, topic: string): Promise<{ seconds: number; polls: number; duplicates: number; p50: number; p99: number }> {
+async function drain(
+  base: string,
+  topic: string,
+): Promise<{ seconds: number; polls: number; duplicates: number; p50: number; p99: number }> {
   const group = `bench-${Date.now()}`;
   const members = [];
-  for (let i = 0; i < 4; i++) members.push(await api(base, "POST", `/v1/groups/${group}/members`, { topics: [topic], auto_offset_reset: "earliest", member_id: `m${i}` }));
+  for (let i = 0; i < 4; i++)
+    members.push(
+      await api(base, "POST", `/v1/groups/${group}/members`, { topics: [topic], auto_offset_reset: "earliest", member_id: `m${i}` }),
+    );
   // Records are delivered in offset order per partition, so the distinct records delivered are
   // the sum of (highest offset + 1); anything beyond is a redelivery.
   const end = Array.from({ length: PARTITIONS }, () => 0);
@@ -95,17 +114,24 @@ async function drain(base: string, topic: string): Promise<{ seconds: number; po
   let got = 0;
   const latencies: number[] = [];
   const started = performance.now();
-  await Promise.all(members.map(async (m) => {
-    let epoch = m.member_epoch;
-    while (distinct() < TOTAL) {
-      const t = performance.now();
-      const r = await api(base, "POST", `/v1/groups/${group}/members/${m.member_id}/poll`, { member_epoch: epoch, max_records: 10_000, max_bytes: 4_194_304, wait_ms: 200 });
-      latencies.push(performance.now() - t);
-      epoch = r.member_epoch;
-      got += r.records.length;
-      for (const rec of r.records) end[rec.partition] = Math.max(end[rec.partition]!, rec.offset + 1);
-    }
-  }));
+  await Promise.all(
+    members.map(async (m) => {
+      let epoch = m.member_epoch;
+      while (distinct() < TOTAL) {
+        const t = performance.now();
+        const r = await api(base, "POST", `/v1/groups/${group}/members/${m.member_id}/poll`, {
+          member_epoch: epoch,
+          max_records: 10_000,
+          max_bytes: 4_194_304,
+          wait_ms: 200,
+        });
+        latencies.push(performance.now() - t);
+        epoch = r.member_epoch;
+        got += r.records.length;
+        for (const rec of r.records) end[rec.partition] = Math.max(end[rec.partition]!, rec.offset + 1);
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
@@ -117,10 +143,15 @@ async function failover(base: string): Promise<{ ms: number; sessionMs: number }
   await api(base, "POST", "/v1/topics", { name: topic, partitions: 2 });
   const group = `failover-${Date.now()}`;
   const sessionMs = 1_000;
-  const dying = await api(base, "POST", `/v1/groups/${group}/members`, { topics: [topic], session_timeout_ms: sessionMs, member_id: "dying" });
+  const dying = await api(base, "POST", `/v1/groups/${group}/members`, {
+    topics: [topic],
+    session_timeout_ms: sessionMs,
+    member_id: "dying",
+  });
   const alive = await api(base, "POST", `/v1/groups/${group}/members`, { topics: [topic], session_timeout_ms: 30_000, member_id: "alive" });
   const dyingEpoch = (await api(base, "POST", `/v1/groups/${group}/members/dying/poll`, { member_epoch: dying.member_epoch })).member_epoch;
-  const orphan: number = (await api(base, "POST", `/v1/groups/${group}/members/dying/poll`, { member_epoch: dyingEpoch })).assignment[0].partitions[0];
+  const orphan: number = (await api(base, "POST", `/v1/groups/${group}/members/dying/poll`, { member_epoch: dyingEpoch })).assignment[0]
+    .partitions[0];
   const died = performance.now(); // last sign of life
   let stop = false;
   const producer = (async () => {
@@ -155,11 +186,17 @@ try {
   console.log("| Measure | records/s | seconds | ratio to ceiling |");
   console.log("| --- | --- | --- | --- |");
   console.log(`| (a) ceiling: 1 consumer, plain fetch, catch-up | ${fmt(TOTAL / ceilingSeconds)} | ${fmt(ceilingSeconds, 1)} | 1.00 |`);
-  console.log(`| (b) group of 4 members draining | ${fmt(TOTAL / group.seconds)} | ${fmt(group.seconds, 1)} | ${fmt(ceilingSeconds / group.seconds, 2)} |`);
+  console.log(
+    `| (b) group of 4 members draining | ${fmt(TOTAL / group.seconds)} | ${fmt(group.seconds, 1)} | ${fmt(ceilingSeconds / group.seconds, 2)} |`,
+  );
   console.log("");
-  console.log(`(b): ${fmt(group.polls)} polls of up to 10,000 records, poll latency p50 ${fmt(group.p50, 1)} ms, p99 ${fmt(group.p99, 1)} ms, ${fmt(group.duplicates)} records delivered twice`);
+  console.log(
+    `(b): ${fmt(group.polls)} polls of up to 10,000 records, poll latency p50 ${fmt(group.p50, 1)} ms, p99 ${fmt(group.p99, 1)} ms, ${fmt(group.duplicates)} records delivered twice`,
+  );
   console.log("");
-  console.log(`(c) failover: member died → its partition consumed by the other member after ${fmt(fo.ms)} ms (session timeout ${fmt(fo.sessionMs)} ms)`);
+  console.log(
+    `(c) failover: member died → its partition consumed by the other member after ${fmt(fo.ms)} ms (session timeout ${fmt(fo.sessionMs)} ms)`,
+  );
 } finally {
   await broker.dispose();
 }

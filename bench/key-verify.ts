@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KeyStore, sha256Hasher } from "../src/core/key-store.ts";
+import { KeyStore, sha256Hasher } from "../src/core/keys/store.ts";
 import { openNodeDatabase } from "../src/runtime/sqlite-node.ts";
 import { openStorage } from "../src/runtime/sqlite-port.ts";
 

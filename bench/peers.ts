@@ -14,12 +14,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { nextOffset, runLoad, send } from "./lib/load.ts";
 import { CLIENTS, startNats, startRedis, type Peer } from "./lib/peers.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
-import { RUNTIMES, startServer } from "../test/contract/hosts.ts";
+import { RUNTIMES, startServer } from "../test/contract/hosts-support.ts";
 
 const scale = Number(process.env.PEERS_SCALE ?? 1);
 const runs = Math.max(1, Number(process.env.PEERS_RUNS ?? 3));
@@ -31,12 +31,21 @@ const utf8 = new TextEncoder();
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-interface Host { name: string; url: string; stop(): Promise<unknown> }
+interface Host {
+  name: string;
+  url: string;
+  stop(): Promise<unknown>;
+}
 type Sample = { system: string; workload: string; format: string; rate: number };
 const samples: Sample[] = [];
 
 async function post(base: string, path: string, body: unknown): Promise<void> {
-  const res = await send(base, new http.Agent(), { method: "POST", path, headers: { ...auth, "content-type": "application/json" }, body: utf8.encode(JSON.stringify(body)) });
+  const res = await send(base, new http.Agent(), {
+    method: "POST",
+    path,
+    headers: { ...auth, "content-type": "application/json" },
+    body: utf8.encode(JSON.stringify(body)),
+  });
   if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${res.body}`);
 }
 
@@ -46,7 +55,11 @@ async function catchUp(url: string, topic: string, total: number, kind: "batch" 
   let offset = 0;
   const t0 = process.hrtime.bigint();
   while (offset < total) {
-    const res = await send(url, agent, { method: "GET", path: `/v1/topics/${topic}/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`, headers: { ...auth, accept } });
+    const res = await send(url, agent, {
+      method: "GET",
+      path: `/v1/topics/${topic}/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`,
+      headers: { ...auth, accept },
+    });
     if (res.status !== 200) throw new Error(`fetch ${topic}@${offset}: ${res.status} ${res.body.toString().slice(0, 200)}`);
     offset = kind === "batch" ? Number(res.headers["edgebroker-next-offset"]) : nextOffset(res.body, kind);
   }
@@ -55,19 +68,36 @@ async function catchUp(url: string, topic: string, total: number, kind: "batch" 
 }
 
 async function measureHost(host: Host, run: number, bodies: Record<string, Uint8Array>): Promise<void> {
-  const add = (workload: string, format: string, rate: number) => samples.push({ system: `edgebroker-${host.name}`, workload, format, rate });
+  const add = (workload: string, format: string, rate: number) =>
+    samples.push({ system: `edgebroker-${host.name}`, workload, format, rate });
   const binary = { ...auth, "content-type": "application/vnd.kafka.record-batch" };
   const json = { ...auth, "content-type": "application/json" };
-  for (const [format, headers, body] of [["binary", binary, bodies.batch!], ["JSON", json, bodies.batchJson!]] as const) {
+  for (const [format, headers, body] of [
+    ["binary", binary, bodies.batch!],
+    ["JSON", json, bodies.batchJson!],
+  ] as const) {
     const topic = `pb-${format}-${run}`;
     await post(host.url, "/v1/topics", { name: topic, partitions: 1 });
-    const r = await runLoad(host.url, CLIENTS, BATCH_REQUESTS, () => ({ method: "POST", path: `/v1/topics/${topic}/records?partition=0`, headers, body }));
+    const r = await runLoad(host.url, CLIENTS, BATCH_REQUESTS, () => ({
+      method: "POST",
+      path: `/v1/topics/${topic}/records?partition=0`,
+      headers,
+      body,
+    }));
     add("produce-batch", format, (BATCH_REQUESTS * 1000) / r.seconds);
   }
-  for (const [format, headers, body] of [["binary", binary, bodies.single!], ["JSON", json, bodies.singleJson!]] as const) {
+  for (const [format, headers, body] of [
+    ["binary", binary, bodies.single!],
+    ["JSON", json, bodies.singleJson!],
+  ] as const) {
     const topic = `po-${format}-${run}`;
     await post(host.url, "/v1/topics", { name: topic, partitions: 1 });
-    const r = await runLoad(host.url, CONCURRENT, SINGLE_REQUESTS, () => ({ method: "POST", path: `/v1/topics/${topic}/records?partition=0`, headers, body }));
+    const r = await runLoad(host.url, CONCURRENT, SINGLE_REQUESTS, () => ({
+      method: "POST",
+      path: `/v1/topics/${topic}/records?partition=0`,
+      headers,
+      body,
+    }));
     add("produce-one", format, SINGLE_REQUESTS / r.seconds);
   }
   const total = BATCH_REQUESTS * 1000;
@@ -81,9 +111,11 @@ async function measureHost(host: Host, run: number, bodies: Record<string, Uint8
 async function closedLoop(concurrency: number, total: number, op: (client: number) => Promise<void>): Promise<number> {
   let issued = 0;
   const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async (_, client) => {
-    while (issued++ < total) await op(client);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, client) => {
+      while (issued++ < total) await op(client);
+    }),
+  );
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
@@ -107,7 +139,14 @@ async function startHosts(hosts: Host[]): Promise<void> {
   for (const runtime of RUNTIMES) {
     const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-peers-${runtime}-`));
     const server = await startServer(runtime, { dataDir });
-    hosts.push({ name: runtime, url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } });
+    hosts.push({
+      name: runtime,
+      url: server.url,
+      stop: async () => {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    });
   }
   const mf = await startBroker();
   hosts.push({ name: "workerd", url: mf.url, stop: () => mf.dispose() });
@@ -128,7 +167,9 @@ function table(peers: Peer[]): string {
     for (const key of keys) {
       const [system, format] = key.split("\u0000") as [string, string];
       const r = rate(system, workload, format);
-      lines.push(`| ${workload} | ${system} | ${format} | ${fmt(r)} | ${fmt(r / base, 2)} | ${peerRates.map((p) => fmt(r / p, 2)).join(" | ")} |`);
+      lines.push(
+        `| ${workload} | ${system} | ${format} | ${fmt(r)} | ${fmt(r / base, 2)} | ${peerRates.map((p) => fmt(r / p, 2)).join(" | ")} |`,
+      );
     }
   }
   return lines.join("\n");
@@ -141,7 +182,10 @@ async function main() {
   // Current timestamps: records older than the topic's retention.ms would be deleted mid-run.
   const now = Date.now();
   const bodies = {
-    batch: encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: now + i })), { crc32c }),
+    batch: encodeBatch(
+      Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: now + i })),
+      { crc32c },
+    ),
     // "x" × 98 as a JSON string is stored as 100 bytes of JSON text.
     batchJson: utf8.encode(JSON.stringify({ records: Array.from({ length: 1000 }, () => ({ value: "x".repeat(98) })) })),
     single: encodeBatch([{ key: null, value, headers: [], timestamp: now }], { crc32c }),
@@ -151,7 +195,10 @@ async function main() {
   const peers: Peer[] = [];
   const hosts: Host[] = [];
   try {
-    for (const [name, start, pkg] of [["Redis Streams", startRedis, "redis-server"], ["NATS JetStream", startNats, "nats-server"]] as const) {
+    for (const [name, start, pkg] of [
+      ["Redis Streams", startRedis, "redis-server"],
+      ["NATS JetStream", startNats, "nats-server"],
+    ] as const) {
       const peer = await start();
       if (peer) peers.push(peer);
       else console.error(`skipping ${name}: \`${pkg}\` is not on PATH (apt-get install -y ${pkg})`);
@@ -160,7 +207,12 @@ async function main() {
     // Warm-up: JIT, object start-up and the first SQLite pages stay outside the measurements.
     for (const host of hosts) {
       await post(host.url, "/v1/topics", { name: "warm", partitions: 1 });
-      await runLoad(host.url, CLIENTS, 20, () => ({ method: "POST", path: "/v1/topics/warm/records", headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: bodies.batch }));
+      await runLoad(host.url, CLIENTS, 20, () => ({
+        method: "POST",
+        path: "/v1/topics/warm/records",
+        headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+        body: bodies.batch,
+      }));
     }
     for (let run = 0; run < runs; run++) {
       for (const host of hosts) {

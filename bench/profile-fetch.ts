@@ -8,18 +8,28 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { runLoad, send } from "./lib/load.ts";
 import { BENCH_TOKEN } from "./lib/servers.ts";
-import { startServer } from "../test/contract/hosts.ts";
+import { startServer } from "../test/contract/hosts-support.ts";
 
-const { values: args } = parseArgs({ options: { values: { type: "string", default: "both" }, format: { type: "string", default: "json" }, records: { type: "string", default: "100000" } } });
+const { values: args } = parseArgs({
+  options: {
+    values: { type: "string", default: "both" },
+    format: { type: "string", default: "json" },
+    records: { type: "string", default: "100000" },
+  },
+});
 const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 const utf8 = new TextEncoder();
 const total = Number(args.records);
 
-interface Frame { callFrame: { functionName: string; url: string; lineNumber: number }; id: number; hitCount?: number }
+interface Frame {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  id: number;
+  hitCount?: number;
+}
 
 function topFrames(path: string, n = 15): string[] {
   const profile = JSON.parse(readFileSync(path, "utf8")) as { nodes: Frame[]; samples: number[] };
@@ -33,7 +43,11 @@ function topFrames(path: string, n = 15): string[] {
   // Idle and "(program)" (native time outside JS) are not the server's work; GC is.
   const skip = (name: string) => name.startsWith("(idle)") || name.startsWith("(program)");
   const busy = profile.samples.filter((id) => !skip(byId.get(id)!.callFrame.functionName)).length;
-  return [...self].filter(([name]) => !skip(name)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / busy) * 100).toFixed(1).padStart(5)}%  ${name}`);
+  return [...self]
+    .filter(([name]) => !skip(name))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, hits]) => `${((hits / busy) * 100).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 const profDir = new URL("./results/profile/", import.meta.url).pathname;
@@ -49,9 +63,22 @@ try {
   let agent = new http.Agent({ keepAlive: true });
   for (const kind of kinds) {
     const value = kind === "json" ? asJson : opaque;
-    const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: Date.now() + i })), { crc32c: (b) => core.crc32c(b) });
-    await send(server.url, agent, { method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" }, body: utf8.encode(JSON.stringify({ name: `p-${kind}`, partitions: 1 })) });
-    await runLoad(server.url, 4, total / 1000, () => ({ method: "POST", path: `/v1/topics/p-${kind}/records?partition=0`, headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" }, body: batch }));
+    const batch = encodeBatch(
+      Array.from({ length: 1000 }, (_, i) => ({ key: null, value, headers: [], timestamp: Date.now() + i })),
+      { crc32c: (b) => core.crc32c(b) },
+    );
+    await send(server.url, agent, {
+      method: "POST",
+      path: "/v1/topics",
+      headers: { ...auth, "content-type": "application/json" },
+      body: utf8.encode(JSON.stringify({ name: `p-${kind}`, partitions: 1 })),
+    });
+    await runLoad(server.url, 4, total / 1000, () => ({
+      method: "POST",
+      path: `/v1/topics/p-${kind}/records?partition=0`,
+      headers: { ...auth, "content-type": "application/vnd.kafka.record-batch" },
+      body: batch,
+    }));
   }
   agent.destroy();
   await server.stop();
@@ -61,10 +88,16 @@ try {
     const accept = args.format === "msgpack" ? "application/msgpack" : "application/json";
     const t0 = process.hrtime.bigint();
     for (let offset = 0; offset < total; offset += 10_000) {
-      const res = await send(server.url, agent, { method: "GET", path: `/v1/topics/p-${kind}/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`, headers: { ...auth, accept } });
+      const res = await send(server.url, agent, {
+        method: "GET",
+        path: `/v1/topics/p-${kind}/partitions/0/records?offset=${offset}&max_records=10000&max_bytes=4194304`,
+        headers: { ...auth, accept },
+      });
       if (res.status !== 200) throw new Error(`${res.status} ${res.body}`);
     }
-    console.log(`${args.format} catch-up, ${kind} values: ${Math.round(total / (Number(process.hrtime.bigint() - t0) / 1e9)).toLocaleString("en-US")} records/s`);
+    console.log(
+      `${args.format} catch-up, ${kind} values: ${Math.round(total / (Number(process.hrtime.bigint() - t0) / 1e9)).toLocaleString("en-US")} records/s`,
+    );
   }
   agent.destroy();
 } finally {

@@ -11,11 +11,11 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LogCore } from "../src/core/log-core.ts";
-import { encodeBatch } from "../src/core/record-batch.ts";
+import { LogCore } from "../src/core/batch/log-core.ts";
+import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { percentile, runLoad, send, type LoadResult } from "./lib/load.ts";
 import { BENCH_TOKEN, startBroker } from "./lib/servers.ts";
-import { RUNTIMES, startServer } from "../test/contract/hosts.ts";
+import { RUNTIMES, startServer } from "../test/contract/hosts-support.ts";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
 const scale = args.quick ? 0.1 : 1;
@@ -39,7 +39,12 @@ interface Row {
 }
 
 async function post(base: string, path: string, body: unknown): Promise<void> {
-  const res = await send(base, new http.Agent(), { method: "POST", path, headers: { ...auth, "content-type": "application/json" }, body: utf8.encode(JSON.stringify(body)) });
+  const res = await send(base, new http.Agent(), {
+    method: "POST",
+    path,
+    headers: { ...auth, "content-type": "application/json" },
+    body: utf8.encode(JSON.stringify(body)),
+  });
   if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${res.body}`);
 }
 
@@ -59,23 +64,53 @@ async function measure(host: Host, batch: Uint8Array, single: Uint8Array): Promi
   await post(host.url, "/v1/topics", { name: "warm", partitions: 1 });
   await runLoad(host.url, 4, 50, () => ({ method: "POST", path: "/v1/topics/warm/records", headers: binary, body: batch }));
 
-  rows.push({ scenario: "ceiling: no-op route", host: host.name, records: singleRequests, bytes: 0,
-    result: await runLoad(host.url, 100, singleRequests, () => ({ method: "GET", path: "/healthz" })) });
+  rows.push({
+    scenario: "ceiling: no-op route",
+    host: host.name,
+    records: singleRequests,
+    bytes: 0,
+    result: await runLoad(host.url, 100, singleRequests, () => ({ method: "GET", path: "/healthz" })),
+  });
 
   await post(host.url, "/v1/topics", { name: "bench-a", partitions: 1 });
-  const a: Row = { scenario: "(a) produce binary 1,000 × 100 B", host: host.name, records: batchRequests * 1000, bytes: batchRequests * batch.length,
-    result: await runLoad(host.url, 4, batchRequests, () => ({ method: "POST", path: "/v1/topics/bench-a/records?partition=0", headers: binary, body: batch })) };
+  const a: Row = {
+    scenario: "(a) produce binary 1,000 × 100 B",
+    host: host.name,
+    records: batchRequests * 1000,
+    bytes: batchRequests * batch.length,
+    result: await runLoad(host.url, 4, batchRequests, () => ({
+      method: "POST",
+      path: "/v1/topics/bench-a/records?partition=0",
+      headers: binary,
+      body: batch,
+    })),
+  };
   a.rowsWritten = await rowsWritten(host.url, "bench-a");
   rows.push(a);
 
   await post(host.url, "/v1/topics", { name: "bench-c", partitions: 1 });
-  const c: Row = { scenario: "(c) produce 1 record × 100 producers", host: host.name, records: singleRequests, bytes: singleRequests * single.length,
-    result: await runLoad(host.url, 100, singleRequests, () => ({ method: "POST", path: "/v1/topics/bench-c/records", headers: { ...auth, "content-type": "application/json" }, body: single })) };
+  const c: Row = {
+    scenario: "(c) produce 1 record × 100 producers",
+    host: host.name,
+    records: singleRequests,
+    bytes: singleRequests * single.length,
+    result: await runLoad(host.url, 100, singleRequests, () => ({
+      method: "POST",
+      path: "/v1/topics/bench-c/records",
+      headers: { ...auth, "content-type": "application/json" },
+      body: single,
+    })),
+  };
   c.rowsWritten = await rowsWritten(host.url, "bench-c");
   rows.push(c);
 
   await post(host.url, "/v1/topics", { name: "bench-d", partitions: 1 });
-  await runLoad(host.url, 4, fill, () => ({ method: "POST", path: "/v1/topics/bench-d/records?partition=0", headers: binary, body: batch }));
+  await runLoad(host.url, 4, fill, () => ({
+    method: "POST",
+    path: "/v1/topics/bench-d/records?partition=0",
+    headers: binary,
+    body: batch,
+  }));
   const agent = new http.Agent({ keepAlive: true });
   const latencies: number[] = [];
   let offset = 0;
@@ -83,7 +118,11 @@ async function measure(host: Host, batch: Uint8Array, single: Uint8Array): Promi
   const t0 = process.hrtime.bigint();
   while (offset < fill * 1000) {
     const s = process.hrtime.bigint();
-    const res = await send(host.url, agent, { method: "GET", path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_bytes=4194304`, headers: { ...auth, accept: "application/vnd.kafka.record-batch" } });
+    const res = await send(host.url, agent, {
+      method: "GET",
+      path: `/v1/topics/bench-d/partitions/0/records?offset=${offset}&max_bytes=4194304`,
+      headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
+    });
     latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
     if (res.status !== 200) throw new Error(`fetch ${offset}: ${res.status} ${res.body}`);
     offset = Number(res.headers["edgebroker-next-offset"]);
@@ -91,8 +130,13 @@ async function measure(host: Host, batch: Uint8Array, single: Uint8Array): Promi
   }
   agent.destroy();
   latencies.sort((x, y) => x - y);
-  rows.push({ scenario: `(d) catch-up fetch ${fmt(fill * 1000)} records, binary`, host: host.name, records: fill * 1000, bytes,
-    result: { requests: latencies.length, seconds: Number(process.hrtime.bigint() - t0) / 1e9, latenciesMs: latencies, bytesIn: bytes } });
+  rows.push({
+    scenario: `(d) catch-up fetch ${fmt(fill * 1000)} records, binary`,
+    host: host.name,
+    records: fill * 1000,
+    bytes,
+    result: { requests: latencies.length, seconds: Number(process.hrtime.bigint() - t0) / 1e9, latenciesMs: latencies, bytesIn: bytes },
+  });
   return rows;
 }
 
@@ -103,7 +147,14 @@ async function startHosts(): Promise<Host[]> {
   for (const runtime of RUNTIMES) {
     const dataDir = mkdtempSync(join(tmpdir(), `edgebroker-bench-${runtime}-`));
     const server = await startServer(runtime, { dataDir });
-    hosts.push({ name: runtime, url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } });
+    hosts.push({
+      name: runtime,
+      url: server.url,
+      stop: async () => {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    });
   }
   return hosts;
 }
@@ -111,7 +162,10 @@ async function startHosts(): Promise<Host[]> {
 async function main() {
   const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));
   const value100 = utf8.encode("x".repeat(100));
-  const batch = encodeBatch(Array.from({ length: 1000 }, (_, i) => ({ key: null, value: value100, headers: [], timestamp: 1_700_000_000_000 + i })), { crc32c: (b) => core.crc32c(b) });
+  const batch = encodeBatch(
+    Array.from({ length: 1000 }, (_, i) => ({ key: null, value: value100, headers: [], timestamp: 1_700_000_000_000 + i })),
+    { crc32c: (b) => core.crc32c(b) },
+  );
   const single = utf8.encode(JSON.stringify({ records: [{ value: "x".repeat(98) }] }));
 
   // One host at a time, so no two servers compete for the two cores.
@@ -136,8 +190,22 @@ async function main() {
     const base = group.find((r) => r.host === "miniflare");
     for (const r of group) {
       const noop = rows.find((x) => x.host === r.host && x.scenario.startsWith("ceiling"))!;
-      const ratioNoop = !scenario.startsWith("(c)") ? "" : fmt(r.result.requests / r.result.seconds / (noop.result.requests / noop.result.seconds), 2);
-      lines.push(`| ${scenario} | ${r.host} | ${fmt(rate(r))} | ${fmt(r.result.requests / r.result.seconds)} | ${fmt(r.bytes / r.result.seconds / 1e6, 1)} | ${fmt(percentile(r.result.latenciesMs, 50), 1)} | ${fmt(percentile(r.result.latenciesMs, 99), 1)} | ${r.rowsWritten === undefined ? "" : fmt((r.rowsWritten / r.records) * 1e6)} | ${base ? fmt(rate(r) / rate(base), 2) : ""} | ${ratioNoop} |`);
+      const ratioNoop = !scenario.startsWith("(c)")
+        ? ""
+        : fmt(r.result.requests / r.result.seconds / (noop.result.requests / noop.result.seconds), 2);
+      const cells = [
+        scenario,
+        r.host,
+        fmt(rate(r)),
+        fmt(r.result.requests / r.result.seconds),
+        fmt(r.bytes / r.result.seconds / 1e6, 1),
+        fmt(percentile(r.result.latenciesMs, 50), 1),
+        fmt(percentile(r.result.latenciesMs, 99), 1),
+        r.rowsWritten === undefined ? "" : fmt((r.rowsWritten / r.records) * 1e6),
+        base ? fmt(rate(r) / rate(base), 2) : "",
+        ratioNoop,
+      ];
+      lines.push(`| ${cells.join(" | ")} |`);
     }
   }
   const versions = hosts.map((h) => h.name).join(", ");

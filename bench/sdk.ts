@@ -7,17 +7,21 @@
 //   RECORDS=200000 HOSTS=node,workerd node bench/sdk.ts
 import { decode, encode } from "@msgpack/msgpack";
 import { Admin, Consumer, Producer, type ClientOptions, type FetchLike } from "../src/client/index.ts";
-import { startRuntime, startWorkerd, type Target } from "../test/contract/hosts.ts";
+import { startRuntime, startWorkerd, type Target } from "../test/contract/hosts-support.ts";
 
 const RECORDS = Number(process.env.RECORDS ?? 100_000);
-const HOSTS = (process.env.HOSTS ?? "node,workerd").split(",").map((h) => h.trim()).filter(Boolean);
+const HOSTS = (process.env.HOSTS ?? "node,workerd")
+  .split(",")
+  .map((h) => h.trim())
+  .filter(Boolean);
 const PARTITIONS = 4;
 const BATCH = 5000;
 const VALUE = "x".repeat(98); // 100 bytes as stored JSON text
 const utf8 = new TextEncoder();
 
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
-const row = (label: string, perSec: number, base: number) => console.log(`  ${label.padEnd(44)} ${String(perSec).padStart(9)} records/s  ${(perSec / base).toFixed(2)}×`);
+const row = (label: string, perSec: number, base: number) =>
+  console.log(`  ${label.padEnd(44)} ${String(perSec).padStart(9)} records/s  ${(perSec / base).toFixed(2)}×`);
 
 async function topic(options: ClientOptions): Promise<string> {
   const name = `bench-sdk-${Math.random().toString(36).slice(2, 8)}`;
@@ -30,22 +34,27 @@ async function rawProduce(t: Target): Promise<number> {
   const name = await topic({ url: t.url, token: t.token });
   const value = utf8.encode(JSON.stringify(VALUE));
   const started = performance.now();
-  await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => {
-    for (let sent = 0; sent < RECORDS / PARTITIONS; sent += BATCH) {
-      const body = encode({ records: Array.from({ length: BATCH }, (_, i) => ({ key: utf8.encode(`k${i}`), value })) });
-      const res = await fetch(`${t.url}/v1/topics/${name}/records?partition=${p}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/msgpack", accept: "application/msgpack" },
-        body,
-      });
-      if (!res.ok) throw new Error(`raw produce: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: PARTITIONS }, async (_, p) => {
+      for (let sent = 0; sent < RECORDS / PARTITIONS; sent += BATCH) {
+        const body = encode({ records: Array.from({ length: BATCH }, (_, i) => ({ key: utf8.encode(`k${i}`), value })) });
+        const res = await fetch(`${t.url}/v1/topics/${name}/records?partition=${p}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${t.token}`, "content-type": "application/msgpack", accept: "application/msgpack" },
+          body,
+        });
+        if (!res.ok) throw new Error(`raw produce: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
   return rate(RECORDS, performance.now() - started);
 }
 
-async function sdkProduce(options: ClientOptions & { idempotent?: boolean }, existing?: string): Promise<{ perSec: number; topic: string }> {
+async function sdkProduce(
+  options: ClientOptions & { idempotent?: boolean },
+  existing?: string,
+): Promise<{ perSec: number; topic: string }> {
   const name = existing ?? (await topic(options));
   const producer = new Producer({ ...options, maxBatchRecords: BATCH });
   const started = performance.now();
@@ -63,7 +72,14 @@ async function sdkProduce(options: ClientOptions & { idempotent?: boolean }, exi
 }
 
 async function sdkConsume(options: ClientOptions, name: string, group: string | undefined): Promise<number> {
-  const consumer = new Consumer({ ...options, topics: [name], ...(group ? { group } : {}), autoOffsetReset: "earliest", maxRecords: BATCH, waitMs: 0 });
+  const consumer = new Consumer({
+    ...options,
+    topics: [name],
+    ...(group ? { group } : {}),
+    autoOffsetReset: "earliest",
+    maxRecords: BATCH,
+    waitMs: 0,
+  });
   const started = performance.now();
   let n = 0;
   for await (const _ of consumer) if (++n >= RECORDS) break;
@@ -80,7 +96,9 @@ const instant: FetchLike = async (url, init) => {
 };
 
 async function main(): Promise<void> {
-  console.log(`${RECORDS} records of 100 B, ${PARTITIONS} partitions, ${BATCH} records per request; ${process.platform} ${process.arch}, Node ${process.versions.node}`);
+  console.log(
+    `${RECORDS} records of 100 B, ${PARTITIONS} partitions, ${BATCH} records per request; ${process.platform} ${process.arch}, Node ${process.versions.node}`,
+  );
   const alone = await sdkProduce({ url: "http://sdk.invalid", fetch: instant }, "t");
   console.log(`SDK alone (instant fetch): Producer ${alone.perSec} records/s`);
   for (const host of HOSTS) {

@@ -16,12 +16,15 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_TOKEN, startBroker, type Server } from "./lib/servers.ts";
-import { startServer, type Runtime } from "../test/contract/hosts.ts";
+import { startServer, type Runtime } from "../test/contract/hosts-support.ts";
 import { percentile, send } from "./lib/load.ts";
 
 const MANY = Number(process.env.SUBSCRIBERS ?? 1000);
 const RECORDS = Number(process.env.RECORDS ?? 200);
-const HOSTS = (process.env.HOSTS ?? "workerd,node").split(",").map((h) => h.trim()).filter(Boolean);
+const HOSTS = (process.env.HOSTS ?? "workerd,node")
+  .split(",")
+  .map((h) => h.trim())
+  .filter(Boolean);
 const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 type Mode = "sse" | "ws" | "long-poll";
@@ -49,7 +52,10 @@ class Arrivals {
     const list = this.times.get(seq);
     if (list && list.length >= this.expected) return Promise.resolve(list);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`record ${seq}: ${this.times.get(seq)?.length ?? 0}/${this.expected} arrivals`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`record ${seq}: ${this.times.get(seq)?.length ?? 0}/${this.expected} arrivals`)),
+        timeoutMs,
+      );
       this.waiters.set(seq, () => {
         clearTimeout(timer);
         resolve(this.times.get(seq)!);
@@ -60,23 +66,27 @@ class Arrivals {
 
 function sseSubscriber(base: string, path: string, agent: http.Agent, onValue: (v: any) => void): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(`${path}/events?offset=latest`, base), { agent, headers: { ...auth, accept: "text/event-stream" } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SSE: ${res.statusCode}`));
-      let buffer = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split("\n").find((l) => l.startsWith("data: "));
-          if (block.includes("event: record") && data) onValue(JSON.parse(data.slice(6)).value);
-        }
-      });
-      res.on("error", () => undefined);
-      resolve({ close: () => req.destroy() });
-    });
+    const req = http.request(
+      new URL(`${path}/events?offset=latest`, base),
+      { agent, headers: { ...auth, accept: "text/event-stream" } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`SSE: ${res.statusCode}`));
+        let buffer = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split("\n").find((l) => l.startsWith("data: "));
+            if (block.includes("event: record") && data) onValue(JSON.parse(data.slice(6)).value);
+          }
+        });
+        res.on("error", () => undefined);
+        resolve({ close: () => req.destroy() });
+      },
+    );
     req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
     req.end();
   });
@@ -102,7 +112,9 @@ function longPollSubscriber(base: string, path: string, agent: http.Agent, start
   let next = start;
   void (async () => {
     while (open) {
-      const res = await send(base, agent, { method: "GET", path: `${path}/records?offset=${next}&wait_ms=20000`, headers: auth }).catch(() => undefined);
+      const res = await send(base, agent, { method: "GET", path: `${path}/records?offset=${next}&wait_ms=20000`, headers: auth }).catch(
+        () => undefined,
+      );
       if (!res || !open) continue;
       const body = JSON.parse(res.body.toString());
       for (const r of body.records) onValue(r.value);
@@ -114,7 +126,12 @@ function longPollSubscriber(base: string, path: string, agent: http.Agent, start
 
 async function run(base: string, mode: Mode, subscribers: number, records: number): Promise<{ fromAck: number[]; fromSend: number[] }> {
   const topic = `lat-${mode}-${subscribers}-${Date.now().toString(36)}`;
-  const created = await send(base, new http.Agent(), { method: "POST", path: "/v1/topics", headers: { ...auth, "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ name: topic, partitions: 1 })) });
+  const created = await send(base, new http.Agent(), {
+    method: "POST",
+    path: "/v1/topics",
+    headers: { ...auth, "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify({ name: topic, partitions: 1 })),
+  });
   if (created.status !== 201) throw new Error(`create topic: ${created.status} ${created.body}`);
   const path = `/v1/topics/${topic}/partitions/0`;
   const arrivals = new Arrivals(subscribers);
@@ -122,9 +139,12 @@ async function run(base: string, mode: Mode, subscribers: number, records: numbe
   const subs: Subscriber[] = [];
   for (let i = 0; i < subscribers; i += 50) {
     const batch = Array.from({ length: Math.min(50, subscribers - i) }, () =>
-      mode === "sse" ? sseSubscriber(base, path, agent, (v) => arrivals.arrived(v))
-        : mode === "ws" ? wsSubscriber(base, path, (v) => arrivals.arrived(v))
-          : Promise.resolve(longPollSubscriber(base, path, agent, 0, (v) => arrivals.arrived(v))));
+      mode === "sse"
+        ? sseSubscriber(base, path, agent, (v) => arrivals.arrived(v))
+        : mode === "ws"
+          ? wsSubscriber(base, path, (v) => arrivals.arrived(v))
+          : Promise.resolve(longPollSubscriber(base, path, agent, 0, (v) => arrivals.arrived(v))),
+    );
     subs.push(...(await Promise.all(batch)));
   }
   await new Promise((r) => setTimeout(r, 500)); // let every subscriber reach its wait
@@ -133,7 +153,12 @@ async function run(base: string, mode: Mode, subscribers: number, records: numbe
   const fromSend: number[] = [];
   for (let seq = 0; seq < records; seq++) {
     const sent = performance.now();
-    const res = await send(base, producer, { method: "POST", path: `/v1/topics/${topic}/records`, headers: { ...auth, "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ records: [{ value: seq }] })) });
+    const res = await send(base, producer, {
+      method: "POST",
+      path: `/v1/topics/${topic}/records`,
+      headers: { ...auth, "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify({ records: [{ value: seq }] })),
+    });
     const acked = performance.now();
     if (res.status !== 200) throw new Error(`produce: ${res.status}`);
     for (const t of await arrivals.all(seq)) {
@@ -174,7 +199,9 @@ for (const host of HOSTS) {
         try {
           const { fromAck: a, fromSend: s } = await run(server.url, mode, subscribers, records);
           const f = (v: number) => v.toFixed(2);
-          console.log(`| ${host} | ${mode} | ${subscribers} | ${a.length} | ${f(percentile(a, 50))} | ${f(percentile(a, 99))} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} |`);
+          console.log(
+            `| ${host} | ${mode} | ${subscribers} | ${a.length} | ${f(percentile(a, 50))} | ${f(percentile(a, 99))} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} |`,
+          );
         } catch (err) {
           console.log(`| ${host} | ${mode} | ${subscribers} | failed: ${(err as Error).message} | | | | |`);
         }

@@ -13,16 +13,26 @@ import { openNodeDatabase } from "../src/runtime/sqlite-node.ts";
 const topics = Number(process.argv[2] ?? 10);
 const partitions = Number(process.argv[3] ?? 256);
 const dir = mkdtempSync(join(tmpdir(), "bench-topic-create-"));
-const vars: Record<string, string> = { EDGEBROKER_ADMIN_TOKEN: "bench", EDGEBROKER_DATA_DIR: dir, EDGEBROKER_MAX_PARTITIONS: String(partitions) };
-const broker = await createBroker(configFromEnv((n) => vars[n]), openNodeDatabase);
+const vars: Record<string, string> = {
+  EDGEBROKER_ADMIN_TOKEN: "bench",
+  EDGEBROKER_DATA_DIR: dir,
+  EDGEBROKER_MAX_PARTITIONS: String(partitions),
+};
+const broker = await createBroker(
+  configFromEnv((n) => vars[n]),
+  openNodeDatabase,
+);
 
 async function create(prefix: string, count: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < topics; i++) {
-    const res = await broker.app.fetch(new Request("http://bench/v1/topics", {
-      method: "POST", headers: { authorization: "Bearer bench", "content-type": "application/json" },
-      body: JSON.stringify({ name: `${prefix}-${i}`, partitions: count }),
-    }));
+    const res = await broker.app.fetch(
+      new Request("http://bench/v1/topics", {
+        method: "POST",
+        headers: { authorization: "Bearer bench", "content-type": "application/json" },
+        body: JSON.stringify({ name: `${prefix}-${i}`, partitions: count }),
+      }),
+    );
     if (res.status !== 201) throw new Error(await res.text());
   }
   return performance.now() - t0;

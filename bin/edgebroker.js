@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `edgebroker` command (package.json "bin"): the CLI compiled by `npm run build`, which
-// postinstall runs.
+// The `edgebroker` command (package.json "bin"): the CLI compiled by `npm run build`, which runs
+// in the repository on `npm install` (prepare) and before `npm pack`, so the package ships it.
 try {
   await import("../dist/cli/index.js");
 } catch (e) {

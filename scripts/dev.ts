@@ -31,7 +31,18 @@ console.log(
 
 const child = spawn(
   "wrangler",
-  ["dev", "--port", port, "--ip", process.env.HOST ?? "127.0.0.1", "--persist-to", stateDir, "--var", `EDGEBROKER_ADMIN_TOKEN:${token}`, "--show-interactive-dev-session=false"],
+  [
+    "dev",
+    "--port",
+    port,
+    "--ip",
+    process.env.HOST ?? "127.0.0.1",
+    "--persist-to",
+    stateDir,
+    "--var",
+    `EDGEBROKER_ADMIN_TOKEN:${token}`,
+    "--show-interactive-dev-session=false",
+  ],
   { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));

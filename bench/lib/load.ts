@@ -21,7 +21,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export function send(base: string, agent: http.Agent, spec: RequestSpec): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+export function send(
+  base: string,
+  agent: http.Agent,
+  spec: RequestSpec,
+): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
   const url = new URL(spec.path, base);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -44,7 +48,12 @@ export function send(base: string, agent: http.Agent, spec: RequestSpec): Promis
  * client number `client` (each client sends its requests one after another, so per-client
  * sequences such as an idempotent producer's stay in order). Any non-2xx aborts the run.
  */
-export async function runLoad(base: string, concurrency: number, total: number, next: (i: number, client: number) => RequestSpec): Promise<LoadResult> {
+export async function runLoad(
+  base: string,
+  concurrency: number,
+  total: number,
+  next: (i: number, client: number) => RequestSpec,
+): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latenciesMs: number[] = [];
   let issued = 0;
@@ -56,7 +65,8 @@ export async function runLoad(base: string, concurrency: number, total: number, 
       const t0 = process.hrtime.bigint();
       const res = await send(base, agent, spec);
       latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (res.status < 200 || res.status >= 300) throw new Error(`${spec.method} ${spec.path} → ${res.status}: ${res.body.toString().slice(0, 300)}`);
+      if (res.status < 200 || res.status >= 300)
+        throw new Error(`${spec.method} ${spec.path} → ${res.status}: ${res.body.toString().slice(0, 300)}`);
       bytesIn += res.body.length;
     }
   };

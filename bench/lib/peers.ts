@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../test/contract/hosts.ts";
+import { freePort } from "../../test/contract/hosts-support.ts";
 
 export interface Peer {
   name: string;
@@ -73,8 +73,20 @@ export async function startRedis(): Promise<Peer | undefined> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-peer-redis-"));
   const port = await freePort();
   const proc = launch("redis-server", [
-    "--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--save", "",
-    "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes",
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--protected-mode",
+    "yes",
   ]);
   const url = `redis://127.0.0.1:${port}`;
   const probe = createClient({ url });
@@ -84,7 +96,11 @@ export async function startRedis(): Promise<Peer | undefined> {
   const asBuffer = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   return {
     name: "Redis Streams",
-    version: versionOf("redis-server", "--version").split(" ").find((w) => w.startsWith("v="))?.slice(2) ?? "?",
+    version:
+      versionOf("redis-server", "--version")
+        .split(" ")
+        .find((w) => w.startsWith("v="))
+        ?.slice(2) ?? "?",
     durability: "appendonly yes, appendfsync always (AOF fsync before replies, one per event-loop pass)",
     async prepare() {},
     async produceBatch(client, key, values) {
@@ -131,7 +147,8 @@ export async function startNats(): Promise<Peer | undefined> {
   return {
     name: "NATS JetStream",
     version: versionOf("nats-server", "--version").replace(/^nats-server: /, ""),
-    durability: "file storage, 1 replica; 2.9 has no per-message fsync setting: writes reach the page cache before the ack, fsync is periodic",
+    durability:
+      "file storage, 1 replica; 2.9 has no per-message fsync setting: writes reach the page cache before the ack, fsync is periodic",
     async prepare(key) {
       await jsm.streams.add({ name: key, subjects: [subject(key)], storage: nats.StorageType.File, num_replicas: 1 });
     },

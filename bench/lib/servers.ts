@@ -18,7 +18,10 @@ export interface Server {
 
 /** Bundles the Worker exactly as `wrangler deploy` would, so the benchmark runs the shipped code. */
 function bundleBroker(outdir: string): string {
-  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   if (!readdirSync(outdir).includes("index.js")) throw new Error(`wrangler produced no index.js in ${outdir}`);
   return join(outdir, "index.js");
 }

@@ -11,6 +11,12 @@ describe("bench statistics", () => {
   });
 
   it("records/s and MB/s (MiB, as Kafka's perf tools)", () => {
-    expect(throughput(10_000, 10 * 1024 * 1024, 2000)).toEqual({ records: 10_000, bytes: 10 * 1024 * 1024, elapsed_ms: 2000, records_per_sec: 5000, mb_per_sec: 5 });
+    expect(throughput(10_000, 10 * 1024 * 1024, 2000)).toEqual({
+      records: 10_000,
+      bytes: 10 * 1024 * 1024,
+      elapsed_ms: 2000,
+      records_per_sec: 5000,
+      mb_per_sec: 5,
+    });
   });
 });

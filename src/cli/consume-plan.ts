@@ -67,7 +67,8 @@ export async function planPositions(admin: Admin, topic: string, opts: StartOpti
     }
   } else {
     const committed = opts.group === undefined ? new Map<number, number>() : await committedOffsets(admin, opts.group, topic);
-    for (const p of partitions) position.set(p.partition, committed.get(p.partition) ?? (opts.fromBeginning ? p.start_offset : p.end_offset));
+    for (const p of partitions)
+      position.set(p.partition, committed.get(p.partition) ?? (opts.fromBeginning ? p.start_offset : p.end_offset));
   }
   const compacted = String(described.config["cleanup.policy"] ?? "").includes("compact");
   return {

@@ -31,7 +31,9 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (raw: strin
   return (raw) => {
     const n = Number(raw);
     if (raw.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected an integer ≥ ${min}` : `expected an integer from ${min} to ${max}`);
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `expected an integer ≥ ${min}` : `expected an integer from ${min} to ${max}`,
+      );
     }
     return n;
   };
@@ -47,7 +49,8 @@ export function positiveNumber(raw: string): number {
 export function timestamp(raw: string): number {
   if (/^\d+$/.test(raw)) return Number(raw);
   const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError("expected milliseconds since the epoch or an ISO 8601 time, e.g. 2026-01-31T12:00:00Z");
+  if (Number.isNaN(ms))
+    throw new InvalidArgumentError("expected milliseconds since the epoch or an ISO 8601 time, e.g. 2026-01-31T12:00:00Z");
   return ms;
 }
 

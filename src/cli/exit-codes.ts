@@ -28,7 +28,11 @@ export class UsageError extends Error {
  */
 export class CliFailure extends Error {
   override name = "CliFailure";
-  constructor(readonly code: string, message: string, readonly status: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }

@@ -53,7 +53,11 @@ export function buildProgram(jsonErrors = false): Command {
     // With --json, commander's own usage errors are JSON on stderr too (subcommands inherit this).
     .configureOutput({
       outputError: (text, write) =>
-        write(jsonErrors ? `${JSON.stringify({ error: { code: "usage_error", message: text.replace(/^error: /, "").trim(), exit_code: EXIT.usage } })}\n` : text),
+        write(
+          jsonErrors
+            ? `${JSON.stringify({ error: { code: "usage_error", message: text.replace(/^error: /, "").trim(), exit_code: EXIT.usage } })}\n`
+            : text,
+        ),
     });
   registerDevServe(program);
   registerTopic(program);

@@ -23,7 +23,9 @@ export function openLines(file: string | undefined): LineSource {
       totalBytes = stat.size;
     } catch (e) {
       if (e instanceof UsageError) throw e;
-      throw new UsageError(`cannot read --file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+      throw new UsageError(
+        `cannot read --file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      );
     }
     input = createReadStream(file);
   } else {

@@ -55,7 +55,8 @@ export function printFields(fields: Array<[string, unknown]>): void {
  * asynchronous on POSIX, so a bare process.exit() can cut off the last records of a consume.
  */
 export async function exitAfterFlush(code: number): Promise<never> {
-  const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => (stream.writableLength === 0 ? resolve() : stream.write("", () => resolve())));
+  const flushed = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => (stream.writableLength === 0 ? resolve() : stream.write("", () => resolve())));
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
 }

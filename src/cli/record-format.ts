@@ -40,7 +40,8 @@ export function jsonLine(r: ConsumedRecord): string {
   if (r.value instanceof Uint8Array) o.value_b64 = base64(r.value);
   else o.value = r.value === undefined ? null : r.value;
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers ?? {})) Object.defineProperty(headers, k, { value: text(v), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(r.headers ?? {}))
+    Object.defineProperty(headers, k, { value: text(v), enumerable: true, writable: true, configurable: true });
   o.headers = headers;
   return JSON.stringify(o);
 }

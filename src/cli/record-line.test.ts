@@ -13,11 +13,16 @@ describe("recordFromLine", () => {
 
   it("string keeps every line as text; json refuses text, naming the line", () => {
     expect(recordFromLine("007", 1, { valueFormat: "string" }).value).toBe("007");
-    expect(() => recordFromLine("hello", 7, { valueFormat: "json" })).toThrow(new LineError('line 7: not JSON (use --value-format string or auto): hello'));
+    expect(() => recordFromLine("hello", 7, { valueFormat: "json" })).toThrow(
+      new LineError("line 7: not JSON (use --value-format string or auto): hello"),
+    );
   });
 
   it("splits key and value at the first separator only", () => {
-    expect(recordFromLine('alice:{"t":"12:30"}', 1, { keySeparator: ":", valueFormat: "auto" })).toEqual({ key: "alice", value: { t: "12:30" } });
+    expect(recordFromLine('alice:{"t":"12:30"}', 1, { keySeparator: ":", valueFormat: "auto" })).toEqual({
+      key: "alice",
+      value: { t: "12:30" },
+    });
     expect(recordFromLine(":v", 1, { keySeparator: ":", valueFormat: "auto" })).toEqual({ key: "", value: "v" });
     expect(recordFromLine("k\t\tv", 1, { keySeparator: "\t", valueFormat: "string" })).toEqual({ key: "k", value: "\tv" });
     expect(() => recordFromLine("no separator", 3, { keySeparator: "|", valueFormat: "auto" })).toThrow(/line 3: no key separator/);
@@ -25,7 +30,9 @@ describe("recordFromLine", () => {
 
   it("auto/json: a line with an integer a double cannot hold is sent as its exact JSON text (bytes)", () => {
     for (const valueFormat of ["auto", "json"] as const) {
-      expect(recordFromLine(' {"id": 18446744073709551615} ', 1, { valueFormat }).value).toEqual(new TextEncoder().encode('{"id": 18446744073709551615}'));
+      expect(recordFromLine(' {"id": 18446744073709551615} ', 1, { valueFormat }).value).toEqual(
+        new TextEncoder().encode('{"id": 18446744073709551615}'),
+      );
       expect(recordFromLine('{"id": 9007199254740991}', 1, { valueFormat }).value).toEqual({ id: 9007199254740991 });
     }
   });

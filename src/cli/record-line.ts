@@ -36,6 +36,7 @@ function parseValue(text: string, format: ValueFormat, lineNo: number): unknown 
 export function recordFromLine(line: string, lineNo: number, options: { keySeparator?: string; valueFormat: ValueFormat }): LineRecord {
   if (options.keySeparator === undefined) return { key: null, value: parseValue(line, options.valueFormat, lineNo) };
   const at = line.indexOf(options.keySeparator);
-  if (at < 0) throw new LineError(`line ${lineNo}: no key separator ${JSON.stringify(options.keySeparator)} in ${JSON.stringify(line.slice(0, 60))}`);
+  if (at < 0)
+    throw new LineError(`line ${lineNo}: no key separator ${JSON.stringify(options.keySeparator)} in ${JSON.stringify(line.slice(0, 60))}`);
   return { key: line.slice(0, at), value: parseValue(line.slice(at + options.keySeparator.length), options.valueFormat, lineNo) };
 }

@@ -14,9 +14,23 @@ interface BrokerFailure {
 }
 
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE",
-  "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "network_error", "network", "timeout", "request_timeout",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "network_error",
+  "network",
+  "timeout",
+  "request_timeout",
 ]);
 
 function isBrokerFailure(e: unknown): e is BrokerFailure {
@@ -61,18 +75,23 @@ function explain(e: unknown, conn: Connection | undefined): string {
   const where = conn ? conn.url : "the broker";
   if (isNetwork(e)) {
     const code = causeCode(e);
-    const tls = code !== undefined && TLS_MISMATCH.test(code)
-      ? `\n(a TLS problem: does the server speak ${where.startsWith("https:") ? "plain HTTP? then use an http:// URL" : "TLS? then use an https:// URL"}, or is its certificate not trusted?)`
-      : "";
-    return `cannot reach ${where}${code && code !== "network_error" ? ` (${code})` : ""}: is the broker running? ` +
-      "Start one with `npm run dev`, or point --url / EDGEBROKER_URL at it." + tls;
+    const tls =
+      code !== undefined && TLS_MISMATCH.test(code)
+        ? `\n(a TLS problem: does the server speak ${where.startsWith("https:") ? "plain HTTP? then use an http:// URL" : "TLS? then use an https:// URL"}, or is its certificate not trusted?)`
+        : "";
+    return (
+      `cannot reach ${where}${code && code !== "network_error" ? ` (${code})` : ""}: is the broker running? ` +
+      "Start one with `npm run dev`, or point --url / EDGEBROKER_URL at it." +
+      tls
+    );
   }
   if (isBrokerFailure(e)) {
     let text = `${e.code}: ${e.message}`;
     if (e.status === 401) {
-      text += conn?.tokenSource === "none"
-        ? "\n(no token given: pass --token or set EDGEBROKER_TOKEN)"
-        : `\n(the token from ${conn?.tokenSource ?? "--token"} was not accepted)`;
+      text +=
+        conn?.tokenSource === "none"
+          ? "\n(no token given: pass --token or set EDGEBROKER_TOKEN)"
+          : `\n(the token from ${conn?.tokenSource ?? "--token"} was not accepted)`;
     }
     return text;
   }

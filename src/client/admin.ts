@@ -1,5 +1,5 @@
 // Administration over the broker's HTTP API: topics, offsets, consumer groups, API keys and
-// producer ids. Answers are the broker's own JSON shapes (API.md, README "HTTP API"), typed here;
+// producer ids. Answers are the broker's own JSON shapes (README.md, "HTTP API"), typed here;
 // list calls return the list itself.
 import { HttpClient, seg } from "./http.ts";
 import type { ClientOptions, TopicPartitionOffset } from "./types.ts";
@@ -52,8 +52,22 @@ export interface GroupDescription {
   assignment_epoch: number;
   assignor: string;
   state: "empty" | "stable" | "reconciling";
-  members: Array<{ member_id: string; member_epoch: number; assignment: Array<{ topic: string; partitions: number[] }>; pending: Array<{ topic: string; partitions: number[] }>; [field: string]: unknown }>;
-  offsets: Array<{ topic: string; partition: number; offset: number; metadata: string | null; commit_time: number; high_watermark: number | null; lag: number | null }>;
+  members: Array<{
+    member_id: string;
+    member_epoch: number;
+    assignment: Array<{ topic: string; partitions: number[] }>;
+    pending: Array<{ topic: string; partitions: number[] }>;
+    [field: string]: unknown;
+  }>;
+  offsets: Array<{
+    topic: string;
+    partition: number;
+    offset: number;
+    metadata: string | null;
+    commit_time: number;
+    high_watermark: number | null;
+    lag: number | null;
+  }>;
   [field: string]: unknown;
 }
 
@@ -109,7 +123,11 @@ export class Admin {
   }
 
   /** The first offset whose timestamp is at or after `timestamp` (Kafka's ListOffsets), or the log's start/end. */
-  async offsetForTimestamp(topic: string, partition: number, timestamp: OffsetSpec | Date): Promise<{ offset: number; timestamp: number | null }> {
+  async offsetForTimestamp(
+    topic: string,
+    partition: number,
+    timestamp: OffsetSpec | Date,
+  ): Promise<{ offset: number; timestamp: number | null }> {
     const ts = timestamp instanceof Date ? timestamp.getTime() : timestamp;
     const path = `/v1/topics/${seg(topic)}/partitions/${seg(partition)}/offsets`;
     return (await this.http.request<{ offset: number; timestamp: number | null }>("GET", path, { query: { timestamp: ts } })).body;
@@ -137,12 +155,22 @@ export class Admin {
 
   /** Moves the group's committed offsets (explicit, or earliest/latest/a timestamp for whole topics); `force` while members are active. */
   async resetOffsets(group: string, req: ResetOffsetsRequest): Promise<{ group: string; dry_run: boolean; offsets: ResetOffsetResult[] }> {
-    return (await this.http.request<{ group: string; dry_run: boolean; offsets: ResetOffsetResult[] }>("POST", `/v1/groups/${seg(group)}/offsets/reset`, { body: req })).body;
+    return (
+      await this.http.request<{ group: string; dry_run: boolean; offsets: ResetOffsetResult[] }>(
+        "POST",
+        `/v1/groups/${seg(group)}/offsets/reset`,
+        { body: req },
+      )
+    ).body;
   }
 
   // ---- credentials -----------------------------------------------------------------------------
 
-  async createKey(req: { name: string; grants: Grant[]; quotas?: { requests_per_second?: number; bytes_per_second?: number } }): Promise<CreatedKey> {
+  async createKey(req: {
+    name: string;
+    grants: Grant[];
+    quotas?: { requests_per_second?: number; bytes_per_second?: number };
+  }): Promise<CreatedKey> {
     return (await this.http.request<CreatedKey>("POST", "/v1/keys", { body: req, retry: "refused" })).body;
   }
 
@@ -160,15 +188,29 @@ export class Admin {
   }
 
   /** A new secret; with `graceMs` the old one stays valid that long (at most 7 days). */
-  async rotateKey(id: string, opts: { graceMs?: number } = {}): Promise<{ id: string; secret: string; rotated_at: number; previous_valid_until: number | null }> {
+  async rotateKey(
+    id: string,
+    opts: { graceMs?: number } = {},
+  ): Promise<{ id: string; secret: string; rotated_at: number; previous_valid_until: number | null }> {
     const body = opts.graceMs === undefined ? {} : { grace_ms: opts.graceMs };
-    return (await this.http.request<{ id: string; secret: string; rotated_at: number; previous_valid_until: number | null }>("POST", `/v1/keys/${seg(id)}/rotate`, { body, retry: "refused" })).body;
+    return (
+      await this.http.request<{ id: string; secret: string; rotated_at: number; previous_valid_until: number | null }>(
+        "POST",
+        `/v1/keys/${seg(id)}/rotate`,
+        { body, retry: "refused" },
+      )
+    ).body;
   }
 
   // ---- idempotent producers --------------------------------------------------------------------
 
   /** A producer id and epoch; the same `name` again bumps the epoch and fences the older incarnation. */
   async createProducerId(name?: string): Promise<{ producer_id: number; producer_epoch: number }> {
-    return (await this.http.request<{ producer_id: number; producer_epoch: number }>("POST", "/v1/producers", { body: name === undefined ? {} : { name }, retry: "refused" })).body;
+    return (
+      await this.http.request<{ producer_id: number; producer_epoch: number }>("POST", "/v1/producers", {
+        body: name === undefined ? {} : { name },
+        retry: "refused",
+      })
+    ).body;
   }
 }

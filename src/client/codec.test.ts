@@ -16,13 +16,18 @@ describe("encodeRecord", () => {
 
   it("uses the broker's JSON fields: key/key_b64, value/value_b64", () => {
     expect(encodeRecord({ topic: "t", key: "k", value: [1, "x"] }, "json").wire).toEqual({ key: "k", value: [1, "x"] });
-    expect(encodeRecord({ topic: "t", key: new Uint8Array([255]), value: new Uint8Array([0, 1]) }, "json").wire).toEqual({ key_b64: "/w==", value_b64: "AAE=" });
+    expect(encodeRecord({ topic: "t", key: new Uint8Array([255]), value: new Uint8Array([0, 1]) }, "json").wire).toEqual({
+      key_b64: "/w==",
+      value_b64: "AAE=",
+    });
   });
 
   it("refuses values that have no stored form, naming the field", () => {
     expect(() => encodeRecord({ topic: "t", value: undefined }, "msgpack")).toThrow(/value: required/);
     expect(() => encodeRecord({ topic: "t", value: () => 1 }, "json")).toThrow(/value: a function/);
-    expect(() => encodeRecord({ topic: "t", value: 1, headers: { b: new Uint8Array(1) } }, "json")).toThrow(/headers.b: binary header values need encoding "msgpack"/);
+    expect(() => encodeRecord({ topic: "t", value: 1, headers: { b: new Uint8Array(1) } }, "json")).toThrow(
+      /headers.b: binary header values need encoding "msgpack"/,
+    );
     expect(() => encodeRecord({ topic: "t", value: 1, timestamp: -3 }, "json")).toThrow(/timestamp/);
     expect(() => encodeRecord({ topic: "t", key: 5 as never, value: 1 }, "json")).toThrow(/key: expected/);
   });
@@ -38,25 +43,59 @@ describe("decodeRecord", () => {
   const meta = { offset: 7, timestamp: 9 };
 
   it("shows MessagePack bytes as text, parsed JSON or bytes (auto)", () => {
-    const raw = { ...meta, key: utf8.encode("k1"), value: utf8.encode('{"n":1}'), headers: { a: utf8.encode("b"), bin: new Uint8Array([255]), gone: null } };
-    expect(decodeRecord(raw, "msgpack", "auto", "t", 2)).toEqual({ topic: "t", partition: 2, offset: 7, timestamp: 9, key: "k1", value: { n: 1 }, headers: { a: "b", bin: new Uint8Array([255]) } });
-    expect(decodeRecord({ ...meta, key: new Uint8Array([200]), value: utf8.encode("plain text") }, "msgpack", "auto", "t", 0)).toMatchObject({
+    const raw = {
+      ...meta,
+      key: utf8.encode("k1"),
+      value: utf8.encode('{"n":1}'),
+      headers: { a: utf8.encode("b"), bin: new Uint8Array([255]), gone: null },
+    };
+    expect(decodeRecord(raw, "msgpack", "auto", "t", 2)).toEqual({
+      topic: "t",
+      partition: 2,
+      offset: 7,
+      timestamp: 9,
+      key: "k1",
+      value: { n: 1 },
+      headers: { a: "b", bin: new Uint8Array([255]) },
+    });
+    expect(
+      decodeRecord({ ...meta, key: new Uint8Array([200]), value: utf8.encode("plain text") }, "msgpack", "auto", "t", 0),
+    ).toMatchObject({
       key: new Uint8Array([200]),
       value: utf8.encode("plain text"),
     });
-    expect(decodeRecord({ ...meta, key: null, value: null, headers: {} }, "msgpack", "auto", "t", 0)).toMatchObject({ key: null, value: null });
+    expect(decodeRecord({ ...meta, key: null, value: null, headers: {} }, "msgpack", "auto", "t", 0)).toMatchObject({
+      key: null,
+      value: null,
+    });
   });
 
   it("keeps everything as bytes in bytes mode", () => {
     const raw = { ...meta, key: utf8.encode("k"), value: utf8.encode("1"), headers: { a: utf8.encode("b") } };
-    expect(decodeRecord(raw, "msgpack", "bytes", "t", 0)).toMatchObject({ key: utf8.encode("k"), value: utf8.encode("1"), headers: { a: utf8.encode("b") } });
+    expect(decodeRecord(raw, "msgpack", "bytes", "t", 0)).toMatchObject({
+      key: utf8.encode("k"),
+      value: utf8.encode("1"),
+      headers: { a: utf8.encode("b") },
+    });
     const json = { ...meta, key: "k", value: { a: 1 }, headers: { h: "v" }, headers_b64: { b: "/w==" } };
-    expect(decodeRecord(json, "json", "bytes", "t", 0)).toMatchObject({ key: utf8.encode("k"), value: utf8.encode('{"a":1}'), headers: { h: utf8.encode("v"), b: new Uint8Array([255]) } });
+    expect(decodeRecord(json, "json", "bytes", "t", 0)).toMatchObject({
+      key: utf8.encode("k"),
+      value: utf8.encode('{"a":1}'),
+      headers: { h: utf8.encode("v"), b: new Uint8Array([255]) },
+    });
   });
 
   it("reads the broker's JSON view, base64 fields included", () => {
     const json = { ...meta, key_b64: "/w==", value_b64: "AAE=", headers: { h: "v" } };
-    expect(decodeRecord(json, "json", "auto", "t", 1)).toEqual({ topic: "t", partition: 1, offset: 7, timestamp: 9, key: new Uint8Array([255]), value: new Uint8Array([0, 1]), headers: { h: "v" } });
+    expect(decodeRecord(json, "json", "auto", "t", 1)).toEqual({
+      topic: "t",
+      partition: 1,
+      offset: 7,
+      timestamp: 9,
+      key: new Uint8Array([255]),
+      value: new Uint8Array([0, 1]),
+      headers: { h: "v" },
+    });
   });
 });
 
@@ -73,15 +112,25 @@ describe("values are never changed on the way in or out", () => {
   });
 
   it("refuses keys and header values with an unpaired surrogate (no UTF-8 form)", () => {
-    expect(() => encodeRecord({ topic: "t", key: "a\ud800", value: 1 }, "json")).toThrow(expect.objectContaining({ code: "invalid_argument" }));
-    expect(() => encodeRecord({ topic: "t", value: 1, headers: { h: "\udc00" } }, "msgpack")).toThrow(expect.objectContaining({ code: "invalid_argument" }));
+    expect(() => encodeRecord({ topic: "t", key: "a\ud800", value: 1 }, "json")).toThrow(
+      expect.objectContaining({ code: "invalid_argument" }),
+    );
+    expect(() => encodeRecord({ topic: "t", value: 1, headers: { h: "\udc00" } }, "msgpack")).toThrow(
+      expect.objectContaining({ code: "invalid_argument" }),
+    );
   });
 
   it("keeps JSON text with an integer a double cannot hold as bytes, as the broker's JSON view does", () => {
     const exact = utf8.encode('{"n":18446744073709551615}');
     const r = decodeRecord({ offset: 0, timestamp: 0, key: null, value: exact, headers: {} }, "msgpack", "auto", "t", 0);
     expect(r.value).toEqual(exact);
-    const small = decodeRecord({ offset: 0, timestamp: 0, key: null, value: utf8.encode('{"n":9007199254740991}'), headers: {} }, "msgpack", "auto", "t", 0);
+    const small = decodeRecord(
+      { offset: 0, timestamp: 0, key: null, value: utf8.encode('{"n":9007199254740991}'), headers: {} },
+      "msgpack",
+      "auto",
+      "t",
+      0,
+    );
     expect(small.value).toEqual({ n: 9007199254740991 });
   });
 

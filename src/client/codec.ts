@@ -22,13 +22,15 @@ export interface EncodedRecord {
 // A string with an unpaired surrogate has no UTF-8 form (TextEncoder would send U+FFFD); the
 // broker refuses such text too (invalid_utf8), so it is refused here before sending.
 function utf8Text(s: string, where: string): Uint8Array {
-  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) throw invalidArgument(`${where}: holds an unpaired UTF-16 surrogate, which has no UTF-8 form`);
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed())
+    throw invalidArgument(`${where}: holds an unpaired UTF-16 surrogate, which has no UTF-8 form`);
   return utf8.encode(s);
 }
 
 // JSON has no NaN or Infinity: JSON.stringify would send null (a tombstone) in their place.
 function finiteOnly(_key: string, v: unknown): unknown {
-  if (typeof v === "number" && !Number.isFinite(v)) throw invalidArgument(`value: ${v} cannot be represented as JSON (it would be stored as null)`);
+  if (typeof v === "number" && !Number.isFinite(v))
+    throw invalidArgument(`value: ${v} cannot be represented as JSON (it would be stored as null)`);
   return v;
 }
 
@@ -88,23 +90,27 @@ export function encodeRecord(r: ProducerRecord, encoding: Encoding): EncodedReco
   const grow = encoding === "json" ? 4 / 3 : 1;
   size += Math.ceil(((key?.length ?? 0) + (value?.length ?? 0)) * grow);
   if (r.headers !== undefined) {
-    if (typeof r.headers !== "object" || r.headers === null) throw invalidArgument("headers: expected an object of names to strings or bytes");
+    if (typeof r.headers !== "object" || r.headers === null)
+      throw invalidArgument("headers: expected an object of names to strings or bytes");
     const headers: Record<string, HeaderValue> = {};
     for (const [name, v] of Object.entries(r.headers)) {
       if (typeof v === "string") {
         const bytes = utf8Text(v, `headers.${name}`);
         setOwn(headers, name, encoding === "msgpack" ? bytes : v);
       } else if (v instanceof Uint8Array) {
-        if (encoding === "json") throw invalidArgument(`headers.${name}: binary header values need encoding "msgpack" (JSON headers are strings)`);
+        if (encoding === "json")
+          throw invalidArgument(`headers.${name}: binary header values need encoding "msgpack" (JSON headers are strings)`);
         setOwn(headers, name, v);
       } else throw invalidArgument(`headers.${name}: expected a string or a Uint8Array`);
-      size += name.length + (typeof headers[name] === "string" ? (headers[name] as string).length * 3 : (headers[name] as Uint8Array).length) + 4;
+      size +=
+        name.length + (typeof headers[name] === "string" ? (headers[name] as string).length * 3 : (headers[name] as Uint8Array).length) + 4;
     }
     wire.headers = headers;
   }
   if (r.timestamp !== undefined) {
     const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : r.timestamp;
-    if (!Number.isSafeInteger(ts) || ts < 0) throw invalidArgument(`timestamp: expected milliseconds since the epoch, got ${String(r.timestamp)}`);
+    if (!Number.isSafeInteger(ts) || ts < 0)
+      throw invalidArgument(`timestamp: expected milliseconds since the epoch, got ${String(r.timestamp)}`);
     wire.timestamp = ts;
   }
   return { keyBytes: key, wire, size };
@@ -147,7 +153,13 @@ function jsonFieldBytes(plain: unknown, b64: unknown, isValue: boolean): Uint8Ar
 }
 
 /** A record as the broker sent it (MessagePack: raw bytes; JSON: the broker's JSON view) → ConsumerRecord. */
-export function decodeRecord(raw: Record<string, unknown>, encoding: Encoding, mode: DecodeMode, topic: string, partition: number): ConsumerRecord {
+export function decodeRecord(
+  raw: Record<string, unknown>,
+  encoding: Encoding,
+  mode: DecodeMode,
+  topic: string,
+  partition: number,
+): ConsumerRecord {
   const base = { topic, partition, offset: raw.offset as number, timestamp: raw.timestamp as number };
   const headers: Record<string, HeaderValue> = {};
   if (encoding === "msgpack") {
@@ -160,7 +172,8 @@ export function decodeRecord(raw: Record<string, unknown>, encoding: Encoding, m
     return { ...base, key: key === null ? null : (text(key) ?? key), value: value === null ? null : autoValue(value), headers };
   }
   // The JSON view: key/key_b64, value/value_b64, headers/headers_b64.
-  for (const [name, v] of Object.entries((raw.headers ?? {}) as Record<string, string>)) setOwn(headers, name, mode === "bytes" ? utf8.encode(v) : v);
+  for (const [name, v] of Object.entries((raw.headers ?? {}) as Record<string, string>))
+    setOwn(headers, name, mode === "bytes" ? utf8.encode(v) : v);
   for (const [name, v] of Object.entries((raw.headers_b64 ?? {}) as Record<string, string>)) setOwn(headers, name, fromBase64(v));
   if (mode === "bytes") {
     return { ...base, key: jsonFieldBytes(raw.key, raw.key_b64, false), value: jsonFieldBytes(raw.value, raw.value_b64, true), headers };

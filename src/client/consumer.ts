@@ -79,8 +79,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (opts.autoOffsetReset !== undefined && opts.autoOffsetReset !== "earliest" && opts.autoOffsetReset !== "latest") {
       throw invalidArgument(`autoOffsetReset: expected "earliest" or "latest", got ${JSON.stringify(opts.autoOffsetReset)}`);
     }
-    if (opts.decode !== undefined && opts.decode !== "auto" && opts.decode !== "bytes") throw invalidArgument(`decode: expected "auto" or "bytes", got ${JSON.stringify(opts.decode)}`);
-    if (opts.group !== undefined && opts.partitions !== undefined) throw invalidArgument("partitions: a group member is assigned its partitions by the broker; drop `partitions` or `group`");
+    if (opts.decode !== undefined && opts.decode !== "auto" && opts.decode !== "bytes")
+      throw invalidArgument(`decode: expected "auto" or "bytes", got ${JSON.stringify(opts.decode)}`);
+    if (opts.group !== undefined && opts.partitions !== undefined)
+      throw invalidArgument("partitions: a group member is assigned its partitions by the broker; drop `partitions` or `group`");
     const read: ReadSettings = {
       topics: [...opts.topics],
       autoOffsetReset: opts.autoOffsetReset ?? "latest",
@@ -139,10 +141,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.iterating = true;
     return {
       // A loop that ended with an error did not call return(): the consumer may be iterated again.
-      next: () => this.next().catch((err: unknown) => {
-        this.iterating = false;
-        throw err;
-      }),
+      next: () =>
+        this.next().catch((err: unknown) => {
+          this.iterating = false;
+          throw err;
+        }),
       return: async () => {
         this.iterating = false;
         await this.close();
@@ -248,7 +251,14 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Moves a partition's position: the next record yielded from it is at `offset`. */
   seek(to: TopicPartitionOffset): void {
-    if (!to || typeof to.topic !== "string" || !Number.isSafeInteger(to.partition) || to.partition < 0 || !Number.isSafeInteger(to.offset) || to.offset < 0) {
+    if (
+      !to ||
+      typeof to.topic !== "string" ||
+      !Number.isSafeInteger(to.partition) ||
+      to.partition < 0 ||
+      !Number.isSafeInteger(to.offset) ||
+      to.offset < 0
+    ) {
       throw invalidArgument("seek: expected {topic, partition, offset} with non-negative integers");
     }
     const key = tpKey(to.topic, to.partition);

@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { EdgebrokerError, errorFromResponse, isRetriable } from "./errors.ts";
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  return new Response(typeof body === "string" ? body : JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 describe("errorFromResponse", () => {
@@ -13,7 +16,13 @@ describe("errorFromResponse", () => {
     const err = errorFromResponse(answer(409, body), body);
     expect(err).toBeInstanceOf(EdgebrokerError);
     expect(err).toBeInstanceOf(Error);
-    expect(err).toMatchObject({ code: "out_of_order_sequence", status: 409, retriable: false, message: "expected sequence 4, got 9", details: { expected_sequence: 4 } });
+    expect(err).toMatchObject({
+      code: "out_of_order_sequence",
+      status: 409,
+      retriable: false,
+      message: "expected sequence 4, got 9",
+      details: { expected_sequence: 4 },
+    });
   });
 
   it("marks quota refusals retriable with the broker's wait", () => {
@@ -25,9 +34,19 @@ describe("errorFromResponse", () => {
 
   it("follows the broker's table: transient failures retriable, validation and auth never", () => {
     const codes: Array<[number, string, boolean]> = [
-      [400, "invalid_record", false], [401, "unauthorized", false], [403, "forbidden", false], [404, "topic_not_found", false],
-      [409, "producer_fenced", false], [409, "stale_epoch", false], [413, "payload_too_large", false], [416, "offset_out_of_range", false],
-      [429, "rate_limited", true], [500, "internal", true], [500, "corrupt_log", false], [503, "stale_metadata", true], [503, "not_configured", false],
+      [400, "invalid_record", false],
+      [401, "unauthorized", false],
+      [403, "forbidden", false],
+      [404, "topic_not_found", false],
+      [409, "producer_fenced", false],
+      [409, "stale_epoch", false],
+      [413, "payload_too_large", false],
+      [416, "offset_out_of_range", false],
+      [429, "rate_limited", true],
+      [500, "internal", true],
+      [500, "corrupt_log", false],
+      [503, "stale_metadata", true],
+      [503, "not_configured", false],
     ];
     for (const [status, code, retriable] of codes) {
       const body = { error: { code, message: "m" } };

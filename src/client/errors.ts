@@ -22,7 +22,11 @@ export class EdgebrokerError extends Error {
   /** From `Retry-After` / `retry_after_ms` on a 429: how long the broker asked to wait. */
   readonly retryAfterMs?: number;
 
-  constructor(code: string, message: string, opts: { status?: number; retriable?: boolean; details?: Record<string, unknown>; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { status?: number; retriable?: boolean; details?: Record<string, unknown>; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "EdgebrokerError";
     this.code = code;
@@ -76,9 +80,13 @@ export function errorFromResponse(response: Response, body: unknown): Edgebroker
   }
   // Not the broker's error shape: a proxy, a load balancer or a wrong URL answered.
   const retriable = response.status >= 500 || response.status === 429 || response.status === 408;
-  return new EdgebrokerError(retriable ? "http_error" : "unexpected_response", `HTTP ${response.status} ${response.statusText} from ${response.url || "the broker"}, without an edgebroker error body (is the URL right?)`, {
-    status: response.status,
-    retriable,
-    retryAfterMs: retryAfter(response, {}),
-  });
+  return new EdgebrokerError(
+    retriable ? "http_error" : "unexpected_response",
+    `HTTP ${response.status} ${response.statusText} from ${response.url || "the broker"}, without an edgebroker error body (is the URL right?)`,
+    {
+      status: response.status,
+      retriable,
+      retryAfterMs: retryAfter(response, {}),
+    },
+  );
 }

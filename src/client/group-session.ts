@@ -1,4 +1,4 @@
-// A consumer group member over the broker's stateless group API (API.md "Consumer groups"). The
+// A consumer group member over the broker's stateless group API (README.md, "Consumer groups"). The
 // broker assigns partitions, keeps positions and stores commits; this class joins, polls (a poll
 // is also the heartbeat), commits, leaves, and repairs its membership when the broker says it is
 // gone or stale: it joins again under the same member id, which restarts its partitions from the
@@ -61,11 +61,18 @@ export class GroupSession implements RecordSource {
       try {
         if (!this.member) await this.join(signal);
         await this.applySeeks(signal);
-        const answer = (await this.http.once<PollAnswer>("POST", `${this.base}/${seg(this.member!.member_id)}/poll`, {
-          body: { member_epoch: this.member!.member_epoch, max_records: this.s.maxRecords, max_bytes: this.s.maxBytes, wait_ms: this.s.waitMs },
-          waitMs: this.s.waitMs,
-          signal,
-        })).body;
+        const answer = (
+          await this.http.once<PollAnswer>("POST", `${this.base}/${seg(this.member!.member_id)}/poll`, {
+            body: {
+              member_epoch: this.member!.member_epoch,
+              max_records: this.s.maxRecords,
+              max_bytes: this.s.maxBytes,
+              wait_ms: this.s.waitMs,
+            },
+            waitMs: this.s.waitMs,
+            signal,
+          })
+        ).body;
         this.failures = 0;
         await this.update(answer);
         return answer.records.map((r) => decodeRecord(r, this.http.encoding, this.s.decode, r.topic, r.partition));
@@ -129,8 +136,16 @@ export class GroupSession implements RecordSource {
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    if (!this.member) throw new EdgebrokerError("unknown_member", "the consumer is not in its group right now (it is joining again); its partitions restart from the committed offsets", { retriable: false });
-    const body = { member_epoch: this.member.member_epoch, offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
+    if (!this.member)
+      throw new EdgebrokerError(
+        "unknown_member",
+        "the consumer is not in its group right now (it is joining again); its partitions restart from the committed offsets",
+        { retriable: false },
+      );
+    const body = {
+      member_epoch: this.member.member_epoch,
+      offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+    };
     try {
       await this.http.request("POST", `${this.base}/${seg(this.member.member_id)}/commit`, { body });
     } catch (err) {

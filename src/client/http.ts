@@ -70,8 +70,10 @@ export class HttpClient {
     } catch {
       throw invalidArgument(`url: ${JSON.stringify(opts.url)} is not a URL (expected e.g. http://127.0.0.1:8787)`);
     }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw invalidArgument(`url: expected http:// or https://, got ${JSON.stringify(opts.url)}`);
-    if (opts.encoding !== undefined && opts.encoding !== "msgpack" && opts.encoding !== "json") throw invalidArgument(`encoding: expected "msgpack" or "json", got ${JSON.stringify(opts.encoding)}`);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+      throw invalidArgument(`url: expected http:// or https://, got ${JSON.stringify(opts.url)}`);
+    if (opts.encoding !== undefined && opts.encoding !== "msgpack" && opts.encoding !== "json")
+      throw invalidArgument(`encoding: expected "msgpack" or "json", got ${JSON.stringify(opts.encoding)}`);
     this.base = opts.url.replace(/\/+$/, "");
     this.token = opts.token;
     // Bound to globalThis: Workers refuse a fetch called with another `this`.
@@ -91,11 +93,15 @@ export class HttpClient {
   /** One request, retried on retriable failures (unless `retry: false`). */
   request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<HttpAnswer<T>> {
     if (opts.retry === false) return this.once<T>(method, path, opts);
-    const attempt = opts.retry === "refused"
-      ? () => this.once<T>(method, path, opts).catch((err: unknown) => {
-          throw err instanceof EdgebrokerError && err.retriable && err.status !== 429 ? new EdgebrokerError(err.code, err.message, { status: err.status, retriable: false, details: err.details, cause: err }) : err;
-        })
-      : () => this.once<T>(method, path, opts);
+    const attempt =
+      opts.retry === "refused"
+        ? () =>
+            this.once<T>(method, path, opts).catch((err: unknown) => {
+              throw err instanceof EdgebrokerError && err.retriable && err.status !== 429
+                ? new EdgebrokerError(err.code, err.message, { status: err.status, retriable: false, details: err.details, cause: err })
+                : err;
+            })
+        : () => this.once<T>(method, path, opts);
     return withRetries(attempt, this.retry, { signal: opts.signal });
   }
 
@@ -124,7 +130,12 @@ export class HttpClient {
       } catch (err) {
         if (timer.timedOut() || opts.signal?.aborted) throw this.failure(err, timer.timedOut(), opts.signal);
         if (!response.ok) decoded = undefined;
-        else throw new EdgebrokerError("unexpected_response", `the broker's answer to ${method} ${path} could not be decoded: ${(err as Error).message}`, { status: response.status, retriable: false });
+        else
+          throw new EdgebrokerError(
+            "unexpected_response",
+            `the broker's answer to ${method} ${path} could not be decoded: ${(err as Error).message}`,
+            { status: response.status, retriable: false },
+          );
       }
       if (!response.ok) throw errorFromResponse(response, decoded);
       return { status: response.status, body: decoded as T, headers: response.headers };

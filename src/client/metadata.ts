@@ -18,12 +18,10 @@ export class PartitionCounts {
   get(topic: string, signal?: AbortSignal): Promise<number> {
     let found = this.cache.get(topic);
     if (!found) {
-      found = this.http
-        .request<{ partitions: unknown[] }>("GET", `/v1/topics/${seg(topic)}`, { signal })
-        .then((r) => {
-          this.resolved.set(topic, r.body.partitions.length);
-          return r.body.partitions.length;
-        });
+      found = this.http.request<{ partitions: unknown[] }>("GET", `/v1/topics/${seg(topic)}`, { signal }).then((r) => {
+        this.resolved.set(topic, r.body.partitions.length);
+        return r.body.partitions.length;
+      });
       this.cache.set(topic, found);
       // A failure is not cached: the next send asks again.
       found.catch(() => this.cache.get(topic) === found && this.cache.delete(topic));

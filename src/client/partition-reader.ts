@@ -40,7 +40,12 @@ export class PartitionReader implements RecordSource {
       const count = described.partitions.length;
       const chosen = this.s.partitions ?? Array.from({ length: count }, (_, i) => i);
       for (const p of chosen) {
-        if (p >= count) throw new EdgebrokerError("partition_not_found", `topic "${topic}" has partitions 0 to ${count - 1}; partition ${p} does not exist`, { status: 404, retriable: false });
+        if (p >= count)
+          throw new EdgebrokerError(
+            "partition_not_found",
+            `topic "${topic}" has partitions 0 to ${count - 1}; partition ${p} does not exist`,
+            { status: 404, retriable: false },
+          );
         positions.set(tpKey(topic, p), this.s.autoOffsetReset);
       }
     }
@@ -91,7 +96,9 @@ export class PartitionReader implements RecordSource {
     const query = { offset: from, max_records: this.s.maxRecords, max_bytes: this.s.maxBytes, wait_ms: waitMs };
     let answer: FetchAnswer;
     try {
-      answer = (await this.http.request<FetchAnswer>("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/records`, { query, waitMs, signal })).body;
+      answer = (
+        await this.http.request<FetchAnswer>("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/records`, { query, waitMs, signal })
+      ).body;
     } catch (err) {
       // Retention removed the records at our position (or the topic was recreated): start over
       // where autoOffsetReset says, as Kafka's consumer does.
@@ -107,7 +114,9 @@ export class PartitionReader implements RecordSource {
   }
 
   async commit(): Promise<void> {
-    throw invalidArgument("commit: a consumer without a group has no committed offsets (give `group`, or keep positions yourself and seek())");
+    throw invalidArgument(
+      "commit: a consumer without a group has no committed offsets (give `group`, or keep positions yourself and seek())",
+    );
   }
 
   seek(to: TopicPartitionOffset): void {

@@ -2,7 +2,7 @@
 // function (src/shared), giving Java's Utils.murmur2 values. The workerd suite checks the placement
 // end to end against the broker's own choice (test/workers/sdk-producer.test.ts).
 import { describe, expect, it } from "vitest";
-import * as broker from "../core/partitioner.ts";
+import * as broker from "../core/topics/partitioner.ts";
 import { keyBytes } from "./codec.ts";
 import { murmur2, partitionForKey } from "./partitioner.ts";
 

@@ -35,11 +35,15 @@ export async function deliverBatch(ctx: DeliveryContext, queue: PartitionQueue, 
   for (let attempt = 0; ; attempt++) {
     try {
       numbered ??= ctx.identity ? await ctx.identity.number(topic, partition, batch.length, ctx.signal) : undefined;
-      const answer = await ctx.http.once<{ offsets: Array<{ partition: number; offset: number }> }>("POST", `/v1/topics/${seg(topic)}/records`, {
-        query: { partition },
-        body,
-        headers: headersOf(numbered),
-      });
+      const answer = await ctx.http.once<{ offsets: Array<{ partition: number; offset: number }> }>(
+        "POST",
+        `/v1/topics/${seg(topic)}/records`,
+        {
+          query: { partition },
+          body,
+          headers: headersOf(numbered),
+        },
+      );
       const offsets = answer.body.offsets;
       batch.forEach((p, i) => succeed(p, { topic, partition, offset: offsets[i]!.offset }));
       return;

@@ -29,7 +29,9 @@ export class ProducerIdentity {
   private ensure(signal?: AbortSignal): Promise<{ producer_id: number; producer_epoch: number }> {
     if (!this.id) {
       const body = this.name === undefined ? {} : { name: this.name };
-      const id = this.http.request<{ producer_id: number; producer_epoch: number }>("POST", "/v1/producers", { body, signal }).then((r) => r.body);
+      const id = this.http
+        .request<{ producer_id: number; producer_epoch: number }>("POST", "/v1/producers", { body, signal })
+        .then((r) => r.body);
       this.id = id;
       id.catch(() => this.id === id && (this.id = undefined));
     }

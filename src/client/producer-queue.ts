@@ -81,11 +81,12 @@ export class PartitionQueue {
     this.bytes += p.record.size;
     if (this.full()) this.ready = true;
     if (this.ready) this.pump();
-    else this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.ready = true;
-      this.pump();
-    }, this.limits.lingerMs);
+    else
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.ready = true;
+        this.pump();
+      }, this.limits.lingerMs);
   }
 
   /** Sends what is queued without waiting for the linger time (flush, close). */
@@ -149,7 +150,11 @@ export class PartitionQueue {
   private take(): Pending[] {
     let n = 0;
     let size = 0;
-    while (n < this.records.length && n < this.maxRecords && (n === 0 || size + this.records[n]!.record.size <= this.limits.maxBatchBytes)) {
+    while (
+      n < this.records.length &&
+      n < this.maxRecords &&
+      (n === 0 || size + this.records[n]!.record.size <= this.limits.maxBatchBytes)
+    ) {
       size += this.records[n]!.record.size;
       n++;
     }

@@ -101,7 +101,9 @@ export class Producer {
       if (this.waiting === 0 && known !== undefined) return this.place(record, p, record.partition === undefined ? known : undefined);
       this.waiting++;
       this.chain = this.chain
-        .then(async () => this.place(record, p, record.partition === undefined ? await this.counts.get(record.topic, this.abort.signal) : undefined))
+        .then(async () =>
+          this.place(record, p, record.partition === undefined ? await this.counts.get(record.topic, this.abort.signal) : undefined),
+        )
         .catch((err: unknown) => settle(p, err))
         .finally(() => this.waiting--);
     });
@@ -109,10 +111,18 @@ export class Producer {
 
   /** Puts a record in its partition's queue; `count` is the topic's partition count when the record names no partition. */
   private place(record: ProducerRecord, p: Pending, count: number | undefined): void {
-    if (record.signal?.aborted) return settle(p, new EdgebrokerError("aborted", "the send was aborted before the record was queued", { retriable: false, cause: record.signal.reason }));
+    if (record.signal?.aborted)
+      return settle(
+        p,
+        new EdgebrokerError("aborted", "the send was aborted before the record was queued", {
+          retriable: false,
+          cause: record.signal.reason,
+        }),
+      );
     if (this.fenced) return settle(p, this.fenced);
     if (this.abort.signal.aborted) return settle(p, closedError("producer"));
-    const partition = record.partition ?? (p.record.keyBytes ? partitionForKey(p.record.keyBytes, count!) : this.stickyPartition(record.topic, count!));
+    const partition =
+      record.partition ?? (p.record.keyBytes ? partitionForKey(p.record.keyBytes, count!) : this.stickyPartition(record.topic, count!));
     this.queue(record.topic, partition).add(p, record.signal);
   }
 
@@ -129,10 +139,16 @@ export class Producer {
     const key = `${topic}\u0000${partition}`;
     let q = this.queues.get(key);
     if (!q) {
-      q = new PartitionQueue(topic, partition, this.limits, (queue, batch) => deliverBatch(this.ctx, queue, batch), (queue) => {
-        // A batch left: unkeyed records move on to another random partition (Kafka's sticky partitioner).
-        if (this.sticky.get(queue.topic) === queue.partition) this.sticky.delete(queue.topic);
-      });
+      q = new PartitionQueue(
+        topic,
+        partition,
+        this.limits,
+        (queue, batch) => deliverBatch(this.ctx, queue, batch),
+        (queue) => {
+          // A batch left: unkeyed records move on to another random partition (Kafka's sticky partitioner).
+          if (this.sticky.get(queue.topic) === queue.partition) this.sticky.delete(queue.topic);
+        },
+      );
       this.queues.set(key, q);
     }
     return q;
@@ -163,7 +179,10 @@ export class Producer {
   private abortNow(reason: unknown): void {
     this.abort.abort(reason);
     this.closing ??= Promise.resolve();
-    const err = new EdgebrokerError("aborted", "the producer was aborted; queued records were not sent", { retriable: false, cause: reason });
+    const err = new EdgebrokerError("aborted", "the producer was aborted; queued records were not sent", {
+      retriable: false,
+      cause: reason,
+    });
     for (const q of this.queues.values()) q.failQueued(err);
   }
 }

@@ -50,19 +50,25 @@ describe("withRetries", () => {
 
   it("does not retry a non-retriable error", async () => {
     let calls = 0;
-    await expect(withRetries(async () => {
-      calls++;
-      throw new EdgebrokerError("invalid_record", "bad", { status: 400 });
-    }, fast)).rejects.toMatchObject({ code: "invalid_record", retriable: false });
+    await expect(
+      withRetries(async () => {
+        calls++;
+        throw new EdgebrokerError("invalid_record", "bad", { status: 400 });
+      }, fast),
+    ).rejects.toMatchObject({ code: "invalid_record", retriable: false });
     expect(calls).toBe(1);
   });
 
   it("stops waiting when aborted", async () => {
     const controller = new AbortController();
     const slow = { retries: 5, initialBackoffMs: 60_000, maxBackoffMs: 60_000 };
-    const running = withRetries(async () => {
-      throw new EdgebrokerError("internal", "boom", { status: 500 });
-    }, slow, { signal: controller.signal, onRetry: () => queueMicrotask(() => controller.abort()) });
+    const running = withRetries(
+      async () => {
+        throw new EdgebrokerError("internal", "boom", { status: 500 });
+      },
+      slow,
+      { signal: controller.signal, onRetry: () => queueMicrotask(() => controller.abort()) },
+    );
     await expect(running).rejects.toMatchObject({ code: "aborted" });
   });
 

@@ -18,7 +18,8 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = { retries: 5, initialBacko
 export function retrySettings(opts: RetryOptions | undefined): Required<RetryOptions> {
   const s = { ...RETRY_DEFAULTS, ...opts };
   for (const [name, v] of Object.entries(s)) {
-    if (!Number.isFinite(v) || v < 0) throw new EdgebrokerError("invalid_argument", `retry.${name}: expected a number >= 0, got ${v}`, { retriable: false });
+    if (!Number.isFinite(v) || v < 0)
+      throw new EdgebrokerError("invalid_argument", `retry.${name}: expected a number >= 0, got ${v}`, { retriable: false });
   }
   return s;
 }

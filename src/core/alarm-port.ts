@@ -6,7 +6,7 @@
 // again for now + one interval and pushed the pending alarm out, so a partition that restarts more
 // often than the interval never ran retention or compaction (#14 item 13). The port therefore
 // compares with the alarm actually stored and only ever moves it earlier.
-import type { AlarmPort } from "./partition-log.ts";
+import type { AlarmPort } from "./log/partition-log.ts";
 
 export interface HostAlarms {
   getAlarm(): Promise<number | null>;
@@ -16,11 +16,14 @@ export interface HostAlarms {
 export function alarmNoLaterThan(host: HostAlarms): AlarmPort {
   return {
     setAlarm(at: number): void {
-      void host.getAlarm().then(
-        (current) => (current === null || current > at ? host.setAlarm(at) : undefined),
-        // Unreadable alarm state: setting it is the safe side (maintenance runs, never stalls).
-        () => host.setAlarm(at),
-      ).catch((err: unknown) => console.error("edgebroker: could not set the maintenance alarm", err));
+      void host
+        .getAlarm()
+        .then(
+          (current) => (current === null || current > at ? host.setAlarm(at) : undefined),
+          // Unreadable alarm state: setting it is the safe side (maintenance runs, never stalls).
+          () => host.setAlarm(at),
+        )
+        .catch((err: unknown) => console.error("edgebroker: could not set the maintenance alarm", err));
     },
   };
 }

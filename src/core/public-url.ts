@@ -13,7 +13,8 @@ export function parsePublicUrl(raw: string | undefined): string | undefined {
   } catch {
     throw new Error(`${PUBLIC_URL_VAR} must be an absolute http(s) URL such as https://broker.example.com, got ${JSON.stringify(raw)}`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`${PUBLIC_URL_VAR} must use http or https, got ${JSON.stringify(raw)}`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error(`${PUBLIC_URL_VAR} must use http or https, got ${JSON.stringify(raw)}`);
   if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
     throw new Error(`${PUBLIC_URL_VAR} must not carry a query, fragment or credentials, got ${JSON.stringify(raw)}`);
   }

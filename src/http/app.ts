@@ -5,20 +5,20 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
-import { authenticate, authenticateOrAnonymous, chargeFetches } from "./authenticate.ts";
+import { authenticate, authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
 import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
-import { fetchRoutes } from "./routes/fetch.ts";
-import { groupRoutes } from "./routes/groups.ts";
-import { produceRoutes } from "./routes/produce.ts";
-import { keyRoutes } from "./routes/keys.ts";
-import { lifecycleRoutes } from "./routes/lifecycle.ts";
-import { producerRoutes } from "./routes/producers.ts";
-import { topicRoutes } from "./routes/topics.ts";
-import { tailSseRoutes } from "./routes/tail-sse.ts";
-import { tailWsRoutes } from "./routes/tail-ws.ts";
-import { TopicCache } from "./topic-cache.ts";
-import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./routes/durable-streams/index.ts";
+import { fetchRoutes } from "./log/fetch.ts";
+import { groupRoutes } from "./groups/routes.ts";
+import { produceRoutes } from "./log/produce.ts";
+import { keyRoutes } from "./keys/routes.ts";
+import { lifecycleRoutes } from "./log/lifecycle.ts";
+import { producerRoutes } from "./log/producers.ts";
+import { topicRoutes } from "./topics/routes.ts";
+import { tailSseRoutes } from "./tails/sse.ts";
+import { tailWsRoutes } from "./tails/ws.ts";
+import { TopicCache } from "./topics/topic-cache.ts";
+import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./streams/index.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -33,7 +33,8 @@ export function createApp(deps: AppDeps): Hono {
     // failed read (the runtime may wrap the stream's error), the answer is the quota's 429.
     err = bodyRefusal(c) ?? storageFull(err) ?? err;
     if (err instanceof BrokerError) {
-      if (err.code === "rate_limited") c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
+      if (err.code === "rate_limited")
+        c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
       return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
     }
     if (err instanceof HTTPException) return err.getResponse();
@@ -86,7 +87,11 @@ export function createApp(deps: AppDeps): Hono {
     bodyLimit({
       maxSize: deps.limits.maxRequestBytes,
       onError: () => {
-        throw new BrokerError("payload_too_large", `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`, { limit: deps.limits.maxRequestBytes });
+        throw new BrokerError(
+          "payload_too_large",
+          `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`,
+          { limit: deps.limits.maxRequestBytes },
+        );
       },
     }),
   );

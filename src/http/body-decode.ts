@@ -27,7 +27,9 @@ export interface DecodeOptions {
 }
 
 function tooDeep(): never {
-  throw new BrokerError("nesting_too_deep", `the body nests arrays/objects more than ${MAX_BODY_DEPTH} levels deep (the limit)`, { limit: MAX_BODY_DEPTH });
+  throw new BrokerError("nesting_too_deep", `the body nests arrays/objects more than ${MAX_BODY_DEPTH} levels deep (the limit)`, {
+    limit: MAX_BODY_DEPTH,
+  });
 }
 
 function notFinite(what: string): never {
@@ -56,7 +58,8 @@ function checkNumber(token: string, integer: boolean): void {
     if (/^-?[0-9]+$/.test(token) && !integerIsExact(token)) outOfRange(token);
   } else {
     const n = Number(token);
-    if (n === Infinity || n === -Infinity) notFinite(`the number ${token.length > 40 ? `${token.slice(0, 40)}…` : token} (beyond a double's range)`);
+    if (n === Infinity || n === -Infinity)
+      notFinite(`the number ${token.length > 40 ? `${token.slice(0, 40)}…` : token} (beyond a double's range)`);
   }
 }
 
@@ -161,10 +164,19 @@ function scanItems(b: Uint8Array): boolean {
         return v;
       };
       switch (t) {
-        case 0xc0: case 0xc2: case 0xc3: break;
-        case 0xc4: skip = len(1); break;
-        case 0xc5: skip = len(2); break;
-        case 0xc6: skip = len(4); break;
+        case 0xc0:
+        case 0xc2:
+        case 0xc3:
+          break;
+        case 0xc4:
+          skip = len(1);
+          break;
+        case 0xc5:
+          skip = len(2);
+          break;
+        case 0xc6:
+          skip = len(4);
+          break;
         case 0xca:
           if (need(4) && !Number.isFinite(view.getFloat32(pos))) notFinite(String(view.getFloat32(pos)));
           skip = 4;
@@ -173,20 +185,58 @@ function scanItems(b: Uint8Array): boolean {
           if (need(8) && !Number.isFinite(view.getFloat64(pos))) notFinite(String(view.getFloat64(pos)));
           skip = 8;
           break;
-        case 0xcc: case 0xd0: skip = 1; break;
-        case 0xcd: case 0xd1: skip = 2; break;
-        case 0xce: case 0xd2: skip = 4; break;
-        case 0xcf: case 0xd3: has64 = true; skip = 8; break;
-        case 0xd9: str = len(1); break;
-        case 0xda: str = len(2); break;
-        case 0xdb: str = len(4); break;
-        case 0xdc: items = len(2); break;
-        case 0xdd: items = len(4); break;
-        case 0xde: items = len(2) * 2; break;
-        case 0xdf: items = len(4) * 2; break;
-        case 0xc7: case 0xc8: case 0xc9: case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
-          throw new BrokerError("invalid_msgpack", "MessagePack extension types (ext, fixext, timestamps) are not accepted: send numbers, strings, bin, arrays and maps");
-        default: return has64; // 0xc1 is never used; the decoder refuses it
+        case 0xcc:
+        case 0xd0:
+          skip = 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+          skip = 2;
+          break;
+        case 0xce:
+        case 0xd2:
+          skip = 4;
+          break;
+        case 0xcf:
+        case 0xd3:
+          has64 = true;
+          skip = 8;
+          break;
+        case 0xd9:
+          str = len(1);
+          break;
+        case 0xda:
+          str = len(2);
+          break;
+        case 0xdb:
+          str = len(4);
+          break;
+        case 0xdc:
+          items = len(2);
+          break;
+        case 0xdd:
+          items = len(4);
+          break;
+        case 0xde:
+          items = len(2) * 2;
+          break;
+        case 0xdf:
+          items = len(4) * 2;
+          break;
+        case 0xc7:
+        case 0xc8:
+        case 0xc9:
+        case 0xd4:
+        case 0xd5:
+        case 0xd6:
+        case 0xd7:
+        case 0xd8:
+          throw new BrokerError(
+            "invalid_msgpack",
+            "MessagePack extension types (ext, fixext, timestamps) are not accepted: send numbers, strings, bin, arrays and maps",
+          );
+        default:
+          return has64; // 0xc1 is never used; the decoder refuses it
       }
     }
     if (str >= 0) {

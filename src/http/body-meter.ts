@@ -1,5 +1,5 @@
 // Byte quotas for request bodies that do not declare their length. A key's byte-rate quota is
-// charged from Content-Length when the request is authenticated (src/http/authenticate.ts); a body
+// charged from Content-Length when the request is authenticated (src/http/auth/authenticate.ts); a body
 // sent with Transfer-Encoding: chunked (or any body without Content-Length) declares nothing, so
 // it used to go through free — 1 MB stored under a 1,000 bytes/s quota in a quarter of a second.
 //
@@ -12,7 +12,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { BrokerError } from "../core/errors.ts";
 import type { AppDeps } from "./deps.ts";
-import { principalOf } from "./principal.ts";
+import { principalOf } from "./auth/principal.ts";
 
 const refusals = new WeakMap<Context, BrokerError>();
 

@@ -18,13 +18,19 @@ export type BodyKind = "json" | "msgpack" | "batch";
 export function bodyKind(c: Context, allowed: BodyKind[]): BodyKind {
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const kind: BodyKind | undefined =
-    type === MEDIA.json ? "json"
-    : type === MEDIA.msgpack || type === MEDIA.msgpackVnd ? "msgpack"
-    : type === MEDIA.batch ? "batch"
-    : undefined;
+    type === MEDIA.json
+      ? "json"
+      : type === MEDIA.msgpack || type === MEDIA.msgpackVnd
+        ? "msgpack"
+        : type === MEDIA.batch
+          ? "batch"
+          : undefined;
   if (!kind || !allowed.includes(kind)) {
     const accepted = allowed.map((k) => (k === "msgpack" ? `${MEDIA.msgpack}, ${MEDIA.msgpackVnd}` : MEDIA[k])).join(", ");
-    throw new BrokerError("unsupported_media_type", `Content-Type ${type ? `"${type}"` : "(none)"} is not accepted here; use one of: ${accepted}`);
+    throw new BrokerError(
+      "unsupported_media_type",
+      `Content-Type ${type ? `"${type}"` : "(none)"} is not accepted here; use one of: ${accepted}`,
+    );
   }
   return kind;
 }

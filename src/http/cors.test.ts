@@ -9,7 +9,16 @@ const unused = () => {
 };
 
 function app(corsOrigins?: string[]) {
-  const deps: AppDeps = { cluster: unused, partition: unused, key: unused, group: unused, logCore: unused, adminToken: "t", limits: DEFAULT_LIMITS, corsOrigins };
+  const deps: AppDeps = {
+    cluster: unused,
+    partition: unused,
+    key: unused,
+    group: unused,
+    logCore: unused,
+    adminToken: "t",
+    limits: DEFAULT_LIMITS,
+    corsOrigins,
+  };
   return createApp(deps);
 }
 

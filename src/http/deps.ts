@@ -1,15 +1,15 @@
 // Everything the HTTP app needs from its host, passed in by the Worker entry or a standalone
 // server: the cluster and partition objects, the WASM core, configuration. Nothing here knows
 // which runtime it is on.
-import type { LogCore } from "../core/log-core.ts";
+import type { LogCore } from "../core/batch/log-core.ts";
 import type { Limits } from "../core/limits.ts";
-import type { KeyApi } from "../core/key-store.ts";
-import type { GroupApi } from "../core/group-types.ts";
-import type { PartitionApi } from "../core/partition-types.ts";
-import type { ClusterApi } from "../core/topic-registry.ts";
+import type { KeyApi } from "../core/keys/store.ts";
+import type { GroupApi } from "../core/groups/types.ts";
+import type { PartitionApi } from "../core/log/partition-types.ts";
+import type { ClusterApi } from "../core/topics/registry.ts";
 import type { UpgradeWebSocket } from "hono/ws";
-import type { LocalTails } from "./local-tails.ts";
-import type { Grant } from "../core/grants.ts";
+import type { LocalTails } from "./tails/local-tails.ts";
+import type { Grant } from "../core/keys/grants.ts";
 import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
 
 export interface AppDeps {

@@ -22,7 +22,10 @@ export function intParam(name: string, raw: string | undefined, opts: { default?
 export function partitionParam(raw: string | undefined, topic: { name: string; partitions: number }): number {
   const partition = intParam("partition", raw);
   if (partition >= topic.partitions) {
-    throw new BrokerError("partition_not_found", `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${partition} does not exist`);
+    throw new BrokerError(
+      "partition_not_found",
+      `topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}; partition ${partition} does not exist`,
+    );
   }
   return partition;
 }

@@ -172,10 +172,12 @@ describe("SQLite storage port", () => {
     const storage = openStorage(openNodeDatabase, join(dir, "t.sqlite"));
     const { sql } = storage;
     sql.exec("CREATE TABLE t (a INTEGER PRIMARY KEY, b BLOB)");
-    expect(() => storage.transactionSync(() => {
-      sql.exec("INSERT INTO t (a) VALUES (1)");
-      throw new Error("roll back");
-    })).toThrow("roll back");
+    expect(() =>
+      storage.transactionSync(() => {
+        sql.exec("INSERT INTO t (a) VALUES (1)");
+        throw new Error("roll back");
+      }),
+    ).toThrow("roll back");
     storage.transactionSync(() => {
       sql.exec("INSERT INTO t (a) VALUES (2)");
       try {
@@ -187,7 +189,12 @@ describe("SQLite storage port", () => {
         // the inner part is undone, the outer goes on
       }
     });
-    expect(sql.exec<{ a: number }>("SELECT a FROM t").toArray().map((r) => r.a)).toEqual([2]);
+    expect(
+      sql
+        .exec<{ a: number }>("SELECT a FROM t")
+        .toArray()
+        .map((r) => r.a),
+    ).toEqual([2]);
     // ArrayBuffer bindings are stored as blobs (node:sqlite alone would bind them as NULL).
     const cursor = sql.exec("INSERT INTO t (a, b) VALUES (4, ?)", new Uint8Array([7, 8]).buffer);
     expect(cursor.rowsWritten).toBe(1);

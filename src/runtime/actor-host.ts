@@ -245,14 +245,17 @@ export class ActorHost {
     if (this.closed) return;
     const key = `${kind}\u0000${name}`;
     this.disarm(key);
-    const timer = setTimeout(() => {
-      if (this.now() < time && retryCount === 0) {
-        this.armAlarm(kind, name, time, 0); // a long alarm: the next step of the wait
-        return;
-      }
-      this.alarmTimers.delete(key);
-      void this.deliverAlarm(kind, name, time, retryCount);
-    }, Math.min(Math.max(0, delay), MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        if (this.now() < time && retryCount === 0) {
+          this.armAlarm(kind, name, time, 0); // a long alarm: the next step of the wait
+          return;
+        }
+        this.alarmTimers.delete(key);
+        void this.deliverAlarm(kind, name, time, retryCount);
+      },
+      Math.min(Math.max(0, delay), MAX_TIMER_MS),
+    );
     this.alarmTimers.set(key, { time, timer });
   }
 

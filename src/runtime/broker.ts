@@ -4,14 +4,14 @@
 import { readFile } from "node:fs/promises";
 import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import type { KeyApi } from "../core/key-store.ts";
-import type { GroupApi } from "../core/group-types.ts";
-import { LogCore } from "../core/log-core.ts";
-import type { PartitionApi } from "../core/partition-types.ts";
-import type { ClusterApi } from "../core/topic-registry.ts";
+import type { KeyApi } from "../core/keys/store.ts";
+import type { GroupApi } from "../core/groups/types.ts";
+import { LogCore } from "../core/batch/log-core.ts";
+import type { PartitionApi } from "../core/log/partition-types.ts";
+import type { ClusterApi } from "../core/topics/registry.ts";
 import { createApp } from "../http/app.ts";
-import type { AppDeps } from "../http/deps.ts";
-import { LocalTails } from "../http/local-tails.ts";
+import { appDeps } from "../http/config.ts";
+import { LocalTails } from "../http/tails/local-tails.ts";
 import { ActorHost } from "./actor-host.ts";
 import type { ServerConfig } from "./config.ts";
 import { objectKinds } from "./objects.ts";
@@ -37,27 +37,28 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const core = await LogCore.instantiate(bytes);
   const logCore = () => Promise.resolve(core);
   // The partition objects report commits and drops to the tails; the tails read through stubs.
-  const tails: LocalTails = new LocalTails((topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`), {
-    checkCredential: (key, secret) => host.stub<KeyApi>("key", key).check(secret),
-    credentialCheckMs: config.credentialCheckMs,
+  const tails: LocalTails = new LocalTails(
+    (topic, partition): PartitionApi => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
+    {
+      checkCredential: (key, secret) => host.stub<KeyApi>("key", key).check(secret),
+      credentialCheckMs: config.credentialCheckMs,
+    },
+  );
+  const host: ActorHost = new ActorHost({
+    dataDir: config.dataDir,
+    openDatabase,
+    kinds: objectKinds({ config, core, tails }),
+    idleMs: config.idleMs,
   });
-  const host: ActorHost = new ActorHost({ dataDir: config.dataDir, openDatabase, kinds: objectKinds({ config, core, tails }), idleMs: config.idleMs });
-  const deps: AppDeps = {
+  const deps = appDeps(config, {
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
     key: (id) => host.stub<KeyApi>("key", id),
     group: (name) => host.stub<GroupApi>("group", name),
     logCore,
-    adminToken: config.adminToken,
-    limits: config.limits,
-    anonymousGrants: config.anonymousGrants,
-    dsLongPollMs: config.dsLongPollMs,
-    dsLoopbackWebhooks: config.dsLoopbackWebhooks,
-    credentialCheckMs: config.credentialCheckMs,
-    publicUrl: config.publicUrl,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,
-  };
+  });
   const close = async () => {
     tails.closeAll();
     await host.close(config.graceMs);

@@ -11,8 +11,12 @@ import { request as httpsRequest } from "node:https";
 import { checkAddress, checkOutboundUrl, type OutboundPolicy } from "../core/outbound/address-policy.ts";
 import { formatIp } from "../core/outbound/ip-address.ts";
 import {
-  DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OUTBOUND_TIMEOUT_MS, redirectFailure,
-  type OutboundFetch, type OutboundRequest, type OutboundResult,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_OUTBOUND_TIMEOUT_MS,
+  redirectFailure,
+  type OutboundFetch,
+  type OutboundRequest,
+  type OutboundResult,
 } from "../core/outbound/outbound-fetch.ts";
 
 /** Name → addresses. Injected by tests; by default the system resolver. */
@@ -29,7 +33,8 @@ function send(url: URL, address: string, request: OutboundRequest): Promise<Sent
   const limit = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const tls = url.protocol === "https:";
   const headers: Record<string, string> = { ...request.headers, host: url.host };
-  const body = request.body === undefined ? undefined : typeof request.body === "string" ? new TextEncoder().encode(request.body) : request.body;
+  const body =
+    request.body === undefined ? undefined : typeof request.body === "string" ? new TextEncoder().encode(request.body) : request.body;
   if (body) headers["content-length"] = String(body.length);
   return new Promise((resolve) => {
     let settled = false;

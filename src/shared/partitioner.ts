@@ -1,4 +1,4 @@
-// Pure and dependency-free: imported by the broker core (src/core/partitioner.ts) and by the SDK
+// Pure and dependency-free: imported by the broker core (src/core/topics/partitioner.ts) and by the SDK
 // (src/client), which must agree on the partition of every key. Nothing may be imported here.
 // Kafka's default key partitioner. A record with a key goes to
 //   Utils.toPositive(Utils.murmur2(keyBytes)) % numPartitions

@@ -1,8 +1,8 @@
 // Topic and key administration and the bench, through the CLI as a process, with --json output
 // checked against what the broker then does.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRuntime, type Target } from "../contract/hosts.ts";
-import { cliFor, jsonLines, runCli } from "./run-cli.ts";
+import { startRuntime, type Target } from "../contract/hosts-support.ts";
+import { cliFor, jsonLines, runCli } from "./cli-support.ts";
 
 describe("edgebroker topic / key / bench", () => {
   let target: Target;
@@ -32,7 +32,9 @@ describe("edgebroker topic / key / bench", () => {
     expect(listed.topics).toContainEqual({ name: "payments", partitions: 3 });
 
     await cli(["produce", "payments", "--partition", "2"], { input: "a\nb\n" });
-    const described = JSON.parse((await cli(["topic", "describe", "payments", "--json"])).stdout) as { partitions: Array<{ partition: number; end_offset: number }> };
+    const described = JSON.parse((await cli(["topic", "describe", "payments", "--json"])).stdout) as {
+      partitions: Array<{ partition: number; end_offset: number }>;
+    };
     expect(described.partitions.map((p) => p.end_offset)).toEqual([0, 0, 2]);
 
     const altered = await cli(["topic", "alter", "payments", "--config", "retention.ms=120000"]);
@@ -69,7 +71,9 @@ describe("edgebroker topic / key / bench", () => {
     // Not an admin: exit 4.
     expect((await asKey(["key", "list"])).code).toBe(4);
 
-    const keys = JSON.parse((await cli(["--json", "key", "list"])).stdout) as { keys: Array<{ id: string; name: string; secret?: string }> };
+    const keys = JSON.parse((await cli(["--json", "key", "list"])).stdout) as {
+      keys: Array<{ id: string; name: string; secret?: string }>;
+    };
     const key = keys.keys.find((k) => k.name === "sensor-7")!;
     expect(key).toBeDefined();
     expect(key.secret).toBeUndefined();
@@ -87,9 +91,28 @@ describe("edgebroker topic / key / bench", () => {
   });
 
   it("bench produce and consume report throughput and latency as JSON", async () => {
-    const produced = await cli(["--json", "bench", "produce", "--topic", "bench", "--records", "2000", "--record-size", "64", "--concurrency", "2", "--partitions", "2"]);
+    const produced = await cli([
+      "--json",
+      "bench",
+      "produce",
+      "--topic",
+      "bench",
+      "--records",
+      "2000",
+      "--record-size",
+      "64",
+      "--concurrency",
+      "2",
+      "--partitions",
+      "2",
+    ]);
     expect(produced.code, produced.stderr).toBe(0);
-    const p = JSON.parse(produced.stdout) as { records: number; bytes: number; records_per_sec: number; latency: { p50_ms: number; p99_ms: number; max_ms: number } };
+    const p = JSON.parse(produced.stdout) as {
+      records: number;
+      bytes: number;
+      records_per_sec: number;
+      latency: { p50_ms: number; p99_ms: number; max_ms: number };
+    };
     expect(p.records).toBe(2000);
     expect(p.bytes).toBe(2000 * 64);
     expect(p.records_per_sec).toBeGreaterThan(0);

@@ -10,8 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startRuntime, type Target } from "../contract/hosts.ts";
-import { cliFor, runCli } from "./run-cli.ts";
+import { freePort, startRuntime, type Target } from "../contract/hosts-support.ts";
+import { cliFor, runCli } from "./cli-support.ts";
 
 describe("edgebroker CLI on hostile and mistaken input", () => {
   let target: Target;
@@ -25,9 +25,29 @@ describe("edgebroker CLI on hostile and mistaken input", () => {
     cli = cliFor(target.url, target.token);
     // A real TLS server (self-signed certificate made here) for "http:// to a TLS server".
     certDir = mkdtempSync(join(tmpdir(), "eb-cli-tls-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-      "-keyout", join(certDir, "key.pem"), "-out", join(certDir, "cert.pem")], { stdio: "ignore" });
-    tlsServer = https.createServer({ key: readFileSync(join(certDir, "key.pem")), cert: readFileSync(join(certDir, "cert.pem")) }, (_req, res) => res.end("{}"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-days",
+        "1",
+        "-keyout",
+        join(certDir, "key.pem"),
+        "-out",
+        join(certDir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    tlsServer = https.createServer(
+      { key: readFileSync(join(certDir, "key.pem")), cert: readFileSync(join(certDir, "cert.pem")) },
+      (_req, res) => res.end("{}"),
+    );
     await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
     tlsUrl = `127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
   });
@@ -52,7 +72,9 @@ describe("edgebroker CLI on hostile and mistaken input", () => {
     // Records deleted below 2: offset 1 is out of range too; the log end itself is a valid start.
     expect((await cli(["--json", "topic", "describe", "short"])).code).toBe(0);
     const del = await fetch(`${target.url}/v1/topics/short/partitions/0/delete-records`, {
-      method: "POST", headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" }, body: JSON.stringify({ before_offset: 2 }),
+      method: "POST",
+      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ before_offset: 2 }),
     });
     expect(del.status).toBe(200);
     const low = await cli(["consume", "short", "--partition", "0", "--offset", "1"]);
@@ -107,7 +129,10 @@ describe("edgebroker CLI on hostile and mistaken input", () => {
   });
 
   it("key rotate: a new secret on stdout; the old one stops at once, or after --grace", async () => {
-    const created = JSON.parse((await cli(["--json", "key", "create", "rotor", "--grant", "admin:topic:*"])).stdout) as { id: string; secret: string };
+    const created = JSON.parse((await cli(["--json", "key", "create", "rotor", "--grant", "admin:topic:*"])).stdout) as {
+      id: string;
+      secret: string;
+    };
     const works = async (secret: string) => (await runCli(["--url", target.url, "--token", secret, "topic", "list"])).code;
     expect(await works(created.secret)).toBe(0);
 
@@ -119,7 +144,10 @@ describe("edgebroker CLI on hostile and mistaken input", () => {
     expect(await works(created.secret)).toBe(0);
     expect(await works(second)).toBe(0);
 
-    const now = JSON.parse((await cli(["--json", "key", "rotate", created.id])).stdout) as { secret: string; previous_valid_until: number | null };
+    const now = JSON.parse((await cli(["--json", "key", "rotate", created.id])).stdout) as {
+      secret: string;
+      previous_valid_until: number | null;
+    };
     expect(now.previous_valid_until).toBeNull();
     expect(await works(now.secret)).toBe(0);
     expect(await works(second)).toBe(4);
@@ -146,14 +174,19 @@ describe("edgebroker CLI on hostile and mistaken input", () => {
 
     const past = await cli(["--json", "group", "reset", "auditors", "--topic", "ledger", "--to-offset", "99", "--execute"]);
     expect(past.code, past.stderr).toBe(0);
-    expect(JSON.parse(past.stdout)).toMatchObject({ dry_run: false, offsets: [{ partition: 0, offset: 4, requested_offset: 99, clamped: "log_end" }] });
+    expect(JSON.parse(past.stdout)).toMatchObject({
+      dry_run: false,
+      offsets: [{ partition: 0, offset: 4, requested_offset: 99, clamped: "log_end" }],
+    });
     const human = await cli(["group", "reset", "auditors", "--topic", "ledger", "--to-offset", "99", "--dry-run"]);
     expect(human.stdout).toContain("asked 99, past the log end 4");
     expect((await cli(["group", "reset", "auditors", "--topic", "ledger", "--to", "earliest", "--execute", "--dry-run"])).code).toBe(2);
 
     // An active member: the refusal names --force, not the API's "force": true.
     const join = await fetch(`${target.url}/v1/groups/auditors/members`, {
-      method: "POST", headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" }, body: JSON.stringify({ topics: ["ledger"], session_timeout_ms: 30000 }),
+      method: "POST",
+      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ topics: ["ledger"], session_timeout_ms: 30000 }),
     });
     const member = (await join.json()) as { member_id: string };
     const busy = await cli(["group", "reset", "auditors", "--topic", "ledger", "--to", "earliest", "--execute"]);
@@ -163,6 +196,9 @@ describe("edgebroker CLI on hostile and mistaken input", () => {
     const forced = await cli(["--json", "group", "reset", "auditors", "--topic", "ledger", "--to", "earliest", "--execute", "--force"]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout).offsets[0].offset).toBe(0);
-    await fetch(`${target.url}/v1/groups/auditors/members/${member.member_id}`, { method: "DELETE", headers: { authorization: `Bearer ${target.token}` } });
+    await fetch(`${target.url}/v1/groups/auditors/members/${member.member_id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${target.token}` },
+    });
   });
 });

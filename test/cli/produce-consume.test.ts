@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRuntime, type Target } from "../contract/hosts.ts";
-import { cliFor, jsonLines, startCli, until } from "./run-cli.ts";
+import { startRuntime, type Target } from "../contract/hosts-support.ts";
+import { cliFor, jsonLines, startCli, until } from "./cli-support.ts";
 
 const N = 3000;
 const KEYS = 17;
@@ -118,7 +118,9 @@ describe("edgebroker produce / consume", () => {
 
   it("stdin, plain strings, headers and a fixed partition", async () => {
     await cli(["topic", "create", "notes", "--partitions", "2"]);
-    const produced = await cli(["produce", "notes", "--partition", "1", "--header", "source=test", "--header", "v=2"], { input: "hello\n\nworld\n42\n" });
+    const produced = await cli(["produce", "notes", "--partition", "1", "--header", "source=test", "--header", "v=2"], {
+      input: "hello\n\nworld\n42\n",
+    });
     expect(produced.code, produced.stderr).toBe(0);
     expect(produced.stderr).toContain("produced 3 records to notes");
     const r = await cli(["consume", "notes", "--from-beginning", "--format", "json"]);
@@ -182,8 +184,25 @@ describe("edgebroker produce / consume", () => {
 
   it("Ctrl-C stops a following group member cleanly: exit 130, offsets committed, group left", async () => {
     await cli(["topic", "create", "live", "--partitions", "1"]);
-    const follower = startCli(["--url", target.url, "--token", target.token, "consume", "live", "--group", "watchers", "--from-beginning", "--follow", "--format", "json"]);
-    const described = async () => JSON.parse((await cli(["--json", "group", "describe", "watchers"])).stdout || "{}") as { members?: unknown[]; offsets?: Array<{ offset: number }> };
+    const follower = startCli([
+      "--url",
+      target.url,
+      "--token",
+      target.token,
+      "consume",
+      "live",
+      "--group",
+      "watchers",
+      "--from-beginning",
+      "--follow",
+      "--format",
+      "json",
+    ]);
+    const described = async () =>
+      JSON.parse((await cli(["--json", "group", "describe", "watchers"])).stdout || "{}") as {
+        members?: unknown[];
+        offsets?: Array<{ offset: number }>;
+      };
     await until(async () => ((await described()).members ?? []).length === 1, "the member to join");
     await cli(["produce", "live"], { input: "1\n2\n3\n" });
     await until(() => jsonLines(follower.stdout()).length === 3, "three records on stdout");

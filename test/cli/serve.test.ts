@@ -5,18 +5,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { freePort } from "../contract/hosts.ts";
-import { ROOT, runCli } from "./run-cli.ts";
+import { freePort } from "../contract/hosts-support.ts";
+import { ROOT, runCli } from "./cli-support.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-cli-serve-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 it("serve --port --data-dir runs the Node server until SIGTERM", async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "bin", "edgebroker.js"), "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
-    env: { ...process.env, EDGEBROKER_ADMIN_TOKEN: "serve-test-token", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin", "edgebroker.js"), "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir],
+    {
+      env: { ...process.env, EDGEBROKER_ADMIN_TOKEN: "serve-test-token", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -32,7 +36,9 @@ it("serve --port --data-dir runs the Node server until SIGTERM", async () => {
 });
 
 it("serve without EDGEBROKER_ADMIN_TOKEN: the server's message and its exit code", async () => {
-  const r = await runCli(["serve", "--port", String(await freePort()), "--data-dir", dataDir], { env: { EDGEBROKER_ADMIN_TOKEN: undefined } });
+  const r = await runCli(["serve", "--port", String(await freePort()), "--data-dir", dataDir], {
+    env: { EDGEBROKER_ADMIN_TOKEN: undefined },
+  });
   expect(r.code).not.toBe(0);
   expect(r.stderr).toContain("EDGEBROKER_ADMIN_TOKEN is not set");
 });

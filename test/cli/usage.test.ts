@@ -1,14 +1,15 @@
 // What a user sees when the command line is wrong, the broker is unreachable or the token is
 // refused: a short message on stderr and an exit code that says which (2, 3, 4).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startRuntime, type Target } from "../contract/hosts.ts";
-import { runCli } from "./run-cli.ts";
+import { freePort, startRuntime, type Target } from "../contract/hosts-support.ts";
+import { runCli } from "./cli-support.ts";
 
 describe("edgebroker usage", () => {
   it("--help lists every command and the exit codes, on stdout, exit 0", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
-    for (const command of ["dev", "serve", "topic", "produce", "consume", "group", "key", "bench"]) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    for (const command of ["dev", "serve", "topic", "produce", "consume", "group", "key", "bench"])
+      expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     expect(r.stdout).toContain("EDGEBROKER_URL");
     expect(r.stdout).toContain("Exit codes:");
   });

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startWorkerd, type Target } from "../contract/hosts.ts";
-import { cliFor, jsonLines } from "./run-cli.ts";
+import { startWorkerd, type Target } from "../contract/hosts-support.ts";
+import { cliFor, jsonLines } from "./cli-support.ts";
 
 let target: Target;
 let dir: string;

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer } from "../contract/hosts.ts";
+import { startServer } from "../contract/hosts-support.ts";
 import { conformanceSuite, SUITE_ENV } from "./suite.ts";
 
 conformanceSuite(async () => {

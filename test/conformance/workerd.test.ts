@@ -1,6 +1,6 @@
 // The Durable Streams conformance suite against the Worker bundle in workerd (Miniflare).
 import { startBroker } from "../../bench/lib/servers.ts";
-import { freePort } from "../contract/hosts.ts";
+import { freePort } from "../contract/hosts-support.ts";
 import { conformanceSuite, SUITE_ENV } from "./suite.ts";
 
 conformanceSuite(async () => {

@@ -28,7 +28,7 @@ function nestedMsgpack(levels: number, leaf: Uint8Array = new Uint8Array([0x01])
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) out.set(p, at), (at += p.length);
   return out;
 };
 
@@ -63,7 +63,11 @@ export function bodyInputSuite(t: TailContext & { counter(): number }): void {
       ];
       for (const levels of [MAX_DEPTH + 1, 5_000, 100_000]) {
         for (const [method, path] of routes) {
-          await expectCode(await post(path, `{"records":[{"value":${nestedJson(levels - 3)}}]}`, "application/json", method), 400, "nesting_too_deep");
+          await expectCode(
+            await post(path, `{"records":[{"value":${nestedJson(levels - 3)}}]}`, "application/json", method),
+            400,
+            "nesting_too_deep",
+          );
           await expectCode(await post(path, produceMsgpack(nestedMsgpack(levels - 3)), MSGPACK, method), 400, "nesting_too_deep");
         }
       }
@@ -77,7 +81,11 @@ export function bodyInputSuite(t: TailContext & { counter(): number }): void {
     it(`accepts exactly ${MAX_DEPTH} levels and stores the value unchanged`, async () => {
       const topic = await t.createTopic(1);
       const deepest = nestedJson(MAX_DEPTH - 3, '"leaf"');
-      const res = await post(`/v1/topics/${topic}/records`, `{"records":[{"value":${deepest}},{"value":${nestedJson(MAX_DEPTH - 3)}}]}`, "application/json");
+      const res = await post(
+        `/v1/topics/${topic}/records`,
+        `{"records":[{"value":${deepest}},{"value":${nestedJson(MAX_DEPTH - 3)}}]}`,
+        "application/json",
+      );
       expect(res.status, await res.clone().text()).toBe(200);
       const packed = await post(`/v1/topics/${topic}/records`, produceMsgpack(nestedMsgpack(MAX_DEPTH - 3)), MSGPACK);
       expect(packed.status, await packed.clone().text()).toBe(200);
@@ -90,12 +98,32 @@ export function bodyInputSuite(t: TailContext & { counter(): number }): void {
       const topic = await t.createTopic(1);
       for (const key of ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"]) {
         const config = `{"${key}": {"retention.ms": 1}}`;
-        await expectCode(await post("/v1/topics", `{"name": "p-${t.counter()}", "config": ${config}}`, "application/json"), 400, "invalid_config");
+        await expectCode(
+          await post("/v1/topics", `{"name": "p-${t.counter()}", "config": ${config}}`, "application/json"),
+          400,
+          "invalid_config",
+        );
         await expectCode(await post(`/v1/topics/${topic}`, `{"config": ${config}}`, "application/json", "PATCH"), 400, "invalid_config");
         // @msgpack/msgpack refuses a "__proto__" map key itself (invalid_msgpack); either is a 400.
-        await expectCode(await post("/v1/topics", encode({ name: `p-${t.counter()}`, config: JSON.parse(`{"${key}": 1}`) }), MSGPACK), 400, ["invalid_config", "invalid_msgpack"]);
-        await expectCode(await post("/v1/keys", `{"name": "k", "grants": [{"operation": "admin", "resource": "*", "${key}": 1}]}`, "application/json"), 400, "invalid_grant");
-        await expectCode(await post("/v1/keys", `{"name": "k", "grants": [{"operation": "admin", "resource": "*"}], "quotas": {"${key}": 5}}`, "application/json"), 400, "bad_request");
+        await expectCode(
+          await post("/v1/topics", encode({ name: `p-${t.counter()}`, config: JSON.parse(`{"${key}": 1}`) }), MSGPACK),
+          400,
+          ["invalid_config", "invalid_msgpack"],
+        );
+        await expectCode(
+          await post("/v1/keys", `{"name": "k", "grants": [{"operation": "admin", "resource": "*", "${key}": 1}]}`, "application/json"),
+          400,
+          "invalid_grant",
+        );
+        await expectCode(
+          await post(
+            "/v1/keys",
+            `{"name": "k", "grants": [{"operation": "admin", "resource": "*"}], "quotas": {"${key}": 5}}`,
+            "application/json",
+          ),
+          400,
+          "bad_request",
+        );
       }
       // The topic's config is untouched and every other topic still has the defaults.
       const described = (await (await t.call(`/v1/topics/${topic}`)).json()) as any;
@@ -127,7 +155,16 @@ export function bodyInputSuite(t: TailContext & { counter(): number }): void {
       const stored = page.records.map((r: any) => (r.value_b64 !== undefined ? atob(r.value_b64) : JSON.stringify(r.value)));
       expect(stored).toEqual(cases.map(([, text]) => text));
       // Where an exact integer cannot be kept (a config is a number), it is refused, not rounded.
-      await expectCode(await post(`/v1/topics/${topic}`, concat(encode({ config: { "retention.ms": null } }).slice(0, -1), cases[0]![0]), MSGPACK, "PATCH"), 400, "integer_out_of_range");
+      await expectCode(
+        await post(
+          `/v1/topics/${topic}`,
+          concat(encode({ config: { "retention.ms": null } }).slice(0, -1), cases[0]![0]),
+          MSGPACK,
+          "PATCH",
+        ),
+        400,
+        "integer_out_of_range",
+      );
     });
 
     it("JSON integers a double cannot hold and numbers beyond its range are refused, not rounded", async () => {
@@ -138,20 +175,42 @@ export function bodyInputSuite(t: TailContext & { counter(): number }): void {
       }
       // Digits inside strings are data, and exactly representable large integers are fine.
       await t.produce(topic, [{ value: "18446744073709551615" }]);
-      const ok = await post(`/v1/topics/${topic}/records`, '{"records":[{"value":{"n":9007199254740992,"m":100000000000000000000}}]}', "application/json");
+      const ok = await post(
+        `/v1/topics/${topic}/records`,
+        '{"records":[{"value":{"n":9007199254740992,"m":100000000000000000000}}]}',
+        "application/json",
+      );
       expect(ok.status, await ok.clone().text()).toBe(200);
     });
 
     it("MessagePack NaN, ±Infinity and extension types are refused (JSON has no such values)", async () => {
       const topic = await t.createTopic(1);
-      const f64 = (v: number) => { const b = new Uint8Array(9); b[0] = 0xcb; new DataView(b.buffer).setFloat64(1, v); return b; };
-      const f32 = (v: number) => { const b = new Uint8Array(5); b[0] = 0xca; new DataView(b.buffer).setFloat32(1, v); return b; };
+      const f64 = (v: number) => {
+        const b = new Uint8Array(9);
+        b[0] = 0xcb;
+        new DataView(b.buffer).setFloat64(1, v);
+        return b;
+      };
+      const f32 = (v: number) => {
+        const b = new Uint8Array(5);
+        b[0] = 0xca;
+        new DataView(b.buffer).setFloat32(1, v);
+        return b;
+      };
       for (const item of [f64(NaN), f64(Infinity), f64(-Infinity), f32(NaN), f32(Infinity)]) {
         await expectCode(await post(`/v1/topics/${topic}/records`, produceMsgpack(item), MSGPACK), 400, "non_finite_number");
-        await expectCode(await post(`/v1/topics/${topic}/records`, produceMsgpack(concat(new Uint8Array([0x92, 0x01]), item)), MSGPACK), 400, "non_finite_number");
+        await expectCode(
+          await post(`/v1/topics/${topic}/records`, produceMsgpack(concat(new Uint8Array([0x92, 0x01]), item)), MSGPACK),
+          400,
+          "non_finite_number",
+        );
       }
       // ext 8, fixext 1, and the timestamp extension (type -1), which would decode to a Date.
-      for (const item of [[0xc7, 1, 5, 0], [0xd4, 5, 0], [0xd6, 0xff, 0, 0, 0, 1]]) {
+      for (const item of [
+        [0xc7, 1, 5, 0],
+        [0xd4, 5, 0],
+        [0xd6, 0xff, 0, 0, 0, 1],
+      ]) {
         await expectCode(await post(`/v1/topics/${topic}/records`, produceMsgpack(new Uint8Array(item)), MSGPACK), 400, "invalid_msgpack");
       }
       const page = (await (await t.call(`/v1/topics/${topic}/partitions/0/records?offset=0`)).json()) as any;
@@ -177,10 +236,18 @@ export function bodyInputSuite(t: TailContext & { counter(): number }): void {
         for (const body of bodies) await expectCode(await post(`/v1/topics/${topic}/records`, body, MSGPACK), 400, "invalid_utf8");
         const json = concat(utf8.encode('{"records":[{"key":"'), new Uint8Array(bytes), utf8.encode('","value":1}]}'));
         await expectCode(await post(`/v1/topics/${topic}/records`, json, "application/json"), 400, "invalid_utf8");
-        await expectCode(await post("/v1/topics", concat(utf8.encode('{"name":"'), new Uint8Array(bytes), utf8.encode('"}')), "application/json"), 400, "invalid_utf8");
+        await expectCode(
+          await post("/v1/topics", concat(utf8.encode('{"name":"'), new Uint8Array(bytes), utf8.encode('"}')), "application/json"),
+          400,
+          "invalid_utf8",
+        );
       }
       // Unpaired surrogates (valid JSON escapes) have no UTF-8 form either, in keys and headers.
-      for (const record of ['{"key":"\\ud800","value":1}', '{"value":1,"headers":{"h":"a\\udc00"}}', '{"value":1,"headers":{"\\ud83d":"v"}}']) {
+      for (const record of [
+        '{"key":"\\ud800","value":1}',
+        '{"value":1,"headers":{"h":"a\\udc00"}}',
+        '{"value":1,"headers":{"\\ud83d":"v"}}',
+      ]) {
         await expectCode(await post(`/v1/topics/${topic}/records`, `{"records":[${record}]}`, "application/json"), 400, "invalid_utf8");
       }
       const page = (await (await t.call(`/v1/topics/${topic}/partitions/0/records?offset=0`)).json()) as any;

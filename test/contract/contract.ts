@@ -1,15 +1,15 @@
-// The HTTP API contract (shared/API.md, README.md), written once and run against every host:
+// The HTTP API contract (README.md, "HTTP API"), written once and run against every host:
 // workerd, Node, Bun, Deno (one *.test.ts file per host, each a single call of `contractSuite`).
 // Only public HTTP is used — a base URL and a bearer token — so the same checks also run against
 // any deployed broker (external.test.ts, CONTRACT_URL / CONTRACT_TOKEN).
 import { decode, encode } from "@msgpack/msgpack";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { partitionForKey } from "../../src/core/partitioner.ts";
-import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { partitionForKey } from "../../src/core/topics/partitioner.ts";
+import { encodeBatch, type RecordInput } from "../../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
-import type { Target } from "./hosts.ts";
+import type { Target } from "./hosts-support.ts";
 import { bodyInputSuite } from "./body-input.ts";
 import { groupResetSuite } from "./group-reset.ts";
 import { hardeningSuite } from "./hardening.ts";
@@ -20,12 +20,16 @@ const utf8 = new TextEncoder();
 /** A POST on a connection of its own (node:http, no keep-alive), for answers given before the body is read. */
 function oneShot(url: string, token: string, type: string, body: Uint8Array): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent: false, headers: { authorization: `Bearer ${token}`, "content-type": type, "content-length": body.length } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      url,
+      { method: "POST", agent: false, headers: { authorization: `Bearer ${token}`, "content-type": type, "content-length": body.length } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     // The server may answer and close before the whole body is sent: that is not a failure here.
     req.on("error", (err) => (req.writableEnded ? undefined : reject(err)));
     req.end(body);
@@ -86,7 +90,10 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     }
 
     const batchOf = (values: string[], ts = 1_700_000_000_000): Uint8Array<ArrayBuffer> =>
-      encodeBatch(values.map((v, i): RecordInput => ({ key: null, value: utf8.encode(JSON.stringify(v)), headers: [], timestamp: ts + i })), { crc32c: (b) => core.crc32c(b) }) as Uint8Array<ArrayBuffer>;
+      encodeBatch(
+        values.map((v, i): RecordInput => ({ key: null, value: utf8.encode(JSON.stringify(v)), headers: [], timestamp: ts + i })),
+        { crc32c: (b) => core.crc32c(b) },
+      ) as Uint8Array<ArrayBuffer>;
 
     describe("access", () => {
       it("serves /healthz without a token", async () => {
@@ -146,8 +153,16 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         for (const partitions of [0, -1, 1.5, "2", 100_000]) {
           await expectError(await json("/v1/topics", "POST", { name: `c-bad-${counter++}`, partitions }), 400, "invalid_partitions");
         }
-        await expectError(await json("/v1/topics", "POST", { name: `c-bad-${counter++}`, partitions: 1, config: { "retention.ms": "soon" } }), 400, "invalid_config");
-        await expectError(await json("/v1/topics", "POST", { name: `c-bad-${counter++}`, partitions: 1, config: { "no.such.config": 1 } }), 400, "invalid_config");
+        await expectError(
+          await json("/v1/topics", "POST", { name: `c-bad-${counter++}`, partitions: 1, config: { "retention.ms": "soon" } }),
+          400,
+          "invalid_config",
+        );
+        await expectError(
+          await json("/v1/topics", "POST", { name: `c-bad-${counter++}`, partitions: 1, config: { "no.such.config": 1 } }),
+          400,
+          "invalid_config",
+        );
       });
     });
 
@@ -163,7 +178,13 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         expect(offsets).toEqual([0, 1, 2, 3].map((offset) => ({ partition: 0, offset })));
         const page = await fetchPage(topic, 0);
         expect(page).toMatchObject({ next_offset: 4, high_watermark: 4, log_start_offset: 0 });
-        expect(page.records[0]).toEqual({ offset: 0, timestamp: 1_700_000_000_000, key: "k1", value: { n: 1 }, headers: { source: "contract" } });
+        expect(page.records[0]).toEqual({
+          offset: 0,
+          timestamp: 1_700_000_000_000,
+          key: "k1",
+          value: { n: 1 },
+          headers: { source: "contract" },
+        });
         expect(page.records[1]).toMatchObject({ offset: 1, key: null, value: "plain string" });
         expect(page.records[2]).toMatchObject({ offset: 2, key: null, value: null });
         expect(page.records[3]).toMatchObject({ offset: 3, key_b64: "AP8=", value_b64: "//79" });
@@ -174,13 +195,23 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
       it("keyed records land on Kafka's partition for the key; explicit partitions win", async () => {
         const topic = await createTopic(4);
         const keys = Array.from({ length: 24 }, (_, i) => `device-${i}`);
-        const offsets = await produce(topic, keys.map((key) => ({ key, value: key })));
+        const offsets = await produce(
+          topic,
+          keys.map((key) => ({ key, value: key })),
+        );
         offsets.forEach((o, i) => expect(o.partition).toBe(partitionForKey(utf8.encode(keys[i]!), 4)));
         for (let p = 0; p < 4; p++) {
           const expected = keys.filter((k) => partitionForKey(utf8.encode(k), 4) === p);
           expect((await fetchPage(topic, p)).records.map((r: any) => r.value)).toEqual(expected);
         }
-        const explicit = await produce(topic, [{ key: "a", value: 1 }, { value: 2, partition: 3 }], "?partition=2");
+        const explicit = await produce(
+          topic,
+          [
+            { key: "a", value: 1 },
+            { value: 2, partition: 3 },
+          ],
+          "?partition=2",
+        );
         expect(explicit.map((o) => o.partition)).toEqual([2, 3]);
       });
 
@@ -189,20 +220,40 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         const value = new Uint8Array([0, 255, 1, 254, 10]);
         const res = await call(`/v1/topics/${topic}/records`, {
           method: "POST",
-          body: encode({ records: [{ key: new Uint8Array([255, 1]), value, headers: { h: new Uint8Array([0xc3]), t: new Uint8Array([104, 105]) }, timestamp: 123 }, { key: "text", value: { a: 1 } }] }),
+          body: encode({
+            records: [
+              {
+                key: new Uint8Array([255, 1]),
+                value,
+                headers: { h: new Uint8Array([0xc3]), t: new Uint8Array([104, 105]) },
+                timestamp: 123,
+              },
+              { key: "text", value: { a: 1 } },
+            ],
+          }),
           headers: { "content-type": "application/msgpack", accept: "application/msgpack" },
         });
         expect(res.status).toBe(200);
         expect(res.headers.get("content-type")).toContain("msgpack");
-        expect((await msgpack(res)).offsets).toEqual([{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }]);
-        const page = await msgpack(await call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: "application/vnd.msgpack" } }));
+        expect((await msgpack(res)).offsets).toEqual([
+          { partition: 0, offset: 0 },
+          { partition: 0, offset: 1 },
+        ]);
+        const page = await msgpack(
+          await call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: "application/vnd.msgpack" } }),
+        );
         expect(page.records[0].key).toEqual(new Uint8Array([255, 1]));
         expect(page.records[0].value).toEqual(value);
         expect(page.records[0].headers.h).toEqual(new Uint8Array([0xc3]));
         expect(page.records[0].timestamp).toBe(123);
         expect(new TextDecoder().decode(page.records[1].value)).toBe('{"a":1}');
         const asJson = await fetchPage(topic, 0);
-        expect(asJson.records[0]).toMatchObject({ key_b64: "/wE=", value_b64: "AP8B/go=", headers: { t: "hi" }, headers_b64: { h: "ww==" } });
+        expect(asJson.records[0]).toMatchObject({
+          key_b64: "/wE=",
+          value_b64: "AP8B/go=",
+          headers: { t: "hi" },
+          headers_b64: { h: "ww==" },
+        });
         expect(asJson.records[1]).toMatchObject({ key: "text", value: { a: 1 } });
       });
 
@@ -215,7 +266,12 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         body.set(second, first.length);
         const res = await call(`/v1/topics/${topic}/records?partition=1`, { method: "POST", body, headers: { "content-type": BATCH } });
         expect(res.status).toBe(200);
-        expect(await res.json()).toEqual({ offsets: [{ partition: 1, offset: 0 }, { partition: 1, offset: 3 }] });
+        expect(await res.json()).toEqual({
+          offsets: [
+            { partition: 1, offset: 0 },
+            { partition: 1, offset: 3 },
+          ],
+        });
 
         const read = await call(`/v1/topics/${topic}/partitions/1/records?offset=1`, { headers: { accept: BATCH } });
         expect(read.status).toBe(200);
@@ -228,20 +284,33 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         const expected = body.slice();
         new DataView(expected.buffer).setBigInt64(first.length, 3n);
         expect(bytes).toEqual(expected);
-        expect((await fetchPage(topic, 1, "offset=2")).records.map((r: any) => [r.offset, r.value])).toEqual([[2, "c"], [3, "d"]]);
+        expect((await fetchPage(topic, 1, "offset=2")).records.map((r: any) => [r.offset, r.value])).toEqual([
+          [2, "c"],
+          [3, "d"],
+        ]);
 
         // A multi-partition topic needs ?partition= for a binary body.
-        await expectError(await call(`/v1/topics/${topic}/records`, { method: "POST", body: first, headers: { "content-type": BATCH } }), 400, "invalid_parameter");
+        await expectError(
+          await call(`/v1/topics/${topic}/records`, { method: "POST", body: first, headers: { "content-type": BATCH } }),
+          400,
+          "invalid_parameter",
+        );
       });
 
       it("pages with max_records / max_bytes / next_offset; earliest and latest", async () => {
         const topic = await createTopic();
-        for (let i = 0; i < 5; i++) await produce(topic, Array.from({ length: 10 }, (_, j) => ({ value: i * 10 + j })));
+        for (let i = 0; i < 5; i++)
+          await produce(
+            topic,
+            Array.from({ length: 10 }, (_, j) => ({ value: i * 10 + j })),
+          );
         const page = await fetchPage(topic, 0, "offset=7&max_records=5");
         expect(page.records.map((r: any) => r.value)).toEqual([7, 8, 9, 10, 11]);
         expect(page.next_offset).toBe(12);
         // max_bytes below one batch still returns that whole batch.
-        expect((await fetchPage(topic, 0, "offset=12&max_bytes=1")).records.map((r: any) => r.offset)).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
+        expect((await fetchPage(topic, 0, "offset=12&max_bytes=1")).records.map((r: any) => r.offset)).toEqual([
+          12, 13, 14, 15, 16, 17, 18, 19,
+        ]);
         const all: number[] = [];
         for (let offset = 0; offset < 50; ) {
           const p = await fetchPage(topic, 0, `offset=${offset}&max_records=7`);
@@ -313,14 +382,23 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
       it("unknown topics and partitions", async () => {
         const topic = await createTopic(2);
         await expectError(await call(`/v1/topics/no-such-topic-${counter++}/partitions/0/records`), 404, "topic_not_found");
-        await expectError(await json(`/v1/topics/no-such-topic-${counter++}/records`, "POST", { records: [{ value: 1 }] }), 404, "topic_not_found");
+        await expectError(
+          await json(`/v1/topics/no-such-topic-${counter++}/records`, "POST", { records: [{ value: 1 }] }),
+          404,
+          "topic_not_found",
+        );
         await expectError(await call(`/v1/topics/${topic}/partitions/2/records`), 404, "partition_not_found");
-        await expectError(await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, partition: 7 }] }), 404, "partition_not_found");
+        await expectError(
+          await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, partition: 7 }] }),
+          404,
+          "partition_not_found",
+        );
       });
 
       it("bad bodies and parameters are refused with their codes and change nothing", async () => {
         const topic = await createTopic();
-        const post = (body: BodyInit, type: string) => call(`/v1/topics/${topic}/records`, { method: "POST", body, headers: { "content-type": type } });
+        const post = (body: BodyInit, type: string) =>
+          call(`/v1/topics/${topic}/records`, { method: "POST", body, headers: { "content-type": type } });
         await expectError(await post('{"records": [', "application/json"), 400, "invalid_json");
         await expectError(await post(new Uint8Array([0xc1]), "application/msgpack"), 400, "invalid_msgpack");
         await expectError(await json(`/v1/topics/${topic}/records`, "POST", { records: [{ key: "no value" }] }), 400, "invalid_record");
@@ -346,16 +424,34 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         return (await res.json()) as { producer_id: number; producer_epoch: number };
       };
       const sendAs = (topic: string, p: { producer_id: number; producer_epoch: number }, seq: number, values: unknown[]) =>
-        json(`/v1/topics/${topic}/records?partition=0`, "POST", { records: values.map((value) => ({ value })) }, {
-          "producer-id": String(p.producer_id), "producer-epoch": String(p.producer_epoch), "producer-seq": String(seq),
-        });
+        json(
+          `/v1/topics/${topic}/records?partition=0`,
+          "POST",
+          { records: values.map((value) => ({ value })) },
+          {
+            "producer-id": String(p.producer_id),
+            "producer-epoch": String(p.producer_epoch),
+            "producer-seq": String(seq),
+          },
+        );
 
       it("answers a retry with the original offsets, refuses gaps and fences old epochs", async () => {
         const topic = await createTopic();
         const name = `device-${Date.now().toString(36)}-${counter++}`;
         const p = await init(name);
-        expect(await (await sendAs(topic, p, 0, ["a", "b"])).json()).toEqual({ offsets: [{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }] });
-        expect(await (await sendAs(topic, p, 0, ["a", "b"])).json()).toEqual({ offsets: [{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }], duplicate: true });
+        expect(await (await sendAs(topic, p, 0, ["a", "b"])).json()).toEqual({
+          offsets: [
+            { partition: 0, offset: 0 },
+            { partition: 0, offset: 1 },
+          ],
+        });
+        expect(await (await sendAs(topic, p, 0, ["a", "b"])).json()).toEqual({
+          offsets: [
+            { partition: 0, offset: 0 },
+            { partition: 0, offset: 1 },
+          ],
+          duplicate: true,
+        });
         await expectError(await sendAs(topic, p, 7, ["gap"]), 409, "out_of_order_sequence");
         const next = await init(name);
         expect(next).toEqual({ producer_id: p.producer_id, producer_epoch: p.producer_epoch + 1 });
@@ -366,11 +462,18 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     });
 
     describe("consumer groups", () => {
-      it("join, poll, commit, describe, leave (API.md)", async (ctx) => {
+      it("join, poll, commit, describe, leave (README.md)", async (ctx) => {
         const topic = await createTopic(2);
-        await produce(topic, [{ value: "g0", partition: 0 }, { value: "g1", partition: 1 }]);
+        await produce(topic, [
+          { value: "g0", partition: 0 },
+          { value: "g1", partition: 1 },
+        ]);
         const group = `g-${Date.now().toString(36)}-${counter++}`;
-        const joined = await json(`/v1/groups/${group}/members`, "POST", { topics: [topic], session_timeout_ms: 30000, auto_offset_reset: "earliest" });
+        const joined = await json(`/v1/groups/${group}/members`, "POST", {
+          topics: [topic],
+          session_timeout_ms: 30000,
+          auto_offset_reset: "earliest",
+        });
         // Hosts built before consumer groups have no such route: nothing to check there yet.
         if (joined.status === 404 && ((await joined.clone().json()) as any).error?.code === "not_found") ctx.skip();
         expect(joined.status, await joined.clone().text()).toBe(200);
@@ -380,7 +483,11 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         const seen: any[] = [];
         let epoch = member.member_epoch;
         for (let i = 0; i < 5 && seen.length < 2; i++) {
-          const res = await json(`/v1/groups/${group}/members/${member.member_id}/poll`, "POST", { member_epoch: epoch, max_records: 10, wait_ms: 500 });
+          const res = await json(`/v1/groups/${group}/members/${member.member_id}/poll`, "POST", {
+            member_epoch: epoch,
+            max_records: 10,
+            wait_ms: 500,
+          });
           const body = (await res.json()) as any;
           expect(res.status, JSON.stringify(body)).toBe(200);
           epoch = body.member_epoch;
@@ -388,12 +495,19 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
         }
         expect(seen.map((r) => r.value).sort()).toEqual(["g0", "g1"]);
         const commit = await json(`/v1/groups/${group}/members/${member.member_id}/commit`, "POST", {
-          member_epoch: epoch, offsets: [{ topic, partition: 0, offset: 1 }, { topic, partition: 1, offset: 1 }],
+          member_epoch: epoch,
+          offsets: [
+            { topic, partition: 0, offset: 1 },
+            { topic, partition: 1, offset: 1 },
+          ],
         });
         expect(commit.status, await commit.clone().text()).toBe(200);
         const described = (await (await call(`/v1/groups/${group}`)).json()) as any;
         expect(described.offsets).toContainEqual(expect.objectContaining({ topic, partition: 0, offset: 1, lag: 0 }));
-        const stale = await json(`/v1/groups/${group}/members/${member.member_id}/commit`, "POST", { member_epoch: epoch + 1, offsets: [{ topic, partition: 0, offset: 1 }] });
+        const stale = await json(`/v1/groups/${group}/members/${member.member_id}/commit`, "POST", {
+          member_epoch: epoch + 1,
+          offsets: [{ topic, partition: 0, offset: 1 }],
+        });
         expect(stale.status).toBeGreaterThanOrEqual(400);
         expect(["fenced", "stale_epoch"]).toContain(((await stale.json()) as any).error.code);
         expect((await call(`/v1/groups/${group}/members/${member.member_id}`, { method: "DELETE" })).status).toBe(204);

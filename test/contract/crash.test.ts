@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { RUNTIMES, startServer, type ServerProcess } from "./hosts.ts";
+import { RUNTIMES, startServer, type ServerProcess } from "./hosts-support.ts";
 
 const PARTITIONS = 2;
 const CLIENTS = 12;
@@ -37,7 +37,10 @@ async function producer(url: string, client: number, acks: Ack[]): Promise<void>
     const ids = Array.from({ length: size }, (_, i) => `${client}-${n}-${i}`);
     const binary = n % 2 === 1;
     const body = binary
-      ? encodeBatch(ids.map((id, i) => ({ key: null, value: utf8.encode(JSON.stringify(id)), headers: [], timestamp: Date.now() + i })), { crc32c: (b) => core.crc32c(b) }) as Uint8Array<ArrayBuffer>
+      ? (encodeBatch(
+          ids.map((id, i) => ({ key: null, value: utf8.encode(JSON.stringify(id)), headers: [], timestamp: Date.now() + i })),
+          { crc32c: (b) => core.crc32c(b) },
+        ) as Uint8Array<ArrayBuffer>)
       : JSON.stringify({ records: ids.map((id) => ({ value: id, partition })) });
     let res: Response;
     try {
@@ -65,7 +68,9 @@ async function readAll(url: string, partition: number): Promise<{ values: string
   let offset = 0;
   let highWatermark = 0;
   for (;;) {
-    const res = await fetch(`${url}/v1/topics/crash/partitions/${partition}/records?offset=${offset}&max_records=10000&max_bytes=4194304`, { headers: auth });
+    const res = await fetch(`${url}/v1/topics/crash/partitions/${partition}/records?offset=${offset}&max_records=10000&max_bytes=4194304`, {
+      headers: auth,
+    });
     const page = (await res.json()) as { records: Array<{ offset: number; value: string }>; next_offset: number; high_watermark: number };
     expect(res.status).toBe(200);
     for (const r of page.records) {
@@ -90,7 +95,9 @@ describe.each(RUNTIMES)("crash safety on %s", (runtime) => {
   it("keeps every acknowledged record, at its offset, once, after SIGKILL mid-load", async () => {
     server = await startServer(runtime, { dataDir });
     const created = await fetch(`${server.url}/v1/topics`, {
-      method: "POST", body: JSON.stringify({ name: "crash", partitions: PARTITIONS }), headers: { ...auth, "content-type": "application/json" },
+      method: "POST",
+      body: JSON.stringify({ name: "crash", partitions: PARTITIONS }),
+      headers: { ...auth, "content-type": "application/json" },
     });
     expect(created.status).toBe(201);
 
@@ -114,7 +121,9 @@ describe.each(RUNTIMES)("crash safety on %s", (runtime) => {
       }
       // Appends continue right after the last record.
       const res = await fetch(`${server.url}/v1/topics/crash/records`, {
-        method: "POST", body: JSON.stringify({ records: [{ value: "after restart", partition }] }), headers: { ...auth, "content-type": "application/json" },
+        method: "POST",
+        body: JSON.stringify({ records: [{ value: "after restart", partition }] }),
+        headers: { ...auth, "content-type": "application/json" },
       });
       expect(await res.json()).toEqual({ offsets: [{ partition, offset: highWatermark }] });
     }

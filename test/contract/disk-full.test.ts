@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { RUNTIMES, startServer, type ServerProcess } from "./hosts.ts";
+import { RUNTIMES, startServer, type ServerProcess } from "./hosts-support.ts";
 
 const root = process.getuid?.() === 0;
 

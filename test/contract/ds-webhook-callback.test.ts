@@ -9,7 +9,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
-import { everyHost, type RunningHost } from "./every-host.ts";
+import { everyHost, type RunningHost } from "./every-host-support.ts";
 
 const LOOPBACK = { EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1" };
 const HOSTILE_HOSTS = ["evil.example", "evil.example:8443", "127.0.0.1:1", "[::1]:9"];
@@ -82,7 +82,8 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
     expect(await send(`${ds}/events/a`, "PUT", hostile, "", "text/plain")).toBe(201);
     const id = `s-${root}`;
     const sub = await fetch(`${ds}/__ds/subscriptions/${id}`, {
-      method: "PUT", headers: { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" },
+      method: "PUT",
+      headers: { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ type: "webhook", pattern: "events/*", webhook: { url: receiverUrl } }),
     });
     expect(sub.status).toBe(201);
@@ -93,9 +94,12 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
     expect(wake.callback_url).toBe(`${host.url}/ds/${root}/__ds/subscriptions/${id}/callback`);
     // The callback URL reaches this broker and accepts the wake's token.
     const done = await fetch(wake.callback_url as string, {
-      method: "POST", headers: { authorization: `Bearer ${wake.callback_token}`, "content-type": "application/json" },
+      method: "POST",
+      headers: { authorization: `Bearer ${wake.callback_token}`, "content-type": "application/json" },
       body: JSON.stringify({
-        wake_id: wake.wake_id, generation: wake.generation, done: true,
+        wake_id: wake.wake_id,
+        generation: wake.generation,
+        done: true,
         acks: (wake.streams as Array<{ path: string; tail_offset: string }>).map((s) => ({ stream: s.path, offset: s.tail_offset })),
       }),
     });
@@ -108,8 +112,14 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
     const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
     expect((await fetch(`${ds}/events/a`, { method: "PUT", headers: { ...auth, "content-type": "text/plain" } })).status).toBe(201);
     const sub = await fetch(`${ds}/__ds/subscriptions/redirect`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ type: "webhook", pattern: "events/*", webhook: { url: receiverUrl.replace(/\/hook$/, "/redirect") }, lease_ttl_ms: 1_000 }),
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        type: "webhook",
+        pattern: "events/*",
+        webhook: { url: receiverUrl.replace(/\/hook$/, "/redirect") },
+        lease_ttl_ms: 1_000,
+      }),
     });
     expect(sub.status).toBe(201);
     const before = redirectHits;
@@ -117,7 +127,9 @@ describe.each(Object.keys(starters))("webhook callback URLs on %s", (name) => {
     // delivery). Not followed, the wake stays pending and is delivered again after its lease,
     // at the next append: append until the second delivery arrives.
     for (let i = 0; i < 120 && redirectHits < before + 2; i++) {
-      expect((await fetch(`${ds}/events/a`, { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: "x" })).status).toBe(204);
+      expect(
+        (await fetch(`${ds}/events/a`, { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: "x" })).status,
+      ).toBe(204);
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(redirectHits).toBeGreaterThanOrEqual(before + 2);

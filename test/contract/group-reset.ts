@@ -39,15 +39,41 @@ export function groupResetSuite(t: TailContext & { counter(): number }): void {
 
     it("clamps offsets to [log start, log end] and names each clamp; later records are not skipped", async () => {
       const topic = await t.createTopic(2);
-      await t.produce(topic, [0, 1, 2, 3, 4].map((value) => ({ value, partition: 0 })));
+      await t.produce(
+        topic,
+        [0, 1, 2, 3, 4].map((value) => ({ value, partition: 0 })),
+      );
       const group = await emptyGroup(topic);
-      const res = await reset(group, { offsets: [{ topic, partition: 0, offset: 1_000_000 }, { topic, partition: 1, offset: 7 }] });
+      const res = await reset(group, {
+        offsets: [
+          { topic, partition: 0, offset: 1_000_000 },
+          { topic, partition: 1, offset: 7 },
+        ],
+      });
       const body = (await res.json()) as any;
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(body.dry_run).toBe(false);
       expect(body.offsets).toEqual([
-        { topic, partition: 0, offset: 5, previous_offset: null, requested_offset: 1_000_000, log_start_offset: 0, log_end_offset: 5, clamped: "log_end" },
-        { topic, partition: 1, offset: 0, previous_offset: null, requested_offset: 7, log_start_offset: 0, log_end_offset: 0, clamped: "log_end" },
+        {
+          topic,
+          partition: 0,
+          offset: 5,
+          previous_offset: null,
+          requested_offset: 1_000_000,
+          log_start_offset: 0,
+          log_end_offset: 5,
+          clamped: "log_end",
+        },
+        {
+          topic,
+          partition: 1,
+          offset: 0,
+          previous_offset: null,
+          requested_offset: 7,
+          log_start_offset: 0,
+          log_end_offset: 0,
+          clamped: "log_end",
+        },
       ]);
       await t.produce(topic, [{ value: "later", partition: 0 }]);
       const lag = (await describeGroup(group)).offsets.find((o: any) => o.partition === 0);
@@ -56,14 +82,28 @@ export function groupResetSuite(t: TailContext & { counter(): number }): void {
       // Below the log start (records deleted): moved up to the first offset still stored.
       expect((await t.json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: 3 })).status).toBe(200);
       const low = (await (await reset(group, { offsets: [{ topic, partition: 0, offset: 1 }] })).json()) as any;
-      expect(low.offsets).toEqual([{ topic, partition: 0, offset: 3, previous_offset: 5, requested_offset: 1, log_start_offset: 3, log_end_offset: 6, clamped: "log_start" }]);
+      expect(low.offsets).toEqual([
+        {
+          topic,
+          partition: 0,
+          offset: 3,
+          previous_offset: 5,
+          requested_offset: 1,
+          log_start_offset: 3,
+          log_end_offset: 6,
+          clamped: "log_start",
+        },
+      ]);
       const inside = (await (await reset(group, { offsets: [{ topic, partition: 0, offset: 4 }] })).json()) as any;
       expect(inside.offsets[0]).toMatchObject({ offset: 4, previous_offset: 3, requested_offset: 4, clamped: null });
     });
 
     it("dry_run answers the new offsets and stores nothing; it is refused with active members like the real reset", async () => {
       const topic = await t.createTopic(1);
-      await t.produce(topic, [1, 2, 3].map((value) => ({ value })));
+      await t.produce(
+        topic,
+        [1, 2, 3].map((value) => ({ value })),
+      );
       const group = await emptyGroup(topic);
       expect((await reset(group, { topics: [topic], to: "latest" })).status).toBe(200);
       const plan = (await (await reset(group, { topics: [topic], to: "earliest", dry_run: true })).json()) as any;
@@ -71,7 +111,9 @@ export function groupResetSuite(t: TailContext & { counter(): number }): void {
       expect((await describeGroup(group)).offsets).toMatchObject([{ partition: 0, offset: 3 }]);
       expect((await reset(group, { topics: [topic], to: "earliest", dry_run: "yes" })).status).toBe(400);
 
-      const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], session_timeout_ms: 30000 })).json()) as any;
+      const joined = (await (
+        await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], session_timeout_ms: 30000 })
+      ).json()) as any;
       const busy = await reset(group, { topics: [topic], to: "earliest", dry_run: true });
       expect(busy.status).toBe(409);
       const error = ((await busy.json()) as any).error;

@@ -5,8 +5,8 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
-import { LogCore } from "../../src/core/log-core.ts";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { wasmBytes } from "../core-support/load-log-core.ts";
 import { WsSubscriber } from "../support/ws-subscriber.ts";
 import { SseReader } from "../support/sse-reader.ts";
@@ -58,19 +58,45 @@ export function hardeningSuite(t: TailContext): void {
     return {
       target: `/v1/topics/${topic}/records`,
       grant: `topic:${topic}`,
-      stored: async () => ((await (await t.call(`/v1/topics/${topic}/partitions/0/records?offset=0`)).json()) as any).records.length as number,
+      stored: async () =>
+        ((await (await t.call(`/v1/topics/${topic}/partitions/0/records?offset=0`)).json()) as any).records.length as number,
     };
   };
   const records = (size: number) => ({ records: [{ value: "x".repeat(size) }] });
   const kinds: BodyKind[] = [
-    { name: "JSON produce", setup: topicSetup, send: (t, token, target, size) => t.call(target, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...chunked(utf8.encode(JSON.stringify(records(size)))) }) },
-    { name: "MessagePack produce", setup: topicSetup, send: (t, token, target, size) => t.call(target, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/msgpack" }, ...chunked(encode(records(size))) }) },
     {
-      name: "binary produce", setup: topicSetup,
+      name: "JSON produce",
+      setup: topicSetup,
+      send: (t, token, target, size) =>
+        t.call(target, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          ...chunked(utf8.encode(JSON.stringify(records(size)))),
+        }),
+    },
+    {
+      name: "MessagePack produce",
+      setup: topicSetup,
+      send: (t, token, target, size) =>
+        t.call(target, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/msgpack" },
+          ...chunked(encode(records(size))),
+        }),
+    },
+    {
+      name: "binary produce",
+      setup: topicSetup,
       send: async (t, token, target, size) => {
         const core = await LogCore.instantiate(wasmBytes());
-        const batch = encodeBatch([{ key: null, value: utf8.encode("x".repeat(size)), headers: [], timestamp: Date.now() }], { crc32c: (b) => core.crc32c(b) });
-        return t.call(target, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/vnd.kafka.record-batch" }, ...chunked(batch) });
+        const batch = encodeBatch([{ key: null, value: utf8.encode("x".repeat(size)), headers: [], timestamp: Date.now() }], {
+          crc32c: (b) => core.crc32c(b),
+        });
+        return t.call(target, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/vnd.kafka.record-batch" },
+          ...chunked(batch),
+        });
       },
     },
     {
@@ -85,13 +111,21 @@ export function hardeningSuite(t: TailContext): void {
           stored: async () => (await (await t.call(`${path}?offset=-1`)).arrayBuffer()).byteLength,
         };
       },
-      send: (t, token, target, size) => t.call(target, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" }, ...chunked(utf8.encode("x".repeat(size))) }),
+      send: (t, token, target, size) =>
+        t.call(target, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+          ...chunked(utf8.encode("x".repeat(size))),
+        }),
     },
   ];
 
   describe("hardening", () => {
     const consumeKey = async (topic: string) => {
-      const created = await t.json("/v1/keys", "POST", { name: `tail-${hex(4)}`, grants: [{ operation: "consume", resource: `topic:${topic}` }] });
+      const created = await t.json("/v1/keys", "POST", {
+        name: `tail-${hex(4)}`,
+        grants: [{ operation: "consume", resource: `topic:${topic}` }],
+      });
       expect(created.status).toBe(201);
       return (await created.json()) as { id: string; secret: string };
     };
@@ -117,7 +151,9 @@ export function hardeningSuite(t: TailContext): void {
     it("an SSE tail ends with credentials_revoked once its API key is deleted", async () => {
       const topic = await t.createTopic();
       const key = await consumeKey(topic);
-      const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=1000`, { headers: { authorization: `Bearer ${key.secret}` } });
+      const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=1000`, {
+        headers: { authorization: `Bearer ${key.secret}` },
+      });
       expect(res.status).toBe(200);
       const sse = new SseReader(res.body!);
       await t.produce(topic, [{ value: "before" }]);
@@ -130,7 +166,11 @@ export function hardeningSuite(t: TailContext): void {
     for (const kind of kinds) {
       it(`a ${kind.name} body without Content-Length is charged to the key's byte quota`, async () => {
         const { target, grant, stored } = await kind.setup(t);
-        const created = await t.json("/v1/keys", "POST", { name: `quota-${hex(4)}`, grants: [{ operation: "produce", resource: grant }], quotas: { bytes_per_second: 1_000 } });
+        const created = await t.json("/v1/keys", "POST", {
+          name: `quota-${hex(4)}`,
+          grants: [{ operation: "produce", resource: grant }],
+          quotas: { bytes_per_second: 1_000 },
+        });
         expect(created.status).toBe(201);
         const token = ((await created.json()) as { secret: string }).secret;
         // 4 KB against 1,000 bytes/s: the first body overdraws the bucket (as a declared one may)…
@@ -151,7 +191,11 @@ export function hardeningSuite(t: TailContext): void {
 
     it("parallel bodies without Content-Length cannot all pass a quota that has room for one", async () => {
       const { target, grant, stored } = await topicSetup();
-      const created = await t.json("/v1/keys", "POST", { name: `quota-${hex(4)}`, grants: [{ operation: "produce", resource: grant }], quotas: { bytes_per_second: 1_000 } });
+      const created = await t.json("/v1/keys", "POST", {
+        name: `quota-${hex(4)}`,
+        grants: [{ operation: "produce", resource: grant }],
+        quotas: { bytes_per_second: 1_000 },
+      });
       const token = ((await created.json()) as { secret: string }).secret;
       const answers = await Promise.all(Array.from({ length: 6 }, () => kinds[0]!.send(t, token, target, 2_000)));
       const statuses = answers.map((r) => r.status);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { objectFile } from "../../src/runtime/object-files.ts";
-import { RUNTIMES, startServer, type Runtime } from "./hosts.ts";
+import { RUNTIMES, startServer, type Runtime } from "./hosts-support.ts";
 import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -41,7 +41,9 @@ function runProbe(runtime: Runtime): Promise<any> {
     let err = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`${runtime} probe exited ${code}: ${err}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`${runtime} probe exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -55,7 +57,9 @@ async function api(url: string, path: string, method = "GET", body?: unknown): P
 function editRow(dataDir: string, topic: string, offset: number, mutate: (v: DataView) => void): void {
   const db = new DatabaseSync(objectFile(dataDir, "partition", `${topic}/0`));
   try {
-    const row = db.prepare("SELECT base_offset, data FROM segments WHERE base_offset <= ? ORDER BY base_offset DESC LIMIT 1").get(offset) as { base_offset: number; data: Uint8Array };
+    const row = db
+      .prepare("SELECT base_offset, data FROM segments WHERE base_offset <= ? ORDER BY base_offset DESC LIMIT 1")
+      .get(offset) as { base_offset: number; data: Uint8Array };
     const data = new Uint8Array(row.data);
     mutate(new DataView(data.buffer, data.byteOffset, data.byteLength));
     db.prepare("UPDATE segments SET data = ? WHERE base_offset = ?").run(data, row.base_offset);
@@ -67,7 +71,9 @@ function editRow(dataDir: string, topic: string, offset: number, mutate: (v: Dat
 function storedAlarm(dataDir: string, topic: string): number | null {
   const db = new DatabaseSync(join(dataDir, "host.sqlite"));
   try {
-    const row = db.prepare("SELECT time FROM alarms WHERE kind = 'partition' AND name = ?").get(`${topic}/0`) as { time: number } | undefined;
+    const row = db.prepare("SELECT time FROM alarms WHERE kind = 'partition' AND name = ?").get(`${topic}/0`) as
+      | { time: number }
+      | undefined;
     return row?.time ?? null;
   } finally {
     db.close();
@@ -91,7 +97,8 @@ describe.each(RUNTIMES)("%s host", (runtime) => {
     let server = await startServer(runtime, { dataDir });
     try {
       expect((await api(server.url, "/v1/topics", "POST", { name: topic, partitions: 1 })).status).toBe(201);
-      for (const value of ["a", "b"]) expect((await api(server.url, `/v1/topics/${topic}/records`, "POST", { records: [{ value }] })).status).toBe(200);
+      for (const value of ["a", "b"])
+        expect((await api(server.url, `/v1/topics/${topic}/records`, "POST", { records: [{ value }] })).status).toBe(200);
     } finally {
       await server.stop();
     }
@@ -113,7 +120,9 @@ describe.each(RUNTIMES)("%s host", (runtime) => {
     const topic = `alarm-${runtime}`;
     let server = await startServer(runtime, { dataDir });
     try {
-      expect((await api(server.url, "/v1/topics", "POST", { name: topic, partitions: 1, config: { "retention.ms": 3_600_000 } })).status).toBe(201);
+      expect(
+        (await api(server.url, "/v1/topics", "POST", { name: topic, partitions: 1, config: { "retention.ms": 3_600_000 } })).status,
+      ).toBe(201);
       expect((await api(server.url, `/v1/topics/${topic}/records`, "POST", { records: [{ value: "a" }] })).status).toBe(200);
     } finally {
       await server.stop();

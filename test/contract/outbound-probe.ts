@@ -33,7 +33,10 @@ function fixed(addresses: string[]): Resolve {
 const STRICT = { allowLoopback: false };
 const DEV = { allowLoopback: true };
 const post = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
-const summary = (r: OutboundResult) => (r.ok ? { ok: true, status: r.response.status, body: new TextDecoder().decode(r.response.body) } : { ok: false, code: r.code, reason: r.reason });
+const summary = (r: OutboundResult) =>
+  r.ok
+    ? { ok: true, status: r.response.status, body: new TextDecoder().decode(r.response.body) }
+    : { ok: false, code: r.code, reason: r.reason };
 
 const cases: Array<[string, string, Resolve | undefined, { allowLoopback: boolean }]> = [
   ["literal loopback", `http://127.0.0.1:${port}/refused`, undefined, STRICT],
@@ -44,7 +47,12 @@ const cases: Array<[string, string, Resolve | undefined, { allowLoopback: boolea
   ["decimal", `http://2130706433:${port}/refused`, undefined, STRICT],
   ["name resolving to loopback", `https://hooks.example.com:${port}/refused`, fixed(["127.0.0.1"]), STRICT],
   ["name resolving to private", `https://hooks.example.com:${port}/refused`, fixed(["10.1.2.3"]), STRICT],
-  ["name resolving to public and private", `https://hooks.example.com:${port}/refused`, fixed(["93.184.215.14", "::ffff:169.254.169.254"]), STRICT],
+  [
+    "name resolving to public and private",
+    `https://hooks.example.com:${port}/refused`,
+    fixed(["93.184.215.14", "::ffff:169.254.169.254"]),
+    STRICT,
+  ],
   ["dev: private stays refused", `http://hooks.localhost:${port}/refused`, fixed(["192.168.1.1"]), DEV],
   ["dev: loopback literal", `http://127.0.0.1:${port}/ok`, undefined, DEV],
   ["dev: name connects to the checked address", `http://hook.localhost:${port}/named`, fixed(["127.0.0.1"]), DEV],
@@ -76,8 +84,12 @@ if (tlsDir) {
   });
   await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
   const tlsPort = (tlsServer.address() as AddressInfo).port;
-  results["tls: name verified on the checked address"] = summary(await nodeOutboundFetch(fixed(["127.0.0.1"]))(`https://hook.example:${tlsPort}/tls`, post, DEV));
-  results["tls: other name refused by the certificate"] = summary(await nodeOutboundFetch(fixed(["127.0.0.1"]))(`https://other.example:${tlsPort}/tls-other`, post, DEV));
+  results["tls: name verified on the checked address"] = summary(
+    await nodeOutboundFetch(fixed(["127.0.0.1"]))(`https://hook.example:${tlsPort}/tls`, post, DEV),
+  );
+  results["tls: other name refused by the certificate"] = summary(
+    await nodeOutboundFetch(fixed(["127.0.0.1"]))(`https://other.example:${tlsPort}/tls-other`, post, DEV),
+  );
   tlsServer.close();
 }
 server.close();

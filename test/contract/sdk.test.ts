@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionForKey } from "../../src/client/index.ts";
-import { startRuntime, type Target } from "./hosts.ts";
+import { startRuntime, type Target } from "./hosts-support.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -61,6 +61,16 @@ describe("SDK over HTTP against the Node server", () => {
   });
 
   it("works on Deno with network access only", async () => {
-    check(await roundtrip(join(BIN, "deno"), ["run", "--no-prompt", "--allow-env=EDGEBROKER_URL,EDGEBROKER_TOKEN", `--allow-net=${new URL(target.url).host}`, "--allow-read=.", SCRIPT, "../../../src/client/index.ts"]));
+    check(
+      await roundtrip(join(BIN, "deno"), [
+        "run",
+        "--no-prompt",
+        "--allow-env=EDGEBROKER_URL,EDGEBROKER_TOKEN",
+        `--allow-net=${new URL(target.url).host}`,
+        "--allow-read=.",
+        SCRIPT,
+        "../../../src/client/index.ts",
+      ]),
+    );
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RUNTIMES, serverCommand, startServer } from "./hosts.ts";
+import { RUNTIMES, serverCommand, startServer } from "./hosts-support.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -15,7 +15,14 @@ describe.each(RUNTIMES)("starting on %s", (runtime) => {
 
   function run(env: Record<string, string | undefined>) {
     const [command, args] = serverCommand(runtime, dataDir);
-    const childEnv: Record<string, string | undefined> = { ...process.env, HOST: "127.0.0.1", PORT: "0", EDGEBROKER_DATA_DIR: dataDir, NO_COLOR: "1", ...env };
+    const childEnv: Record<string, string | undefined> = {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      EDGEBROKER_DATA_DIR: dataDir,
+      NO_COLOR: "1",
+      ...env,
+    };
     for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
     return spawnSync(command, args, { cwd: ROOT, env: childEnv, encoding: "utf8", timeout: 30_000 });
   }

@@ -5,7 +5,7 @@ import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { SseReader } from "../support/sse-reader.ts";
 import { WsSubscriber } from "../support/ws-subscriber.ts";
-import type { Target } from "./hosts.ts";
+import type { Target } from "./hosts-support.ts";
 
 export interface TailContext {
   target(): Target;
@@ -21,8 +21,11 @@ function upgradeAnswer(url: string, token: string): Promise<{ status: number; bo
     const req = http.request(url, {
       agent: false,
       headers: {
-        authorization: `Bearer ${token}`, connection: "Upgrade", upgrade: "websocket",
-        "sec-websocket-version": "13", "sec-websocket-key": Buffer.from("0123456789abcdef").toString("base64"),
+        authorization: `Bearer ${token}`,
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": Buffer.from("0123456789abcdef").toString("base64"),
       },
     });
     req.on("upgrade", (_res, socket) => {
@@ -44,7 +47,8 @@ const offsets = (records: any[]) => records.map((r) => r.offset);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 export function tailSuite(t: TailContext): void {
-  const subscribe = (topic: string, query: string) => WsSubscriber.open(`${t.target().url}/v1/topics/${topic}/partitions/0/ws?${query}`, t.target().token);
+  const subscribe = (topic: string, query: string) =>
+    WsSubscriber.open(`${t.target().url}/v1/topics/${topic}/partitions/0/ws?${query}`, t.target().token);
 
   describe("SSE tail", () => {
     it("streams backlog and live records with offset ids, resumes with Last-Event-ID, ends on delete", async () => {
@@ -58,7 +62,10 @@ export function tailSuite(t: TailContext): void {
       };
       const first = await open();
       const backlog = await first.events(2);
-      expect(backlog.map((e) => [e.event, e.id, JSON.parse(e.data).value])).toEqual([["record", "0", 0], ["record", "1", 1]]);
+      expect(backlog.map((e) => [e.event, e.id, JSON.parse(e.data).value])).toEqual([
+        ["record", "0", 0],
+        ["record", "1", 1],
+      ]);
       await t.produce(topic, [{ value: 2 }]);
       expect((await first.nextEvent())?.id).toBe("2");
       await first.cancel();
@@ -75,9 +82,14 @@ export function tailSuite(t: TailContext): void {
   describe("group member SSE tail", () => {
     it("streams the assignment and every assigned record with cursor ids, resumes with Last-Event-ID, ends when the member leaves", async () => {
       const topic = await t.createTopic(2);
-      await t.produce(topic, [{ value: "a", partition: 0 }, { value: "b", partition: 1 }]);
+      await t.produce(topic, [
+        { value: "a", partition: 0 },
+        { value: "b", partition: 1 },
+      ]);
       const group = `gs-${Date.now().toString(36)}`;
-      const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest" })).json()) as any;
+      const joined = (await (
+        await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest" })
+      ).json()) as any;
       const path = `/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&heartbeat_ms=1000`;
       const open = async (headers: Record<string, string> = {}) => {
         const res = await t.call(path, { headers });
@@ -106,11 +118,13 @@ export function tailSuite(t: TailContext): void {
   describe("SSE tail: many and slow subscribers", () => {
     it("delivers every record, in order, to 200 SSE subscribers", async () => {
       const topic = await t.createTopic();
-      const readers = await Promise.all(Array.from({ length: 200 }, async () => {
-        const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=60000`);
-        expect(res.status).toBe(200);
-        return new SseReader(res.body!);
-      }));
+      const readers = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const res = await t.call(`/v1/topics/${topic}/partitions/0/events?offset=0&heartbeat_ms=60000`);
+          expect(res.status).toBe(200);
+          return new SseReader(res.body!);
+        }),
+      );
       for (let i = 0; i < 5; i++) await t.produce(topic, [{ value: i }, { value: `${i}b` }]);
       const all = await Promise.all(readers.map((r) => r.events(10, 20_000)));
       for (const got of all) expect(got.map((e) => Number(e.id))).toEqual(range(0, 10));
@@ -120,14 +134,22 @@ export function tailSuite(t: TailContext): void {
     it("waits for a reader that stops reading instead of buffering: a group member's stream stalls and its session expires", async () => {
       const topic = await t.createTopic();
       const group = `slow-${Date.now().toString(36)}`;
-      const joined = (await (await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest", session_timeout_ms: 1000 })).json()) as any;
-      const res = await t.call(`/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&max_records=1&heartbeat_ms=1000`);
+      const joined = (await (
+        await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest", session_timeout_ms: 1000 })
+      ).json()) as any;
+      const res = await t.call(
+        `/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&max_records=1&heartbeat_ms=1000`,
+      );
       expect(res.status).toBe(200);
       const reader = new SseReader(res.body!);
       // 32 MiB, far beyond what sockets and stream queues hold: a stream that buffered without bound
       // would write it all and keep the member alive with its heartbeats.
       const big = "x".repeat(100_000);
-      for (let i = 0; i < 40; i++) await t.produce(topic, Array.from({ length: 8 }, (_, j) => ({ value: big, key: String(i * 8 + j) })));
+      for (let i = 0; i < 40; i++)
+        await t.produce(
+          topic,
+          Array.from({ length: 8 }, (_, j) => ({ value: big, key: String(i * 8 + j) })),
+        );
       let members = 1;
       for (let i = 0; i < 200 && members > 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -215,7 +237,9 @@ export function tailSuite(t: TailContext): void {
       for (let i = 0; i < 6; i++) await t.produce(other, [{ value: i }]);
       const slow = await subscribe(other, "offset=0&max_unacked=2");
       expect(offsets((await slow.next()).records)).toEqual([0, 1]);
-      expect(await (await t.json(`/v1/topics/${other}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({ start_offset: 6 });
+      expect(await (await t.json(`/v1/topics/${other}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({
+        start_offset: 6,
+      });
       slow.ack(2); // its next records are gone
       expect(await slow.next()).toMatchObject({ type: "error", error: { code: "offset_out_of_range", start_offset: 6, end_offset: 6 } });
       const closed = await slow.waitClosed();

@@ -1,7 +1,7 @@
 // Test/bench helper: loads build/edgebroker.wasm (run `npm run build:wasm` first) into a LogCore.
 // Node only (node:fs); production code gets the module from the runtime's .wasm import instead.
 import { readFileSync } from "node:fs";
-import { LogCore } from "../../src/core/log-core.ts";
+import { LogCore } from "../../src/core/batch/log-core.ts";
 
 export const WASM_PATH = new URL("../../build/edgebroker.wasm", import.meta.url);
 

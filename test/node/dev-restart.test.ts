@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../contract/hosts.ts";
+import { freePort } from "../contract/hosts-support.ts";
 
 const TOKEN = "restart-test-token";
 const stateDir = mkdtempSync(join(tmpdir(), "edgebroker-dev-state-"));
@@ -54,10 +54,15 @@ describe("npm run dev", () => {
     let dev = await startDev(port);
     const acked: Array<{ partition: number; offset: number; value: number }> = [];
     try {
-      expect((await api(port, "/v1/topics", { method: "POST", body: JSON.stringify({ name: "restart", partitions: 2 }) })).status).toBe(201);
+      expect((await api(port, "/v1/topics", { method: "POST", body: JSON.stringify({ name: "restart", partitions: 2 }) })).status).toBe(
+        201,
+      );
       const sends = await Promise.all(
         Array.from({ length: 40 }, async (_, i) => {
-          const res = await api(port, "/v1/topics/restart/records", { method: "POST", body: JSON.stringify({ records: [{ key: `k${i % 7}`, value: i }] }) });
+          const res = await api(port, "/v1/topics/restart/records", {
+            method: "POST",
+            body: JSON.stringify({ records: [{ key: `k${i % 7}`, value: i }] }),
+          });
           expect(res.status).toBe(200);
           const { offsets } = (await res.json()) as { offsets: Array<{ partition: number; offset: number }> };
           return { ...offsets[0]!, value: i };

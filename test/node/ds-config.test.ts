@@ -1,7 +1,7 @@
 // EDGEBROKER_ANONYMOUS_GRANTS and /ds authentication before any stream is touched: off by default
 // (401 like /v1), a malformed value stops a standalone host and makes the Worker app answer 503.
 import { describe, expect, it } from "vitest";
-import { parseAnonymousGrants } from "../../src/core/anonymous-grants.ts";
+import { parseAnonymousGrants } from "../../src/core/keys/anonymous-grants.ts";
 import { DEFAULT_LIMITS } from "../../src/core/limits.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { AppDeps } from "../../src/http/deps.ts";
@@ -13,8 +13,14 @@ function deps(extra: Partial<AppDeps>): AppDeps {
     throw new Error("no object may be called for a refused request");
   };
   return {
-    cluster: unreachable, partition: unreachable, group: unreachable, key: unreachable, logCore: unreachable,
-    adminToken: "admin", limits: DEFAULT_LIMITS, ...extra,
+    cluster: unreachable,
+    partition: unreachable,
+    group: unreachable,
+    key: unreachable,
+    logCore: unreachable,
+    adminToken: "admin",
+    limits: DEFAULT_LIMITS,
+    ...extra,
   } as AppDeps;
 }
 

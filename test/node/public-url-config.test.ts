@@ -17,7 +17,13 @@ describe("EDGEBROKER_PUBLIC_URL", () => {
   });
 
   it("refuses values that are not a plain http(s) base URL, naming the variable", () => {
-    for (const bad of ["broker.example.com", "ftp://example.com", "https://example.com/?a=1", "https://example.com/#x", "https://u:p@example.com"]) {
+    for (const bad of [
+      "broker.example.com",
+      "ftp://example.com",
+      "https://example.com/?a=1",
+      "https://example.com/#x",
+      "https://u:p@example.com",
+    ]) {
       expect(() => parsePublicUrl(bad), bad).toThrow(/EDGEBROKER_PUBLIC_URL/);
       expect(() => configFromEnv(env({ EDGEBROKER_PUBLIC_URL: bad })), bad).toThrow(ConfigError);
     }
@@ -27,6 +33,8 @@ describe("EDGEBROKER_PUBLIC_URL", () => {
     expect(configFromEnv(env({})).publicUrl).toBe("http://127.0.0.1:8787");
     expect(configFromEnv(env({ HOST: "10.0.0.5", PORT: "9000" })).publicUrl).toBe("http://10.0.0.5:9000");
     expect(configFromEnv(env({ HOST: "::", PORT: "9000" })).publicUrl).toBe("http://[::1]:9000");
-    expect(configFromEnv(env({ HOST: "0.0.0.0", EDGEBROKER_PUBLIC_URL: "https://edge.example.com/" })).publicUrl).toBe("https://edge.example.com");
+    expect(configFromEnv(env({ HOST: "0.0.0.0", EDGEBROKER_PUBLIC_URL: "https://edge.example.com/" })).publicUrl).toBe(
+      "https://edge.example.com",
+    );
   });
 });

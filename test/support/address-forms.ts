@@ -34,13 +34,13 @@ export const specialIpv6 = fc
   .tuple(fc.constantFrom(...IPV6_BLOCKS), fc.uint8Array({ minLength: 16, maxLength: 16 }))
   .map(([block, random]) => inBlock(block.prefix, block.bits, random));
 
-const ipv4Host = fc.tuple(specialIpv4, fc.integer({ min: 1, max: 4 }), fc.array(radix, { minLength: 4, maxLength: 4 }), fc.boolean(), fc.boolean()).map(
-  ([b, parts, radixes, upper, dot]) => {
+const ipv4Host = fc
+  .tuple(specialIpv4, fc.integer({ min: 1, max: 4 }), fc.array(radix, { minLength: 4, maxLength: 4 }), fc.boolean(), fc.boolean())
+  .map(([b, parts, radixes, upper, dot]) => {
     const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
     const values = parts === 1 ? [n] : parts === 2 ? [b[0]!, n & 0xffffff] : parts === 3 ? [b[0]!, b[1]!, (b[2]! << 8) | b[3]!] : [...b];
     return values.map((v, i) => part(v, radixes[i]!, upper)).join(".") + (dot ? "." : "");
-  },
-);
+  });
 
 function words(bytes: Uint8Array): string[] {
   const out: string[] = [];
@@ -56,16 +56,34 @@ const ipv6Text = (bytes: Uint8Array, compress: boolean, upper: boolean) => {
 
 const ipv6Host = fc.oneof(
   fc.tuple(specialIpv6, fc.boolean(), fc.boolean()).map(([b, c, u]) => ipv6Text(b, c, u)),
-  fc.tuple(specialIpv4, fc.constantFrom("::ffff:", "0:0:0:0:0:ffff:", "64:ff9b::", "::FFFF:"), fc.boolean()).map(([b, prefix, dotted]) =>
-    `[${prefix}${dotted ? Array.from(b).join(".") : words(b).join(":")}]`),
+  fc
+    .tuple(specialIpv4, fc.constantFrom("::ffff:", "0:0:0:0:0:ffff:", "64:ff9b::", "::FFFF:"), fc.boolean())
+    .map(([b, prefix, dotted]) => `[${prefix}${dotted ? Array.from(b).join(".") : words(b).join(":")}]`),
 );
 
-const localHost = fc.tuple(
-  fc.constantFrom("localhost", "localhost.", "LocalHost", "x.localhost", "a.b.localhost.", "printer.local", "nas.home.arpa", "metadata.google.internal", "intranet"),
-  fc.stringMatching(/^[a-z0-9]{0,8}$/),
-).map(([name, label]) => (label && !name.startsWith("localhost") && name !== "intranet" ? `${label}.${name}` : name));
+const localHost = fc
+  .tuple(
+    fc.constantFrom(
+      "localhost",
+      "localhost.",
+      "LocalHost",
+      "x.localhost",
+      "a.b.localhost.",
+      "printer.local",
+      "nas.home.arpa",
+      "metadata.google.internal",
+      "intranet",
+    ),
+    fc.stringMatching(/^[a-z0-9]{0,8}$/),
+  )
+  .map(([name, label]) => (label && !name.startsWith("localhost") && name !== "intranet" ? `${label}.${name}` : name));
 
 /** A URL the policy must refuse without the loopback opt-in. */
 export const refusedUrl = fc
-  .tuple(fc.constantFrom("http", "https", "HTTPS"), fc.oneof(ipv4Host, ipv6Host, localHost), fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }), fc.stringMatching(/^[a-z/]{0,12}$/))
+  .tuple(
+    fc.constantFrom("http", "https", "HTTPS"),
+    fc.oneof(ipv4Host, ipv6Host, localHost),
+    fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }),
+    fc.stringMatching(/^[a-z/]{0,12}$/),
+  )
   .map(([scheme, host, port, path]) => `${scheme}://${host}${port === undefined ? "" : `:${port}`}/${path}`);

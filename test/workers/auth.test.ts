@@ -1,6 +1,6 @@
 // Until scoped API keys exist, every /v1 route needs the admin bearer token.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError } from "./helpers.ts";
+import { call, createTopic, expectError } from "./api-support.ts";
 
 describe("admin token", () => {
   it("refuses requests without a valid bearer token", async () => {

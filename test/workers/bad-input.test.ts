@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { encode } from "@msgpack/msgpack";
 import { batchOf, concat } from "./batch-support.ts";
-import { call, createTopic, expectError, fetchRecords, json } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json } from "./api-support.ts";
 
 const BATCH = "application/vnd.kafka.record-batch";
 
@@ -85,7 +85,11 @@ describe("bad input", () => {
     await expectError(await json("/v1/topics/nope/records", "POST", { records: [{ value: 1 }] }), 404, "topic_not_found");
     await expectError(await call("/v1/topics/nope/partitions/0/records?offset=0"), 404, "topic_not_found");
     await expectError(await call(`/v1/topics/${topic}/partitions/2/records?offset=0`), 404, "partition_not_found");
-    await expectError(await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, partition: 5 }] }), 404, "partition_not_found");
+    await expectError(
+      await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, partition: 5 }] }),
+      404,
+      "partition_not_found",
+    );
     await expectError(await call("/v1/nothing"), 404, "not_found");
     await expectUnchanged(topic, 2);
   });
@@ -93,7 +97,17 @@ describe("bad input", () => {
   it("negative, non-numeric and out-of-range offsets and parameters", async () => {
     const topic = await createTopic();
     await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1 }, { value: 2 }] });
-    for (const q of ["offset=-1", "offset=abc", "offset=1.5", "offset=1e3", "max_records=0", "max_records=x", "wait_ms=-3", "wait_ms=999999", "max_bytes=0"]) {
+    for (const q of [
+      "offset=-1",
+      "offset=abc",
+      "offset=1.5",
+      "offset=1e3",
+      "max_records=0",
+      "max_records=x",
+      "wait_ms=-3",
+      "wait_ms=999999",
+      "max_bytes=0",
+    ]) {
       await expectError(await call(`/v1/topics/${topic}/partitions/0/records?${q}`), 400, "invalid_parameter");
     }
     await expectError(await call(`/v1/topics/${topic}/partitions/x/records?offset=0`), 400, "invalid_parameter");
@@ -128,8 +142,15 @@ describe("bad input", () => {
     const two = concat(await batchOf(["a", "b"]), await batchOf(["c"]));
     const res = await post(topic, two, BATCH, "?partition=1");
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).offsets).toEqual([{ partition: 1, offset: 0 }, { partition: 1, offset: 2 }]);
+    expect(((await res.json()) as any).offsets).toEqual([
+      { partition: 1, offset: 0 },
+      { partition: 1, offset: 2 },
+    ]);
     const page = await fetchRecords(topic, 1);
-    expect(page.records.map((r: any) => [r.offset, r.value_b64 ?? r.value])).toEqual([[0, "YQ=="], [1, "Yg=="], [2, "Yw=="]]);
+    expect(page.records.map((r: any) => [r.offset, r.value_b64 ?? r.value])).toEqual([
+      [0, "YQ=="],
+      [1, "Yg=="],
+      [2, "Yw=="],
+    ]);
   });
 });

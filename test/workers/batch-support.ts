@@ -1,5 +1,5 @@
 // Builds RecordBatch v2 bytes inside workerd tests with the project's encoder and WASM CRC-32C.
-import { encodeBatch, type RecordInput } from "../../src/core/record-batch.ts";
+import { encodeBatch, type RecordInput } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 
 const utf8 = new TextEncoder();

@@ -4,7 +4,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTopic, fetchRecords, partitionStub, produce } from "./helpers.ts";
+import { createTopic, fetchRecords, partitionStub, produce } from "./api-support.ts";
 
 const NOW = 1_800_000_000_000;
 
@@ -31,7 +31,10 @@ describe("compaction", () => {
         const topic = await createTopic(1, { "cleanup.policy": "compact", "delete.retention.ms": 1_000_000 });
         const written: Array<Op & { offset: number; row: number }> = [];
         for (const [row, ops] of requests.entries()) {
-          const offsets = await produce(topic, ops.map((o) => ({ key: o.key, value: o.value, timestamp: NOW - o.age })));
+          const offsets = await produce(
+            topic,
+            ops.map((o) => ({ key: o.key, value: o.value, timestamp: NOW - o.age })),
+          );
           ops.forEach((o, i) => written.push({ ...o, offset: offsets[i]!.offset, row }));
         }
         await maintainAt(topic, NOW);
@@ -54,7 +57,11 @@ describe("compaction", () => {
 
   it("an interrupted compaction changes nothing, and the next run completes it", async () => {
     const topic = await createTopic(1, { "cleanup.policy": "compact" });
-    for (let i = 0; i < 6; i++) await produce(topic, [{ key: "k", value: i }, { key: `u${i}`, value: i }]);
+    for (let i = 0; i < 6; i++)
+      await produce(topic, [
+        { key: "k", value: i },
+        { key: `u${i}`, value: i },
+      ]);
     const before = await readAll(topic);
     // Fail the compaction's second row rewrite, as an eviction or a storage error mid-run would.
     const run = runInDurableObject as unknown as (stub: unknown, fn: (instance: any) => unknown) => Promise<any>;
@@ -89,12 +96,23 @@ describe("compaction", () => {
     expect((await maintainAt(plain, NOW)).compaction.recordsRemoved).toBe(0);
 
     const topic = await createTopic(1, { "cleanup.policy": "compact" });
-    for (let i = 0; i < 5; i++) await produce(topic, [{ key: "k", value: i }, { key: `u${i}`, value: i }]);
+    for (let i = 0; i < 5; i++)
+      await produce(topic, [
+        { key: "k", value: i },
+        { key: `u${i}`, value: i },
+      ]);
     const done = await maintainAt(topic, NOW);
     expect(done.compaction.recordsRemoved).toBe(4);
     await evictDurableObject(partitionStub(topic, 0));
     const after = await readAll(topic);
-    expect(after.map((r: any) => [r.offset, r.key])).toEqual([[1, "u0"], [3, "u1"], [5, "u2"], [7, "u3"], [8, "k"], [9, "u4"]]);
+    expect(after.map((r: any) => [r.offset, r.key])).toEqual([
+      [1, "u0"],
+      [3, "u1"],
+      [5, "u2"],
+      [7, "u3"],
+      [8, "k"],
+      [9, "u4"],
+    ]);
     // Reading from offset 0 (now removed) starts at the next surviving record.
     expect((await fetchRecords(topic, 0, "offset=0&max_records=1")).records[0].offset).toBe(1);
   });

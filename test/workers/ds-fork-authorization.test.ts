@@ -6,7 +6,7 @@
 // (they were charged 0: a key could fill the disk at any rate by forking).
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json } from "./helpers.ts";
+import { call, json } from "./api-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 let counter = 0;
@@ -42,7 +42,9 @@ describe("forking a stream the key may not read", () => {
     const mine = await createKey([{ operation: "admin", resource: `topic:ds.mine${t}*` }]);
     const sources = [secretPath, `/${secretPath}`, `//${secretPath}`, `private${t}/missing`, `private${t}/secret/child`, `other${t}`];
     const offsets: Array<Record<string, string>> = [
-      {}, { "stream-fork-offset": "0000000000000000_0000000000000000" }, { "stream-fork-offset": "0000000000000000_0000000000000001" },
+      {},
+      { "stream-fork-offset": "0000000000000000_0000000000000000" },
+      { "stream-fork-offset": "0000000000000000_0000000000000001" },
       { "stream-fork-offset": "0000000000000000_0000000000000000", "stream-fork-sub-offset": "3" },
     ];
     for (const source of sources) {
@@ -73,7 +75,9 @@ describe("forking a stream the key may not read", () => {
     const get = await asKey(reader, `shared${t}/missing?offset=-1`);
     expect(missing.status).toBe(404);
     expect(get.status).toBe(404);
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe(((await get.json()) as { error: { code: string } }).error.code);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe(
+      ((await get.json()) as { error: { code: string } }).error.code,
+    );
   });
 });
 
@@ -83,7 +87,10 @@ describe("fork quotas", () => {
     // 200 KB at 1,000 B/s: the first fork overdraws the bucket by ~200 s, so the next request waits.
     await adminStream(`big${t}/src`, new Uint8Array(200_000).fill(7));
     const key = await createKey(
-      [{ operation: "admin", resource: `topic:ds.q${t}*` }, { operation: "consume", resource: `topic:ds.big${t}*` }],
+      [
+        { operation: "admin", resource: `topic:ds.q${t}*` },
+        { operation: "consume", resource: `topic:ds.big${t}*` },
+      ],
       { bytes_per_second: 1_000 },
     );
     expect((await fork(key, `q${t}/a`, `big${t}/src`)).status).toBe(201);
@@ -97,7 +104,10 @@ describe("fork quotas", () => {
     const t = tag();
     await adminStream(`big${t}/src`, new Uint8Array(200_000).fill(7));
     const key = await createKey(
-      [{ operation: "admin", resource: `topic:ds.q${t}*` }, { operation: "consume", resource: `topic:ds.big${t}*` }],
+      [
+        { operation: "admin", resource: `topic:ds.q${t}*` },
+        { operation: "consume", resource: `topic:ds.big${t}*` },
+      ],
       { bytes_per_second: 1_000 },
     );
     const at0 = { "stream-fork-offset": "0000000000000000_0000000000000000" };

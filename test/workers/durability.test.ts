@@ -2,7 +2,7 @@
 // (group commit); a corrupted stored batch is reported, never served.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./api-support.ts";
 
 async function stats(topic: string, partition = 0) {
   const described = (await (await call(`/v1/topics/${topic}`)).json()) as any;
@@ -39,7 +39,11 @@ describe("durability", () => {
   it("splits a large commit into rows of at most about 1 MiB", async () => {
     const topic = await createTopic();
     const value = "v".repeat(900_000 / 10);
-    await Promise.all(Array.from({ length: 8 }, () => json(`/v1/topics/${topic}/records`, "POST", { records: Array.from({ length: 10 }, () => ({ value })) })));
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        json(`/v1/topics/${topic}/records`, "POST", { records: Array.from({ length: 10 }, () => ({ value })) }),
+      ),
+    );
     const s = await stats(topic);
     expect(s.end_offset).toBe(80);
     expect(s.rows).toBeGreaterThanOrEqual(4);
@@ -54,7 +58,9 @@ describe("durability", () => {
     await produce(topic, [{ value: "first" }]);
     await produce(topic, [{ value: "second" }]);
     await runInDurableObject(partitionStub(topic, 0), (_instance, state) => {
-      const row = state.storage.sql.exec<{ base_offset: number; data: ArrayBuffer }>("SELECT base_offset, data FROM segments ORDER BY base_offset DESC LIMIT 1").one();
+      const row = state.storage.sql
+        .exec<{ base_offset: number; data: ArrayBuffer }>("SELECT base_offset, data FROM segments ORDER BY base_offset DESC LIMIT 1")
+        .one();
       const data = new Uint8Array(row.data.slice(0));
       data[data.length - 2]! ^= 0xff;
       state.storage.sql.exec("UPDATE segments SET data = ? WHERE base_offset = ?", data.buffer, row.base_offset);

@@ -3,7 +3,7 @@
 // itself is covered by the official conformance suite (test/conformance).
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, expectError, json } from "./helpers.ts";
+import { call, expectError, json } from "./api-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 let counter = 0;
@@ -43,7 +43,11 @@ describe("/ds authentication", () => {
     await createStream(path, "secret");
     await expectError(await raw(`/ds/${path}`, { headers: { authorization: "Bearer wrong" } }), 401, "unauthorized");
     await expectError(await raw(`/ds/${path}?offset=-1`), 403, "forbidden");
-    await expectError(await raw(`/ds/${unique("private")}`, { method: "PUT", headers: { "content-type": "text/plain" } }), 403, "forbidden");
+    await expectError(
+      await raw(`/ds/${unique("private")}`, { method: "PUT", headers: { "content-type": "text/plain" } }),
+      403,
+      "forbidden",
+    );
   });
 
   it("lets anonymous requests do what EDGEBROKER_ANONYMOUS_GRANTS allows and nothing more", async () => {
@@ -62,10 +66,16 @@ describe("/ds authentication", () => {
     await createStream(path);
     const producer = await createKey([{ operation: "produce", resource: "topic:ds.app.*" }]);
     const bearer = { authorization: `Bearer ${producer}` };
-    expect((await raw(`/ds/${path}`, { method: "POST", headers: { ...bearer, "content-type": "text/plain" }, body: "a" })).status).toBe(204);
+    expect((await raw(`/ds/${path}`, { method: "POST", headers: { ...bearer, "content-type": "text/plain" }, body: "a" })).status).toBe(
+      204,
+    );
     await expectError(await raw(`/ds/${path}?offset=-1`, { headers: bearer }), 403, "forbidden");
     await expectError(await raw(`/ds/${unique("app")}`, { method: "PUT", headers: bearer }), 403, "forbidden");
-    await expectError(await raw(`/ds/${unique("other")}`, { method: "POST", headers: { ...bearer, "content-type": "text/plain" }, body: "a" }), 403, "forbidden");
+    await expectError(
+      await raw(`/ds/${unique("other")}`, { method: "POST", headers: { ...bearer, "content-type": "text/plain" }, body: "a" }),
+      403,
+      "forbidden",
+    );
   });
 });
 
@@ -107,7 +117,9 @@ describe("/ds stream paths and topics", () => {
     const waiting = call(`/ds/poll-${id}?offset=${tail}&live=long-poll`);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the read is waiting in the partition object
     const produced = await call(`/v1/topics/ds.poll-${id}/records`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records: [{ value: "second" }] }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ records: [{ value: "second" }] }),
     });
     expect(produced.status).toBe(200);
     // Unwoken, the read would sleep until its deadline (20 s, EDGEBROKER_DS_LONG_POLL_MS) and only
@@ -130,11 +142,25 @@ describe("/ds bad input", () => {
       [`/ds/${path}?live=long-poll`, {}, 400, "bad_request"],
       [`/ds/${unique("bad")}`, { method: "PUT", headers: { "stream-ttl": "+5" } }, 400, "bad_request"],
       [`/ds/${unique("bad")}`, { method: "PUT", headers: { "stream-expires-at": "tomorrow" } }, 400, "bad_request"],
-      [`/ds/${unique("bad")}`, { method: "PUT", headers: { "stream-ttl": "5", "stream-expires-at": "2030-01-01T00:00:00Z" } }, 400, "bad_request"],
+      [
+        `/ds/${unique("bad")}`,
+        { method: "PUT", headers: { "stream-ttl": "5", "stream-expires-at": "2030-01-01T00:00:00Z" } },
+        400,
+        "bad_request",
+      ],
       [`/ds/${path}`, { method: "POST", headers: { "content-type": "text/plain" } }, 400, "bad_request"],
       [`/ds/${path}`, { method: "POST", body: new TextEncoder().encode("no content type") }, 400, "bad_request"],
       [`/ds/${path}`, { method: "POST", headers: { "content-type": "text/plain", "producer-id": "p" }, body: "x" }, 400, "bad_request"],
-      [`/ds/${path}`, { method: "POST", headers: { "content-type": "text/plain", "producer-id": "p", "producer-epoch": "1e3", "producer-seq": "0" }, body: "x" }, 400, "bad_request"],
+      [
+        `/ds/${path}`,
+        {
+          method: "POST",
+          headers: { "content-type": "text/plain", "producer-id": "p", "producer-epoch": "1e3", "producer-seq": "0" },
+          body: "x",
+        },
+        400,
+        "bad_request",
+      ],
       [`/ds/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }, 409, "stream_conflict"],
       [`/ds/${unique("missing")}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }, 404, "stream_not_found"],
       [`/ds/${unique("missing")}?offset=-1`, {}, 404, "stream_not_found"],
@@ -154,15 +180,27 @@ describe("/ds bad input", () => {
   it("refuses invalid JSON on a JSON stream", async () => {
     const path = unique("json");
     await createStream(path, undefined, "application/json");
-    await expectError(await call(`/ds/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }), 400, "invalid_json");
-    await expectError(await call(`/ds/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "[]" }), 400, "bad_request");
+    await expectError(
+      await call(`/ds/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }),
+      400,
+      "invalid_json",
+    );
+    await expectError(
+      await call(`/ds/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "[]" }),
+      400,
+      "bad_request",
+    );
   });
 
   it("refuses bodies over the request size limit with 413", async () => {
     const path = unique("big");
     await createStream(path);
     const big = "x".repeat(1_048_577);
-    await expectError(await call(`/ds/${path}`, { method: "POST", headers: { "content-type": "text/plain" }, body: big }), 413, "payload_too_large");
+    await expectError(
+      await call(`/ds/${path}`, { method: "POST", headers: { "content-type": "text/plain" }, body: big }),
+      413,
+      "payload_too_large",
+    );
     // Nothing of it was appended.
     expect(await (await call(`/ds/${path}?offset=-1`)).text()).toBe("");
   });
@@ -185,20 +223,36 @@ describe("/ds subscriptions", () => {
     await call(`/ds/${root}/events/a`, { method: "POST", headers: { "content-type": "text/plain" }, body: "two" });
     await call(`/ds/${root}/wake`, { method: "PUT", headers: { "content-type": "application/json" } });
     const created = await call(`/ds/${root}/__ds/subscriptions/s1`, {
-      method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "pull-wake", pattern: "events/*", wake_stream: "wake" }),
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "pull-wake", pattern: "events/*", wake_stream: "wake" }),
     });
     expect(created.status).toBe(201);
-    const sub = (await (await call(`/ds/${root}/__ds/subscriptions/s1`)).json()) as { streams: Array<{ path: string; link_type: string; acked_offset: string }> };
+    const sub = (await (await call(`/ds/${root}/__ds/subscriptions/s1`)).json()) as {
+      streams: Array<{ path: string; link_type: string; acked_offset: string }>;
+    };
     expect(sub.streams).toEqual([{ path: "events/a", link_type: "glob", acked_offset: "0000000000000000_0000000000000002" }]);
     // Nothing is pending, so there is nothing to claim.
-    const claim = await call(`/ds/${root}/__ds/subscriptions/s1/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ worker: "w" }) });
+    const claim = await call(`/ds/${root}/__ds/subscriptions/s1/claim`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ worker: "w" }),
+    });
     expect(claim.status).toBe(204);
   });
 
   it("refuses webhooks to loopback unless EDGEBROKER_DS_LOOPBACK_WEBHOOKS is set, and to private addresses", async () => {
-    for (const url of ["http://127.0.0.1:9/hook", "http://localhost/hook", "https://10.1.2.3/hook", "https://192.168.0.1/hook", "ftp://example.com/hook"]) {
+    for (const url of [
+      "http://127.0.0.1:9/hook",
+      "http://localhost/hook",
+      "https://10.1.2.3/hook",
+      "https://192.168.0.1/hook",
+      "ftp://example.com/hook",
+    ]) {
       const res = await call(`/ds/subs/__ds/subscriptions/hook-${counter++}`, {
-        method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "webhook", pattern: "*", webhook: { url } }),
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "webhook", pattern: "*", webhook: { url } }),
       });
       expect(res.status, url).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("WEBHOOK_URL_REJECTED");
@@ -209,21 +263,40 @@ describe("/ds subscriptions", () => {
     const root = `claim${Date.now().toString(36)}${counter++}`;
     await call(`/ds/${root}/wake`, { method: "PUT", headers: { "content-type": "application/json" } });
     const sub = `/ds/${root}/__ds/subscriptions/s1`;
-    const put = await call(sub, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "pull-wake", pattern: "events/*", wake_stream: "wake" }) });
+    const put = await call(sub, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "pull-wake", pattern: "events/*", wake_stream: "wake" }),
+    });
     expect(put.status).toBe(201);
     await createStream(`${root}/events/a`, "data");
     // The append's wake is delivered after its answer: claim until it has arrived.
     let claim: Response | undefined;
     for (let i = 0; i < 200 && claim?.status !== 200; i++) {
-      claim = await call(`${sub}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ worker: "w1" }) });
+      claim = await call(`${sub}/claim`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ worker: "w1" }),
+      });
     }
     expect(claim!.status).toBe(200);
-    const wake = (await claim!.json()) as { wake_id: string; generation: number; token: string; streams: Array<{ path: string; tail_offset: string }> };
+    const wake = (await claim!.json()) as {
+      wake_id: string;
+      generation: number;
+      token: string;
+      streams: Array<{ path: string; tail_offset: string }>;
+    };
     expect(wake.streams).toEqual([expect.objectContaining({ path: "events/a", tail_offset: "0000000000000000_0000000000000001" })]);
     const ack = (token: string) =>
       raw(`${sub}/ack`, {
-        method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ wake_id: wake.wake_id, generation: wake.generation, acks: [{ stream: "events/a", offset: wake.streams[0]!.tail_offset }], done: true }),
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          wake_id: wake.wake_id,
+          generation: wake.generation,
+          acks: [{ stream: "events/a", offset: wake.streams[0]!.tail_offset }],
+          done: true,
+        }),
       });
     const forged = await ack("not-the-token");
     expect(forged.status).toBe(409);

@@ -5,10 +5,10 @@
 import fc from "fast-check";
 import { encode } from "@msgpack/msgpack";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
-import { call, createTopic, fetchRecords, json } from "./helpers.ts";
+import { call, createTopic, fetchRecords, json } from "./api-support.ts";
 import { refusedUrl } from "../support/address-forms.ts";
 
 const RUNS = 1_700; // × 6 properties ≈ 10,200 requests
@@ -23,14 +23,19 @@ async function expectNo5xx(res: Response, what: string): Promise<number> {
   if (res.status >= 500) throw new Error(`${what} → ${res.status}: ${text.slice(0, 300)}`);
   if (res.status >= 400) {
     const body = JSON.parse(text);
-    if (typeof body.error?.code !== "string" || typeof body.error?.message !== "string") throw new Error(`${what} → ${res.status} without an error body: ${text.slice(0, 200)}`);
+    if (typeof body.error?.code !== "string" || typeof body.error?.message !== "string")
+      throw new Error(`${what} → ${res.status} without an error body: ${text.slice(0, 200)}`);
   }
   return res.status;
 }
 
 /** Sends a produce request; counts the records it appended (a binary answer has one entry per batch). */
 async function produce(body: BodyInit, type: string, extraHeaders: Record<string, string> = {}, query = ""): Promise<number> {
-  const res = await call(`/v1/topics/${topic}/records${query}`, { method: "POST", body, headers: { "content-type": type, ...extraHeaders } });
+  const res = await call(`/v1/topics/${topic}/records${query}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": type, ...extraHeaders },
+  });
   const status = await expectNo5xx(res.clone(), `produce ${type}`);
   if (status === 200) {
     const answer = (await res.json()) as { offsets: unknown[]; duplicate?: boolean };
@@ -75,7 +80,13 @@ describe("fuzzing", () => {
         fc.oneof(
           fc.nat(valid.length).map((n) => valid.slice(0, n)),
           fc.uint8Array({ maxLength: 300 }),
-          fc.anything().map((v) => { try { return encode({ records: [v] }); } catch { return new Uint8Array([0xc1]); } }),
+          fc.anything().map((v) => {
+            try {
+              return encode({ records: [v] });
+            } catch {
+              return new Uint8Array([0xc1]);
+            }
+          }),
         ),
         async (body) => {
           await produce(body, "application/msgpack");
@@ -146,11 +157,15 @@ describe("fuzzing", () => {
       fc.asyncProperty(name, fc.constantFrom("get", "create", "produce", "fetch", "delete"), async (n, op) => {
         const enc = encodeURIComponent(n);
         const res =
-          op === "get" ? await call(`/v1/topics/${enc}`)
-          : op === "create" ? await json("/v1/topics", "POST", { name: n, partitions: 1 })
-          : op === "produce" ? await json(`/v1/topics/${enc}/records`, "POST", { records: [{ value: 1 }] })
-          : op === "fetch" ? await call(`/v1/topics/${enc}/partitions/0/records?offset=0`)
-          : await call(`/v1/groups/${enc}`);
+          op === "get"
+            ? await call(`/v1/topics/${enc}`)
+            : op === "create"
+              ? await json("/v1/topics", "POST", { name: n, partitions: 1 })
+              : op === "produce"
+                ? await json(`/v1/topics/${enc}/records`, "POST", { records: [{ value: 1 }] })
+                : op === "fetch"
+                  ? await call(`/v1/topics/${enc}/partitions/0/records?offset=0`)
+                  : await call(`/v1/groups/${enc}`);
         const status = await expectNo5xx(res, `${op} ${JSON.stringify(n)}`);
         // A generated name that is legal creates a topic; drop it so the campaign leaves nothing behind.
         if (op === "create" && status === 201) await call(`/v1/topics/${enc}`, { method: "DELETE" });
@@ -162,11 +177,20 @@ describe("fuzzing", () => {
   it("header floods and garbage producer headers", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, "")), { maxKeys: 150 }),
+        fc.dictionary(
+          fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
+          fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, "")),
+          { maxKeys: 150 },
+        ),
         fc.option(fc.record({ id: fc.string({ maxLength: 25 }), epoch: fc.string({ maxLength: 8 }), seq: fc.string({ maxLength: 12 }) })),
         async (flood, producer) => {
           const headers: Record<string, string> = { ...flood };
-          if (producer) Object.assign(headers, { "producer-id": producer.id.replace(/[^\x20-\x7e]/g, ""), "producer-epoch": producer.epoch.replace(/[^\x20-\x7e]/g, ""), "producer-seq": producer.seq.replace(/[^\x20-\x7e]/g, "") });
+          if (producer)
+            Object.assign(headers, {
+              "producer-id": producer.id.replace(/[^\x20-\x7e]/g, ""),
+              "producer-epoch": producer.epoch.replace(/[^\x20-\x7e]/g, ""),
+              "producer-seq": producer.seq.replace(/[^\x20-\x7e]/g, ""),
+            });
           await produce(JSON.stringify({ records: [{ value: "flood" }] }), "application/json", headers, "?partition=0");
         },
       ),
@@ -175,7 +199,12 @@ describe("fuzzing", () => {
   });
 
   it("garbage query parameters", async () => {
-    const junk = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.double().map(String), fc.constantFrom("-1", "1e309", "9007199254740993", "0x10", "", "latest", "earliest"));
+    const junk = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.integer().map(String),
+      fc.double().map(String),
+      fc.constantFrom("-1", "1e309", "9007199254740993", "0x10", "", "latest", "earliest"),
+    );
     await fc.assert(
       fc.asyncProperty(junk, junk, junk, junk, fc.oneof(fc.constant("0"), junk), async (offset, maxRecords, maxBytes, wait, partition) => {
         const q = new URLSearchParams({ offset, max_records: maxRecords, max_bytes: maxBytes, wait_ms: wait.length > 3 ? "0" : wait });
@@ -193,7 +222,7 @@ describe("fuzzing", () => {
   const concatBytes = (...parts: Uint8Array[]) => {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
-    for (const p of parts) (out.set(p, at), (at += p.length));
+    for (const p of parts) out.set(p, at), (at += p.length);
     return out;
   };
   /** MessagePack {"records":[{"value": <item>}]} around raw item bytes. */
@@ -208,7 +237,13 @@ describe("fuzzing", () => {
     accepted += offsets.length;
     const page = await fetchRecords(topic, 0, `offset=${offsets[0]!.offset}&max_records=1`);
     const r = page.records[0];
-    return { status, stored: r.value_b64 !== undefined ? new TextDecoder().decode(Uint8Array.from(atob(r.value_b64), (c) => c.charCodeAt(0))) : JSON.stringify(r.value) };
+    return {
+      status,
+      stored:
+        r.value_b64 !== undefined
+          ? new TextDecoder().decode(Uint8Array.from(atob(r.value_b64), (c) => c.charCodeAt(0)))
+          : JSON.stringify(r.value),
+    };
   }
 
   it("nesting of any depth: beyond 128 levels a 400 nesting_too_deep, within it stored unchanged", async () => {
@@ -217,12 +252,29 @@ describe("fuzzing", () => {
         // shape: true = a one-key map level, false = a one-element array level, outermost first.
         const depth = shape.length + 3; // the {"records":[{...}]} envelope adds three
         if (packed) {
-          const item = concatBytes(...shape.map((map) => (map ? new Uint8Array([0x81, 0xa1, 0x6b]) : new Uint8Array([0x91]))), new Uint8Array([0x07]));
+          const item = concatBytes(
+            ...shape.map((map) => (map ? new Uint8Array([0x81, 0xa1, 0x6b]) : new Uint8Array([0x91]))),
+            new Uint8Array([0x07]),
+          );
           const got = await produceOne(packValue(item), "application/msgpack", `msgpack depth ${depth}`);
           if (depth > 128) expect(got).toEqual({ status: 400, code: "nesting_too_deep" });
-          else expect(got.stored).toBe(shape.map((m) => (m ? '{"k":' : "[")).join("") + "7" + shape.map((m) => (m ? "}" : "]")).reverse().join(""));
+          else
+            expect(got.stored).toBe(
+              shape.map((m) => (m ? '{"k":' : "[")).join("") +
+                "7" +
+                shape
+                  .map((m) => (m ? "}" : "]"))
+                  .reverse()
+                  .join(""),
+            );
         } else {
-          const text = shape.map((m) => (m ? '{"k":' : "[")).join("") + "7" + shape.map((m) => (m ? "}" : "]")).reverse().join("");
+          const text =
+            shape.map((m) => (m ? '{"k":' : "[")).join("") +
+            "7" +
+            shape
+              .map((m) => (m ? "}" : "]"))
+              .reverse()
+              .join("");
           const got = await produceOne(`{"records":[{"value":${text}}]}`, "application/json", `json depth ${depth}`);
           if (depth > 128) expect(got).toEqual({ status: 400, code: "nesting_too_deep" });
           else expect(got.stored).toBe(text);
@@ -233,7 +285,10 @@ describe("fuzzing", () => {
   });
 
   it("string bytes: valid UTF-8 stored as sent, anything else a 400 invalid_utf8 (JSON and MessagePack)", async () => {
-    const bytesOf = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 24 }), fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).map((t) => new TextEncoder().encode(t)));
+    const bytesOf = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 24 }),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).map((t) => new TextEncoder().encode(t)),
+    );
     await fc.assert(
       fc.asyncProperty(bytesOf, fc.boolean(), async (bytes, packed) => {
         let valid = true;
@@ -259,24 +314,21 @@ describe("fuzzing", () => {
 
   it("numbers: 64-bit integers stored digit for digit, finite doubles as JSON writes them, NaN/Infinity refused", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.double()),
-        async (n) => {
-          const item = new Uint8Array(9);
-          const view = new DataView(item.buffer);
-          if (typeof n === "bigint") {
-            item[0] = n < 0n ? 0xd3 : 0xcf;
-            if (n < 0n) view.setBigInt64(1, n);
-            else view.setBigUint64(1, n);
-          } else {
-            item[0] = 0xcb;
-            view.setFloat64(1, n);
-          }
-          const got = await produceOne(packValue(item), "application/msgpack", `number ${String(n)}`);
-          if (typeof n === "number" && !Number.isFinite(n)) expect(got).toEqual({ status: 400, code: "non_finite_number" });
-          else expect(got.stored).toBe(typeof n === "bigint" ? n.toString() : JSON.stringify(n));
-        },
-      ),
+      fc.asyncProperty(fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.double()), async (n) => {
+        const item = new Uint8Array(9);
+        const view = new DataView(item.buffer);
+        if (typeof n === "bigint") {
+          item[0] = n < 0n ? 0xd3 : 0xcf;
+          if (n < 0n) view.setBigInt64(1, n);
+          else view.setBigUint64(1, n);
+        } else {
+          item[0] = 0xcb;
+          view.setFloat64(1, n);
+        }
+        const got = await produceOne(packValue(item), "application/msgpack", `number ${String(n)}`);
+        if (typeof n === "number" && !Number.isFinite(n)) expect(got).toEqual({ status: 400, code: "non_finite_number" });
+        else expect(got.stored).toBe(typeof n === "bigint" ? n.toString() : JSON.stringify(n));
+      }),
       { numRuns: DEPTH_RUNS },
     );
   });
@@ -288,10 +340,13 @@ describe("fuzzing", () => {
     await fc.assert(
       fc.asyncProperty(refusedUrl, async (url) => {
         const res = await call(`/ds/fuzzhooks/__ds/subscriptions/f${n++}`, {
-          method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "webhook", pattern: "*", webhook: { url } }),
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ type: "webhook", pattern: "*", webhook: { url } }),
         });
         const status = await expectNo5xx(res.clone(), `webhook ${url}`);
-        if (status !== 400 || ((await res.json()) as { error: { code: string } }).error.code !== "WEBHOOK_URL_REJECTED") throw new Error(`${url} → ${status}`);
+        if (status !== 400 || ((await res.json()) as { error: { code: string } }).error.code !== "WEBHOOK_URL_REJECTED")
+          throw new Error(`${url} → ${status}`);
       }),
       { numRuns: 500 },
     );

@@ -4,7 +4,7 @@
 // rebalance, and the clean end when the member is fenced or removed, its topic is deleted or its
 // API key revoked.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, produce } from "./helpers.ts";
+import { call, createTopic, expectError, produce } from "./api-support.ts";
 import { join, leave, newGroup, partitionsOf, poll } from "./groups-support.ts";
 import { SseReader, type SseEvent } from "../support/sse-reader.ts";
 
@@ -41,7 +41,10 @@ const data = (e: SseEvent) => JSON.parse(e.data);
 describe("group member SSE tail", () => {
   it("sends the assignment, then every record of the member's partitions with topic, partition and a cursor id", async () => {
     const topic = await createTopic(2);
-    await produce(topic, [{ value: "a0", partition: 0 }, { value: "b0", partition: 1 }]);
+    await produce(topic, [
+      { value: "a0", partition: 0 },
+      { value: "b0", partition: 1 },
+    ]);
     const group = newGroup();
     const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
     const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}`);
@@ -68,7 +71,10 @@ describe("group member SSE tail", () => {
     // Producers write concurrently with the reconnecting reader, to all three partitions.
     const producing = (async () => {
       for (let i = 0; i < total; i += 3) {
-        await produce(topic, [0, 1, 2].map((p) => ({ value: i + p, partition: p })));
+        await produce(
+          topic,
+          [0, 1, 2].map((p) => ({ value: i + p, partition: p })),
+        );
       }
     })();
     const seen: Array<[number, number]> = [];
@@ -103,7 +109,8 @@ describe("group member SSE tail", () => {
     expect(next?.event).toBe("assignment");
     const kept = partitionsOf(data(next!).assignment);
     let bHas: string[] = [];
-    for (let i = 0; i < 40 && bHas.length === 0; i++) bHas = partitionsOf((await poll(group, b.member_id, b.member_epoch, { wait_ms: 100 })).assignment);
+    for (let i = 0; i < 40 && bHas.length === 0; i++)
+      bHas = partitionsOf((await poll(group, b.member_id, b.member_epoch, { wait_ms: 100 })).assignment);
     expect([...kept, ...bHas].sort()).toEqual([`${topic}/0`, `${topic}/1`]);
     await sse.cancel();
   });
@@ -121,7 +128,11 @@ describe("group member SSE tail", () => {
     expect(data(end!).reason).toBe("member_fenced");
     expect(await sse.next(5_000)).toBeUndefined();
     // A reconnecting EventSource then gets a plain 409 and stops.
-    await expectError(await call(`/v1/groups/${group}/members/${m.member_id}/events`, { headers: { "last-event-id": first!.id! } }), 409, "stale_epoch");
+    await expectError(
+      await call(`/v1/groups/${group}/members/${m.member_id}/events`, { headers: { "last-event-id": first!.id! } }),
+      409,
+      "stale_epoch",
+    );
 
     const current = await open(group, m.member_id, `member_epoch=${again.member_epoch}&heartbeat_ms=1000`);
     expect((await current.nextEvent())?.event).toBe("assignment");
@@ -129,7 +140,11 @@ describe("group member SSE tail", () => {
     const removed = await until(current);
     expect([removed?.event, data(removed!).reason]).toEqual(["end", "member_removed"]);
     expect(await current.next(5_000)).toBeUndefined();
-    await expectError(await call(`/v1/groups/${group}/members/${m.member_id}/events?member_epoch=${again.member_epoch}`), 404, "unknown_member");
+    await expectError(
+      await call(`/v1/groups/${group}/members/${m.member_id}/events?member_epoch=${again.member_epoch}`),
+      404,
+      "unknown_member",
+    );
   });
 
   it("ends with topic_deleted when every subscribed topic is deleted", async () => {
@@ -149,12 +164,21 @@ describe("group member SSE tail", () => {
     const topic = await createTopic(1);
     const group = newGroup();
     const created = await call("/v1/keys", {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: `group-sse-${topic}`, grants: [{ operation: "consume", resource: `group:${group}` }, { operation: "consume", resource: `topic:${topic}` }] }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        name: `group-sse-${topic}`,
+        grants: [
+          { operation: "consume", resource: `group:${group}` },
+          { operation: "consume", resource: `topic:${topic}` },
+        ],
+      }),
     });
     const key = (await created.json()) as { id: string; secret: string };
     const m = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
-    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`, { authorization: `Bearer ${key.secret}` });
+    const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`, {
+      authorization: `Bearer ${key.secret}`,
+    });
     expect((await sse.nextEvent())?.event).toBe("assignment");
     expect((await call(`/v1/keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
     const end = await until(sse);
@@ -171,7 +195,11 @@ describe("group member SSE tail", () => {
     // One record per round: the stream is at most a few records ahead of this client.
     const sse = await open(group, m.member_id, `member_epoch=${m.member_epoch}&max_records=1&heartbeat_ms=1000`);
     expect((await records(sse, 1)).map((e) => data(e).offset)).toEqual([0]);
-    const del = await call(`/v1/topics/${topic}/partitions/0/delete-records`, { method: "POST", body: JSON.stringify({ before_offset: -1 }), headers: { "content-type": "application/json" } });
+    const del = await call(`/v1/topics/${topic}/partitions/0/delete-records`, {
+      method: "POST",
+      body: JSON.stringify({ before_offset: -1 }),
+      headers: { "content-type": "application/json" },
+    });
     expect(await del.json()).toEqual({ start_offset: 30 });
     await produce(topic, [{ value: 30 }]);
     const after: number[] = [];

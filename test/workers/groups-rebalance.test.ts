@@ -4,7 +4,7 @@
 // fenced commits change nothing.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createTopic, expectError, produce } from "./helpers.ts";
+import { createTopic, expectError, produce } from "./api-support.ts";
 import { commit, describeGroup, groupStub, join, leave, newGroup, partitionsOf, poll, sleep, type Polled } from "./groups-support.ts";
 
 describe("rebalancing", () => {
@@ -20,7 +20,10 @@ describe("rebalancing", () => {
     expect(pa.member_epoch).toBeGreaterThan(a.member_epoch);
 
     // Now A holds uncommitted records on both its partitions: C's share waits for A's next poll.
-    await produce(topic, [0, 1, 2, 3].map((p) => ({ value: `x${p}`, partition: p })));
+    await produce(
+      topic,
+      [0, 1, 2, 3].map((p) => ({ value: `x${p}`, partition: p })),
+    );
     const got = await poll(group, a.member_id, pa.member_epoch);
     expect(got.records).toHaveLength(2);
     const c = await join(group, { topics: [topic], member_id: "c" });
@@ -49,7 +52,10 @@ describe("rebalancing", () => {
     const a = await join(group, { topics: [topic], auto_offset_reset: "earliest", session_timeout_ms: 500, member_id: "quiet" });
     const b = await join(group, { topics: [topic], auto_offset_reset: "earliest", session_timeout_ms: 30_000, member_id: "alive" });
     expect(partitionsOf(b.assignment)).toHaveLength(1); // idle at A: moved in B's join answer
-    await produce(topic, [{ value: "p0", partition: 0 }, { value: "p1", partition: 1 }]);
+    await produce(topic, [
+      { value: "p0", partition: 0 },
+      { value: "p1", partition: 1 },
+    ]);
     await poll(group, a.member_id, a.member_epoch); // A takes records and goes silent without committing
     await sleep(650);
     expect(await runDurableObjectAlarm(groupStub(group))).toBe(true);
@@ -69,7 +75,10 @@ describe("rebalancing", () => {
 
   it("fences a rejoined member's old incarnation and commits from members that lost a partition", async () => {
     const topic = await createTopic(2);
-    await produce(topic, [{ value: 1, partition: 0 }, { value: 2, partition: 1 }]);
+    await produce(topic, [
+      { value: 1, partition: 0 },
+      { value: 2, partition: 1 },
+    ]);
     const group = newGroup();
     const old = await join(group, { topics: [topic], auto_offset_reset: "earliest", auto_commit: false, member_id: "m1" });
     await poll(group, "m1", old.member_epoch);
@@ -136,13 +145,21 @@ describe("rebalancing", () => {
     };
     const producer = (async () => {
       for (let round = 0; round < 12; round++) {
-        const offsets = await produce(topic, Array.from({ length: 10 }, (_, i) => ({ value: `${round}-${i}`, partition: (round + i) % PARTITIONS })));
+        const offsets = await produce(
+          topic,
+          Array.from({ length: 10 }, (_, i) => ({ value: `${round}-${i}`, partition: (round + i) % PARTITIONS })),
+        );
         for (const o of offsets) produced.add(`${o.partition}:${o.offset}`);
         await sleep(15);
       }
     })();
     const consumer = async (id: string, lifetimePolls: number, ending: "leave" | "vanish" | "stay") => {
-      let m: { member_id: string; member_epoch: number } = await join(group, { topics: [topic], auto_offset_reset: "earliest", member_id: id, session_timeout_ms: 600 });
+      let m: { member_id: string; member_epoch: number } = await join(group, {
+        topics: [topic],
+        auto_offset_reset: "earliest",
+        member_id: id,
+        session_timeout_ms: 600,
+      });
       for (let i = 0; (i < lifetimePolls || ending === "stay") && !(ending === "stay" && stop); i++) {
         const p = await poll(group, m.member_id, m.member_epoch, { max_records: 7, wait_ms: 30 });
         record(id, p);
@@ -154,9 +171,20 @@ describe("rebalancing", () => {
     await sleep(30);
     const churn = Promise.all([
       consumer("leaver", 6, "leave"),
-      (async () => { await sleep(40); await consumer("vanisher", 5, "vanish"); })(),
-      (async () => { await sleep(80); await consumer("late", 8, "leave"); })(),
-      (async () => { for (let i = 0; i < 6; i++) { await checkSnapshot(); await sleep(40); } })(),
+      (async () => {
+        await sleep(40);
+        await consumer("vanisher", 5, "vanish");
+      })(),
+      (async () => {
+        await sleep(80);
+        await consumer("late", 8, "leave");
+      })(),
+      (async () => {
+        for (let i = 0; i < 6; i++) {
+          await checkSnapshot();
+          await sleep(40);
+        }
+      })(),
     ]);
     await Promise.all([producer, churn]);
     await sleep(700); // the vanished member's session expires

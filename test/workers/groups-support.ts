@@ -1,6 +1,6 @@
 // Helpers for the consumer-group tests: join / poll / commit through the real Worker.
 import { expect } from "vitest";
-import { call, json, testEnv } from "./helpers.ts";
+import { call, json, testEnv } from "./api-support.ts";
 
 let groupCounter = 0;
 export function newGroup(): string {

@@ -2,7 +2,7 @@
 // heartbeat + fan-out fetch, auto-commit and explicit commit, positions and resets, long-poll across
 // partitions, describe / list / delete.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json, produce, readMsgpack } from "./helpers.ts";
+import { call, createTopic, expectError, json, produce, readMsgpack } from "./api-support.ts";
 import { commit, describeGroup, join, leave, newGroup, partitionsOf, poll, sleep } from "./groups-support.ts";
 
 const values = (records: Array<{ value: unknown }>) => records.map((r) => r.value).sort();
@@ -10,7 +10,10 @@ const values = (records: Array<{ value: unknown }>) => records.map((r) => r.valu
 describe("consumer group basics", () => {
   it("a joining member gets its assignment in the first answer, then polls records of every partition", async () => {
     const topic = await createTopic(3);
-    await produce(topic, [0, 1, 2, 3, 4, 5].map((i) => ({ value: `v${i}`, partition: i % 3 })));
+    await produce(
+      topic,
+      [0, 1, 2, 3, 4, 5].map((i) => ({ value: `v${i}`, partition: i % 3 })),
+    );
     const group = newGroup();
     const a = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
     expect(a.member_id).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -22,14 +25,22 @@ describe("consumer group basics", () => {
     expect((await poll(group, a.member_id, a.member_epoch)).records).toEqual([]);
     // The second poll auto-committed what the first handed out.
     const d = await describeGroup(group);
-    expect(d.offsets.map((o: any) => [o.partition, o.offset, o.lag])).toEqual([[0, 2, 0], [1, 2, 0], [2, 2, 0]]);
+    expect(d.offsets.map((o: any) => [o.partition, o.offset, o.lag])).toEqual([
+      [0, 2, 0],
+      [1, 2, 0],
+      [2, 2, 0],
+    ]);
     expect(d.members).toHaveLength(1);
     expect(d.state).toBe("stable");
   });
 
   it("starts at latest by default, at earliest, or at the first record at or after a timestamp", async () => {
     const topic = await createTopic(1);
-    await produce(topic, [{ value: "old", timestamp: 1_000 }, { value: "mid", timestamp: 2_000 }, { value: "new", timestamp: 3_000 }]);
+    await produce(topic, [
+      { value: "old", timestamp: 1_000 },
+      { value: "mid", timestamp: 2_000 },
+      { value: "new", timestamp: 3_000 },
+    ]);
     const latest = newGroup();
     const l = await join(latest, { topics: [topic] });
     expect((await poll(latest, l.member_id, l.member_epoch)).records).toEqual([]);
@@ -42,7 +53,10 @@ describe("consumer group basics", () => {
 
   it("explicit commits with auto_commit off; a restarted member resumes exactly where its group stopped", async () => {
     const topic = await createTopic(1);
-    await produce(topic, [1, 2, 3, 4].map((i) => ({ value: i })));
+    await produce(
+      topic,
+      [1, 2, 3, 4].map((i) => ({ value: i })),
+    );
     const group = newGroup();
     const a = await join(group, { topics: [topic], auto_offset_reset: "earliest", auto_commit: false });
     const got = await poll(group, a.member_id, a.member_epoch, { max_records: 2 });
@@ -95,7 +109,12 @@ describe("consumer group basics", () => {
     await produce(topic, [{ key: "k", value: { n: 1 } }]);
     const group = newGroup();
     const a = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
-    const res = await json(`/v1/groups/${group}/members/${a.member_id}/poll`, "POST", { member_epoch: a.member_epoch }, { accept: "application/msgpack" });
+    const res = await json(
+      `/v1/groups/${group}/members/${a.member_id}/poll`,
+      "POST",
+      { member_epoch: a.member_epoch },
+      { accept: "application/msgpack" },
+    );
     expect(res.headers.get("content-type")).toContain("application/msgpack");
     const body = await readMsgpack(res);
     expect(body.member_id).toBe(a.member_id);
@@ -106,7 +125,8 @@ describe("consumer group basics", () => {
 
   it("subscribes by pattern, including topics created later", async () => {
     const prefix = `pat${Date.now().toString(36)}`;
-    for (const suffix of ["a", "b"]) expect((await json("/v1/topics", "POST", { name: `${prefix}.${suffix}`, partitions: 1 })).status).toBe(201);
+    for (const suffix of ["a", "b"])
+      expect((await json("/v1/topics", "POST", { name: `${prefix}.${suffix}`, partitions: 1 })).status).toBe(201);
     expect((await json("/v1/topics", "POST", { name: `other-${prefix}`, partitions: 1 })).status).toBe(201);
     const group = newGroup();
     const a = await join(group, { pattern: `${prefix}\\..*`, auto_offset_reset: "earliest" });
@@ -147,7 +167,10 @@ describe("consumer group basics", () => {
 describe("offset reset, describe, list, delete", () => {
   it("resets offsets: refused while members are active unless forced; earliest, latest, explicit", async () => {
     const topic = await createTopic(2);
-    await produce(topic, [0, 1, 2, 3].map((i) => ({ value: i, partition: i % 2 })));
+    await produce(
+      topic,
+      [0, 1, 2, 3].map((i) => ({ value: i, partition: i % 2 })),
+    );
     const group = newGroup();
     const a = await join(group, { topics: [topic], auto_offset_reset: "earliest" });
     await poll(group, a.member_id, a.member_epoch);
@@ -175,7 +198,12 @@ describe("offset reset, describe, list, delete", () => {
     expect(list.groups.map((g: any) => g.group)).toContain(group);
     const d = await describeGroup(group);
     expect(d).toMatchObject({ group, assignor: "uniform", state: "stable" });
-    expect(d.members[0]).toMatchObject({ member_id: a.member_id, member_epoch: a.member_epoch, assignment: [{ topic, partitions: [0] }], subscription: { topics: [topic] } });
+    expect(d.members[0]).toMatchObject({
+      member_id: a.member_id,
+      member_epoch: a.member_epoch,
+      assignment: [{ topic, partitions: [0] }],
+      subscription: { topics: [topic] },
+    });
     await expectError(await call(`/v1/groups/${group}`, { method: "DELETE" }), 409, "group_not_empty");
     expect((await leave(group, a.member_id)).status).toBe(204);
     expect((await call(`/v1/groups/${group}`, { method: "DELETE" })).status).toBe(204);

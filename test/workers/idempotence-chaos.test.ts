@@ -5,10 +5,10 @@
 // acknowledged, in sequence order per producer, with nothing else in the log.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { encodeBatch, readBatchHeader } from "../../src/core/record-batch.ts";
+import { encodeBatch, readBatchHeader } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
-import { call, createTopic, json, partitionStub } from "./helpers.ts";
+import { call, createTopic, json, partitionStub } from "./api-support.ts";
 
 const PRODUCERS = 8;
 const BATCHES_PER_PRODUCER = 250;
@@ -41,7 +41,12 @@ describe("idempotent producing under chaos", () => {
         const batches = Array.from({ length: BATCHES_PER_PRODUCER }, (_, i) => {
           const count = 1 + Math.floor(random() * 3);
           const values = Array.from({ length: count }, (_, k) => `${n}:${i}:${k}`);
-          const bytes = encodeBatch(records(values), { crc32c: (b) => core.crc32c(b), producerId: producer_id, producerEpoch: producer_epoch, baseSequence: seq });
+          const bytes = encodeBatch(records(values), {
+            crc32c: (b) => core.crc32c(b),
+            producerId: producer_id,
+            producerEpoch: producer_epoch,
+            baseSequence: seq,
+          });
           seq += count;
           return { bytes, baseSequence: seq - count, count };
         });
@@ -50,7 +55,11 @@ describe("idempotent producing under chaos", () => {
     );
 
     const send = async (p: (typeof producers)[number], i: number) => {
-      const res = await call(`/v1/topics/${topic}/records`, { method: "POST", body: p.batches[i]!.bytes, headers: { "content-type": "application/vnd.kafka.record-batch" } });
+      const res = await call(`/v1/topics/${topic}/records`, {
+        method: "POST",
+        body: p.batches[i]!.bytes,
+        headers: { "content-type": "application/vnd.kafka.record-batch" },
+      });
       const body = (await res.json()) as any;
       if (res.status === 200) {
         const offset = body.offsets[0].offset as number;
@@ -77,8 +86,10 @@ describe("idempotent producing under chaos", () => {
         const burst = 1 + Math.floor(random() * 3);
         for (let k = 0; k < burst; k++) {
           const roll = random();
-          if (roll < 0.6) inFlight.push(send(p, Math.min(next + k, BATCHES_PER_PRODUCER - 1))); // pipelined: may overtake
-          else if (roll < 0.85 && next > 0) inFlight.push(send(p, Math.max(0, next - 1 - Math.floor(random() * 8)))); // retry an old one
+          if (roll < 0.6)
+            inFlight.push(send(p, Math.min(next + k, BATCHES_PER_PRODUCER - 1))); // pipelined: may overtake
+          else if (roll < 0.85 && next > 0)
+            inFlight.push(send(p, Math.max(0, next - 1 - Math.floor(random() * 8)))); // retry an old one
           else inFlight.push(send(p, next)); // retry the one in doubt
           if (random() < 0.3) await new Promise((r) => setTimeout(r, Math.floor(random() * 4)));
         }
@@ -96,7 +107,9 @@ describe("idempotent producing under chaos", () => {
     let offset = 0;
     const byProducer = new Map<number, number[]>();
     for (;;) {
-      const res = await call(`/v1/topics/${topic}/partitions/0/records?offset=${offset}&max_bytes=4194304`, { headers: { accept: "application/vnd.kafka.record-batch" } });
+      const res = await call(`/v1/topics/${topic}/partitions/0/records?offset=${offset}&max_bytes=4194304`, {
+        headers: { accept: "application/vnd.kafka.record-batch" },
+      });
       expect(res.status).toBe(200);
       const bytes = new Uint8Array(await res.arrayBuffer());
       if (bytes.length === 0) break;
@@ -119,6 +132,8 @@ describe("idempotent producing under chaos", () => {
     expect(seen.size).toBe(PRODUCERS * BATCHES_PER_PRODUCER);
     expect(duplicatesAnswered).toBeGreaterThan(0);
     expect(outOfOrder).toBeGreaterThan(0);
-    console.log(`idempotence chaos (seed ${seed}): ${seen.size} batches, ${duplicatesAnswered} duplicates answered, ${outOfOrder} out-of-order refusals, ${evictions} evictions`);
+    console.log(
+      `idempotence chaos (seed ${seed}): ${seen.size} batches, ${duplicatesAnswered} duplicates answered, ${outOfOrder} out-of-order refusals, ${evictions} evictions`,
+    );
   }, 120_000);
 });

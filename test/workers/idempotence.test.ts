@@ -2,10 +2,10 @@
 // stale epochs refused; state surviving eviction.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { encodeBatch } from "../../src/core/record-batch.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { loadLogCore } from "../../src/worker/log-core.ts";
 import { records } from "./batch-support.ts";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub } from "./api-support.ts";
 
 async function initProducer(name?: string): Promise<{ producer_id: number; producer_epoch: number }> {
   const res = await json("/v1/producers", "POST", name === undefined ? {} : { name });
@@ -14,9 +14,16 @@ async function initProducer(name?: string): Promise<{ producer_id: number; produ
 }
 
 function sendAs(topic: string, p: { producer_id: number; producer_epoch: number }, seq: number, values: unknown[], query = "?partition=0") {
-  return json(`/v1/topics/${topic}/records${query}`, "POST", { records: values.map((value) => ({ value })) }, {
-    "producer-id": String(p.producer_id), "producer-epoch": String(p.producer_epoch), "producer-seq": String(seq),
-  });
+  return json(
+    `/v1/topics/${topic}/records${query}`,
+    "POST",
+    { records: values.map((value) => ({ value })) },
+    {
+      "producer-id": String(p.producer_id),
+      "producer-epoch": String(p.producer_epoch),
+      "producer-seq": String(seq),
+    },
+  );
 }
 
 describe("idempotent producers", () => {
@@ -36,9 +43,20 @@ describe("idempotent producers", () => {
     const topic = await createTopic(2);
     const p = await initProducer();
     let res = await sendAs(topic, p, 0, ["a", "b"]);
-    expect(await res.json()).toEqual({ offsets: [{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }] });
+    expect(await res.json()).toEqual({
+      offsets: [
+        { partition: 0, offset: 0 },
+        { partition: 0, offset: 1 },
+      ],
+    });
     res = await sendAs(topic, p, 0, ["a", "b"]);
-    expect(await res.json()).toEqual({ offsets: [{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }], duplicate: true });
+    expect(await res.json()).toEqual({
+      offsets: [
+        { partition: 0, offset: 0 },
+        { partition: 0, offset: 1 },
+      ],
+      duplicate: true,
+    });
     res = await sendAs(topic, p, 2, ["c"]);
     expect(await res.json()).toEqual({ offsets: [{ partition: 0, offset: 2 }] });
     expect((await fetchRecords(topic, 0)).records.map((r: any) => r.value)).toEqual(["a", "b", "c"]);
@@ -108,19 +126,47 @@ describe("idempotent producers", () => {
     const topic = await createTopic();
     const core = await loadLogCore();
     const p = await initProducer();
-    const batch = encodeBatch(records(["a", "b"]), { crc32c: (b) => core.crc32c(b), producerId: p.producer_id, producerEpoch: p.producer_epoch, baseSequence: 0 });
-    const post = () => call(`/v1/topics/${topic}/records`, { method: "POST", body: batch, headers: { "content-type": "application/vnd.kafka.record-batch" } });
+    const batch = encodeBatch(records(["a", "b"]), {
+      crc32c: (b) => core.crc32c(b),
+      producerId: p.producer_id,
+      producerEpoch: p.producer_epoch,
+      baseSequence: 0,
+    });
+    const post = () =>
+      call(`/v1/topics/${topic}/records`, {
+        method: "POST",
+        body: batch,
+        headers: { "content-type": "application/vnd.kafka.record-batch" },
+      });
     expect(await (await post()).json()).toEqual({ offsets: [{ partition: 0, offset: 0 }] });
     expect(await (await post()).json()).toEqual({ offsets: [{ partition: 0, offset: 0 }], duplicate: true });
-    const gap = encodeBatch(records(["z"]), { crc32c: (b) => core.crc32c(b), producerId: p.producer_id, producerEpoch: p.producer_epoch, baseSequence: 7 });
-    const err = await expectError(await call(`/v1/topics/${topic}/records`, { method: "POST", body: gap, headers: { "content-type": "application/vnd.kafka.record-batch" } }), 409, "out_of_order_sequence");
+    const gap = encodeBatch(records(["z"]), {
+      crc32c: (b) => core.crc32c(b),
+      producerId: p.producer_id,
+      producerEpoch: p.producer_epoch,
+      baseSequence: 7,
+    });
+    const err = await expectError(
+      await call(`/v1/topics/${topic}/records`, {
+        method: "POST",
+        body: gap,
+        headers: { "content-type": "application/vnd.kafka.record-batch" },
+      }),
+      409,
+      "out_of_order_sequence",
+    );
     expect(err.expected_sequence).toBe(2);
   });
 
   it("refuses incomplete headers and requests that could land on several partitions", async () => {
     const topic = await createTopic(3);
     const p = await initProducer();
-    const partial = await json(`/v1/topics/${topic}/records?partition=0`, "POST", { records: [{ value: 1 }] }, { "producer-id": String(p.producer_id) });
+    const partial = await json(
+      `/v1/topics/${topic}/records?partition=0`,
+      "POST",
+      { records: [{ value: 1 }] },
+      { "producer-id": String(p.producer_id) },
+    );
     expect((await expectError(partial, 400, "invalid_parameter")).message).toContain("producer-epoch");
     await expectError(await sendAs(topic, p, 0, [1], ""), 400, "bad_request");
     await expectError(await sendAs(topic, { ...p, producer_epoch: 40_000 }, 0, [1]), 400, "invalid_parameter");

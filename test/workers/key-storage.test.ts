@@ -4,7 +4,7 @@
 // an invented id's object holds no tables and its database is as small as a never-used one.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, json, testEnv } from "./helpers.ts";
+import { call, json, testEnv } from "./api-support.ts";
 
 const run = runInDurableObject as unknown as (stub: unknown, fn: (instance: unknown, state: DurableObjectState) => unknown) => Promise<any>;
 const hex = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -25,7 +25,10 @@ describe("key objects of unknown key ids", () => {
     for (let i = 0; i < 40; i++) {
       const id = hex(8);
       ids.push(id);
-      const res = await call(routes[i % routes.length]!, { method: i % 2 ? "POST" : "GET", headers: { authorization: `Bearer ebk_${id}_${hex(16)}` } });
+      const res = await call(routes[i % routes.length]!, {
+        method: i % 2 ? "POST" : "GET",
+        headers: { authorization: `Bearer ebk_${id}_${hex(16)}` },
+      });
       expect(res.status).toBe(401);
       await res.body?.cancel();
     }

@@ -3,7 +3,7 @@
 // log start offset surviving eviction.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, partitionStub, produce } from "./api-support.ts";
 
 const T0 = 1_700_000_000_000;
 
@@ -19,7 +19,11 @@ function maintainAt(topic: string, now: number): Promise<any> {
 
 /** One row per second of CreateTime: row k holds offsets 2k and 2k+1, newest timestamp T0 + k·1000. */
 async function rowsPerSecond(topic: string, rows: number): Promise<void> {
-  for (let k = 0; k < rows; k++) await produce(topic, [{ value: `${k}a`, timestamp: T0 + k * 1000 - 500 }, { value: `${k}b`, timestamp: T0 + k * 1000 }]);
+  for (let k = 0; k < rows; k++)
+    await produce(topic, [
+      { value: `${k}a`, timestamp: T0 + k * 1000 - 500 },
+      { value: `${k}b`, timestamp: T0 + k * 1000 },
+    ]);
 }
 
 describe("retention", () => {
@@ -33,7 +37,14 @@ describe("retention", () => {
     expect([s.start_offset, s.end_offset]).toEqual([6, 12]);
     const err = await expectError(await call(`/v1/topics/${topic}/partitions/0/records?offset=5`), 416, "offset_out_of_range");
     expect([err.start_offset, err.end_offset]).toEqual([6, 12]);
-    expect((await fetchRecords(topic, 0, "offset=earliest")).records.map((r: any) => r.value)).toEqual(["3a", "3b", "4a", "4b", "5a", "5b"]);
+    expect((await fetchRecords(topic, 0, "offset=earliest")).records.map((r: any) => r.value)).toEqual([
+      "3a",
+      "3b",
+      "4a",
+      "4b",
+      "5a",
+      "5b",
+    ]);
     // The same run merged rows 3..5 into one segment, and retention deletes whole segments (as
     // Kafka does): it goes when its newest record (T0 + 5000) is past retention, not before.
     expect((await stats(topic)).rows).toBe(1);
@@ -92,9 +103,19 @@ describe("delete-records", () => {
     await expectError(await call(`/v1/topics/${topic}/partitions/0/records?offset=2`), 416, "offset_out_of_range");
     expect((await fetchRecords(topic, 0, "offset=earliest")).records.map((r: any) => r.offset)).toEqual([3, 4, 5, 6, 7]);
     expect((await stats(topic)).rows).toBe(3); // the row holding offsets 0-1 is gone, 2-3 straddles
-    await expectError(await json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: 99 }), 416, "offset_out_of_range");
-    await expectError(await json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: "x" }), 400, "invalid_parameter");
-    expect(await (await json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({ start_offset: 8 });
+    await expectError(
+      await json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: 99 }),
+      416,
+      "offset_out_of_range",
+    );
+    await expectError(
+      await json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: "x" }),
+      400,
+      "invalid_parameter",
+    );
+    expect(await (await json(`/v1/topics/${topic}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({
+      start_offset: 8,
+    });
     await evictDurableObject(partitionStub(topic, 0));
     expect((await stats(topic)).start_offset).toBe(8);
   });
@@ -104,8 +125,15 @@ describe("offsets by timestamp", () => {
   it("finds the first offset whose timestamp is at or after T", async () => {
     const topic = await createTopic();
     // Out-of-order timestamps inside a batch, as producers with different clocks send them.
-    await produce(topic, [{ value: 0, timestamp: 100 }, { value: 1, timestamp: 300 }, { value: 2, timestamp: 200 }]);
-    await produce(topic, [{ value: 3, timestamp: 400 }, { value: 4, timestamp: 500 }]);
+    await produce(topic, [
+      { value: 0, timestamp: 100 },
+      { value: 1, timestamp: 300 },
+      { value: 2, timestamp: 200 },
+    ]);
+    await produce(topic, [
+      { value: 3, timestamp: 400 },
+      { value: 4, timestamp: 500 },
+    ]);
     const at = async (t: string) => (await (await call(`/v1/topics/${topic}/partitions/0/offsets?timestamp=${t}`)).json()) as any;
     expect(await at("50")).toEqual({ offset: 0, timestamp: 100 });
     expect(await at("150")).toEqual({ offset: 1, timestamp: 300 });
@@ -128,8 +156,16 @@ describe("segments", () => {
     const s = await stats(topic);
     expect(s).toMatchObject({ rows: 1, segments: 1, start_offset: 0, end_offset: 40 });
     const page = await fetchRecords(topic, 0, "offset=17&max_records=5");
-    expect(page.records.map((r: any) => [r.offset, r.value])).toEqual([[17, 17], [18, 18], [19, 19], [20, 20], [21, 21]]);
-    expect((await fetchRecords(topic, 0, "offset=0&max_records=100")).records.map((r: any) => r.value)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(page.records.map((r: any) => [r.offset, r.value])).toEqual([
+      [17, 17],
+      [18, 18],
+      [19, 19],
+      [20, 20],
+      [21, 21],
+    ]);
+    expect((await fetchRecords(topic, 0, "offset=0&max_records=100")).records.map((r: any) => r.value)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     // A read after the merge reads one row.
     const before = (await stats(topic)).rows_read;
     await fetchRecords(topic, 0, "offset=30&max_records=3");
@@ -139,9 +175,17 @@ describe("segments", () => {
   it("keeps idempotent producer state through a merge", async () => {
     const topic = await createTopic(1, { "retention.ms": -1 });
     const p = (await (await json("/v1/producers", "POST", {})).json()) as any;
-    const send = (seq: number) => json(`/v1/topics/${topic}/records?partition=0`, "POST", { records: [{ value: seq }] }, {
-      "producer-id": String(p.producer_id), "producer-epoch": String(p.producer_epoch), "producer-seq": String(seq),
-    });
+    const send = (seq: number) =>
+      json(
+        `/v1/topics/${topic}/records?partition=0`,
+        "POST",
+        { records: [{ value: seq }] },
+        {
+          "producer-id": String(p.producer_id),
+          "producer-epoch": String(p.producer_epoch),
+          "producer-seq": String(seq),
+        },
+      );
     for (let seq = 0; seq < 10; seq++) expect((await send(seq)).status).toBe(200);
     await maintainAt(topic, Date.now());
     await evictDurableObject(partitionStub(topic, 0));

@@ -11,19 +11,25 @@ import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { batchOf } from "./batch-support.ts";
 import { encodeBatch as buildBatch, reseal } from "../core-support/batch-builder.ts";
-import { call, createTopic, expectError, fetchRecords, json, msgpack, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, msgpack, partitionStub, produce } from "./api-support.ts";
 import { join, newGroup, poll } from "./groups-support.ts";
 import { SseReader } from "../support/sse-reader.ts";
 
 type Sql = { exec<T>(q: string, ...b: unknown[]): { toArray(): T[]; one(): T } };
-const inObject = runInDurableObject as unknown as <R>(stub: unknown, fn: (instance: any, state: { storage: { sql: Sql; getAlarm(): Promise<number | null> } }) => R | Promise<R>) => Promise<R>;
+const inObject = runInDurableObject as unknown as <R>(
+  stub: unknown,
+  fn: (instance: any, state: { storage: { sql: Sql; getAlarm(): Promise<number | null> } }) => R | Promise<R>,
+) => Promise<R>;
 
 /** Rewrites the stored row holding `offset` with `mutate` applied to its bytes (a real SQL UPDATE). */
 async function corruptRow(topic: string, mutate: (data: Uint8Array, view: DataView) => void, offset = 0): Promise<void> {
   await inObject(partitionStub(topic, 0), (_i, state) => {
-    const row = state.storage.sql.exec<{ base_offset: number; data: ArrayBuffer }>(
-      "SELECT base_offset, data FROM segments WHERE base_offset <= ? ORDER BY base_offset DESC LIMIT 1", offset,
-    ).one();
+    const row = state.storage.sql
+      .exec<{ base_offset: number; data: ArrayBuffer }>(
+        "SELECT base_offset, data FROM segments WHERE base_offset <= ? ORDER BY base_offset DESC LIMIT 1",
+        offset,
+      )
+      .one();
     const data = new Uint8Array(row.data.slice(0));
     mutate(data, new DataView(data.buffer));
     state.storage.sql.exec("UPDATE segments SET data = ? WHERE base_offset = ?", data.buffer, row.base_offset);
@@ -31,7 +37,11 @@ async function corruptRow(topic: string, mutate: (data: Uint8Array, view: DataVi
 }
 
 const postBatch = (topic: string, bytes: Uint8Array) =>
-  call(`/v1/topics/${topic}/records?partition=0`, { method: "POST", body: bytes, headers: { "content-type": "application/vnd.kafka.record-batch" } });
+  call(`/v1/topics/${topic}/records?partition=0`, {
+    method: "POST",
+    body: bytes,
+    headers: { "content-type": "application/vnd.kafka.record-batch" },
+  });
 
 describe("stored batches that cannot be served (items 2, 11)", () => {
   // Each mutation is of bytes the CRC does not cover (baseOffset, batchLength, magic) or is
@@ -44,9 +54,27 @@ describe("stored batches that cannot be served (items 2, 11)", () => {
     ["batchLength too large", (_d, v) => v.setInt32(8, 1 << 30)],
     ["batchLength too small", (_d, v) => v.setInt32(8, 3)],
     ["magic 1", (d) => (d[16] = 1)],
-    ["firstTimestamp 2^62 (re-sealed)", (d, v) => { v.setBigInt64(27, 2n ** 62n); reseal(d); }],
-    ["maxTimestamp 2^62 (re-sealed)", (d, v) => { v.setBigInt64(35, 2n ** 62n); reseal(d); }],
-    ["producerId 2^62 (re-sealed)", (d, v) => { v.setBigInt64(43, 2n ** 62n); reseal(d); }],
+    [
+      "firstTimestamp 2^62 (re-sealed)",
+      (d, v) => {
+        v.setBigInt64(27, 2n ** 62n);
+        reseal(d);
+      },
+    ],
+    [
+      "maxTimestamp 2^62 (re-sealed)",
+      (d, v) => {
+        v.setBigInt64(35, 2n ** 62n);
+        reseal(d);
+      },
+    ],
+    [
+      "producerId 2^62 (re-sealed)",
+      (d, v) => {
+        v.setBigInt64(43, 2n ** 62n);
+        reseal(d);
+      },
+    ],
   ];
   for (const [what, mutate] of corruptions) {
     it(`${what}: fetch answers corrupt_log naming the row, nothing above the high watermark`, async () => {
@@ -84,7 +112,15 @@ describe("stored batches that cannot be served (items 2, 11)", () => {
 describe("64-bit fields on write (item 2)", () => {
   it("binary batches with timestamps or producer ids past 2^53, or below -1, are refused with 400", async () => {
     const topic = await createTopic();
-    const cases: Array<[number, bigint]> = [[27, 2n ** 62n], [35, 2n ** 62n], [43, 2n ** 62n], [43, -2n], [27, -1n], [27, -(2n ** 63n)], [27, 2n ** 53n]];
+    const cases: Array<[number, bigint]> = [
+      [27, 2n ** 62n],
+      [35, 2n ** 62n],
+      [43, 2n ** 62n],
+      [43, -2n],
+      [27, -1n],
+      [27, -(2n ** 63n)],
+      [27, 2n ** 53n],
+    ];
     for (const [at, value] of cases) {
       const b = await batchOf(["x"]);
       const v = new DataView(b.buffer);
@@ -147,11 +183,22 @@ describe("message.timestamp.before/after.max.ms (item 14, KIP-937)", () => {
     const topic = await createTopic(1, { "message.timestamp.after.max.ms": 3_600_000, "message.timestamp.before.max.ms": 86_400_000 });
     const now = Date.now();
     for (const ts of [now + 2 * 3_600_000, now + 10 * 365 * 86_400_000, now - 2 * 86_400_000, 0]) {
-      await expectError(await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, timestamp: ts }] }), 400, "invalid_timestamp");
-      await expectError(await msgpack(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, timestamp: ts }] }), 400, "invalid_timestamp");
+      await expectError(
+        await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, timestamp: ts }] }),
+        400,
+        "invalid_timestamp",
+      );
+      await expectError(
+        await msgpack(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1, timestamp: ts }] }),
+        400,
+        "invalid_timestamp",
+      );
       await expectError(await postBatch(topic, await batchOf(["x"], ts)), 400, "invalid_timestamp");
     }
-    await produce(topic, [{ value: 1, timestamp: now + 60_000 }, { value: 2, timestamp: now - 3_600_000 }]);
+    await produce(topic, [
+      { value: 1, timestamp: now + 60_000 },
+      { value: 2, timestamp: now - 3_600_000 },
+    ]);
     expect(encode).toBeDefined();
   });
 
@@ -163,7 +210,9 @@ describe("message.timestamp.before/after.max.ms (item 14, KIP-937)", () => {
     const b = buildBatch({ firstTimestamp: now, records: [{ value }, { value, timestampDelta: -2 * 86_400_000 }] });
     const err = await expectError(await postBatch(topic, b), 400, "invalid_timestamp");
     expect(err.message).toContain(String(now - 2 * 86_400_000));
-    expect((await postBatch(topic, buildBatch({ firstTimestamp: now, records: [{ value }, { value, timestampDelta: -60_000 }] }))).status).toBe(200);
+    expect(
+      (await postBatch(topic, buildBatch({ firstTimestamp: now, records: [{ value }, { value, timestampDelta: -60_000 }] }))).status,
+    ).toBe(200);
   });
 
   it("a far-future record does not stall time retention: rows expire by their append time", async () => {
@@ -208,18 +257,18 @@ describe("maintenance alarm (item 13)", () => {
 
 /** Three partitions with one record each; partition 1's stored batch gets baseOffset 2^62. */
 async function topicWithCorruptPartition(): Promise<string> {
-    const topic = await createTopic(3);
-    for (let p = 0; p < 3; p++) {
-      const res = await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: `p${p}`, partition: p }] });
-      expect(res.status).toBe(200);
-    }
-    await inObject(partitionStub(topic, 1), (_i, state) => {
-      const row = state.storage.sql.exec<{ base_offset: number; data: ArrayBuffer }>("SELECT base_offset, data FROM segments").one();
-      const data = new Uint8Array(row.data.slice(0));
-      new DataView(data.buffer).setBigInt64(0, 2n ** 62n);
-      state.storage.sql.exec("UPDATE segments SET data = ? WHERE base_offset = ?", data.buffer, row.base_offset);
-    });
-    return topic;
+  const topic = await createTopic(3);
+  for (let p = 0; p < 3; p++) {
+    const res = await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: `p${p}`, partition: p }] });
+    expect(res.status).toBe(200);
+  }
+  await inObject(partitionStub(topic, 1), (_i, state) => {
+    const row = state.storage.sql.exec<{ base_offset: number; data: ArrayBuffer }>("SELECT base_offset, data FROM segments").one();
+    const data = new Uint8Array(row.data.slice(0));
+    new DataView(data.buffer).setBigInt64(0, 2n ** 62n);
+    state.storage.sql.exec("UPDATE segments SET data = ? WHERE base_offset = ?", data.buffer, row.base_offset);
+  });
+  return topic;
 }
 
 describe("group poll over a corrupt partition (item 12)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { partitionForKey } from "../../src/core/partitioner.ts";
-import { call, createTopic, fetchRecords, json, msgpack, produce, readMsgpack } from "./helpers.ts";
+import { partitionForKey } from "../../src/core/topics/partitioner.ts";
+import { call, createTopic, fetchRecords, json, msgpack, produce, readMsgpack } from "./api-support.ts";
 
 const utf8 = new TextEncoder();
 
@@ -32,7 +32,10 @@ describe("produce and fetch", () => {
   it("routes keyed records to Kafka's partition and spreads unkeyed ones", async () => {
     const topic = await createTopic(6);
     const keys = Array.from({ length: 60 }, (_, i) => `device-${i}`);
-    const offsets = await produce(topic, keys.map((key) => ({ key, value: key })));
+    const offsets = await produce(
+      topic,
+      keys.map((key) => ({ key, value: key })),
+    );
     offsets.forEach((o, i) => expect(o.partition).toBe(partitionForKey(utf8.encode(keys[i]!), 6)));
     // Per partition, records keep request order with consecutive offsets.
     for (let p = 0; p < 6; p++) {
@@ -50,19 +53,38 @@ describe("produce and fetch", () => {
     const topic = await createTopic(3);
     expect(await produce(topic, [{ key: "x", value: 1, partition: 2 }])).toEqual([{ partition: 2, offset: 0 }]);
     // ?partition= applies to every record that does not name its own.
-    const res = await json(`/v1/topics/${topic}/records?partition=1`, "POST", { records: [{ key: "a", value: 1 }, { value: 2 }, { value: 3, partition: 0 }] });
-    expect(((await res.json()) as any).offsets).toEqual([{ partition: 1, offset: 0 }, { partition: 1, offset: 1 }, { partition: 0, offset: 0 }]);
+    const res = await json(`/v1/topics/${topic}/records?partition=1`, "POST", {
+      records: [{ key: "a", value: 1 }, { value: 2 }, { value: 3, partition: 0 }],
+    });
+    expect(((await res.json()) as any).offsets).toEqual([
+      { partition: 1, offset: 0 },
+      { partition: 1, offset: 1 },
+      { partition: 0, offset: 0 },
+    ]);
   });
 
   it("round-trips raw bytes through MessagePack", async () => {
     const topic = await createTopic();
     const value = new Uint8Array([0, 255, 1, 254, 10]);
-    const res = await msgpack(`/v1/topics/${topic}/records`, "POST", {
-      records: [{ key: new Uint8Array([255, 1]), value, headers: { h: new Uint8Array([0xc3]), t: new Uint8Array([104, 105]) }, timestamp: 123 }, { key: "text", value: { a: 1 } }],
-    }, { accept: "application/msgpack" });
+    const res = await msgpack(
+      `/v1/topics/${topic}/records`,
+      "POST",
+      {
+        records: [
+          { key: new Uint8Array([255, 1]), value, headers: { h: new Uint8Array([0xc3]), t: new Uint8Array([104, 105]) }, timestamp: 123 },
+          { key: "text", value: { a: 1 } },
+        ],
+      },
+      { accept: "application/msgpack" },
+    );
     expect(res.status).toBe(200);
-    expect((await readMsgpack(res)).offsets).toEqual([{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }]);
-    const page = await readMsgpack(await call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: "application/vnd.msgpack" } }));
+    expect((await readMsgpack(res)).offsets).toEqual([
+      { partition: 0, offset: 0 },
+      { partition: 0, offset: 1 },
+    ]);
+    const page = await readMsgpack(
+      await call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: "application/vnd.msgpack" } }),
+    );
     expect(page.records[0].key).toEqual(new Uint8Array([255, 1]));
     expect(page.records[0].value).toEqual(value);
     expect(page.records[0].headers.h).toEqual(new Uint8Array([0xc3]));
@@ -76,7 +98,11 @@ describe("produce and fetch", () => {
 
   it("limits a fetch by max_records and max_bytes and pages with next_offset", async () => {
     const topic = await createTopic();
-    for (let i = 0; i < 5; i++) await produce(topic, Array.from({ length: 10 }, (_, j) => ({ value: i * 10 + j })));
+    for (let i = 0; i < 5; i++)
+      await produce(
+        topic,
+        Array.from({ length: 10 }, (_, j) => ({ value: i * 10 + j })),
+      );
     const page = await fetchRecords(topic, 0, "offset=7&max_records=5");
     expect(page.records.map((r: any) => r.value)).toEqual([7, 8, 9, 10, 11]);
     expect(page.next_offset).toBe(12);
@@ -121,7 +147,9 @@ describe("produce and fetch", () => {
     const topic = await createTopic();
     await produce(topic, [{ value: 1 }, { value: 2 }]);
     await produce(topic, [{ value: 3 }]);
-    const res = await call(`/v1/topics/${topic}/partitions/0/records?offset=1`, { headers: { accept: "application/vnd.kafka.record-batch" } });
+    const res = await call(`/v1/topics/${topic}/partitions/0/records?offset=1`, {
+      headers: { accept: "application/vnd.kafka.record-batch" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/vnd.kafka.record-batch");
     expect(res.headers.get("edgebroker-next-offset")).toBe("3");
@@ -135,7 +163,12 @@ describe("produce and fetch", () => {
 
   it("accepts JSON with a charset parameter", async () => {
     const topic = await createTopic();
-    const res = await json(`/v1/topics/${topic}/records`, "POST", { records: [{ value: 1 }] }, { "content-type": "application/json; charset=utf-8" });
+    const res = await json(
+      `/v1/topics/${topic}/records`,
+      "POST",
+      { records: [{ value: 1 }] },
+      { "content-type": "application/json; charset=utf-8" },
+    );
     expect(res.status).toBe(200);
   });
 });

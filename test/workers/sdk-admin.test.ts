@@ -2,7 +2,7 @@
 // producer ids, with the broker's errors surfacing as EdgebrokerError.
 import { describe, expect, it } from "vitest";
 import { Admin, Consumer, EdgebrokerError, Producer } from "../../src/client/index.ts";
-import { produce } from "./helpers.ts";
+import { produce } from "./api-support.ts";
 import { brokerLink, take } from "./sdk-support.ts";
 
 const admin = () => new Admin(brokerLink().options);
@@ -15,7 +15,10 @@ describe("Admin", () => {
     const name = fresh("adm");
     const created = await a.createTopic({ name, partitions: 2, config: { "retention.ms": 600_000 } });
     expect(created).toMatchObject({ name, config: { "retention.ms": 600_000 } });
-    expect(created.partitions.map((p) => [p.partition, p.start_offset, p.end_offset])).toEqual([[0, 0, 0], [1, 0, 0]]);
+    expect(created.partitions.map((p) => [p.partition, p.start_offset, p.end_offset])).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+    ]);
     expect(await a.listTopics()).toContainEqual({ name, partitions: 2 });
     const altered = await a.alterTopicConfig(name, { "retention.ms": 60_000 });
     expect(altered.config["retention.ms"]).toBe(60_000);
@@ -31,7 +34,10 @@ describe("Admin", () => {
     const a = admin();
     const name = fresh("ts");
     await a.createTopic({ name, partitions: 1 });
-    await produce(name, [10, 20, 30].map((t) => ({ value: t, timestamp: 1_000 + t })));
+    await produce(
+      name,
+      [10, 20, 30].map((t) => ({ value: t, timestamp: 1_000 + t })),
+    );
     expect(await a.offsetForTimestamp(name, 0, 1_015)).toMatchObject({ offset: 1, timestamp: 1_020 });
     expect((await a.offsetForTimestamp(name, 0, "earliest")).offset).toBe(0);
     expect((await a.offsetForTimestamp(name, 0, "latest")).offset).toBe(3);
@@ -44,7 +50,10 @@ describe("Admin", () => {
     const topic = fresh("grp");
     const group = fresh("g");
     await a.createTopic({ name: topic, partitions: 1 });
-    await produce(topic, [1, 2, 3, 4].map((value) => ({ value })));
+    await produce(
+      topic,
+      [1, 2, 3, 4].map((value) => ({ value })),
+    );
     await take(new Consumer({ ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest", waitMs: 0 }), 3);
     expect((await a.listGroups()).map((g) => g.group)).toContain(group);
     const described = await a.describeGroup(group);
@@ -68,7 +77,10 @@ describe("Admin", () => {
     const asDevice = { ...brokerLink().options, token: key.secret };
     const producer = new Producer(asDevice);
     expect(await producer.send({ topic, value: "hello" })).toMatchObject({ partition: 0, offset: 0 });
-    await expect(new Admin(asDevice).createTopic({ name: fresh("nope"), partitions: 1 })).rejects.toMatchObject({ code: "forbidden", status: 403 });
+    await expect(new Admin(asDevice).createTopic({ name: fresh("nope"), partitions: 1 })).rejects.toMatchObject({
+      code: "forbidden",
+      status: 403,
+    });
 
     const rotated = await a.rotateKey(key.id, { graceMs: 60_000 });
     expect(rotated.secret).not.toBe(key.secret);

@@ -4,7 +4,7 @@
 // skipping or re-committing progress.
 import { describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord, type TopicPartition } from "../../src/client/index.ts";
-import { createTopic, json, produce } from "./helpers.ts";
+import { createTopic, json, produce } from "./api-support.ts";
 import { brokerLink, take } from "./sdk-support.ts";
 
 let groupCounter = 0;
@@ -63,7 +63,11 @@ describe("Consumer in a group", () => {
     expect(byMember.b).toBeGreaterThan(0);
     // a gave up two partitions (as the assignor balanced them), b received exactly those; on
     // close each member's remaining partitions were revoked.
-    const union = (prefix: string, list: string[]) => list.filter((e) => e.startsWith(prefix)).flatMap((e) => e.slice(2).split(",")).sort();
+    const union = (prefix: string, list: string[]) =>
+      list
+        .filter((e) => e.startsWith(prefix))
+        .flatMap((e) => e.slice(2).split(","))
+        .sort();
     expect(union("a-", beforeClose)).toHaveLength(2);
     expect(union("b+", beforeClose)).toEqual(union("a-", beforeClose));
     const onClose = events.slice(beforeClose.length);
@@ -91,7 +95,14 @@ describe("Consumer in a group", () => {
     const topic = await createTopic(1);
     await fill(topic, 1, 10);
     const group = freshGroup();
-    const c = new Consumer({ ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest", autoCommitIntervalMs: 20, waitMs: 0 });
+    const c = new Consumer({
+      ...brokerLink().options,
+      group,
+      topics: [topic],
+      autoOffsetReset: "earliest",
+      autoCommitIntervalMs: 20,
+      waitMs: 0,
+    });
     const it = c[Symbol.asyncIterator]();
     for (let i = 0; i < 4; i++) await it.next(); // offsets 0..3 yielded; 0..2 processed
     const committed = async () => (await admin().describeGroup(group)).offsets[0]?.offset;
@@ -109,7 +120,14 @@ describe("Consumer in a group", () => {
     const topic = await createTopic(1);
     await fill(topic, 1, 10);
     const group = freshGroup();
-    const options = { ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest" as const, autoCommit: false, waitMs: 50 };
+    const options = {
+      ...brokerLink().options,
+      group,
+      topics: [topic],
+      autoOffsetReset: "earliest" as const,
+      autoCommit: false,
+      waitMs: 50,
+    };
     const c = new Consumer(options);
     const it = c[Symbol.asyncIterator]();
     const offsets = async (n: number) => {
@@ -135,9 +153,22 @@ describe("Consumer in a group", () => {
     const topic = await createTopic(1);
     await fill(topic, 1, 10);
     const group = freshGroup();
-    const key = await json("/v1/keys", "POST", { name: "reader", grants: [{ operation: "consume", resource: `topic:${topic}` }, { operation: "consume", resource: `group:${group}` }] });
+    const key = await json("/v1/keys", "POST", {
+      name: "reader",
+      grants: [
+        { operation: "consume", resource: `topic:${topic}` },
+        { operation: "consume", resource: `group:${group}` },
+      ],
+    });
     const { secret } = (await key.json()) as { secret: string };
-    const c = new Consumer({ ...brokerLink({ token: secret }).options, group, topics: [topic], autoOffsetReset: "earliest", autoCommit: false, waitMs: 0 });
+    const c = new Consumer({
+      ...brokerLink({ token: secret }).options,
+      group,
+      topics: [topic],
+      autoOffsetReset: "earliest",
+      autoCommit: false,
+      waitMs: 0,
+    });
     const it = c[Symbol.asyncIterator]();
     const next = async () => ((await it.next()).value as ConsumerRecord).offset;
     expect(await next()).toBe(0);
@@ -154,7 +185,14 @@ describe("Consumer in a group", () => {
     const group = freshGroup();
     const revoked: number[][] = [];
     const c = new Consumer({
-      ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest", autoCommit: false, waitMs: 50, memberId: "worker-1", maxRecords: 2,
+      ...brokerLink().options,
+      group,
+      topics: [topic],
+      autoOffsetReset: "earliest",
+      autoCommit: false,
+      waitMs: 50,
+      memberId: "worker-1",
+      maxRecords: 2,
       onRevoked: (ps) => void revoked.push(names(ps)),
     });
     const it = c[Symbol.asyncIterator]();
@@ -182,7 +220,16 @@ describe("Consumer in a group", () => {
     await fill(topic, 1, 6);
     const group = freshGroup();
     const assigned: number[][] = [];
-    const c = new Consumer({ ...brokerLink().options, group, topics: [topic], autoOffsetReset: "earliest", autoCommit: false, sessionTimeoutMs: 500, waitMs: 0, maxRecords: 2 });
+    const c = new Consumer({
+      ...brokerLink().options,
+      group,
+      topics: [topic],
+      autoOffsetReset: "earliest",
+      autoCommit: false,
+      sessionTimeoutMs: 500,
+      waitMs: 0,
+      maxRecords: 2,
+    });
     c.on("assigned", (ps) => void assigned.push(names(ps)));
     const it = c[Symbol.asyncIterator]();
     const next = async () => ((await it.next()).value as ConsumerRecord).offset;

@@ -3,14 +3,15 @@
 // retrying only what is retriable, aborts, and close.
 import { describe, expect, it } from "vitest";
 import { EdgebrokerError, Producer } from "../../src/client/index.ts";
-import { createTopic, fetchRecords, json, produce } from "./helpers.ts";
+import { createTopic, fetchRecords, json, produce } from "./api-support.ts";
 import { brokerLink, produceRequests } from "./sdk-support.ts";
 
 const fast = { retries: 4, initialBackoffMs: 1, maxBackoffMs: 5 };
 
 async function allValues(topic: string, partitions: number): Promise<unknown[][]> {
   const out: unknown[][] = [];
-  for (let p = 0; p < partitions; p++) out.push((await fetchRecords(topic, p, "offset=0&max_records=10000")).records.map((r: { value: unknown }) => r.value));
+  for (let p = 0; p < partitions; p++)
+    out.push((await fetchRecords(topic, p, "offset=0&max_records=10000")).records.map((r: { value: unknown }) => r.value));
   return out;
 }
 
@@ -30,7 +31,11 @@ describe("Producer", () => {
   it("keeps send order when early records wait for the topic's metadata and later ones name their partition", async () => {
     const topic = await createTopic(1);
     const producer = new Producer({ ...brokerLink().options, lingerMs: 0 });
-    const sends = [producer.send({ topic, key: "a", value: "first" }), producer.send({ topic, partition: 0, value: "second" }), producer.send({ topic, value: "third" })];
+    const sends = [
+      producer.send({ topic, key: "a", value: "first" }),
+      producer.send({ topic, partition: 0, value: "second" }),
+      producer.send({ topic, value: "third" }),
+    ];
     expect((await Promise.all(sends)).map((a) => a.offset)).toEqual([0, 1, 2]);
     await producer.close();
     expect((await allValues(topic, 1))[0]).toEqual(["first", "second", "third"]);
@@ -54,7 +59,10 @@ describe("Producer", () => {
     const sdk = await Promise.all(keys.map((key) => producer.send({ topic, key, value: key })));
     await producer.close();
     // The broker places records without a partition by its own murmur2.
-    const broker = await produce(topic, keys.map((key) => ({ key, value: key })));
+    const broker = await produce(
+      topic,
+      keys.map((key) => ({ key, value: key })),
+    );
     expect(sdk.map((a) => a.partition)).toEqual(broker.map((a) => a.partition));
     expect(new Set(sdk.map((a) => a.partition)).size).toBeGreaterThan(3);
   });
@@ -205,7 +213,11 @@ describe("Producer", () => {
 
   it("waits out a quota refusal (429, Retry-After) and then succeeds", async () => {
     const topic = await createTopic(1);
-    const key = await json("/v1/keys", "POST", { name: "slow", grants: [{ operation: "produce", resource: `topic:${topic}` }], quotas: { requests_per_second: 1 } });
+    const key = await json("/v1/keys", "POST", {
+      name: "slow",
+      grants: [{ operation: "produce", resource: `topic:${topic}` }],
+      quotas: { requests_per_second: 1 },
+    });
     const { secret } = (await key.json()) as { secret: string };
     const link = brokerLink({ token: secret, retry: { retries: 3, initialBackoffMs: 1, maxBackoffMs: 1 } });
     const producer = new Producer({ ...link.options, idempotent: false, lingerMs: 0 });
@@ -233,7 +245,11 @@ describe("Producer", () => {
   it("refuses an unauthorized token without retrying", async () => {
     const link = brokerLink({ token: "wrong", retry: fast });
     const producer = new Producer({ ...link.options });
-    await expect(producer.send({ topic: "any", partition: 0, value: 1 })).rejects.toMatchObject({ code: "unauthorized", status: 401, retriable: false });
+    await expect(producer.send({ topic: "any", partition: 0, value: 1 })).rejects.toMatchObject({
+      code: "unauthorized",
+      status: 401,
+      retriable: false,
+    });
     expect(link.requests).toHaveLength(1);
   });
 });

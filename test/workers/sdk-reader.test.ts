@@ -3,7 +3,7 @@
 // at once, and restarts where autoOffsetReset says when its position was deleted.
 import { describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord } from "../../src/client/index.ts";
-import { createTopic, produce } from "./helpers.ts";
+import { createTopic, produce } from "./api-support.ts";
 import { brokerLink, take } from "./sdk-support.ts";
 
 const sorted = (rs: ConsumerRecord[]) => rs.map((r) => `${r.partition}:${r.offset}:${String(r.value)}`).sort();
@@ -11,7 +11,10 @@ const sorted = (rs: ConsumerRecord[]) => rs.map((r) => `${r.partition}:${r.offse
 describe("Consumer without a group", () => {
   it("reads every partition from the earliest offset, in order within each", async () => {
     const topic = await createTopic(3);
-    await produce(topic, Array.from({ length: 12 }, (_, i) => ({ partition: i % 3, value: i })));
+    await produce(
+      topic,
+      Array.from({ length: 12 }, (_, i) => ({ partition: i % 3, value: i })),
+    );
     const c = new Consumer({ ...brokerLink().options, topics: [topic], autoOffsetReset: "earliest", maxRecords: 2, waitMs: 0 });
     const got = await take(c, 12);
     for (let p = 0; p < 3; p++) expect(got.filter((r) => r.partition === p).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
@@ -20,7 +23,10 @@ describe("Consumer without a group", () => {
 
   it("reads only the chosen partitions, starting where seek() says", async () => {
     const topic = await createTopic(3);
-    await produce(topic, Array.from({ length: 9 }, (_, i) => ({ partition: i % 3, value: i })));
+    await produce(
+      topic,
+      Array.from({ length: 9 }, (_, i) => ({ partition: i % 3, value: i })),
+    );
     const c = new Consumer({ ...brokerLink().options, topics: [topic], partitions: [1], autoOffsetReset: "earliest", waitMs: 0 });
     c.seek({ topic, partition: 1, offset: 1 });
     expect(sorted(await take(c, 2))).toEqual(["1:1:4", "1:2:7"]);
@@ -28,7 +34,10 @@ describe("Consumer without a group", () => {
 
   it("starting at the latest offset, long-polls every partition and wakes for a new record", async () => {
     const topic = await createTopic(4);
-    await produce(topic, [{ partition: 0, value: "old" }, { partition: 3, value: "old" }]);
+    await produce(topic, [
+      { partition: 0, value: "old" },
+      { partition: 3, value: "old" },
+    ]);
     const link = brokerLink();
     const c = new Consumer({ ...link.options, topics: [topic], waitMs: 10_000 });
     const next = take(c, 1);
@@ -41,14 +50,17 @@ describe("Consumer without a group", () => {
 
   it("restarts at autoOffsetReset when its position was deleted", async () => {
     const topic = await createTopic(1);
-    await produce(topic, Array.from({ length: 6 }, (_, i) => ({ value: i })));
+    await produce(
+      topic,
+      Array.from({ length: 6 }, (_, i) => ({ value: i })),
+    );
     await new Admin(brokerLink().options).deleteRecords(topic, 0, 4);
     const c = new Consumer({ ...brokerLink().options, topics: [topic], autoOffsetReset: "earliest", waitMs: 0 });
     c.seek({ topic, partition: 0, offset: 1 });
     expect((await take(c, 2)).map((r) => r.offset)).toEqual([4, 5]);
   });
 
-  it("hands out raw bytes with decode: \"bytes\", and has no commits without a group", async () => {
+  it('hands out raw bytes with decode: "bytes", and has no commits without a group', async () => {
     const topic = await createTopic(1);
     await produce(topic, [{ key: "k", value: { a: 1 }, headers: { h: "v" } }]);
     const c = new Consumer({ ...brokerLink().options, topics: [topic], autoOffsetReset: "earliest", decode: "bytes", waitMs: 0 });
@@ -60,9 +72,13 @@ describe("Consumer without a group", () => {
     await it.return!();
   });
 
-  it("reads the broker's JSON view the same way with encoding: \"json\"", async () => {
+  it('reads the broker\'s JSON view the same way with encoding: "json"', async () => {
     const topic = await createTopic(1);
-    await produce(topic, [{ key: "k", value: { a: [1, 2] }, headers: { h: "v" } }, { key_b64: "/wA=", value_b64: "AAEC" }, { value: null }]);
+    await produce(topic, [
+      { key: "k", value: { a: [1, 2] }, headers: { h: "v" } },
+      { key_b64: "/wA=", value_b64: "AAEC" },
+      { value: null },
+    ]);
     const c = new Consumer({ ...brokerLink().options, encoding: "json", topics: [topic], autoOffsetReset: "earliest", waitMs: 0 });
     const [json, binary, tombstone] = await take(c, 3);
     expect(json).toMatchObject({ key: "k", value: { a: [1, 2] }, headers: { h: "v" } });

@@ -5,7 +5,7 @@
 // broke before the answer arrived (the case idempotent retries exist for).
 import { exports } from "cloudflare:workers";
 import type { ClientOptions, FetchLike } from "../../src/client/index.ts";
-import { TOKEN } from "./helpers.ts";
+import { TOKEN } from "./api-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 
@@ -37,7 +37,12 @@ export function brokerLink(extra: Partial<ClientOptions> = {}): BrokerLink {
       ...extra,
       fetch: async (input, init) => {
         const url = new URL(input);
-        const seen: SeenRequest = { method: init.method ?? "GET", path: url.pathname, query: url.searchParams, headers: new Headers(init.headers) };
+        const seen: SeenRequest = {
+          method: init.method ?? "GET",
+          path: url.pathname,
+          query: url.searchParams,
+          headers: new Headers(init.headers),
+        };
         const fault = link.faults(seen, link.requests.length);
         link.requests.push(seen);
         if (fault === "drop") throw new TypeError("fetch failed: connection refused (injected)");
@@ -55,7 +60,8 @@ export function brokerLink(extra: Partial<ClientOptions> = {}): BrokerLink {
 }
 
 /** The produce requests seen so far. */
-export const produceRequests = (link: BrokerLink): SeenRequest[] => link.requests.filter((r) => r.method === "POST" && r.path.endsWith("/records"));
+export const produceRequests = (link: BrokerLink): SeenRequest[] =>
+  link.requests.filter((r) => r.method === "POST" && r.path.endsWith("/records"));
 
 /** Collects values from an async iterator until `count` have arrived. */
 export async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> {

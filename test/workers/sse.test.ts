@@ -3,7 +3,7 @@
 // is deleted, an error event when retention deletes what the subscriber was about to read, access,
 // the end of the stream when its API key is revoked.
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json, produce } from "./helpers.ts";
+import { call, createTopic, expectError, json, produce } from "./api-support.ts";
 import { SseReader, type SseEvent } from "../support/sse-reader.ts";
 
 async function open(topic: string, query: string, headers: Record<string, string> = {}): Promise<SseReader> {
@@ -24,7 +24,13 @@ describe("SSE tail", () => {
     const backlog = await sse.events(3);
     expect(backlog.map((e) => e.event)).toEqual(["record", "record", "record"]);
     expect(offsetsOf(backlog)).toEqual([0, 1, 2]);
-    expect(JSON.parse(backlog[0]!.data)).toEqual({ offset: 0, timestamp: 1_700_000_000_000, key: "k", value: { n: 0 }, headers: { h: "v" } });
+    expect(JSON.parse(backlog[0]!.data)).toEqual({
+      offset: 0,
+      timestamp: 1_700_000_000_000,
+      key: "k",
+      value: { n: 0 },
+      headers: { h: "v" },
+    });
     // Live: records produced while the stream waits arrive without polling from the client.
     await produce(topic, [{ value: 3 }]);
     await produce(topic, [{ value: 4 }, { value: 5 }]);
@@ -66,7 +72,11 @@ describe("SSE tail", () => {
     seen.push(...offsetsOf(await rest.events(total - seen.length)));
     await rest.cancel();
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
-    await expectError(await call(`/v1/topics/${topic}/partitions/0/events`, { headers: { "last-event-id": "abc" } }), 400, "invalid_parameter");
+    await expectError(
+      await call(`/v1/topics/${topic}/partitions/0/events`, { headers: { "last-event-id": "abc" } }),
+      400,
+      "invalid_parameter",
+    );
   });
 
   it("resumes with Last-Event-ID while producers write concurrently: every offset exactly once", async () => {
@@ -109,7 +119,11 @@ describe("SSE tail", () => {
     for (const value of [1, 10, 999]) {
       const body = await expectError(await call(`/v1/topics/${topic}/partitions/0/events?heartbeat_ms=${value}`), 400, "invalid_parameter");
       expect(body).toMatchObject({ minimum: 1000 });
-      const group = await expectError(await call(`/v1/groups/g-floor/members/m/events?member_epoch=1&heartbeat_ms=${value}`), 400, "invalid_parameter");
+      const group = await expectError(
+        await call(`/v1/groups/g-floor/members/m/events?member_epoch=1&heartbeat_ms=${value}`),
+        400,
+        "invalid_parameter",
+      );
       expect(group).toMatchObject({ minimum: 1000 });
     }
     const ok = await call(`/v1/topics/${topic}/partitions/0/events?heartbeat_ms=1000`);
@@ -165,14 +179,25 @@ describe("SSE tail", () => {
     await expectError(await call(path, { headers: { authorization: "" } }), 401, "unauthorized");
     await expectError(await call(path, { headers: { authorization: "Bearer nope" } }), 401, "unauthorized");
     const key = async (resource: string, operation = "consume") => {
-      const res = await json("/v1/keys", "POST", { name: `sse-${Math.random().toString(36).slice(2, 8)}`, grants: [{ operation, resource }] });
+      const res = await json("/v1/keys", "POST", {
+        name: `sse-${Math.random().toString(36).slice(2, 8)}`,
+        grants: [{ operation, resource }],
+      });
       expect(res.status).toBe(201);
       return ((await res.json()) as any).secret as string;
     };
     await expectError(await call(path, { headers: { authorization: `Bearer ${await key("topic:other")}` } }), 403, "forbidden");
-    await expectError(await call(path, { headers: { authorization: `Bearer ${await key(`topic:${topic}`, "produce")}` } }), 403, "forbidden");
+    await expectError(
+      await call(path, { headers: { authorization: `Bearer ${await key(`topic:${topic}`, "produce")}` } }),
+      403,
+      "forbidden",
+    );
     // 403 for a topic that does not exist too: the answer never says whether it exists.
-    await expectError(await call(`/v1/topics/nope-${topic}/partitions/0/events`, { headers: { authorization: `Bearer ${await key("topic:other")}` } }), 403, "forbidden");
+    await expectError(
+      await call(`/v1/topics/nope-${topic}/partitions/0/events`, { headers: { authorization: `Bearer ${await key("topic:other")}` } }),
+      403,
+      "forbidden",
+    );
     const sse = await open(topic, "offset=0", { authorization: `Bearer ${await key(`topic:${topic}`)}` });
     expect(valuesOf(await sse.events(1))).toEqual(["x"]);
     await sse.cancel();
@@ -182,7 +207,10 @@ describe("SSE tail", () => {
   it("ends an open stream when its API key is revoked", async () => {
     const topic = await createTopic();
     await produce(topic, [{ value: "before" }]);
-    const created = await json("/v1/keys", "POST", { name: `sse-revoke-${topic}`, grants: [{ operation: "consume", resource: `topic:${topic}` }] });
+    const created = await json("/v1/keys", "POST", {
+      name: `sse-revoke-${topic}`,
+      grants: [{ operation: "consume", resource: `topic:${topic}` }],
+    });
     const key = (await created.json()) as { id: string; secret: string };
     // Heartbeats every 100 ms: the key is asked again at least that often (30 s at most by default).
     const sse = await open(topic, "offset=0&heartbeat_ms=1000", { authorization: `Bearer ${key.secret}` });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, fetchRecords, json, produce } from "./helpers.ts";
+import { call, createTopic, expectError, fetchRecords, json, produce } from "./api-support.ts";
 
 describe("topics", () => {
   it("creates, describes, lists and deletes a topic", async () => {
@@ -39,9 +39,17 @@ describe("topics", () => {
       const err = await expectError(await json("/v1/topics", "POST", { name: "p-bad", partitions }), 400, "invalid_partitions");
       expect(err.message).toMatch(/^partitions:/);
     }
-    let err = await expectError(await json("/v1/topics", "POST", { name: "c-bad", partitions: 1, config: { "retention.ms": "soon" } }), 400, "invalid_config");
+    let err = await expectError(
+      await json("/v1/topics", "POST", { name: "c-bad", partitions: 1, config: { "retention.ms": "soon" } }),
+      400,
+      "invalid_config",
+    );
     expect(err.message).toContain("config.retention.ms");
-    err = await expectError(await json("/v1/topics", "POST", { name: "c-bad", partitions: 1, config: { "no.such": 1 } }), 400, "invalid_config");
+    err = await expectError(
+      await json("/v1/topics", "POST", { name: "c-bad", partitions: 1, config: { "no.such": 1 } }),
+      400,
+      "invalid_config",
+    );
     expect(err.message).toContain("config.no.such");
     err = await expectError(await json("/v1/topics", "POST", { name: "c-bad", partitons: 1 }), 400, "bad_request");
     expect(err.message).toContain("partitons");
@@ -57,7 +65,10 @@ describe("topics", () => {
 
   it("a topic recreated under the same name starts empty", async () => {
     const name = await createTopic(2);
-    await produce(name, [{ value: "old", partition: 0 }, { value: "old", partition: 1 }]);
+    await produce(name, [
+      { value: "old", partition: 0 },
+      { value: "old", partition: 1 },
+    ]);
     expect((await call(`/v1/topics/${name}`, { method: "DELETE" })).status).toBe(204);
     expect((await json("/v1/topics", "POST", { name, partitions: 2 })).status).toBe(201);
     const page = await fetchRecords(name, 0);

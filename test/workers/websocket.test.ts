@@ -4,7 +4,7 @@
 // topic delete; error when retention deleted what a subscriber needs; access.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, createTopic, expectError, json, partitionStub, produce } from "./helpers.ts";
+import { call, createTopic, expectError, json, partitionStub, produce } from "./api-support.ts";
 import { WsSubscriber } from "../support/ws-subscriber.ts";
 
 async function subscribe(topic: string, query: string, headers: Record<string, string> = {}): Promise<WsSubscriber> {
@@ -119,13 +119,19 @@ describe("WebSocket tail", () => {
     for (let i = 0; i < 6; i++) await produce(other, [{ value: i }]);
     const slow = await subscribe(other, "offset=0&max_unacked=2");
     expect(offsets((await slow.next()).records)).toEqual([0, 1]);
-    expect(await (await json(`/v1/topics/${other}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({ start_offset: 6 });
+    expect(await (await json(`/v1/topics/${other}/partitions/0/delete-records`, "POST", { before_offset: -1 })).json()).toEqual({
+      start_offset: 6,
+    });
     slow.ack(2); // its next records are gone
     const error = await slow.next();
     expect(error).toMatchObject({ type: "error", error: { code: "offset_out_of_range", start_offset: 6, end_offset: 6 } });
     expect((await slow.waitClosed()).code).toBe(4416);
     // Connecting below the log start is refused before the upgrade.
-    await expectError(await call(`/v1/topics/${other}/partitions/0/ws?offset=1`, { headers: { upgrade: "websocket" } }), 416, "offset_out_of_range");
+    await expectError(
+      await call(`/v1/topics/${other}/partitions/0/ws?offset=1`, { headers: { upgrade: "websocket" } }),
+      416,
+      "offset_out_of_range",
+    );
   });
 
   it("needs a token, the consume grant, and an upgrade", async () => {

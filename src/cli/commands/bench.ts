@@ -44,7 +44,10 @@ function payload(size: number): string {
 async function benchProduce(ctx: Context, opts: ProduceBenchOptions): Promise<ThroughputReport & { latency: LatencyReport }> {
   await ensureTopic(ctx, opts.topic, opts.partitions);
   const value = payload(opts.recordSize);
-  const producers = Array.from({ length: opts.concurrency }, () => new Producer({ ...clientOptions(ctx), ...(opts.lingerMs === undefined ? {} : { lingerMs: opts.lingerMs }) }));
+  const producers = Array.from(
+    { length: opts.concurrency },
+    () => new Producer({ ...clientOptions(ctx), ...(opts.lingerMs === undefined ? {} : { lingerMs: opts.lingerMs }) }),
+  );
   const samples = new Float64Array(opts.records);
   const throttle = new Throttle(opts.throughput);
   let next = 0;
@@ -103,7 +106,12 @@ async function benchConsume(ctx: Context, opts: ConsumeBenchOptions): Promise<Th
       for await (const r of consumer) {
         first ??= performance.now() - started;
         records++;
-        bytes += r.value instanceof Uint8Array ? r.value.length : typeof r.value === "string" ? encoder.encode(r.value).length + 2 : encoder.encode(JSON.stringify(r.value)).length;
+        bytes +=
+          r.value instanceof Uint8Array
+            ? r.value.length
+            : typeof r.value === "string"
+              ? encoder.encode(r.value).length + 2
+              : encoder.encode(JSON.stringify(r.value)).length;
         if (records >= wanted) break;
       }
     }
@@ -117,9 +125,7 @@ async function benchConsume(ctx: Context, opts: ConsumeBenchOptions): Promise<Th
 const fixed = (n: number) => n.toFixed(2);
 
 export function registerBench(program: Command): void {
-  const bench = program
-    .command("bench")
-    .description("measure produce and consume throughput and latency (like kafka-producer-perf-test)");
+  const bench = program.command("bench").description("measure produce and consume throughput and latency (like kafka-producer-perf-test)");
 
   bench
     .command("produce")

@@ -50,26 +50,48 @@ export function registerConsume(program: Command): void {
     .description("print a topic's records, one per line")
     .argument("<topic>", "topic name")
     .option("--from-beginning", "start at the oldest record (default: the end; a group resumes from its committed offsets)")
-    .addOption(new Option("--offset <offset>", "start at this offset (with --partition)").argParser(integer(0)).conflicts(["fromBeginning", "timestamp"]))
+    .addOption(
+      new Option("--offset <offset>", "start at this offset (with --partition)")
+        .argParser(integer(0))
+        .conflicts(["fromBeginning", "timestamp"]),
+    )
     .option("-p, --partition <n>", "read only this partition", integer(0))
-    .addOption(new Option("--timestamp <time>", "start at the first record at or after this time (ms since the epoch or ISO 8601)").argParser(timestamp).conflicts("fromBeginning"))
+    .addOption(
+      new Option("--timestamp <time>", "start at the first record at or after this time (ms since the epoch or ISO 8601)")
+        .argParser(timestamp)
+        .conflicts("fromBeginning"),
+    )
     .option("-f, --follow", "keep waiting for new records (default: stop at the end offsets seen at start)")
-    .addOption(new Option("-g, --group <group>", "consume as a member of this consumer group (commits as it goes)").conflicts(["offset", "timestamp", "partition"]))
+    .addOption(
+      new Option("-g, --group <group>", "consume as a member of this consumer group (commits as it goes)").conflicts([
+        "offset",
+        "timestamp",
+        "partition",
+      ]),
+    )
     .option("-n, --max <n>", "stop after this many records", integer(1))
-    .option("--format <format>", "plain: the value per line; json: one JSON object per line (default plain; json with --json)", oneOf(FORMATS))
+    .option(
+      "--format <format>",
+      "plain: the value per line; json: one JSON object per line (default plain; json with --json)",
+      oneOf(FORMATS),
+    )
     .option("--print-key", "plain format: print key<separator>value")
     .option("--key-separator <sep>", "separator for --print-key", "\t")
     .addOption(new Option("--wait-ms <ms>", "long-poll wait of each fetch").argParser(integer(0, 60_000)).default(1000).hideHelp())
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Examples:
   edgebroker consume orders --from-beginning
   edgebroker consume orders --from-beginning --max 10 --format json
   edgebroker consume orders --partition 0 --offset 42 --follow
   edgebroker consume orders --timestamp 2026-01-31T12:00:00Z
-  edgebroker consume orders --group billing --from-beginning --follow`)
+  edgebroker consume orders --group billing --from-beginning --follow`,
+    )
     .action(async (topic: string, opts: ConsumeOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
-      if (opts.offset !== undefined && opts.partition === undefined) throw new UsageError("--offset needs --partition: offsets are per partition");
+      if (opts.offset !== undefined && opts.partition === undefined)
+        throw new UsageError("--offset needs --partition: offsets are per partition");
       const format: Format = opts.format ?? (ctx.json ? "json" : "plain");
       const admin = new Admin(clientOptions(ctx));
       const plan: Plan = await planPositions(admin, topic, opts);
@@ -106,7 +128,14 @@ Examples:
         stopOnSignal();
         await consumer.close();
       }
-      if (printed === 0 && !opts.fromBeginning && opts.offset === undefined && opts.timestamp === undefined && !opts.follow && process.stderr.isTTY) {
+      if (
+        printed === 0 &&
+        !opts.fromBeginning &&
+        opts.offset === undefined &&
+        opts.timestamp === undefined &&
+        !opts.follow &&
+        process.stderr.isTTY
+      ) {
         note(out.dim("no records: reading started at the end of the topic; use --from-beginning, or --follow to wait for new ones"));
       }
     });

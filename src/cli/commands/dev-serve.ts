@@ -1,11 +1,15 @@
 // `edgebroker dev` and `edgebroker serve`: start a broker in the foreground. `dev` is exactly
-// `npm run dev` (wrangler dev on workerd, state and admin token under .wrangler/state); `serve`
-// is the standalone server on Node, Bun or Deno (src/runtime/serve-*.ts), configured through the
-// same environment variables as `npm run serve:<runtime>`.
+// `npm run dev` (wrangler dev on workerd, state and admin token under .wrangler/state; needs the
+// repository and its devDependencies); `serve` is the standalone server on Node, Bun or Deno,
+// compiled to dist/runtime/serve-*.js by `npm run build` (so it runs from an installed package on
+// runtimes that cannot run .ts files), configured through the same environment variables as
+// `npm run serve:<runtime>`.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
 import type { Command } from "commander";
 import { integer, oneOf } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
 
 const RUNTIMES = ["node", "bun", "deno"] as const;
@@ -27,23 +31,41 @@ function foreground(command: string, args: string[], options: { cwd: string; env
   });
 }
 
+/** The package's own copy of bun / deno (devDependencies in the repository), else the one on PATH. */
 function bin(name: string): string {
-  return resolve(PACKAGE_ROOT, "node_modules", ".bin", name);
+  const local = resolve(PACKAGE_ROOT, "node_modules", ".bin", name);
+  return existsSync(local) ? local : name;
+}
+
+/** node:sqlite without a flag: Node 22.13 (the standalone server's SQLite on Node). */
+const NODE_SQLITE = [22, 13] as const;
+
+function nodeHasSqlite(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > NODE_SQLITE[0] || (major === NODE_SQLITE[0] && minor >= NODE_SQLITE[1]);
 }
 
 function serverCommand(runtime: Runtime, dataDir: string, host: string): [string, string[]] {
-  const script = (name: string) => resolve(PACKAGE_ROOT, "src", "runtime", name);
+  const script = (name: string) => resolve(PACKAGE_ROOT, "dist", "runtime", name);
   switch (runtime) {
     case "node":
-      return [process.execPath, ["--disable-warning=ExperimentalWarning", script("serve-node.ts")]];
+      return [process.execPath, ["--disable-warning=ExperimentalWarning", script("serve-node.js")]];
     case "bun":
-      return [bin("bun"), [script("serve-bun.ts")]];
+      return [bin("bun"), [script("serve-bun.js")]];
     case "deno":
       // The narrowest permissions that work (see serve-deno.ts).
-      return [bin("deno"), [
-        "run", "--no-prompt", "--allow-env=PORT,HOST,EDGEBROKER_*", `--allow-net=${host}`,
-        `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`, `--allow-write=${dataDir}`, script("serve-deno.ts"),
-      ]];
+      return [
+        bin("deno"),
+        [
+          "run",
+          "--no-prompt",
+          "--allow-env=PORT,HOST,EDGEBROKER_*",
+          `--allow-net=${host}`,
+          `--allow-read=${resolve(PACKAGE_ROOT, "build", "edgebroker.wasm")},${dataDir}`,
+          `--allow-write=${dataDir}`,
+          script("serve-deno.js"),
+        ],
+      ];
   }
 }
 
@@ -52,16 +74,30 @@ export function registerDevServe(program: Command): void {
     .command("dev")
     .description("run the local development broker (wrangler dev on workerd, the same as `npm run dev`)")
     .option("--port <port>", "port to listen on (env PORT)", integer(0, 65_535))
-    .addHelpText("after", "\nState is kept in .wrangler/state of the package; the admin token is printed at start and\nkept in .wrangler/state/admin-token, which the other commands use for a local broker.")
+    .addHelpText(
+      "after",
+      "\nState is kept in .wrangler/state of the package; the admin token is printed at start and\nkept in .wrangler/state/admin-token, which the other commands use for a local broker.",
+    )
     .action(async (opts: { port?: number }) => {
+      if (!existsSync(resolve(PACKAGE_ROOT, "scripts", "dev.ts"))) {
+        console.error(
+          "edgebroker dev runs wrangler from the edgebroker repository (git clone, npm install); use `edgebroker serve` from an installed package",
+        );
+        process.exitCode = EXIT.failed;
+        return;
+      }
       // `npm run dev` is `npm run build:wasm && node scripts/dev.ts`. The second step runs
       // directly (not under npm and a shell) so that Ctrl-C or a SIGTERM sent to this process
       // reaches scripts/dev.ts, which stops wrangler.
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${resolve(PACKAGE_ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${resolve(PACKAGE_ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
+      };
       if (opts.port !== undefined) env.PORT = String(opts.port);
       const npm = process.platform === "win32" ? "npm.cmd" : "npm";
       const built = await foreground(npm, ["run", "--silent", "build:wasm"], { cwd: PACKAGE_ROOT, env });
-      process.exitCode = built !== 0 ? built : await foreground(process.execPath, [resolve(PACKAGE_ROOT, "scripts", "dev.ts")], { cwd: PACKAGE_ROOT, env });
+      process.exitCode =
+        built !== 0 ? built : await foreground(process.execPath, [resolve(PACKAGE_ROOT, "scripts", "dev.ts")], { cwd: PACKAGE_ROOT, env });
     });
 
   program
@@ -71,12 +107,24 @@ export function registerDevServe(program: Command): void {
     .option("--port <port>", "port to listen on (env PORT, default 8787)", integer(0, 65_535))
     .option("--host <host>", "address to listen on (env HOST, default 0.0.0.0)")
     .option("--data-dir <dir>", "where the logs are kept (env EDGEBROKER_DATA_DIR, default ./data)")
-    .addHelpText("after", "\nThe admin token comes from EDGEBROKER_ADMIN_TOKEN (required), e.g.\n  EDGEBROKER_ADMIN_TOKEN=$(openssl rand -hex 24) edgebroker serve --port 8787 --data-dir ./data\nOther settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (README).")
+    .addHelpText(
+      "after",
+      "\nThe admin token comes from EDGEBROKER_ADMIN_TOKEN (required), e.g.\n" +
+        "  EDGEBROKER_ADMIN_TOKEN=$(openssl rand -hex 24) edgebroker serve --port 8787 --data-dir ./data\n" +
+        "Other settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (README).",
+    )
     .action(async (opts: { runtime: Runtime; port?: number; host?: string; dataDir?: string }) => {
       const dataDir = resolve(opts.dataDir ?? process.env.EDGEBROKER_DATA_DIR ?? "./data");
       const host = opts.host ?? process.env.HOST ?? "0.0.0.0";
       const env: NodeJS.ProcessEnv = { ...process.env, EDGEBROKER_DATA_DIR: dataDir, HOST: host };
       if (opts.port !== undefined) env.PORT = String(opts.port);
+      if (opts.runtime === "node" && !nodeHasSqlite()) {
+        console.error(
+          `edgebroker serve on Node needs Node ≥ ${NODE_SQLITE.join(".")} (node:sqlite); this is Node ${process.versions.node}. Use a newer Node, or --runtime bun / deno.`,
+        );
+        process.exitCode = EXIT.failed;
+        return;
+      }
       const [command, args] = serverCommand(opts.runtime, dataDir, host);
       process.exitCode = await foreground(command, args, { cwd: process.cwd(), env });
     });

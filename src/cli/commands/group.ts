@@ -34,12 +34,19 @@ function printGroup(g: GroupView): void {
     printLine();
     printTable(
       ["MEMBER", "EPOCH", "ASSIGNMENT"],
-      g.members.map((m) => [m.member_id, m.member_epoch, (m.assignment ?? []).map((a) => `${a.topic}[${a.partitions.join(",")}]`).join(" ")]),
+      g.members.map((m) => [
+        m.member_id,
+        m.member_epoch,
+        (m.assignment ?? []).map((a) => `${a.topic}[${a.partitions.join(",")}]`).join(" "),
+      ]),
     );
   }
   printLine();
   if (g.offsets.length === 0) return printLine("no committed offsets");
-  printTable(["TOPIC", "PARTITION", "COMMITTED", "END", "LAG"], g.offsets.map((o) => [o.topic, o.partition, o.offset, o.high_watermark, o.lag]));
+  printTable(
+    ["TOPIC", "PARTITION", "COMMITTED", "END", "LAG"],
+    g.offsets.map((o) => [o.topic, o.partition, o.offset, o.high_watermark, o.lag]),
+  );
 }
 
 interface ResetOptions {
@@ -61,11 +68,19 @@ async function resetOrExplain(admin: Admin, group: string, req: ResetOffsetsRequ
     const code = (e as { code?: unknown }).code;
     const status = (e as { status?: number }).status ?? 0;
     if (code === "group_not_empty") {
-      const members = ((e as { details?: { members?: number } }).details?.members) ?? "some";
-      throw new CliFailure("group_not_empty", `group "${group}" has ${members} active member(s); stop them first, or add --force (they then restart from the new offsets)`, status);
+      const members = (e as { details?: { members?: number } }).details?.members ?? "some";
+      throw new CliFailure(
+        "group_not_empty",
+        `group "${group}" has ${members} active member(s); stop them first, or add --force (they then restart from the new offsets)`,
+        status,
+      );
     }
     if (code === "group_not_found") {
-      throw new CliFailure("group_not_found", `group "${group}" does not exist; a reset moves the offsets of an existing group (\`edgebroker group list\` shows them)`, status);
+      throw new CliFailure(
+        "group_not_found",
+        `group "${group}" does not exist; a reset moves the offsets of an existing group (\`edgebroker group list\` shows them)`,
+        status,
+      );
     }
     throw e;
   }
@@ -89,7 +104,10 @@ export function registerGroup(program: Command): void {
       const groups = await new Admin(clientOptions(ctx)).listGroups();
       if (ctx.json) return printJson({ groups });
       if (groups.length === 0) return note("no groups");
-      printTable(["GROUP", "CREATED"], groups.map((g) => [g.group, g.created_at ? new Date(g.created_at).toISOString() : null]));
+      printTable(
+        ["GROUP", "CREATED"],
+        groups.map((g) => [g.group, g.created_at ? new Date(g.created_at).toISOString() : null]),
+      );
     });
 
   group
@@ -107,15 +125,36 @@ export function registerGroup(program: Command): void {
     .command("reset")
     .description("move a group's committed offsets: shows the plan, --execute applies it (as kafka-consumer-groups --reset-offsets)")
     .argument("<group>", "group name (an existing group)")
-    .requiredOption("-t, --topic <topic>", "topic whose offsets move, repeatable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .addOption(new Option("--to <where>", "earliest or latest").argParser(oneOf(["earliest", "latest"] as const)).conflicts(["toTimestamp", "toOffset"]))
-    .addOption(new Option("--to-timestamp <time>", "the first offset at or after this time (ms or ISO 8601)").argParser(timestamp).conflicts("toOffset"))
-    .option("--to-offset <offset>", "this offset, clamped to each partition's log start and end (with --partition: that partition only; else every partition)", integer(0))
+    .requiredOption("-t, --topic <topic>", "topic whose offsets move, repeatable", (v: string, prev: string[] | undefined) => [
+      ...(prev ?? []),
+      v,
+    ])
+    .addOption(
+      new Option("--to <where>", "earliest or latest")
+        .argParser(oneOf(["earliest", "latest"] as const))
+        .conflicts(["toTimestamp", "toOffset"]),
+    )
+    .addOption(
+      new Option("--to-timestamp <time>", "the first offset at or after this time (ms or ISO 8601)")
+        .argParser(timestamp)
+        .conflicts("toOffset"),
+    )
+    .option(
+      "--to-offset <offset>",
+      "this offset, clamped to each partition's log start and end (with --partition: that partition only; else every partition)",
+      integer(0),
+    )
     .option("-p, --partition <n>", "with --to-offset: the one partition to move", integer(0))
     .addOption(new Option("--execute", "apply the reset (without it nothing changes: the plan is shown)").conflicts("dryRun"))
     .option("--dry-run", "show the new offsets without applying them (the default)")
     .option("--force", "with --execute: reset even while members are active (they restart from the new offsets)")
-    .addHelpText("after", "\nExamples:\n  edgebroker group reset billing --topic payments --to earliest            # the plan\n  edgebroker group reset billing --topic payments --to earliest --execute  # apply it\n  edgebroker group reset billing --topic payments --to-offset 42 --partition 0 --execute")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  edgebroker group reset billing --topic payments --to earliest            # the plan\n" +
+        "  edgebroker group reset billing --topic payments --to earliest --execute  # apply it\n" +
+        "  edgebroker group reset billing --topic payments --to-offset 42 --partition 0 --execute",
+    )
     .action(async (name: string, opts: ResetOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const admin = new Admin(clientOptions(ctx));
@@ -128,7 +167,8 @@ export function registerGroup(program: Command): void {
       if (opts.toOffset !== undefined) {
         const offsets: Array<{ topic: string; partition: number; offset: number }> = [];
         for (const topic of opts.topic) {
-          const partitions = opts.partition !== undefined ? [opts.partition] : (await admin.describeTopic(topic)).partitions.map((p) => p.partition);
+          const partitions =
+            opts.partition !== undefined ? [opts.partition] : (await admin.describeTopic(topic)).partitions.map((p) => p.partition);
           for (const partition of partitions) offsets.push({ topic, partition, offset: opts.toOffset });
         }
         result = await resetOrExplain(admin, name, { offsets, ...flags });
@@ -137,8 +177,13 @@ export function registerGroup(program: Command): void {
         result = await resetOrExplain(admin, name, { topics: opts.topic, to, ...flags });
       }
       if (ctx.json) return printJson({ group: name, dry_run: result.dry_run, offsets: result.offsets });
-      printTable(["TOPIC", "PARTITION", "CURRENT", "NEW", "NOTE"], result.offsets.map((o) => [o.topic, o.partition, o.previous_offset, o.offset, clampNote(o)]));
-      note(result.dry_run ? "dry run: nothing changed; add --execute to apply these offsets" : `reset the offsets of group ${out.bold(name)}`);
+      printTable(
+        ["TOPIC", "PARTITION", "CURRENT", "NEW", "NOTE"],
+        result.offsets.map((o) => [o.topic, o.partition, o.previous_offset, o.offset, clampNote(o)]),
+      );
+      note(
+        result.dry_run ? "dry run: nothing changed; add --execute to apply these offsets" : `reset the offsets of group ${out.bold(name)}`,
+      );
     });
 
   group

@@ -12,10 +12,13 @@ const OPERATIONS: readonly Operation[] = ["produce", "consume", "admin"];
 function grant(raw: string, previous: Grant[] | undefined): Grant[] {
   const at = raw.indexOf(":");
   if (at <= 0 || at === raw.length - 1) {
-    throw new InvalidArgumentError(`expected <operation>:<resource>, e.g. produce:topic:orders or consume:group:billing-*, got ${JSON.stringify(raw)}`);
+    throw new InvalidArgumentError(
+      `expected <operation>:<resource>, e.g. produce:topic:orders or consume:group:billing-*, got ${JSON.stringify(raw)}`,
+    );
   }
   const operation = raw.slice(0, at) as Operation;
-  if (!OPERATIONS.includes(operation)) throw new InvalidArgumentError(`unknown operation "${operation}" (expected ${OPERATIONS.join(", ")})`);
+  if (!OPERATIONS.includes(operation))
+    throw new InvalidArgumentError(`unknown operation "${operation}" (expected ${OPERATIONS.join(", ")})`);
   return [...(previous ?? []), { operation, resource: raw.slice(at + 1) }];
 }
 
@@ -26,7 +29,8 @@ const MAX_GRACE_MS = 7 * 86_400_000;
 function duration(raw: string): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
   const ms = m ? Number(m[1]) * UNITS[m[2] ?? "ms"]! : NaN;
-  if (!Number.isSafeInteger(ms) || ms > MAX_GRACE_MS) throw new InvalidArgumentError("expected a duration up to 7d, e.g. 30s, 10m, 2h, 1d (a bare number is milliseconds)");
+  if (!Number.isSafeInteger(ms) || ms > MAX_GRACE_MS)
+    throw new InvalidArgumentError("expected a duration up to 7d, e.g. 30s, 10m, 2h, 1d (a bare number is milliseconds)");
   return ms;
 }
 
@@ -39,7 +43,11 @@ export function registerKey(program: Command): void {
     .command("create")
     .description("create an API key; its secret is printed once")
     .argument("<name>", "a name for the key (who or what uses it)")
-    .requiredOption("-g, --grant <operation:resource>", "a grant, repeatable: produce|consume|admin on topic:<name or prefix*> or group:<name or prefix*>", grant)
+    .requiredOption(
+      "-g, --grant <operation:resource>",
+      "a grant, repeatable: produce|consume|admin on topic:<name or prefix*> or group:<name or prefix*>",
+      grant,
+    )
     .option("--requests-per-second <n>", "quota: requests per second", integer(1))
     .option("--bytes-per-second <n>", "quota: bytes per second", integer(1))
     .addHelpText("after", "\nExample:\n  edgebroker key create sensor-7 --grant 'produce:topic:telemetry.*' --grant consume:group:dash")
@@ -48,10 +56,16 @@ export function registerKey(program: Command): void {
       const quotas: Record<string, number> = {};
       if (opts.requestsPerSecond !== undefined) quotas.requests_per_second = opts.requestsPerSecond;
       if (opts.bytesPerSecond !== undefined) quotas.bytes_per_second = opts.bytesPerSecond;
-      const created = await new Admin(clientOptions(ctx)).createKey({ name, grants: opts.grant, ...(Object.keys(quotas).length ? { quotas } : {}) });
+      const created = await new Admin(clientOptions(ctx)).createKey({
+        name,
+        grants: opts.grant,
+        ...(Object.keys(quotas).length ? { quotas } : {}),
+      });
       if (ctx.json) return printJson(created);
       printLine(created.secret);
-      note(`created key ${out.bold(created.id)} (${name}); the secret above is shown only this once — use it as --token / EDGEBROKER_TOKEN`);
+      note(
+        `created key ${out.bold(created.id)} (${name}); the secret above is shown only this once — use it as --token / EDGEBROKER_TOKEN`,
+      );
     });
 
   key
@@ -65,7 +79,13 @@ export function registerKey(program: Command): void {
       if (keys.length === 0) return note("no keys");
       printTable(
         ["ID", "NAME", "GRANTS", "CREATED", "REVOKED"],
-        keys.map((k: KeyListing) => [k.id, k.name, k.grants.map((g) => `${g.operation}:${g.resource}`).join(" "), when(k.created_at), when(k.revoked_at)]),
+        keys.map((k: KeyListing) => [
+          k.id,
+          k.name,
+          k.grants.map((g) => `${g.operation}:${g.resource}`).join(" "),
+          when(k.created_at),
+          when(k.revoked_at),
+        ]),
       );
     });
 
@@ -82,7 +102,9 @@ export function registerKey(program: Command): void {
       printLine(rotated.secret);
       note(
         `rotated key ${out.bold(id)}; the secret above is shown only this once. ` +
-          (rotated.previous_valid_until ? `The old secret works until ${when(rotated.previous_valid_until)}.` : "The old secret no longer works."),
+          (rotated.previous_valid_until
+            ? `The old secret works until ${when(rotated.previous_valid_until)}.`
+            : "The old secret no longer works."),
       );
     });
 

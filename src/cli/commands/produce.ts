@@ -38,20 +38,28 @@ export function registerProduce(program: Command): void {
     .argument("<topic>", "topic name")
     .option("-f, --file <path>", "read records from this file instead of stdin")
     .option("-k, --key-separator <sep>", "each line is key<sep>value (split at the first <sep>)")
-    .option("--value-format <format>", "auto: a line that parses as JSON is sent as JSON, else as a string; json; string", oneOf(VALUE_FORMATS), "auto")
+    .option(
+      "--value-format <format>",
+      "auto: a line that parses as JSON is sent as JSON, else as a string; json; string",
+      oneOf(VALUE_FORMATS),
+      "auto",
+    )
     .option("-p, --partition <n>", "send every record to this partition (default: by key, as Kafka's partitioner)", integer(0))
     .option("-H, --header <key=value>", "a header on every record, repeatable", keyValue)
     .option("--linger-ms <ms>", "how long the producer waits to fill a batch", integer(0, 60_000))
     .option("--no-idempotent", "a plain producer (default: idempotent, so retries never duplicate records)")
     .option("--progress", "show the progress bar (for --file) even when stderr is not a terminal")
     .option("--no-progress", "never show the progress bar")
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Blank lines are skipped. Input is streamed: files of any size work.
 
 Examples:
   echo 'hello' | edgebroker produce orders
   printf 'alice:{"amount":5}\\nbob:{"amount":7}\\n' | edgebroker produce orders --key-separator :
-  edgebroker produce orders --file orders.txt --key-separator : --header source=import`)
+  edgebroker produce orders --file orders.txt --key-separator : --header source=import`,
+    )
     .action(async (topic: string, opts: ProduceOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const source = openLines(opts.file);
@@ -77,7 +85,10 @@ Examples:
         progress.stop();
         const s = summary();
         if (ctx.json) printJson(s);
-        else note(`produced ${count(s.records)} record${s.records === 1 ? "" : "s"} to ${topic} in ${(s.elapsed_ms / 1000).toFixed(2)} s (${count(s.records_per_sec)} records/s)`);
+        else
+          note(
+            `produced ${count(s.records)} record${s.records === 1 ? "" : "s"} to ${topic} in ${(s.elapsed_ms / 1000).toFixed(2)} s (${count(s.records_per_sec)} records/s)`,
+          );
       };
       const stopOnSignal = onInterrupt(async () => {
         source.close();

@@ -36,12 +36,21 @@ function printTopic(t: TopicView): void {
   printLine();
   printTable(
     ["PARTITION", "START", "END", "BYTES", "OLDEST"],
-    t.partitions.map((p) => [p.partition, p.start_offset, p.end_offset, p.bytes, p.oldest_timestamp ? new Date(p.oldest_timestamp).toISOString() : null]),
+    t.partitions.map((p) => [
+      p.partition,
+      p.start_offset,
+      p.end_offset,
+      p.bytes,
+      p.oldest_timestamp ? new Date(p.oldest_timestamp).toISOString() : null,
+    ]),
   );
   const config = Object.entries(t.config ?? {});
   if (config.length) {
     printLine();
-    printTable(["CONFIG", "VALUE"], config.map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    printTable(
+      ["CONFIG", "VALUE"],
+      config.map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
   }
 }
 
@@ -57,7 +66,11 @@ export function registerTopic(program: Command): void {
     .addHelpText("after", "\nExample:\n  edgebroker topic create orders --partitions 3 --config retention.ms=604800000")
     .action(async (name: string, opts: { partitions: number; config?: Record<string, string> }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const created = await new Admin(clientOptions(ctx)).createTopic({ name, partitions: opts.partitions, config: configValues(opts.config) });
+      const created = await new Admin(clientOptions(ctx)).createTopic({
+        name,
+        partitions: opts.partitions,
+        config: configValues(opts.config),
+      });
       if (ctx.json) printJson(created);
       else printLine(`created topic ${out.bold(name)} with ${opts.partitions} partition${opts.partitions === 1 ? "" : "s"}`);
     });
@@ -71,7 +84,11 @@ export function registerTopic(program: Command): void {
       const topics = await new Admin(clientOptions(ctx)).listTopics();
       if (ctx.json) printJson({ topics });
       else if (topics.length === 0) process.stderr.write("no topics\n");
-      else printTable(["TOPIC", "PARTITIONS"], topics.map((t) => [t.name, t.partitions]));
+      else
+        printTable(
+          ["TOPIC", "PARTITIONS"],
+          topics.map((t) => [t.name, t.partitions]),
+        );
     });
 
   topic

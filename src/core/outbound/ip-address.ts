@@ -7,9 +7,7 @@
 // RFC 4291 section 2.2 (`::` compression, embedded dotted IPv4) with an optional RFC 6874 zone
 // id (`fe80::1%eth0`), bracketed or not.
 
-export type IpAddress =
-  | { version: 4; bytes: Uint8Array }
-  | { version: 6; bytes: Uint8Array; zone?: string };
+export type IpAddress = { version: 4; bytes: Uint8Array } | { version: 6; bytes: Uint8Array; zone?: string };
 
 function ipv4Part(text: string): number | undefined {
   if (text === "") return undefined;

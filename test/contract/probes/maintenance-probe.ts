@@ -5,9 +5,9 @@
 //   <runtime> test/contract/probes/maintenance-probe.ts <data dir>
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LogCore } from "../../../src/core/log-core.ts";
-import { PartitionLog } from "../../../src/core/partition-log.ts";
-import { decodeRecords, encodeBatch } from "../../../src/core/record-batch.ts";
+import { LogCore } from "../../../src/core/batch/log-core.ts";
+import { PartitionLog } from "../../../src/core/log/partition-log.ts";
+import { decodeRecords, encodeBatch } from "../../../src/core/batch/record-batch.ts";
 import type { OpenDatabase } from "../../../src/runtime/sqlite-driver.ts";
 import { openStorage } from "../../../src/runtime/sqlite-port.ts";
 
@@ -29,12 +29,16 @@ let log = PartitionLog.open(storage, core);
 // Three rows, each a newer value of one key: compaction empties the first two (the third is the
 // active segment), which is the zero-length blob node:sqlite used to bind as NULL.
 for (const v of ["v1", "v2", "v3"]) {
-  const batches = encodeBatch([{ key: utf8.encode("k"), value: utf8.encode(v), headers: [], timestamp: now }], { crc32c: (b) => core.crc32c(b) });
+  const batches = encodeBatch([{ key: utf8.encode("k"), value: utf8.encode(v), headers: [], timestamp: now }], {
+    crc32c: (b) => core.crc32c(b),
+  });
   const appended = await log.append({ ...addr, batches, config });
   if (!appended.ok) throw new Error(JSON.stringify(appended));
 }
 const result = log.maintain(now);
-const blobs = storage.sql.exec<{ t: string; n: number }>("SELECT typeof(data) AS t, length(data) AS n FROM segments ORDER BY base_offset").toArray();
+const blobs = storage.sql
+  .exec<{ t: string; n: number }>("SELECT typeof(data) AS t, length(data) AS n FROM segments ORDER BY base_offset")
+  .toArray();
 // A new instance over the same database, as after an eviction: everything comes from storage.
 log = PartitionLog.open(storage, core);
 const read = await log.read({ ...addr, offset: 0, maxBytes: 1 << 20, maxRecords: 100, waitMs: 0 });
@@ -42,4 +46,6 @@ if (!read.ok) throw new Error(JSON.stringify(read));
 const records = decodeRecords(read.batches).map((r) => ({ offset: r.offset, value: new TextDecoder().decode(r.value!) }));
 const stats = log.stats(addr);
 storage.close();
-console.log(JSON.stringify({ compaction: result.compaction, merge: result.merge, blobs, records, highWatermark: read.highWatermark, stats }));
+console.log(
+  JSON.stringify({ compaction: result.compaction, merge: result.merge, blobs, records, highWatermark: read.highWatermark, stats }),
+);

@@ -2,7 +2,9 @@
 // under Node (importing the built package by its name, "edgebroker/client"), Bun and Deno
 // (importing the source). Prints one JSON line: what was produced and consumed.
 // Usage: <runtime> roundtrip.ts <module specifier>   with EDGEBROKER_URL and EDGEBROKER_TOKEN set.
-const specifier = (globalThis as { process?: { argv: string[] } }).process?.argv[2] ?? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args[0]!;
+const specifier =
+  (globalThis as { process?: { argv: string[] } }).process?.argv[2] ??
+  (globalThis as unknown as { Deno: { args: string[] } }).Deno.args[0]!;
 const sdk = (await import(specifier)) as typeof import("../../../src/client/index.ts");
 const env = (name: string): string => {
   const g = globalThis as { process?: { env: Record<string, string> }; Deno?: { env: { get(n: string): string } } };
@@ -15,7 +17,9 @@ const topic = `sdk-${Math.random().toString(36).slice(2, 10)}`;
 await admin.createTopic({ name: topic, partitions: 3 });
 
 const producer = new sdk.Producer(options);
-const acks = await Promise.all(Array.from({ length: 30 }, (_, i) => producer.send({ topic, key: `user-${i % 5}`, value: { i }, headers: { n: String(i) } })));
+const acks = await Promise.all(
+  Array.from({ length: 30 }, (_, i) => producer.send({ topic, key: `user-${i % 5}`, value: { i }, headers: { n: String(i) } })),
+);
 await producer.close();
 
 const consumer = new sdk.Consumer({ ...options, group: `${topic}-readers`, topics: [topic], autoOffsetReset: "earliest", waitMs: 1000 });

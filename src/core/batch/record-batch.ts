@@ -1,0 +1,342 @@
+// Kafka RecordBatch v2 (magic 2), the on-disk and on-wire format since Kafka 0.11 (KIP-98; spec:
+// https://kafka.apache.org/documentation/#recordbatch, Java: DefaultRecordBatch / DefaultRecord).
+// Integers are big-endian; "varint"/"varlong" are zigzag LEB128 (see varint.ts).
+//
+//   RecordBatch =>                                          offset
+//     baseOffset           int64                              0
+//     batchLength          int32   bytes after this field     8
+//     partitionLeaderEpoch int32                             12
+//     magic                int8    = 2                       16
+//     crc                  uint32  CRC-32C (Castagnoli) over 17
+//                                  attributes..end of batch
+//     attributes           int16   bits 0-2 compression,     21
+//                                  3 timestampType (1 = LogAppendTime),
+//                                  4 transactional, 5 control
+//     lastOffsetDelta      int32                             23
+//     firstTimestamp       int64                             27
+//     maxTimestamp         int64                             35
+//     producerId           int64                             43
+//     producerEpoch        int16                             51
+//     baseSequence         int32                             53
+//     recordCount          int32                             57
+//     records              [Record]                          61
+//
+//   Record =>
+//     length varint (bytes after this field) | attributes int8 (unused, 0)
+//     timestampDelta varlong | offsetDelta varint
+//     keyLength varint (-1 = null) | key | valueLength varint (-1 = null) | value
+//     headerCount varint | [headerKeyLength varint | headerKey (UTF-8)
+//                           | headerValueLength varint (-1 = null) | headerValue]
+//
+// The encoder writes what a non-idempotent Java producer writes: no compression, CreateTime,
+// producerId -1, producerEpoch -1, baseSequence -1 (RecordBatch.NO_PRODUCER_ID / NO_PRODUCER_EPOCH /
+// NO_SEQUENCE) and partitionLeaderEpoch -1 (NO_PARTITION_LEADER_EPOCH; a Kafka broker stamps its
+// own epoch on append, and this field is outside the CRC so it can be restamped without rehashing).
+
+import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from "./varint.ts";
+
+export type Header = [string, Uint8Array | null];
+export interface RecordInput {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Header[];
+  timestamp: number;
+}
+
+export interface EncodeOptions {
+  crc32c: (bytes: Uint8Array) => number;
+  baseOffset?: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  /** Default -1 (Java's NO_PARTITION_LEADER_EPOCH). kafkajs writes 0. Not covered by the CRC. */
+  partitionLeaderEpoch?: number;
+}
+
+export interface DecodedRecord {
+  offset: number;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Header[];
+}
+
+/** `size` is the whole batch in bytes: batchLength + 12 (baseOffset and batchLength themselves). */
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;
+  size: number;
+  lastOffsetDelta: number;
+  recordCount: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  attributes: number;
+}
+
+/** Bytes before the first record (Kafka's RECORD_BATCH_OVERHEAD). */
+export const BATCH_HEADER_SIZE = 61;
+/** baseOffset + batchLength, which batchLength does not count (Kafka's LOG_OVERHEAD). */
+const LOG_OVERHEAD = 12;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+const MAGIC = 2;
+const COMPRESSION_MASK = 0x07;
+const LOG_APPEND_TIME_FLAG = 0x08;
+const CONTROL_FLAG = 0x20;
+/** Kafka's RecordBatch.NO_TIMESTAMP, used for the timestamps of an empty batch. */
+const NO_TIMESTAMP = -1;
+const TWO_32 = 4294967296;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** UTF-8 length of `s` as TextEncoder encodes it (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a valid surrogate pair is one 4-byte code point
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function bytesField(b: Uint8Array | null): number {
+  return b === null ? 1 : sizeOfVarint(b.length) + b.length;
+}
+
+/** Size of a record after its length varint. Validates the timestamp, so both passes agree. */
+function recordBodySize(r: RecordInput, timestampDelta: number, offsetDelta: number): number {
+  if (!Number.isSafeInteger(r.timestamp) || !Number.isSafeInteger(timestampDelta)) {
+    throw new RangeError(`record ${offsetDelta}: timestamp must be a safe integer, got ${r.timestamp}`);
+  }
+  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + bytesField(r.key) + bytesField(r.value);
+  const headers = r.headers;
+  size += sizeOfVarint(headers.length);
+  for (let h = 0; h < headers.length; h++) {
+    const keyLength = utf8Length(headers[h][0]);
+    size += sizeOfVarint(keyLength) + keyLength + bytesField(headers[h][1]);
+  }
+  return size;
+}
+
+/** Exact byte size `encodeBatch(records, ...)` produces; no allocation. */
+export function encodedSize(records: RecordInput[]): number {
+  const first = records.length > 0 ? records[0].timestamp : NO_TIMESTAMP;
+  let total = BATCH_HEADER_SIZE;
+  for (let i = 0; i < records.length; i++) {
+    const body = recordBodySize(records[i], records[i].timestamp - first, i);
+    total += sizeOfVarint(body) + body;
+  }
+  return total;
+}
+
+function setInt64(dv: DataView, at: number, v: number, name: string): void {
+  if (!Number.isSafeInteger(v)) throw new RangeError(`${name} must be a safe integer, got ${v}`);
+  dv.setInt32(at, Math.floor(v / TWO_32));
+  dv.setUint32(at + 4, v >>> 0);
+}
+
+function writeBytesField(out: Uint8Array, p: number, b: Uint8Array | null): number {
+  if (b === null) return writeVarint(out, p, -1);
+  p = writeVarint(out, p, b.length);
+  out.set(b, p);
+  return p + b.length;
+}
+
+/**
+ * One RecordBatch v2 (magic 2, no compression, CreateTime) holding the records in order;
+ * firstTimestamp = first record's timestamp, maxTimestamp = max; timestampDelta may be negative.
+ * Sizes are computed first so the batch is one allocation written in place. An empty list gives a
+ * header-only batch (timestamps -1, lastOffsetDelta -1), as Kafka's log cleaner writes.
+ */
+export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8Array {
+  const n = records.length;
+  const first = n > 0 ? records[0].timestamp : NO_TIMESTAMP;
+  const bodySizes = new Int32Array(n);
+  let total = BATCH_HEADER_SIZE;
+  let max = first;
+  for (let i = 0; i < n; i++) {
+    if (records[i].timestamp > max) max = records[i].timestamp;
+    const body = recordBodySize(records[i], records[i].timestamp - first, i);
+    bodySizes[i] = body;
+    total += sizeOfVarint(body) + body;
+  }
+
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  setInt64(dv, 0, opts.baseOffset ?? 0, "baseOffset");
+  dv.setInt32(8, total - LOG_OVERHEAD);
+  dv.setInt32(12, opts.partitionLeaderEpoch ?? -1);
+  out[16] = MAGIC;
+  // 17..20 crc, filled in last; 21..22 attributes stay 0 (no compression, CreateTime).
+  dv.setInt32(23, n - 1);
+  setInt64(dv, 27, first, "firstTimestamp");
+  setInt64(dv, 35, max, "maxTimestamp");
+  setInt64(dv, 43, opts.producerId ?? -1, "producerId");
+  dv.setInt16(51, opts.producerEpoch ?? -1);
+  dv.setInt32(53, opts.baseSequence ?? -1);
+  dv.setInt32(57, n);
+
+  let p = BATCH_HEADER_SIZE;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    p = writeVarint(out, p, bodySizes[i]);
+    out[p++] = 0; // record attributes: unused in v2
+    p = writeVarlong(out, p, r.timestamp - first);
+    p = writeVarint(out, p, i);
+    p = writeBytesField(out, p, r.key);
+    p = writeBytesField(out, p, r.value);
+    const headers = r.headers;
+    p = writeVarint(out, p, headers.length);
+    for (let h = 0; h < headers.length; h++) {
+      const key = headers[h][0];
+      const keyLength = utf8Length(key);
+      p = writeVarint(out, p, keyLength);
+      utf8Encoder.encodeInto(key, out.subarray(p, p + keyLength));
+      p += keyLength;
+      p = writeBytesField(out, p, headers[h][1]);
+    }
+  }
+  if (p !== total) throw new Error(`encodeBatch: wrote ${p} bytes, sized ${total}`); // unreachable
+
+  dv.setUint32(CRC_OFFSET, opts.crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
+  return out;
+}
+
+function getInt64(dv: DataView, at: number, name: string): number {
+  const v = dv.getInt32(at) * TWO_32 + dv.getUint32(at + 4);
+  if (!Number.isSafeInteger(v)) throw new Error(`record batch: ${name} at byte ${at} exceeds 2^53`);
+  return v;
+}
+
+function headerAt(bytes: Uint8Array, dv: DataView, position: number): BatchHeader {
+  if (position + BATCH_HEADER_SIZE > bytes.length)
+    throw new Error(`record batch at byte ${position}: truncated header (${bytes.length - position} of 61 bytes)`);
+  const batchLength = dv.getInt32(position + 8);
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD)
+    throw new Error(`record batch at byte ${position}: batchLength ${batchLength} is below the minimum 49`);
+  const magic = dv.getInt8(position + 16);
+  if (magic !== MAGIC) throw new Error(`record batch at byte ${position}: magic ${magic}, only 2 is supported`);
+  return {
+    baseOffset: getInt64(dv, position, "baseOffset"),
+    batchLength,
+    size: batchLength + LOG_OVERHEAD,
+    lastOffsetDelta: dv.getInt32(position + 23),
+    recordCount: dv.getInt32(position + 57),
+    firstTimestamp: getInt64(dv, position + 27, "firstTimestamp"),
+    maxTimestamp: getInt64(dv, position + 35, "maxTimestamp"),
+    producerId: getInt64(dv, position + 43, "producerId"),
+    producerEpoch: dv.getInt16(position + 51),
+    baseSequence: dv.getInt32(position + 53),
+    attributes: dv.getInt16(position + 21),
+  };
+}
+
+/**
+ * Reads the 61-byte header of the batch at `position` (the rest of the batch need not be present).
+ * Checks only that the header is there, magic is 2 and batchLength is plausible; no CRC check.
+ */
+export function readBatchHeader(bytes: Uint8Array, position: number): BatchHeader {
+  return headerAt(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), position);
+}
+
+function decodeKey(bytes: Uint8Array, start: number, end: number): string {
+  // Header keys are short and almost always ASCII; skip the TextDecoder call for those.
+  if (end - start <= 32) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c >= 0x80) return utf8Decoder.decode(bytes.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8Decoder.decode(bytes.subarray(start, end));
+}
+
+/** Reads a varint length then that many bytes as a subarray; -1 is null. */
+function readBytesField(bytes: Uint8Array, cur: Cursor, limit: number, what: string): Uint8Array | null {
+  const at = cur.pos;
+  const length = readVarint(bytes, cur);
+  if (length === -1) return null;
+  if (length < -1 || cur.pos + length > limit) throw new Error(`record at byte ${at}: invalid ${what} length ${length}`);
+  const out = bytes.subarray(cur.pos, cur.pos + length);
+  cur.pos += length;
+  return out;
+}
+
+/**
+ * Decodes concatenated batches into records with absolute offsets (baseOffset + offsetDelta) and
+ * timestamps (firstTimestamp + timestampDelta, or maxTimestamp for LogAppendTime batches, as Kafka
+ * defines). Keys and values are subarrays of `bytes`, not copies. The CRC is not checked (callers
+ * validate in WASM first); structure is, and malformed input throws an Error saying where.
+ * Control batches (transaction markers) are skipped like a Kafka consumer does; compressed ones throw.
+ */
+export function decodeRecords(bytes: Uint8Array): DecodedRecord[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: DecodedRecord[] = [];
+  const cur: Cursor = { pos: 0 };
+  let position = 0;
+  while (position < bytes.length) {
+    const h = headerAt(bytes, dv, position);
+    const end = position + h.size;
+    if (end > bytes.length) {
+      throw new Error(`record batch at byte ${position}: batchLength ${h.batchLength} runs past the end (${bytes.length} bytes)`);
+    }
+    if ((h.attributes & COMPRESSION_MASK) !== 0) {
+      throw new Error(`record batch at byte ${position}: compressed batches are not supported (attributes ${h.attributes})`);
+    }
+    if ((h.attributes & CONTROL_FLAG) !== 0 || h.recordCount === 0) {
+      position = end;
+      continue;
+    }
+    if (h.recordCount < 0) throw new Error(`record batch at byte ${position}: negative record count ${h.recordCount}`);
+    const logAppendTime = (h.attributes & LOG_APPEND_TIME_FLAG) !== 0;
+
+    cur.pos = position + BATCH_HEADER_SIZE;
+    for (let i = 0; i < h.recordCount; i++) {
+      const at = cur.pos;
+      const length = readVarint(bytes, cur);
+      const bodyStart = cur.pos;
+      const recordEnd = bodyStart + length;
+      if (length < 0 || recordEnd > end) throw new Error(`record at byte ${at}: length ${length} runs past its batch`);
+      cur.pos++; // record attributes: unused in v2
+      const timestampDelta = readVarlong(bytes, cur);
+      const offsetDelta = readVarint(bytes, cur);
+      const key = readBytesField(bytes, cur, recordEnd, "key");
+      const value = readBytesField(bytes, cur, recordEnd, "value");
+      const headerCount = readVarint(bytes, cur);
+      if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
+      const headers: Header[] = [];
+      for (let j = 0; j < headerCount; j++) {
+        const keyAt = cur.pos;
+        const keyLength = readVarint(bytes, cur);
+        if (keyLength < 0 || cur.pos + keyLength > recordEnd)
+          throw new Error(`record at byte ${at}: invalid header key length ${keyLength} at byte ${keyAt}`);
+        const headerKey = decodeKey(bytes, cur.pos, cur.pos + keyLength);
+        cur.pos += keyLength;
+        headers.push([headerKey, readBytesField(bytes, cur, recordEnd, "header value")]);
+      }
+      if (cur.pos !== recordEnd)
+        throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
+      out.push({
+        offset: h.baseOffset + offsetDelta,
+        timestamp: logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta,
+        key,
+        value,
+        headers,
+      });
+    }
+    if (cur.pos !== end) throw new Error(`record batch at byte ${position}: ${end - cur.pos} bytes left after ${h.recordCount} records`);
+    position = end;
+  }
+  return out;
+}

@@ -1,0 +1,537 @@
+// The log of one partition: group-committed appends and offset reads over SQLite rows.
+//
+// Storage layout (docs/ARCHITECTURE.md): one `segments` row per group commit holding the
+// concatenated RecordBatch v2 bytes exactly as produced (base offsets patched) plus a WASM-built
+// index, keyed by the first offset it holds. Rows are the unit of cost on Durable Objects, so many
+// produce requests share one row, and a read touches one row per ~1 MiB of log.
+import type { Serves } from "../object-api.ts";
+import type { PartitionApi } from "./partition-types.ts";
+import type { LogCore } from "../batch/log-core.ts";
+import { checkBatchLimits } from "../batch/batch-limits.ts";
+import { fail, storageFull, type Failure } from "../errors.ts";
+import { MaintenanceGuard } from "./maintenance-guard.ts";
+import { createPartitionSchema } from "./schema.ts";
+import { blobBytes, type StoragePort } from "../storage-port.ts";
+import { readBatchHeader } from "../batch/record-batch.ts";
+import { collectBatches } from "./segment-reader.ts";
+import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
+import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
+import { EARLIEST, LATEST } from "./partition-types.ts";
+import {
+  applyRetention,
+  DEFAULT_LOG_CONFIG,
+  sameLogConfig,
+  storedLogConfig,
+  deleteBefore,
+  logConfigFrom,
+  mergeSmallRows,
+  type LogConfig,
+  type Merge,
+  type Trim,
+} from "./retention.ts";
+import { offsetForTimestamp } from "./timestamp-lookup.ts";
+import { compactLog, type Compaction } from "./compaction.ts";
+import type { TopicConfig } from "../topics/config.ts";
+import { DsStreams } from "../streams/streams.ts";
+import { Waiters } from "./waiters.ts";
+import type { DsRequest, DsResult } from "../streams/types.ts";
+import { DsSubscriptions, type SubResult } from "../streams/subscriptions.ts";
+import type { AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult } from "./partition-types.ts";
+
+interface Pending extends RowItem {
+  epoch: number;
+  resolve(result: AppendResult): void;
+}
+
+const EMPTY = new Uint8Array(0);
+const NO_COMPACTION: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
+
+/** How long a busy partition waits to gather appends into one write (see flushLoop). */
+const LINGER_MS = 2;
+const LINGER_BELOW_BYTES = 64 * 1024;
+
+/** How often a partition with retention or small rows runs its background maintenance. */
+export const MAINTENANCE_INTERVAL_MS = 60_000;
+
+/** Schedules the object's next maintenance run (a Durable Object alarm, or a persisted timer). */
+export interface AlarmPort {
+  setAlarm(at: number): void;
+}
+
+export interface PartitionLogOptions {
+  now?: () => number;
+  alarms?: AlarmPort;
+  /** Idle time after which a producer's idempotence state is dropped (Kafka's producer.id.expiration.ms). */
+  producerExpirationMs?: number;
+  /** Called after each group commit is durable and answered (push tails: WebSocket subscribers). */
+  onCommit?: () => void;
+  /** Called after the partition's records were dropped with its topic (push tails end there). */
+  onDrop?: (epoch: number) => void;
+}
+
+export class PartitionLog implements Serves<PartitionApi> {
+  private readonly storage: StoragePort;
+  private readonly core: LogCore;
+  private readonly now: () => number;
+  private producers!: ProducerStates;
+  private epoch = 0;
+  private droppedEpoch = 0;
+  private highWatermark = 0;
+  private logStartOffset = 0;
+  private bytes = 0;
+  private rows = 0;
+  private rowsRead = 0;
+  private rowsWritten = 0;
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+  private flushing = false;
+  private lingerMs = 0;
+  /** Reads waiting for new records here or on the stream this partition holds (DsStreams). */
+  readonly waiters = new Waiters();
+  private config: LogConfig = DEFAULT_LOG_CONFIG;
+  private alarms: AlarmPort | undefined;
+  private alarmAt: number | undefined;
+  private onCommit: (() => void) | undefined;
+  private onDrop: ((epoch: number) => void) | undefined;
+  private streams: DsStreams | undefined;
+  private subscriptions: DsSubscriptions | undefined;
+  private guard!: MaintenanceGuard;
+
+  private constructor(storage: StoragePort, core: LogCore, now: () => number) {
+    this.storage = storage;
+    this.core = core;
+    this.now = now;
+  }
+
+  /** Creates the schema if needed and loads the offsets; runs once when the object starts. */
+  static open(storage: StoragePort, core: LogCore, options: PartitionLogOptions = {}): PartitionLog {
+    const now = options.now ?? Date.now;
+    const log = new PartitionLog(storage, core, now);
+    const sql = storage.sql;
+    createPartitionSchema(storage, now());
+    let storedStart = 0;
+    for (const row of sql.exec<{ key: string; value: number }>("SELECT key, value FROM partition_meta")) {
+      if (row.key === "epoch") log.epoch = row.value;
+      if (row.key === "dropped_epoch") log.droppedEpoch = row.value;
+      if (row.key === "log_start_offset") storedStart = row.value;
+    }
+    let maintenanceError: string | undefined;
+    for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM partition_config")) {
+      if (row.key === "log") log.config = storedLogConfig(row.value);
+      if (row.key === "maintenance_error") maintenanceError = row.value;
+    }
+    log.guard = new MaintenanceGuard(storage, maintenanceError);
+    log.alarms = options.alarms;
+    log.onCommit = options.onCommit;
+    log.onDrop = options.onDrop;
+    log.loadTotals(storedStart);
+    log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
+    return log;
+  }
+
+  /** Offsets come from the rows, and from the stored log start once retention or delete-records moved it. */
+  private loadTotals(storedStart: number): void {
+    const agg = this.storage.sql
+      .exec<{ rows: number; bytes: number; first: number; last: number }>(
+        `SELECT count(*) AS rows, coalesce(sum(size), 0) AS bytes,
+                coalesce(min(base_offset), 0) AS first, coalesce(max(last_offset), -1) AS last FROM segments`,
+      )
+      .one();
+    this.rows = agg.rows;
+    this.bytes = agg.bytes;
+    this.highWatermark = Math.max(agg.last + 1, storedStart);
+    this.logStartOffset = agg.rows > 0 ? Math.max(agg.first, storedStart) : this.highWatermark;
+  }
+
+  /**
+   * Topics are deleted and recreated under the same name, so every call carries the epoch of the
+   * topic incarnation the caller resolved. An older epoch than ours, or one we were told to drop,
+   * is a topic that no longer exists; a newer one means our data belongs to a deleted incarnation.
+   */
+  private checkEpoch(addr: PartitionAddress): Failure | undefined {
+    if (addr.epoch <= this.droppedEpoch || addr.epoch < this.epoch) {
+      return fail("topic_not_found", `topic "${addr.topic}" does not exist`);
+    }
+    if (addr.epoch > this.epoch) this.adopt(addr.epoch);
+    return undefined;
+  }
+
+  private adopt(epoch: number): void {
+    this.storage.transactionSync(() => {
+      if (this.rows > 0) this.storage.sql.exec("DELETE FROM segments");
+      this.producers.clear();
+      this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
+      this.storage.sql.exec("DELETE FROM partition_config");
+      this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
+    });
+    this.epoch = epoch;
+    this.guard.reset();
+    this.resetTotals();
+  }
+
+  private resetTotals(): void {
+    this.rows = 0;
+    this.bytes = 0;
+    this.logStartOffset = 0;
+    this.highWatermark = 0;
+  }
+
+  append(req: AppendRequest): Promise<AppendResult> {
+    const stale = this.checkEpoch(req);
+    if (stale) return Promise.resolve(stale);
+    if (req.config) this.applyConfig(req.config);
+    const checked = this.core.validateBatches(req.batches);
+    if (!checked.ok) {
+      return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
+    }
+    const refused = checkBatchLimits(checked.batches, this.config, this.now(), (i) => {
+      const b = checked.batches[i]!;
+      const { timestamps } = this.core.scanRecords(req.batches.subarray(b.position, b.position + b.size));
+      return timestamps.reduce((min, t) => Math.min(min, t), Infinity);
+    });
+    if (refused) return Promise.resolve(refused);
+    const admission = this.producers.admit(checked.batches);
+    if ("error" in admission) return Promise.resolve(admission);
+    if (admission.kind === "duplicate") return this.answerDuplicate(admission.entries);
+    return new Promise((resolve) => {
+      this.pending.push({
+        epoch: req.epoch,
+        entries: admission.entries,
+        producers: [...admission.producers.keys()],
+        bytes: req.batches,
+        counts: checked.batches.map((b) => b.lastOffsetDelta + 1),
+        maxTimestamp: Math.max(...checked.batches.map((b) => b.maxTimestamp)),
+        appendedAt: this.now(),
+        resolve,
+      });
+      this.scheduleFlush();
+    });
+  }
+
+  /** A retried batch: the original's offsets, once the original is durable; nothing is written. */
+  private async answerDuplicate(entries: BatchEntry[]): Promise<AppendResult> {
+    const baseOffsets = await Promise.all(entries.map((e) => e.settled));
+    if (baseOffsets.some((o) => o === undefined)) {
+      return fail("internal", "the original append of this batch failed; send it again");
+    }
+    return { ok: true, baseOffsets: baseOffsets as number[], highWatermark: this.highWatermark, duplicate: true };
+  }
+
+  /**
+   * Group commit: the first append schedules a flush for the next macrotask, so requests already
+   * queued at the object are appended by the same write. While a write is being made durable, new
+   * appends wait and then go out together in the next one: the busier the partition, the larger
+   * the rows.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setTimeout(() => void this.flushLoop(), this.lingerMs);
+  }
+
+  private async flushLoop(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
+    try {
+      const group = this.pending;
+      this.pending = [];
+      // Under concurrent load of small appends (many per write, few bytes) linger a moment before
+      // the next write so it carries more of them: rows written drop several-fold. A lone
+      // producer, or one sending large batches that fill rows anyway, is never delayed.
+      const groupBytes = group.reduce((n, p) => n + p.bytes.length, 0);
+      this.lingerMs = group.length > 1 && groupBytes < LINGER_BELOW_BYTES ? LINGER_MS : 0;
+      const results = this.commit(group);
+      let synced: Failure | undefined;
+      if (results.some((r) => r.ok)) {
+        try {
+          await this.storage.sync();
+        } catch (err) {
+          synced = fail("internal", `storage did not confirm the write: ${String(err)}`);
+        }
+      }
+      group.forEach((p, i) => {
+        const result = results[i]!.ok ? (synced ?? results[i]!) : results[i]!;
+        // Retries of these batches waiting on them get the same outcome.
+        p.entries.forEach((e, k) => e?.settle(result.ok ? result.baseOffsets[k] : undefined));
+        p.resolve(result);
+      });
+      this.wakeReaders();
+      if (this.onCommit && results.some((r) => r.ok)) {
+        try {
+          this.onCommit();
+        } catch (err) {
+          console.error("edgebroker: onCommit listener failed", err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+      // Appends that arrived during the write go out in the next one, a macrotask later, so
+      // requests already delivered to the object can still join it.
+      if (this.pending.length > 0) this.scheduleFlush();
+    }
+  }
+
+  /** Writes a group of appends in one transaction, splitting it into rows of about SEGMENT_TARGET_BYTES. */
+  private commit(group: Pending[]): AppendResult[] {
+    const results: AppendResult[] = new Array(group.length);
+    const live: number[] = [];
+    group.forEach((p, i) => {
+      if (p.epoch === this.epoch && p.epoch > this.droppedEpoch) live.push(i);
+      else results[i] = fail("topic_not_found", "the topic was deleted while the append was queued");
+    });
+    const rows = planRows(live.map((i) => group[i]!.bytes.length));
+    let next = this.highWatermark;
+    let written = 0;
+    let addedBytes = 0;
+    try {
+      this.storage.transactionSync(() => {
+        for (const row of rows) {
+          const items = row.map((k) => group[live[k]!]!);
+          const out = writeRow(this.storage, this.core, this.producers, items, next);
+          row.forEach((k, n) => (results[live[k]!] = { ok: true, baseOffsets: out.baseOffsets[n]!, highWatermark: out.next }));
+          written += out.rowsWritten;
+          addedBytes += out.bytes;
+          next = out.next;
+        }
+        written += this.producers.afterCommit(next - 1);
+      });
+    } catch (err) {
+      // The transaction rolled back: nothing of this group is in the log, and every caller hears
+      // so. Producer state goes back to what is committed (this group held every admitted append).
+      this.producers.load();
+      const full = storageFull(err);
+      const failure = full ? fail("storage_full", full.message) : fail("internal", `the append was not written: ${String(err)}`);
+      for (const i of live) results[i] = failure;
+      return results;
+    }
+    for (const i of live) (results[i] as { highWatermark: number }).highWatermark = next;
+    this.highWatermark = next;
+    this.rows += rows.length;
+    this.bytes += addedBytes;
+    this.rowsWritten += written;
+    this.scheduleMaintenance();
+    return results;
+  }
+
+  /**
+   * Wakes every waiting read, the Durable Streams ones included (they share `waiters`), so records
+   * produced through /v1 to a stream's topic end its long-polls too, and a /ds append wakes once.
+   */
+  private wakeReaders(): void {
+    this.waiters.wake();
+  }
+
+  /** Resolves when new records are committed, the partition is dropped, or after `ms`. */
+  private async waitForData(ms: number): Promise<void> {
+    await this.waiters.wait(ms);
+  }
+
+  async read(req: ReadRequest): Promise<ReadResult> {
+    const stale = this.checkEpoch(req);
+    if (stale) return stale;
+    const offset = req.offset === EARLIEST ? this.logStartOffset : req.offset === LATEST ? this.highWatermark : req.offset;
+    if (offset < this.logStartOffset || offset > this.highWatermark) {
+      return fail(
+        "offset_out_of_range",
+        `offset ${offset} is out of range: valid offsets are ${this.logStartOffset} to ${this.highWatermark} (the next offset to be written)`,
+        { start_offset: this.logStartOffset, end_offset: this.highWatermark },
+      );
+    }
+    if (offset === this.highWatermark && req.waitMs > 0) {
+      await this.waitForData(req.waitMs);
+      const dropped = this.checkEpoch(req);
+      if (dropped) return dropped;
+    }
+    const done = { ok: true as const, offset, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+    if (offset >= this.highWatermark) return { ...done, batches: EMPTY };
+    const collected = this.collect(offset, req);
+    // A read that cannot be served says from which offset (sentinels resolved), so a group poll can name it.
+    if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
+    return { ...done, batches: collected.bytes };
+  }
+
+  /** Gathers whole batches from `offset` on, within max bytes/records, CRC-checked in WASM. */
+  private collect(offset: number, req: ReadRequest): { ok: true; bytes: Uint8Array } | Failure {
+    const found = collectBatches(this.storage, this.core, offset, { bytes: req.maxBytes, records: req.maxRecords });
+    this.rowsRead += found.rowsRead;
+    return found.result;
+  }
+
+  // ---- Lifecycle: config, retention, delete-records, segment merging, offsets by timestamp ----
+
+  /** Stores the topic's retention/cleanup config when it changed; the Worker sends it with appends and on PATCH. */
+  private applyConfig(topicConfig: TopicConfig): void {
+    const config = logConfigFrom(topicConfig);
+    if (sameLogConfig(config, this.config)) return; // every append carries it: keep this cheap
+    this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('log', ?)", JSON.stringify(config));
+    this.config = config;
+    this.scheduleMaintenance();
+  }
+
+  configure(addr: PartitionAddress, topicConfig: TopicConfig): { ok: true } | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    this.applyConfig(topicConfig);
+    return { ok: true };
+  }
+
+  private compacting(): boolean {
+    return this.config.cleanupPolicy.includes("compact");
+  }
+
+  private retentionEnabled(): boolean {
+    return this.config.cleanupPolicy.includes("delete") && (this.config.retentionMs >= 0 || this.config.retentionBytes >= 0);
+  }
+
+  /** Keeps one alarm pending while there is background work: retention to enforce or rows to merge. */
+  private scheduleMaintenance(): void {
+    if (!this.alarms || this.rows === 0) return;
+    if (!this.retentionEnabled() && !this.compacting() && this.rows < 2) return;
+    const at = this.now() + MAINTENANCE_INTERVAL_MS;
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return;
+    this.alarms.setAlarm(at);
+    this.alarmAt = at;
+  }
+
+  /** A host's alarm callback (the Durable Object's alarm(), the local host's persisted timer). */
+  alarm(): void {
+    this.maintain();
+  }
+
+  /**
+   * The alarm: retention, compaction, then merging small rows. `now` is a parameter so tests
+   * control the clock. Compaction and merging read every row's bytes; a row that fails its checks
+   * (a corrupt stored batch, CorruptRowError) would make them fail on every run, so such a step is recorded once
+   * (logged, kept in partition_config, shown in stats as `maintenance_error`) and skipped until
+   * retention or delete-records has moved the log start (the bad row may be gone); retention,
+   * which reads only the small columns, keeps running.
+   */
+  maintain(now: number = this.now()): { retention: Trim; compaction: Compaction; merge: Merge } {
+    this.alarmAt = undefined;
+    const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
+    const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
+    this.applyTrim(retention);
+    const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () =>
+      compactLog(this.storage, this.core, this.config, now),
+    );
+    this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
+    this.rowsWritten += compaction.rowsWritten;
+    const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () =>
+      mergeSmallRows(this.storage, this.core, snapshot),
+    );
+    this.rows = merge.rowsAfter;
+    this.rowsWritten += merge.rowsWritten;
+    if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
+    return { retention, compaction, merge };
+  }
+
+  private applyTrim(trim: Trim): void {
+    this.rowsWritten += trim.rowsWritten;
+    if (trim.logStartOffset < 0) return;
+    this.rows -= trim.rowsDeleted;
+    this.bytes -= trim.bytesDeleted;
+    this.logStartOffset = trim.logStartOffset;
+    this.highWatermark = Math.max(this.highWatermark, trim.logStartOffset);
+  }
+
+  /** Kafka's DeleteRecords: everything before `before` goes; `before` = -1 means the high watermark. */
+  deleteRecords(addr: PartitionAddress, before: number): { ok: true; start_offset: number } | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    const target = before === LATEST ? this.highWatermark : before;
+    if (target < 0 || target > this.highWatermark) {
+      return fail(
+        "offset_out_of_range",
+        `before_offset ${before} is out of range: it must be at most ${this.highWatermark} (the high watermark)`,
+        { start_offset: this.logStartOffset, end_offset: this.highWatermark },
+      );
+    }
+    if (target > this.logStartOffset)
+      this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
+    return { ok: true, start_offset: this.logStartOffset };
+  }
+
+  /** Kafka's ListOffsets: earliest, latest, or the first offset whose timestamp is at or after T. */
+  offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
+    if (timestamp === LATEST || this.highWatermark === this.logStartOffset)
+      return { ok: true, offset: this.highWatermark, timestamp: null };
+    let found: ReturnType<typeof offsetForTimestamp>;
+    try {
+      found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
+    } catch (err) {
+      // A stored batch that cannot be decoded (corrupt row): the same answer a read would give.
+      return fail("corrupt_log", `offsets by timestamp: a stored batch cannot be read: ${(err as Error).message}`);
+    }
+    this.rowsRead += found.rowsRead;
+    return found.hit ? { ok: true, ...found.hit } : { ok: true, offset: this.highWatermark, timestamp: null };
+  }
+
+  stats(addr: PartitionAddress): PartitionStats | Failure {
+    const stale = this.checkEpoch(addr);
+    if (stale) return stale;
+    let oldest: number | null = null;
+    if (this.rows > 0) {
+      const head = this.storage.sql
+        .exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1")
+        .one();
+      this.rowsRead++;
+      try {
+        oldest = readBatchHeader(blobBytes(head.head), 0).firstTimestamp;
+      } catch {
+        oldest = null; // a corrupt first batch: reads answer corrupt_log, stats still answer
+      }
+    }
+    return {
+      ok: true,
+      partition: addr.partition,
+      start_offset: this.logStartOffset,
+      end_offset: this.highWatermark,
+      bytes: this.bytes,
+      rows: this.rows,
+      segments: this.rows,
+      oldest_timestamp: oldest,
+      rows_read: this.rowsRead,
+      rows_written: this.rowsWritten,
+      ...(this.guard.current ? { maintenance_error: this.guard.current } : {}),
+    };
+  }
+
+  /** The next offset to be written, for a caller that holds the current topic epoch. */
+  tail(addr: PartitionAddress): { ok: true; next: number } | Failure {
+    return this.checkEpoch(addr) ?? { ok: true, next: this.highWatermark };
+  }
+
+  /** A Durable Streams operation on the stream this partition holds (src/core/streams/streams.ts). */
+  ds(req: DsRequest): Promise<DsResult | SubResult> {
+    if (req.op === "sub") {
+      this.subscriptions ??= new DsSubscriptions(this.storage, this.now);
+      return this.subscriptions.handle(req.call);
+    }
+    this.streams ??= new DsStreams(this.storage, this, this.core, this.now);
+    return this.streams.handle(req);
+  }
+
+  /** The topic incarnation this log holds (0: none yet). */
+  get incarnation(): number {
+    return this.epoch;
+  }
+
+  /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */
+  drop(addr: PartitionAddress): { ok: true } {
+    if (addr.epoch < this.epoch || addr.epoch <= this.droppedEpoch) return { ok: true };
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec("DELETE FROM segments");
+      this.producers.clear();
+      this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
+      this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('dropped_epoch', ?)", addr.epoch);
+    });
+    this.droppedEpoch = addr.epoch;
+    this.resetTotals();
+    this.wakeReaders();
+    this.onDrop?.(addr.epoch);
+    return { ok: true };
+  }
+}

@@ -1,0 +1,84 @@
+// The request and result shapes of a partition object. They cross Durable Object RPC (structured
+// clone) and the local actor host unchanged, so they are plain data: no classes, no functions.
+import type { Failure } from "../errors.ts";
+import type { TopicConfig } from "../topics/config.ts";
+import type { DsRequest, DsResult, SubResult } from "../streams/types.ts";
+
+/** Every call names the topic incarnation (epoch) it believes in; see PartitionLog.checkEpoch. */
+export interface PartitionAddress {
+  topic: string;
+  partition: number;
+  epoch: number;
+}
+
+export interface AppendRequest extends PartitionAddress {
+  /** One or more RecordBatch v2, concatenated. */
+  batches: Uint8Array;
+  /** The topic's configs as the caller knows them; the partition stores retention/cleanup changes. */
+  config?: TopicConfig;
+}
+
+export interface AppendOk {
+  ok: true;
+  /** Base offset assigned to each batch of the request, in order. */
+  baseOffsets: number[];
+  highWatermark: number;
+  /** The batches were retries of batches already appended (idempotent producer); nothing was written. */
+  duplicate?: boolean;
+}
+
+/** Kafka's ListOffsets sentinels: a read may start at the log start or at the end. */
+export const EARLIEST = -2;
+export const LATEST = -1;
+
+export interface ReadRequest extends PartitionAddress {
+  /** An offset, or EARLIEST / LATEST. */
+  offset: number;
+  maxBytes: number;
+  maxRecords: number;
+  waitMs: number;
+}
+
+export interface ReadOk {
+  ok: true;
+  /** The offset read from (sentinels resolved). */
+  offset: number;
+  /** Whole stored batches, CRC-checked; the first may start before `offset`. */
+  batches: Uint8Array;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface PartitionStats {
+  ok: true;
+  partition: number;
+  start_offset: number;
+  end_offset: number;
+  bytes: number;
+  /** Stored rows; each row is one segment of whole batches. */
+  rows: number;
+  segments: number;
+  /** CreateTime of the first stored record, or null when the partition holds none. */
+  oldest_timestamp: number | null;
+  rows_read: number;
+  rows_written: number;
+  /** A background maintenance step (compaction, merge) that failed on a corrupt row and is skipped until the log start moves. */
+  maintenance_error?: { step: string; message: string };
+}
+
+export type AppendResult = AppendOk | Failure;
+export type ReadResult = ReadOk | Failure;
+export type StatsResult = PartitionStats | Failure;
+
+/** What the HTTP layer needs from a partition, whether it is a Durable Object stub or a local actor. */
+export interface PartitionApi {
+  append(req: AppendRequest): Promise<AppendResult>;
+  read(req: ReadRequest): Promise<ReadResult>;
+  stats(addr: PartitionAddress): Promise<StatsResult>;
+  drop(addr: PartitionAddress): Promise<{ ok: true }>;
+  configure(addr: PartitionAddress, config: TopicConfig): Promise<{ ok: true } | Failure>;
+  deleteRecords(addr: PartitionAddress, before: number): Promise<{ ok: true; start_offset: number } | Failure>;
+  offsetForTimestamp(addr: PartitionAddress, timestamp: number): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure>;
+  /** A Durable Streams operation (/ds): the partition of a single-partition topic is the stream. */
+  ds(req: DsRequest): Promise<DsResult | SubResult>;
+}

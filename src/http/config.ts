@@ -1,0 +1,179 @@
+// The broker's settings, read once from a host's environment (Worker vars and secrets, or the
+// process environment of a standalone host) and turned into what each part needs: the objects'
+// options and the HTTP app's dependencies. The Worker entry (src/worker/index.ts) and the
+// standalone hosts (src/runtime/config.ts, broker.ts) both come through here, so every documented
+// setting means the same on every host, and a malformed one is refused with the same message
+// naming it: a standalone host refuses to start (exit 2), a Worker — which cannot refuse to start
+// — answers every /v1 and /ds request 503 `not_configured` with that message.
+import { ANONYMOUS_GRANTS_VAR, parseAnonymousGrants } from "../core/keys/anonymous-grants.ts";
+import { CREDENTIAL_CHECK_MS } from "../core/keys/credential-check.ts";
+import type { Grant } from "../core/keys/grants.ts";
+import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
+import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
+import type { AppDeps } from "./deps.ts";
+
+/** A malformed or missing setting; the message names the variable and says what it must be. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads a variable by name; hosts pass a getter so Deno needs env permission only for these names. */
+export type EnvGetter = (name: string) => string | undefined;
+
+/** A getter over a Worker's `env` (vars are strings; bindings and other values are not settings). */
+export function bindingsGetter(env: object): EnvGetter {
+  return (name) => {
+    const value = (env as Record<string, unknown>)[name];
+    return typeof value === "string" ? value : undefined;
+  };
+}
+
+/** An integer setting from `min` to `max`; unset or empty gives `fallback`. */
+export function integerSetting(env: EnvGetter, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env(name);
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** A flag: "1" on, "0" or unset off; anything else is refused rather than guessed. */
+function flagSetting(env: EnvGetter, name: string): boolean {
+  const raw = env(name);
+  if (raw === undefined || raw === "" || raw === "0") return false;
+  if (raw === "1") return true;
+  throw new ConfigError(`${name} must be 1 (on) or 0 (off), got ${JSON.stringify(raw)}`);
+}
+
+/** EDGEBROKER_CORS_ORIGINS: "*" or comma-separated origins (scheme://host[:port], no path). */
+function corsSetting(env: EnvGetter, name: string): string[] | undefined {
+  const raw = env(name);
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const origins = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(
+        `${name} must be "*" or comma-separated origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`,
+      );
+    }
+  }
+  return origins;
+}
+
+/** The settings every host shares (README, "Configuration"). */
+export interface BrokerConfig {
+  /** Bearer token with full access (EDGEBROKER_ADMIN_TOKEN); when unset every /v1 request is refused. */
+  adminToken?: string;
+  /** EDGEBROKER_MAX_*. */
+  limits: Limits;
+  /** What requests without credentials may do on /ds (EDGEBROKER_ANONYMOUS_GRANTS); none when unset. */
+  anonymousGrants?: Grant[];
+  /** Origins allowed to call from browsers (EDGEBROKER_CORS_ORIGINS); CORS is off when unset. */
+  corsOrigins?: string[];
+  /** How long a Durable Streams long-poll waits (EDGEBROKER_DS_LONG_POLL_MS); the route's default when unset. */
+  dsLongPollMs?: number;
+  /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
+  dsLoopbackWebhooks: boolean;
+  /** Kafka's producer.id.expiration.ms for idempotent producers' state (EDGEBROKER_PRODUCER_EXPIRATION_MS). */
+  producerExpirationMs?: number;
+  /**
+   * The base URL in the URLs the broker hands out (webhook callback_url): EDGEBROKER_PUBLIC_URL.
+   * No default on Workers (a Worker cannot know the name it is reached by without trusting Host);
+   * the standalone hosts default to their listen address (src/runtime/config.ts).
+   */
+  publicUrl?: string;
+  /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
+  credentialCheckMs: number;
+}
+
+/** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
+export function brokerConfig(env: EnvGetter): BrokerConfig {
+  let limits: Limits;
+  let anonymousGrants: Grant[] | undefined;
+  let publicUrl: string | undefined;
+  try {
+    limits = limitsFromEnv(new Proxy({}, { get: (_, key) => (typeof key === "string" ? env(key) : undefined) }));
+    anonymousGrants = parseAnonymousGrants(env(ANONYMOUS_GRANTS_VAR));
+    publicUrl = parsePublicUrl(env(PUBLIC_URL_VAR));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const longPoll = integerSetting(env, "EDGEBROKER_DS_LONG_POLL_MS", 0, 0, 300_000);
+  const expiration = integerSetting(env, "EDGEBROKER_PRODUCER_EXPIRATION_MS", 0);
+  return {
+    adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined,
+    limits,
+    anonymousGrants,
+    corsOrigins: corsSetting(env, "EDGEBROKER_CORS_ORIGINS"),
+    dsLongPollMs: longPoll > 0 ? longPoll : undefined,
+    dsLoopbackWebhooks: flagSetting(env, "EDGEBROKER_DS_LOOPBACK_WEBHOOKS"),
+    producerExpirationMs: expiration > 0 ? expiration : undefined,
+    publicUrl,
+    credentialCheckMs: integerSetting(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
+  };
+}
+
+/**
+ * For a host that cannot refuse to start (a Worker): the settings, or the defaults plus the error
+ * that every request will be answered with.
+ */
+export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; error?: string } {
+  try {
+    return { config: brokerConfig(env) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return {
+      config: {
+        adminToken: env("EDGEBROKER_ADMIN_TOKEN") || undefined,
+        limits: DEFAULT_LIMITS,
+        dsLoopbackWebhooks: false,
+        credentialCheckMs: CREDENTIAL_CHECK_MS,
+      },
+      error: err.message,
+    };
+  }
+}
+
+/** What each object kind is constructed with, on every host. */
+export interface ObjectOptions {
+  partition: { producerExpirationMs?: number };
+  cluster: { limits: Limits };
+}
+
+export function objectOptions(config: BrokerConfig): ObjectOptions {
+  return { partition: { producerExpirationMs: config.producerExpirationMs }, cluster: { limits: config.limits } };
+}
+
+/** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
+export type HostDeps = Pick<
+  AppDeps,
+  "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch"
+>;
+
+/** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
+export function appDeps(config: BrokerConfig, host: HostDeps, configError?: string): AppDeps {
+  return {
+    ...host,
+    adminToken: config.adminToken,
+    limits: config.limits,
+    anonymousGrants: config.anonymousGrants,
+    corsOrigins: config.corsOrigins,
+    dsLongPollMs: config.dsLongPollMs,
+    dsLoopbackWebhooks: config.dsLoopbackWebhooks,
+    publicUrl: config.publicUrl,
+    credentialCheckMs: config.credentialCheckMs,
+    configError,
+  };
+}

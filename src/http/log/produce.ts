@@ -1,0 +1,147 @@
+// POST /v1/topics/{topic}/records — JSON / MessagePack records are partitioned (murmur2 for keyed
+// records, one random partition per request for unkeyed ones, like Kafka's sticky partitioner),
+// encoded into one RecordBatch v2 per partition and appended in parallel. Raw RecordBatch v2 bodies
+// go to the `partition` query parameter's partition untouched.
+import { Hono, type Context } from "hono";
+import { BrokerError } from "../../core/errors.ts";
+import { partitionForKey } from "../../core/topics/partitioner.ts";
+import { encodeBatch } from "../../core/batch/record-batch.ts";
+import type { TopicInfo } from "../../core/topics/registry.ts";
+import { bodyKind, readStructuredBody, respond } from "../content.ts";
+import type { AppDeps } from "../deps.ts";
+import { intParam, partitionParam } from "../params.ts";
+import { parseProduceBody, type ProduceRecord } from "./produce-body.ts";
+import { requireGrant } from "../auth/principal.ts";
+import type { TopicCache } from "../topics/topic-cache.ts";
+
+interface Offset {
+  partition: number;
+  offset: number;
+}
+
+/** A record's own `partition` wins, then the request's `?partition=`, then the key's hash. */
+function choosePartitions(records: ProduceRecord[], topic: TopicInfo, requested: number | undefined): number[] {
+  const sticky = Math.floor(Math.random() * topic.partitions);
+  return records.map((r, i) => {
+    if (r.partition === undefined && requested !== undefined) return requested;
+    if (r.partition !== undefined) {
+      if (r.partition >= topic.partitions) {
+        throw new BrokerError(
+          "partition_not_found",
+          `records[${i}].partition: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`,
+        );
+      }
+      return r.partition;
+    }
+    return r.key ? partitionForKey(r.key, topic.partitions) : sticky;
+  });
+}
+
+const PRODUCER_HEADERS = [
+  ["producer-id", "producerId", Number.MAX_SAFE_INTEGER],
+  ["producer-epoch", "producerEpoch", 32_767],
+  ["producer-seq", "baseSequence", 2_147_483_647],
+] as const;
+
+/** The idempotent-producer headers (README.md), all three or none. */
+function producerHeaders(c: Context): { producerId: number; producerEpoch: number; baseSequence: number } | undefined {
+  const values = PRODUCER_HEADERS.map(([header]) => c.req.header(header));
+  if (values.every((v) => v === undefined)) return undefined;
+  if (values.some((v) => v === undefined)) {
+    const missing = PRODUCER_HEADERS.filter((_, i) => values[i] === undefined).map(([h]) => h);
+    throw new BrokerError("invalid_parameter", `Producer-Id, Producer-Epoch and Producer-Seq go together; missing ${missing.join(", ")}`);
+  }
+  const out = { producerId: 0, producerEpoch: 0, baseSequence: 0 };
+  PRODUCER_HEADERS.forEach(([header, field, max], i) => (out[field] = intParam(header, values[i], { max })));
+  return out;
+}
+
+/**
+ * An idempotent request must land on one partition, and on the same one when retried: so its
+ * partition is explicit (?partition=, every record's `partition`), follows from keys, or the topic
+ * has a single partition. Unkeyed records are otherwise spread at random, which a retry would not repeat.
+ */
+function requireOnePartition(records: ProduceRecord[], topic: TopicInfo, explicit: boolean, partitions: number): void {
+  const deterministic = explicit || topic.partitions === 1 || records.every((r) => r.partition !== undefined || r.key !== null);
+  if (!deterministic || partitions !== 1) {
+    throw new BrokerError(
+      "bad_request",
+      "an idempotent produce request (Producer-Id headers) must go to exactly one partition: set ?partition=N, or the same partition on every record",
+    );
+  }
+}
+
+export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
+  const app = new Hono();
+
+  app.post("/:topic/records", async (c) => {
+    const name = c.req.param("topic");
+    requireGrant(c, "produce", `topic:${name}`);
+    const kind = bodyKind(c, ["json", "msgpack", "batch"]);
+    const producer = producerHeaders(c);
+    if (kind === "batch") {
+      if (producer) {
+        throw new BrokerError(
+          "bad_request",
+          "Producer-Id/Producer-Epoch/Producer-Seq headers apply to JSON and MessagePack; a RecordBatch carries them in its producerId, producerEpoch and baseSequence fields",
+        );
+      }
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.length === 0) throw new BrokerError("invalid_batch", "the body holds no record batch");
+      const result = await topics.withTopic(name, async (topic) => {
+        // A single-partition topic needs no `partition` parameter; any other must say which one.
+        const raw = c.req.query("partition") ?? (topic.partitions === 1 ? "0" : undefined);
+        const partition = partitionParam(raw, topic);
+        const appended = await deps
+          .partition(topic.name, partition)
+          .append({ topic: topic.name, partition, epoch: topic.epoch, batches: bytes, config: topic.config });
+        return appended.ok ? { ...appended, partition } : appended;
+      });
+      return respond(c, 200, {
+        offsets: result.baseOffsets.map((offset) => ({ partition: result.partition, offset })),
+        ...(result.duplicate ? { duplicate: true } : {}),
+      });
+    }
+
+    // Produce keeps MessagePack's 64-bit integers exactly in the stored JSON text (json-text.ts).
+    const body = await readStructuredBody(c, kind, { bigints: true });
+    const records = parseProduceBody(body, kind === "msgpack", deps.limits, (deps.now ?? Date.now)());
+    const core = await deps.logCore();
+    const offsets = await topics.withTopic(name, async (topic) => {
+      const query = c.req.query("partition");
+      const chosen = choosePartitions(records, topic, query === undefined ? undefined : partitionParam(query, topic));
+      const byPartition = new Map<number, number[]>();
+      chosen.forEach((p, i) => {
+        const list = byPartition.get(p);
+        if (list) list.push(i);
+        else byPartition.set(p, [i]);
+      });
+      if (producer) requireOnePartition(records, topic, query !== undefined, byPartition.size);
+      const out: Offset[] = new Array(records.length);
+      let duplicate = false;
+      const results = await Promise.all(
+        [...byPartition].map(async ([partition, indexes]) => {
+          const batch = encodeBatch(
+            indexes.map((i) => records[i]!),
+            { crc32c: (b) => core.crc32c(b), ...producer },
+          );
+          const appended = await deps
+            .partition(topic.name, partition)
+            .append({ topic: topic.name, partition, epoch: topic.epoch, batches: batch, config: topic.config });
+          if (appended.ok) {
+            indexes.forEach((recordIndex, n) => (out[recordIndex] = { partition, offset: appended.baseOffsets[0]! + n }));
+            duplicate = appended.duplicate === true;
+          }
+          return appended;
+        }),
+      );
+      // A request spanning partitions is one append per partition; report the first failure.
+      // The partitions that did append keep their records (documented: atomic per partition).
+      const failed = results.find((r) => !r.ok);
+      return failed ?? { ok: true as const, offsets: out, duplicate };
+    });
+    return respond(c, 200, { offsets: offsets.offsets, ...(offsets.duplicate ? { duplicate: true } : {}) });
+  });
+
+  return app;
+}
