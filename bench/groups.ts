@@ -39,6 +39,7 @@ async function startBroker(): Promise<{ url: string; dispose(): Promise<void> }>
       PARTITION: { className: "PartitionObject", useSQLite: true },
       CLUSTER: { className: "ClusterObject", useSQLite: true },
       KEY: { className: "KeyObject", useSQLite: true },
+      METRICS: { className: "MetricsObject", useSQLite: true },
       GROUP: { className: "GroupObject", useSQLite: true },
     },
     durableObjectsPersist: join(dir, "state"),

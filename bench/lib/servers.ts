@@ -60,6 +60,7 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         CLUSTER: { className: "ClusterObject", useSQLite: true },
         GROUP: { className: "GroupObject", useSQLite: true },
         KEY: { className: "KeyObject", useSQLite: true },
+        METRICS: { className: "MetricsObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

@@ -61,6 +61,8 @@ export const ERRORS = {
   // The partition lost a race with a topic delete/recreate; the caller refreshes metadata.
   stale_metadata: { status: 503, retriable: true },
   not_configured: { status: 503, retriable: false },
+  // GET /readyz: a check failed (settings, WASM core, storage); the message names it.
+  not_ready: { status: 503, retriable: true },
   // The disk (standalone hosts) or the Durable Object's storage limit is full: nothing was written;
   // deleting topics or records frees space (RFC 4918 §11.5, 507 Insufficient Storage).
   storage_full: { status: 507, retriable: true },

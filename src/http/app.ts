@@ -19,6 +19,8 @@ import { tailSseRoutes } from "./tails/sse.ts";
 import { tailWsRoutes } from "./tails/ws.ts";
 import { TopicCache } from "./topics/topic-cache.ts";
 import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./streams/index.ts";
+import { HttpMetrics, noteError } from "./metrics/http-metrics.ts";
+import { metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -27,22 +29,35 @@ function errorBody(code: string, message: string, extra: Record<string, unknown>
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const topics = new TopicCache(deps.cluster, deps.metadataTtlMs ?? 2_000, deps.now ?? Date.now);
+  const metrics = new HttpMetrics(deps);
 
   app.onError((err, c) => {
     // A body refused by its key's byte quota while being read: whatever the route made of the
     // failed read (the runtime may wrap the stream's error), the answer is the quota's 429.
     err = bodyRefusal(c) ?? storageFull(err) ?? err;
     if (err instanceof BrokerError) {
+      noteError(c, err.code);
       if (err.code === "rate_limited")
         c.header("Retry-After", String(Math.max(1, Math.ceil(Number(err.extra.retry_after_ms ?? 1000) / 1000))));
       return c.json(errorBody(err.code, err.message, err.extra), err.status as 400);
     }
-    if (err instanceof HTTPException) return err.getResponse();
+    if (err instanceof HTTPException) {
+      // bearerAuth's refusals: 401 unauthorized (the bodies authenticate.ts gives them).
+      if (err.status === 401) noteError(c, "unauthorized");
+      return err.getResponse();
+    }
+    noteError(c, "internal");
     // Anything else is a bug: log it for the operator, tell the client no more than that.
     console.error("edgebroker: unhandled error", err);
     return c.json(errorBody("internal", "internal error"), ERRORS.internal.status);
   });
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.notFound((c) => {
+    noteError(c, "not_found");
+    return c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
+  });
+
+  // First of all: every request is timed and its outcome counted (docs/monitoring.md).
+  app.use("*", metrics.middleware());
 
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
     // Before authentication: browsers send preflight requests without credentials.
@@ -60,11 +75,17 @@ export function createApp(deps: AppDeps): Hono {
 
   // Unauthenticated liveness probe; also the "no-op route" ceiling in the benchmarks.
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // Readiness: answers 503 with the reason while the broker cannot serve (settings, WASM, storage).
+  app.route("/", readinessRoutes(deps));
 
   if (deps.configError) {
     const message = deps.configError;
-    app.use("*", async (c, next) => (c.req.path === "/healthz" ? next() : Promise.reject(new BrokerError("not_configured", message))));
+    app.use("*", async (c, next) =>
+      c.req.path === "/healthz" || c.req.path === "/readyz" ? next() : Promise.reject(new BrokerError("not_configured", message)),
+    );
   }
+
+  app.route("/", metricsRoutes(deps, metrics));
 
   // Durable Streams (routes/durable-streams): its own CORS, and anonymous access when configured.
   app.use("/ds/*", dsCors(deps));

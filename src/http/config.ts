@@ -11,6 +11,7 @@ import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
 import type { AppDeps } from "./deps.ts";
+import { DEFAULT_METRICS_INTERVAL_MS } from "./metrics/http-metrics.ts";
 
 /** A malformed or missing setting; the message names the variable and says what it must be. */
 export class ConfigError extends Error {
@@ -94,6 +95,8 @@ export interface BrokerConfig {
    * the standalone hosts default to their listen address (src/runtime/config.ts).
    */
   publicUrl?: string;
+  /** How often a metrics source pushes at most (EDGEBROKER_METRICS_INTERVAL_MS; docs/monitoring.md). */
+  metricsIntervalMs: number;
   /** How often open tails ask an API key's object again whether the key still opens (EDGEBROKER_CREDENTIAL_CHECK_MS). */
   credentialCheckMs: number;
 }
@@ -121,6 +124,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     dsLoopbackWebhooks: flagSetting(env, "EDGEBROKER_DS_LOOPBACK_WEBHOOKS"),
     producerExpirationMs: expiration > 0 ? expiration : undefined,
     publicUrl,
+    metricsIntervalMs: integerSetting(env, "EDGEBROKER_METRICS_INTERVAL_MS", DEFAULT_METRICS_INTERVAL_MS, 10, 600_000),
     credentialCheckMs: integerSetting(env, "EDGEBROKER_CREDENTIAL_CHECK_MS", CREDENTIAL_CHECK_MS, 1),
   };
 }
@@ -140,6 +144,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
         limits: DEFAULT_LIMITS,
         dsLoopbackWebhooks: false,
         credentialCheckMs: CREDENTIAL_CHECK_MS,
+        metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS,
       },
       error: err.message,
     };
@@ -150,16 +155,22 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
 export interface ObjectOptions {
   partition: { producerExpirationMs?: number };
   cluster: { limits: Limits };
+  /** Every partition and group object pushes its metrics at most this often. */
+  metricsIntervalMs: number;
 }
 
 export function objectOptions(config: BrokerConfig): ObjectOptions {
-  return { partition: { producerExpirationMs: config.producerExpirationMs }, cluster: { limits: config.limits } };
+  return {
+    partition: { producerExpirationMs: config.producerExpirationMs },
+    cluster: { limits: config.limits },
+    metricsIntervalMs: config.metricsIntervalMs,
+  };
 }
 
 /** What a host supplies to the HTTP app besides the settings: its objects and the WASM core. */
 export type HostDeps = Pick<
   AppDeps,
-  "cluster" | "partition" | "key" | "group" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch"
+  "cluster" | "partition" | "key" | "group" | "metrics" | "logCore" | "partitionSocket" | "localTails" | "outboundFetch"
 >;
 
 /** The HTTP app's dependencies: the host's objects plus the settings, the same fields on every host. */
@@ -173,6 +184,7 @@ export function appDeps(config: BrokerConfig, host: HostDeps, configError?: stri
     dsLongPollMs: config.dsLongPollMs,
     dsLoopbackWebhooks: config.dsLoopbackWebhooks,
     publicUrl: config.publicUrl,
+    metricsIntervalMs: config.metricsIntervalMs,
     credentialCheckMs: config.credentialCheckMs,
     configError,
   };

@@ -11,6 +11,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { LocalTails } from "./tails/local-tails.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
+import type { MetricsApi } from "../core/metrics/types.ts";
 
 export interface AppDeps {
   /**
@@ -35,6 +36,13 @@ export interface AppDeps {
    * A function returning a per-request stub, like `partition`.
    */
   group(name: string): GroupApi;
+  /**
+   * The metrics object (one, "metrics"): every source pushes to it and GET /metrics reads it
+   * (docs/monitoring.md). A per-request stub, like `partition`. Without it /metrics answers 503.
+   */
+  metrics?(): MetricsApi;
+  /** How often a source pushes its metrics at most (EDGEBROKER_METRICS_INTERVAL_MS). */
+  metricsIntervalMs?: number;
   /** An API key's object (verification, quotas), by key id. */
   key(id: string): KeyApi;
   /** The instantiated WASM core (CRC-32C for batches the HTTP layer encodes). */

@@ -9,6 +9,7 @@ import type { GroupApi } from "../core/groups/types.ts";
 import { LogCore } from "../core/batch/log-core.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
+import type { MetricsApi } from "../core/metrics/types.ts";
 import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
 import { LocalTails } from "../http/tails/local-tails.ts";
@@ -47,10 +48,12 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
   const host: ActorHost = new ActorHost({
     dataDir: config.dataDir,
     openDatabase,
-    kinds: objectKinds({ config, core, tails }),
+    kinds: objectKinds({ config, core, tails, metricsSink: (push) => metrics().push(push) }),
     idleMs: config.idleMs,
   });
+  const metrics = () => host.stub<MetricsApi>("metrics", "metrics");
   const deps = appDeps(config, {
+    metrics,
     cluster: () => host.stub<ClusterApi>("cluster", "cluster"),
     partition: (topic, partition) => host.stub<PartitionApi>("partition", `${topic}/${partition}`),
     key: (id) => host.stub<KeyApi>("key", id),

@@ -3,12 +3,15 @@
 // method) expires members past their session timeout.
 import { GroupService } from "../core/groups/service.ts";
 import type { StoragePort } from "../core/storage-port.ts";
+import { workerConfig } from "./config.ts";
+import { metricsSink } from "./metrics-object.ts";
 import { objectClass } from "./object-class.ts";
 
 export class GroupObject extends objectClass(
   GroupService,
-  (ctx) =>
+  (ctx, env) =>
     new GroupService(ctx.storage as unknown as StoragePort, {
       alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at), deleteAlarm: () => void ctx.storage.deleteAlarm() },
+      metrics: { sink: metricsSink(env), intervalMs: workerConfig(env).options.metricsIntervalMs },
     }),
 ) {}

@@ -11,6 +11,7 @@ export { ClusterObject } from "./cluster-object.ts";
 export { GroupObject } from "./group-object.ts";
 export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
+export { MetricsObject } from "./metrics-object.ts";
 
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
@@ -25,6 +26,7 @@ function workerDeps(env: Env): AppDeps {
       partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
       key: (id) => env.KEY.get(env.KEY.idFromName(id)),
       group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
+      metrics: () => env.METRICS.get(env.METRICS.idFromName("metrics")),
       logCore: loadLogCore,
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
       outboundFetch: fetchOutbound((input, init) => fetch(input, init)),

@@ -12,6 +12,7 @@ import { jsonRecord } from "../http/log/record-view.ts";
 import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
+import { metricsSink } from "./metrics-object.ts";
 import { objectClass, type ObjectShell } from "./object-class.ts";
 
 /**
@@ -68,6 +69,11 @@ export class PartitionObject extends objectClass(PartitionHolder, async (ctx, en
         onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
         // A dropped incarnation's sockets end with it.
         onDrop: (epoch) => tails.end(epoch),
+        metrics: {
+          sink: metricsSink(env),
+          intervalMs: workerConfig(env).options.metricsIntervalMs,
+          tailSubscribers: () => ctx.getWebSockets().length,
+        },
       }),
     async () => {
       await ctx.storage.deleteAlarm();
@@ -116,6 +122,7 @@ export class PartitionObject extends objectClass(PartitionHolder, async (ctx, en
     };
     server.serializeAttachment(state);
     await this.tails.subscribed(tailSocket(server));
+    this.object.current()?.metricsChanged();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -128,6 +135,7 @@ export class PartitionObject extends objectClass(PartitionHolder, async (ctx, en
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.object.current()?.metricsChanged();
     try {
       ws.close(code, reason); // completes the closing handshake (older compatibility dates)
     } catch {

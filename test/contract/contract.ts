@@ -14,6 +14,7 @@ import { bodyInputSuite } from "./body-input.ts";
 import { groupResetSuite } from "./group-reset.ts";
 import { hardeningSuite } from "./hardening.ts";
 import { tailSuite } from "./tails.ts";
+import { metricsScenario } from "../support/metrics-scenario.ts";
 
 const utf8 = new TextEncoder();
 
@@ -369,6 +370,22 @@ export function contractSuite(name: string, start: () => Promise<Target>): void 
     tailSuite({ target: () => target, call, json, createTopic, produce });
     bodyInputSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
     groupResetSuite({ target: () => target, call, json, createTopic, produce, counter: () => counter++ });
+
+    describe("metrics and readiness", () => {
+      it("GET /metrics shows what was produced, fetched, committed and tailed, in the Prometheus text format", async () => {
+        await metricsScenario(
+          { call, json, createTopic, produce },
+          `metrics-${Date.now().toString(36)}-${counter++}`,
+          target.name !== "workerd",
+        );
+      });
+
+      it("GET /readyz answers ready without credentials", async () => {
+        const res = await fetch(`${target.url}/readyz`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ ready: true, checks: { config: "ok", wasm: "ok", storage: "ok" } });
+      });
+    });
     hardeningSuite({ target: () => target, call, json, createTopic, produce });
 
     describe("errors", () => {

@@ -25,7 +25,11 @@ export type Runtime = "node" | "bun" | "deno";
  * Settings every contract host gets: open tails ask an API key's object again before every push
  * (the default is at most every 30 s), so a revocation test needs no waiting.
  */
-export const CONTRACT_ENV: Record<string, string> = { EDGEBROKER_CREDENTIAL_CHECK_MS: "1" };
+export const CONTRACT_ENV: Record<string, string> = {
+  EDGEBROKER_CREDENTIAL_CHECK_MS: "1",
+  // Metrics reach the metrics object within 100 ms (test/support/metrics-scenario.ts waits for them).
+  EDGEBROKER_METRICS_INTERVAL_MS: "100",
+};
 export const RUNTIMES: Runtime[] = ["node", "bun", "deno"];
 
 const ROOT = new URL("../../", import.meta.url).pathname;

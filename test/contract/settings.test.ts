@@ -33,6 +33,7 @@ const MALFORMED: Array<[string, string]> = [
   ["EDGEBROKER_PRODUCER_EXPIRATION_MS", "-5"],
   ["EDGEBROKER_PUBLIC_URL", "broker.example.com"],
   ["EDGEBROKER_CREDENTIAL_CHECK_MS", "0"],
+  ["EDGEBROKER_METRICS_INTERVAL_MS", "fast"],
 ];
 
 type Host = "workerd" | Runtime;
@@ -106,13 +107,22 @@ describe.each(HOSTS)("malformed settings on %s", (host) => {
       if (host === "workerd") {
         const broker = await start(host, { [name]: value });
         try {
-          for (const path of ["/v1/topics", "/ds/open/x"]) {
+          for (const path of ["/v1/topics", "/ds/open/x", "/metrics"]) {
             const res = await fetch(`${broker.url}${path}`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
             expect(res.status).toBe(503);
             const body = (await res.json()) as { error: { code: string; message: string } };
             expect(body.error.code).toBe("not_configured");
             expect(body.error.message).toContain(name);
           }
+          // Readiness says why, without credentials: the broker is up (healthz) but cannot serve.
+          expect((await fetch(`${broker.url}/healthz`)).status).toBe(200);
+          const ready = await fetch(`${broker.url}/readyz`);
+          const body = (await ready.json()) as { error: { code: string; message: string; checks: Record<string, string> } };
+          expect(ready.status).toBe(503);
+          expect(body.error.code).toBe("not_ready");
+          expect(body.error.message).toContain(name);
+          expect(body.error.checks).toMatchObject({ wasm: "ok", storage: "ok" });
+          expect(body.error.checks.config).toContain(name);
         } finally {
           await broker.stop();
         }

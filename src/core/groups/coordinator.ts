@@ -63,6 +63,11 @@ export class GroupCoordinator {
   }
 
   /** Runs `fn` in one transaction; if storage fails, memory is reloaded from what is committed. */
+  /** What the group's metrics show: its members and committed offsets (docs/monitoring.md). */
+  metricsView(): { members: number; offsets: Array<{ topic: string; partition: number; offset: number }> } {
+    return { members: this.state.members.size, offsets: [...this.state.offsets.values()] };
+  }
+
   private mutate<T>(fn: () => T): T {
     try {
       return this.state.storage.transactionSync(fn);

@@ -12,6 +12,8 @@ export interface Grant {
 }
 
 const RESOURCE = /^(topic|group):[a-zA-Z0-9._-]*\*?$/;
+/** GET /metrics: `{"operation": "consume", "resource": "metrics"}` (docs/monitoring.md). */
+export const METRICS_RESOURCE = "metrics";
 const MAX_GRANTS = 100;
 
 export function validateGrants(input: unknown): Grant[] {
@@ -30,10 +32,14 @@ export function validateGrants(input: unknown): Grant[] {
         `${where}.operation: expected one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(operation)}`,
       );
     }
-    if (typeof resource !== "string" || (resource !== "*" && !RESOURCE.test(resource)) || resource.length > 260) {
+    if (
+      typeof resource !== "string" ||
+      (resource !== "*" && resource !== METRICS_RESOURCE && !RESOURCE.test(resource)) ||
+      resource.length > 260
+    ) {
       throw new BrokerError(
         "invalid_grant",
-        `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>" or "*", got ${JSON.stringify(resource)}`,
+        `${where}.resource: expected "topic:<name or prefix*>", "group:<name or prefix*>", "metrics" or "*", got ${JSON.stringify(resource)}`,
       );
     }
     return { operation: operation as Operation, resource };

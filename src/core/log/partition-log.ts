@@ -36,6 +36,8 @@ import { DsStreams } from "../streams/streams.ts";
 import { Waiters } from "./waiters.ts";
 import type { DsRequest, DsResult } from "../streams/types.ts";
 import { DsSubscriptions, type SubResult } from "../streams/subscriptions.ts";
+import { MetricsReporter, type MetricsSink } from "../metrics/reporter.ts";
+import type { Sample } from "../metrics/types.ts";
 import type { AppendRequest, AppendResult, PartitionAddress, PartitionStats, ReadRequest, ReadResult } from "./partition-types.ts";
 
 interface Pending extends RowItem {
@@ -67,6 +69,8 @@ export interface PartitionLogOptions {
   onCommit?: () => void;
   /** Called after the partition's records were dropped with its topic (push tails end there). */
   onDrop?: (epoch: number) => void;
+  /** Where this partition pushes its metrics (the metrics object), at most every `intervalMs`. */
+  metrics?: { sink: MetricsSink; intervalMs: number; tailSubscribers?: () => number };
 }
 
 export class PartitionLog implements Serves<PartitionApi> {
@@ -96,6 +100,9 @@ export class PartitionLog implements Serves<PartitionApi> {
   private streams: DsStreams | undefined;
   private subscriptions: DsSubscriptions | undefined;
   private guard!: MaintenanceGuard;
+  /** Counted since this instance started; pushed as increases (src/core/metrics/reporter.ts). */
+  private readonly counted = { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
+  private metrics: MetricsReporter | undefined;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -126,7 +133,57 @@ export class PartitionLog implements Serves<PartitionApi> {
     log.onDrop = options.onDrop;
     log.loadTotals(storedStart);
     log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
+    if (options.metrics) log.metrics = log.reporter(options.metrics);
     return log;
+  }
+
+  /** The partition's metrics: its counters as totals, its offsets and storage as gauges (docs/monitoring.md). */
+  private reporter(options: NonNullable<PartitionLogOptions["metrics"]>): MetricsReporter {
+    return new MetricsReporter(undefined, {
+      sink: options.sink,
+      intervalMs: options.intervalMs,
+      now: this.now,
+      totals: () => {
+        const labels = this.metricLabels!;
+        return [
+          { name: "edgebroker_partition_records_in_total", labels, value: this.counted.recordsIn },
+          { name: "edgebroker_partition_bytes_in_total", labels, value: this.counted.bytesIn },
+          { name: "edgebroker_partition_records_out_total", labels, value: this.counted.recordsOut },
+          { name: "edgebroker_partition_bytes_out_total", labels, value: this.counted.bytesOut },
+          { name: "edgebroker_partition_rows_written_total", labels, value: this.rowsWritten },
+          { name: "edgebroker_partition_rows_read_total", labels, value: this.rowsRead },
+        ];
+      },
+      gauges: () => {
+        const labels = this.metricLabels!;
+        const gauges: Sample[] = [
+          { name: "edgebroker_partition_end_offset", labels, value: this.highWatermark },
+          { name: "edgebroker_partition_start_offset", labels, value: this.logStartOffset },
+          { name: "edgebroker_partition_storage_bytes", labels, value: this.bytes },
+          { name: "edgebroker_partition_storage_rows", labels, value: this.rows },
+        ];
+        const sockets = options.tailSubscribers?.();
+        if (sockets)
+          gauges.push({ name: "edgebroker_tail_subscribers", labels: { transport: "websocket", topic: labels.topic! }, value: sockets });
+        return gauges;
+      },
+    });
+  }
+
+  private metricLabels: { topic: string; partition: string } | undefined;
+
+  /** Something the metrics show changed: a push now, or a trailing one within the interval. */
+  metricsChanged(addr?: PartitionAddress): void {
+    if (!this.metrics) return;
+    if (addr) this.metricsSource(addr);
+    if (this.metricLabels) void this.metrics.changed();
+  }
+
+  /** The object's name, learnt from the first call that carries it (the object itself is not told). */
+  private metricsSource(addr: PartitionAddress): void {
+    if (this.metricLabels || !this.metrics) return;
+    this.metricLabels = { topic: addr.topic, partition: String(addr.partition) };
+    this.metrics.source = `partition:${addr.topic}/${addr.partition}`;
   }
 
   /** Offsets come from the rows, and from the stored log start once retention or delete-records moved it. */
@@ -179,6 +236,7 @@ export class PartitionLog implements Serves<PartitionApi> {
   append(req: AppendRequest): Promise<AppendResult> {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
+    this.metricsSource(req);
     if (req.config) this.applyConfig(req.config);
     const checked = this.core.validateBatches(req.batches);
     if (!checked.ok) {
@@ -256,6 +314,7 @@ export class PartitionLog implements Serves<PartitionApi> {
         p.resolve(result);
       });
       this.wakeReaders();
+      this.metricsChanged();
       if (this.onCommit && results.some((r) => r.ok)) {
         try {
           this.onCommit();
@@ -305,6 +364,8 @@ export class PartitionLog implements Serves<PartitionApi> {
       return results;
     }
     for (const i of live) (results[i] as { highWatermark: number }).highWatermark = next;
+    this.counted.recordsIn += next - this.highWatermark;
+    this.counted.bytesIn += addedBytes;
     this.highWatermark = next;
     this.rows += rows.length;
     this.bytes += addedBytes;
@@ -347,7 +408,23 @@ export class PartitionLog implements Serves<PartitionApi> {
     const collected = this.collect(offset, req);
     // A read that cannot be served says from which offset (sentinels resolved), so a group poll can name it.
     if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
+    this.countOut(collected.bytes, offset, req);
     return { ...done, batches: collected.bytes };
+  }
+
+  /** Records and bytes handed out: the batches' offsets from `offset` on (headers only; they were just checked). */
+  private countOut(batches: Uint8Array, offset: number, addr: PartitionAddress): void {
+    if (!this.metrics) return;
+    let records = 0;
+    for (let pos = 0; pos + 61 <= batches.length; ) {
+      const h = readBatchHeader(batches, pos);
+      const last = h.baseOffset + h.lastOffsetDelta;
+      if (last >= offset) records += last - Math.max(h.baseOffset, offset) + 1;
+      pos += h.size;
+    }
+    this.counted.recordsOut += records;
+    this.counted.bytesOut += batches.length;
+    this.metricsChanged(addr);
   }
 
   /** Gathers whole batches from `offset` on, within max bytes/records, CRC-checked in WASM. */
@@ -422,6 +499,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
     if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
+    this.metricsChanged();
     return { retention, compaction, merge };
   }
 
@@ -448,6 +526,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     }
     if (target > this.logStartOffset)
       this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
+    this.metricsChanged(addr);
     return { ok: true, start_offset: this.logStartOffset };
   }
 
@@ -530,6 +609,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     });
     this.droppedEpoch = addr.epoch;
     this.resetTotals();
+    if (this.metricLabels) void this.metrics?.drop();
     this.wakeReaders();
     this.onDrop?.(addr.epoch);
     return { ok: true };

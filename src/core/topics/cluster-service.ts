@@ -15,8 +15,10 @@ export class ClusterService implements Serves<ClusterApi> {
   private readonly topics: TopicRegistry;
   private readonly producers: ProducerRegistry;
   private readonly keys: KeyRegistry;
+  private readonly storage: StoragePort;
 
   constructor(storage: StoragePort, limits: Pick<Limits, "maxPartitions" | "maxTopics">) {
+    this.storage = storage;
     this.topics = new TopicRegistry(storage, limits);
     this.producers = new ProducerRegistry(storage);
     this.keys = new KeyRegistry(storage);
@@ -48,6 +50,11 @@ export class ClusterService implements Serves<ClusterApi> {
 
   registerKey(key: KeyListing): { ok: true } {
     return this.keys.register(key);
+  }
+
+  ping(): { ok: true } {
+    this.storage.sql.exec("SELECT 1").toArray();
+    return { ok: true };
   }
 
   listKeys(): KeyListing[] {

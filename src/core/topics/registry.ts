@@ -146,4 +146,6 @@ export interface ClusterApi {
   listKeys(): Promise<KeyListing[]>;
   getKey(id: string): Promise<KeyResult>;
   markKey(id: string, field: "rotated_at" | "revoked_at", at: number): Promise<KeyResult>;
+  /** Readiness: the object answers and its SQLite storage can be queried. */
+  ping(): Promise<{ ok: true }>;
 }

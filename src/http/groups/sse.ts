@@ -18,6 +18,7 @@
 //
 // Refusals before the first byte (auth, parameters, unknown member, stale epoch) are HTTP errors,
 // so an EventSource that reconnects after `end` stops for good.
+import { liveTail } from "../metrics/http-metrics.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
@@ -66,48 +67,51 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
     const first = await poller.poll(c, group, memberId, request, rewind);
 
     c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, async (stream) => {
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-      });
-      const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
-      const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
-      let outcome: PollOutcome = first;
-      // A first comment at once: some servers (Bun) and proxies send no headers before the first
-      // bytes of the body, and a tail may have nothing to say for a long time.
-      await stream.write(": heartbeat\n\n");
-      let lastWrite = now();
-      while (open) {
-        // Asked before records are written, so a key found revoked receives nothing more.
-        if (!(await credentials.valid())) {
-          await tail.end(REVOKED_END.reason, REVOKED_END.message);
-          return;
+    return streamSSE(
+      c,
+      liveTail(c, "group_sse", "", async (stream) => {
+        let open = true;
+        stream.onAbort(() => {
+          open = false;
+        });
+        const tail = new GroupSseTail(stream, c, deps, resumed?.seen);
+        const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
+        let outcome: PollOutcome = first;
+        // A first comment at once: some servers (Bun) and proxies send no headers before the first
+        // bytes of the body, and a tail may have nothing to say for a long time.
+        await stream.write(": heartbeat\n\n");
+        let lastWrite = now();
+        while (open) {
+          // Asked before records are written, so a key found revoked receives nothing more.
+          if (!(await credentials.valid())) {
+            await tail.end(REVOKED_END.reason, REVOKED_END.message);
+            return;
+          }
+          if (await tail.write(outcome, () => open)) lastWrite = now();
+          const m = outcome.membership;
+          if (m.subscription.topics && Object.keys(m.resolved).length === 0) {
+            await tail.end("topic_deleted", `every topic member "${memberId}" subscribed to was deleted`);
+            return;
+          }
+          if (now() - lastWrite >= heartbeatMs) {
+            await stream.write(": heartbeat\n\n");
+            lastWrite = now();
+          }
+          if (!open) return;
+          // Wait for records at most until the next heartbeat is due; each round is also the
+          // member's heartbeat, well within its session timeout.
+          const waitMs = Math.max(1, Math.min(deps.limits.maxWaitMs, lastWrite + heartbeatMs - now(), Math.floor(m.sessionTimeoutMs / 2)));
+          try {
+            outcome = await poller.poll(c, group, memberId, { ...request, memberEpoch: m.memberEpoch, waitMs });
+          } catch (err) {
+            const reason = err instanceof BrokerError ? END_REASONS[err.code] : undefined;
+            if (reason) await tail.end(reason, (err as BrokerError).message);
+            else await tail.error(err);
+            return;
+          }
         }
-        if (await tail.write(outcome, () => open)) lastWrite = now();
-        const m = outcome.membership;
-        if (m.subscription.topics && Object.keys(m.resolved).length === 0) {
-          await tail.end("topic_deleted", `every topic member "${memberId}" subscribed to was deleted`);
-          return;
-        }
-        if (now() - lastWrite >= heartbeatMs) {
-          await stream.write(": heartbeat\n\n");
-          lastWrite = now();
-        }
-        if (!open) return;
-        // Wait for records at most until the next heartbeat is due; each round is also the
-        // member's heartbeat, well within its session timeout.
-        const waitMs = Math.max(1, Math.min(deps.limits.maxWaitMs, lastWrite + heartbeatMs - now(), Math.floor(m.sessionTimeoutMs / 2)));
-        try {
-          outcome = await poller.poll(c, group, memberId, { ...request, memberEpoch: m.memberEpoch, waitMs });
-        } catch (err) {
-          const reason = err instanceof BrokerError ? END_REASONS[err.code] : undefined;
-          if (reason) await tail.end(reason, (err as BrokerError).message);
-          else await tail.error(err);
-          return;
-        }
-      }
-    });
+      }),
+    );
   });
 
   return app;

@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { BrokerError, ERRORS } from "../../core/errors.ts";
 import { formatOffset, type DsStreamView } from "../../core/streams/types.ts";
+import { noteError } from "../metrics/http-metrics.ts";
 
 export function streamHeaders(c: Context, stream: DsStreamView, options: { expiry?: boolean } = {}): void {
   c.header("content-type", stream.contentType);
@@ -17,6 +18,7 @@ export function streamHeaders(c: Context, stream: DsStreamView, options: { expir
 
 export function errorResponse(c: Context, err: unknown): Response {
   if (!(err instanceof BrokerError)) throw err;
+  noteError(c, err.code);
   const headers: Record<string, string> = { "content-type": "application/json" };
   const extra = err.extra;
   if (err.code === "stream_closed") {

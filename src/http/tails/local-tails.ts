@@ -88,6 +88,16 @@ export class LocalTails {
     return n;
   }
 
+  /** Subscribers right now by topic (the standalone hosts' `edgebroker_tail_subscribers{transport="websocket"}`). */
+  byTopic(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [name, p] of this.partitions) {
+      const topic = name.slice(0, name.lastIndexOf("/"));
+      counts.set(topic, (counts.get(topic) ?? 0) + p.tails.size);
+    }
+    return counts;
+  }
+
   /**
    * Upgrades the request and subscribes the socket from `state` (an authorized request whose start
    * offset the route already checked). `upgrade` is the runtime's Hono helper.

@@ -16,6 +16,7 @@
 // client) instead of piling records up in memory. Everything that can be refused before the first
 // byte — auth, parameters, an unknown topic or partition, an offset outside the log — is an
 // ordinary HTTP error, so an EventSource that reconnects after `end`/`error` stops for good.
+import { liveTail } from "../metrics/http-metrics.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
@@ -69,50 +70,53 @@ export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
     });
 
     c.header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
-    return streamSSE(c, async (stream) => {
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-      });
-      const tail = new SseTail(stream, c, deps);
-      // Waits end at least once per heartbeat, so a revoked key is noticed within that too.
-      const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
-      let read: ReadResult = first;
-      let next = first.offset;
-      // A first comment at once: some servers (Bun) and proxies send no headers before the first
-      // bytes of the body, and a tail may have nothing to say for a long time.
-      await stream.write(": heartbeat\n\n");
-      let lastWrite = now();
-      while (open) {
-        // Asked before records are written, so a key found revoked receives nothing more.
-        if (!(await credentials.valid())) {
-          await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
-          return;
+    return streamSSE(
+      c,
+      liveTail(c, "sse", base.topic, async (stream) => {
+        let open = true;
+        stream.onAbort(() => {
+          open = false;
+        });
+        const tail = new SseTail(stream, c, deps);
+        // Waits end at least once per heartbeat, so a revoked key is noticed within that too.
+        const credentials = new CredentialWatch(c, deps, Math.min(deps.credentialCheckMs ?? CREDENTIAL_CHECK_MS, heartbeatMs));
+        let read: ReadResult = first;
+        let next = first.offset;
+        // A first comment at once: some servers (Bun) and proxies send no headers before the first
+        // bytes of the body, and a tail may have nothing to say for a long time.
+        await stream.write(": heartbeat\n\n");
+        let lastWrite = now();
+        while (open) {
+          // Asked before records are written, so a key found revoked receives nothing more.
+          if (!(await credentials.valid())) {
+            await stream.writeSSE({ event: "end", data: JSON.stringify({ ...REVOKED_END, next_offset: next }) });
+            return;
+          }
+          if (!read.ok) {
+            await tail.finish(read, next);
+            return;
+          }
+          const sent = await tail.records(read, next, () => open);
+          if (sent > next) {
+            next = sent;
+            lastWrite = now();
+          }
+          if (now() - lastWrite >= heartbeatMs) {
+            await stream.write(": heartbeat\n\n");
+            lastWrite = now();
+          }
+          if (!open) return;
+          // Wait for the next record at most until the next heartbeat is due.
+          const waitMs = Math.max(1, Math.min(limits.maxWaitMs, lastWrite + heartbeatMs - now()));
+          try {
+            read = await stub.read({ ...base, offset: next, waitMs });
+          } catch (err) {
+            console.error("edgebroker: SSE tail read failed", err);
+            read = { ok: false, error: { code: "internal", message: "the partition could not be read; reconnect to resume" } };
+          }
         }
-        if (!read.ok) {
-          await tail.finish(read, next);
-          return;
-        }
-        const sent = await tail.records(read, next, () => open);
-        if (sent > next) {
-          next = sent;
-          lastWrite = now();
-        }
-        if (now() - lastWrite >= heartbeatMs) {
-          await stream.write(": heartbeat\n\n");
-          lastWrite = now();
-        }
-        if (!open) return;
-        // Wait for the next record at most until the next heartbeat is due.
-        const waitMs = Math.max(1, Math.min(limits.maxWaitMs, lastWrite + heartbeatMs - now()));
-        try {
-          read = await stub.read({ ...base, offset: next, waitMs });
-        } catch (err) {
-          console.error("edgebroker: SSE tail read failed", err);
-          read = { ok: false, error: { code: "internal", message: "the partition could not be read; reconnect to resume" } };
-        }
-      }
-    });
+      }),
+    );
   });
 
   return app;

@@ -3,6 +3,7 @@
 // accepted by the partition's object, which pushes each group commit to its subscribers (message
 // formats and flow control: src/core/tails/tail-hub.ts). On the standalone hosts the runtime's WebSocket
 // server accepts it and the in-process registry (src/http/tails/local-tails.ts) serves it the same way.
+import { noteError } from "../metrics/http-metrics.ts";
 import { Hono } from "hono";
 import {
   DEFAULT_ACK_TIMEOUT_MS,
@@ -66,6 +67,7 @@ export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
     }
     const socketTo = deps.partitionSocket;
     if (!socketTo) {
+      noteError(c, "not_implemented");
       return c.json(
         { error: { code: "not_implemented", message: "this host has no WebSocket server; use the SSE tail (.../events)" } },
         501,
