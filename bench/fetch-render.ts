@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { encode } from "@msgpack/msgpack";
 import { LogCore } from "../src/core/batch/log-core.ts";
 import { decodeRecords, encodeBatch } from "../src/core/batch/record-batch.ts";
-import { JsonPageWriter, MsgpackPageWriter } from "../src/http/log/fetch-body.ts";
+import { JsonPageWriter } from "../src/http/log/fetch-body.ts";
+import { MsgpackPageWriter } from "../src/http/log/msgpack-page.ts";
 import { jsonRecord, msgpackRecord } from "../src/http/log/record-view.ts";
 
 const core = await LogCore.instantiate(readFileSync(new URL("../build/edgebroker.wasm", import.meta.url)));

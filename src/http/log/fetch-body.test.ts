@@ -8,7 +8,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DecodedRecord } from "../../core/batch/record-batch.ts";
 import { base64 } from "./base64.ts";
-import { JsonPageWriter, MsgpackPageWriter } from "./fetch-body.ts";
+import { JsonPageWriter } from "./fetch-body.ts";
+import { MsgpackPageWriter } from "./msgpack-page.ts";
 import { JSON_TEXT, NOT_JSON, UNDECIDED, jsonVerdict } from "./json-validator.ts";
 import { jsonRecord, msgpackRecord } from "./record-view.ts";
 

@@ -9,7 +9,8 @@ import { decodeRecords, readBatchHeader } from "../../core/batch/record-batch.ts
 import { responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, partitionParam } from "../params.ts";
-import { JsonPageWriter, MsgpackPageWriter } from "./fetch-body.ts";
+import { JsonPageWriter } from "./fetch-body.ts";
+import { MsgpackPageWriter } from "./msgpack-page.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
