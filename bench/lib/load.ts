@@ -76,3 +76,18 @@ export async function runLoad(
   latenciesMs.sort((a, b) => a - b);
   return { requests: total, seconds, latenciesMs, bytesIn };
 }
+
+/** next_offset of a JSON or MessagePack fetch answer, found without decoding the records. */
+export function nextOffset(body: Buffer, kind: "json" | "msgpack"): number {
+  if (kind === "json") {
+    const at = body.lastIndexOf('"next_offset":');
+    return Number(/^\d+/.exec(body.subarray(at + 14, at + 40).toString())![0]);
+  }
+  const at = body.lastIndexOf("next_offset") + 11; // after the fixstr key: a positive int
+  const tag = body[at]!;
+  if (tag < 0x80) return tag;
+  if (tag === 0xcc) return body.readUInt8(at + 1);
+  if (tag === 0xcd) return body.readUInt16BE(at + 1);
+  if (tag === 0xce) return body.readUInt32BE(at + 1);
+  throw new Error(`next_offset: unexpected MessagePack tag 0x${tag.toString(16)}`);
+}

@@ -6,10 +6,11 @@ import { Hono } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
 import { decodeRecords, readBatchHeader } from "../../core/batch/record-batch.ts";
-import { respond, responseKind, MEDIA } from "../content.ts";
+import { responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, isolationParam, partitionParam } from "../params.ts";
-import { jsonRecord, msgpackRecord } from "./record-view.ts";
+import { JsonPageWriter } from "./fetch-body.ts";
+import { MsgpackPageWriter } from "./msgpack-page.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
@@ -83,24 +84,29 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
         "edgebroker-log-start-offset": String(read.logStartOffset),
       });
     }
-    const render = kind === "msgpack" ? msgpackRecord : jsonRecord;
-    const records = [];
+    // The page is written record by record as bytes (fetch-body.ts): the same answer as
+    // respond() over jsonRecord/msgpackRecord objects, without building and serialising them.
+    const page = kind === "msgpack" ? new MsgpackPageWriter(read.batches.length) : new JsonPageWriter(read.batches.length);
+    let count = 0;
     let full = false;
+    let afterLast = offset;
     for (const r of decodeRecords(read.batches)) {
       if (r.offset < offset) continue;
-      if (records.length >= maxRecords) {
+      if (count >= maxRecords) {
         full = true;
         break;
       }
-      records.push(render(r));
+      count++;
+      page.add(r);
+      afterLast = r.offset + 1;
     }
     // Past the whole page unless it was cut at max_records: a page that ends in a transaction
     // marker (a control batch, never shown as a record) or aborted data must not be read again.
-    const afterLast = records.length > 0 ? (records[records.length - 1]!.offset as number) + 1 : offset;
     const next = full
       ? afterLast
       : Math.max(afterLast, read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
-    return respond(c, 200, { records, next_offset: next, ...meta }, kind);
+    const body = page.finish({ next_offset: next, ...meta }) as Uint8Array<ArrayBuffer>;
+    return c.body(body, 200, { "content-type": kind === "msgpack" ? MEDIA.msgpack : MEDIA.json });
   });
 
   return app;
