@@ -155,6 +155,49 @@ it("a Fetch at the end of the log waits (max_wait_ms, min_bytes) and answers wit
   c.end();
 });
 
+it("a Fetch waits until min_bytes are there: records produced in two requests come in one answer", async () => {
+  expect((await http(host.http, host.token, "POST", "/v1/topics", { name: "minbytes", partitions: 1 })).status).toBe(201);
+  const c = await RawClient.open(host.bootstrap);
+  await authenticate(c, 1);
+  // Fetch v4: max_wait 20 s, min_bytes 120 (more than one single-record batch of about 75 bytes, less than two).
+  c.send(
+    request(1, 4, 4, (w) =>
+      w
+        .int32(-1)
+        .int32(20_000)
+        .int32(120)
+        .int32(1 << 20)
+        .int8(0)
+        .int32(1)
+        .nullableString("minbytes")
+        .int32(1)
+        .int32(0)
+        .int64(0)
+        .int32(1 << 20),
+    ),
+  );
+  const answer = c.next();
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await http(host.http, host.token, "POST", "/v1/topics/minbytes/records", { records: [{ value: "first" }] })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await http(host.http, host.token, "POST", "/v1/topics/minbytes/records", { records: [{ value: "second" }] })).status).toBe(200);
+  const r = new Reader((await answer)!);
+  expect(r.int32()).toBe(4);
+  r.int32(); // throttle
+  expect(r.int32()).toBe(1);
+  expect(r.nullableString()).toBe("minbytes");
+  expect(r.int32()).toBe(1);
+  expect(r.int32()).toBe(0);
+  expect(r.int16()).toBe(0);
+  expect(r.int64()).toBe(2n); // high watermark: both records
+  r.int64(); // last stable offset
+  expect(r.int32()).toBe(-1); // aborted transactions: null
+  const text = new TextDecoder().decode(r.nullableBytes()!);
+  expect(text).toContain('"first"');
+  expect(text).toContain('"second"');
+  c.end();
+});
+
 it("a connection authenticated with an API key is closed once the key is revoked", async () => {
   const made = await http(host.http, host.token, "POST", "/v1/keys", {
     name: "revoked-soon",

@@ -2,16 +2,17 @@
 // partition is read with the same partition `read` the HTTP fetch route uses; its stored
 // RecordBatch v2 bytes go into `records` as they are (the first batch may start before the fetch
 // offset — clients skip the records before it, as with Kafka's own log segments).
-// Long-poll (max_wait_ms / min_bytes): when the first pass finds no data at all, every requested
-// partition that was at its end waits (the partition's own long-poll) until the first of them gets
-// data or max_wait_ms passes; any data answers at once (min_bytes above one batch is not waited
-// for: a batch is what a partition commits at a time). Size limits: partition_max_bytes per partition and
+// Long-poll (max_wait_ms / min_bytes): while the answer holds fewer than min_bytes, every requested
+// partition with room left waits (the partition's own long-poll) for data after what the answer
+// holds; the first to get some adds it, until min_bytes are there or max_wait_ms has passed. Size limits: partition_max_bytes per partition and
 // max_bytes in all, with at least one batch served when the first partition has data (KIP-74),
 // both capped by the broker's maxFetchBytes. Isolation level: there are no transactions yet, so
 // read_committed sees what read_uncommitted sees and the last stable offset is the high watermark.
 // Fetch sessions (KIP-227) are not kept: session_id 0 answers are full responses every time.
 import type { ReadOk } from "../../core/log/partition-types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
+import { concatBytes } from "../../core/bytes.ts";
+import { batchesEnd } from "../../core/batch/record-batch.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { chargeBytes } from "./produce.ts";
@@ -94,6 +95,13 @@ function read(ctx: RequestContext, slot: Slot, maxBytes: number, waitMs: number)
   );
 }
 
+/** Where a partition's answer continues: after its last batch, or its fetch offset when it has none. */
+function nextOffset(slot: Slot): number {
+  return slot.result?.ok && slot.result.value.batches.length > 0
+    ? batchesEnd(slot.result.value.batches, slot.p.fetchOffset)
+    : slot.p.fetchOffset;
+}
+
 function bytesOf(slot: Slot): number {
   return slot.result?.ok ? slot.result.value.batches.length : 0;
 }
@@ -126,25 +134,35 @@ export const fetchApi: KafkaApi = {
       slot.result = await read(ctx, slot, budget, 0);
       used += bytesOf(slot);
     }
+    // Long-poll until min_bytes are there or max_wait_ms has passed (Kafka's Fetch semantics): each
+    // round waits, on every partition with room left, for data after what the answer already holds;
+    // the first partition to get some adds its batches and starts the next round.
     const waitMs = Math.min(Math.max(0, req.maxWaitMs as number), limits.maxWaitMs);
-    if (used < Math.max(1, req.minBytes as number) && waitMs > 0 && used === 0) {
-      const waiting = slots.filter((s) => s.result?.ok && s.result.value.batches.length === 0);
-      if (waiting.length > 0) {
-        // The first partition to get data (or the deadline) ends the wait; the others keep their
-        // empty first-pass answers. Their reads end by themselves at the deadline.
-        await new Promise<void>((resolve) => {
-          let left = waiting.length;
-          for (const slot of waiting) {
-            void read(ctx, slot, Math.min(slot.p.partitionMaxBytes, total), waitMs).then((r) => {
-              if (r.ok && r.value.batches.length > 0 && bytesOf(slot) === 0) {
-                slot.result = r;
-                resolve();
-              }
-              if (--left === 0) resolve();
-            });
-          }
-        });
-      }
+    const minBytes = Math.max(1, req.minBytes as number);
+    const deadline = Date.now() + waitMs;
+    while (used < minBytes && used < total) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const waiting = slots.filter((s) => s.result?.ok && bytesOf(s) < s.p.partitionMaxBytes);
+      if (waiting.length === 0) break;
+      const got = await new Promise<{ slot: Slot; value: ReadOk } | undefined>((resolve) => {
+        let pending = waiting.length;
+        for (const slot of waiting) {
+          const from = nextOffset(slot);
+          const budget = Math.min(slot.p.partitionMaxBytes - bytesOf(slot), total - used);
+          void read(ctx, { ...slot, p: { ...slot.p, fetchOffset: from } }, budget, left).then((r) => {
+            if (r.ok && r.value.batches.length > 0) resolve({ slot, value: r.value });
+            if (--pending === 0) resolve(undefined);
+          });
+        }
+      });
+      if (!got) break;
+      // Reads that lost the race end by themselves at the deadline; a later winner is ignored.
+      const prev = got.slot.result as { ok: true; value: ReadOk };
+      const batches = prev.value.batches.length > 0 ? concatBytes([prev.value.batches, got.value.batches]) : got.value.batches;
+      // The newer read's high watermark and log start go with the answer.
+      got.slot.result = { ok: true, value: { ...got.value, batches } };
+      used += got.value.batches.length;
     }
     const byTopic = new Map<string, Msg[]>();
     let served = 0;
