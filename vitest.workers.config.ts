@@ -25,5 +25,7 @@ export default defineConfig({
   test: {
     include: ["test/workers/**/*.test.ts"],
     testTimeout: 30_000,
+    // Setup hooks create topics and keys through workerd; on two busy cores 10 s (the default) was seen to run out.
+    hookTimeout: 60_000,
   },
 });
