@@ -6,8 +6,10 @@
 // partition with room left waits (the partition's own long-poll) for data after what the answer
 // holds; the first to get some adds it, until min_bytes are there or max_wait_ms has passed. Size limits: partition_max_bytes per partition and
 // max_bytes in all, with at least one batch served when the first partition has data (KIP-74),
-// both capped by the broker's maxFetchBytes. Isolation level: there are no transactions yet, so
-// read_committed sees what read_uncommitted sees and the last stable offset is the high watermark.
+// both capped by the broker's maxFetchBytes. Isolation level: not applied yet — read_committed
+// sees what read_uncommitted sees and the last stable offset is the high watermark. Transactions
+// exist over HTTP (docs/transactions.md); serving their LSO and aborted-transactions list here is
+// the Kafka part of the transactions work (KIP-98), still open.
 // Fetch sessions (KIP-227) are not kept: session_id 0 answers are full responses every time.
 import type { ReadOk } from "../../core/log/partition-types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
