@@ -85,7 +85,10 @@ export class GroupPoller {
       .map((f, i) => {
         const taken = f.records.slice(0, counts[i]);
         // Every record read was taken: move past the whole read (markers, left-out aborted data).
-        const next = taken.length === f.records.length ? Math.max(f.end, f.offset) : taken[taken.length - 1]!.offset + 1;
+        // Some records left for the next poll: continue after the last one taken (or where this
+        // read started, when the budget gave this partition none).
+        const next =
+          taken.length === f.records.length ? Math.max(f.end, f.offset) : taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : f.offset;
         return { f, taken, next };
       })
       .filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));

@@ -17,6 +17,8 @@ export interface PageMeta {
   next_offset: number;
   high_watermark: number;
   log_start_offset: number;
+  /** read_committed reads only: the partition's last stable offset. */
+  last_stable_offset?: number;
 }
 
 /** A growable byte buffer. */
@@ -217,7 +219,9 @@ export class JsonPageWriter {
 
   finish(meta: PageMeta): Uint8Array {
     this.out.ascii(
-      `],"next_offset":${meta.next_offset},"high_watermark":${meta.high_watermark},"log_start_offset":${meta.log_start_offset}}`,
+      `],"next_offset":${meta.next_offset},"high_watermark":${meta.high_watermark},"log_start_offset":${meta.log_start_offset}${
+        meta.last_stable_offset === undefined ? "" : `,"last_stable_offset":${meta.last_stable_offset}`
+      }}`,
     );
     return this.out.done();
   }

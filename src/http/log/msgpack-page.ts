@@ -10,10 +10,18 @@ const utf8 = new TextEncoder();
 // MessagePack (the msgpack spec, "formats"): the smallest encoding of each integer, as
 // @msgpack/msgpack writes it, so a page reads the same through any decoder.
 const NAMES = Object.fromEntries(
-  ["records", "next_offset", "high_watermark", "log_start_offset", "offset", "timestamp", "key", "value", "headers"].map((n) => [
-    n,
-    Uint8Array.of(0xa0 | n.length, ...utf8.encode(n)),
-  ]),
+  [
+    "records",
+    "next_offset",
+    "high_watermark",
+    "log_start_offset",
+    "last_stable_offset",
+    "offset",
+    "timestamp",
+    "key",
+    "value",
+    "headers",
+  ].map((n) => [n, Uint8Array.of(0xa0 | n.length, ...utf8.encode(n))]),
 ) as Record<string, Uint8Array>;
 
 export class MsgpackPageWriter {
@@ -163,6 +171,11 @@ export class MsgpackPageWriter {
     for (const name of ["next_offset", "high_watermark", "log_start_offset"] as const) {
       out.bytes(NAMES[name]!);
       this.int(meta[name]);
+    }
+    if (meta.last_stable_offset !== undefined) {
+      out.buf[0] = 0x85; // the page's map has a fifth entry (read_committed)
+      out.bytes(NAMES.last_stable_offset!);
+      this.int(meta.last_stable_offset);
     }
     return out.done();
   }
