@@ -113,27 +113,29 @@ it("closes a connection whose frame is over the limit or whose request is trunca
   good.end();
 });
 
+/** Fetch v4 of partition 0 from offset 0: replica -1, max_wait 20 s, the given min_bytes, 1 MiB limits, isolation 0. */
+const fetchV4 = (correlation: number, topic: string, minBytes: number) =>
+  request(1, 4, correlation, (w) =>
+    w
+      .int32(-1)
+      .int32(20_000)
+      .int32(minBytes)
+      .int32(1 << 20)
+      .int8(0)
+      .int32(1)
+      .nullableString(topic)
+      .int32(1)
+      .int32(0)
+      .int64(0)
+      .int32(1 << 20),
+  );
+
 it("a Fetch at the end of the log waits (max_wait_ms, min_bytes) and answers with records produced meanwhile over HTTP", async () => {
   expect((await http(host.http, host.token, "POST", "/v1/topics", { name: "longpoll", partitions: 1 })).status).toBe(201);
   const c = await RawClient.open(host.bootstrap);
   await authenticate(c, 1);
   // Fetch v4: replica -1, max_wait 20 s, min_bytes 1, max_bytes, isolation 0; one topic, one partition at offset 0.
-  c.send(
-    request(1, 4, 3, (w) =>
-      w
-        .int32(-1)
-        .int32(20_000)
-        .int32(1)
-        .int32(1 << 20)
-        .int8(0)
-        .int32(1)
-        .nullableString("longpoll")
-        .int32(1)
-        .int32(0)
-        .int64(0)
-        .int32(1 << 20),
-    ),
-  );
+  c.send(fetchV4(3, "longpoll", 1));
   const answer = c.next();
   // The answer must wait for this append: an early empty answer fails the record check below.
   await new Promise((r) => setTimeout(r, 300));
@@ -160,22 +162,7 @@ it("a Fetch waits until min_bytes are there: records produced in two requests co
   const c = await RawClient.open(host.bootstrap);
   await authenticate(c, 1);
   // Fetch v4: max_wait 20 s, min_bytes 120 (more than one single-record batch of about 75 bytes, less than two).
-  c.send(
-    request(1, 4, 4, (w) =>
-      w
-        .int32(-1)
-        .int32(20_000)
-        .int32(120)
-        .int32(1 << 20)
-        .int8(0)
-        .int32(1)
-        .nullableString("minbytes")
-        .int32(1)
-        .int32(0)
-        .int64(0)
-        .int32(1 << 20),
-    ),
-  );
+  c.send(fetchV4(4, "minbytes", 120));
   const answer = c.next();
   await new Promise((r) => setTimeout(r, 300));
   expect((await http(host.http, host.token, "POST", "/v1/topics/minbytes/records", { records: [{ value: "first" }] })).status).toBe(200);
