@@ -1,18 +1,18 @@
 // Bearer-key verification: does a refusal take the same time whether the key id exists or not?
 // (issue #14, item 9a: before the fix an unknown id skipped the hash — 0.45 vs 0.55 ms median.)
-// Runs KeyStore over node:sqlite, interleaving the paths round by round so drift hits each alike,
+// Runs KeyService over node:sqlite, interleaving the paths round by round so drift hits each alike,
 // and prints each path's median beside the ceiling: one bare SHA-256 of the same input.
 //   node --disable-warning=ExperimentalWarning bench/key-verify.ts [rounds]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KeyStore, sha256Hasher } from "../src/core/keys/store.ts";
+import { KeyService, sha256Hasher } from "../src/core/keys/service.ts";
 import { openNodeDatabase } from "../src/runtime/sqlite-node.ts";
 import { openStorage } from "../src/runtime/sqlite-port.ts";
 
 const rounds = Number(process.argv[2] ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), "bench-key-verify-"));
-const store = (name: string) => new KeyStore(openStorage(openNodeDatabase, join(dir, `${name}.sqlite`), { createOnWrite: true }));
+const store = (name: string) => new KeyService(openStorage(openNodeDatabase, join(dir, `${name}.sqlite`), { createOnWrite: true }));
 const real = store("real");
 await real.create({ id: "real", name: "real", grants: [], quotas: {}, secret: "s".repeat(32) });
 const unknown = store("unknown");

@@ -3,7 +3,7 @@
 // which runtime it is on.
 import type { LogCore } from "../core/batch/log-core.ts";
 import type { Limits } from "../core/limits.ts";
-import type { KeyApi } from "../core/keys/store.ts";
+import type { KeyApi } from "../core/keys/service.ts";
 import type { GroupApi } from "../core/groups/types.ts";
 import type { TxnApi } from "../core/txn/types.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";

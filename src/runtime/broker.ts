@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import type { KeyApi } from "../core/keys/store.ts";
+import type { KeyApi } from "../core/keys/service.ts";
 import type { GroupApi } from "../core/groups/types.ts";
 import type { TxnApi } from "../core/txn/types.ts";
 import { LogCore } from "../core/batch/log-core.ts";

@@ -4,16 +4,16 @@
 import { ClusterService } from "../core/topics/cluster-service.ts";
 import { GroupService } from "../core/groups/service.ts";
 import type { GroupApi } from "../core/groups/types.ts";
-import { KeyStore } from "../core/keys/store.ts";
-import { TxnCoordinator } from "../core/txn/coordinator.ts";
+import { KeyService } from "../core/keys/service.ts";
+import { TxnService } from "../core/txn/service.ts";
 import { TXN_REGISTRY_NAME, type TxnApi } from "../core/txn/types.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
 import type { LogCore } from "../core/batch/log-core.ts";
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
-import { PartitionHolder } from "../core/log/partition-holder.ts";
+import { PartitionService } from "../core/log/partition-service.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
-import { MetricsAggregator } from "../core/metrics/aggregator.ts";
+import { MetricsService } from "../core/metrics/service.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
 import { objectOptions } from "../http/config.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
@@ -38,9 +38,9 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
   const metrics = env.metricsSink && { sink: env.metricsSink, intervalMs: options.metricsIntervalMs };
   return {
     // One per partition, named "<topic>/<partition>"; the host calls its alarm() for maintenance.
-    // A PartitionHolder: a drop deletes the object's file (core/log/partition-holder.ts).
+    // A PartitionService: a drop deletes the object's file (core/log/partition-service.ts).
     partition: (state) =>
-      new PartitionHolder(
+      new PartitionService(
         () =>
           PartitionLog.open(state.storage, env.core, {
             ...options.partition,
@@ -55,7 +55,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     // The single cluster object, named "cluster".
     cluster: (state) => new ClusterService(state.storage, options.cluster.limits),
     // One per API key, named by the key id.
-    key: (state) => new KeyStore(state.storage),
+    key: (state) => new KeyService(state.storage),
     // One per consumer group, named by the group ("/registry": the list of groups); the host calls
     // its alarm() for session timeouts.
     group: (state) =>
@@ -69,7 +69,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     txn: (state) => {
       const stub = env.stub;
       if (!stub) throw new Error("the txn kind needs ObjectEnv.stub");
-      return new TxnCoordinator(state.storage, {
+      return new TxnService(state.storage, {
         writeMarker: (p, m) =>
           stub<PartitionApi>("partition", `${p.topic}/${p.partition}`).writeMarker({
             topic: p.topic,
@@ -84,6 +84,6 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
       });
     },
     // The one metrics object, named "metrics" (docs/monitoring.md).
-    metrics: (state) => new MetricsAggregator(state.storage),
+    metrics: (state) => new MetricsService(state.storage),
   };
 }

@@ -1,5 +1,5 @@
 // The one way a portable object class becomes a Durable Object class. The portable class (core:
-// PartitionLog, ClusterService, KeyStore, GroupService) *is* the RPC surface: every method on its
+// PartitionLog, ClusterService, KeyService, GroupService) *is* the RPC surface: every method on its
 // prototype is defined on the Durable Object's prototype, calling the instance `open` built, so
 // no method is forwarded by hand and a method added to the class is served at once. `alarm` is one
 // of those methods where the class has it. Hooks only Cloudflare has (fetch, WebSocket events)

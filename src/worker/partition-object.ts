@@ -1,9 +1,9 @@
-// One Durable Object per partition, named "<topic>/<partition>": the portable PartitionHolder as a
+// One Durable Object per partition, named "<topic>/<partition>": the portable PartitionService as a
 // Durable Object (its RPC methods and its alarm, for maintenance; a drop deletes all of the
 // object's storage), plus what only Cloudflare has — WebSocket tails accepted with the
 // Hibernation API.
 import { alarmNoLaterThan } from "../core/alarm-port.ts";
-import { PartitionHolder } from "../core/log/partition-holder.ts";
+import { PartitionService } from "../core/log/partition-service.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { ERRORS } from "../core/errors.ts";
@@ -42,7 +42,7 @@ function tailSocket(ws: WebSocket): TailSocket {
 /** WebSocket tails (src/core/tails/tail-hub.ts) of one partition; the sockets are the hibernatable ones of ctx. */
 const hubs = new WeakMap<DurableObjectState, TailHub>();
 
-function tailHub(ctx: DurableObjectState, env: Env, shell: ObjectShell<PartitionHolder>): TailHub {
+function tailHub(ctx: DurableObjectState, env: Env, shell: ObjectShell<PartitionService>): TailHub {
   let hub = hubs.get(ctx);
   if (!hub) {
     hub = new TailHub({
@@ -58,10 +58,10 @@ function tailHub(ctx: DurableObjectState, env: Env, shell: ObjectShell<Partition
   return hub;
 }
 
-export class PartitionObject extends objectClass(PartitionHolder, async (ctx, env, shell) => {
+export class PartitionObject extends objectClass(PartitionService, async (ctx, env, shell) => {
   const tails = tailHub(ctx, env, shell);
   const core = await loadLogCore();
-  const holder = new PartitionHolder(
+  const service = new PartitionService(
     () =>
       PartitionLog.open(outputGatedStorage(ctx.storage), core, {
         ...workerConfig(env).options.partition,
@@ -80,8 +80,8 @@ export class PartitionObject extends objectClass(PartitionHolder, async (ctx, en
       await ctx.storage.deleteAll();
     },
   );
-  holder.get();
-  return holder;
+  service.get();
+  return service;
 }) {
   /** The open log (opened if the partition was dropped): for maintenance and tests. */
   get log(): PartitionLog {

@@ -1,16 +1,16 @@
 // One Durable Object per transactional id, named by it (plus "/registry", the list of ids) — the
-// portable TxnCoordinator as a Durable Object. It reaches the partitions (markers), the cluster
+// portable TxnService as a Durable Object. It reaches the partitions (markers), the cluster
 // (producer ids) and the registry through the Worker's bindings; its alarm() re-drives markers and
 // aborts timed-out transactions.
-import { TxnCoordinator } from "../core/txn/coordinator.ts";
+import { TxnService } from "../core/txn/service.ts";
 import { TXN_REGISTRY_NAME, type TxnApi } from "../core/txn/types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
 import { objectClass } from "./object-class.ts";
 
 export class TxnObject extends objectClass(
-  TxnCoordinator,
-  (ctx, env): TxnCoordinator =>
-    new TxnCoordinator(ctx.storage as unknown as StoragePort, {
+  TxnService,
+  (ctx, env): TxnService =>
+    new TxnService(ctx.storage as unknown as StoragePort, {
       writeMarker: (p, m) =>
         env.PARTITION.get(env.PARTITION.idFromName(`${p.topic}/${p.partition}`)).writeMarker({
           topic: p.topic,

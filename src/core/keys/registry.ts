@@ -2,7 +2,7 @@
 // grants, quotas and dates — never secrets or hashes, which live only in each key's own object.
 import { API_KEYS_TABLE } from "../topics/schema.ts";
 import { fail, type Failure } from "../errors.ts";
-import type { KeyInfo } from "./store.ts";
+import type { KeyInfo } from "./service.ts";
 import type { StoragePort } from "../storage-port.ts";
 
 export type KeyListing = KeyInfo;

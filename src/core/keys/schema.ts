@@ -1,4 +1,4 @@
-// The key object's one table (one row: the key), created by store.ts's create() only, so the object
+// The key object's one table (one row: the key), created by service.ts's create() only, so the object
 // of an id that was never created has no storage.
 
 export const API_KEY_TABLE = `CREATE TABLE IF NOT EXISTS api_key (

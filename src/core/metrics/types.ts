@@ -40,7 +40,7 @@ export interface MetricsScrape {
   histograms: HistogramSample[];
 }
 
-/** The metrics object's API (src/core/metrics/aggregator.ts). */
+/** The metrics object's API (src/core/metrics/service.ts). */
 export interface MetricsApi {
   push(push: MetricsPush): Promise<{ ok: true }>;
   scrape(): Promise<MetricsScrape>;

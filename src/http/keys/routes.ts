@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { BrokerError, unwrap } from "../../core/errors.ts";
 import { validateGrants } from "../../core/keys/grants.ts";
-import type { Quotas } from "../../core/keys/store.ts";
+import type { Quotas } from "../../core/keys/service.ts";
 import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { base64 } from "../log/record-view.ts";

@@ -97,7 +97,7 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
       topic = unwrap(await deps.cluster().deleteTopic(name)).topic;
     } catch (err) {
       // A full disk refuses even the registry's delete. Dropping the partitions needs no space and
-      // frees theirs (each object's storage goes: src/core/log/partition-holder.ts); then it fits.
+      // frees theirs (each object's storage goes: src/core/log/partition-service.ts); then it fits.
       if (!storageFull(err)) throw err;
       await dropAll(unwrap(await deps.cluster().describeTopic(name)).topic);
       topic = unwrap(await deps.cluster().deleteTopic(name)).topic;

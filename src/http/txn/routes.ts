@@ -1,5 +1,5 @@
 // /v1/transactions — transactions over HTTP (docs/transactions.md). Each route is one call to
-// the transactional id's coordinator object (src/core/txn/coordinator.ts); records are produced
+// the transactional id's coordinator object (src/core/txn/service.ts); records are produced
 // with the Transactional-Id header on POST /v1/topics/{topic}/records (src/http/log/produce.ts).
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";

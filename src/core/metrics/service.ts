@@ -29,7 +29,7 @@ function isProcess(source: string): boolean {
   return source.startsWith("process:");
 }
 
-export class MetricsAggregator implements Serves<MetricsApi> {
+export class MetricsService implements Serves<MetricsApi> {
   private readonly storage: StoragePort;
   private readonly now: () => number;
   private readonly sources = new Map<string, SourceState>();

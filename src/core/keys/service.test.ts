@@ -1,4 +1,4 @@
-// KeyStore on real SQLite (node:sqlite through the standalone host's port). Regression (issue #14,
+// KeyService on real SQLite (node:sqlite through the standalone host's port). Regression (issue #14,
 // item 9a): an unknown key id answered without hashing, so a wrong secret for a real key took
 // measurably longer (0.55 vs 0.45 ms median) and told an attacker which ids exist. Every refusal
 // now does the same work; the hasher is injected to count it (bench/key-verify.ts times it).
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openNodeDatabase } from "../../runtime/sqlite-node.ts";
 import { openStorage } from "../../runtime/sqlite-port.ts";
-import { KeyStore, sha256Hasher, type SecretHasher } from "./store.ts";
+import { KeyService, sha256Hasher, type SecretHasher } from "./service.ts";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -23,7 +23,7 @@ function setup() {
   };
   const clock = { now: 1_000_000 };
   const open = (name: string) =>
-    new KeyStore(openStorage(openNodeDatabase, join(dir, `${name}.sqlite`), { createOnWrite: true }), () => clock.now, hasher);
+    new KeyService(openStorage(openNodeDatabase, join(dir, `${name}.sqlite`), { createOnWrite: true }), () => clock.now, hasher);
   return { dir, calls, clock, open };
 }
 
@@ -31,7 +31,7 @@ const SECRET = "a".repeat(32);
 const WRONG = "b".repeat(32);
 const key = (id: string) => ({ id, name: id, grants: [], quotas: {}, secret: SECRET });
 
-describe("KeyStore", () => {
+describe("KeyService", () => {
   it("computes one hash of the same shape on every path: unknown id, revoked, wrong, rotated, right", async () => {
     const { calls, clock, open } = setup();
     const real = open("real");

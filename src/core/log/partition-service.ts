@@ -25,7 +25,7 @@ import type {
 } from "./partition-types.ts";
 import type { PartitionLog } from "./partition-log.ts";
 
-export class PartitionHolder implements Serves<PartitionApi> {
+export class PartitionService implements Serves<PartitionApi> {
   private log: PartitionLog | undefined;
   private dropped = 0;
   private readonly open: () => PartitionLog;

@@ -12,7 +12,7 @@ import { PartitionLog } from "../log/partition-log.ts";
 import { openStorage, type SqliteStorage } from "../../runtime/sqlite-port.ts";
 import { openNodeDatabase } from "../../runtime/sqlite-node.ts";
 import { loadLogCore } from "../../../test/core-support/load-log-core.ts";
-import { TxnCoordinator, type TxnPorts } from "./coordinator.ts";
+import { TxnService, type TxnPorts } from "./service.ts";
 import type { MarkerResult } from "../log/partition-types.ts";
 
 let dir: string;
@@ -126,10 +126,10 @@ const who = (id: string, p: { producer_id: number; producer_epoch: number }) => 
   producerEpoch: p.producer_epoch,
 });
 
-describe("TxnCoordinator", () => {
+describe("TxnService", () => {
   it("Empty → Ongoing → PrepareCommit → CompleteCommit, the epoch bumped at the end; a retried end gets the same answer", async () => {
     const cluster = new Cluster();
-    const c = new TxnCoordinator(storage("c"), cluster.ports("c"));
+    const c = new TxnService(storage("c"), cluster.ports("c"));
     const p = ident(await c.init({ transactionalId: "x" }));
     expect(c.describe("x")).toMatchObject({ state: "Empty", producer_epoch: 0 });
     expect(c.addPartitions({ ...who("x", p), partitions: [ADDR(0), ADDR(1), ADDR(0)] })).toEqual({ ok: true });
@@ -159,7 +159,7 @@ describe("TxnCoordinator", () => {
 
   it("refuses out-of-state requests with Kafka's codes", async () => {
     const cluster = new Cluster();
-    const c = new TxnCoordinator(storage("c"), cluster.ports("c"));
+    const c = new TxnService(storage("c"), cluster.ports("c"));
     expect(c.addPartitions({ transactionalId: "x", producerId: 1, producerEpoch: 0, partitions: [] })).toMatchObject({
       error: { code: "transactional_id_not_found" },
     });
@@ -179,7 +179,7 @@ describe("TxnCoordinator", () => {
   it("a kill between the phases: PrepareCommit survives, the alarm re-drives, every partition gets its marker once", async () => {
     const cluster = new Cluster();
     let cs = storage("c");
-    let c = new TxnCoordinator(cs, cluster.ports("c"));
+    let c = new TxnService(cs, cluster.ports("c"));
     const p = ident(await c.init({ transactionalId: "x" }));
     c.addPartitions({ ...who("x", p), partitions: [ADDR(0), ADDR(1), ADDR(2)] });
     for (const n of [0, 1, 2]) expect((await cluster.produce(n, p, 0, [`v${n}`])).ok).toBe(true);
@@ -195,7 +195,7 @@ describe("TxnCoordinator", () => {
     cluster.down.clear();
     cs = storage("c");
     const ports = cluster.ports("c");
-    c = new TxnCoordinator(cs, ports);
+    c = new TxnService(cs, ports);
     expect(c.describe("x")).toMatchObject({ state: "PrepareCommit", pending_markers: 1 });
     await c.alarm();
     expect(c.describe("x")).toMatchObject({ state: "CompleteCommit", producer_epoch: 1 });
@@ -217,7 +217,7 @@ describe("TxnCoordinator", () => {
     const cluster = new Cluster();
     let now = 1_000;
     const ports = { ...cluster.ports("c"), now: () => now };
-    const c = new TxnCoordinator(storage("c"), ports);
+    const c = new TxnService(storage("c"), ports);
     const old = ident(await c.init({ transactionalId: "x", timeoutMs: 500 }));
     c.addPartitions({ ...who("x", old), partitions: [ADDR(0)] });
     await cluster.produce(0, old, 0, ["zombie"]);

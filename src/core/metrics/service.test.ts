@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openNodeDatabase } from "../../runtime/sqlite-node.ts";
 import { openStorage } from "../../runtime/sqlite-port.ts";
-import { MetricsAggregator, PROCESS_GAUGE_TTL_MS } from "./aggregator.ts";
+import { MetricsService, PROCESS_GAUGE_TTL_MS } from "./service.ts";
 import { MetricsReporter } from "./reporter.ts";
 import type { MetricsPush, MetricsScrape } from "./types.ts";
 
@@ -37,11 +37,11 @@ function partitionPush(recordsIn: number, end: number): MetricsPush {
   };
 }
 
-describe("MetricsAggregator", () => {
+describe("MetricsService", () => {
   it("adds deltas, replaces gauges, computes lag, and keeps partition state across a restart", () => {
     const path = storagePath();
     let storage = openStorage(openNodeDatabase, path);
-    let agg = new MetricsAggregator(storage);
+    let agg = new MetricsService(storage);
     agg.push(partitionPush(3, 3));
     agg.push(partitionPush(2, 5));
     agg.push({
@@ -55,7 +55,7 @@ describe("MetricsAggregator", () => {
     expect(find(agg.scrape(), "edgebroker_group_lag", { group: "billing", ...p0 })).toBe(1);
     storage.close();
     storage = openStorage(openNodeDatabase, path);
-    agg = new MetricsAggregator(storage);
+    agg = new MetricsService(storage);
     expect(find(agg.scrape(), "edgebroker_partition_records_in_total", p0)).toBe(5);
     expect(find(agg.scrape(), "edgebroker_partition_end_offset", p0)).toBe(5);
     agg.push({ source: "partition:orders/0", counters: [], histograms: [], gauges: [], drop: true });
@@ -67,7 +67,7 @@ describe("MetricsAggregator", () => {
 
   it("sums processes' counters and drops a silent process's gauges after the TTL", () => {
     let now = 1_000_000;
-    const agg = new MetricsAggregator(openStorage(openNodeDatabase, storagePath()), () => now);
+    const agg = new MetricsService(openStorage(openNodeDatabase, storagePath()), () => now);
     const push = (id: string, errors: number, tails: number): MetricsPush => ({
       source: `process:${id}`,
       counters: [{ name: "edgebroker_errors_total", labels: { code: "forbidden" }, value: errors }],

@@ -74,7 +74,7 @@ interface TxnRecord {
 
 const pkey = (p: TxnPartition) => `${p.topic}/${p.partition}`;
 
-export class TxnCoordinator implements Serves<TxnApi> {
+export class TxnService implements Serves<TxnApi> {
   private readonly storage: StoragePort;
   private readonly ports: TxnPorts;
   private readonly now: () => number;

@@ -76,7 +76,7 @@ function fromHex(text: string): Uint8Array {
 
 const UNAUTHORIZED = fail("unauthorized", "the bearer token is not valid");
 
-export class KeyStore implements Serves<KeyApi> {
+export class KeyService implements Serves<KeyApi> {
   private readonly storage: StoragePort;
   private readonly now: () => number;
   private row: KeyRow | undefined;
