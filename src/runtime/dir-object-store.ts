@@ -22,7 +22,11 @@ import {
 const SUFFIX = ".obj";
 
 export class DirObjectStore implements ObjectStore {
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
 
   private file(key: string): string {
     return join(this.root, ...checkObjectKey(key).split("/")) + SUFFIX;

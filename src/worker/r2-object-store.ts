@@ -7,7 +7,11 @@ import { checkObjectKey, type ByteRange, type ObjectInfo, type ObjectMeta, type 
 const DELETE_BATCH = 1000;
 
 export class R2ObjectStore implements ObjectStore {
-  constructor(private readonly bucket: R2Bucket) {}
+  private readonly bucket: R2Bucket;
+
+  constructor(bucket: R2Bucket) {
+    this.bucket = bucket;
+  }
 
   async put(key: string, bytes: Uint8Array, meta?: ObjectMeta): Promise<void> {
     await this.bucket.put(checkObjectKey(key), bytes, meta ? { customMetadata: meta } : undefined);

@@ -21,7 +21,11 @@ export class ObjectCache {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  private readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
 
   get(key: string): Uint8Array | undefined {
     const hit = this.entries.get(key);
@@ -52,13 +56,14 @@ export class ObjectCache {
 
 export class RemoteReader {
   readonly cache: ObjectCache;
+  private readonly storage: StoragePort;
+  private readonly core: LogCore;
+  private readonly tiering: Tiering;
 
-  constructor(
-    private readonly storage: StoragePort,
-    private readonly core: LogCore,
-    private readonly tiering: Tiering,
-    cacheBytes: number,
-  ) {
+  constructor(storage: StoragePort, core: LogCore, tiering: Tiering, cacheBytes: number) {
+    this.storage = storage;
+    this.core = core;
+    this.tiering = tiering;
     this.cache = new ObjectCache(cacheBytes);
   }
 

@@ -66,12 +66,14 @@ export class Tiering {
   /** "<topic>/<partition>", learnt from the first call that names it (the object is not told its name). */
   name: string | undefined;
   private running = false;
+  private readonly storage: StoragePort;
+  private readonly core: LogCore;
+  readonly store: ObjectStore | undefined;
 
-  constructor(
-    private readonly storage: StoragePort,
-    private readonly core: LogCore,
-    readonly store: ObjectStore | undefined,
-  ) {
+  constructor(storage: StoragePort, core: LogCore, store: ObjectStore | undefined) {
+    this.storage = storage;
+    this.core = core;
+    this.store = store;
     for (const t of REMOTE_TABLES) storage.sql.exec(t);
     this.name = storage.sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'tier_name'").toArray()[0]?.value;
     this.load();
