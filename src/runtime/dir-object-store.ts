@@ -8,7 +8,8 @@
 // replaces atomically; the directory fsync makes the new name survive a power cut). A crash at
 // any point leaves the old object or the new one, never a torn one; a leftover *.tmp file is
 // ignored by list and get.
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import {
   checkObjectKey,
@@ -60,7 +61,7 @@ export class DirObjectStore implements ObjectStore {
 
   /** Opens the object's file and reads its metadata header; undefined when there is no object. */
   private async openObject(key: string) {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(this.file(key), "r");
     } catch (err) {
@@ -126,7 +127,7 @@ export class DirObjectStore implements ObjectStore {
 }
 
 async function walk(dir: string, visit: (path: string) => void): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
