@@ -128,6 +128,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   private metrics: MetricsReporter | undefined;
   /** Remote segments (tiering.ts) and their reads (remote-reader.ts). */
   private tiering!: Tiering;
+  /** The last upload step moved nothing (a store failing, a corrupt row): no early alarms until one does. */
+  private tierStalled = false;
   private remote!: RemoteReader;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
@@ -612,7 +614,7 @@ export class PartitionLog implements Serves<PartitionApi> {
 
   /** Local bytes past local.retention.bytes by more than one upload step: the alarm comes early. */
   private overLocalRetention(): boolean {
-    if (!this.tieringWanted()) return false;
+    if (!this.tieringWanted() || this.tierStalled) return false;
     const limit = localLimits(this.config).bytes;
     return limit >= 0 && this.bytes > limit + SEGMENT_TARGET_BYTES * 4;
   }
@@ -622,7 +624,7 @@ export class PartitionLog implements Serves<PartitionApi> {
    * retention, at most UPLOAD_BYTES_PER_ALARM; a backlog re-arms the alarm at once. A store that
    * fails leaves everything as it was (tiering.ts): the next alarm tries again.
    */
-  async tierStep(now: number = this.now()): Promise<{ backlog: boolean }> {
+  async tierStep(now: number = this.now()): Promise<{ backlog: boolean; moved?: number }> {
     if (!this.tiering.store) return { backlog: false };
     const epoch = this.epoch;
     try {
@@ -638,12 +640,14 @@ export class PartitionLog implements Serves<PartitionApi> {
         },
       );
       this.rowsWritten += done.rowsWritten;
+      this.tierStalled = done.due && done.moved === 0;
       if (done.backlog || this.tiering.garbage() > 0) this.scheduleMaintenance(true);
       else this.scheduleMaintenance();
       this.metricsChanged();
       return done;
     } catch (err) {
       console.error("edgebroker: tiered storage upload failed; it is retried at the next maintenance", err);
+      this.tierStalled = true;
       this.scheduleMaintenance();
       return { backlog: true };
     }

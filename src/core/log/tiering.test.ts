@@ -136,6 +136,22 @@ describe("tiered storage", () => {
     expectContiguous(await readAll(log), 0, 2400);
   });
 
+  it("re-arms its alarm at the normal interval, not at once, while the store fails", async () => {
+    const store = new FailingStore(objects);
+    const alarms: number[] = [];
+    const clock = 5_000_000;
+    const config = { "remote.storage.enable": "true", "local.retention.bytes": 0 };
+    const log = PartitionLog.open(storage, core, { objectStore: store, now: () => clock, alarms: { setAlarm: (at) => alarms.push(at) } });
+    await append(log, 20, 0, clock, config); // ~6 MB: past local retention by more than one upload step
+    store.failPut = "before";
+    await log.alarm();
+    await log.alarm();
+    expect(alarms.at(-1)! - clock).toBeGreaterThanOrEqual(60_000);
+    store.failPut = undefined;
+    await log.alarm();
+    expect(stats(log).remote_segments).toBeGreaterThan(0);
+  });
+
   it("retention and delete-records remove remote objects; a failed delete is retried", async () => {
     const store = new FailingStore(objects);
     const log = open(store);

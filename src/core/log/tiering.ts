@@ -220,8 +220,8 @@ export class Tiering {
     localBytes: number,
     beforeCommit: () => number,
     moved: (size: number) => void,
-  ): Promise<{ backlog: boolean; rowsWritten: number }> {
-    const out = { backlog: false, rowsWritten: 0 };
+  ): Promise<{ backlog: boolean; rowsWritten: number; due: boolean; moved: number }> {
+    const out = { backlog: false, rowsWritten: 0, due: false, moved: 0 };
     if (!this.store || !this.name || !tieringEnabled(config) || this.running) return out;
     this.running = true;
     try {
@@ -240,6 +240,7 @@ export class Tiering {
         const h = heads[i]!;
         const due = h.retain_ts < cutoff || (limits.bytes >= 0 && bytes > limits.bytes);
         if (!due) break;
+        out.due = true;
         if (budget <= 0) {
           out.backlog = true;
           break;
@@ -250,6 +251,7 @@ export class Tiering {
         budget -= h.size;
         if (!done.moved) continue;
         bytes -= h.size;
+        out.moved++;
         moved(h.size);
       }
     } finally {
