@@ -28,6 +28,8 @@ export const REMOTE_TABLES = [
 
 /** At most this much is uploaded per alarm; a backlog re-arms the alarm at once (bounded work per alarm). */
 export const UPLOAD_BYTES_PER_ALARM = 32 * 1024 * 1024;
+/** Objects written at once (one garbage commit, one sync and one map commit per group). */
+const UPLOAD_PARALLEL = 8;
 /** Objects deleted per alarm, at most. */
 const SWEEP_PER_ALARM = 1000;
 
@@ -236,23 +238,32 @@ export class Tiering {
         .toArray();
       let bytes = localBytes;
       let budget = UPLOAD_BYTES_PER_ALARM;
+      // Rows due, oldest first, in groups of UPLOAD_PARALLEL: one sync and one commit per group.
+      const due: typeof heads = [];
       for (let i = 0; i < heads.length - 1; i++) {
         const h = heads[i]!;
-        const due = h.retain_ts < cutoff || (limits.bytes >= 0 && bytes > limits.bytes);
-        if (!due) break;
+        if (!(h.retain_ts < cutoff || (limits.bytes >= 0 && bytes > limits.bytes))) break;
         out.due = true;
         if (budget <= 0) {
           out.backlog = true;
           break;
         }
-        const done = await this.uploadRow(h.base_offset, epoch, beforeCommit);
-        if (!done) break;
-        out.rowsWritten += done.written;
-        budget -= h.size;
-        if (!done.moved) continue;
+        due.push(h);
         bytes -= h.size;
-        out.moved++;
-        moved(h.size);
+        budget -= h.size;
+      }
+      for (let i = 0; i < due.length; i += UPLOAD_PARALLEL) {
+        const done = await this.uploadRows(
+          due.slice(i, i + UPLOAD_PARALLEL).map((h) => h.base_offset),
+          epoch,
+          beforeCommit,
+        );
+        out.rowsWritten += done.written;
+        for (const size of done.moved) {
+          out.moved++;
+          moved(size);
+        }
+        if (done.stop) break;
       }
     } finally {
       this.running = false;
@@ -260,72 +271,100 @@ export class Tiering {
     return out;
   }
 
-  /** One row to one object (the three steps in the header comment); undefined: stop uploading. */
-  private async uploadRow(
-    base: number,
+  /**
+   * Rows to objects (the three steps in the header comment), the puts in parallel. The commit
+   * takes the rows in offset order and stops at the first that cannot move (its put failed, or it
+   * changed meanwhile), so the remote part stays the oldest, contiguous part of the log. A failed
+   * put is thrown after the others are committed; its object, if any, stays garbage.
+   */
+  private async uploadRows(
+    bases: number[],
     epoch: number,
     beforeCommit: () => number,
-  ): Promise<{ written: number; moved: boolean } | undefined> {
+  ): Promise<{ written: number; moved: number[]; stop: boolean }> {
     const sql = this.storage.sql;
-    const row = sql
-      .exec<{
-        base_offset: number;
-        last_offset: number;
-        max_ts: number;
-        retain_ts: number;
-        size: number;
-        batch_count: number;
-        data: ArrayBuffer | Uint8Array;
-        idx: ArrayBuffer | Uint8Array;
-      }>(
-        "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, data, idx FROM segments WHERE base_offset = ?",
-        base,
-      )
-      .toArray()[0];
-    if (!row) return { written: 0, moved: false };
-    // A corrupt row is never copied out: it stays local, where reads report it (corrupt_log).
-    if (checkRow(this.core, row)) return undefined;
-    const data = blobBytes(row.data);
-    const key = `${this.name}/${epoch}/${String(base).padStart(16, "0")}-${row.last_offset}-${randomHex()}.seg`;
-    let written = sql.exec("INSERT INTO remote_garbage (object_key) VALUES (?)", key).rowsWritten;
-    await this.storage.sync();
-    await this.store!.put(key, data, { first_offset: String(base), last_offset: String(row.last_offset) });
-    let moved = false;
-    const firstTs = readBatchHeader(data, 0).firstTimestamp;
-    this.storage.transactionSync(() => {
-      // The row may have changed while the object was written (merged, trimmed, the topic replaced):
-      // then the object stays garbage and the row stays local.
-      const now = sql
-        .exec<{ last_offset: number; size: number }>("SELECT last_offset, size FROM segments WHERE base_offset = ?", base)
+    const rows: UploadRow[] = [];
+    let stop = false;
+    for (const base of bases) {
+      const row = sql
+        .exec<UploadRow>(
+          "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size, batch_count, data, idx FROM segments WHERE base_offset = ?",
+          base,
+        )
         .toArray()[0];
-      if (!now || now.last_offset !== row.last_offset || now.size !== row.size) return;
-      written += sql.exec(
-        `INSERT INTO remote_segments (base_offset, last_offset, first_ts, max_ts, retain_ts, size, batch_count, object_key, idx)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        base,
-        row.last_offset,
-        firstTs,
-        row.max_ts,
-        row.retain_ts,
-        row.size,
-        row.batch_count,
-        key,
-        row.idx,
-      ).rowsWritten;
-      written += sql.exec("DELETE FROM segments WHERE base_offset = ?", base).rowsWritten;
-      written += sql.exec("DELETE FROM remote_garbage WHERE object_key = ?", key).rowsWritten;
-      written += beforeCommit();
-      moved = true;
+      // A corrupt row is never copied out: it stays local, where reads report it (corrupt_log).
+      if (!row || checkRow(this.core, row)) {
+        stop = true;
+        break;
+      }
+      rows.push(row);
+    }
+    let written = 0;
+    if (rows.length === 0) return { written, moved: [], stop };
+    const keys = rows.map((r) => `${this.name}/${epoch}/${String(r.base_offset).padStart(16, "0")}-${r.last_offset}-${randomHex()}.seg`);
+    this.storage.transactionSync(() => {
+      for (const key of keys) written += sql.exec("INSERT INTO remote_garbage (object_key) VALUES (?)", key).rowsWritten;
     });
-    if (moved) {
-      const t = this.totals;
-      if (t.rows === 0) this.totals = { rows: 0, bytes: 0, first: base, last: row.last_offset, firstTs };
+    await this.storage.sync();
+    const puts = await Promise.allSettled(
+      rows.map((r, i) =>
+        this.store!.put(keys[i]!, blobBytes(r.data), { first_offset: String(r.base_offset), last_offset: String(r.last_offset) }),
+      ),
+    );
+    const moved: number[] = [];
+    const committed: Array<{ row: UploadRow; firstTs: number }> = [];
+    this.storage.transactionSync(() => {
+      rows.forEach((row, i) => {
+        if (moved.length < i || puts[i]!.status !== "fulfilled") return;
+        // The row may have changed while the object was written (merged, trimmed, the topic replaced):
+        // then the object stays garbage and the row stays local.
+        const now = sql
+          .exec<{ last_offset: number; size: number }>("SELECT last_offset, size FROM segments WHERE base_offset = ?", row.base_offset)
+          .toArray()[0];
+        if (!now || now.last_offset !== row.last_offset || now.size !== row.size) return;
+        const firstTs = readBatchHeader(blobBytes(row.data), 0).firstTimestamp;
+        written += sql.exec(
+          `INSERT INTO remote_segments (base_offset, last_offset, first_ts, max_ts, retain_ts, size, batch_count, object_key, idx)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          row.base_offset,
+          row.last_offset,
+          firstTs,
+          row.max_ts,
+          row.retain_ts,
+          row.size,
+          row.batch_count,
+          keys[i],
+          row.idx,
+        ).rowsWritten;
+        written += sql.exec("DELETE FROM segments WHERE base_offset = ?", row.base_offset).rowsWritten;
+        written += sql.exec("DELETE FROM remote_garbage WHERE object_key = ?", keys[i]).rowsWritten;
+        moved.push(row.size);
+        committed.push({ row, firstTs });
+      });
+      if (moved.length > 0) written += beforeCommit();
+    });
+    // Committed: the totals follow (a transaction that threw changed nothing, and neither do they).
+    for (const { row, firstTs } of committed) {
+      if (this.totals.rows === 0) this.totals = { rows: 0, bytes: 0, first: row.base_offset, last: row.last_offset, firstTs };
       this.totals.rows++;
       this.totals.bytes += row.size;
       this.totals.last = Math.max(this.totals.last, row.last_offset);
     }
-    return { written, moved };
+    const failed = puts.find((p) => p.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return { written, moved, stop: stop || moved.length < rows.length };
   }
+}
+
+interface UploadRow extends Record<string, SqlValue> {
+  base_offset: number;
+  last_offset: number;
+  max_ts: number;
+  retain_ts: number;
+  size: number;
+  batch_count: number;
+  data: ArrayBuffer | Uint8Array;
+  idx: ArrayBuffer | Uint8Array;
 }
 
 function randomHex(): string {
