@@ -58,7 +58,14 @@ interface Pending extends RowItem {
 }
 
 const EMPTY = new Uint8Array(0);
-const NO_COMPACTION: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
+const NO_COMPACTION: Compaction = {
+  rowsRewritten: 0,
+  recordsRemoved: 0,
+  bytesBefore: 0,
+  bytesAfter: 0,
+  rowsWritten: 0,
+  abortMarkersDropped: [],
+};
 
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
@@ -591,8 +598,13 @@ export class PartitionLog implements Serves<PartitionApi> {
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
     const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () =>
-      compactLog(this.storage, this.core, this.config, now),
+      compactLog(this.storage, this.core, this.config, now, {
+        lastStableOffset: this.lastStableOffset(),
+        aborted: this.aborted.overlapping(this.logStartOffset, Number.POSITIVE_INFINITY),
+        removeAborted: (markers) => this.aborted.remove(markers),
+      }),
     );
+    this.aborted.forget(compaction.abortMarkersDropped);
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
     const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () =>
