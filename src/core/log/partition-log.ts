@@ -98,6 +98,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   private readonly now: () => number;
   private producers!: ProducerStates;
   private aborted!: AbortedIndex;
+  /** Markers queued or being written, by "producerId/epoch" (writeMarker). */
+  private readonly markersInFlight = new Map<string, Promise<MarkerResult>>();
   private epoch = 0;
   private droppedEpoch = 0;
   private highWatermark = 0;
@@ -321,6 +323,11 @@ export class PartitionLog implements Serves<PartitionApi> {
   writeMarker(req: MarkerRequest): Promise<MarkerResult> {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
+    // The same marker still on its way to storage (the coordinator restarted and re-drove it
+    // while the first request was queued here): answered once that one is durable, not written twice.
+    const key = `${req.producerId}/${req.producerEpoch}`;
+    const inFlight = this.markersInFlight.get(key);
+    if (inFlight) return inFlight.then((r) => (r.ok ? { ok: true, written: false } : r));
     const decision = this.producers.markerDecision(req.producerId, req.producerEpoch);
     if (decision !== "write") return Promise.resolve({ ok: true, written: false });
     this.producers.fence(req.producerId, req.producerEpoch);
@@ -333,7 +340,7 @@ export class PartitionLog implements Serves<PartitionApi> {
       coordinatorEpoch: req.coordinatorEpoch,
       timestamp: now,
     });
-    return new Promise<AppendResult>((resolve) => {
+    const written = new Promise<AppendResult>((resolve) => {
       this.pending.push({
         epoch: req.epoch,
         entries: [undefined],
@@ -346,7 +353,11 @@ export class PartitionLog implements Serves<PartitionApi> {
         resolve,
       });
       this.scheduleFlush();
-    }).then((r) => (r.ok ? { ok: true as const, written: true, offset: r.baseOffsets[0]! } : r));
+    })
+      .then((r): MarkerResult => (r.ok ? { ok: true as const, written: true, offset: r.baseOffsets[0]! } : r))
+      .finally(() => this.markersInFlight.delete(key));
+    this.markersInFlight.set(key, written);
+    return written;
   }
 
   /** The first offset of the oldest open transaction (never below the log start), or the high watermark. */
