@@ -181,9 +181,21 @@ describe("transactional Producer", () => {
       isolation: "read_committed",
     });
     const seen = await take(consumer, expected.length);
-    for (const p of [0, 1]) {
-      const mine = seen.filter((r) => r.partition === p).map((r) => r.value);
-      expect(mine).toEqual(expected.filter((v) => v.endsWith(`p${p}`)));
+    // Without a group too (every partition read by this consumer).
+    const reader = new Consumer({
+      ...brokerLink().options,
+      topics: [topic],
+      autoOffsetReset: "earliest",
+      waitMs: 50,
+      isolation: "read_committed",
+    });
+    const read = await take(reader, expected.length);
+    for (const got of [seen, read]) {
+      for (const p of [0, 1]) {
+        const mine = got.filter((r) => r.partition === p).map((r) => r.value);
+        expect(mine).toEqual(expected.filter((v) => v.endsWith(`p${p}`)));
+      }
     }
+    expect(() => new Consumer({ ...brokerLink().options, topics: [topic], isolation: "committed" as never })).toThrow(/isolation/);
   });
 });
