@@ -18,9 +18,10 @@ function maintain(topic: string): Promise<any> {
   return run(partitionStub(topic, 0), (instance) => instance.log.maintain(Date.now()));
 }
 
-const committed = async (topic: string) =>
+type Row = [offset: number, key: string, value: string];
+const committed = async (topic: string): Promise<Row[]> =>
   (await fetchRecords(topic, 0, "offset=earliest&max_records=10000&isolation=read_committed")).records.map(
-    (r: any) => [r.offset, r.key, r.value] as [number, string, string],
+    (r: { offset: number; key: string; value: string }): Row => [r.offset, r.key, r.value],
   );
 
 async function markerCount(topic: string): Promise<number> {
