@@ -90,16 +90,33 @@ export class SinkRunner<C> {
   /** When a partition's short batch started lingering (memory only: a restart lingers once more). */
   private readonly lingering = new Map<string, number>();
 
+  private readonly storage: StoragePort;
+  private readonly broker: ConnectBroker;
+  private readonly kind: SinkKind<C>;
+  private readonly config: C;
+  private readonly settings: SinkSettings;
+  private readonly ctx: KindContext;
+  private readonly group: string;
+  private readonly hooks: SinkHooks;
+
   constructor(
-    private readonly storage: StoragePort,
-    private readonly broker: ConnectBroker,
-    private readonly kind: SinkKind<C>,
-    private readonly config: C,
-    private readonly settings: SinkSettings,
-    private readonly ctx: KindContext,
-    private readonly group: string,
-    private readonly hooks: SinkHooks,
+    storage: StoragePort,
+    broker: ConnectBroker,
+    kind: SinkKind<C>,
+    config: C,
+    settings: SinkSettings,
+    ctx: KindContext,
+    group: string,
+    hooks: SinkHooks,
   ) {
+    this.storage = storage;
+    this.broker = broker;
+    this.kind = kind;
+    this.config = config;
+    this.settings = settings;
+    this.ctx = ctx;
+    this.group = group;
+    this.hooks = hooks;
     storage.sql.exec(SINK_TABLES);
   }
 

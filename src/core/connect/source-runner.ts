@@ -30,12 +30,16 @@ type Appended = { ok: true; duplicate: boolean; partition: number; offset: numbe
 export class SourceRunner {
   private readonly inFlight = new Map<string, Promise<Appended>>();
 
-  constructor(
-    private readonly storage: StoragePort,
-    private readonly broker: ConnectBroker,
-    private readonly settings: SourceSettings,
-    private readonly now: () => number,
-  ) {
+  private readonly storage: StoragePort;
+  private readonly broker: ConnectBroker;
+  private readonly settings: SourceSettings;
+  private readonly now: () => number;
+
+  constructor(storage: StoragePort, broker: ConnectBroker, settings: SourceSettings, now: () => number) {
+    this.storage = storage;
+    this.broker = broker;
+    this.settings = settings;
+    this.now = now;
     storage.sql.exec(SOURCE_TABLES);
     storage.sql.exec("CREATE INDEX IF NOT EXISTS connect_deliveries_at ON connect_deliveries (at)");
   }
