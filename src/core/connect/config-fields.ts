@@ -26,6 +26,12 @@ export class Fields {
     return this.raw(key);
   }
 
+  /** A string where "" is a value of its own (a signature prefix may be empty). */
+  text(key: string): string | undefined {
+    this.known.add(key);
+    return this.config[key];
+  }
+
   required(key: string, what: string): string {
     const v = this.raw(key);
     if (v === undefined) throw new ConfigProblem(`${key}: required (${what})`);

@@ -28,7 +28,7 @@ export const webhookSource: SourceKind<WebhookSourceConfig> = {
     return {
       secret: f.required("webhook.secret", "the HMAC key the sender signs with"),
       signatureHeader: (f.str("webhook.signature.header") ?? "X-Hub-Signature-256").toLowerCase(),
-      prefix: f.str("webhook.signature.prefix") ?? "sha256=",
+      prefix: f.text("webhook.signature.prefix") ?? "sha256=",
       encoding: f.oneOf("webhook.signature.encoding", ["hex", "base64"] as const, "hex"),
       idHeader: (f.str("webhook.delivery.id.header") ?? "X-GitHub-Delivery").toLowerCase(),
     };
