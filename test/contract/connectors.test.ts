@@ -32,13 +32,14 @@ describe.each(Object.keys(starters))("HTTP sink on %s", (hostName) => {
   });
 
   it("delivers every record through 500, 429 + Retry-After and timeouts; resends only under the same key", async () => {
-    await api.topic("orders", 2);
+    // One partition: the receiver's script counts requests, so their order must be the batch's attempts.
+    await api.topic("orders", 1);
     const expected = new Map<string, unknown>();
     for (let i = 0; i < 4; i++) {
       const records = Array.from({ length: 30 }, (_, j) => ({ key: `k${(i * 30 + j) % 7}`, value: { n: i * 30 + j } }));
       await api.produce("orders", records);
     }
-    for (const p of [0, 1]) for (const r of await api.records("orders", p)) expected.set(`${p}/${r.offset}`, r.value);
+    for (const r of await api.records("orders", 0)) expected.set(`0/${r.offset}`, r.value);
     expect(expected.size).toBe(120);
     receiver.script("/flaky", (n) =>
       n === 1 ? { status: 500 } : n === 2 ? { status: 429, retryAfter: "1" } : n === 3 ? { status: 200, delayMs: 2_000 } : { status: 200 },
@@ -70,8 +71,7 @@ describe.each(Object.keys(starters))("HTTP sink on %s", (hostName) => {
     expect(retried.at - got[1]!.at).toBeGreaterThanOrEqual(1_000);
     // The sink's progress is its consumer group's offsets.
     const group = (await api.call("GET", "/v1/groups/connect-flaky")).body;
-    expect(group.offsets.map((o: any) => o.lag)).toEqual([0, 0]);
-    expect(group.offsets.reduce((n: number, o: any) => n + o.offset, 0)).toBe(120);
+    expect(group.offsets).toMatchObject([{ topic: "orders", partition: 0, offset: 120, lag: 0 }]);
     const status = await api.status("flaky");
     expect(status.metrics.records_delivered).toBeGreaterThanOrEqual(120);
     expect(JSON.stringify(await api.call("GET", "/v1/connectors/flaky"))).not.toContain(SECRET);
