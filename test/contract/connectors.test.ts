@@ -63,11 +63,13 @@ describe.each(Object.keys(starters))("HTTP sink on %s", (hostName) => {
     const batches = checkAtLeastOnce(got, expected);
     expect(got.every((r) => r.signed === true)).toBe(true);
     // The timed-out request reached the receiver and was sent again under its key: a duplicate the key exposes.
+    // (Deno's node:http also sends a request it was told to abort once more, as the same attempt:
+    // one more copy under the same key, which is what the key is for.)
     expect(got.length).toBeGreaterThan(batches.size);
-    expect(got[3]!.key).toBe(got[2]!.key);
-    expect(got[3]!.attempt).toBeGreaterThan(got[2]!.attempt);
-    // Retry-After: 1 was honoured (the next attempt of that batch came at least a second later).
-    const retried = got.find((r, i) => i > 1 && r.key === got[1]!.key)!;
+    const firstBatch = got.filter((r) => r.key === got[0]!.key);
+    expect([...new Set(firstBatch.map((r) => r.attempt))]).toEqual([1, 2, 3, 4]);
+    // Retry-After: 1 was honoured (the attempt after the 429 came at least a second after it).
+    const retried = firstBatch.find((r) => r.attempt === 3)!;
     expect(retried.at - got[1]!.at).toBeGreaterThanOrEqual(1_000);
     // The sink's progress is its consumer group's offsets.
     const group = (await api.call("GET", "/v1/groups/connect-flaky")).body;

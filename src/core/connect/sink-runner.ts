@@ -14,7 +14,7 @@ import type { StoragePort } from "../storage-port.ts";
 import type { TopicInfo } from "../topics/registry.ts";
 import type { ConnectBroker } from "./broker-port.ts";
 import type { Fields } from "./config-fields.ts";
-import type { KindContext, SinkKind } from "./kinds.ts";
+import type { DeliveryOutcome, KindContext, SinkKind } from "./kinds.ts";
 import type { SinkLag } from "./types.ts";
 import { validateTopicName } from "../topics/config.ts";
 
@@ -250,15 +250,11 @@ export class SinkRunner<C> {
     }
     const attempt = pending.attempts + 1;
     const key = `${this.ctx.connector}-${topic.name}-${p}-${pending.first_offset}-${pending.last_offset}`;
-    const outcome = await this.kind.deliver(this.ctx, this.config, {
-      topic: topic.name,
-      partition: p,
-      firstOffset: pending.first_offset,
-      lastOffset: pending.last_offset,
-      key,
-      attempt,
-      records,
-    });
+    const batch = { topic: topic.name, partition: p, firstOffset: pending.first_offset, lastOffset: pending.last_offset, key, attempt, records };
+    // A kind that throws (a runtime's fetch failing in a way its port did not map) is a transient failure too.
+    const outcome: DeliveryOutcome = await this.kind
+      .deliver(this.ctx, this.config, batch)
+      .catch((err: unknown) => ({ ok: false, retry: true, reason: `delivery failed: ${(err as Error).message}` }));
     if (outcome.ok) {
       if (await this.commit(topic, p, pending.commit_to)) this.done(topic, p);
       this.hooks.count("records_delivered", records.length);
@@ -268,7 +264,8 @@ export class SinkRunner<C> {
     this.hooks.count("delivery_failures", 1);
     if (outcome.retry && attempt < this.settings.maxAttempts) {
       const backoff = Math.min(this.settings.backoffMaxMs, this.settings.backoffMs * 2 ** (attempt - 1));
-      const next = now + Math.max(backoff, outcome.retryAfterMs ?? 0);
+      // Counted from the answer (Retry-After is relative to it), not from when the request left.
+      const next = this.ctx.now() + Math.max(backoff, outcome.retryAfterMs ?? 0);
       this.storage.sql.exec(
         "UPDATE connect_pending SET attempts = ?, next_at = ?, last_error = ? WHERE topic = ? AND partition = ?",
         attempt,
