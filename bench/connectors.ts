@@ -10,7 +10,11 @@ import { startBroker, BENCH_TOKEN } from "./lib/servers.ts";
 import { startReceiver } from "./lib/sink-receiver.ts";
 
 const { values: args } = parseArgs({
-  options: { records: { type: "string", default: "50000" }, batch: { type: "string", default: "500" }, partitions: { type: "string", default: "2" } },
+  options: {
+    records: { type: "string", default: "50000" },
+    batch: { type: "string", default: "500" },
+    partitions: { type: "string", default: "2" },
+  },
 });
 const TOTAL = Number(args.records);
 const BATCH = Number(args.batch);
@@ -32,7 +36,9 @@ async function fill(base: string, topic: string): Promise<void> {
   const value = { note: "x".repeat(80) };
   for (let sent = 0, i = 0; sent < TOTAL; i++) {
     const n = Math.min(5_000, TOTAL - sent);
-    await api(base, "POST", `/v1/topics/${topic}/records?partition=${i % PARTITIONS}`, { records: Array.from({ length: n }, () => ({ value })) });
+    await api(base, "POST", `/v1/topics/${topic}/records?partition=${i % PARTITIONS}`, {
+      records: Array.from({ length: n }, () => ({ value })),
+    });
     sent += n;
   }
 }
@@ -45,7 +51,11 @@ async function groupConsumer(base: string, topic: string): Promise<number> {
   let got = 0;
   const started = performance.now();
   while (got < TOTAL) {
-    const r = await api(base, "POST", `/v1/groups/${group}/members/${m.member_id}/poll`, { member_epoch: epoch, max_records: BATCH, wait_ms: 100 });
+    const r = await api(base, "POST", `/v1/groups/${group}/members/${m.member_id}/poll`, {
+      member_epoch: epoch,
+      max_records: BATCH,
+      wait_ms: 100,
+    });
     epoch = r.member_epoch;
     got += r.records.length;
     const last = new Map<number, number>();
@@ -72,11 +82,18 @@ try {
   const started = performance.now();
   await api(broker.url, "POST", "/v1/connectors", {
     name: "bench",
-    config: { "connector.class": "http-sink", topics: topic, "http.url": `${receiver.url}/bench`, "batch.max.records": BATCH, "batch.linger.ms": 0 },
+    config: {
+      "connector.class": "http-sink",
+      topics: topic,
+      "http.url": `${receiver.url}/bench`,
+      "batch.max.records": BATCH,
+      "batch.linger.ms": 0,
+    },
   });
   let seen = 0;
   while (distinct.size < TOTAL) {
-    for (; seen < receiver.received.length; seen++) for (const r of receiver.received[seen]!.records) distinct.add(`${r.partition}/${r.offset}`);
+    for (; seen < receiver.received.length; seen++)
+      for (const r of receiver.received[seen]!.records) distinct.add(`${r.partition}/${r.offset}`);
     await new Promise((r) => setTimeout(r, 5));
   }
   const sinkSeconds = (performance.now() - started) / 1000;
@@ -86,7 +103,9 @@ try {
   console.log("| Measure | records/s | seconds | ratio to (a) |");
   console.log("| --- | --- | --- | --- |");
   console.log(`| (a) ceiling: plain group member, poll + commit | ${fmt(TOTAL / groupSeconds)} | ${fmt(groupSeconds, 2)} | 1.00 |`);
-  console.log(`| (b) HTTP sink → local receiver | ${fmt(TOTAL / sinkSeconds)} | ${fmt(sinkSeconds, 2)} | ${fmt(groupSeconds / sinkSeconds, 2)} |`);
+  console.log(
+    `| (b) HTTP sink → local receiver | ${fmt(TOTAL / sinkSeconds)} | ${fmt(sinkSeconds, 2)} | ${fmt(groupSeconds / sinkSeconds, 2)} |`,
+  );
   console.log("");
   console.log(`(b): ${fmt(requests)} POSTs, ${fmt(TOTAL / requests, 0)} records each on average`);
 } finally {

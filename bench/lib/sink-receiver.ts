@@ -71,7 +71,14 @@ export async function startReceiver(opts: { hmacSecret?: string; ed25519Public?:
       const body = Buffer.concat(chunks);
       const type = String(req.headers["content-type"] ?? "");
       const text = body.toString("utf8");
-      const records = (type.includes("ndjson") ? text.split("\n").filter(Boolean).map((l) => JSON.parse(l)) : JSON.parse(text).records) as ReceivedRecord[];
+      const records = (
+        type.includes("ndjson")
+          ? text
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
+          : JSON.parse(text).records
+      ) as ReceivedRecord[];
       const id = String(req.headers["webhook-id"] ?? "");
       received.push({
         path,

@@ -60,7 +60,20 @@ describe("edgebroker connect file", () => {
   });
 
   it("follows the file across rotation and truncation", async () => {
-    const follow = startCli(["--url", target.url, "--token", target.token, "connect", "file", "--topic", "logs", "--path", file, "--poll-ms", "50"]);
+    const follow = startCli([
+      "--url",
+      target.url,
+      "--token",
+      target.token,
+      "connect",
+      "file",
+      "--topic",
+      "logs",
+      "--path",
+      file,
+      "--poll-ms",
+      "50",
+    ]);
     const before = (await values()).length;
     appendFileSync(file, `${lines("c", 20).join("\n")}\n`);
     await until(async () => (await values()).length === before + 20, "the appended lines");

@@ -34,15 +34,28 @@ describe.each(RUNTIMES)("connectors across restarts on %s", (runtime) => {
     server = await startServer(runtime, { dataDir, env: ENV });
     let api = admin(server.url);
     await api.topic("r", 3);
-    for (let i = 0; i < 6; i++) await api.produce("r", Array.from({ length: 100 }, (_, j) => ({ key: `k${j % 11}`, value: { n: i * 100 + j } })));
-    await api.connector("durable", { "connector.class": "http-sink", topics: "r", "http.url": `${receiver.url}/slow`, "batch.max.records": 20, "batch.linger.ms": 0 });
+    for (let i = 0; i < 6; i++)
+      await api.produce(
+        "r",
+        Array.from({ length: 100 }, (_, j) => ({ key: `k${j % 11}`, value: { n: i * 100 + j } })),
+      );
+    await api.connector("durable", {
+      "connector.class": "http-sink",
+      topics: "r",
+      "http.url": `${receiver.url}/slow`,
+      "batch.max.records": 20,
+      "batch.linger.ms": 0,
+    });
     await until(async () => receiver!.received.length >= 4, "the first batches");
     await server.kill();
     const before = receiver.received.length;
 
     server = await startServer(runtime, { dataDir, env: ENV });
     api = admin(server.url);
-    await api.produce("r", Array.from({ length: 90 }, (_, j) => ({ key: `k${j % 11}`, value: { n: 600 + j } })));
+    await api.produce(
+      "r",
+      Array.from({ length: 90 }, (_, j) => ({ key: `k${j % 11}`, value: { n: 600 + j } })),
+    );
     await until(async () => receiver!.received.length >= before + 3, "deliveries after the restart");
     expect((await api.call("POST", "/v1/connectors/durable/restart")).status).toBe(204);
     expect((await api.call("PUT", "/v1/connectors/durable/pause")).status).toBe(202);

@@ -64,7 +64,8 @@ export function checkAtLeastOnce(received: Received[], expected: Map<string, unk
     }
   }
   const delivered = new Map<string, unknown>();
-  for (const r of received.filter((x) => x.status >= 200 && x.status < 300)) for (const rec of r.records) delivered.set(`${rec.partition}/${rec.offset}`, rec.value);
+  for (const r of received.filter((x) => x.status >= 200 && x.status < 300))
+    for (const rec of r.records) delivered.set(`${rec.partition}/${rec.offset}`, rec.value);
   expect(delivered).toEqual(expected);
   return byKey;
 }

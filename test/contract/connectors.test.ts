@@ -90,7 +90,10 @@ describe.each(Object.keys(starters))("HTTP sink on %s", (hostName) => {
       "signing.algorithm": "ed25519",
       "signing.private.key": PRIVATE_PEM,
     });
-    await until(async () => (await api.status("nd")).lag.total === 0 && receiver.received.some((r) => r.path === "/nd"), "the NDJSON batch");
+    await until(
+      async () => (await api.status("nd")).lag.total === 0 && receiver.received.some((r) => r.path === "/nd"),
+      "the NDJSON batch",
+    );
     const [batch] = receiver.received.filter((r) => r.path === "/nd");
     expect(batch!.contentType).toBe("application/x-ndjson");
     expect(batch!.signed).toBe(true);

@@ -25,7 +25,12 @@ describe("connector management", () => {
     const name = unique("sink");
     const created = await json("/v1/connectors", "POST", {
       name,
-      config: sinkConfig(topic, { "signing.algorithm": "hmac-sha256", "signing.secret": "top-secret", "http.authorization": "Bearer abc", "batch.max.records": 50 }),
+      config: sinkConfig(topic, {
+        "signing.algorithm": "hmac-sha256",
+        "signing.secret": "top-secret",
+        "http.authorization": "Bearer abc",
+        "batch.max.records": 50,
+      }),
     });
     const body = (await created.json()) as any;
     expect(created.status, JSON.stringify(body)).toBe(201);
@@ -50,7 +55,13 @@ describe("connector management", () => {
 
     // Status: one task, the sink's group and its lag per partition (nothing produced: 0).
     const status = (await (await call(`/v1/connectors/${name}/status`)).json()) as any;
-    expect(status).toMatchObject({ name, type: "sink", connector: { state: "RUNNING" }, tasks: [{ id: 0, state: "RUNNING" }], group: `connect-${name}` });
+    expect(status).toMatchObject({
+      name,
+      type: "sink",
+      connector: { state: "RUNNING" },
+      tasks: [{ id: 0, state: "RUNNING" }],
+      group: `connect-${name}`,
+    });
     expect(status.lag.partitions).toHaveLength(2);
 
     await expectError(await json("/v1/connectors", "POST", { name, config: sinkConfig(topic) }), 409, "connector_exists");
@@ -63,7 +74,11 @@ describe("connector management", () => {
   it("PUT …/config creates (201) then updates (200), keeping a secret sent back redacted", async () => {
     const topic = await createTopic();
     const name = unique("put");
-    const first = await json(`/v1/connectors/${name}/config`, "PUT", sinkConfig(topic, { "signing.algorithm": "hmac-sha256", "signing.secret": "s1" }));
+    const first = await json(
+      `/v1/connectors/${name}/config`,
+      "PUT",
+      sinkConfig(topic, { "signing.algorithm": "hmac-sha256", "signing.secret": "s1" }),
+    );
     expect(first.status).toBe(201);
     const copy = (await (await call(`/v1/connectors/${name}/config`)).json()) as Record<string, string>;
     const second = await json(`/v1/connectors/${name}/config`, "PUT", { ...copy, "batch.linger.ms": "5" });
@@ -92,7 +107,10 @@ describe("connector management", () => {
     [sinkConfig("t", { nested: { a: 1 } }), "nested"],
     [{ "connector.class": "webhook-source", topic: "t" }, "webhook.secret"],
     [{ "connector.class": "webhook-source", "webhook.secret": "s" }, "topic"],
-    [{ "connector.class": "webhook-source", topic: "t", "webhook.secret": "s", "webhook.signature.encoding": "rot13" }, "webhook.signature.encoding"],
+    [
+      { "connector.class": "webhook-source", topic: "t", "webhook.secret": "s", "webhook.signature.encoding": "rot13" },
+      "webhook.signature.encoding",
+    ],
   ])("refuses %j naming %s", async (config, field) => {
     const err = await expectError(await json("/v1/connectors", "POST", { name: unique("bad"), config }), 400, "invalid_config");
     expect(err.field).toBe(field);
@@ -154,7 +172,11 @@ describe("webhook source", () => {
   }
 
   const deliver = (name: string, body: string, headers: Record<string, string>) =>
-    call(`/v1/connectors/${name}/webhook`, { method: "POST", body, headers: { authorization: "", "content-type": "application/json", ...headers } });
+    call(`/v1/connectors/${name}/webhook`, {
+      method: "POST",
+      body,
+      headers: { authorization: "", "content-type": "application/json", ...headers },
+    });
 
   it("appends a signed delivery keyed by its delivery id, once, with no bearer token", async () => {
     const { topic, name } = await source();
@@ -174,7 +196,11 @@ describe("webhook source", () => {
   });
 
   it("refuses a missing or wrong signature (401) and a missing delivery id (400); nothing is appended", async () => {
-    const { topic, name } = await source({ "webhook.signature.header": "X-Signature", "webhook.signature.prefix": "", "webhook.signature.encoding": "base64" });
+    const { topic, name } = await source({
+      "webhook.signature.header": "X-Signature",
+      "webhook.signature.prefix": "",
+      "webhook.signature.encoding": "base64",
+    });
     const body = "payload";
     await expectError(await deliver(name, body, { "x-github-delivery": "d" }), 401, "invalid_signature");
     await expectError(await deliver(name, body, { "x-signature": "AAAA", "x-github-delivery": "d" }), 401, "invalid_signature");

@@ -81,7 +81,13 @@ export function scopedBroker(objects: BrokerObjects, grants: Grant[], who: strin
         memberId: "",
         groupInstanceId: null,
         generationId: -1,
-        offsets: offsets.map((o) => ({ topic: o.topic.name, partition: o.partition, offset: o.offset, metadata: null, topicEpoch: o.topic.epoch })),
+        offsets: offsets.map((o) => ({
+          topic: o.topic.name,
+          partition: o.partition,
+          offset: o.offset,
+          metadata: null,
+          topicEpoch: o.topic.epoch,
+        })),
       });
       if (r.error) return fail("group_not_empty", `group "${group}" refused the commit (${r.error}); it must have no members of its own`);
       if (r.created) await objects.group(GROUP_REGISTRY_NAME).registerGroup(group);

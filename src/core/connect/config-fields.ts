@@ -42,14 +42,16 @@ export class Fields {
     const v = this.raw(key);
     if (v === undefined) return fallback;
     const n = /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigProblem(`${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new ConfigProblem(`${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return n;
   }
 
   oneOf<T extends string>(key: string, values: readonly T[], fallback: T): T {
     const v = this.raw(key);
     if (v === undefined) return fallback;
-    if (!(values as readonly string[]).includes(v)) throw new ConfigProblem(`${key}: expected one of ${values.join(", ")}, got ${JSON.stringify(v)}`);
+    if (!(values as readonly string[]).includes(v))
+      throw new ConfigProblem(`${key}: expected one of ${values.join(", ")}, got ${JSON.stringify(v)}`);
     return v as T;
   }
 

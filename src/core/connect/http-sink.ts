@@ -88,7 +88,11 @@ export const httpSink: SinkKind<HttpSinkConfig> = {
       ...(await signatureHeaders(config.signer, batch.key, Math.floor(ctx.now() / 1000), payload)),
     };
     if (config.authorization) headers.authorization = config.authorization;
-    const r = await ctx.outbound(config.url, { method: "POST", headers, body: payload, timeoutMs: config.timeoutMs, maxResponseBytes: 4096 }, ctx.policy);
+    const r = await ctx.outbound(
+      config.url,
+      { method: "POST", headers, body: payload, timeoutMs: config.timeoutMs, maxResponseBytes: 4096 },
+      ctx.policy,
+    );
     if (!r.ok) {
       // network: connect, TLS, DNS or the timeout; refused / redirect: retrying changes nothing.
       return { ok: false, retry: r.code === "network", reason: `${r.code}: ${loopbackHint(r.reason)}` };
@@ -96,6 +100,12 @@ export const httpSink: SinkKind<HttpSinkConfig> = {
     const status = r.response.status;
     if (status >= 200 && status < 300) return { ok: true };
     const retry = status === 429 || status === 408 || status >= 500;
-    return { ok: false, retry, status, reason: `answered ${status}`, retryAfterMs: retryAfterMs(r.response.headers["retry-after"], ctx.now()) };
+    return {
+      ok: false,
+      retry,
+      status,
+      reason: `answered ${status}`,
+      retryAfterMs: retryAfterMs(r.response.headers["retry-after"], ctx.now()),
+    };
   },
 };

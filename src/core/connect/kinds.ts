@@ -9,7 +9,7 @@ import type { DecodedRecord } from "../batch/record-batch.ts";
 import type { Failure } from "../errors.ts";
 import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
 import type { OutboundPolicy } from "../outbound/address-policy.ts";
-import { Fields } from "./config-fields.ts";
+import type { Fields } from "./config-fields.ts";
 import { httpSink } from "./http-sink.ts";
 import type { ConnectorConfig, WebhookDelivery } from "./types.ts";
 import { webhookSource } from "./webhook-source.ts";

@@ -188,7 +188,9 @@ export class ConnectorService implements Serves<ConnectorApi> {
     const created = !previous || this.stored === undefined;
     this.save({ name, config, state: previous?.state ?? "RUNNING", trace: undefined, created_at: previous?.created_at ?? this.now() });
     this.running = undefined;
-    await this.options.registry().register({ name, type: parsed.kind.type, class: config["connector.class"]!, created_at: this.stored!.created_at });
+    await this.options
+      .registry()
+      .register({ name, type: parsed.kind.type, class: config["connector.class"]!, created_at: this.stored!.created_at });
     if (parsed.kind.type === "sink" && this.stored!.state === "RUNNING") this.options.alarms.setAlarm(this.now());
     return { ...this.infoOf(this.stored!), created };
   }
@@ -299,7 +301,8 @@ export class ConnectorService implements Serves<ConnectorApi> {
       next = this.now() + running.settings.pollMs;
     }
     // Paused, failed or deleted while the step ran: no further alarm.
-    if (this.stored?.state === "RUNNING" && this.running === running && Number.isFinite(next)) this.options.alarms.setAlarm(Math.max(next, this.now()));
+    if (this.stored?.state === "RUNNING" && this.running === running && Number.isFinite(next))
+      this.options.alarms.setAlarm(Math.max(next, this.now()));
   }
 
   // The registry (CONNECTOR_REGISTRY_NAME).

@@ -10,7 +10,9 @@ const body = new TextEncoder().encode('{"records":[{"offset":0,"value":"é"}]}')
 describe("Standard Webhooks signatures", () => {
   it("HMAC-SHA256: v1,<base64> over id.timestamp.body", async () => {
     const h = await signatureHeaders({ kind: "hmac-sha256", secret: "k" }, "sink-t-0-0-9", 1_700_000_000, body);
-    const expected = createHmac("sha256", "k").update(Buffer.concat([Buffer.from("sink-t-0-0-9.1700000000."), body])).digest("base64");
+    const expected = createHmac("sha256", "k")
+      .update(Buffer.concat([Buffer.from("sink-t-0-0-9.1700000000."), body]))
+      .digest("base64");
     expect(h).toEqual({ "webhook-id": "sink-t-0-0-9", "webhook-timestamp": "1700000000", "webhook-signature": `v1,${expected}` });
   });
 

@@ -56,7 +56,12 @@ export async function importEd25519(pkcs8: string): Promise<CryptoKey | undefine
 export type Signer = { kind: "none" } | { kind: "hmac-sha256"; secret: string } | { kind: "ed25519"; key: CryptoKey };
 
 /** The Standard Webhooks headers for one request body. */
-export async function signatureHeaders(signer: Signer, id: string, timestampSeconds: number, body: Uint8Array): Promise<Record<string, string>> {
+export async function signatureHeaders(
+  signer: Signer,
+  id: string,
+  timestampSeconds: number,
+  body: Uint8Array,
+): Promise<Record<string, string>> {
   const headers: Record<string, string> = { "webhook-id": id, "webhook-timestamp": String(timestampSeconds) };
   if (signer.kind === "none") return headers;
   const prefix = utf8.encode(`${id}.${timestampSeconds}.`);

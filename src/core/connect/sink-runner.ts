@@ -250,7 +250,15 @@ export class SinkRunner<C> {
     }
     const attempt = pending.attempts + 1;
     const key = `${this.ctx.connector}-${topic.name}-${p}-${pending.first_offset}-${pending.last_offset}`;
-    const batch = { topic: topic.name, partition: p, firstOffset: pending.first_offset, lastOffset: pending.last_offset, key, attempt, records };
+    const batch = {
+      topic: topic.name,
+      partition: p,
+      firstOffset: pending.first_offset,
+      lastOffset: pending.last_offset,
+      key,
+      attempt,
+      records,
+    };
     // A kind that throws (a runtime's fetch failing in a way its port did not map) is a transient failure too.
     const outcome: DeliveryOutcome = await this.kind
       .deliver(this.ctx, this.config, batch)

@@ -64,10 +64,17 @@ export class SourceRunner {
 
   private async appendOnce(id: string, record: RecordInput, now: number): Promise<Appended> {
     const topic = await this.broker.topic(this.settings.topic);
-    if (!topic.ok) return topic.error.code === "topic_not_found" ? fail("topic_not_found", `topic "${this.settings.topic}" does not exist`) : topic;
+    if (!topic.ok)
+      return topic.error.code === "topic_not_found" ? fail("topic_not_found", `topic "${this.settings.topic}" does not exist`) : topic;
     const r = await this.broker.append(topic, [record]);
     if (!r.ok) return r;
-    this.storage.sql.exec("INSERT OR REPLACE INTO connect_deliveries (id, at, partition, offset) VALUES (?, ?, ?, ?)", id, now, r.partition, r.offset);
+    this.storage.sql.exec(
+      "INSERT OR REPLACE INTO connect_deliveries (id, at, partition, offset) VALUES (?, ?, ?, ?)",
+      id,
+      now,
+      r.partition,
+      r.offset,
+    );
     return { ok: true, duplicate: false, partition: r.partition, offset: r.offset };
   }
 

@@ -39,7 +39,8 @@ export const webhookSource: SourceKind<WebhookSourceConfig> = {
     // Said the same way whether the header is missing or wrong: nothing to learn from the answer.
     if (!signed) return fail("invalid_signature", `the ${config.signatureHeader} header does not hold a valid signature of the body`);
     const id = delivery.headers[config.idHeader];
-    if (!id || id.length > MAX_ID_LENGTH) return fail("bad_request", `the ${config.idHeader} header (the delivery id, 1 to ${MAX_ID_LENGTH} characters) is required`);
+    if (!id || id.length > MAX_ID_LENGTH)
+      return fail("bad_request", `the ${config.idHeader} header (the delivery id, 1 to ${MAX_ID_LENGTH} characters) is required`);
     const headers: Array<[string, Uint8Array]> = [["webhook-delivery-id", utf8.encode(id)]];
     const type = delivery.headers["content-type"];
     if (type) headers.push(["content-type", utf8.encode(type)]);

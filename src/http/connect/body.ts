@@ -23,7 +23,8 @@ export function parseConfig(input: unknown, where: string): ConnectorConfig {
     if (typeof v === "number" || typeof v === "boolean") out[key] = String(v);
     else if (typeof v === "string") out[key] = v;
     else throw new BrokerError("invalid_config", `${key}: expected a string, number or boolean`, { field: key });
-    if (out[key]!.length > MAX_VALUE_LENGTH) throw new BrokerError("invalid_config", `${key}: at most ${MAX_VALUE_LENGTH} characters`, { field: key });
+    if (out[key]!.length > MAX_VALUE_LENGTH)
+      throw new BrokerError("invalid_config", `${key}: at most ${MAX_VALUE_LENGTH} characters`, { field: key });
   }
   return out;
 }
