@@ -228,3 +228,49 @@ describe("webhook source", () => {
     await expectError(await deliver(sink, body, headers), 404, "not_found");
   });
 });
+
+describe("HTTP sink in workerd", () => {
+  it("runs from the object's alarm: an unreachable receiver's batch is retried, then dead-lettered; the group moves past it", async () => {
+    const topic = await createTopic();
+    const dlq = await createTopic();
+    const name = unique("unreachable");
+    const res = await json(`/v1/topics/${topic}/records`, "POST", { records: [{ key: "a", value: 1 }, { value: 2 }, { value: 3 }] });
+    expect(res.status).toBe(200);
+    // .invalid never resolves (RFC 6761 §6.4): every attempt is a network failure, with or without a network.
+    const created = await json("/v1/connectors", "POST", {
+      name,
+      config: sinkConfig(topic, {
+        "http.url": "https://sink.invalid/in",
+        "retry.max.attempts": 2,
+        "retry.backoff.ms": 10,
+        "http.timeout.ms": 2_000,
+        "errors.deadletterqueue.topic.name": dlq,
+      }),
+    });
+    expect(created.status).toBe(201);
+    let dead: any[] = [];
+    for (let i = 0; i < 300 && dead.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      dead = (await fetchRecords(dlq, 0)).records;
+    }
+    expect(dead.map((r) => r.value)).toEqual([1, 2, 3]);
+    expect(dead[0].key).toBe("a");
+    expect(dead[0].headers).toMatchObject({
+      "__connect.errors.topic": topic,
+      "__connect.errors.offset": "0",
+      "__connect.errors.attempts": "2",
+      "__connect.errors.connector.name": name,
+    });
+    expect(dead[0].headers["__connect.errors.exception.message"]).toMatch(/^network: /);
+    let status: any;
+    for (let i = 0; i < 100; i++) {
+      status = await (await call(`/v1/connectors/${name}/status`)).json();
+      if (status.lag.total === 0 && status.lag.partitions[0].committed === 3) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.lag.partitions[0]).toMatchObject({ committed: 3, high_watermark: 3, lag: 0 });
+    expect(status.metrics).toMatchObject({ records_dead_lettered: 3, delivery_failures: 2 });
+    const group = (await (await call(`/v1/groups/connect-${name}`)).json()) as any;
+    expect(group.offsets).toMatchObject([{ topic, partition: 0, offset: 3, lag: 0 }]);
+  });
+});
