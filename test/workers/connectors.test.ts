@@ -230,6 +230,20 @@ describe("webhook source", () => {
 });
 
 describe("HTTP sink in workerd", () => {
+  it("keeps running on a topic that does not exist yet, saying so in its status", async () => {
+    const name = unique("early");
+    const topic = `later-${name}`;
+    expect((await json("/v1/connectors", "POST", { name, config: sinkConfig(topic) })).status).toBe(201);
+    let status: any;
+    for (let i = 0; i < 100; i++) {
+      status = await (await call(`/v1/connectors/${name}/status`)).json();
+      if (status.connector.trace) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.connector).toMatchObject({ state: "RUNNING", trace: expect.stringContaining(`topic ${topic}:`) });
+    expect(status.lag).toEqual({ total: 0, partitions: [] });
+  });
+
   it("runs from the object's alarm: an unreachable receiver's batch is retried, then dead-lettered; the group moves past it", async () => {
     const topic = await createTopic();
     const dlq = await createTopic();

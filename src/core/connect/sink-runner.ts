@@ -89,6 +89,8 @@ const utf8 = new TextEncoder();
 export class SinkRunner<C> {
   /** When a partition's short batch started lingering (memory only: a restart lingers once more). */
   private readonly lingering = new Map<string, number>();
+  /** What went wrong in the step running now, for the status's trace. */
+  private problems: string[] = [];
 
   private readonly storage: StoragePort;
   private readonly broker: ConnectBroker;
@@ -126,10 +128,9 @@ export class SinkRunner<C> {
     const topics: TopicInfo[] = [];
     for (const name of this.settings.topics) {
       const t = await this.broker.topic(name);
-      if (!t.ok) this.hooks.trace(`topic ${name}: ${t.error.message}`);
+      if (!t.ok) this.problems.push(`topic ${name}: ${t.error.message}`);
       else topics.push(t);
     }
-    if (topics.length === this.settings.topics.length) this.hooks.trace(undefined);
     const committed = await this.broker.committed(this.group);
     const work: Promise<number>[] = [];
     for (const t of topics) {
@@ -139,6 +140,9 @@ export class SinkRunner<C> {
       }
     }
     const next = await Promise.all(work);
+    // The step's problems (or none) become the status's trace once, not per partition.
+    this.hooks.trace(this.problems.length > 0 ? this.problems.join("; ") : undefined);
+    this.problems = [];
     return Math.min(now + this.settings.pollMs, ...next);
   }
 
@@ -206,7 +210,7 @@ export class SinkRunner<C> {
   }
 
   private readFailed(f: Failure): number {
-    this.hooks.trace(f.error.message);
+    this.problems.push(f.error.message);
     return this.ctx.now() + this.settings.pollMs;
   }
 
@@ -233,7 +237,7 @@ export class SinkRunner<C> {
 
   private async commit(topic: TopicInfo, p: number, offset: number): Promise<boolean> {
     const r = await this.broker.commit(this.group, [{ topic, partition: p, offset }]);
-    if (!r.ok) this.hooks.trace(`commit to group ${this.group}: ${r.error.message}`);
+    if (!r.ok) this.problems.push(`commit to group ${this.group}: ${r.error.message}`);
     return r.ok;
   }
 
@@ -298,7 +302,7 @@ export class SinkRunner<C> {
     }
     const dead = await this.deadLetter(topic, p, records, outcome.reason, attempt, outcome.status);
     if (!dead.ok) {
-      this.hooks.trace(`dead-letter topic ${this.settings.dlq}: ${dead.error.message}`);
+      this.problems.push(`dead-letter topic ${this.settings.dlq}: ${dead.error.message}`);
       return now + this.settings.backoffMs;
     }
     if (await this.commit(topic, p, pending.commit_to)) this.done(topic, p);
