@@ -185,7 +185,7 @@ export class ConnectorService implements Serves<ConnectorApi> {
     const parsed = await this.parse(name, config);
     if ("ok" in parsed) return parsed;
     // A config change keeps the state (a paused connector stays paused), as in Kafka Connect.
-    const created = !previous || this.stored === undefined;
+    const created = !previous;
     this.save({ name, config, state: previous?.state ?? "RUNNING", trace: undefined, created_at: previous?.created_at ?? this.now() });
     this.running = undefined;
     await this.options
