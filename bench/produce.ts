@@ -172,8 +172,18 @@ async function main() {
       // Warm-up: JIT, object start-up and the first SQLite pages stay outside the measurements.
       await post(host.broker.url, "/v1/topics", { name: "warm", partitions: 1 });
       const warm = { ...auth, "content-type": "application/json" };
-      await runLoad(host.broker.url, 100, 500, () => ({ method: "POST", path: "/v1/topics/warm/records", headers: warm, body: bodies.singleJson }));
-      await runLoad(host.broker.url, 4, 20, () => ({ method: "POST", path: "/v1/topics/warm/records", headers: warm, body: bodies.batchJson }));
+      await runLoad(host.broker.url, 100, 500, () => ({
+        method: "POST",
+        path: "/v1/topics/warm/records",
+        headers: warm,
+        body: bodies.singleJson,
+      }));
+      await runLoad(host.broker.url, 4, 20, () => ({
+        method: "POST",
+        path: "/v1/topics/warm/records",
+        headers: warm,
+        body: bodies.batchJson,
+      }));
       const c = host.ceiling;
       await runLoad(c.url, 100, 500, () => ({ method: "POST", path: c.path, body: bodies.singleJson }));
     }
@@ -199,7 +209,16 @@ async function main() {
   for (const host of hosts) {
     const row = (what: string, r: string, against: string, target: string) => {
       const xs = get(host.name, what);
-      const cells = [host.name, what, fmt(median(xs.map((s) => s.rate))), fmt(median(xs.map((s) => s.p50)), 1), fmt(median(xs.map((s) => s.p99)), 1), r, against, target];
+      const cells = [
+        host.name,
+        what,
+        fmt(median(xs.map((s) => s.rate))),
+        fmt(median(xs.map((s) => s.p50)), 1),
+        fmt(median(xs.map((s) => s.p99)), 1),
+        r,
+        against,
+        target,
+      ];
       lines.push(`| ${cells.join(" | ")} |`);
     };
     row("batch binary", "1.00", "", "");
@@ -207,7 +226,12 @@ async function main() {
     row("one ceiling", "1.00", host.ceiling.label, "");
     const p = get(host.name, "one JSON");
     const tail = fmt(median(p.map((s) => s.p99 / s.p50)), 1);
-    row("one JSON", fmt(ratio(host.name, "one JSON", "one ceiling"), 2), host.ceiling.label, host.name === "workerd" ? `≥ 0.8; p99/p50 = ${tail} (≤ 4)` : "≥ 0.9");
+    row(
+      "one JSON",
+      fmt(ratio(host.name, "one JSON", "one ceiling"), 2),
+      host.ceiling.label,
+      host.name === "workerd" ? `≥ 0.8; p99/p50 = ${tail} (≤ 4)` : "≥ 0.9",
+    );
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const out = `Measured ${new Date().toISOString()} (load average at the end ${load}); ${runs} runs of ${BATCH_REQUESTS} batch requests and ${SINGLE_REQUESTS} single-record requests per host.\n\n${lines.join("\n")}\n`;

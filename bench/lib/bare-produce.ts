@@ -19,9 +19,7 @@ const SETUP = [
   "PRAGMA synchronous=FULL",
   "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
 ];
-declare const Bun:
-  | { serve(o: { port: number; hostname: string; fetch(req: Request): Promise<Response> }): unknown }
-  | undefined;
+declare const Bun: { serve(o: { port: number; hostname: string; fetch(req: Request): Promise<Response> }): unknown } | undefined;
 
 const port = Number(process.env.PORT ?? 0);
 const file = join(process.env.DATA_DIR ?? ".", "bare.sqlite");

@@ -60,7 +60,10 @@ function nonNegativeInteger(v: unknown, where: string): number {
 
 /** A value already as its JSON text, bytes of the request body (produce-json-scan.ts). */
 class JsonTextBytes {
-  constructor(readonly bytes: Uint8Array) {}
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
 }
 
 function valueBytes(value: unknown, binary: boolean, where: string): Uint8Array | null {
