@@ -30,6 +30,7 @@ const kinds = new Uint8Array(VALUE_DEPTH + 1);
 /** Member names of the open objects, as [start, end) pairs, for the duplicate check. */
 let names = new Int32Array(256);
 const namesBase = new Int32Array(VALUE_DEPTH + 1);
+const counts = new Int32Array(VALUE_DEPTH + 1);
 let nonAscii = false;
 
 /** A record with its value still as the bytes of its JSON text (null for a JSON null). */
@@ -39,9 +40,14 @@ export interface ScannedRecord {
   value?: Uint8Array | null;
 }
 
-// 1 for bytes a canonical string holds as they are: not a quote, backslash or control character.
+// Bytes a canonical string holds as they are (not a quote, backslash or control character):
+// 1 for ASCII, 2 for a byte of a non-ASCII character (UTF-8, checked at the end).
 const PLAIN = new Uint8Array(256);
-for (let c = 0x20; c < 0x100; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
+for (let c = 0x20; c < 0x100; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : c < 0x80 ? 1 : 2;
+
+/** The record fields, as the bytes of their names (escaped names take the general path). */
+const FIELD_NAMES = ["value", "key", "key_b64", "value_b64", "headers", "timestamp", "partition"];
+const FIELD_BYTES = FIELD_NAMES.map((n) => new TextEncoder().encode(n));
 
 // Bytes of a number or literal token (the field parsers' JSON.parse checks its grammar).
 const TOKEN = new Uint8Array(256);
@@ -59,12 +65,13 @@ function ws(b: Uint8Array, i: number): number {
 function plainString(b: Uint8Array, i: number): number {
   const n = b.length;
   for (i++; i < n; i++) {
-    const c = b[i]!;
-    if (PLAIN[c] === 1) {
-      if (c >= 0x80) nonAscii = true;
+    const t = PLAIN[b[i]!]!;
+    if (t === 1) continue;
+    if (t === 2) {
+      nonAscii = true;
       continue;
     }
-    return c === 0x22 ? i + 1 : -1;
+    return b[i] === 0x22 ? i + 1 : -1;
   }
   return -1;
 }
@@ -135,7 +142,6 @@ function memberName(b: Uint8Array, i: number, depth: number, count: number): num
 /** The end of the canonical JSON value at b[i], or -1 (not canonical, or not JSON at all). */
 export function canonicalValueEnd(b: Uint8Array, i: number): number {
   let depth = 0;
-  const counts: number[] = [];
   for (;;) {
     const c = b[i];
     if (c === 0x7b || c === 0x5b) {
@@ -143,7 +149,7 @@ export function canonicalValueEnd(b: Uint8Array, i: number): number {
       else {
         if (depth === VALUE_DEPTH) return -1;
         kinds[depth] = c;
-        namesBase[depth] = depth === 0 ? 0 : namesBase[depth - 1]! + 2 * (counts[depth - 1] ?? 0);
+        namesBase[depth] = depth === 0 ? 0 : namesBase[depth - 1]! + 2 * counts[depth - 1]!;
         counts[depth] = 0;
         depth++;
         i++;
@@ -170,7 +176,7 @@ export function canonicalValueEnd(b: Uint8Array, i: number): number {
         i++;
         if (open === 0x7b) {
           if ((i = memberName(b, i, depth - 1, counts[depth - 1]!)) < 0 || b[i] !== 0x3a) return -1;
-          counts[depth - 1]!++;
+          counts[depth - 1]++;
           i++;
         }
         break;
@@ -218,6 +224,19 @@ function anyValueEnd(b: Uint8Array, i: number): number {
   }
 }
 
+/** Which of FIELD_NAMES the bytes b[start, end) are, or -1. */
+function fieldOf(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  for (let f = 0; f < FIELD_BYTES.length; f++) {
+    const name = FIELD_BYTES[f]!;
+    if (name.length !== len) continue;
+    let k = 0;
+    while (k < len && b[start + k] === name[k]) k++;
+    if (k === len) return f;
+  }
+  return -1;
+}
+
 function fieldValue(b: Uint8Array, start: number, end: number): unknown {
   return JSON.parse(strictUtf8.decode(b.subarray(start, end)));
 }
@@ -249,15 +268,18 @@ function scan(b: Uint8Array): ScannedRecord[] | undefined {
   if (b[i] === 0x5d) return undefined; // no records: the general path refuses it
   for (;;) {
     if (b[i] !== 0x7b) return undefined;
-    // No prototype: a member named "__proto__" is a field like any other (and refused as unknown).
-    const record: ScannedRecord = { fields: Object.create(null) as Record<string, unknown> };
+    // Only the seven field names are ever assigned (anything else takes the general path).
+    const record: ScannedRecord = { fields: {} };
+    let seen = 0;
     i = ws(b, i + 1);
     if (b[i] !== 0x7d) {
       for (;;) {
         const nameEnd = plainString(b, i);
         if (nameEnd < 0) return undefined;
-        const name = String.fromCharCode.apply(null, b.subarray(i + 1, nameEnd - 1) as unknown as number[]);
-        if (Object.hasOwn(record.fields, name) || (name === "value" && record.value !== undefined)) return undefined;
+        const field = fieldOf(b, i + 1, nameEnd - 1);
+        if (field < 0 || (seen & (1 << field)) !== 0) return undefined; // unknown or repeated: the general path
+        seen |= 1 << field;
+        const name = FIELD_NAMES[field]!;
         i = ws(b, nameEnd);
         if (b[i] !== 0x3a) return undefined;
         i = ws(b, i + 1);
