@@ -23,6 +23,7 @@ const value = fc.anything({
   withTypedArray: true,
   withNullPrototype: true,
   withBoxedValues: false,
+  key: fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "toString")),
   maxDepth: 4,
 });
 
@@ -62,6 +63,15 @@ describe("isolate", () => {
     const c = isolate(cyclic);
     expect(c).not.toBe(cyclic);
     expect(c.a).toBe(1);
+  });
+
+  it("keeps an own __proto__ member (as JSON.parse makes) a member, never the copy's prototype", () => {
+    const config = JSON.parse('{"__proto__": {"retention.ms": 1}, "constructor": 2}');
+    const out = isolate({ config }).config;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getOwnPropertyDescriptor(out, "__proto__")?.value).toEqual({ "retention.ms": 1 });
+    expect(out).toStrictEqual(structuredClone(config));
   });
 
   it("gives a Node Buffer back as a plain Uint8Array, and refuses what structuredClone refuses", () => {

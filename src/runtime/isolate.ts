@@ -40,6 +40,11 @@ function copy(v: unknown, depth: number): unknown {
   }
   if (proto !== Object.prototype && proto !== null) return structuredClone(v);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(v)) out[key] = copy((v as Record<string, unknown>)[key], depth + 1);
+  for (const key of Object.keys(v)) {
+    const member = copy((v as Record<string, unknown>)[key], depth + 1);
+    // An own "__proto__" (JSON.parse makes one) stays a member: assigning it would set the prototype.
+    if (key === "__proto__") Object.defineProperty(out, key, { value: member, enumerable: true, writable: true, configurable: true });
+    else out[key] = member;
+  }
   return out;
 }
