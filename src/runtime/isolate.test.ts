@@ -23,7 +23,8 @@ const value = fc.anything({
   withTypedArray: true,
   withNullPrototype: true,
   withBoxedValues: false,
-  key: fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "toString")),
+  // ("constructor" is left out: vitest compares a member of that name by identity.)
+  key: fc.oneof(fc.string(), fc.constantFrom("__proto__", "toString", "valueOf")),
   maxDepth: 4,
 });
 
