@@ -183,6 +183,7 @@ export type HostDeps = Pick<
   | "group"
   | "txn"
   | "metrics"
+  | "subscriptions"
   | "logCore"
   | "partitionSocket"
   | "localTails"
