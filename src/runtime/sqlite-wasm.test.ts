@@ -29,10 +29,12 @@ describe("SQLite in WebAssembly behind the storage port", () => {
       for (let i = 0; i < 50; i++) s.sql.exec("INSERT INTO t (k, v) VALUES (?, ?)", i, new Uint8Array([i, i + 1]));
     });
     s.sql.exec("INSERT INTO t (k, v) VALUES (?, ?)", 50, new Uint8Array(0));
-    expect(() => s.transactionSync(() => {
-      s.sql.exec("INSERT INTO t (k, v) VALUES (?, ?)", 51, new Uint8Array([1]));
-      throw new Error("rolled back");
-    })).toThrow("rolled back");
+    expect(() =>
+      s.transactionSync(() => {
+        s.sql.exec("INSERT INTO t (k, v) VALUES (?, ?)", 51, new Uint8Array([1]));
+        throw new Error("rolled back");
+      }),
+    ).toThrow("rolled back");
     // A read that stops early leaves the statement usable and the next write unblocked.
     for (const row of s.sql.exec<{ k: number }>("SELECT k FROM t ORDER BY k")) if (row.k === 3) break;
     s.sql.exec("INSERT INTO t (k, v) VALUES (?, ?)", 52, new Uint8Array([9]));
@@ -41,7 +43,10 @@ describe("SQLite in WebAssembly behind the storage port", () => {
     const rows = again.sql.exec<{ k: number; v: Uint8Array }>("SELECT k, v FROM t ORDER BY k").toArray();
     expect(rows.map((r) => r.k)).toEqual([...Array.from({ length: 51 }, (_, i) => i), 52]);
     expect([...rows[7]!.v]).toEqual([7, 8]);
-    expect(again.sql.exec<{ t: string; n: number }>("SELECT typeof(v) AS t, length(v) AS n FROM t WHERE k = 50").one()).toEqual({ t: "blob", n: 0 });
+    expect(again.sql.exec<{ t: string; n: number }>("SELECT typeof(v) AS t, length(v) AS n FROM t WHERE k = 50").one()).toEqual({
+      t: "blob",
+      n: 0,
+    });
     again.close();
   });
 

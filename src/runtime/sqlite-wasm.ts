@@ -109,7 +109,8 @@ export async function claimDataDir(dataDir: string): Promise<void> {
   }
 }
 
-const inUse = (dataDir: string) => new Error(`${dataDir} is in use by another process (is another edgebroker running on this data directory?)`);
+const inUse = (dataDir: string) =>
+  new Error(`${dataDir} is in use by another process (is another edgebroker running on this data directory?)`);
 
 function answers(address: string): Promise<boolean> {
   return new Promise((resolve) => {
