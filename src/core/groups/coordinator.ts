@@ -21,6 +21,7 @@ import { GroupState, type Member, type Owner } from "./state.ts";
 import type {
   Advance,
   AdvanceRequest,
+  CommitOffset,
   CommitRequest,
   CommittedOffset,
   FetchTarget,
@@ -344,6 +345,11 @@ export class GroupCoordinator {
     }
     this.mutate(() => this.pending.put(req.producerId, req.offsets));
     return { ok: true };
+  }
+
+  /** Kafka's TxnOffsetCommit, its member already checked by the caller (KafkaGroupPart.txnCommit). */
+  putPending(producerId: number, offsets: CommitOffset[]): void {
+    this.mutate(() => this.pending.put(producerId, offsets));
   }
 
   txnComplete(group: string, req: { producerId: number; commit: boolean }): { ok: true } | Failure {
