@@ -162,19 +162,18 @@ export async function zombieFenced(kafka: Kafka, prefix: string): Promise<void> 
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
   await admin.disconnect();
   const zombie = txnProducer(kafka, `${prefix}-fenced`);
-  await zombie.connect();
   const heir = txnProducer(kafka, `${prefix}-fenced`);
+  await Promise.all([zombie.connect(), heir.connect()]);
   try {
-    const old = await zombie.transaction();
+    const old = await zombie.transaction(); // kafkajs sends InitProducerId with the first transaction
     await old.send({ topic, messages: [{ value: "zombie-1", partition: 0 }] });
-    await heir.connect(); // InitProducerId: the next epoch; the zombie's open transaction is aborted
+    const tx = await heir.transaction(); // InitProducerId: the next epoch; the zombie's open transaction is aborted
     const refused = await old.send({ topic, messages: [{ value: "zombie-2", partition: 0 }] }).then(
       () => undefined,
-      (err: { type?: string; name?: string }) => err,
+      (err: { type?: string }) => err,
     );
     expect(refused?.type).toBe("INVALID_PRODUCER_EPOCH");
     await expect(old.commit()).rejects.toThrow();
-    const tx = await heir.transaction();
     await tx.send({ topic, messages: [{ value: "heir-1", partition: 0 }] });
     await tx.commit();
   } finally {
