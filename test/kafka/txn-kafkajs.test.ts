@@ -27,7 +27,21 @@ const api = (method: string, path: string, body?: unknown, headers?: Record<stri
   http(host.http, host.token, method, path, body, headers);
 
 async function kcatValues(topic: string, partition: number, isolation: "read_committed" | "read_uncommitted"): Promise<string[]> {
-  const r = await kcat(host.bootstrap, ["-C", "-t", topic, "-p", String(partition), "-o", "beginning", "-e", "-q", "-X", `isolation.level=${isolation}`, "-f", "%s\n"]);
+  const r = await kcat(host.bootstrap, [
+    "-C",
+    "-t",
+    topic,
+    "-p",
+    String(partition),
+    "-o",
+    "beginning",
+    "-e",
+    "-q",
+    "-X",
+    `isolation.level=${isolation}`,
+    "-f",
+    "%s\n",
+  ]);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.toString().split("\n").filter(Boolean);
 }
@@ -77,14 +91,22 @@ describe("kafkajs transactions", () => {
 
   it("transactions made over HTTP are filtered for Kafka read_committed consumers too", async () => {
     expect((await api("POST", "/v1/topics", { name: "js-http", partitions: 1 })).status).toBe(201);
-    const init = (await (await api("POST", "/v1/transactions/http-writer/init", {})).json()) as { producer_id: number; producer_epoch: number };
+    const init = (await (await api("POST", "/v1/transactions/http-writer/init", {})).json()) as {
+      producer_id: number;
+      producer_epoch: number;
+    };
     let epoch = init.producer_epoch;
     for (const [value, end] of [
       ["kept", "commit"],
       ["dropped", "abort"],
       ["last", "commit"],
     ] as const) {
-      const headers = { "transactional-id": "http-writer", "producer-id": String(init.producer_id), "producer-epoch": String(epoch), "producer-seq": "0" };
+      const headers = {
+        "transactional-id": "http-writer",
+        "producer-id": String(init.producer_id),
+        "producer-epoch": String(epoch),
+        "producer-seq": "0",
+      };
       expect((await api("POST", "/v1/topics/js-http/records", { records: [{ value }] }, headers)).status).toBe(200);
       const ended = await api("POST", `/v1/transactions/http-writer/${end}`, { producer_id: init.producer_id, producer_epoch: epoch });
       expect(ended.status).toBe(200);

@@ -20,14 +20,23 @@ export async function readAll(
   readUncommitted = false,
 ): Promise<Seen> {
   const seen: Seen = Object.fromEntries(partitions.map((p) => [p, []]));
-  const consumer = kafka.consumer({ groupId: group, readUncommitted, maxWaitTimeInMs: 200, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const consumer = kafka.consumer({
+    groupId: group,
+    readUncommitted,
+    maxWaitTimeInMs: 200,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+  });
   await consumer.connect();
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => void (seen[`${topic}/${partition}`] ??= []).push(message.value!.toString()),
     });
-    await until(async () => partitions.every((p) => seen[p]!.at(-1)?.startsWith(sentinel)) || undefined, `${sentinel} on ${partitions.join(", ")}`);
+    await until(
+      async () => partitions.every((p) => seen[p]!.at(-1)?.startsWith(sentinel)) || undefined,
+      `${sentinel} on ${partitions.join(", ")}`,
+    );
   } finally {
     await consumer.disconnect();
   }
@@ -43,7 +52,12 @@ export async function commitAndAbort(kafka: Kafka, prefix: string): Promise<{ co
   const [a, b] = [`${prefix}-a`, `${prefix}-b`];
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: a, numPartitions: 2 }, { topic: b, numPartitions: 1 }] });
+  await admin.createTopics({
+    topics: [
+      { topic: a, numPartitions: 2 },
+      { topic: b, numPartitions: 1 },
+    ],
+  });
   await admin.disconnect();
   const producer = txnProducer(kafka, `${prefix}-writer`);
   await producer.connect();
@@ -91,7 +105,12 @@ export async function consumeTransformProduce(kafka: Kafka, prefix: string): Pro
   const [input, output, group] = [`${prefix}-in`, `${prefix}-out`, `${prefix}-ctp`];
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: input, numPartitions: 1 }, { topic: output, numPartitions: 1 }] });
+  await admin.createTopics({
+    topics: [
+      { topic: input, numPartitions: 1 },
+      { topic: output, numPartitions: 1 },
+    ],
+  });
   const plain = kafka.producer();
   await plain.connect();
   await plain.send({ topic: input, messages: ["a", "b", "c"].map((value) => ({ value })) });
@@ -111,7 +130,10 @@ export async function consumeTransformProduce(kafka: Kafka, prefix: string): Pro
         const value = message.value!.toString();
         const tx = await producer.transaction();
         await tx.send({ topic: output, messages: [{ value: `${value}!` }] });
-        await tx.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }] });
+        await tx.sendOffsets({
+          consumerGroupId: group,
+          topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }],
+        });
         await (value === "c" ? tx.abort() : tx.commit());
         processed.push(value);
       },
@@ -138,7 +160,10 @@ export async function consumeTransformProduce(kafka: Kafka, prefix: string): Pro
         resumed.push(value);
         const tx = await producer.transaction();
         await tx.send({ topic: output, messages: [{ value: `${value}!` }] });
-        await tx.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }] });
+        await tx.sendOffsets({
+          consumerGroupId: group,
+          topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }],
+        });
         await tx.commit();
       },
     });

@@ -120,7 +120,13 @@ export class KafkaGroupPart {
     if (created) state.storage.transactionSync(() => state.create(group, "uniform", this.now()));
     this.coordinator.putPending(
       req.producerId,
-      req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, topicEpoch: o.topicEpoch })),
+      req.offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        metadata: o.metadata,
+        topicEpoch: o.topicEpoch,
+      })),
     );
     return { error: null, created };
   }

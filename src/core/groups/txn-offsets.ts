@@ -47,6 +47,12 @@ export class PendingTxnOffsets {
       )
       .toArray();
     if (rows.length > 0) this.storage.sql.exec("DELETE FROM txn_offsets WHERE producer_id = ?", producerId);
-    return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next_offset, metadata: r.metadata, topicEpoch: r.topic_epoch }));
+    return rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.next_offset,
+      metadata: r.metadata,
+      topicEpoch: r.topic_epoch,
+    }));
   }
 }

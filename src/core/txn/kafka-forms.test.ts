@@ -54,7 +54,15 @@ function produce(p: { producerId: number; producerEpoch: number }, seq: number, 
 }
 
 async function read(abortedList: boolean) {
-  const r = await log.read({ ...ADDR, offset: 0, maxBytes: 1 << 20, maxRecords: 1000, waitMs: 0, isolation: "read_committed", abortedList });
+  const r = await log.read({
+    ...ADDR,
+    offset: 0,
+    maxBytes: 1 << 20,
+    maxRecords: 1000,
+    waitMs: 0,
+    isolation: "read_committed",
+    abortedList,
+  });
   if (!r.ok) throw new Error(r.error.message);
   return { ...r, values: decodeRecords(r.batches).map((x) => new TextDecoder().decode(x.value!)) };
 }
@@ -97,7 +105,16 @@ describe("Kafka transactions at the coordinator", () => {
     });
     coordinator.addPartitions({ ...p, partitions: [ADDR] });
     coordinator.addOffsets({ ...p, group: "g" });
-    expect(coordinator.verify({ ...p, partitions: [{ topic: "t", partition: 0 }, { topic: "t", partition: 1 }], groups: ["g"] })).toEqual({
+    expect(
+      coordinator.verify({
+        ...p,
+        partitions: [
+          { topic: "t", partition: 0 },
+          { topic: "t", partition: 1 },
+        ],
+        groups: ["g"],
+      }),
+    ).toEqual({
       ok: true,
       missing: [{ topic: "t", partition: 1 }],
       missingGroups: [],
@@ -111,7 +128,9 @@ describe("Kafka transactions at the coordinator", () => {
     const p = await init();
     const bumped = await init({ producerId: p.producerId, producerEpoch: p.producerEpoch });
     expect(bumped).toMatchObject({ producerId: p.producerId, producerEpoch: p.producerEpoch + 1 });
-    expect(await coordinator.initKafka({ transactionalId: "k", expected: { producerId: p.producerId, producerEpoch: p.producerEpoch } })).toMatchObject({
+    expect(
+      await coordinator.initKafka({ transactionalId: "k", expected: { producerId: p.producerId, producerEpoch: p.producerEpoch } }),
+    ).toMatchObject({
       ok: false,
       error: { code: "producer_fenced" },
     });
@@ -143,7 +162,8 @@ describe("read_committed with abortedList (a Kafka Fetch)", () => {
     expect(kafka.abortedTransactions).toEqual([{ producerId: p.producerId, firstOffset: 2 }]);
     expect(kafka.values).toEqual(["kept", "dropped"]);
     const offsets: number[] = [];
-    for (let pos = 0; pos < kafka.batches.length; pos += readBatchHeader(kafka.batches, pos).size) offsets.push(readBatchHeader(kafka.batches, pos).baseOffset);
+    for (let pos = 0; pos < kafka.batches.length; pos += readBatchHeader(kafka.batches, pos).size)
+      offsets.push(readBatchHeader(kafka.batches, pos).baseOffset);
     expect(offsets).toEqual([0, 1, 2, 3]);
     // The HTTP form of the same read leaves the aborted batch out itself.
     const http = await read(false);

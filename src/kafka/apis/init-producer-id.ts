@@ -35,7 +35,8 @@ export const initProducerIdApi: KafkaApi = {
       const id = req.transactionalId as string;
       const refused = txnRefusal(ctx, id);
       if (refused !== undefined) return refuse(refused);
-      const expected = req.producerId >= 0 ? { producerId: req.producerId as number, producerEpoch: req.producerEpoch as number } : undefined;
+      const expected =
+        req.producerId >= 0 ? { producerId: req.producerId as number, producerEpoch: req.producerEpoch as number } : undefined;
       const r = await onCoordinator(ctx, id, version, 4, (txn) =>
         txn.initKafka({ transactionalId: id, timeoutMs: req.transactionTimeoutMs, expected }),
       );

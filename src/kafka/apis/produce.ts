@@ -108,16 +108,14 @@ export const produceApi: KafkaApi = {
             bytes += p.records.length;
             const records = p.records;
             const out = await onPartition(ctx, t.name, p.index, (topic) =>
-              ctx.deps
-                .partition(topic.name, p.index)
-                .append({
-                  topic: topic.name,
-                  partition: p.index,
-                  epoch: topic.epoch,
-                  batches: records,
-                  config: topic.config,
-                  ...(txn.transactional ? { transactional: true } : {}),
-                }),
+              ctx.deps.partition(topic.name, p.index).append({
+                topic: topic.name,
+                partition: p.index,
+                epoch: topic.epoch,
+                batches: records,
+                config: topic.config,
+                ...(txn.transactional ? { transactional: true } : {}),
+              }),
             );
             if (!out.ok) return partitionError(p.index, out.code, out.message);
             return {

@@ -17,11 +17,7 @@ function answer(
   keyType: number,
 ): { errorCode: number; errorMessage: string | null; nodeId: number; host: string; port: number } {
   const refused =
-    keyType === 0
-      ? groupRefusal(ctx, key)
-      : keyType === 1
-        ? txnRefusal(ctx, key, ["produce", "consume"])
-        : GroupError.INVALID_REQUEST;
+    keyType === 0 ? groupRefusal(ctx, key) : keyType === 1 ? txnRefusal(ctx, key, ["produce", "consume"]) : GroupError.INVALID_REQUEST;
   if (refused !== undefined) {
     const what = keyType === 0 ? "group" : keyType === 1 ? "transactional id" : `key type ${keyType}`;
     return { errorCode: refused, errorMessage: `${what} "${key}" is not accessible`, nodeId: -1, host: "", port: -1 };

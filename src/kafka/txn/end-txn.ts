@@ -15,11 +15,7 @@ import { groupRefusal } from "../groups/access.ts";
 import { f } from "../protocol/schema.ts";
 import { onCoordinator, txnRefusal } from "./access.ts";
 
-const producerFields = [
-  f("transactionalId", "0+", "string"),
-  f("producerId", "0+", "int64"),
-  f("producerEpoch", "0+", "int16"),
-];
+const producerFields = [f("transactionalId", "0+", "string"), f("producerId", "0+", "int64"), f("producerEpoch", "0+", "int16")];
 const response = [f("throttleTimeMs", "0+", "int32"), f("errorCode", "0+", "int16")];
 
 export const addOffsetsToTxnApi: KafkaApi = {

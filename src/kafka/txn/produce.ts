@@ -40,8 +40,14 @@ function producerOf(records: Uint8Array): Producer | Refusal | undefined {
       const h = readBatchHeader(records, pos);
       if ((h.attributes & CONTROL_FLAG) !== 0) return { code: KafkaError.INVALID_RECORD, message: "clients may not write control batches" };
       const here = { transactional: (h.attributes & TRANSACTIONAL_FLAG) !== 0, producerId: h.producerId, producerEpoch: h.producerEpoch };
-      if (first && (first.transactional !== here.transactional || first.producerId !== here.producerId || first.producerEpoch !== here.producerEpoch))
-        return { code: KafkaError.INVALID_RECORD, message: "a partition's batches must all be transactional or not, from one producer id and epoch" };
+      if (
+        first &&
+        (first.transactional !== here.transactional || first.producerId !== here.producerId || first.producerEpoch !== here.producerEpoch)
+      )
+        return {
+          code: KafkaError.INVALID_RECORD,
+          message: "a partition's batches must all be transactional or not, from one producer id and epoch",
+        };
       first ??= here;
       pos += h.size;
     }
@@ -90,9 +96,15 @@ export async function transactionalCheck(
   for (const p of producers) {
     const k = key(p.topic, p.partition);
     if (!p.producer.transactional)
-      refusals.set(k, { code: KafkaError.INVALID_TXN_STATE, message: "with a transactional id every batch must be transactional (attributes bit 4)" });
+      refusals.set(k, {
+        code: KafkaError.INVALID_TXN_STATE,
+        message: "with a transactional id every batch must be transactional (attributes bit 4)",
+      });
     else if (p.producer.producerId !== one!.producerId || p.producer.producerEpoch !== one!.producerEpoch)
-      refusals.set(k, { code: KafkaError.INVALID_RECORD, message: "a transactional request's batches must come from one producer id and epoch" });
+      refusals.set(k, {
+        code: KafkaError.INVALID_RECORD,
+        message: "a transactional request's batches must come from one producer id and epoch",
+      });
     else verify.push({ topic: p.topic, partition: p.partition });
   }
   if (verify.length === 0) return answer(true);

@@ -86,7 +86,8 @@ export const txnOffsetCommitApi: KafkaApi = {
       for (const p of t.partitions) {
         const key = `${t.name}\u0000${p.partitionIndex}`;
         if (!allowed) codes.set(key, KafkaError.TOPIC_AUTHORIZATION_FAILED);
-        else if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) codes.set(key, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+        else if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions)
+          codes.set(key, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
         else if (p.committedMetadata !== null && p.committedMetadata.length > MAX_METADATA)
           codes.set(key, GroupError.OFFSET_METADATA_TOO_LARGE);
         else if (p.committedOffset < 0) codes.set(key, KafkaError.INVALID_COMMIT_OFFSET_SIZE);
