@@ -1,6 +1,7 @@
 // Kafka transactions on the standalone Node broker's Kafka listener (KIP-98): kafkajs 2.2.4
 // transactions (commit and abort across topics, sendOffsets, a fenced zombie; txn-scenarios.ts),
-// kcat / librdkafka 2.0.2 as a read_committed consumer of transactions made over Kafka and over
+// kcat / librdkafka 2.0.2 as a transactional producer and as a read_committed consumer of
+// transactions made over Kafka and over
 // HTTP, the transactional-id grants, and the protocol details kafkajs does not reach (a
 // transactional Produce to a partition never added, DescribeTransactions, ListTransactions) at
 // the byte level.
@@ -87,6 +88,24 @@ describe("kafkajs transactions", () => {
     await producer.disconnect();
     const seen = await readAll(kafka, "js-lso-rc", ["js-lso"], ["js-lso/0"], '"after"');
     expect(seen["js-lso/0"]!.map((v) => v.replace(/"/g, ""))).toEqual(["open-1", "open-2", "after"]);
+  });
+
+  it.skipIf(!hasKcat)("kcat / librdkafka as a transactional producer (InitProducerId v4, AddPartitionsToTxn v0, EndTxn v1)", async () => {
+    expect((await api("POST", "/v1/topics", { name: "kc-txn", partitions: 2 })).status).toBe(201);
+    for (const [partition, input] of [
+      ["0", "a\nb\n"],
+      ["1", "c\n"],
+    ] as const) {
+      // kcat wraps everything it produces in one transaction and commits it at the end of input.
+      const produced = await kcat(host.bootstrap, ["-P", "-t", "kc-txn", "-p", partition, "-X", "transactional.id=kc-writer"], { input });
+      expect(produced.code, produced.stderr).toBe(0);
+      expect(produced.stderr).toContain("Transaction successfully committed");
+    }
+    expect(await kcatValues("kc-txn", 0, "read_committed")).toEqual(["a", "b"]);
+    expect(await kcatValues("kc-txn", 1, "read_committed")).toEqual(["c"]);
+    // Two transactions of one incarnation each: the epoch of the second init, kept by its commit.
+    const described = (await (await api("GET", "/v1/transactions/kc-writer")).json()) as { state: string; producer_epoch: number };
+    expect(described).toMatchObject({ state: "CompleteCommit", producer_epoch: 1 });
   });
 
   it("transactions made over HTTP are filtered for Kafka read_committed consumers too", async () => {
