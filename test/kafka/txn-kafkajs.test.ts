@@ -1,10 +1,9 @@
 // Kafka transactions on the standalone Node broker's Kafka listener (KIP-98): kafkajs 2.2.4
 // transactions (commit and abort across topics, sendOffsets, a fenced zombie; txn-scenarios.ts),
 // kcat / librdkafka 2.0.2 as a transactional producer and as a read_committed consumer of
-// transactions made over Kafka and over
-// HTTP, the transactional-id grants, and the protocol details kafkajs does not reach (a
-// transactional Produce to a partition never added, DescribeTransactions, ListTransactions) at
-// the byte level.
+// transactions made over Kafka and over HTTP, the transactional-id grants, and the protocol
+// details kafkajs does not reach (a transactional Produce to a partition never added,
+// DescribeTransactions, ListTransactions) at the byte level.
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
