@@ -23,6 +23,7 @@ import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./streams/index.ts";
 import { HttpMetrics, noteError } from "./metrics/http-metrics.ts";
 import { metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
+import { connectorRoutes, connectorWebhookRoute } from "./connect/routes.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -100,6 +101,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/ds/*", meterBodies(deps));
   app.route("/ds", durableStreamRoutes(deps, topics));
 
+  // A webhook source's deliveries carry the sender's signature, not a bearer token (docs/connectors.md).
+  app.route("/v1/connectors", connectorWebhookRoute(deps));
+
   app.use("/v1/*", async (c, next) => {
     if (!deps.adminToken) {
       throw new BrokerError("not_configured", "this broker has no EDGEBROKER_ADMIN_TOKEN configured; no request can be authorized");
@@ -133,5 +137,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/groups", groupRoutes(deps, topics));
   app.route("/v1/keys", keyRoutes(deps));
   app.route("/v1/transactions", txnRoutes(deps));
+  app.route("/v1/connectors", connectorRoutes(deps));
   return app;
 }
