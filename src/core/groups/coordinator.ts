@@ -15,7 +15,7 @@
 //   moved meanwhile is never delivered to its old owner.
 // - Commits are fenced: the member epoch must be current (`stale_epoch`) and the member must own
 //   every partition it commits (`fenced`); a fenced request changes nothing.
-import { PendingTxnOffsets } from "./txn-offsets.ts";
+import { PendingTxnOffsets, type PendingOffset } from "./txn-offsets.ts";
 import { ASSIGNORS, grouped, partitionKey, sortedKeys, splitKey } from "./assignors.ts";
 import { GroupState, type Member, type Owner } from "./state.ts";
 import type {
@@ -359,6 +359,11 @@ export class GroupCoordinator {
     return { ok: true };
   }
 
+  /** Kafka's TxnOffsetCommit, its member already checked by the caller (KafkaGroupPart.txnCommit). */
+  putPending(producerId: number, offsets: PendingOffset[]): void {
+    this.mutate(() => this.pending.put(producerId, offsets));
+  }
+
   txnComplete(group: string, req: { producerId: number; commit: boolean }): { ok: true } | Failure {
     const missing = this.missing(group);
     if (missing) return missing;
@@ -374,7 +379,7 @@ export class GroupCoordinator {
           offset: o.offset,
           metadata: o.metadata ?? null,
           commit_time: now,
-          topic_epoch: this.state.topicEpoch(o.topic),
+          topic_epoch: o.topicEpoch ?? this.state.topicEpoch(o.topic),
         });
       }
     });
