@@ -13,6 +13,8 @@ import type { LocalTails } from "./tails/local-tails.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
 import type { MetricsApi } from "../core/metrics/types.ts";
+import type { ConnectorApi } from "../core/connect/types.ts";
+import type { SubscriptionApi } from "../core/streams/subscription-service.ts";
 
 export interface AppDeps {
   /**
@@ -43,12 +45,19 @@ export interface AppDeps {
    */
   txn?(transactionalId: string): TxnApi;
   /**
+   * A connector's object, by name (CONNECTOR_REGISTRY_NAME: the list of connectors). Optional so
+   * hosts built before connectors still compile; without it /v1/connectors answers 501.
+   */
+  connector?(name: string): ConnectorApi;
+  /**
    * The metrics object (one, "metrics"): every source pushes to it and GET /metrics reads it
    * (docs/monitoring.md). A per-request stub, like `partition`. Without it /metrics answers 503.
    */
   metrics?(): MetricsApi;
   /** How often a source pushes its metrics at most (EDGEBROKER_METRICS_INTERVAL_MS). */
   metricsIntervalMs?: number;
+  /** The Durable Streams subscriptions object (one, SUBSCRIPTIONS_NAME). A per-request stub, like `partition`. */
+  subscriptions(): SubscriptionApi;
   /** An API key's object (verification, quotas), by key id. */
   key(id: string): KeyApi;
   /** The instantiated WASM core (CRC-32C for batches the HTTP layer encodes). */

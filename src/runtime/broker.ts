@@ -7,10 +7,12 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { KeyApi } from "../core/keys/service.ts";
 import type { GroupApi } from "../core/groups/types.ts";
 import type { TxnApi } from "../core/txn/types.ts";
+import type { ConnectorApi } from "../core/connect/types.ts";
 import { LogCore } from "../core/batch/log-core.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
 import type { MetricsApi } from "../core/metrics/types.ts";
+import { SUBSCRIPTIONS_NAME, type SubscriptionApi } from "../core/streams/subscription-service.ts";
 import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
 import type { AppDeps } from "../http/deps.ts";
@@ -64,6 +66,8 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     key: (id) => host.stub<KeyApi>("key", id),
     group: (name) => host.stub<GroupApi>("group", name),
     txn: (id) => host.stub<TxnApi>("txn", id),
+    connector: (name) => host.stub<ConnectorApi>("connector", name),
+    subscriptions: () => host.stub<SubscriptionApi>("subscriptions", SUBSCRIPTIONS_NAME),
     logCore,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,

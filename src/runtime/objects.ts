@@ -14,6 +14,8 @@ import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionService } from "../core/log/partition-service.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import { MetricsService } from "../core/metrics/service.ts";
+import { SubscriptionService } from "../core/streams/subscription-service.ts";
+import { SUBSCRIPTIONS_OBJECT } from "../core/streams/subscriptions.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
 import { objectOptions, type TieredStoreSettings } from "../http/config.ts";
 import type { ObjectStore } from "../core/objectstore/port.ts";
@@ -21,7 +23,10 @@ import { resolve } from "node:path";
 import { DirObjectStore } from "./dir-object-store.ts";
 import { S3ObjectStore } from "./s3-object-store.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
+import { ConnectorService } from "../core/connect/service.ts";
+import { CONNECTOR_REGISTRY_NAME, type ConnectorApi } from "../core/connect/types.ts";
 import type { ActorFactory } from "./actor-host.ts";
+import { nodeOutboundFetch } from "./outbound-fetch.ts";
 import type { ServerConfig } from "./config.ts";
 
 /** Tiered storage's store for every partition of this host (docs/tiered-storage.md), if configured. */
@@ -93,9 +98,37 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
         register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+        ...options.txn,
+      });
+    },
+    // One per connector, named by it ("/registry": the list of connectors); its alarm() runs a
+    // sink's next step (docs/connectors.md).
+    connector: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the connector kind needs ObjectEnv.stub");
+      return new ConnectorService(state.storage, {
+        objects: {
+          cluster: () => stub<ClusterApi>("cluster", "cluster"),
+          partition: (topic, partition) => stub<PartitionApi>("partition", `${topic}/${partition}`),
+          group: (name) => stub<GroupApi>("group", name),
+          logCore: () => Promise.resolve(env.core),
+        },
+        registry: () => stub<ConnectorApi>("connector", CONNECTOR_REGISTRY_NAME),
+        outbound: nodeOutboundFetch(),
+        policy: { allowLoopback: env.config.connectLoopback === true },
+        alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
+        deleteAll: () => state.storage.deleteAll(),
+        workerId: "standalone",
       });
     },
     // The one metrics object, named "metrics" (docs/monitoring.md).
     metrics: (state) => new MetricsService(state.storage),
+    // The one Durable Streams subscriptions object (SUBSCRIPTIONS_NAME); on its first call it moves
+    // what an older version kept in the partition object SUBSCRIPTIONS_OBJECT.
+    subscriptions: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the subscriptions kind needs ObjectEnv.stub");
+      return new SubscriptionService(state.storage, () => stub<PartitionApi>("partition", `${SUBSCRIPTIONS_OBJECT}/0`));
+    },
   };
 }
