@@ -56,6 +56,11 @@ export const METRICS = {
     labels: ["topic", "partition"],
     help: "Bytes of RecordBatch data stored by the partition.",
   },
+  edgebroker_partition_remote_bytes: {
+    type: "gauge",
+    labels: ["topic", "partition"],
+    help: "Bytes of the partition's segments in tiered storage (docs/tiered-storage.md).",
+  },
   edgebroker_partition_storage_rows: { type: "gauge", labels: ["topic", "partition"], help: "Segment rows stored by the partition." },
   edgebroker_tail_subscribers: {
     type: "gauge",
