@@ -76,4 +76,26 @@ describe.each(RUNTIMES)("object-storage sink across a crash on %s", (runtime) =>
       expect(seen).toEqual(new Map(produced.map((r: any) => [r.offset, r.value])));
     }
   }, 180_000);
+
+  it("redacts an S3 store's credentials and refuses a loopback endpoint without the opt-in", async () => {
+    const api = admin(server!.url);
+    const config = {
+      "connector.class": "object-storage-sink",
+      topics: "events",
+      store: "s3",
+      "s3.endpoint": "https://s3.example.com",
+      "s3.bucket": "archive",
+      "s3.access.key.id": "AKIDEXAMPLE",
+      "s3.secret.access.key": "wJalrXUtnFEMI",
+    };
+    const bad = await api.call("POST", "/v1/connectors", { name: "loop", config: { ...config, "s3.endpoint": "http://127.0.0.1:9000" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: "invalid_config", field: "s3.endpoint" });
+    await api.connector("to-s3", config);
+    expect((await api.call("PUT", "/v1/connectors/to-s3/pause")).status).toBe(202);
+    const info = await api.call("GET", "/v1/connectors/to-s3");
+    expect(info.body.config).toMatchObject({ "s3.access.key.id": "[redacted]", "s3.secret.access.key": "[redacted]" });
+    expect(JSON.stringify(info.body)).not.toMatch(/AKIDEXAMPLE|wJalrXUtnFEMI/);
+    expect((await api.call("DELETE", "/v1/connectors/to-s3")).status).toBe(204);
+  });
 });
