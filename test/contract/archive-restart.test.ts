@@ -34,7 +34,11 @@ describe.each(RUNTIMES)("object-storage sink across a crash on %s", (runtime) =>
     server = await startServer(runtime, { dataDir, env });
     let api = admin(server.url);
     await api.topic("events", 2);
-    for (let i = 0; i < 8; i++) await api.produce("events", Array.from({ length: 100 }, (_, j) => ({ key: `k${j % 7}`, value: { n: i * 100 + j } })));
+    for (let i = 0; i < 8; i++)
+      await api.produce(
+        "events",
+        Array.from({ length: 100 }, (_, j) => ({ key: `k${j % 7}`, value: { n: i * 100 + j } })),
+      );
     await api.connector("arch", {
       "connector.class": "object-storage-sink",
       topics: "events",
@@ -49,7 +53,10 @@ describe.each(RUNTIMES)("object-storage sink across a crash on %s", (runtime) =>
 
     server = await startServer(runtime, { dataDir, env });
     api = admin(server.url);
-    await api.produce("events", Array.from({ length: 50 }, (_, j) => ({ key: `k${j % 7}`, value: { n: 800 + j } })));
+    await api.produce(
+      "events",
+      Array.from({ length: 50 }, (_, j) => ({ key: `k${j % 7}`, value: { n: 800 + j } })),
+    );
     expect((await api.call("POST", "/v1/connectors/arch/restart")).status).toBe(204);
     await until(async () => {
       const s = await api.status("arch");
@@ -65,8 +72,15 @@ describe.each(RUNTIMES)("object-storage sink across a crash on %s", (runtime) =>
       const seen = new Map<number, unknown>();
       for (const key of keys) {
         expect(key).toMatch(/^arch\/events\/\d\/\d{20}-\d{20}\.ndjson\.gz$/);
-        const lines = text.decode(gunzipSync((await store.get(key))!)).trimEnd().split("\n").map((l) => JSON.parse(l));
-        const [first, last] = key.slice(key.lastIndexOf("/") + 1, -".ndjson.gz".length).split("-").map(Number);
+        const lines = text
+          .decode(gunzipSync((await store.get(key))!))
+          .trimEnd()
+          .split("\n")
+          .map((l) => JSON.parse(l));
+        const [first, last] = key
+          .slice(key.lastIndexOf("/") + 1, -".ndjson.gz".length)
+          .split("-")
+          .map(Number);
         expect([lines[0].offset, lines[lines.length - 1].offset]).toEqual([first, last]);
         for (const r of lines) {
           expect(seen.has(r.offset), `offset ${p}/${r.offset} in two objects`).toBe(false);

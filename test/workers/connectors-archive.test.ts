@@ -68,7 +68,10 @@ describe("object-storage sink on R2", () => {
   it("archives a topic as gzip NDJSON, one object per batch, and nothing twice after a restart", async () => {
     const topic = await createTopic(2);
     const name = unique("arch");
-    await produce(topic, Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 5}`, value: { n: i } })));
+    await produce(
+      topic,
+      Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 5}`, value: { n: i } })),
+    );
     await create(name, {
       "connector.class": "object-storage-sink",
       topics: topic,
@@ -78,7 +81,10 @@ describe("object-storage sink on R2", () => {
     });
     await caughtUp(name);
     expect((await call(`/v1/connectors/${name}/restart`, { method: "POST" })).status).toBe(204);
-    await produce(topic, Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: { n: 60 + i } })));
+    await produce(
+      topic,
+      Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: { n: 60 + i } })),
+    );
     await caughtUp(name);
 
     let total = 0;
@@ -145,7 +151,11 @@ describe("object-storage sink on R2", () => {
       [{ "object.max.bytes": 10 }, "object.max.bytes"],
     ];
     for (const [extra, field] of cases) {
-      const err = await expectError(await json("/v1/connectors", "POST", { name: unique("bad"), config: { ...base, ...extra } }), 400, "invalid_config");
+      const err = await expectError(
+        await json("/v1/connectors", "POST", { name: unique("bad"), config: { ...base, ...extra } }),
+        400,
+        "invalid_config",
+      );
       expect(err.field, JSON.stringify(extra)).toBe(field);
     }
   });

@@ -20,12 +20,17 @@ const text = new TextDecoder();
 const ctx = { connector: "c", now: () => 1 } as unknown as KindContext;
 
 async function config(extra: Record<string, string>) {
-  return objectStorageSink.parse(new Fields({ store: "dir", ...extra }), { allowLoopback: false }, { connector: "c", stores: { dir: store } });
+  return objectStorageSink.parse(
+    new Fields({ store: "dir", ...extra }),
+    { allowLoopback: false },
+    { connector: "c", stores: { dir: store } },
+  );
 }
 
 function records(from: number, to: number, timestamp: (o: number) => number): DecodedRecord[] {
   const out: DecodedRecord[] = [];
-  for (let o = from; o <= to; o++) out.push({ offset: o, timestamp: timestamp(o), key: null, value: utf8.encode(`{"n":${o}}`), headers: [] });
+  for (let o = from; o <= to; o++)
+    out.push({ offset: o, timestamp: timestamp(o), key: null, value: utf8.encode(`{"n":${o}}`), headers: [] });
   return out;
 }
 
@@ -59,7 +64,10 @@ describe("object-storage sink", () => {
     expect(m.objects[0]!.key).toBe("w/t/0/00000000000000000000-00000000000000000009.ndjson");
     expect(m.archived_to).toBe(60);
     const second = m.objects[1]!;
-    const lines = text.decode((await store.get(second.key))!).trimEnd().split("\n");
+    const lines = text
+      .decode((await store.get(second.key))!)
+      .trimEnd()
+      .split("\n");
     expect(lines.map((l) => JSON.parse(l).offset)).toEqual(
       Array.from({ length: second.last_offset - second.first_offset + 1 }, (_, i) => second.first_offset + i),
     );
@@ -88,8 +96,8 @@ describe("object-storage sink", () => {
     await expect(
       objectStorageSink.parse(new Fields({ store: "r2" }), { allowLoopback: false }, { connector: "c", stores: { dir: store } }),
     ).rejects.toThrow(/^store: /);
-    await expect(
-      objectStorageSink.parse(new Fields({}), { allowLoopback: false }, { connector: "c", stores: {} }),
-    ).rejects.toThrow(/EDGEBROKER_ARCHIVE_DIR/);
+    await expect(objectStorageSink.parse(new Fields({}), { allowLoopback: false }, { connector: "c", stores: {} })).rejects.toThrow(
+      /EDGEBROKER_ARCHIVE_DIR/,
+    );
   });
 });

@@ -91,9 +91,11 @@ function storeOf(f: Fields, policy: OutboundPolicy, host: KindHost): { kind: "r2
   const endpoint = f.required("s3.endpoint", "the S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com");
   const checked = checkOutboundUrl(endpoint, policy);
   if (!checked.ok) throw new ConfigProblem(`s3.endpoint: ${loopbackHint(checked.reason)}`);
-  if (checked.url.search || checked.url.hash) throw new ConfigProblem("s3.endpoint: no query or fragment (requests are <endpoint>/<bucket>/<key>)");
+  if (checked.url.search || checked.url.hash)
+    throw new ConfigProblem("s3.endpoint: no query or fragment (requests are <endpoint>/<bucket>/<key>)");
   const bucket = f.required("s3.bucket", "the bucket name");
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigProblem(`s3.bucket: not a bucket name, got ${JSON.stringify(bucket)}`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new ConfigProblem(`s3.bucket: not a bucket name, got ${JSON.stringify(bucket)}`);
   const store = host.stores.s3({
     endpoint,
     bucket,
@@ -153,7 +155,9 @@ export const objectStorageSink: SinkKind<ObjectStorageSinkConfig> = {
     try {
       checkObjectKey(`${prefix}/t/0/manifest.json`);
     } catch {
-      throw new ConfigProblem(`store.prefix: printable ASCII parts separated by '/', none empty, '.' or '..', got ${JSON.stringify(prefix)}`);
+      throw new ConfigProblem(
+        `store.prefix: printable ASCII parts separated by '/', none empty, '.' or '..', got ${JSON.stringify(prefix)}`,
+      );
     }
     const format = f.oneOf("format", ["ndjson", "parquet"] as const, "ndjson");
     const compression = f.oneOf("compression", ["none", "gzip"] as const, "none");
@@ -176,7 +180,9 @@ export const objectStorageSink: SinkKind<ObjectStorageSinkConfig> = {
     const lines = config.format === "ndjson" ? ndjsonLines(batch.topic, batch.partition, batch.records) : undefined;
     const sizes = lines
       ? lines.map((l) => l.length)
-      : batch.records.map((r) => 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + k.length + (v?.length ?? 0), 0));
+      : batch.records.map(
+          (r) => 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + k.length + (v?.length ?? 0), 0),
+        );
     const ext = extension(config.format, config.compression);
     const written: ManifestEntry[] = [];
     let at = 0;
