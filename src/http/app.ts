@@ -1,11 +1,11 @@
 // The one Hono app every host serves. Routes are grouped by concern in routes/; errors become
 // `{"error": {"code", "message"}}` responses in exactly one place (onError).
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
 import { authenticate, authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
+import { limitBodies } from "./body-limit.ts";
 import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./log/fetch.ts";
@@ -113,19 +113,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/v1/*", authenticate(deps));
   app.use("/v1/*", chargeFetches(deps));
   app.use("/v1/*", meterBodies(deps));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.limits.maxRequestBytes,
-      onError: () => {
-        throw new BrokerError(
-          "payload_too_large",
-          `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`,
-          { limit: deps.limits.maxRequestBytes },
-        );
-      },
-    }),
-  );
+  app.use("/v1/*", limitBodies(deps));
 
   app.route("/v1/topics", topicRoutes(deps, topics));
   app.route("/v1/topics", produceRoutes(deps, topics));

@@ -10,6 +10,7 @@ import { CREDENTIAL_CHECK_MS } from "../core/keys/credential-check.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
+import { MAX_TXN_TIMEOUT_MS } from "../core/txn/types.ts";
 import type { AppDeps } from "./deps.ts";
 import { DEFAULT_METRICS_INTERVAL_MS } from "./metrics/http-metrics.ts";
 
@@ -167,6 +168,8 @@ export interface BrokerConfig {
   archiveDir?: string;
   /** Bytes of remote segments each partition caches for reads (EDGEBROKER_TIERED_CACHE_BYTES; default 16 MiB). */
   tieredCacheBytes: number;
+  /** Kafka's transaction.max.timeout.ms: the longest transaction_timeout_ms an init may ask (EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS; default 900000). */
+  transactionMaxTimeoutMs: number;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
@@ -201,6 +204,8 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     tiered: tieredSetting(env),
     archiveDir: archiveDirSetting(env, tieredSetting(env)),
     tieredCacheBytes: integerSetting(env, "EDGEBROKER_TIERED_CACHE_BYTES", 16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+    // Up to a day: a longer open transaction holds back every read_committed reader of its partitions.
+    transactionMaxTimeoutMs: integerSetting(env, "EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS", MAX_TXN_TIMEOUT_MS, 1, 86_400_000),
   };
 }
 
@@ -221,6 +226,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
         credentialCheckMs: CREDENTIAL_CHECK_MS,
         metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS,
         tieredCacheBytes: 16 * 1024 * 1024,
+        transactionMaxTimeoutMs: MAX_TXN_TIMEOUT_MS,
       },
       error: err.message,
     };
@@ -232,6 +238,7 @@ export interface ObjectOptions {
   partition: { producerExpirationMs?: number; remoteCacheBytes: number };
   cluster: { limits: Limits };
   group: { initialRebalanceDelayMs?: number };
+  txn: { maxTimeoutMs: number };
   /** Every partition and group object pushes its metrics at most this often. */
   metricsIntervalMs: number;
 }
@@ -241,6 +248,7 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
     partition: { producerExpirationMs: config.producerExpirationMs, remoteCacheBytes: config.tieredCacheBytes },
     cluster: { limits: config.limits },
     group: { initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs },
+    txn: { maxTimeoutMs: config.transactionMaxTimeoutMs },
     metricsIntervalMs: config.metricsIntervalMs,
   };
 }
@@ -255,6 +263,7 @@ export type HostDeps = Pick<
   | "txn"
   | "connector"
   | "metrics"
+  | "subscriptions"
   | "logCore"
   | "partitionSocket"
   | "localTails"

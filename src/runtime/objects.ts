@@ -14,6 +14,8 @@ import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionService } from "../core/log/partition-service.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import { MetricsService } from "../core/metrics/service.ts";
+import { SubscriptionService } from "../core/streams/subscription-service.ts";
+import { SUBSCRIPTIONS_OBJECT } from "../core/streams/subscriptions.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
 import { objectOptions, type TieredStoreSettings } from "../http/config.ts";
 import type { ObjectStore } from "../core/objectstore/port.ts";
@@ -97,6 +99,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
         register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+        ...options.txn,
       });
     },
     // One per connector, named by it ("/registry": the list of connectors); its alarm() runs a
@@ -126,5 +129,12 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     },
     // The one metrics object, named "metrics" (docs/monitoring.md).
     metrics: (state) => new MetricsService(state.storage),
+    // The one Durable Streams subscriptions object (SUBSCRIPTIONS_NAME); on its first call it moves
+    // what an older version kept in the partition object SUBSCRIPTIONS_OBJECT.
+    subscriptions: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the subscriptions kind needs ObjectEnv.stub");
+      return new SubscriptionService(state.storage, () => stub<PartitionApi>("partition", `${SUBSCRIPTIONS_OBJECT}/0`));
+    },
   };
 }

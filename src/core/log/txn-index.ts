@@ -51,6 +51,20 @@ export class AbortedIndex {
     return this.storage.sql.exec("DELETE FROM txn_aborted WHERE last_offset < ?", logStartOffset).rowsWritten;
   }
 
+  /** Compaction dropped these abort markers (offsets): their entries' rows go, inside its transaction. */
+  remove(markerOffsets: number[]): number {
+    let written = 0;
+    for (const o of markerOffsets) written += this.storage.sql.exec("DELETE FROM txn_aborted WHERE last_offset = ?", o).rowsWritten;
+    return written;
+  }
+
+  /** The in-memory half of remove(), once its transaction committed. */
+  forget(markerOffsets: number[]): void {
+    if (markerOffsets.length === 0) return;
+    const gone = new Set(markerOffsets);
+    this.entries = this.entries.filter((e) => !gone.has(e.lastOffset));
+  }
+
   clear(): void {
     this.entries = [];
     this.storage.sql.exec("DELETE FROM txn_aborted");
@@ -100,4 +114,23 @@ export function committedBatches(bytes: Uint8Array, lso: number, aborted: Aborte
     at += size;
   }
   return { bytes: out, next };
+}
+
+/**
+ * read_committed for a Kafka Fetch: the whole batches below the last stable offset, aborted ones
+ * included (the client drops them with the FetchResponse's aborted transactions), and the offset
+ * after the last one. A batch never straddles the last stable offset: it is the first offset of a
+ * producer's first open batch.
+ */
+export function stableBatches(bytes: Uint8Array, lso: number): { bytes: Uint8Array; next: number } {
+  let pos = 0;
+  let next = -1;
+  while (pos < bytes.length) {
+    const h = readBatchHeader(bytes, pos);
+    if (h.baseOffset >= lso) break;
+    next = h.baseOffset + h.lastOffsetDelta + 1;
+    pos += h.size;
+  }
+  // A copy, not a view: an RPC answer would carry a view's whole buffer.
+  return { bytes: pos === bytes.length ? bytes : bytes.slice(0, pos), next };
 }
