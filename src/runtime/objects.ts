@@ -21,7 +21,7 @@ import { objectOptions, type TieredStoreSettings } from "../http/config.ts";
 import type { ObjectStore } from "../core/objectstore/port.ts";
 import { resolve } from "node:path";
 import { DirObjectStore } from "./dir-object-store.ts";
-import { S3ObjectStore } from "./s3-object-store.ts";
+import { outboundS3Send, S3ObjectStore } from "./s3-object-store.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
 import { ConnectorService } from "../core/connect/service.ts";
 import { CONNECTOR_REGISTRY_NAME, type ConnectorApi } from "../core/connect/types.ts";
@@ -107,6 +107,8 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     connector: (state) => {
       const stub = env.stub;
       if (!stub) throw new Error("the connector kind needs ObjectEnv.stub");
+      const outbound = nodeOutboundFetch();
+      const policy = { allowLoopback: env.config.connectLoopback === true };
       return new ConnectorService(state.storage, {
         objects: {
           cluster: () => stub<ClusterApi>("cluster", "cluster"),
@@ -115,12 +117,13 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
           logCore: () => Promise.resolve(env.core),
         },
         registry: () => stub<ConnectorApi>("connector", CONNECTOR_REGISTRY_NAME),
-        outbound: nodeOutboundFetch(),
-        policy: { allowLoopback: env.config.connectLoopback === true },
-        // Object-storage sinks: store=dir (EDGEBROKER_ARCHIVE_DIR) or store=s3 (the connector's endpoint).
+        outbound,
+        policy,
+        // Object-storage sinks: store=dir (EDGEBROKER_ARCHIVE_DIR) or store=s3 (the connector's endpoint,
+        // user-given: sent through the outbound port under the connector policy, checked after DNS).
         stores: {
           dir: archiveDir,
-          s3: (e) => new S3ObjectStore(e),
+          s3: (e) => new S3ObjectStore(e, outboundS3Send(outbound, policy)),
         },
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
         deleteAll: () => state.storage.deleteAll(),

@@ -3,7 +3,16 @@
 // with AWS Signature V4 by aws4fetch; path-style URLs (<endpoint>/<bucket>/<key>), which every
 // S3-compatible server accepts. S3 acknowledges a PUT once the object is durable and reads after
 // writes are strongly consistent, which is what the port promises.
+//
+// aws4fetch only signs: the signed Request goes out through an injected `S3Send`, so whoever builds
+// the store decides where it may connect. An object-storage sink's endpoint is user-given and goes
+// through the host's OutboundFetch with the connector address policy (`outboundS3Send`: resolved,
+// every address checked, connected to the checked address). Tiered storage's endpoint is set by
+// the operator and may be private (MinIO on the LAN), so it uses `directS3Send`. Neither follows
+// redirects: a 3xx fails the request.
 import { AwsClient } from "aws4fetch";
+import type { OutboundPolicy } from "../core/outbound/address-policy.ts";
+import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
 import {
   checkObjectKey,
   ObjectStoreError,
@@ -22,6 +31,44 @@ export interface S3Settings {
   secretAccessKey: string;
 }
 
+/** Sends one signed request; a refusal or network failure rejects. */
+export type S3Send = (request: Request) => Promise<Response>;
+
+/** Whole request, connect to last byte: segments and archive objects are megabytes. */
+const S3_TIMEOUT_MS = 120_000;
+/** Most response bytes read: above any object the broker writes (segments, archive files). */
+const S3_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
+
+/** The global fetch without redirects (operator-configured endpoints: tiered storage). */
+export const directS3Send: S3Send = async (request) => {
+  const res = await fetch(request, { redirect: "manual", signal: AbortSignal.timeout(S3_TIMEOUT_MS) });
+  if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new ObjectStoreError(`S3 ${request.method} answered ${res.status} (redirect to ${res.headers.get("location") ?? "nowhere"}); redirects are not followed`);
+  }
+  return res;
+};
+
+/** Through the host's OutboundFetch under `policy` (user-given endpoints: object-storage sinks). */
+export function outboundS3Send(outbound: OutboundFetch, policy: OutboundPolicy): S3Send {
+  return async (request) => {
+    const headers: Record<string, string> = {};
+    request.headers.forEach((v, k) => (headers[k] = v));
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    const result = await outbound(
+      request.url,
+      { method: request.method, headers, body, timeoutMs: S3_TIMEOUT_MS, maxResponseBytes: S3_MAX_RESPONSE_BYTES },
+      policy,
+    );
+    if (!result.ok) throw new ObjectStoreError(`S3 ${request.method} ${new URL(request.url).host}: ${result.code}: ${result.reason}`);
+    const { status, headers: answered, body: bytes } = result.response;
+    const empty = request.method === "HEAD" || status === 204 || status === 304;
+    return new Response(empty ? null : (bytes as Uint8Array<ArrayBuffer>), { status, headers: answered });
+  };
+}
+
+const RETRIES = 10;
+const RETRY_BASE_MS = 50;
 const META_PREFIX = "x-amz-meta-";
 /** Deletes in flight at once (one DELETE per key: DeleteObjects needs a Content-MD5 body checksum). */
 const DELETE_CONCURRENCY = 8;
@@ -30,7 +77,10 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: AwsClient;
   private readonly base: string;
 
-  constructor(settings: S3Settings) {
+  constructor(
+    settings: S3Settings,
+    private readonly sendRequest: S3Send = directS3Send,
+  ) {
     this.client = new AwsClient({
       accessKeyId: settings.accessKeyId,
       secretAccessKey: settings.secretAccessKey,
@@ -45,7 +95,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private async send(url: string, init: RequestInit, ok: number[]): Promise<Response> {
-    const res = await this.client.fetch(url, init);
+    let res = await this.sendRequest(await this.client.sign(url, init));
+    // As AwsClient.fetch did: 5xx and 429 are retried with jittered exponential backoff.
+    for (let i = 0; i < RETRIES && (res.status >= 500 || res.status === 429); i++) {
+      await res.body?.cancel().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.random() * RETRY_BASE_MS * 2 ** i));
+      res = await this.sendRequest(await this.client.sign(url, init));
+    }
     if (!ok.includes(res.status)) {
       const body = await res.text().catch(() => "");
       throw new ObjectStoreError(`S3 ${init.method ?? "GET"} ${new URL(url).pathname} answered ${res.status}: ${body.slice(0, 300)}`);
