@@ -77,10 +77,10 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: AwsClient;
   private readonly base: string;
 
-  constructor(
-    settings: S3Settings,
-    private readonly sendRequest: S3Send = directS3Send,
-  ) {
+  private readonly sendRequest: S3Send;
+
+  constructor(settings: S3Settings, send: S3Send = directS3Send) {
+    this.sendRequest = send;
     this.client = new AwsClient({
       accessKeyId: settings.accessKeyId,
       secretAccessKey: settings.secretAccessKey,

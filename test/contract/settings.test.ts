@@ -23,6 +23,7 @@ const SETTINGS: Record<string, string> = {
   EDGEBROKER_DS_LONG_POLL_MS: "300",
   EDGEBROKER_PRODUCER_EXPIRATION_MS: "600000",
   EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1",
+  EDGEBROKER_CONNECT_LOOPBACK: "1",
   EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS: "5000",
 };
 
@@ -31,6 +32,7 @@ const MALFORMED: Array<[string, string]> = [
   ["EDGEBROKER_DS_LONG_POLL_MS", "soon"],
   ["EDGEBROKER_CORS_ORIGINS", "app.example.com"],
   ["EDGEBROKER_DS_LOOPBACK_WEBHOOKS", "yes"],
+  ["EDGEBROKER_CONNECT_LOOPBACK", "true"],
   ["EDGEBROKER_PRODUCER_EXPIRATION_MS", "-5"],
   ["EDGEBROKER_PUBLIC_URL", "broker.example.com"],
   ["EDGEBROKER_CREDENTIAL_CHECK_MS", "0"],
@@ -88,6 +90,15 @@ describe.each(HOSTS)("settings on %s", (host) => {
     expect(created.status).toBe(201);
     const wait = await fetch(`${broker.url}/v1/topics/settings-ok/partitions/0/records?offset=0&wait_ms=1501`, { headers: auth });
     expect(wait.status).toBe(400);
+  });
+
+  it("EDGEBROKER_CONNECT_LOOPBACK: a connector's sink may name a loopback destination", async () => {
+    const topic = await fetch(`${broker.url}/v1/topics`, { method: "POST", headers: auth, body: JSON.stringify({ name: "settings-sink", partitions: 1 }) });
+    expect(topic.status).toBe(201);
+    const config = { "connector.class": "http-sink", topics: "settings-sink", "http.url": "http://127.0.0.1:9/sink" };
+    const created = await fetch(`${broker.url}/v1/connectors`, { method: "POST", headers: auth, body: JSON.stringify({ name: "settings-sink", config }) });
+    expect(created.status, await created.clone().text()).toBe(201);
+    expect((await fetch(`${broker.url}/v1/connectors/settings-sink`, { method: "DELETE", headers: auth })).status).toBe(204);
   });
 
   it("EDGEBROKER_ANONYMOUS_GRANTS and EDGEBROKER_DS_LONG_POLL_MS: an anonymous long-poll ends after the configured wait", async () => {
