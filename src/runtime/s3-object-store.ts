@@ -44,7 +44,9 @@ export const directS3Send: S3Send = async (request) => {
   const res = await fetch(request, { redirect: "manual", signal: AbortSignal.timeout(S3_TIMEOUT_MS) });
   if (res.status >= 300 && res.status < 400 && res.status !== 304) {
     await res.body?.cancel().catch(() => undefined);
-    throw new ObjectStoreError(`S3 ${request.method} answered ${res.status} (redirect to ${res.headers.get("location") ?? "nowhere"}); redirects are not followed`);
+    throw new ObjectStoreError(
+      `S3 ${request.method} answered ${res.status} (redirect to ${res.headers.get("location") ?? "nowhere"}); redirects are not followed`,
+    );
   }
   return res;
 };

@@ -24,7 +24,13 @@ describe.each(RUNTIMES)("object-storage sink to S3 on %s", (runtime) => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `edgebroker-archive-s3-${runtime}-`));
     s3Dir = mkdtempSync(join(tmpdir(), `edgebroker-s3rver-${runtime}-`));
-    s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: s3Dir, configureBuckets: [{ name: "archive", configs: [] }] });
+    s3 = new S3rver({
+      port: 0,
+      address: "127.0.0.1",
+      silent: true,
+      directory: s3Dir,
+      configureBuckets: [{ name: "archive", configs: [] }],
+    });
     endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
     server = await startServer(runtime, { dataDir, env: { EDGEBROKER_CONNECT_LOOPBACK: "1" } });
   }, 120_000);
@@ -61,7 +67,11 @@ describe.each(RUNTIMES)("object-storage sink to S3 on %s", (runtime) => {
     expect(keys.length).toBeGreaterThanOrEqual(3);
     const offsets: number[] = [];
     for (const key of keys)
-      for (const line of text.decode((await store.get(key))!).trimEnd().split("\n")) offsets.push(JSON.parse(line).offset);
+      for (const line of text
+        .decode((await store.get(key))!)
+        .trimEnd()
+        .split("\n"))
+        offsets.push(JSON.parse(line).offset);
     expect(offsets).toEqual(Array.from({ length: 40 }, (_, i) => i));
   }, 120_000);
 });

@@ -93,10 +93,18 @@ describe.each(HOSTS)("settings on %s", (host) => {
   });
 
   it("EDGEBROKER_CONNECT_LOOPBACK: a connector's sink may name a loopback destination", async () => {
-    const topic = await fetch(`${broker.url}/v1/topics`, { method: "POST", headers: auth, body: JSON.stringify({ name: "settings-sink", partitions: 1 }) });
+    const topic = await fetch(`${broker.url}/v1/topics`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "settings-sink", partitions: 1 }),
+    });
     expect(topic.status).toBe(201);
     const config = { "connector.class": "http-sink", topics: "settings-sink", "http.url": "http://127.0.0.1:9/sink" };
-    const created = await fetch(`${broker.url}/v1/connectors`, { method: "POST", headers: auth, body: JSON.stringify({ name: "settings-sink", config }) });
+    const created = await fetch(`${broker.url}/v1/connectors`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "settings-sink", config }),
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     expect((await fetch(`${broker.url}/v1/connectors/settings-sink`, { method: "DELETE", headers: auth })).status).toBe(204);
   });
