@@ -28,7 +28,7 @@ export function keyRoutes(deps: AppDeps): OpenAPIHono {
   });
 
   openRoute(app, CREATE_KEY, async (c) => {
-    const { name, grants, quotas } = await readBody(c, KeyCreate);
+    const { name, grants, quotas = {} } = await readBody(c, KeyCreate);
     const id = randomHex(8);
     const secret = randomSecret();
     unwrap(await deps.key(id).create({ id, name, grants, quotas, secret }));

@@ -44,7 +44,7 @@ export const KeyCreate = bodyObject({
     )
     .openapi({ type: "string", minLength: 1, maxLength: 200 }),
   grants: coreChecked(validateGrants).openapi({ type: "array", items: { $ref: "#/components/schemas/Grant" }, minItems: 1 }),
-  quotas: coreChecked(validateQuotas).openapi({
+  quotas: coreChecked(validateQuotas).optional().openapi({
     type: "object",
     properties: { requests_per_second: { type: "integer", minimum: 1 }, bytes_per_second: { type: "integer", minimum: 1 } },
     additionalProperties: false,
@@ -56,6 +56,7 @@ export const KeyRotate = z
     {
       grace_ms: z
         .unknown()
+        .optional()
         .transform((g, ctx) =>
           g === undefined
             ? 0

@@ -17,7 +17,7 @@ const doc = openApiDocument(app) as unknown as { paths: Record<string, Record<st
 /** Hono's `/v1/topics/:topic` as OpenAPI's `/v1/topics/{topic}`; a trailing wildcard as `{path}`. */
 function openApiPath(path: string): string {
   return path
-    .replace(/\/$/, "")
+    .replace(/(.)\/$/, "$1")
     .replace(/:([A-Za-z_]+)/g, "{$1}")
     .replace(/\/\*$/, "/{path}");
 }
@@ -46,7 +46,7 @@ describe("GET /openapi.json", () => {
     for (const route of routes) {
       const name = `${route.method.toUpperCase()} ${route.path}`;
       for (const [type, media] of Object.entries(route.request?.body?.content ?? {})) {
-        if (isZod(media?.schema)) expect(media.example, `${name} ${type} request example`).toBeDefined();
+        if (isZod(media?.schema) && /json|msgpack/.test(type)) expect(media.example, `${name} ${type} request example`).toBeDefined();
         check(`${name} request ${type}`, media?.schema, media?.example);
       }
       for (const [status, response] of Object.entries(route.responses)) {

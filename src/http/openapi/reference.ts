@@ -1,6 +1,8 @@
 // docs/http-api.md, rendered from the OpenAPI document (scripts/http-api-doc.ts writes it; a test
 // checks the committed page is what the document renders to). Plain Markdown: one section per
 // tag, one entry per operation with its parameters, bodies, answers and examples.
+import { ERROR_TEXT } from "./schemas.ts";
+
 type Json = Record<string, unknown>;
 
 const METHODS = ["get", "head", "post", "put", "patch", "delete"] as const;
@@ -63,10 +65,17 @@ export function renderReference(doc: Json): string {
       }
       const request = content("Request body", op.requestBody as Json, components);
       if (request.length) lines.push(...request, "");
+      const failures: string[] = [];
       for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
+        const media = Object.values((response.content ?? {}) as Record<string, Json>)[0];
+        if ((media?.schema as Json | undefined)?.$ref === "#/components/schemas/Error" && media?.example === undefined) {
+          failures.push(status);
+          continue;
+        }
         const answer = content(`**${status}** ${response.description}`, response, components);
         lines.push(...(answer.length ? answer : [`**${status}** ${response.description}`]), "");
       }
+      if (failures.length) lines.push(`Errors (\`Error\`): ${failures.join(", ")}`, "");
       const tag = ((op.tags as string[] | undefined) ?? ["Other"])[0]!;
       byTag.set(tag, [...(byTag.get(tag) ?? []), lines.join("\n")]);
     }
@@ -81,7 +90,11 @@ export function renderReference(doc: Json): string {
     "",
     "Every route below is also in the OpenAPI 3.1 document a running broker serves at `GET /openapi.json`",
     "(no authentication), generated from the schemas the routes validate requests with. Errors are",
-    '`{"error": {"code": "<stable_snake_case>", "message": "..."}}` (schema `Error`).',
+    '`{"error": {"code": "<stable_snake_case>", "message": "..."}}` (schema `Error`); the statuses:',
+    "",
+    "| Status | Meaning |",
+    "| --- | --- |",
+    ...Object.entries(ERROR_TEXT).map(([status, text]) => `| ${status} | ${text} |`),
     "",
     ...sections,
   ]

@@ -16,7 +16,7 @@ export const ErrorBody = z
   })
   .openapi("Error", { example: { error: { code: "topic_not_found", message: 'topic "orders" does not exist' } } });
 
-const ERROR_TEXT: Record<number, string> = {
+export const ERROR_TEXT: Record<number, string> = {
   400: "The request is malformed (the code names what: invalid_parameter, bad_request, ...)",
   401: "No or an unknown bearer token",
   403: "The key lacks the grant (also for a resource that does not exist)",
@@ -132,7 +132,9 @@ export function fail(ctx: z.RefinementCtx, message: string, code?: ErrorCode): t
 
 /**
  * A field checked by the core's own validator (the Kafka protocol uses the same one): its
- * BrokerError becomes the issue, with its code and message unchanged.
+ * BrokerError becomes the issue, with its code and message unchanged. The field is required (a
+ * missing one is checked as undefined, so the validator names it); add .optional() for one that
+ * may be left out (zod then skips the check).
  */
 export function coreChecked<T>(check: (value: unknown) => T) {
   return z.unknown().transform((value, ctx) => {
