@@ -17,7 +17,8 @@ export const GroupParam = coreChecked((v) => groupNameParam(String(v))).openapi(
   pattern: "^[a-zA-Z0-9._-]+$",
   example: "billing",
 });
-const MemberParam = z.string().openapi({ pattern: "^[A-Za-z0-9_-]{1,64}$", example: "m-5f2c1a9e" });
+const MEMBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MemberParam = z.string().openapi({ pattern: MEMBER_ID.source, example: "m-5f2c1a9e" });
 const GroupPath = z.object({ group: GroupParam });
 const MemberPath = z.object({ group: GroupParam, member: MemberParam });
 
@@ -29,11 +30,11 @@ export const JoinBody = z
   .strictObject({
     topics: z.array(topicName).min(1).max(1000).optional().openapi({ description: "The topics to consume (or pattern)" }),
     pattern: z.string().min(1).max(256).optional().openapi({ description: "A regular expression over topic names" }),
-    session_timeout_ms: int(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).optional().openapi({ default: 45_000 }),
+    session_timeout_ms: int(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).nullish().openapi({ default: 45_000 }),
     auto_offset_reset: OffsetReset.optional().openapi({ description: "Where a partition with no committed offset starts (default latest)" }),
     auto_commit: z.boolean().optional().openapi({ default: true, description: "A poll commits what the previous poll delivered" }),
     assignor: z.enum(["uniform", "range"]).optional(),
-    member_id: MemberParam.optional().openapi({ description: "Rejoin as this member" }),
+    member_id: z.string().regex(MEMBER_ID).optional().openapi({ description: "Rejoin as this member" }),
   })
   .refine((b) => (b.topics === undefined) !== (b.pattern === undefined), { message: "give either topics or pattern" })
   .openapi("JoinRequest");
@@ -42,9 +43,10 @@ export function pollBodySchema(limits: Limits) {
   return z
     .strictObject({
       member_epoch: int(),
-      max_records: int(1).max(limits.maxFetchRecords).optional().openapi({ default: 500 }),
-      max_bytes: int(1).max(limits.maxFetchBytes).optional().openapi({ default: 1_048_576 }),
-      wait_ms: int().max(limits.maxWaitMs).optional().openapi({ default: 0 }),
+      // null means the default, as an absent field (body.ts's integer()).
+      max_records: int(1).max(limits.maxFetchRecords).nullish().openapi({ default: 500 }),
+      max_bytes: int(1).max(limits.maxFetchBytes).nullish().openapi({ default: 1_048_576 }),
+      wait_ms: int().max(limits.maxWaitMs).nullish().openapi({ default: 0 }),
       isolation: z.enum(["read_uncommitted", "read_committed"]).optional(),
     })
     .openapi("PollRequest");
