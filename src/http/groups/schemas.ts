@@ -7,12 +7,12 @@ import type { Limits } from "../../core/limits.ts";
 import { EXAMPLE_VALUE } from "../openapi/examples.ts";
 import { AUTH_ERRORS, errors, IsolationQuery, intQuery, structured } from "../openapi/schemas.ts";
 import { MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS, groupNameParam } from "./body.ts";
-import { coreChecked } from "../openapi/schemas.ts";
+import { checkedParam } from "../openapi/schemas.ts";
 
 const tags = ["Consumer groups"];
 const int = (min = 0) => z.int().min(min);
 
-export const GroupParam = coreChecked((v) => groupNameParam(String(v))).openapi({
+export const GroupParam = checkedParam(groupNameParam).openapi({
   type: "string",
   pattern: "^[a-zA-Z0-9._-]+$",
   example: "billing",

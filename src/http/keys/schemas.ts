@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { BrokerError } from "../../core/errors.ts";
 import { validateGrants } from "../../core/keys/grants.ts";
 import type { Quotas } from "../../core/keys/service.ts";
-import { bodyObject, coreChecked, errors, fail, structured } from "../openapi/schemas.ts";
+import { bodyObject, checkedParam, coreChecked, errors, fail, structured } from "../openapi/schemas.ts";
 
 const tags = ["API keys"];
 const KEY_ID = /^[0-9a-f]{16}$/;
@@ -70,8 +70,7 @@ export const KeyRotate = z
   )
   .openapi("KeyRotateRequest");
 
-const KeyIdParam = coreChecked((raw) => {
-  const id = String(raw);
+const KeyIdParam = checkedParam((id) => {
   if (!KEY_ID.test(id)) throw new BrokerError("invalid_parameter", `key id: expected 16 hex digits, got "${id.slice(0, 40)}"`);
   return id;
 }).openapi({ type: "string", pattern: KEY_ID.source, example: "3f9a0c2e71d45b86" });

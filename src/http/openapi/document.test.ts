@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { RouteConfig } from "@hono/zod-openapi";
+import { validate } from "@readme/openapi-parser";
 import { openApiDocument } from "./document.ts";
 import { referenceApp } from "./reference-app.ts";
 import { renderReference } from "./reference.ts";
@@ -68,6 +69,12 @@ describe("GET /openapi.json", () => {
       }
     }
     expect(checked).toBeGreaterThan(30);
+  });
+
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const result = await validate(structuredClone(doc) as never);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
   });
 
   it("docs/http-api.md is the page the document renders to (node scripts/http-api-doc.ts)", async () => {

@@ -137,13 +137,20 @@ export function fail(ctx: z.RefinementCtx, message: string, code?: ErrorCode): t
  * may be left out (zod then skips the check).
  */
 export function coreChecked<T>(check: (value: unknown) => T) {
-  return z.unknown().transform((value, ctx) => {
-    try {
-      return check(value);
-    } catch (err) {
-      if (!(err instanceof BrokerError)) throw err;
-      ctx.addIssue({ code: "custom", message: err.message, params: { code: err.code, extra: err.extra, whole: true } });
-      return z.NEVER;
-    }
-  });
+  return z.unknown().transform((value, ctx) => runCheck(check, value, ctx));
+}
+
+/** A path parameter checked by a core validator (a string, so the document marks it required). */
+export function checkedParam<T>(check: (value: string) => T) {
+  return z.string().transform((value, ctx) => runCheck(check as (v: unknown) => T, value, ctx));
+}
+
+function runCheck<T>(check: (value: unknown) => T, value: unknown, ctx: z.RefinementCtx): T {
+  try {
+    return check(value);
+  } catch (err) {
+    if (!(err instanceof BrokerError)) throw err;
+    ctx.addIssue({ code: "custom", message: err.message, params: { code: err.code, extra: err.extra, whole: true } });
+    return z.NEVER;
+  }
 }

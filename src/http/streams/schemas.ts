@@ -35,7 +35,13 @@ const control = (method: RouteConfig["method"], path: string, summary: string, r
   path: `/{root}/__ds/${path}`,
   tags,
   summary,
-  request: { params: path.includes("{id}") ? Root : Root.pick({ root: true }) },
+  request: {
+    params: path.includes("{stream}")
+      ? Root.extend({ stream: z.string().openapi({ description: "The stream's path below the root", example: "room-1" }) })
+      : path.includes("{id}")
+        ? Root
+        : Root.pick({ root: true }),
+  },
   responses,
 });
 

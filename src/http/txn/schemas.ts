@@ -1,12 +1,12 @@
 // /v1/transactions in the OpenAPI document (docs/transactions.md). The bodies are checked field
 // by field by routes.ts (the same integer rules as the group bodies); these schemas state them.
 import { createRoute, z } from "@hono/zod-openapi";
-import { AUTH_ERRORS, coreChecked, errors, structured } from "../openapi/schemas.ts";
+import { AUTH_ERRORS, checkedParam, errors, structured } from "../openapi/schemas.ts";
 import { transactionalIdParam } from "./identity.ts";
 
 const tags = ["Transactions"];
 const IdPath = z.object({
-  id: coreChecked((v) => transactionalIdParam(String(v))).openapi({ type: "string", pattern: "^[a-zA-Z0-9._-]{1,249}$", example: "payments-1" }),
+  id: checkedParam(transactionalIdParam).openapi({ type: "string", pattern: "^[a-zA-Z0-9._-]{1,249}$", example: "payments-1" }),
 });
 const State = z.enum(["Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort"]);
 
