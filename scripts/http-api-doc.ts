@@ -5,6 +5,6 @@ import { referenceApp } from "../src/http/openapi/reference-app.ts";
 import { openApiDocument } from "../src/http/openapi/document.ts";
 import { renderReference } from "../src/http/openapi/reference.ts";
 
-const page = renderReference(openApiDocument(referenceApp()) as Record<string, unknown>);
+const page = renderReference(openApiDocument(referenceApp()) as unknown as Record<string, unknown>);
 await writeFile(new URL("../docs/http-api.md", import.meta.url), page);
 console.log(`docs/http-api.md: ${page.split("\n").length} lines`);

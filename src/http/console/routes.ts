@@ -61,7 +61,14 @@ const html = (summary: string): RouteConfig["responses"] => ({
 });
 /** The console's routes, documented (static files: served by the plain routes below). */
 const CONSOLE_DOC: RouteConfig[] = [
-  { method: "get", path: "/", tags, summary: "Redirects to /console/ when the console is served", security: [], responses: { 302: { description: "To /console/" }, ...errors(404) } },
+  {
+    method: "get",
+    path: "/",
+    tags,
+    summary: "Redirects to /console/ when the console is served",
+    security: [],
+    responses: { 302: { description: "To /console/" }, ...errors(404) },
+  },
   { method: "get", path: CONSOLE_PREFIX, tags, summary: "Redirects to /console/", security: [], responses: html("Redirect") },
   {
     method: "get",

@@ -55,7 +55,11 @@ const cases: Array<{
     name: "poll",
     parse: (b) => pollBody(b, DEFAULT_LIMITS),
     schema: pollBodySchema(DEFAULT_LIMITS),
-    valid: [{ member_epoch: 0 }, { member_epoch: 3, max_records: 100, max_bytes: 1, wait_ms: 5_000, isolation: "read_committed" }, { member_epoch: 1, wait_ms: null }],
+    valid: [
+      { member_epoch: 0 },
+      { member_epoch: 3, max_records: 100, max_bytes: 1, wait_ms: 5_000, isolation: "read_committed" },
+      { member_epoch: 1, wait_ms: null },
+    ],
     invalid: [
       {},
       { member_epoch: -1 },
@@ -73,7 +77,13 @@ const cases: Array<{
     schema: CommitBody,
     valid: [
       { member_epoch: 3, offsets: [{ topic: "orders", partition: 2, offset: 42 }] },
-      { member_epoch: 3, offsets: [{ topic: "orders", partition: 2, offset: 42, metadata: null }, { topic: "orders", partition: 1, offset: 0, metadata: "m" }] },
+      {
+        member_epoch: 3,
+        offsets: [
+          { topic: "orders", partition: 2, offset: 42, metadata: null },
+          { topic: "orders", partition: 1, offset: 0, metadata: "m" },
+        ],
+      },
     ],
     invalid: [
       { member_epoch: 3 },
@@ -83,7 +93,13 @@ const cases: Array<{
       { member_epoch: 3, offsets: [{ topic: "o", partition: -1, offset: 42 }] },
       { member_epoch: 3, offsets: [{ topic: "o", partition: 0, offset: 1, extra: 1 }] },
       { member_epoch: 3, offsets: [{ topic: "o", partition: 0, offset: 1, metadata: "x".repeat(4097) }] },
-      { member_epoch: 3, offsets: [{ topic: "o", partition: 0, offset: 1 }, { topic: "o", partition: 0, offset: 2 }] },
+      {
+        member_epoch: 3,
+        offsets: [
+          { topic: "o", partition: 0, offset: 1 },
+          { topic: "o", partition: 0, offset: 2 },
+        ],
+      },
     ],
   },
   {
@@ -111,8 +127,18 @@ const cases: Array<{
 describe("group bodies: the document's schemas and body.ts agree", () => {
   for (const c of cases) {
     it(`${c.name}: valid bodies pass both, invalid ones neither`, () => {
-      for (const body of c.valid) expect([JSON.stringify(body), accepts(c.parse, body), c.schema.safeParse(body).success]).toEqual([JSON.stringify(body), true, true]);
-      for (const body of c.invalid) expect([JSON.stringify(body), accepts(c.parse, body), c.schema.safeParse(body).success]).toEqual([JSON.stringify(body), false, false]);
+      for (const body of c.valid)
+        expect([JSON.stringify(body), accepts(c.parse, body), c.schema.safeParse(body).success]).toEqual([
+          JSON.stringify(body),
+          true,
+          true,
+        ]);
+      for (const body of c.invalid)
+        expect([JSON.stringify(body), accepts(c.parse, body), c.schema.safeParse(body).success]).toEqual([
+          JSON.stringify(body),
+          false,
+          false,
+        ]);
     });
   }
 });

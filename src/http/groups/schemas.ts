@@ -31,7 +31,9 @@ export const JoinBody = z
     topics: z.array(topicName).min(1).max(1000).optional().openapi({ description: "The topics to consume (or pattern)" }),
     pattern: z.string().min(1).max(256).optional().openapi({ description: "A regular expression over topic names" }),
     session_timeout_ms: int(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).nullish().openapi({ default: 45_000 }),
-    auto_offset_reset: OffsetReset.optional().openapi({ description: "Where a partition with no committed offset starts (default latest)" }),
+    auto_offset_reset: OffsetReset.optional().openapi({
+      description: "Where a partition with no committed offset starts (default latest)",
+    }),
     auto_commit: z.boolean().optional().openapi({ default: true, description: "A poll commits what the previous poll delivered" }),
     assignor: z.enum(["uniform", "range"]).optional(),
     member_id: z.string().regex(MEMBER_ID).optional().openapi({ description: "Rejoin as this member" }),
@@ -70,7 +72,11 @@ export const CommitBody = z
 
 export const ResetBody = z
   .union([
-    z.strictObject({ offsets: z.array(PartitionOffset).min(1).max(10_000), force: z.boolean().optional(), dry_run: z.boolean().optional() }),
+    z.strictObject({
+      offsets: z.array(PartitionOffset).min(1).max(10_000),
+      force: z.boolean().optional(),
+      dry_run: z.boolean().optional(),
+    }),
     z.strictObject({ topics: z.array(topicName).min(1), to: OffsetReset, force: z.boolean().optional(), dry_run: z.boolean().optional() }),
   ])
   .openapi("ResetOffsetsRequest");
@@ -109,7 +115,15 @@ const GroupRecord = z
   })
   .openapi("GroupRecord");
 
-const recordExample = { topic: "orders", partition: 2, offset: 41, timestamp: 1_764_547_200_000, key: "order-1042", value: EXAMPLE_VALUE, headers: {} };
+const recordExample = {
+  topic: "orders",
+  partition: 2,
+  offset: 41,
+  timestamp: 1_764_547_200_000,
+  key: "order-1042",
+  value: EXAMPLE_VALUE,
+  headers: {},
+};
 
 export const LIST_GROUPS = createRoute({
   method: "get",
@@ -134,7 +148,10 @@ export const JOIN = createRoute({
   summary: "Join (or rejoin with member_id) a consumer group",
   request: {
     params: GroupPath,
-    body: { required: true, content: structured(JoinBody, { topics: ["orders"], session_timeout_ms: 30_000, auto_offset_reset: "earliest" }) },
+    body: {
+      required: true,
+      content: structured(JoinBody, { topics: ["orders"], session_timeout_ms: 30_000, auto_offset_reset: "earliest" }),
+    },
   },
   responses: {
     200: { description: "The membership and its assignment", content: structured(MembershipView, membershipExample) },
@@ -175,15 +192,17 @@ export const COMMIT = createRoute({
   summary: "Commit offsets (the next offset to read, as in Kafka)",
   request: {
     params: MemberPath,
-    body: { required: true, content: structured(CommitBody, { member_epoch: 3, offsets: [{ topic: "orders", partition: 2, offset: 42 }] }) },
+    body: {
+      required: true,
+      content: structured(CommitBody, { member_epoch: 3, offsets: [{ topic: "orders", partition: 2, offset: 42 }] }),
+    },
   },
   responses: {
     200: {
       description: "The committed offsets",
-      content: structured(
-        z.object({ offsets: z.array(z.looseObject({ topic: z.string(), partition: z.int(), offset: z.int() })) }),
-        { offsets: [{ topic: "orders", partition: 2, offset: 42, metadata: null }] },
-      ),
+      content: structured(z.object({ offsets: z.array(z.looseObject({ topic: z.string(), partition: z.int(), offset: z.int() })) }), {
+        offsets: [{ topic: "orders", partition: 2, offset: 42, metadata: null }],
+      }),
     },
     ...errors(400, ...AUTH_ERRORS, 404, 409, 415),
   },
@@ -214,7 +233,13 @@ export const DESCRIBE = createRoute({
           state: z.string(),
           members: z.array(z.looseObject({ member_id: z.string() })),
           offsets: z.array(
-            z.looseObject({ topic: z.string(), partition: z.int(), offset: z.int(), high_watermark: z.int().nullable(), lag: z.int().nullable() }),
+            z.looseObject({
+              topic: z.string(),
+              partition: z.int(),
+              offset: z.int(),
+              high_watermark: z.int().nullable(),
+              lag: z.int().nullable(),
+            }),
           ),
         }),
         {
@@ -275,7 +300,16 @@ export const RESET = createRoute({
           group: "billing",
           dry_run: true,
           offsets: [
-            { topic: "orders", partition: 0, offset: 0, previous_offset: 17, requested_offset: 0, log_start_offset: 0, log_end_offset: 20, clamped: null },
+            {
+              topic: "orders",
+              partition: 0,
+              offset: 0,
+              previous_offset: 17,
+              requested_offset: 0,
+              log_start_offset: 0,
+              log_end_offset: 20,
+              clamped: null,
+            },
           ],
         },
       ),
@@ -298,7 +332,9 @@ export function groupEventsRoute(limits: Limits, heartbeat: { default: number; m
         heartbeat_ms: intQuery({ min: heartbeat.min, default: heartbeat.default, max: heartbeat.max }),
         isolation: IsolationQuery,
       }),
-      headers: z.object({ "last-event-id": z.string().optional().openapi({ description: "Resume after this event (EventSource sends it)" }) }),
+      headers: z.object({
+        "last-event-id": z.string().optional().openapi({ description: "Resume after this event (EventSource sends it)" }),
+      }),
     },
     responses: {
       200: {

@@ -44,11 +44,13 @@ export const KeyCreate = bodyObject({
     )
     .openapi({ type: "string", minLength: 1, maxLength: 200 }),
   grants: coreChecked(validateGrants).openapi({ type: "array", items: { $ref: "#/components/schemas/Grant" }, minItems: 1 }),
-  quotas: coreChecked(validateQuotas).optional().openapi({
-    type: "object",
-    properties: { requests_per_second: { type: "integer", minimum: 1 }, bytes_per_second: { type: "integer", minimum: 1 } },
-    additionalProperties: false,
-  }),
+  quotas: coreChecked(validateQuotas)
+    .optional()
+    .openapi({
+      type: "object",
+      properties: { requests_per_second: { type: "integer", minimum: 1 }, bytes_per_second: { type: "integer", minimum: 1 } },
+      additionalProperties: false,
+    }),
 }).openapi("KeyCreateRequest");
 
 export const KeyRotate = z
@@ -150,10 +152,12 @@ export const ROTATE_KEY = createRoute({
   responses: {
     200: {
       description: "The new secret",
-      content: structured(
-        z.object({ id: z.string(), secret: z.string(), rotated_at: z.int(), previous_valid_until: z.int().nullable() }),
-        { id: listing.id, secret, rotated_at: 1_764_550_000_000, previous_valid_until: 1_764_553_600_000 },
-      ),
+      content: structured(z.object({ id: z.string(), secret: z.string(), rotated_at: z.int(), previous_valid_until: z.int().nullable() }), {
+        id: listing.id,
+        secret,
+        rotated_at: 1_764_550_000_000,
+        previous_valid_until: 1_764_553_600_000,
+      }),
     },
     ...errors(400, ...KEY_ERRORS, 404, 415),
   },

@@ -18,7 +18,8 @@ function parserAccepts(body: unknown): boolean {
   }
 }
 
-const agree = (body: unknown) => expect([JSON.stringify(body), schema.safeParse(body).success]).toEqual([JSON.stringify(body), parserAccepts(body)]);
+const agree = (body: unknown) =>
+  expect([JSON.stringify(body), schema.safeParse(body).success]).toEqual([JSON.stringify(body), parserAccepts(body)]);
 
 describe("produce body: ProduceRequest schema and produce-body.ts agree", () => {
   it("on the document's example and listed valid bodies", () => {

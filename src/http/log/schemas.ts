@@ -36,7 +36,9 @@ export function produceBodySchema(limits: Pick<Limits, "maxRecordsPerRequest">) 
 
 const ProduceAnswer = z
   .object({
-    offsets: z.array(z.object({ partition: z.int(), offset: z.int() })).openapi({ description: "One per record (per batch for a binary body), in order" }),
+    offsets: z
+      .array(z.object({ partition: z.int(), offset: z.int() }))
+      .openapi({ description: "One per record (per batch for a binary body), in order" }),
     duplicate: z.literal(true).optional().openapi({ description: "A retry of an appended idempotent request: the original offsets" }),
   })
   .openapi("ProduceResponse");
@@ -64,7 +66,11 @@ export function produceRoute(limits: Limits) {
       "(docs/transactions.md).",
     request: {
       params: TopicPath,
-      query: z.object({ partition: intQuery({ description: "The partition for records that name none (required for a binary body on a topic of more than one partition)" }) }),
+      query: z.object({
+        partition: intQuery({
+          description: "The partition for records that name none (required for a binary body on a topic of more than one partition)",
+        }),
+      }),
       headers: z.object({
         "producer-id": intQuery({ max: Number.MAX_SAFE_INTEGER, description: "Idempotent producer id (POST /v1/producers)" }),
         "producer-epoch": intQuery({ max: 32_767 }),
@@ -82,7 +88,12 @@ export function produceRoute(limits: Limits) {
     responses: {
       200: {
         description: "The offsets, one per record (binary: one per batch, its base offset)",
-        content: structured(ProduceAnswer, { offsets: [{ partition: 2, offset: 41 }, { partition: 0, offset: 17 }] }),
+        content: structured(ProduceAnswer, {
+          offsets: [
+            { partition: 2, offset: 41 },
+            { partition: 0, offset: 17 },
+          ],
+        }),
       },
       ...errors(400, ...AUTH_ERRORS, 404, 409, 413, 415),
     },
@@ -115,7 +126,9 @@ const OffsetQuery = z
   .string()
   .optional()
   .transform((raw, ctx) =>
-    raw === undefined || raw === "earliest" || raw === "latest" || /^(0|[1-9][0-9]*)$/.test(raw) ? raw : fail(ctx, `expected a non-negative integer, got "${raw}"`),
+    raw === undefined || raw === "earliest" || raw === "latest" || /^(0|[1-9][0-9]*)$/.test(raw)
+      ? raw
+      : fail(ctx, `expected a non-negative integer, got "${raw}"`),
   )
   .openapi({ description: "The first offset to read: an integer, earliest (default) or latest", example: "0" });
 
@@ -132,9 +145,17 @@ export function fetchRoute(limits: Limits) {
       params: PartitionPath,
       query: z.object({
         offset: OffsetQuery,
-        max_records: intQuery({ min: 1, max: limits.maxFetchRecords, description: "Default 500 for JSON/MessagePack, the maximum for binary" }),
+        max_records: intQuery({
+          min: 1,
+          max: limits.maxFetchRecords,
+          description: "Default 500 for JSON/MessagePack, the maximum for binary",
+        }),
         max_bytes: intQuery({ min: 1, default: 1_048_576, max: limits.maxFetchBytes }),
-        wait_ms: intQuery({ default: 0, max: limits.maxWaitMs, description: "Long-poll: answer as soon as a record at or after offset exists" }),
+        wait_ms: intQuery({
+          default: 0,
+          max: limits.maxWaitMs,
+          description: "Long-poll: answer as soon as a record at or after offset exists",
+        }),
         isolation: IsolationQuery,
       }),
     },
@@ -148,7 +169,9 @@ export function fetchRoute(limits: Limits) {
         },
         content: {
           ...structured(FetchPage, {
-            records: [{ offset: 41, timestamp: 1_764_547_200_000, key: "order-1042", value: EXAMPLE_VALUE, headers: { source: "checkout" } }],
+            records: [
+              { offset: 41, timestamp: 1_764_547_200_000, key: "order-1042", value: EXAMPLE_VALUE, headers: { source: "checkout" } },
+            ],
             next_offset: 42,
             high_watermark: 42,
             log_start_offset: 0,
@@ -163,7 +186,11 @@ export function fetchRoute(limits: Limits) {
 
 const TimestampQuery = z
   .string({ error: "required" })
-  .transform((raw, ctx) => (raw === "earliest" || raw === "latest" || /^(0|[1-9][0-9]*)$/.test(raw) ? raw : fail(ctx, `expected a non-negative integer, got "${raw}"`)))
+  .transform((raw, ctx) =>
+    raw === "earliest" || raw === "latest" || /^(0|[1-9][0-9]*)$/.test(raw)
+      ? raw
+      : fail(ctx, `expected a non-negative integer, got "${raw}"`),
+  )
   .openapi({ description: "ms since the epoch, or earliest / latest", example: "1764547200000" });
 
 export const OFFSETS_ROUTE = createRoute({
@@ -210,9 +237,12 @@ export const DELETE_RECORDS_ROUTE = createRoute({
 });
 
 export const ProducerBody = z
-  .strictObject({ name: z.string().optional().openapi({ description: "A stable name: the same name bumps the epoch, fencing older incarnations" }) }, {
-    error: (iss) => (iss.code === "unrecognized_keys" ? `${iss.keys[0]}: unknown field (expected name)` : "the body must be an object"),
-  })
+  .strictObject(
+    { name: z.string().optional().openapi({ description: "A stable name: the same name bumps the epoch, fencing older incarnations" }) },
+    {
+      error: (iss) => (iss.code === "unrecognized_keys" ? `${iss.keys[0]}: unknown field (expected name)` : "the body must be an object"),
+    },
+  )
   .openapi("ProducerRequest");
 
 export const PRODUCERS_ROUTE = createRoute({

@@ -34,20 +34,20 @@ const READYZ = createRoute({
   responses: {
     200: {
       description: "Ready",
-      content: json(z.object({ ready: z.literal(true), checks: Checks }), { ready: true, checks: { config: "ok", wasm: "ok", storage: "ok" } }),
+      content: json(z.object({ ready: z.literal(true), checks: Checks }), {
+        ready: true,
+        checks: { config: "ok", wasm: "ok", storage: "ok" },
+      }),
     },
     503: {
       description: "Not ready: the first failing check is the message",
-      content: json(
-        z.object({ error: z.object({ code: z.literal("not_ready"), message: z.string(), checks: Checks }) }),
-        {
-          error: {
-            code: "not_ready",
-            message: "config: EDGEBROKER_ADMIN_TOKEN is not set; no request can be authorized",
-            checks: { config: "EDGEBROKER_ADMIN_TOKEN is not set; no request can be authorized", wasm: "ok", storage: "ok" },
-          },
+      content: json(z.object({ error: z.object({ code: z.literal("not_ready"), message: z.string(), checks: Checks }) }), {
+        error: {
+          code: "not_ready",
+          message: "config: EDGEBROKER_ADMIN_TOKEN is not set; no request can be authorized",
+          checks: { config: "EDGEBROKER_ADMIN_TOKEN is not set; no request can be authorized", wasm: "ok", storage: "ok" },
         },
-      ),
+      }),
     },
   },
 });

@@ -9,7 +9,7 @@ export const DOCUMENT_INFO = {
   version: "1",
   description:
     "A Kafka-style event broker: topics, produce, fetch, consumer groups, live tails, transactions, API keys, " +
-    "and the Durable Streams protocol under /ds. Errors are `{\"error\": {\"code\", \"message\"}}` with a stable snake_case code. " +
+    'and the Durable Streams protocol under /ds. Errors are `{"error": {"code", "message"}}` with a stable snake_case code. ' +
     "Reference: docs/http-api.md.",
 };
 
@@ -19,11 +19,13 @@ type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 const secured = new WeakSet<OpenAPIHono>();
 
 export function openApiDocument(app: OpenAPIHono, serverUrl?: string): Document {
-  if (!secured.has(app)) secured.add(app) && app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "The admin token (EDGEBROKER_ADMIN_TOKEN) or an API key's secret (POST /v1/keys)",
-  });
+  if (!secured.has(app))
+    secured.add(app) &&
+      app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+        type: "http",
+        scheme: "bearer",
+        description: "The admin token (EDGEBROKER_ADMIN_TOKEN) or an API key's secret (POST /v1/keys)",
+      });
   const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: DOCUMENT_INFO,
@@ -57,11 +59,18 @@ export const OPENAPI_JSON = createRoute({
   responses: {
     200: {
       description: "The OpenAPI 3.1 document",
-      content: json(z.looseObject({ openapi: z.literal("3.1.0"), info: z.looseObject({ title: z.string() }), paths: z.record(z.string(), z.unknown()) }), {
-        openapi: "3.1.0",
-        info: { title: DOCUMENT_INFO.title, version: DOCUMENT_INFO.version },
-        paths: {},
-      }),
+      content: json(
+        z.looseObject({
+          openapi: z.literal("3.1.0"),
+          info: z.looseObject({ title: z.string() }),
+          paths: z.record(z.string(), z.unknown()),
+        }),
+        {
+          openapi: "3.1.0",
+          info: { title: DOCUMENT_INFO.title, version: DOCUMENT_INFO.version },
+          paths: {},
+        },
+      ),
     },
   },
 });

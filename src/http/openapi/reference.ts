@@ -25,7 +25,7 @@ function schemaText(schema: Json | undefined, components: Json): string {
 
 function fence(example: unknown, media: string): string {
   const text = typeof example === "string" ? example : JSON.stringify(example, null, 2);
-  return ["```" + (media.includes("json") ? "json" : ""), text.trimEnd(), "```"].join("\n");
+  return [`\`\`\`${media.includes("json") ? "json" : ""}`, text.trimEnd(), "```"].join("\n");
 }
 
 function content(title: string, body: Json | undefined, components: Json): string[] {
@@ -58,7 +58,9 @@ export function renderReference(doc: Json): string {
         lines.push("| Parameter | In | Type | Required | Description |", "| --- | --- | --- | --- | --- |");
         for (const p of params) {
           const schema = p.schema as Json;
-          const text = String(p.description ?? schema?.description ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+          const text = String(p.description ?? schema?.description ?? "")
+            .replace(/\|/g, "\\|")
+            .replace(/\n/g, " ");
           lines.push(`| \`${p.name}\` | ${p.in} | ${schemaText(schema, components)} | ${p.required ? "yes" : "no"} | ${text} |`);
         }
         lines.push("");

@@ -118,9 +118,7 @@ export function bodyObject<T extends z.ZodRawShape>(shape: T) {
   const fields = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) =>
-      iss.code === "unrecognized_keys"
-        ? `${iss.keys[0]}: unknown field (expected ${fields})`
-        : "the body must be an object",
+      iss.code === "unrecognized_keys" ? `${iss.keys[0]}: unknown field (expected ${fields})` : "the body must be an object",
   });
 }
 

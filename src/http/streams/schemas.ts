@@ -9,8 +9,13 @@ const tags = ["Durable Streams"];
 const StreamPath = z.object({
   path: z.string().openapi({ description: "The stream's path (may contain /); its first segment maps to a topic", example: "chat/room-1" }),
 });
-const Body = z.string().openapi({ format: "binary", description: "The stream's content type (application/json: JSON messages, batched as arrays)" });
-const bytes = { "application/octet-stream": { schema: Body }, "application/json": { schema: z.unknown(), example: [{ user: "ada", text: "hello" }] } };
+const Body = z
+  .string()
+  .openapi({ format: "binary", description: "The stream's content type (application/json: JSON messages, batched as arrays)" });
+const bytes = {
+  "application/octet-stream": { schema: Body },
+  "application/json": { schema: z.unknown(), example: [{ user: "ada", text: "hello" }] },
+};
 const offsetHeaders = {
   "Stream-Next-Offset": { schema: { type: "string" as const }, description: "The offset to read from next" },
 };
@@ -27,7 +32,10 @@ const op = (method: RouteConfig["method"], summary: string, extra: Partial<Route
 
 const Root = z.object({
   root: z.string().openapi({ description: "The stream root the API belongs to (empty, or a path ending in /)", example: "chat" }),
-  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).openapi({ example: "room-watcher" }),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+    .openapi({ example: "room-watcher" }),
 });
 
 const control = (method: RouteConfig["method"], path: string, summary: string, responses: RouteConfig["responses"]): RouteConfig => ({
@@ -55,11 +63,19 @@ export const DS_ROUTES: RouteConfig[] = [
       }),
       body: { required: false, content: bytes },
     },
-    responses: { 201: { description: "Created", headers: offsetHeaders }, 200: { description: "Exists with this configuration" }, ...errors(400, 401, 403, 409) },
+    responses: {
+      201: { description: "Created", headers: offsetHeaders },
+      200: { description: "Exists with this configuration" },
+      ...errors(400, 401, 403, 409),
+    },
   }),
   op("post", "Append to a stream (Producer-Id / Producer-Epoch / Producer-Seq for idempotent appends)", {
     request: { body: { required: true, content: bytes } },
-    responses: { 204: { description: "Appended", headers: offsetHeaders }, 200: { description: "Appended (a duplicate of an appended request)" }, ...errors(400, 401, 403, 404, 409, 413) },
+    responses: {
+      204: { description: "Appended", headers: offsetHeaders },
+      200: { description: "Appended (a duplicate of an appended request)" },
+      ...errors(400, 401, 403, 404, 409, 413),
+    },
   }),
   op("get", "Read from an offset: catch-up, long-poll (live=long-poll) or Server-Sent Events (live=sse)", {
     request: {
@@ -70,7 +86,11 @@ export const DS_ROUTES: RouteConfig[] = [
       }),
     },
     responses: {
-      200: { description: "The messages from the offset", headers: offsetHeaders, content: { ...bytes, "text/event-stream": { schema: z.string() } } },
+      200: {
+        description: "The messages from the offset",
+        headers: offsetHeaders,
+        content: { ...bytes, "text/event-stream": { schema: z.string() } },
+      },
       204: { description: "Long-poll deadline passed with nothing new" },
       ...errors(400, 401, 403, 404, 410),
     },
@@ -80,7 +100,10 @@ export const DS_ROUTES: RouteConfig[] = [
   }),
   op("delete", "Delete a stream", { responses: { 204: { description: "Deleted" }, ...errors(401, 403, 404) } }),
   control("get", "jwks.json", "The public keys webhook signatures verify with (no authentication)", {
-    200: { description: "A JWK set", content: { "application/jwk-set+json": { schema: z.looseObject({ keys: z.array(z.looseObject({ kid: z.string() })) }) } } },
+    200: {
+      description: "A JWK set",
+      content: { "application/jwk-set+json": { schema: z.looseObject({ keys: z.array(z.looseObject({ kid: z.string() })) }) } },
+    },
   }),
   control("put", "subscriptions/{id}", "Create or replace a subscription (a webhook or pull wakes) over a glob of streams", {
     201: { description: "Created" },
@@ -89,7 +112,10 @@ export const DS_ROUTES: RouteConfig[] = [
   }),
   control("get", "subscriptions/{id}", "Show a subscription", { 200: { description: "The subscription" }, ...errors(...AUTH_ERRORS, 404) }),
   control("delete", "subscriptions/{id}", "Delete a subscription", { 204: { description: "Deleted" }, ...errors(...AUTH_ERRORS, 404) }),
-  control("post", "subscriptions/{id}/streams", "Add streams to a subscription", { 204: { description: "Added" }, ...errors(400, ...AUTH_ERRORS, 404) }),
+  control("post", "subscriptions/{id}/streams", "Add streams to a subscription", {
+    204: { description: "Added" },
+    ...errors(400, ...AUTH_ERRORS, 404),
+  }),
   control("delete", "subscriptions/{id}/streams/{stream}", "Remove a stream from a subscription", {
     204: { description: "Removed" },
     ...errors(...AUTH_ERRORS, 404),
@@ -102,7 +128,11 @@ export const DS_ROUTES: RouteConfig[] = [
     200: { description: "Acknowledged" },
     ...errors(400, 401, 404, 409),
   }),
-  control("post", "subscriptions/{id}/claim", "Claim the next pull wake", { 200: { description: "A wake" }, 204: { description: "None pending" }, ...errors(400, ...AUTH_ERRORS, 404) }),
+  control("post", "subscriptions/{id}/claim", "Claim the next pull wake", {
+    200: { description: "A wake" },
+    204: { description: "None pending" },
+    ...errors(400, ...AUTH_ERRORS, 404),
+  }),
   control("post", "subscriptions/{id}/release", "Release a claimed wake (the wake's token authenticates)", {
     204: { description: "Released" },
     ...errors(400, 401, 404, 409),

@@ -41,7 +41,8 @@ export function tailEventsRoute(limits: Limits, heartbeat: { default: number; mi
         content: {
           "text/event-stream": {
             schema: z.string(),
-            example: 'id: 41\nevent: record\ndata: {"offset":41,"timestamp":1764547200000,"key":"order-1042","value":{"order_id":1042},"headers":{}}\n\n',
+            example:
+              'id: 41\nevent: record\ndata: {"offset":41,"timestamp":1764547200000,"key":"order-1042","value":{"order_id":1042},"headers":{}}\n\n',
           },
         },
       },

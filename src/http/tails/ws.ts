@@ -28,7 +28,10 @@ const MAX_ACK_TIMEOUT_MS = 600_000;
 export function tailWsRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
   const app = openApp();
 
-  const route = tailWsRoute({ default: DEFAULT_TAIL_WINDOW, max: MAX_WINDOW }, { default: DEFAULT_ACK_TIMEOUT_MS, max: MAX_ACK_TIMEOUT_MS });
+  const route = tailWsRoute(
+    { default: DEFAULT_TAIL_WINDOW, max: MAX_WINDOW },
+    { default: DEFAULT_ACK_TIMEOUT_MS, max: MAX_ACK_TIMEOUT_MS },
+  );
   openRoute(app, route, async (c) => {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));

@@ -42,7 +42,24 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
       },
     },
     responses: {
-      201: { description: "The new topic's description", content: structured(TopicDescription, { ...topicExample, partitions: [{ ...topicExample.partitions[0]!, end_offset: 0, bytes: 0, rows: 0, segments: 0, oldest_timestamp: null, rows_read: 0, rows_written: 0 }] }) },
+      201: {
+        description: "The new topic's description",
+        content: structured(TopicDescription, {
+          ...topicExample,
+          partitions: [
+            {
+              ...topicExample.partitions[0]!,
+              end_offset: 0,
+              bytes: 0,
+              rows: 0,
+              segments: 0,
+              oldest_timestamp: null,
+              rows_read: 0,
+              rows_written: 0,
+            },
+          ],
+        }),
+      },
       ...errors(400, ...AUTH_ERRORS, 409, 415),
     },
   });
@@ -77,7 +94,10 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
     tags,
     summary: "List the topics this key may see",
     responses: {
-      200: { description: "Topic names and partition counts", content: structured(TopicList, { topics: [{ name: "orders", partitions: 3 }] }) },
+      200: {
+        description: "Topic names and partition counts",
+        content: structured(TopicList, { topics: [{ name: "orders", partitions: 3 }] }),
+      },
       ...errors(...AUTH_ERRORS),
     },
   });

@@ -37,13 +37,16 @@ export function topicCreateSchema(maxPartitions: number) {
 }
 
 export const TopicPatch = z
-  .looseObject({
-    // Required here (validateConfig alone lets a missing config mean "none").
-    config: coreChecked((v) => {
-      if (!v || typeof v !== "object") throw new BrokerError("invalid_config", "config: expected an object of config names to values");
-      return validateConfig(v);
-    }).openapi(configDoc),
-  }, { error: "the body must be an object" })
+  .looseObject(
+    {
+      // Required here (validateConfig alone lets a missing config mean "none").
+      config: coreChecked((v) => {
+        if (!v || typeof v !== "object") throw new BrokerError("invalid_config", "config: expected an object of config names to values");
+        return validateConfig(v);
+      }).openapi(configDoc),
+    },
+    { error: "the body must be an object" },
+  )
   .openapi("TopicPatch");
 
 export const PartitionStats = z
@@ -60,7 +63,9 @@ export const PartitionStats = z
   })
   .openapi("PartitionStats");
 
-export const TopicConfigOut = z.record(z.string(), z.union([z.int(), z.string()])).openapi({ description: "Every config's effective value" });
+export const TopicConfigOut = z
+  .record(z.string(), z.union([z.int(), z.string()]))
+  .openapi({ description: "Every config's effective value" });
 
 export const TopicDescription = z
   .object({ name: z.string(), partitions: z.array(PartitionStats), config: TopicConfigOut, created_at: z.int() })

@@ -16,7 +16,16 @@ export const OffsetsBody = Producer.extend({
   group: z.string(),
   member_id: z.string(),
   member_epoch: z.int().min(0),
-  offsets: z.array(z.strictObject({ topic: z.string().min(1), partition: z.int().min(0), offset: z.int().min(0), metadata: z.string().nullable().optional() })).min(1),
+  offsets: z
+    .array(
+      z.strictObject({
+        topic: z.string().min(1),
+        partition: z.int().min(0),
+        offset: z.int().min(0),
+        metadata: z.string().nullable().optional(),
+      }),
+    )
+    .min(1),
 }).openapi("TxnOffsetsRequest");
 
 const identity = { producer_id: 7001, producer_epoch: 4 };
@@ -28,7 +37,10 @@ export const INIT = createRoute({
   tags,
   summary: "Initialise the transactional producer (bumps the epoch, fencing earlier incarnations)",
   request: { params: IdPath, body: { required: false, content: structured(InitBody, { transaction_timeout_ms: 60_000 }) } },
-  responses: { 200: { description: "The producer id and epoch", content: structured(ProducerAnswer, identity) }, ...errors(400, ...AUTH_ERRORS, 409, 415) },
+  responses: {
+    200: { description: "The producer id and epoch", content: structured(ProducerAnswer, identity) },
+    ...errors(400, ...AUTH_ERRORS, 409, 415),
+  },
 });
 
 export const BEGIN = createRoute({
@@ -62,7 +74,10 @@ export const OFFSETS = createRoute({
     },
   },
   responses: {
-    200: { description: "How many offsets were added", content: structured(z.object({ group: z.string(), offsets: z.int() }), { group: "billing", offsets: 1 }) },
+    200: {
+      description: "How many offsets were added",
+      content: structured(z.object({ group: z.string(), offsets: z.int() }), { group: "billing", offsets: 1 }),
+    },
     ...errors(400, ...AUTH_ERRORS, 404, 409, 415),
   },
 });
@@ -135,7 +150,9 @@ export const LIST_TXNS = createRoute({
     200: {
       description: "Transactional ids and their state",
       content: structured(
-        z.object({ transactions: z.array(z.object({ transactional_id: z.string(), producer_id: z.int(), producer_epoch: z.int(), state: State })) }),
+        z.object({
+          transactions: z.array(z.object({ transactional_id: z.string(), producer_id: z.int(), producer_epoch: z.int(), state: State })),
+        }),
         { transactions: [{ transactional_id: "payments-1", ...identity, state: "Ongoing" }] },
       ),
     },
