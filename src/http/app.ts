@@ -2,11 +2,11 @@
 // `{"error": {"code", "message"}}` responses in exactly one place (onError).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { BlankEnv } from "hono/types";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
 import { authenticate, authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
+import { limitBodies } from "./body-limit.ts";
 import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./log/fetch.ts";
@@ -25,6 +25,7 @@ import { HttpMetrics, noteError } from "./metrics/http-metrics.ts";
 import { HEALTHZ, metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import { OPENAPI_JSON, serveDocument } from "./openapi/document.ts";
+import { connectorRoutes, connectorWebhookRoute } from "./connect/routes.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -107,6 +108,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<BlankEnv> {
   app.use("/ds/*", meterBodies(deps));
   app.route("/ds", durableStreamRoutes(deps, topics));
 
+  // A webhook source's deliveries carry the sender's signature, not a bearer token (docs/connectors.md).
+  app.route("/v1/connectors", connectorWebhookRoute(deps));
+
   app.use("/v1/*", async (c, next) => {
     if (!deps.adminToken) {
       throw new BrokerError("not_configured", "this broker has no EDGEBROKER_ADMIN_TOKEN configured; no request can be authorized");
@@ -116,19 +120,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<BlankEnv> {
   app.use("/v1/*", authenticate(deps));
   app.use("/v1/*", chargeFetches(deps));
   app.use("/v1/*", meterBodies(deps));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.limits.maxRequestBytes,
-      onError: () => {
-        throw new BrokerError(
-          "payload_too_large",
-          `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`,
-          { limit: deps.limits.maxRequestBytes },
-        );
-      },
-    }),
-  );
+  app.use("/v1/*", limitBodies(deps));
 
   app.route("/v1/topics", topicRoutes(deps, topics));
   app.route("/v1/topics", produceRoutes(deps, topics));
@@ -140,5 +132,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<BlankEnv> {
   app.route("/v1/groups", groupRoutes(deps, topics));
   app.route("/v1/keys", keyRoutes(deps));
   app.route("/v1/transactions", txnRoutes(deps));
+  app.route("/v1/connectors", connectorRoutes(deps));
   return app;
 }
