@@ -15,6 +15,7 @@ export function referenceApp() {
     key: unused,
     group: unused,
     txn: unused,
+    subscriptions: unused,
     logCore: unused,
     adminToken: "reference",
     limits: DEFAULT_LIMITS,
