@@ -66,7 +66,7 @@ export function adapt(code: string, broker: Broker): string {
   const host = broker.url.replace(/^https?:\/\//, "");
   return code
     .split("\n")
-    .map((line) => (/^\s*(export\s+)?EDGEBROKER_(URL|TOKEN)=\S*\s*(#.*)?$/.test(line) ? ": # connection set by the doc test" : line))
+    .map((line) => (/^\s*(export\s+)?(EDGEBROKER_(URL|TOKEN)=\S*\s+)*EDGEBROKER_(URL|TOKEN)=\S*\s*(#.*)?$/.test(line) ? ": # connection set by the doc test" : line))
     .join("\n")
     .replace(/(localhost|127\.0\.0\.1):8787/g, host)
     .replace(/127\.0\.0\.1:9092/g, broker.kafka);
