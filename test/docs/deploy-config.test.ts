@@ -19,6 +19,14 @@ const PUBLISHED_TAGS = ["v1", "v3", "v2", "v4", "v5"];
 
 const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") });
 
+interface Migration {
+  tag: string;
+  new_sqlite_classes?: string[];
+  new_classes?: string[];
+  deleted_classes?: string[];
+}
+const migrations = config.migrations as Migration[];
+
 describe("wrangler.toml", () => {
   const outdir = mkdtempSync(join(tmpdir(), "edgebroker-dry-run-"));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -46,12 +54,12 @@ describe("wrangler.toml", () => {
   });
 
   it("declares every Durable Object class once, as a SQLite class, in a migration after the published ones", () => {
-    const tags = config.migrations.map((m) => m.tag);
+    const tags = migrations.map((m) => m.tag);
     expect(tags.slice(0, PUBLISHED_TAGS.length), "published migration tags must keep their order").toEqual(PUBLISHED_TAGS);
     expect(new Set(tags).size, "migration tags are unique").toBe(tags.length);
-    const declared = config.migrations.flatMap((m) => m.new_sqlite_classes ?? []);
+    const declared = migrations.flatMap((m) => m.new_sqlite_classes ?? []);
     // Key-value backed classes cannot become SQLite ones later; every class here is SQLite.
-    expect(config.migrations.flatMap((m) => m.new_classes ?? [])).toEqual([]);
+    expect(migrations.flatMap((m) => m.new_classes ?? [])).toEqual([]);
     expect(new Set(declared).size, "a class is created by one migration only").toBe(declared.length);
     const worker = readFileSync(config.main ?? join(ROOT, "src/worker/index.ts"), "utf8");
     for (const { class_name } of config.durable_objects.bindings) {
@@ -59,6 +67,6 @@ describe("wrangler.toml", () => {
       expect(worker, `${config.main} exports ${class_name}`).toMatch(new RegExp(`export\\s[^;]*\\b${class_name}\\b`));
     }
     // Deleting or renaming a class deletes or moves stored partitions: not without a doc and a test.
-    expect(config.migrations.flatMap((m) => m.deleted_classes ?? [])).toEqual([]);
+    expect(migrations.flatMap((m) => m.deleted_classes ?? [])).toEqual([]);
   });
 });

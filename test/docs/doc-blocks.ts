@@ -66,7 +66,11 @@ export function parseBlocks(file: string, text = readFileSync(join(ROOT, file), 
     if (j === lines.length) throw new Error(`${file}:${i + 1}: code block is never closed`);
     // An example that installs packages would change the repository's node_modules through the
     // scratch project's links; such examples (like deploys) are for readers, not for this test.
-    if (pending?.mode !== "skip" && (lang === "sh" || lang === "bash") && /\b(npm|pnpm|yarn)\s+(install|i|ci|link|uninstall|add)\b/.test(body.join("\n"))) {
+    if (
+      pending?.mode !== "skip" &&
+      (lang === "sh" || lang === "bash") &&
+      /\b(npm|pnpm|yarn)\s+(install|i|ci|link|uninstall|add)\b/.test(body.join("\n"))
+    ) {
       throw new Error(`${file}:${i + 2}: an example that installs packages must be marked <!-- doc-test: skip (…) -->`);
     }
     blocks.push({ file, line: i + 2, lang, code: `${body.join("\n")}\n`, mode: pending?.mode ?? "run", reason: pending?.reason });

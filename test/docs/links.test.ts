@@ -27,7 +27,7 @@ function prose(text: string): string[] {
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, -1, -2 for repeats. */
-export function anchors(text: string): Set<string> {
+function anchors(text: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
   let fence: string | undefined;
@@ -97,7 +97,9 @@ describe("doc links", () => {
       const firstSection = prose(text).findIndex((l) => /^## /.test(l));
       const head = text.split("\n").slice(0, firstSection);
       const tocLinks = head.filter((l) => /^\s*- \[[^\]]+\]\(#[^)]+\)/.test(l)).length;
-      expect(tocLinks, `${file} has ${sections} sections but no table of contents before the first`).toBeGreaterThanOrEqual(Math.min(sections, 3));
+      expect(tocLinks, `${file} has ${sections} sections but no table of contents before the first`).toBeGreaterThanOrEqual(
+        Math.min(sections, 3),
+      );
     });
   }
 });

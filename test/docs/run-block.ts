@@ -66,7 +66,11 @@ export function adapt(code: string, broker: Broker): string {
   const host = broker.url.replace(/^https?:\/\//, "");
   return code
     .split("\n")
-    .map((line) => (/^\s*(export\s+)?(EDGEBROKER_(URL|TOKEN)=\S*\s+)*EDGEBROKER_(URL|TOKEN)=\S*\s*(#.*)?$/.test(line) ? ": # connection set by the doc test" : line))
+    .map((line) =>
+      /^\s*(export\s+)?(EDGEBROKER_(URL|TOKEN)=\S*\s+)*EDGEBROKER_(URL|TOKEN)=\S*\s*(#.*)?$/.test(line)
+        ? ": # connection set by the doc test"
+        : line,
+    )
     .join("\n")
     .replace(/(localhost|127\.0\.0\.1):8787/g, host)
     .replace(/127\.0\.0\.1:9092/g, broker.kafka);
@@ -83,7 +87,7 @@ const PRELUDE = [
   `trap 'echo "${ERR_MARK} $LINENO" >&2' ERR`,
   "__doctest_base=$(compgen -v)",
   '[ -f "$DOCTEST_STATE" ] && source "$DOCTEST_STATE"',
-  "__doctest_save() { local v; for v in $(compgen -v); do case \"$v\" in __doctest_*|BASH*|FUNCNAME|PIPESTATUS|LINENO|RANDOM|SECONDS|_) continue;; esac; grep -qx \"$v\" <<<\"$__doctest_base\" || declare -p \"$v\" 2>/dev/null; done > \"$DOCTEST_STATE.new\"; mv \"$DOCTEST_STATE.new\" \"$DOCTEST_STATE\"; }",
+  '__doctest_save() { local v; for v in $(compgen -v); do case "$v" in __doctest_*|BASH*|FUNCNAME|PIPESTATUS|LINENO|RANDOM|SECONDS|_) continue;; esac; grep -qx "$v" <<<"$__doctest_base" || declare -p "$v" 2>/dev/null; done > "$DOCTEST_STATE.new"; mv "$DOCTEST_STATE.new" "$DOCTEST_STATE"; }',
   "trap '__doctest_rc=$?; __doctest_save; exit $__doctest_rc' EXIT",
   // curl reports each answer's status on stderr; a --max-time the example sets ending the
   // transfer (exit 28, e.g. an SSE stream read for 3 s) is the example's normal end.
@@ -163,10 +167,15 @@ export async function runBlock(block: DocBlock, broker: Broker, dir: string, sta
   const allowed = expectedStatuses(block.code);
   for (const [, status, method, url] of statuses) {
     if (Number(status) >= 400 && !allowed.has(status as string)) {
-      return result(`${where}: ${method} ${url} answered ${status} (the example shows no ${status}; write "# → ${status} …" if it is meant to)`);
+      return result(
+        `${where}: ${method} ${url} answered ${status} (the example shows no ${status}; write "# → ${status} …" if it is meant to)`,
+      );
     }
   }
-  if (timedOut) return result(`${where}: still running after ${limitMs / 1000} s (mark a block that runs until stopped with <!-- doc-test: until-output -->)`);
+  if (timedOut)
+    return result(
+      `${where}: still running after ${limitMs / 1000} s (mark a block that runs until stopped with <!-- doc-test: until-output -->)`,
+    );
   if (block.mode === "until-output") {
     if (!stopped) return result(`${where}: ended (exit ${exitCode ?? signal}) before printing anything`);
     const byCtrlC = signal === "SIGINT" || exitCode === 0 || exitCode === 130;
