@@ -29,8 +29,8 @@
 
 import {
   fail, E_RECORD_COUNT_MISMATCH, E_INVALID_OFFSET_DELTA, E_INVALID_TIMESTAMP,
-  E_UNSUPPORTED_COMPRESSION, E_UNSUPPORTED_ATTRIBUTES, E_MALFORMED_RECORD, R_COMPRESSION,
-  R_ATTRIBUTES, R_NEGATIVE_COUNT, R_FIRST_TS_NEGATIVE, R_RECORD_TS_INVALID, R_OFFSET_DELTA_ORDER,
+  E_UNSUPPORTED_COMPRESSION, E_MALFORMED_RECORD, R_COMPRESSION,
+  R_NEGATIVE_COUNT, R_FIRST_TS_NEGATIVE, R_RECORD_TS_INVALID, R_OFFSET_DELTA_ORDER,
   R_OFFSET_DELTA_PAST_LAST, R_TRAILING_BYTES, R_TOO_FEW_RECORDS, R_BAD_VARINT, R_NEGATIVE_LENGTH,
   R_PAST_RECORD_END, R_RECORD_LENGTH, R_RECORD_LENGTH_MISMATCH, R_RECORD_CAPACITY,
   R_COUNT_EXCEEDS_BYTES, F_RECORD_LENGTH, F_ATTRIBUTES, F_TIMESTAMP_DELTA, F_OFFSET_DELTA, F_KEY,
@@ -39,7 +39,7 @@ import {
 import {
   frameBatch, checkCrc, skipBytes, skipHeaders, be32, be64, HEADER_SIZE, LOG_OVERHEAD, OFF_BATCH_LENGTH, OFF_CRC,
   OFF_ATTRIBUTES, OFF_LAST_OFFSET_DELTA, OFF_FIRST_TS, OFF_MAX_TS, OFF_RECORD_COUNT,
-  COMPRESSION_MASK, TRANSACTIONAL_OR_CONTROL,
+  COMPRESSION_MASK,
 } from "./batch";
 import { crc32c } from "./crc32c";
 import { readVarint, readVarlong, varOk, varPos } from "./varint";
@@ -75,8 +75,8 @@ let rKeyLen: i32 = 0;
 let rValueNull: bool = false;
 
 /**
- * Frames the batch at p, checks its CRC and that its records can be walked (no compression, not
- * transactional or control, as the produce path guarantees), and loads its header into the b*
+ * Frames the batch at p, checks its CRC and that its records can be walked (no compression: the
+ * wrapper inflates compressed batches first), and loads its header into the b*
  * globals. Returns the batch size or -1 with STATUS set.
  */
 function openBatch(base: usize, p: usize, end: usize, batch: i32): i32 {
@@ -88,11 +88,9 @@ function openBatch(base: usize, p: usize, end: usize, batch: i32): i32 {
   if ((attributes & COMPRESSION_MASK) != 0) {
     return fail(E_UNSUPPORTED_COMPRESSION, R_COMPRESSION, batch, pos, -1, pos + OFF_ATTRIBUTES, 0, attributes, 0);
   }
-  // Transaction markers and aborted data need the transaction index to compact correctly
-  // (Kafka's cleaner tracks them separately); the produce path never stores them.
-  if ((attributes & TRANSACTIONAL_OR_CONTROL) != 0) {
-    return fail(E_UNSUPPORTED_ATTRIBUTES, R_ATTRIBUTES, batch, pos, -1, pos + OFF_ATTRIBUTES, 0, attributes, 0);
-  }
+  // Transactional batches and control batches (markers) are walked like any other: their
+  // records are well-formed, and which of them stay is decided by the policy in TypeScript
+  // (src/core/log/compaction.ts: aborted data goes, markers stay until safe to drop, KIP-98).
   bCount = be32(p, OFF_RECORD_COUNT);
   if (bCount < 0) return fail(E_RECORD_COUNT_MISMATCH, R_NEGATIVE_COUNT, batch, pos, -1, pos + OFF_RECORD_COUNT, 0, bCount, 0);
   bFirstTs = be64(p, OFF_FIRST_TS);

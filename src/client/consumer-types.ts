@@ -16,6 +16,8 @@ export interface ReadSettings {
   maxBytes: number | undefined;
   waitMs: number;
   decode: DecodeMode;
+  /** Kafka's isolation.level (docs/transactions.md). */
+  isolation: "read_committed" | "read_uncommitted";
 }
 
 export interface RecordSource {

@@ -9,6 +9,7 @@ import { closedError, EdgebrokerError, invalidArgument } from "./errors.ts";
 import { GroupSession } from "./group-session.ts";
 import { HttpClient } from "./http.ts";
 import { PartitionReader } from "./partition-reader.ts";
+import type { GroupMetadata, OffsetSource } from "./transaction.ts";
 import type { ClientOptions, ConsumerRecord, TopicPartition, TopicPartitionOffset } from "./types.ts";
 
 /** The membership is gone; the group session joins again on its next poll. */
@@ -38,6 +39,11 @@ export interface ConsumerOptions extends ClientOptions {
   maxBytes?: number;
   /** Long-poll wait when nothing is new, in ms (default 5000, at most the broker's 30000). */
   waitMs?: number;
+  /**
+   * Kafka's isolation.level: "read_committed" reads only committed transactions' records and stops
+   * at each partition's last stable offset; "read_uncommitted" (default) reads everything.
+   */
+  isolation?: "read_committed" | "read_uncommitted";
   /** "auto" (default): keys/headers as strings and JSON values parsed when they are text; "bytes": always Uint8Array. */
   decode?: DecodeMode;
   onAssigned?: PartitionsListener;
@@ -52,7 +58,7 @@ function count(name: string, v: number | undefined, fallback: number | undefined
   return v;
 }
 
-export class Consumer implements AsyncIterable<ConsumerRecord> {
+export class Consumer implements AsyncIterable<ConsumerRecord>, OffsetSource {
   private readonly source: RecordSource;
   private readonly hasGroup: boolean;
   private readonly autoCommit: boolean;
@@ -70,6 +76,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private timer: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
   private iterating = false;
+  private readonly group: string | undefined;
 
   constructor(opts: ConsumerOptions) {
     const http = new HttpClient(opts);
@@ -81,6 +88,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
     if (opts.decode !== undefined && opts.decode !== "auto" && opts.decode !== "bytes")
       throw invalidArgument(`decode: expected "auto" or "bytes", got ${JSON.stringify(opts.decode)}`);
+    if (opts.isolation !== undefined && opts.isolation !== "read_committed" && opts.isolation !== "read_uncommitted")
+      throw invalidArgument(`isolation: expected "read_committed" or "read_uncommitted", got ${JSON.stringify(opts.isolation)}`);
     if (opts.group !== undefined && opts.partitions !== undefined)
       throw invalidArgument("partitions: a group member is assigned its partitions by the broker; drop `partitions` or `group`");
     const read: ReadSettings = {
@@ -90,11 +99,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       maxBytes: count("maxBytes", opts.maxBytes, undefined, 1),
       waitMs: count("waitMs", opts.waitMs, 5000, 0)!,
       decode: opts.decode ?? "auto",
+      isolation: opts.isolation ?? "read_uncommitted",
     };
     const listener: AssignmentListener = { assigned: (p) => this.emit("assigned", p), revoked: (p) => this.emit("revoked", p) };
     if (opts.onAssigned) this.listeners.assigned.add(opts.onAssigned);
     if (opts.onRevoked) this.listeners.revoked.add(opts.onRevoked);
     this.hasGroup = opts.group !== undefined;
+    this.group = opts.group;
     this.autoCommit = this.hasGroup && (opts.autoCommit ?? true);
     if (opts.group !== undefined) {
       const sessionTimeoutMs = count("sessionTimeoutMs", opts.sessionTimeoutMs, undefined, 1);
@@ -247,6 +258,29 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.markProcessed();
     const explicit = offsets?.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
     await this.exclusive(() => this.commitNow(explicit ?? this.dirty()));
+  }
+
+  /**
+   * The group membership, for offsets committed in a transaction (Kafka's groupMetadata()). Throws
+   * when the consumer has no group or is not in it right now (joining again).
+   */
+  groupMetadata(): GroupMetadata {
+    const m = this.source instanceof GroupSession ? this.source.membership : undefined;
+    if (!m || this.group === undefined)
+      throw new EdgebrokerError(
+        this.group === undefined ? "invalid_argument" : "unknown_member",
+        this.group === undefined
+          ? "groupMetadata: the consumer has no group"
+          : "the consumer is not in its group right now (it is joining again)",
+        { retriable: false },
+      );
+    return { groupId: this.group, memberId: m.memberId, memberEpoch: m.memberEpoch };
+  }
+
+  /** The next offset to read of every partition yielded from, including the record being processed now. */
+  processedOffsets(): TopicPartitionOffset[] {
+    this.markProcessed();
+    return [...this.processed].map(([key, offset]) => ({ ...fromKey(key), offset }));
   }
 
   /** Moves a partition's position: the next record yielded from it is at `offset`. */

@@ -9,7 +9,16 @@
  * unexpected broker failure (internal). Everything else the broker says is final: validation,
  * auth, fencing and sequence errors do not change by asking again.
  */
-const RETRIABLE = new Set(["rate_limited", "stale_metadata", "internal", "network_error", "timeout", "http_error"]);
+const RETRIABLE = new Set([
+  "rate_limited",
+  "stale_metadata",
+  "internal",
+  "network_error",
+  "timeout",
+  "http_error",
+  // The transactional id's previous transaction is still writing its markers (Kafka's CONCURRENT_TRANSACTIONS).
+  "concurrent_transactions",
+]);
 
 export class EdgebrokerError extends Error {
   /** The broker's `error.code` (stable snake_case), or a client code: network_error, timeout, aborted, closed, invalid_argument, http_error. */
@@ -34,6 +43,18 @@ export class EdgebrokerError extends Error {
     this.retriable = opts.retriable ?? RETRIABLE.has(code);
     if (opts.details !== undefined) this.details = opts.details;
     if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/**
+ * The producer was fenced (code `producer_fenced`): a newer producer initialised the same
+ * transactional id or name, or the broker aborted its transaction after
+ * `transaction_timeout_ms`. Nothing more can be sent with it; create a new Producer.
+ */
+export class ProducerFencedError extends EdgebrokerError {
+  constructor(message: string, opts: { status?: number; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super("producer_fenced", message, { ...opts, retriable: false });
+    this.name = "ProducerFencedError";
   }
 }
 
@@ -76,6 +97,7 @@ export function errorFromResponse(response: Response, body: unknown): Edgebroker
   if (error && typeof error === "object" && typeof (error as { code?: unknown }).code === "string") {
     const { code, message, ...details } = error as { code: string; message?: unknown } & Record<string, unknown>;
     const text = typeof message === "string" ? message : `the broker answered ${response.status} ${code}`;
+    if (code === "producer_fenced") return new ProducerFencedError(text, { status: response.status, details });
     return new EdgebrokerError(code, text, { status: response.status, details, retryAfterMs: retryAfter(response, details) });
   }
   // Not the broker's error shape: a proxy, a load balancer or a wrong URL answered.

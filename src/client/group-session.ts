@@ -56,6 +56,11 @@ export class GroupSession implements RecordSource {
     return this.member?.member_id ?? this.s.memberId;
   }
 
+  /** The current membership (a transaction's offsets are committed as this member, KIP-447). */
+  get membership(): { memberId: string; memberEpoch: number } | undefined {
+    return this.member && { memberId: this.member.member_id, memberEpoch: this.member.member_epoch };
+  }
+
   async fetch(signal: AbortSignal): Promise<ConsumerRecord[]> {
     for (;;) {
       try {
@@ -68,6 +73,7 @@ export class GroupSession implements RecordSource {
               max_records: this.s.maxRecords,
               max_bytes: this.s.maxBytes,
               wait_ms: this.s.waitMs,
+              isolation: this.s.isolation === "read_committed" ? this.s.isolation : undefined,
             },
             waitMs: this.s.waitMs,
             signal,

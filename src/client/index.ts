@@ -18,7 +18,8 @@ export {
   type TopicDescription,
   type TopicListing,
 } from "./admin.ts";
-export { EdgebrokerError } from "./errors.ts";
+export { EdgebrokerError, ProducerFencedError } from "./errors.ts";
+export type { GroupMetadata, SendOffsetsRequest, Transaction } from "./transaction.ts";
 export { murmur2, partitionForKey } from "./partitioner.ts";
 export type { RetryOptions } from "./retry.ts";
 export type { DecodeMode } from "./codec.ts";

@@ -93,7 +93,13 @@ export class PartitionReader implements RecordSource {
     const { topic, partition } = fromKey(key);
     const positions = this.positions!;
     const from = positions.get(key)!;
-    const query = { offset: from, max_records: this.s.maxRecords, max_bytes: this.s.maxBytes, wait_ms: waitMs };
+    const query = {
+      offset: from,
+      max_records: this.s.maxRecords,
+      max_bytes: this.s.maxBytes,
+      wait_ms: waitMs,
+      isolation: this.s.isolation === "read_committed" ? this.s.isolation : undefined,
+    };
     let answer: FetchAnswer;
     try {
       answer = (

@@ -22,9 +22,10 @@ export interface DeliveryContext {
 const TOO_LARGE = new Set(["payload_too_large", "too_many_records"]);
 const METADATA = new Set(["topic_not_found", "partition_not_found", "stale_metadata"]);
 
-function headersOf(n: Numbered | undefined): Record<string, string> | undefined {
+function headersOf(n: Numbered | undefined, transactionalId: string | undefined): Record<string, string> | undefined {
   if (!n) return undefined;
-  return { "producer-id": String(n.producerId), "producer-epoch": String(n.producerEpoch), "producer-seq": String(n.baseSequence) };
+  const h = { "producer-id": String(n.producerId), "producer-epoch": String(n.producerEpoch), "producer-seq": String(n.baseSequence) };
+  return transactionalId === undefined ? h : { ...h, "transactional-id": transactionalId };
 }
 
 export async function deliverBatch(ctx: DeliveryContext, queue: PartitionQueue, batch: Pending[]): Promise<void> {
@@ -41,7 +42,7 @@ export async function deliverBatch(ctx: DeliveryContext, queue: PartitionQueue, 
         {
           query: { partition },
           body,
-          headers: headersOf(numbered),
+          headers: headersOf(numbered, ctx.identity?.transactional?.transactionalId),
         },
       );
       const offsets = answer.body.offsets;

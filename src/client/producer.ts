@@ -11,6 +11,7 @@ import { partitionForKey } from "./partitioner.ts";
 import { deliverBatch, type DeliveryContext } from "./producer-delivery.ts";
 import { ProducerIdentity } from "./producer-identity.ts";
 import { Generation, PartitionQueue, settle, type Pending, type QueueLimits } from "./producer-queue.ts";
+import { type SendOffsetsRequest, type Transaction, Transactions } from "./transaction.ts";
 import type { ClientOptions, ProducerRecord, RecordMetadata } from "./types.ts";
 
 export interface ProducerOptions extends ClientOptions {
@@ -31,6 +32,14 @@ export interface ProducerOptions extends ClientOptions {
   maxInFlight?: number;
   /** Aborting closes the producer at once: queued records are rejected with `aborted`. */
   signal?: AbortSignal;
+  /**
+   * Makes this a transactional producer (docs/transactions.md): records are sent inside
+   * `transaction(fn)` or between `beginTransaction()` and `commitTransaction()`. A new producer
+   * with the same id fences this one (ProducerFencedError). Implies `idempotent`.
+   */
+  transactionalId?: string;
+  /** The broker aborts a transaction open longer than this (default: the broker's, 60000; capped by its maximum). */
+  transactionTimeoutMs?: number;
 }
 
 function positiveInteger(name: string, v: number | undefined, fallback: number, min = 1): number {
@@ -55,10 +64,17 @@ export class Producer {
   private chain: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private fenced: EdgebrokerError | undefined;
+  private readonly txn: Transactions | undefined;
 
   constructor(opts: ProducerOptions) {
     this.http = new HttpClient(opts);
     this.counts = new PartitionCounts(this.http);
+    const tid = opts.transactionalId;
+    if (tid !== undefined && (typeof tid !== "string" || tid.length === 0))
+      throw invalidArgument("transactionalId: expected a non-empty string");
+    if (tid !== undefined && opts.idempotent === false) throw invalidArgument("transactionalId: a transactional producer is idempotent");
+    const timeoutMs =
+      opts.transactionTimeoutMs === undefined ? undefined : positiveInteger("transactionTimeoutMs", opts.transactionTimeoutMs, 1);
     const idempotent = opts.idempotent ?? true;
     this.limits = {
       lingerMs: positiveInteger("lingerMs", opts.lingerMs, 5, 0),
@@ -69,10 +85,24 @@ export class Producer {
     this.ctx = {
       http: this.http,
       counts: this.counts,
-      identity: idempotent ? new ProducerIdentity(this.http, opts.name) : undefined,
+      identity: idempotent
+        ? new ProducerIdentity(this.http, opts.name, tid === undefined ? undefined : { transactionalId: tid, timeoutMs })
+        : undefined,
       signal: this.abort.signal,
       fence: (err) => this.fence(err),
     };
+    if (tid !== undefined)
+      this.txn = new Transactions({
+        http: this.http,
+        identity: this.ctx.identity!,
+        transactionalId: tid,
+        send: (r) => this.send(r),
+        flush: () => this.flush(),
+        failQueued: (err) => {
+          for (const q of this.queues.values()) q.failQueued(err);
+        },
+        fence: (err) => this.fence(err),
+      });
     if (opts.signal) {
       if (opts.signal.aborted) this.abortNow(opts.signal.reason);
       else opts.signal.addEventListener("abort", () => this.abortNow(opts.signal!.reason), { once: true });
@@ -83,6 +113,23 @@ export class Producer {
   send(record: ProducerRecord): Promise<RecordMetadata> {
     const refused = this.fenced ?? (this.closing || this.abort.signal.aborted ? closedError("producer") : undefined);
     if (refused) return Promise.reject(refused);
+    if (this.txn) {
+      if (!this.txn.isOpen)
+        return Promise.reject(
+          new EdgebrokerError(
+            "invalid_txn_state",
+            "a transactional producer sends inside a transaction: transaction(fn) or beginTransaction()",
+            {
+              retriable: false,
+            },
+          ),
+        );
+      return this.txn.track(this.enqueue(record));
+    }
+    return this.enqueue(record);
+  }
+
+  private enqueue(record: ProducerRecord): Promise<RecordMetadata> {
     let encoded;
     try {
       if (!record || typeof record.topic !== "string" || record.topic.length === 0) throw invalidArgument("topic: required");
@@ -165,10 +212,52 @@ export class Producer {
     this.generations = this.generations.filter((g, i) => g.pending > 0 || i === this.generations.length - 1);
   }
 
-  /** Flushes, then refuses further sends. Idempotent; resolves when everything has settled. */
+  /** Flushes, then refuses further sends (an open transaction is aborted). Idempotent; resolves when everything has settled. */
   close(): Promise<void> {
-    this.closing ??= this.flush();
+    this.closing ??= this.txn?.isOpen ? this.txn.abort().finally(() => this.flush()) : this.flush();
     return this.closing;
+  }
+
+  // ---- Transactions (transactionalId; docs/transactions.md) ----
+
+  /**
+   * Runs `fn` in a transaction: commits when it returns, aborts when it throws (and rethrows).
+   * Every record sent through `tx` (or this producer) meanwhile, and the offsets given to
+   * `tx.sendOffsets`, become visible to read_committed consumers together, or not at all.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.transactions("transaction").run(fn);
+  }
+
+  /** Initialises the transactional id now (fencing older producers with it); the first transaction does it otherwise. */
+  async initTransactions(): Promise<void> {
+    return this.transactions("initTransactions").init();
+  }
+
+  async beginTransaction(): Promise<void> {
+    return this.transactions("beginTransaction").begin();
+  }
+
+  /** Waits for the transaction's records, then commits it; if one of them failed, aborts it and throws that failure. */
+  async commitTransaction(): Promise<void> {
+    return this.transactions("commitTransaction").commit();
+  }
+
+  /** Drops records not yet sent and aborts the transaction. */
+  async abortTransaction(): Promise<void> {
+    return this.transactions("abortTransaction").abort();
+  }
+
+  /** Commits a consumer group's offsets in the open transaction (Kafka's sendOffsetsToTransaction). */
+  async sendOffsets(req: SendOffsetsRequest): Promise<void> {
+    return this.transactions("sendOffsets").sendOffsets(req);
+  }
+
+  private transactions(what: string): Transactions {
+    if (!this.txn) throw invalidArgument(`${what}: the producer needs a transactionalId`);
+    // A fenced producer can start nothing new (its commit or abort of what is open is answered by the broker).
+    if (this.fenced && (what === "transaction" || what === "beginTransaction" || what === "initTransactions")) throw this.fenced;
+    return this.txn;
   }
 
   private fence(err: EdgebrokerError): void {

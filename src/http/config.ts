@@ -10,6 +10,7 @@ import { CREDENTIAL_CHECK_MS } from "../core/keys/credential-check.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type Limits } from "../core/limits.ts";
 import { parsePublicUrl, PUBLIC_URL_VAR } from "../core/public-url.ts";
+import { MAX_TXN_TIMEOUT_MS } from "../core/txn/types.ts";
 import type { AppDeps } from "./deps.ts";
 import { DEFAULT_METRICS_INTERVAL_MS } from "./metrics/http-metrics.ts";
 
@@ -101,6 +102,8 @@ export interface BrokerConfig {
   credentialCheckMs: number;
   /** Kafka's group.initial.rebalance.delay.ms for classic consumer groups (EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS; default 3000). */
   groupInitialRebalanceDelayMs?: number;
+  /** Kafka's transaction.max.timeout.ms: the longest transaction_timeout_ms an init may ask (EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS; default 900000). */
+  transactionMaxTimeoutMs: number;
 }
 
 /** Reads and validates the shared settings; throws ConfigError naming the first malformed one. */
@@ -131,6 +134,8 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     groupInitialRebalanceDelayMs: env("EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS")
       ? integerSetting(env, "EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS", 3_000, 0, 300_000)
       : undefined,
+    // Up to a day: a longer open transaction holds back every read_committed reader of its partitions.
+    transactionMaxTimeoutMs: integerSetting(env, "EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS", MAX_TXN_TIMEOUT_MS, 1, 86_400_000),
   };
 }
 
@@ -150,6 +155,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
         dsLoopbackWebhooks: false,
         credentialCheckMs: CREDENTIAL_CHECK_MS,
         metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS,
+        transactionMaxTimeoutMs: MAX_TXN_TIMEOUT_MS,
       },
       error: err.message,
     };
@@ -161,6 +167,7 @@ export interface ObjectOptions {
   partition: { producerExpirationMs?: number };
   cluster: { limits: Limits };
   group: { initialRebalanceDelayMs?: number };
+  txn: { maxTimeoutMs: number };
   /** Every partition and group object pushes its metrics at most this often. */
   metricsIntervalMs: number;
 }
@@ -170,6 +177,7 @@ export function objectOptions(config: BrokerConfig): ObjectOptions {
     partition: { producerExpirationMs: config.producerExpirationMs },
     cluster: { limits: config.limits },
     group: { initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs },
+    txn: { maxTimeoutMs: config.transactionMaxTimeoutMs },
     metricsIntervalMs: config.metricsIntervalMs,
   };
 }

@@ -81,6 +81,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         newProducerId: () => stub<ClusterApi>("cluster", "cluster").initProducer(),
         register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
+        ...options.txn,
       });
     },
     // The one metrics object, named "metrics" (docs/monitoring.md).

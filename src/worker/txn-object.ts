@@ -5,6 +5,7 @@
 import { TxnService } from "../core/txn/service.ts";
 import { TXN_REGISTRY_NAME, type TxnApi } from "../core/txn/types.ts";
 import type { StoragePort } from "../core/storage-port.ts";
+import { workerConfig } from "./config.ts";
 import { objectClass } from "./object-class.ts";
 
 export class TxnObject extends objectClass(
@@ -24,5 +25,6 @@ export class TxnObject extends objectClass(
       // Typed by its API (TxnApi) rather than the stub: the namespace's type refers back to this class.
       register: (entry): Promise<unknown> => (env.TXN.get(env.TXN.idFromName(TXN_REGISTRY_NAME)) as unknown as TxnApi).register(entry),
       alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at) },
+      ...workerConfig(env).options.txn,
     }),
 ) {}

@@ -23,6 +23,7 @@ const SETTINGS: Record<string, string> = {
   EDGEBROKER_DS_LONG_POLL_MS: "300",
   EDGEBROKER_PRODUCER_EXPIRATION_MS: "600000",
   EDGEBROKER_DS_LOOPBACK_WEBHOOKS: "1",
+  EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS: "5000",
 };
 
 /** Malformed values, each refused with a message naming its variable. */
@@ -34,6 +35,7 @@ const MALFORMED: Array<[string, string]> = [
   ["EDGEBROKER_PUBLIC_URL", "broker.example.com"],
   ["EDGEBROKER_CREDENTIAL_CHECK_MS", "0"],
   ["EDGEBROKER_METRICS_INTERVAL_MS", "fast"],
+  ["EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS", "0"],
 ];
 
 type Host = "workerd" | Runtime;
@@ -98,6 +100,48 @@ describe.each(HOSTS)("settings on %s", (host) => {
     // Outside the anonymous grants: the anonymous principal may not.
     expect((await fetch(`${broker.url}/ds/closed/settings`, { method: "PUT" })).status).toBe(403);
   }, 10_000);
+
+  it("EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS caps transaction_timeout_ms, and an abandoned transaction is aborted by the coordinator's alarm", async () => {
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${broker.url}${path}`, { method: "POST", headers: { ...auth, ...headers }, body: JSON.stringify(body) });
+    const over = await post("/v1/transactions/settings-tx/init", { transaction_timeout_ms: 5001 });
+    expect(over.status).toBe(400);
+    expect(((await over.json()) as { error: { code: string; max_timeout_ms: number } }).error).toMatchObject({
+      code: "invalid_transaction_timeout",
+      max_timeout_ms: 5000,
+    });
+    // No timeout asked: the default (60000) is capped by the maximum.
+    expect((await post("/v1/transactions/settings-tx/init", {})).status).toBe(200);
+    expect(
+      ((await (await fetch(`${broker.url}/v1/transactions/settings-tx`, { headers: auth })).json()) as any).transaction_timeout_ms,
+    ).toBe(5000);
+    // An abandoned transaction: 200 ms, then the alarm aborts it and fences its producer.
+    const p = (await (await post("/v1/transactions/settings-tx/init", { transaction_timeout_ms: 200 })).json()) as any;
+    expect((await post("/v1/topics", { name: "settings-tx-topic", partitions: 1 })).status).toBe(201);
+    const produced = await post(
+      "/v1/topics/settings-tx-topic/records?partition=0",
+      { records: [{ value: "abandoned" }] },
+      {
+        "transactional-id": "settings-tx",
+        "producer-id": String(p.producer_id),
+        "producer-epoch": String(p.producer_epoch),
+        "producer-seq": "0",
+      },
+    );
+    expect(produced.status).toBe(200);
+    let state = "";
+    for (let i = 0; i < 200 && state !== "CompleteAbort"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = ((await (await fetch(`${broker.url}/v1/transactions/settings-tx`, { headers: auth })).json()) as any).state;
+    }
+    expect(state).toBe("CompleteAbort");
+    const late = await post("/v1/transactions/settings-tx/commit", { producer_id: p.producer_id, producer_epoch: p.producer_epoch });
+    expect(((await late.json()) as any).error.code).toBe("producer_fenced");
+    const read = (await (
+      await fetch(`${broker.url}/v1/topics/settings-tx-topic/partitions/0/records?offset=0&isolation=read_committed`, { headers: auth })
+    ).json()) as any;
+    expect(read.records).toEqual([]);
+  }, 30_000);
 });
 
 describe.each(HOSTS)("malformed settings on %s", (host) => {

@@ -110,8 +110,7 @@ export const WASM_REASONS: readonly ((a: number, b: number, field: string) => st
   (a, b) => `batchLength ${a} runs past the end of the buffer (${b} bytes available)`,
   (a, b) => `CRC-32C mismatch (stored ${hex(a)}, computed ${hex(b)})`,
   (a) => `compressed batches are not supported (attributes ${hex(a)}, codec ${a & 7})`,
-  (a) =>
-    `transactional and control batches: a control batch (transaction marker) is written by the broker only, and compaction does not rewrite transactional batches (attributes ${hex(a)})`,
+  (a) => `control batches: a control batch (transaction marker) is written by the broker only, never by a producer (attributes ${hex(a)})`,
   () => "recordCount is 0",
   (a) => `recordCount ${a} is negative`,
   (a) => `firstTimestamp ${a} is negative`,
@@ -322,7 +321,7 @@ export class LogCore {
    * Log compaction, first half (the scan Kafka's LogCleaner does to build its key -> latest offset
    * map): walks every record of `segment` (concatenated, already-valid RecordBatch v2 batches;
    * offset deltas may have gaps, as compacted batches do). Checks each batch's CRC and structure
-   * on the way and throws when a batch is corrupt, compressed, transactional or a control batch.
+   * on the way and throws when a batch is corrupt or compressed (transactional and control batches are walked like others).
    */
   scanRecords(segment: Uint8Array): RecordScan {
     const ptr = this.load(segment);

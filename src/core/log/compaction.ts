@@ -10,6 +10,7 @@
 // - offsets never change: batches keep their base offsets and offset deltas, rows keep
 //   base_offset/last_offset even when a rewrite empties them (merging folds empty rows away later).
 // Rows with compressed batches are scanned and rewritten through src/core/compression/compaction.ts.
+// Transactions (aborted records, markers, the last stable offset): src/core/log/compaction-txn.ts.
 // All rewrites happen in one transaction: an interrupted run (eviction) leaves the log as it was,
 // and the next alarm starts over.
 import type { LogCore } from "../batch/log-core.ts";
@@ -19,6 +20,7 @@ import type { LogConfig } from "./retention.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "../storage-port.ts";
 import { checkRow } from "./segment-reader.ts";
 import { CorruptRowError } from "../errors.ts";
+import { batchesOf, TxnRules, type TxnView } from "./compaction-txn.ts";
 
 export interface Compaction {
   rowsRewritten: number;
@@ -26,6 +28,8 @@ export interface Compaction {
   bytesBefore: number;
   bytesAfter: number;
   rowsWritten: number;
+  /** Abort markers removed (no record of their transaction left, older than delete.retention.ms). */
+  abortMarkersDropped: number[];
 }
 
 interface Row extends Record<string, SqlValue> {
@@ -42,8 +46,26 @@ function hashKey(hashes: Uint8Array, i: number): string {
   return s;
 }
 
-export function compactLog(storage: StoragePort, core: LogCore, config: LogConfig, now: number): Compaction {
-  const result: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
+/**
+ * `txn`: the partition's transactions (compaction-txn.ts); without it the log is taken to hold
+ * none (every offset stable, nothing aborted). `removeAborted` deletes the aborted-index rows of
+ * abort markers compaction dropped, inside the rewrite's transaction.
+ */
+export function compactLog(
+  storage: StoragePort,
+  core: LogCore,
+  config: LogConfig,
+  now: number,
+  txn: TxnView & { removeAborted?: (markerOffsets: number[]) => number } = { lastStableOffset: Infinity, aborted: [] },
+): Compaction {
+  const result: Compaction = {
+    rowsRewritten: 0,
+    recordsRemoved: 0,
+    bytesBefore: 0,
+    bytesAfter: 0,
+    rowsWritten: 0,
+    abortMarkersDropped: [],
+  };
   if (!config.cleanupPolicy.includes("compact")) return result;
   const rows = storage.sql.exec<Row>("SELECT base_offset, last_offset, data, idx FROM segments ORDER BY base_offset").toArray();
   if (rows.length < 2) return result;
@@ -54,38 +76,58 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
       throw new CorruptRowError(`stored segment at offset ${r.base_offset}: ${(err as Error).message}`);
     }
   });
-  // Pass 1: the latest offset of every key, over the whole log including the active segment.
+  const rules = new TxnRules(txn);
+  const lso = rules.lastStableOffset;
+  const batches = rows.map((r) => batchesOf(blobBytes(r.data)));
+  // Pass 1: the latest offset of every key, over the whole log including the active segment, up
+  // to the last stable offset, leaving out aborted records and markers.
   const latest = new Map<string, number>();
-  for (const scan of scans) {
-    for (let i = 0; i < scan.count; i++) if (!(scan.flags[i]! & RECORD_NULL_KEY)) latest.set(hashKey(scan.keyHashes, i), scan.offsets[i]!);
-  }
-  // Pass 2: rewrite every row but the active one where something goes.
+  scans.forEach((scan, r) => {
+    for (const b of batches[r]!) {
+      if (b.control || rules.aborted(b)) continue;
+      for (let i = b.first; i < b.first + b.count; i++) {
+        if (scan.offsets[i]! < lso && !(scan.flags[i]! & RECORD_NULL_KEY)) latest.set(hashKey(scan.keyHashes, i), scan.offsets[i]!);
+      }
+    }
+  });
+  // Pass 2: the masks of every row but the active one and those reaching the last stable offset.
   const tombstoneHorizon = now - config.deleteRetentionMs;
-  const rewrites: Array<{ base: number; data: Uint8Array; removed: number; before: number }> = [];
-  for (let r = 0; r < rows.length - 1; r++) {
+  const keeps = rows.map((row, r): Uint8Array | undefined => {
+    if (r === rows.length - 1 || row.last_offset >= lso) return undefined;
     const scan = scans[r]!;
     const keep = new Uint8Array(scan.count);
-    let removed = 0;
-    for (let i = 0; i < scan.count; i++) {
-      const flags = scan.flags[i]!;
-      const stays =
-        flags & RECORD_NULL_KEY
-          ? true
-          : latest.get(hashKey(scan.keyHashes, i)) === scan.offsets[i] &&
-            !(flags & RECORD_NULL_VALUE && scan.timestamps[i]! < tombstoneHorizon);
-      keep[i] = stays ? 1 : 0;
-      if (!stays) removed++;
+    for (const b of batches[r]!) {
+      const dead = rules.aborted(b);
+      for (let i = b.first; i < b.first + b.count; i++) {
+        const flags = scan.flags[i]!;
+        const stays =
+          b.control ||
+          (!dead &&
+            (flags & RECORD_NULL_KEY
+              ? true
+              : latest.get(hashKey(scan.keyHashes, i)) === scan.offsets[i] &&
+                !(flags & RECORD_NULL_VALUE && scan.timestamps[i]! < tombstoneHorizon)));
+        keep[i] = stays ? 1 : 0;
+      }
     }
-    if (removed === 0) continue;
+    return keep;
+  });
+  const droppedAborts = rules.dropMarkers(batches, keeps, tombstoneHorizon);
+  const rewrites: Array<{ base: number; data: Uint8Array; removed: number; before: number }> = [];
+  keeps.forEach((keep, r) => {
+    if (!keep) return;
+    const removed = keep.reduce((n, k) => n + (k ? 0 : 1), 0);
+    if (removed === 0) return;
     // A row is rewritten only when it passes the reader's checks (offsets against the row and
     // index): a corrupt one stops the run before anything changes (PartitionLog.maintain records it).
     const bad = checkRow(core, rows[r]!);
     if (bad) throw new CorruptRowError(bad.error.message);
     const before = blobBytes(rows[r]!.data);
     rewrites.push({ base: rows[r]!.base_offset, data: rewriteSegment(core, before, keep), removed, before: before.length });
-  }
+  });
   if (rewrites.length === 0) return result;
   storage.transactionSync(() => {
+    if (droppedAborts.length > 0 && txn.removeAborted) result.rowsWritten += txn.removeAborted(droppedAborts);
     for (const w of rewrites) {
       const idx = core.buildIndex(w.data, w.base);
       const maxTs = w.data.length > 0 ? Math.max(...Array.from(scanSegment(core, w.data).timestamps)) : 0;
@@ -105,5 +147,6 @@ export function compactLog(storage: StoragePort, core: LogCore, config: LogConfi
       result.bytesAfter += w.data.length;
     }
   });
+  result.abortMarkersDropped = droppedAborts;
   return result;
 }

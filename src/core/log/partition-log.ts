@@ -58,7 +58,14 @@ interface Pending extends RowItem {
 }
 
 const EMPTY = new Uint8Array(0);
-const NO_COMPACTION: Compaction = { rowsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, rowsWritten: 0 };
+const NO_COMPACTION: Compaction = {
+  rowsRewritten: 0,
+  recordsRemoved: 0,
+  bytesBefore: 0,
+  bytesAfter: 0,
+  rowsWritten: 0,
+  abortMarkersDropped: [],
+};
 
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
@@ -91,6 +98,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   private readonly now: () => number;
   private producers!: ProducerStates;
   private aborted!: AbortedIndex;
+  /** Markers queued or being written, by "producerId/epoch" (writeMarker). */
+  private readonly markersInFlight = new Map<string, Promise<MarkerResult>>();
   private epoch = 0;
   private droppedEpoch = 0;
   private highWatermark = 0;
@@ -314,6 +323,11 @@ export class PartitionLog implements Serves<PartitionApi> {
   writeMarker(req: MarkerRequest): Promise<MarkerResult> {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
+    // The same marker still on its way to storage (the coordinator restarted and re-drove it
+    // while the first request was queued here): answered once that one is durable, not written twice.
+    const key = `${req.producerId}/${req.producerEpoch}`;
+    const inFlight = this.markersInFlight.get(key);
+    if (inFlight) return inFlight.then((r) => (r.ok ? { ok: true, written: false } : r));
     const decision = this.producers.markerDecision(req.producerId, req.producerEpoch);
     if (decision !== "write") return Promise.resolve({ ok: true, written: false });
     this.producers.fence(req.producerId, req.producerEpoch);
@@ -326,7 +340,7 @@ export class PartitionLog implements Serves<PartitionApi> {
       coordinatorEpoch: req.coordinatorEpoch,
       timestamp: now,
     });
-    return new Promise<AppendResult>((resolve) => {
+    const written = new Promise<AppendResult>((resolve) => {
       this.pending.push({
         epoch: req.epoch,
         entries: [undefined],
@@ -339,7 +353,11 @@ export class PartitionLog implements Serves<PartitionApi> {
         resolve,
       });
       this.scheduleFlush();
-    }).then((r) => (r.ok ? { ok: true as const, written: true, offset: r.baseOffsets[0]! } : r));
+    })
+      .then((r): MarkerResult => (r.ok ? { ok: true as const, written: true, offset: r.baseOffsets[0]! } : r))
+      .finally(() => this.markersInFlight.delete(key));
+    this.markersInFlight.set(key, written);
+    return written;
   }
 
   /** The first offset of the oldest open transaction (never below the log start), or the high watermark. */
@@ -591,8 +609,13 @@ export class PartitionLog implements Serves<PartitionApi> {
     const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
     const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () =>
-      compactLog(this.storage, this.core, this.config, now),
+      compactLog(this.storage, this.core, this.config, now, {
+        lastStableOffset: this.lastStableOffset(),
+        aborted: this.aborted.overlapping(this.logStartOffset, Number.POSITIVE_INFINITY),
+        removeAborted: (markers) => this.aborted.remove(markers),
+      }),
     );
+    this.aborted.forget(compaction.abortMarkersDropped);
     this.bytes -= compaction.bytesBefore - compaction.bytesAfter;
     this.rowsWritten += compaction.rowsWritten;
     const merge = this.guard.run("merge", this.logStartOffset, { rowsBefore: this.rows, rowsAfter: this.rows, rowsWritten: 0 }, () =>

@@ -51,6 +51,20 @@ export class AbortedIndex {
     return this.storage.sql.exec("DELETE FROM txn_aborted WHERE last_offset < ?", logStartOffset).rowsWritten;
   }
 
+  /** Compaction dropped these abort markers (offsets): their entries' rows go, inside its transaction. */
+  remove(markerOffsets: number[]): number {
+    let written = 0;
+    for (const o of markerOffsets) written += this.storage.sql.exec("DELETE FROM txn_aborted WHERE last_offset = ?", o).rowsWritten;
+    return written;
+  }
+
+  /** The in-memory half of remove(), once its transaction committed. */
+  forget(markerOffsets: number[]): void {
+    if (markerOffsets.length === 0) return;
+    const gone = new Set(markerOffsets);
+    this.entries = this.entries.filter((e) => !gone.has(e.lastOffset));
+  }
+
   clear(): void {
     this.entries = [];
     this.storage.sql.exec("DELETE FROM txn_aborted");

@@ -51,6 +51,8 @@ export interface TxnPorts {
   register?(entry: TxnListing): Promise<unknown>;
   alarms?: { setAlarm(at: number): void };
   now?: () => number;
+  /** Kafka's transaction.max.timeout.ms (EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS); default MAX_TXN_TIMEOUT_MS. */
+  maxTimeoutMs?: number;
 }
 
 interface TxnRecord {
@@ -96,11 +98,15 @@ export class TxnService implements Serves<TxnApi> {
   }
 
   async init(req: InitRequest): Promise<ProducerIdentity | Failure> {
-    const timeoutMs = req.timeoutMs ?? this.record?.timeoutMs ?? DEFAULT_TXN_TIMEOUT_MS;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TXN_TIMEOUT_MS) {
+    // An explicit timeout above the broker's maximum is refused (Kafka's INVALID_TRANSACTION_TIMEOUT);
+    // the default, and one kept from an earlier init, are capped by it (the maximum may have been lowered since).
+    const max = this.ports.maxTimeoutMs ?? MAX_TXN_TIMEOUT_MS;
+    const timeoutMs = req.timeoutMs ?? Math.min(this.record?.timeoutMs ?? DEFAULT_TXN_TIMEOUT_MS, max);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > max) {
       return fail(
         "invalid_transaction_timeout",
-        `transaction_timeout_ms: expected 1 to ${MAX_TXN_TIMEOUT_MS} (transaction.max.timeout.ms), got ${timeoutMs}`,
+        `transaction_timeout_ms: expected 1 to ${max} (transaction.max.timeout.ms, EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS), got ${timeoutMs}`,
+        { max_timeout_ms: max },
       );
     }
     // A transaction between its two phases finishes first: its outcome is already decided.
