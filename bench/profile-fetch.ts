@@ -13,6 +13,7 @@ import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { runLoad, send } from "./lib/load.ts";
 import { BENCH_TOKEN } from "./lib/servers.ts";
 import { startServer } from "../test/contract/hosts-support.ts";
+import { topFrames } from "./lib/cpu-profile.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -24,31 +25,6 @@ const { values: args } = parseArgs({
 const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 const utf8 = new TextEncoder();
 const total = Number(args.records);
-
-interface Frame {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  id: number;
-  hitCount?: number;
-}
-
-function topFrames(path: string, n = 15): string[] {
-  const profile = JSON.parse(readFileSync(path, "utf8")) as { nodes: Frame[]; samples: number[] };
-  const self = new Map<string, number>();
-  const byId = new Map(profile.nodes.map((f) => [f.id, f]));
-  for (const id of profile.samples) {
-    const f = byId.get(id)!.callFrame;
-    const name = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(src|node_modules)\//, "$1/")}:${f.lineNumber + 1}`;
-    self.set(name, (self.get(name) ?? 0) + 1);
-  }
-  // Idle and "(program)" (native time outside JS) are not the server's work; GC is.
-  const skip = (name: string) => name.startsWith("(idle)") || name.startsWith("(program)");
-  const busy = profile.samples.filter((id) => !skip(byId.get(id)!.callFrame.functionName)).length;
-  return [...self]
-    .filter(([name]) => !skip(name))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([name, hits]) => `${((hits / busy) * 100).toFixed(1).padStart(5)}%  ${name}`);
-}
 
 const profDir = new URL("./results/profile/", import.meta.url).pathname;
 rmSync(profDir, { recursive: true, force: true });

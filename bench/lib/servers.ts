@@ -62,6 +62,7 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         KEY: { className: "KeyObject", useSQLite: true },
         TXN: { className: "TxnObject", useSQLite: true },
         METRICS: { className: "MetricsObject", useSQLite: true },
+        CONNECTOR: { className: "ConnectorObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { registerBench } from "./commands/bench.ts";
+import { registerConnect } from "./commands/connect.ts";
 import { registerConsume } from "./commands/consume.ts";
 import { registerDevServe } from "./commands/dev-serve.ts";
 import { registerGroup } from "./commands/group.ts";
@@ -68,6 +69,7 @@ export function buildProgram(jsonErrors = false): Command {
   registerKey(program);
   registerBench(program);
   registerKafkaProxy(program);
+  registerConnect(program);
   return program;
 }
 

@@ -22,11 +22,18 @@ export const ERRORS = {
   invalid_grant: { status: 400, retriable: false },
   limit_exceeded: { status: 400, retriable: false },
   unauthorized: { status: 401, retriable: false },
+  // A webhook source's delivery without a valid signature of the sender (docs/connectors.md).
+  invalid_signature: { status: 401, retriable: false },
   forbidden: { status: 403, retriable: false },
   topic_not_found: { status: 404, retriable: false },
   partition_not_found: { status: 404, retriable: false },
   not_found: { status: 404, retriable: false },
   key_not_found: { status: 404, retriable: false },
+  // Connectors (docs/connectors.md): Kafka Connect answers 404 / 409 for these.
+  connector_not_found: { status: 404, retriable: false },
+  connector_exists: { status: 409, retriable: false },
+  // A paused connector's webhook: the sender retries later (Retry-After).
+  connector_paused: { status: 503, retriable: true },
   method_not_allowed: { status: 405, retriable: false },
   not_acceptable: { status: 406, retriable: false },
   topic_exists: { status: 409, retriable: false },

@@ -1,11 +1,11 @@
 // The one Hono app every host serves. Routes are grouped by concern in routes/; errors become
 // `{"error": {"code", "message"}}` responses in exactly one place (onError).
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
 import { authenticate, authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
+import { limitBodies } from "./body-limit.ts";
 import { bodyRefusal, meterBodies } from "./body-meter.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./log/fetch.ts";
@@ -23,6 +23,7 @@ import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./streams/index.ts";
 import { HttpMetrics, noteError } from "./metrics/http-metrics.ts";
 import { metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
+import { connectorRoutes, connectorWebhookRoute } from "./connect/routes.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
@@ -100,6 +101,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/ds/*", meterBodies(deps));
   app.route("/ds", durableStreamRoutes(deps, topics));
 
+  // A webhook source's deliveries carry the sender's signature, not a bearer token (docs/connectors.md).
+  app.route("/v1/connectors", connectorWebhookRoute(deps));
+
   app.use("/v1/*", async (c, next) => {
     if (!deps.adminToken) {
       throw new BrokerError("not_configured", "this broker has no EDGEBROKER_ADMIN_TOKEN configured; no request can be authorized");
@@ -109,19 +113,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/v1/*", authenticate(deps));
   app.use("/v1/*", chargeFetches(deps));
   app.use("/v1/*", meterBodies(deps));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.limits.maxRequestBytes,
-      onError: () => {
-        throw new BrokerError(
-          "payload_too_large",
-          `the request body exceeds the limit of ${deps.limits.maxRequestBytes} bytes (maxRequestBytes)`,
-          { limit: deps.limits.maxRequestBytes },
-        );
-      },
-    }),
-  );
+  app.use("/v1/*", limitBodies(deps));
 
   app.route("/v1/topics", topicRoutes(deps, topics));
   app.route("/v1/topics", produceRoutes(deps, topics));
@@ -133,5 +125,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/groups", groupRoutes(deps, topics));
   app.route("/v1/keys", keyRoutes(deps));
   app.route("/v1/transactions", txnRoutes(deps));
+  app.route("/v1/connectors", connectorRoutes(deps));
   return app;
 }

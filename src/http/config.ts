@@ -88,6 +88,8 @@ export interface BrokerConfig {
   dsLongPollMs?: number;
   /** Subscription webhooks may target loopback addresses (EDGEBROKER_DS_LOOPBACK_WEBHOOKS=1; development). */
   dsLoopbackWebhooks: boolean;
+  /** HTTP sinks of connectors may target loopback addresses, over http too (EDGEBROKER_CONNECT_LOOPBACK=1; development, tests). */
+  connectLoopback?: boolean;
   /** Kafka's producer.id.expiration.ms for idempotent producers' state (EDGEBROKER_PRODUCER_EXPIRATION_MS). */
   producerExpirationMs?: number;
   /**
@@ -127,6 +129,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     corsOrigins: corsSetting(env, "EDGEBROKER_CORS_ORIGINS"),
     dsLongPollMs: longPoll > 0 ? longPoll : undefined,
     dsLoopbackWebhooks: flagSetting(env, "EDGEBROKER_DS_LOOPBACK_WEBHOOKS"),
+    connectLoopback: flagSetting(env, "EDGEBROKER_CONNECT_LOOPBACK"),
     producerExpirationMs: expiration > 0 ? expiration : undefined,
     publicUrl,
     metricsIntervalMs: integerSetting(env, "EDGEBROKER_METRICS_INTERVAL_MS", DEFAULT_METRICS_INTERVAL_MS, 10, 600_000),
@@ -190,6 +193,7 @@ export type HostDeps = Pick<
   | "key"
   | "group"
   | "txn"
+  | "connector"
   | "metrics"
   | "logCore"
   | "partitionSocket"

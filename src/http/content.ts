@@ -40,9 +40,15 @@ export function bodyKind(c: Context, allowed: BodyKind[]): BodyKind {
  * encoding, and input that could not be kept as sent (deep nesting, invalid UTF-8, NaN, inexact
  * integers) a 400 naming the problem (body-decode.ts).
  */
-export async function readStructuredBody(c: Context, kind: BodyKind, opts: DecodeOptions = {}): Promise<unknown> {
+/** The request body's bytes; an empty body is refused. */
+export async function bodyBytes(c: Context): Promise<Uint8Array> {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.length === 0) throw new BrokerError("bad_request", "the request body is empty");
+  return bytes;
+}
+
+export async function readStructuredBody(c: Context, kind: BodyKind, opts: DecodeOptions = {}): Promise<unknown> {
+  const bytes = await bodyBytes(c);
   return kind === "json" ? parseJsonBody(bytes) : parseMsgpackBody(bytes, opts);
 }
 

@@ -13,6 +13,7 @@ import type { LocalTails } from "./tails/local-tails.ts";
 import type { Grant } from "../core/keys/grants.ts";
 import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
 import type { MetricsApi } from "../core/metrics/types.ts";
+import type { ConnectorApi } from "../core/connect/types.ts";
 
 export interface AppDeps {
   /**
@@ -42,6 +43,11 @@ export interface AppDeps {
    * hosts built before transactions still compile; without it /v1/transactions answers 501.
    */
   txn?(transactionalId: string): TxnApi;
+  /**
+   * A connector's object, by name (CONNECTOR_REGISTRY_NAME: the list of connectors). Optional so
+   * hosts built before connectors still compile; without it /v1/connectors answers 501.
+   */
+  connector?(name: string): ConnectorApi;
   /**
    * The metrics object (one, "metrics"): every source pushes to it and GET /metrics reads it
    * (docs/monitoring.md). A per-request stub, like `partition`. Without it /metrics answers 503.

@@ -3,9 +3,10 @@
 // - One live instance per (kind, name). `stub(kind, name)` returns an object whose methods are
 //   calls into that instance; the instance is created on first call, from the factory registered
 //   for its kind, with its own SQLite database (object-files.ts, sqlite-port.ts).
-// - Calls cross the boundary by structured clone, as Durable Object RPC does: arguments and results
-//   are copied, so caller and object never share a buffer, and non-plain data fails here as it
-//   would on Cloudflare.
+// - Calls cross the boundary copied, as Durable Object RPC serialises them: arguments and results
+//   are isolated (isolate.ts: a structural copy of plain data, structuredClone for anything
+//   else), so caller and object never share a buffer or an object, and non-cloneable data fails
+//   here as it would on Cloudflare.
 // - Input gate: calls are delivered in arrival order, and a call's synchronous part (which is where
 //   every storage access happens: the SQL port is synchronous) runs to completion before the next
 //   call starts — JavaScript's run-to-completion gives that for free. While the object is inside
@@ -24,6 +25,7 @@
 //   must happen while nobody calls.
 import type { StoragePort } from "../core/storage-port.ts";
 import { AlarmStore } from "./alarm-store.ts";
+import { isolate } from "./isolate.ts";
 import { objectFile } from "./object-files.ts";
 import type { OpenDatabase } from "./sqlite-driver.ts";
 import { openStorage, type SqliteStorage } from "./sqlite-port.ts";
@@ -125,14 +127,15 @@ export class ActorHost {
     instance.inFlight++;
     this.inFlight++;
     try {
-      const input = structuredClone(args);
+      // `args` is the stub's own rest array, new for this call; its members are the caller's.
+      const input = args.map(isolate);
       while (instance.gate) await instance.gate;
       if (instance.broken !== undefined) throw instance.broken;
       const fn = (instance.object as Record<string, unknown>)[method];
       if (typeof fn !== "function" || method === "constructor") {
         throw new TypeError(`the ${kind} object has no method "${method}"`);
       }
-      return structuredClone(await fn.apply(instance.object, input));
+      return isolate(await fn.apply(instance.object, input));
     } finally {
       instance.inFlight--;
       this.inFlight--;

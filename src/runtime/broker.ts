@@ -7,6 +7,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { KeyApi } from "../core/keys/service.ts";
 import type { GroupApi } from "../core/groups/types.ts";
 import type { TxnApi } from "../core/txn/types.ts";
+import type { ConnectorApi } from "../core/connect/types.ts";
 import { LogCore } from "../core/batch/log-core.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
@@ -64,6 +65,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     key: (id) => host.stub<KeyApi>("key", id),
     group: (name) => host.stub<GroupApi>("group", name),
     txn: (id) => host.stub<TxnApi>("txn", id),
+    connector: (name) => host.stub<ConnectorApi>("connector", name),
     logCore,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,

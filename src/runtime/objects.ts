@@ -17,7 +17,10 @@ import { MetricsService } from "../core/metrics/service.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
 import { objectOptions } from "../http/config.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
+import { ConnectorService } from "../core/connect/service.ts";
+import { CONNECTOR_REGISTRY_NAME, type ConnectorApi } from "../core/connect/types.ts";
 import type { ActorFactory } from "./actor-host.ts";
+import { nodeOutboundFetch } from "./outbound-fetch.ts";
 import type { ServerConfig } from "./config.ts";
 
 export interface ObjectEnv {
@@ -82,6 +85,26 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         register: (entry) => stub<TxnApi>("txn", TXN_REGISTRY_NAME).register(entry),
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at) },
         ...options.txn,
+      });
+    },
+    // One per connector, named by it ("/registry": the list of connectors); its alarm() runs a
+    // sink's next step (docs/connectors.md).
+    connector: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the connector kind needs ObjectEnv.stub");
+      return new ConnectorService(state.storage, {
+        objects: {
+          cluster: () => stub<ClusterApi>("cluster", "cluster"),
+          partition: (topic, partition) => stub<PartitionApi>("partition", `${topic}/${partition}`),
+          group: (name) => stub<GroupApi>("group", name),
+          logCore: () => Promise.resolve(env.core),
+        },
+        registry: () => stub<ConnectorApi>("connector", CONNECTOR_REGISTRY_NAME),
+        outbound: nodeOutboundFetch(),
+        policy: { allowLoopback: env.config.connectLoopback === true },
+        alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
+        deleteAll: () => state.storage.deleteAll(),
+        workerId: "standalone",
       });
     },
     // The one metrics object, named "metrics" (docs/monitoring.md).

@@ -2,14 +2,20 @@
 // node:sqlite and @hono/node-server (WebSockets through its `ws` integration).
 import { serve as listenNode, upgradeWebSocket, type WebSocketServerLike } from "@hono/node-server";
 import type { Server } from "node:http";
+import { Buffer } from "node:buffer";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
 import { openNodeDatabase } from "./sqlite-node.ts";
 import { listenKafkaNode } from "./kafka-node.ts";
+import { useNativeBase64 } from "../http/log/base64.ts";
 
 export const MAX_CLIENT_FRAME = 65_536;
+
+// Node 22 has no Uint8Array.prototype.toBase64: fetch answers encode large opaque values with
+// Buffer's C++ encoder instead (portable code cannot name Buffer; see base64.ts).
+useNativeBase64((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"));
 
 export const nodeRuntime: RuntimeHost = {
   runtime: `node ${process.version}`,

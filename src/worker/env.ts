@@ -1,4 +1,5 @@
 import type { ClusterObject } from "./cluster-object.ts";
+import type { ConnectorObject } from "./connector-object.ts";
 import type { GroupObject } from "./group-object.ts";
 import type { KeyObject } from "./key-object.ts";
 import type { MetricsObject } from "./metrics-object.ts";
@@ -13,6 +14,8 @@ export interface Env {
   GROUP: DurableObjectNamespace<GroupObject>;
   /** One transaction coordinator per transactional id, named by it; "/registry" lists the ids. */
   TXN: DurableObjectNamespace<TxnObject>;
+  /** One object per connector, named by it; "/registry" lists the connectors (docs/connectors.md). */
+  CONNECTOR: DurableObjectNamespace<ConnectorObject>;
   /** The one metrics object ("metrics"): every source pushes to it, GET /metrics reads it. */
   METRICS: DurableObjectNamespace<MetricsObject>;
   /** The web console's built files (wrangler.toml [assets], build/console/); read by the /console route. */

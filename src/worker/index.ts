@@ -15,6 +15,7 @@ export { KeyObject } from "./key-object.ts";
 export { PartitionObject } from "./partition-object.ts";
 export { TxnObject } from "./txn-object.ts";
 export { MetricsObject } from "./metrics-object.ts";
+export { ConnectorObject } from "./connector-object.ts";
 
 /**
  * The console's files from the static-assets binding. `run_worker_first` sends every request to
@@ -41,6 +42,7 @@ function workerDeps(env: Env): AppDeps {
       key: (id) => env.KEY.get(env.KEY.idFromName(id)),
       group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
       txn: (id) => env.TXN.get(env.TXN.idFromName(id)),
+      connector: (name) => env.CONNECTOR.get(env.CONNECTOR.idFromName(name)),
       metrics: () => env.METRICS.get(env.METRICS.idFromName("metrics")),
       logCore: loadLogCore,
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).

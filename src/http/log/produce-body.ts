@@ -10,6 +10,8 @@ import { BrokerError } from "../../core/errors.ts";
 import type { Limits } from "../../core/limits.ts";
 import type { RecordInput } from "../../core/batch/record-batch.ts";
 import { describe, jsonText } from "../json-text.ts";
+import { parseJsonBody } from "../body-decode.ts";
+import { scanProduceBody } from "./produce-json-scan.ts";
 
 export interface ProduceRecord extends RecordInput {
   partition: number | undefined;
@@ -56,8 +58,17 @@ function nonNegativeInteger(v: unknown, where: string): number {
   return v;
 }
 
+/** A value already as its JSON text, bytes of the request body (produce-json-scan.ts). */
+class JsonTextBytes {
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
+}
+
 function valueBytes(value: unknown, binary: boolean, where: string): Uint8Array | null {
   if (value === null) return null;
+  if (value instanceof JsonTextBytes) return value.bytes;
   if (binary && value instanceof Uint8Array) return value;
   const text = jsonText(value);
   if (text === undefined) invalid(where, "cannot be represented as JSON text");
@@ -121,12 +132,7 @@ function parseRecord(r: unknown, i: number, binary: boolean, limits: Limits, now
   };
 }
 
-/** Validates the body's shape and limits, and turns each record into bytes. */
-export function parseProduceBody(body: unknown, binary: boolean, limits: Limits, now: number): ProduceRecord[] {
-  if (!isObject(body)) throw new BrokerError("invalid_record", 'body: expected an object {"records": [...]}');
-  for (const field in body) if (field !== "records") invalid(field, 'unknown field (expected "records")');
-  const records = body.records;
-  if (!Array.isArray(records)) invalid("records", "expected an array of records");
+function checkCount(records: unknown[], limits: Limits): void {
   if (records.length === 0) invalid("records", "at least one record is required");
   if (records.length > limits.maxRecordsPerRequest) {
     throw new BrokerError(
@@ -135,5 +141,36 @@ export function parseProduceBody(body: unknown, binary: boolean, limits: Limits,
       { limit: limits.maxRecordsPerRequest },
     );
   }
+}
+
+/** Validates the body's shape and limits, and turns each record into bytes. */
+export function parseProduceBody(body: unknown, binary: boolean, limits: Limits, now: number): ProduceRecord[] {
+  if (!isObject(body)) throw new BrokerError("invalid_record", 'body: expected an object {"records": [...]}');
+  for (const field in body) if (field !== "records") invalid(field, 'unknown field (expected "records")');
+  const records = body.records;
+  if (!Array.isArray(records)) invalid("records", "expected an array of records");
+  checkCount(records, limits);
   return records.map((r, i) => parseRecord(r, i, binary, limits, now));
+}
+
+/**
+ * The records of a JSON produce body. Values whose bytes in the body are already the JSON text
+ * the general path would store are taken as they are (produce-json-scan.ts); any other body —
+ * and any body the fast path finds fault with — goes the general way, JSON.parse and
+ * parseProduceBody, which stores and refuses exactly as it always has.
+ */
+export function parseJsonProduceBody(bytes: Uint8Array, limits: Limits, now: number): ProduceRecord[] {
+  const scanned = scanProduceBody(bytes);
+  if (scanned !== undefined && scanned.length <= limits.maxRecordsPerRequest) {
+    try {
+      return scanned.map((s, i) => {
+        if (s.value !== undefined) s.fields.value = s.value === null ? null : new JsonTextBytes(s.value);
+        return parseRecord(s.fields, i, false, limits, now);
+      });
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      // The general path below names the fault as it always has.
+    }
+  }
+  return parseProduceBody(parseJsonBody(bytes), false, limits, now);
 }

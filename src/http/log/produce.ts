@@ -9,10 +9,10 @@ import { encodeBatch, readBatchHeader, TRANSACTIONAL_FLAG } from "../../core/bat
 import { unwrap } from "../../core/errors.ts";
 import { requireTxnGrant, transactionalIdParam, txnObject } from "../txn/identity.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
-import { bodyKind, readStructuredBody, respond } from "../content.ts";
+import { bodyBytes, bodyKind, readStructuredBody, respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, partitionParam } from "../params.ts";
-import { parseProduceBody, type ProduceRecord } from "./produce-body.ts";
+import { parseJsonProduceBody, parseProduceBody, type ProduceRecord } from "./produce-body.ts";
 import { requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
@@ -185,9 +185,12 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
       });
     }
 
-    // Produce keeps MessagePack's 64-bit integers exactly in the stored JSON text (json-text.ts).
-    const body = await readStructuredBody(c, kind, { bigints: true });
-    const records = parseProduceBody(body, kind === "msgpack", deps.limits, (deps.now ?? Date.now)());
+    const now = (deps.now ?? Date.now)();
+    const records =
+      kind === "json"
+        ? parseJsonProduceBody(await bodyBytes(c), deps.limits, now)
+        : // Produce keeps MessagePack's 64-bit integers exactly in the stored JSON text (json-text.ts).
+          parseProduceBody(await readStructuredBody(c, kind, { bigints: true }), true, deps.limits, now);
     const core = await deps.logCore();
     const offsets = await topics.withTopic(name, async (topic) => {
       const query = c.req.query("partition");

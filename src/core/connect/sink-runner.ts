@@ -1,0 +1,371 @@
+// What every sink shares, run one step per alarm: for each partition of its topics, read from
+// the consumer group's committed offset, form a batch (full, or lingered long enough), hand it to
+// the kind, then commit the offset after it — so a sink's progress is its group's committed
+// offsets (`GET /v1/groups/connect-<name>` shows its lag) and delivery is at least once: a crash
+// between a delivery and its commit sends that batch again, under the same idempotency key.
+//
+// The batch's range is stored *before* its first attempt (connect_pending), and every retry —
+// after a backoff, a connector restart or a broker restart — re-reads exactly that range, so the
+// key `<connector>-<topic>-<partition>-<first>-<last>` never changes for the same records.
+import { decodeRecords, batchesEnd, type DecodedRecord, type Header } from "../batch/record-batch.ts";
+import type { Failure } from "../errors.ts";
+import { EARLIEST, LATEST } from "../log/partition-types.ts";
+import type { StoragePort } from "../storage-port.ts";
+import type { TopicInfo } from "../topics/registry.ts";
+import type { ConnectBroker } from "./broker-port.ts";
+import type { Fields } from "./config-fields.ts";
+import type { DeliveryOutcome, KindContext, SinkKind } from "./kinds.ts";
+import type { SinkLag } from "./types.ts";
+import { validateTopicName } from "../topics/config.ts";
+
+export interface SinkSettings {
+  topics: string[];
+  maxRecords: number;
+  lingerMs: number;
+  maxAttempts: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  /** errors.deadletterqueue.topic.name (Kafka Connect's name for it, KIP-298). */
+  dlq?: string;
+  reset: "earliest" | "latest";
+  /** How often an idle sink looks for new records. */
+  pollMs: number;
+}
+
+/** A topic name's problem (Kafka's rules), or undefined. */
+export function topicNameProblem(name: string): string | undefined {
+  try {
+    validateTopicName(name);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^name: /, "");
+  }
+}
+
+export function sinkSettings(f: Fields): SinkSettings {
+  const backoffMs = f.int("retry.backoff.ms", 500, 1, 3_600_000);
+  return {
+    topics: f.topics("topics", topicNameProblem),
+    maxRecords: f.int("batch.max.records", 500, 1, 10_000),
+    lingerMs: f.int("batch.linger.ms", 100, 0, 600_000),
+    maxAttempts: f.int("retry.max.attempts", 10, 1, 1_000),
+    backoffMs,
+    backoffMaxMs: f.int("retry.backoff.max.ms", Math.max(60_000, backoffMs), backoffMs, 86_400_000),
+    dlq: f.str("errors.deadletterqueue.topic.name"),
+    reset: f.oneOf("consumer.auto.offset.reset", ["earliest", "latest"] as const, "earliest"),
+    pollMs: f.int("poll.interval.ms", 1_000, 10, 600_000),
+  };
+}
+
+export const SINK_TABLES = `CREATE TABLE IF NOT EXISTS connect_pending (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL,
+  first_offset INTEGER NOT NULL, last_offset INTEGER NOT NULL, commit_to INTEGER NOT NULL,
+  attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, last_error TEXT,
+  PRIMARY KEY (topic, partition))`;
+
+interface Pending extends Record<string, string | number | null> {
+  topic: string;
+  partition: number;
+  first_offset: number;
+  last_offset: number;
+  commit_to: number;
+  attempts: number;
+  next_at: number;
+  last_error: string | null;
+}
+
+/** What a step reports back to the connector object. */
+export interface SinkHooks {
+  count(metric: string, n: number): void;
+  /** No dead-letter topic and a batch that cannot be delivered: the connector stops (FAILED). */
+  failed(trace: string): void;
+  /** A problem worth showing in the status while the sink keeps trying (a missing topic). */
+  trace(message: string | undefined): void;
+}
+
+const READ_BYTES = 4 * 1024 * 1024;
+const utf8 = new TextEncoder();
+
+export class SinkRunner<C> {
+  /** When a partition's short batch started lingering (memory only: a restart lingers once more). */
+  private readonly lingering = new Map<string, number>();
+  /** What went wrong in the step running now, for the status's trace. */
+  private problems: string[] = [];
+
+  private readonly storage: StoragePort;
+  private readonly broker: ConnectBroker;
+  private readonly kind: SinkKind<C>;
+  private readonly config: C;
+  private readonly settings: SinkSettings;
+  private readonly ctx: KindContext;
+  private readonly group: string;
+  private readonly hooks: SinkHooks;
+
+  constructor(
+    storage: StoragePort,
+    broker: ConnectBroker,
+    kind: SinkKind<C>,
+    config: C,
+    settings: SinkSettings,
+    ctx: KindContext,
+    group: string,
+    hooks: SinkHooks,
+  ) {
+    this.storage = storage;
+    this.broker = broker;
+    this.kind = kind;
+    this.config = config;
+    this.settings = settings;
+    this.ctx = ctx;
+    this.group = group;
+    this.hooks = hooks;
+    storage.sql.exec(SINK_TABLES);
+  }
+
+  /** One pass over every partition; answers when the next pass is due. */
+  async step(): Promise<number> {
+    const now = this.ctx.now();
+    const topics: TopicInfo[] = [];
+    for (const name of this.settings.topics) {
+      const t = await this.broker.topic(name);
+      if (!t.ok) this.problems.push(`topic ${name}: ${t.error.message}`);
+      else topics.push(t);
+    }
+    const committed = await this.broker.committed(this.group);
+    const work: Promise<number>[] = [];
+    for (const t of topics) {
+      for (let p = 0; p < t.partitions; p++) {
+        const c = committed.get(`${t.name}/${p}`);
+        work.push(this.partition(t, p, c && c.epoch === t.epoch ? c.offset : undefined));
+      }
+    }
+    const next = await Promise.all(work);
+    // The step's problems (or none) become the status's trace once, not per partition.
+    this.hooks.trace(this.problems.length > 0 ? this.problems.join("; ") : undefined);
+    this.problems = [];
+    return Math.min(now + this.settings.pollMs, ...next);
+  }
+
+  private pending(topic: string, partition: number): Pending | undefined {
+    return this.storage.sql.exec<Pending>("SELECT * FROM connect_pending WHERE topic = ? AND partition = ?", topic, partition).toArray()[0];
+  }
+
+  private async partition(topic: TopicInfo, p: number, committed: number | undefined): Promise<number> {
+    const now = this.ctx.now();
+    let pending = this.pending(topic.name, p);
+    // Delivered and committed, but the row outlived a crash between the commit and its removal.
+    if (pending && committed !== undefined && committed > pending.last_offset) {
+      this.storage.sql.exec("DELETE FROM connect_pending WHERE topic = ? AND partition = ?", topic.name, p);
+      pending = undefined;
+    }
+    if (pending) {
+      if (pending.next_at > now) return pending.next_at;
+      const read = await this.records(topic, p, pending.first_offset, pending.last_offset - pending.first_offset + 1);
+      if (!read.ok) return this.readFailed(read);
+      const records = read.records.filter((r) => r.offset <= pending!.last_offset);
+      return this.deliver(topic, p, pending, records);
+    }
+    const from = committed ?? (this.settings.reset === "earliest" ? EARLIEST : LATEST);
+    const read = await this.records(topic, p, from, this.settings.maxRecords);
+    if (!read.ok) return this.readFailed(read);
+    const key = `${topic.name}/${p}`;
+    if (read.records.length === 0) {
+      this.lingering.delete(key);
+      // Only markers or left-out aborted data: move past them. A sink that starts at `latest`
+      // commits the end at once, so a restart does not jump over records produced meanwhile.
+      if (read.end !== committed && (read.end > read.offset || committed === undefined)) await this.commit(topic, p, read.end);
+      return now + this.settings.pollMs;
+    }
+    const full = read.records.length >= this.settings.maxRecords;
+    if (!full && this.settings.lingerMs > 0) {
+      const since = this.lingering.get(key) ?? now;
+      this.lingering.set(key, since);
+      if (now - since < this.settings.lingerMs) return since + this.settings.lingerMs;
+    }
+    this.lingering.delete(key);
+    const first = read.records[0]!.offset;
+    const last = read.records[read.records.length - 1]!.offset;
+    const row: Pending = {
+      topic: topic.name,
+      partition: p,
+      first_offset: first,
+      last_offset: last,
+      commit_to: full ? last + 1 : Math.max(last + 1, read.end),
+      attempts: 0,
+      next_at: now,
+      last_error: null,
+    };
+    this.storage.sql.exec(
+      "INSERT OR REPLACE INTO connect_pending (topic, partition, first_offset, last_offset, commit_to, attempts, next_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      row.topic,
+      row.partition,
+      row.first_offset,
+      row.last_offset,
+      row.commit_to,
+      0,
+      now,
+      null,
+    );
+    return this.deliver(topic, p, row, read.records);
+  }
+
+  private readFailed(f: Failure): number {
+    this.problems.push(f.error.message);
+    return this.ctx.now() + this.settings.pollMs;
+  }
+
+  /** Decoded records from `from`, at most `max`, and the offset after what the read examined. */
+  private async records(
+    topic: TopicInfo,
+    p: number,
+    from: number,
+    max: number,
+  ): Promise<{ ok: true; offset: number; records: DecodedRecord[]; end: number } | Failure> {
+    const req = { offset: from, maxBytes: READ_BYTES, maxRecords: max, waitMs: 0, isolation: "read_committed" as const };
+    let r = await this.broker.read(topic, p, req);
+    // Retention or delete-records moved the log start past the position: start where it is now.
+    if (!r.ok && r.error.code === "offset_out_of_range") r = await this.broker.read(topic, p, { ...req, offset: EARLIEST });
+    if (!r.ok) return r;
+    const records: DecodedRecord[] = [];
+    for (const rec of decodeRecords(r.batches)) {
+      if (rec.offset < r.offset) continue;
+      if (records.length >= max) break;
+      records.push(rec);
+    }
+    return { ok: true, offset: r.offset, records, end: Math.max(batchesEnd(r.batches, r.offset), r.nextOffset ?? r.offset) };
+  }
+
+  private async commit(topic: TopicInfo, p: number, offset: number): Promise<boolean> {
+    const r = await this.broker.commit(this.group, [{ topic, partition: p, offset }]);
+    if (!r.ok) this.problems.push(`commit to group ${this.group}: ${r.error.message}`);
+    return r.ok;
+  }
+
+  private done(topic: TopicInfo, p: number): void {
+    this.storage.sql.exec("DELETE FROM connect_pending WHERE topic = ? AND partition = ?", topic.name, p);
+  }
+
+  private async deliver(topic: TopicInfo, p: number, pending: Pending, records: DecodedRecord[]): Promise<number> {
+    const now = this.ctx.now();
+    if (records.length === 0) {
+      // The range is gone (retention, topic recreated): nothing left to deliver.
+      this.done(topic, p);
+      return now;
+    }
+    const attempt = pending.attempts + 1;
+    const key = `${this.ctx.connector}-${topic.name}-${p}-${pending.first_offset}-${pending.last_offset}`;
+    const batch = {
+      topic: topic.name,
+      partition: p,
+      firstOffset: pending.first_offset,
+      lastOffset: pending.last_offset,
+      key,
+      attempt,
+      records,
+    };
+    // A kind that throws (a runtime's fetch failing in a way its port did not map) is a transient failure too.
+    const outcome: DeliveryOutcome = await this.kind
+      .deliver(this.ctx, this.config, batch)
+      .catch((err: unknown) => ({ ok: false, retry: true, reason: `delivery failed: ${(err as Error).message}` }));
+    if (outcome.ok) {
+      if (await this.commit(topic, p, pending.commit_to)) this.done(topic, p);
+      this.hooks.count("records_delivered", records.length);
+      this.hooks.count("batches_delivered", 1);
+      return this.ctx.now();
+    }
+    this.hooks.count("delivery_failures", 1);
+    if (outcome.retry && attempt < this.settings.maxAttempts) {
+      const backoff = Math.min(this.settings.backoffMaxMs, this.settings.backoffMs * 2 ** (attempt - 1));
+      // Counted from the answer (Retry-After is relative to it), not from when the request left.
+      const next = this.ctx.now() + Math.max(backoff, outcome.retryAfterMs ?? 0);
+      this.storage.sql.exec(
+        "UPDATE connect_pending SET attempts = ?, next_at = ?, last_error = ? WHERE topic = ? AND partition = ?",
+        attempt,
+        next,
+        outcome.reason,
+        topic.name,
+        p,
+      );
+      return next;
+    }
+    const why = `${outcome.retry ? `gave up after ${attempt} attempts` : "not retriable"}: ${outcome.reason}`;
+    if (!this.settings.dlq) {
+      this.storage.sql.exec(
+        "UPDATE connect_pending SET attempts = ?, last_error = ? WHERE topic = ? AND partition = ?",
+        attempt,
+        outcome.reason,
+        topic.name,
+        p,
+      );
+      this.hooks.failed(`batch ${key} ${why} (no errors.deadletterqueue.topic.name configured)`);
+      return Number.POSITIVE_INFINITY;
+    }
+    const dead = await this.deadLetter(topic, p, records, outcome.reason, attempt, outcome.status);
+    if (!dead.ok) {
+      this.problems.push(`dead-letter topic ${this.settings.dlq}: ${dead.error.message}`);
+      return now + this.settings.backoffMs;
+    }
+    if (await this.commit(topic, p, pending.commit_to)) this.done(topic, p);
+    this.hooks.count("records_dead_lettered", records.length);
+    return this.ctx.now();
+  }
+
+  /** The batch's records, as they were, to the dead-letter topic with the failure in `__connect.errors.*` headers (KIP-298). */
+  private async deadLetter(topic: TopicInfo, p: number, records: DecodedRecord[], reason: string, attempts: number, status?: number) {
+    const dlq = await this.broker.topic(this.settings.dlq!);
+    if (!dlq.ok) return dlq;
+    const now = this.ctx.now();
+    const errors = (r: DecodedRecord): Header[] => [
+      ["__connect.errors.topic", utf8.encode(topic.name)],
+      ["__connect.errors.partition", utf8.encode(String(p))],
+      ["__connect.errors.offset", utf8.encode(String(r.offset))],
+      ["__connect.errors.connector.name", utf8.encode(this.ctx.connector)],
+      ["__connect.errors.exception.message", utf8.encode(reason)],
+      ["__connect.errors.attempts", utf8.encode(String(attempts))],
+      ["__connect.errors.timestamp", utf8.encode(String(now))],
+      ...(status === undefined ? [] : ([["__connect.errors.http.status", utf8.encode(String(status))]] as Header[])),
+    ];
+    const input = records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, headers: [...r.headers, ...errors(r)] }));
+    return this.broker.append(dlq, input, p % dlq.partitions);
+  }
+
+  /** The status's lag: the group's committed offsets against each partition's end. */
+  async lag(): Promise<{ total: number; partitions: SinkLag[] }> {
+    const committed = await this.broker.committed(this.group);
+    const out: SinkLag[] = [];
+    for (const name of this.settings.topics) {
+      const t = await this.broker.topic(name);
+      if (!t.ok) continue;
+      for (let p = 0; p < t.partitions; p++) {
+        const c = committed.get(`${name}/${p}`);
+        const offset = c && c.epoch === t.epoch ? c.offset : null;
+        const stats = await this.broker.stats(t, p);
+        const hw = stats.ok ? stats.end_offset : null;
+        const entry: SinkLag = {
+          topic: name,
+          partition: p,
+          committed: offset,
+          high_watermark: hw,
+          lag: hw === null ? null : Math.max(0, hw - (offset ?? (stats.ok ? stats.start_offset : 0))),
+        };
+        const pending = this.pending(name, p);
+        if (pending) {
+          entry.pending = {
+            first_offset: pending.first_offset,
+            last_offset: pending.last_offset,
+            attempts: pending.attempts,
+            next_attempt_at: pending.next_at,
+            last_error: pending.last_error,
+          };
+        }
+        out.push(entry);
+      }
+    }
+    return { total: out.reduce((n, e) => n + (e.lag ?? 0), 0), partitions: out };
+  }
+
+  /** A restart gives every pending batch its attempts back (same range, same key) and retries it now. */
+  resetAttempts(): void {
+    this.storage.sql.exec("UPDATE connect_pending SET attempts = 0, next_at = 0");
+  }
+}
