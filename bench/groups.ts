@@ -40,6 +40,8 @@ async function startBroker(): Promise<{ url: string; dispose(): Promise<void> }>
       CLUSTER: { className: "ClusterObject", useSQLite: true },
       KEY: { className: "KeyObject", useSQLite: true },
       METRICS: { className: "MetricsObject", useSQLite: true },
+      CONNECTOR: { className: "ConnectorObject", useSQLite: true },
+      SUBSCRIPTIONS: { className: "SubscriptionsObject", useSQLite: true },
       GROUP: { className: "GroupObject", useSQLite: true },
       TXN: { className: "TxnObject", useSQLite: true },
     },

@@ -63,6 +63,7 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         TXN: { className: "TxnObject", useSQLite: true },
         METRICS: { className: "MetricsObject", useSQLite: true },
         CONNECTOR: { className: "ConnectorObject", useSQLite: true },
+        SUBSCRIPTIONS: { className: "SubscriptionsObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },

@@ -1,5 +1,6 @@
 // Small building blocks over Pico CSS's semantic elements: an error note that shows the broker's
-// own message (a 403 says which grant is missing), a loader hook, and a confirmation dialog.
+// own message (a 403 says which grant is missing), a loader hook, a confirmation dialog, and the
+// partition picker the record views share.
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api.ts";
@@ -123,4 +124,55 @@ export function useInterval(fn: () => void, ms: number, enabled = true): void {
     const t = setInterval(() => document.visibilityState === "visible" && saved.current(), ms);
     return () => clearInterval(t);
   }, [ms, enabled]);
+}
+
+/**
+ * The partition picker of the records, tail and produce views: one option per partition, and with
+ * `byKey` a first "by key" option (value "") for the broker's key partitioner.
+ */
+export function PartitionSelect(props: {
+  partitions: Array<{ partition: number }>;
+  value: number | string;
+  onChange: (value: string) => void;
+  byKey?: boolean;
+}) {
+  return (
+    <label class="fit">
+      Partition
+      <select name="partition" aria-label="Partition" value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        {props.byKey && <option value="">by key</option>}
+        {props.partitions.map((p) => (
+          <option key={p.partition} value={p.partition}>
+            {p.partition}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A "Create …" button that opens its form (a <details>), with the Create button and the error under the fields. */
+export function CreateForm(props: {
+  label: string;
+  testid: string;
+  onSubmit: (e: Event) => void;
+  busy: boolean;
+  error: unknown;
+  children: ComponentChildren;
+}) {
+  return (
+    <details>
+      {/* biome-ignore lint/a11y/useSemanticElements: Pico CSS draws a <summary role="button"> as the button that opens its <details> */}
+      <summary role="button" class="outline">
+        {props.label}
+      </summary>
+      <form onSubmit={props.onSubmit} data-testid={props.testid}>
+        <div class="row">{props.children}</div>
+        <button type="submit" aria-busy={props.busy} disabled={props.busy}>
+          Create
+        </button>
+        <ErrorNote error={props.error} />
+      </form>
+    </details>
+  );
 }

@@ -57,6 +57,8 @@ export const ERRORS = {
   group_not_found: { status: 404, retriable: false },
   unknown_member: { status: 404, retriable: false },
   stale_epoch: { status: 409, retriable: false },
+  // A newer SSE tail of the same member took over (a resume with Last-Event-ID): this one ends.
+  stream_replaced: { status: 409, retriable: false },
   fenced: { status: 409, retriable: false },
   offset_regression: { status: 409, retriable: false },
   group_not_empty: { status: 409, retriable: false },

@@ -195,6 +195,7 @@ export type HostDeps = Pick<
   | "txn"
   | "connector"
   | "metrics"
+  | "subscriptions"
   | "logCore"
   | "partitionSocket"
   | "localTails"

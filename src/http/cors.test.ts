@@ -14,6 +14,7 @@ function app(corsOrigins?: string[]) {
     partition: unused,
     key: unused,
     group: unused,
+    subscriptions: unused,
     logCore: unused,
     adminToken: "t",
     limits: DEFAULT_LIMITS,

@@ -14,6 +14,7 @@ import type { Grant } from "../core/keys/grants.ts";
 import type { OutboundFetch } from "../core/outbound/outbound-fetch.ts";
 import type { MetricsApi } from "../core/metrics/types.ts";
 import type { ConnectorApi } from "../core/connect/types.ts";
+import type { SubscriptionApi } from "../core/streams/subscription-service.ts";
 
 export interface AppDeps {
   /**
@@ -55,6 +56,8 @@ export interface AppDeps {
   metrics?(): MetricsApi;
   /** How often a source pushes its metrics at most (EDGEBROKER_METRICS_INTERVAL_MS). */
   metricsIntervalMs?: number;
+  /** The Durable Streams subscriptions object (one, SUBSCRIPTIONS_NAME). A per-request stub, like `partition`. */
+  subscriptions(): SubscriptionApi;
   /** An API key's object (verification, quotas), by key id. */
   key(id: string): KeyApi;
   /** The instantiated WASM core (CRC-32C for batches the HTTP layer encodes). */

@@ -105,3 +105,6 @@ export interface KafkaApi {
 export function isFlexible(api: KafkaApi, version: number): boolean {
   return version >= api.flexibleFrom;
 }
+
+/** An `authorizedOperations` field not asked for or not computed (KIP-430: INT32_MIN). */
+export const OPERATIONS_NOT_PROVIDED = -2147483648;

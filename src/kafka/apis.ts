@@ -1,5 +1,6 @@
 // The registry: every Kafka API this broker serves, one module each. ApiVersions advertises
-// exactly this list. The consumer-group APIs live in groups/ and are added through groupApis.
+// exactly this list. The consumer-group APIs live in groups/ and are added through groupApis, the
+// transaction APIs in txn/ through txnApis.
 import type { KafkaApi } from "./api.ts";
 import { apiVersionsApi } from "./apis/api-versions.ts";
 import { saslAuthenticateApi, saslHandshakeApi } from "./apis/sasl.ts";
@@ -12,6 +13,7 @@ import { listOffsetsApi } from "./apis/list-offsets.ts";
 import { metadataApi } from "./apis/metadata.ts";
 import { produceApi } from "./apis/produce.ts";
 import { groupApis } from "./groups/index.ts";
+import { txnApis } from "./txn/index.ts";
 
 const brokerApis: KafkaApi[] = [
   produceApi,
@@ -31,4 +33,4 @@ const brokerApis: KafkaApi[] = [
   describeClusterApi,
 ];
 
-export const KAFKA_APIS: readonly KafkaApi[] = [apiVersionsApi(() => KAFKA_APIS), ...brokerApis, ...groupApis];
+export const KAFKA_APIS: readonly KafkaApi[] = [apiVersionsApi(() => KAFKA_APIS), ...brokerApis, ...groupApis, ...txnApis];

@@ -45,11 +45,15 @@ export const KafkaError = {
   INVALID_PRODUCER_EPOCH: 47,
   INVALID_TXN_STATE: 48,
   INVALID_PRODUCER_ID_MAPPING: 49,
+  INVALID_TRANSACTION_TIMEOUT: 50,
+  CONCURRENT_TRANSACTIONS: 51,
+  TRANSACTION_COORDINATOR_FENCED: 52,
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
   SECURITY_DISABLED: 54,
   SASL_AUTHENTICATION_FAILED: 58,
   UNKNOWN_PRODUCER_ID: 59,
   KAFKA_STORAGE_ERROR: 56,
+  OPERATION_NOT_ATTEMPTED: 55,
   REASSIGNMENT_IN_PROGRESS: 60,
   NON_EMPTY_GROUP: 68,
   GROUP_ID_NOT_FOUND: 69,
@@ -61,6 +65,7 @@ export const KafkaError = {
   PRODUCER_FENCED: 90,
   RESOURCE_NOT_FOUND: 91,
   UNKNOWN_TOPIC_ID: 100,
+  TRANSACTIONAL_ID_NOT_FOUND: 105,
   INVALID_RECORD_STATE: 121,
 } as const;
 
@@ -103,4 +108,15 @@ const CORE_TO_KAFKA: Record<string, number> = {
   corrupt_log: KafkaError.KAFKA_STORAGE_ERROR,
   unsupported_compression: KafkaError.UNSUPPORTED_COMPRESSION_TYPE,
   unsupported_media_type: KafkaError.UNSUPPORTED_COMPRESSION_TYPE,
+  // Transactions (docs/transactions.md). producer_fenced stays INVALID_PRODUCER_EPOCH (above), what
+  // Produce and the older transaction API versions answer; the coordinator APIs that know
+  // PRODUCER_FENCED use txnCodeFor (src/kafka/txn/errors.ts).
+  invalid_txn_state: KafkaError.INVALID_TXN_STATE,
+  invalid_producer_epoch: KafkaError.INVALID_PRODUCER_EPOCH,
+  invalid_producer_id_mapping: KafkaError.INVALID_PRODUCER_ID_MAPPING,
+  concurrent_transactions: KafkaError.CONCURRENT_TRANSACTIONS,
+  invalid_transaction_timeout: KafkaError.INVALID_TRANSACTION_TIMEOUT,
+  transactional_id_authorization_failed: KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  transactional_id_not_found: KafkaError.TRANSACTIONAL_ID_NOT_FOUND,
+  not_configured: KafkaError.COORDINATOR_NOT_AVAILABLE,
 };

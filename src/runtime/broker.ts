@@ -12,6 +12,7 @@ import { LogCore } from "../core/batch/log-core.ts";
 import type { PartitionApi } from "../core/log/partition-types.ts";
 import type { ClusterApi } from "../core/topics/registry.ts";
 import type { MetricsApi } from "../core/metrics/types.ts";
+import { SUBSCRIPTIONS_NAME, type SubscriptionApi } from "../core/streams/subscription-service.ts";
 import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
 import type { AppDeps } from "../http/deps.ts";
@@ -66,6 +67,7 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     group: (name) => host.stub<GroupApi>("group", name),
     txn: (id) => host.stub<TxnApi>("txn", id),
     connector: (name) => host.stub<ConnectorApi>("connector", name),
+    subscriptions: () => host.stub<SubscriptionApi>("subscriptions", SUBSCRIPTIONS_NAME),
     logCore,
     outboundFetch: nodeOutboundFetch(),
     localTails: upgrade ? { upgrade, tails } : undefined,

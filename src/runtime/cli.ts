@@ -1,5 +1,5 @@
 // The edgebroker command on whichever runtime runs it:
-//   node dist/runtime/cli.js serve       (compiled by `npm run build`; Node ≥ 22.13 for node:sqlite)
+//   node dist/runtime/cli.js serve       (compiled by `npm run build`; Node ≥ 20, SQLite in WebAssembly below 22.13)
 //   node src/runtime/cli.ts serve        (Node ≥ 22.18: runs .ts directly)
 //   bun src/runtime/cli.ts serve
 //   deno run <permissions, see serve-deno.ts> src/runtime/cli.ts serve

@@ -14,6 +14,8 @@ import { alarmNoLaterThan } from "../core/alarm-port.ts";
 import { PartitionService } from "../core/log/partition-service.ts";
 import { PartitionLog } from "../core/log/partition-log.ts";
 import { MetricsService } from "../core/metrics/service.ts";
+import { SubscriptionService } from "../core/streams/subscription-service.ts";
+import { SUBSCRIPTIONS_OBJECT } from "../core/streams/subscriptions.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
 import { objectOptions } from "../http/config.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
@@ -109,5 +111,12 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
     },
     // The one metrics object, named "metrics" (docs/monitoring.md).
     metrics: (state) => new MetricsService(state.storage),
+    // The one Durable Streams subscriptions object (SUBSCRIPTIONS_NAME); on its first call it moves
+    // what an older version kept in the partition object SUBSCRIPTIONS_OBJECT.
+    subscriptions: (state) => {
+      const stub = env.stub;
+      if (!stub) throw new Error("the subscriptions kind needs ObjectEnv.stub");
+      return new SubscriptionService(state.storage, () => stub<PartitionApi>("partition", `${SUBSCRIPTIONS_OBJECT}/0`));
+    },
   };
 }

@@ -1,5 +1,6 @@
-// `npm run serve:node` / `node src/runtime/serve-node.ts`: the broker on Node ≥ 22.5 with
-// node:sqlite and @hono/node-server (WebSockets through its `ws` integration).
+// `npm run serve:node` / `node src/runtime/serve-node.ts`: the broker on Node with
+// @hono/node-server (WebSockets through its `ws` integration) and node:sqlite where the Node has
+// it without a flag (≥ 22.13), else SQLite compiled to WebAssembly (sqlite-wasm.ts; Node 20).
 import { serve as listenNode, upgradeWebSocket, type WebSocketServerLike } from "@hono/node-server";
 import type { Server } from "node:http";
 import { Buffer } from "node:buffer";
@@ -7,7 +8,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 import { serve, sleep, type RuntimeHost } from "./server.ts";
-import { openNodeDatabase } from "./sqlite-node.ts";
+import type { OpenDatabase } from "./sqlite-driver.ts";
 import { listenKafkaNode } from "./kafka-node.ts";
 import { useNativeBase64 } from "../http/log/base64.ts";
 
@@ -16,11 +17,24 @@ export const MAX_CLIENT_FRAME = 65_536;
 // Node 22 has no Uint8Array.prototype.toBase64: fetch answers encode large opaque values with
 // Buffer's C++ encoder instead (portable code cannot name Buffer; see base64.ts).
 useNativeBase64((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"));
+/** node:sqlite when this Node has it, else the WebAssembly build with its data-directory lock. */
+async function sqlite(): Promise<{ name: string; openDatabase: OpenDatabase; claimDataDir?: (dir: string) => Promise<void> }> {
+  try {
+    return { name: "node:sqlite", openDatabase: (await import("./sqlite-node.ts")).openNodeDatabase };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_BUILTIN_MODULE") throw err;
+  }
+  const wasm = await import("./sqlite-wasm.ts");
+  return { name: "SQLite in WebAssembly", openDatabase: wasm.openWasmDatabase, claimDataDir: wasm.claimDataDir };
+}
+
+const driver = await sqlite();
 
 export const nodeRuntime: RuntimeHost = {
-  runtime: `node ${process.version}`,
+  runtime: `node ${process.version}, ${driver.name}`,
   env: (name) => process.env[name],
-  openDatabase: openNodeDatabase,
+  openDatabase: driver.openDatabase,
+  ...(driver.claimDataDir ? { claimDataDir: driver.claimDataDir } : {}),
   upgradeWebSocket,
   listen: (app, config) =>
     new Promise((resolve, reject) => {

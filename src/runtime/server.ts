@@ -24,6 +24,8 @@ export interface RuntimeHost {
   runtime: string;
   env: EnvGetter;
   openDatabase: OpenDatabase;
+  /** Takes the data directory for this process before any database opens, where the SQLite binding's own locks cannot (sqlite-wasm.ts). */
+  claimDataDir?(dataDir: string): Promise<void>;
   /** Hono's WebSocket upgrade helper for this runtime (WebSocket tails); `listen` serves its sockets. */
   upgradeWebSocket?: UpgradeWebSocket;
   listen(app: Hono, config: ServerConfig): Promise<Listener>;
@@ -53,6 +55,7 @@ export async function serve(rt: RuntimeHost): Promise<void> {
   let listener: Listener;
   let kafkaListener: Listener | undefined;
   try {
+    await rt.claimDataDir?.(config.dataDir);
     broker = await createBroker(config, rt.openDatabase, rt.upgradeWebSocket);
     listener = await rt.listen(broker.app, config);
     if (config.kafka) {

@@ -4,6 +4,7 @@ import type { GroupObject } from "./group-object.ts";
 import type { KeyObject } from "./key-object.ts";
 import type { MetricsObject } from "./metrics-object.ts";
 import type { PartitionObject } from "./partition-object.ts";
+import type { SubscriptionsObject } from "./subscriptions-object.ts";
 import type { TxnObject } from "./txn-object.ts";
 
 export interface Env {
@@ -18,6 +19,8 @@ export interface Env {
   CONNECTOR: DurableObjectNamespace<ConnectorObject>;
   /** The one metrics object ("metrics"): every source pushes to it, GET /metrics reads it. */
   METRICS: DurableObjectNamespace<MetricsObject>;
+  /** The one Durable Streams subscriptions object (SUBSCRIPTIONS_NAME). */
+  SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionsObject>;
   /** The web console's built files (wrangler.toml [assets], build/console/); read by the /console route. */
   ASSETS?: Fetcher;
   EDGEBROKER_ADMIN_TOKEN?: string;

@@ -3,6 +3,7 @@ import { createApp } from "../http/app.ts";
 import { appDeps } from "../http/config.ts";
 import type { AppDeps } from "../http/deps.ts";
 import { fetchOutbound } from "../core/outbound/outbound-fetch.ts";
+import { SUBSCRIPTIONS_NAME } from "../core/streams/subscription-service.ts";
 import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
@@ -16,6 +17,7 @@ export { PartitionObject } from "./partition-object.ts";
 export { TxnObject } from "./txn-object.ts";
 export { MetricsObject } from "./metrics-object.ts";
 export { ConnectorObject } from "./connector-object.ts";
+export { SubscriptionsObject } from "./subscriptions-object.ts";
 
 /**
  * The console's files from the static-assets binding. `run_worker_first` sends every request to
@@ -44,6 +46,7 @@ function workerDeps(env: Env): AppDeps {
       txn: (id) => env.TXN.get(env.TXN.idFromName(id)),
       connector: (name) => env.CONNECTOR.get(env.CONNECTOR.idFromName(name)),
       metrics: () => env.METRICS.get(env.METRICS.idFromName("metrics")),
+      subscriptions: () => env.SUBSCRIPTIONS.get(env.SUBSCRIPTIONS.idFromName(SUBSCRIPTIONS_NAME)),
       logCore: loadLogCore,
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
       outboundFetch: fetchOutbound((input, init) => fetch(input, init)),

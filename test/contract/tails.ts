@@ -113,6 +113,54 @@ export function tailSuite(t: TailContext): void {
       while (end && end.event !== "end");
       expect(JSON.parse(end!.data).reason).toBe("member_removed");
     });
+
+    // The stream a client resumed from may still run (its server has not noticed the client left):
+    // it must not take records the resumed stream should deliver (MemberTail, core/groups/types.ts).
+    it("a stream resumed with Last-Event-ID replaces the member's earlier one, even one still open: no gap", async () => {
+      const topic = await t.createTopic(2);
+      await t.produce(topic, [
+        { value: "a0", partition: 0 },
+        { value: "b0", partition: 1 },
+      ]);
+      const group = `gr-${Date.now().toString(36)}`;
+      const joined = (await (
+        await t.json(`/v1/groups/${group}/members`, "POST", { topics: [topic], auto_offset_reset: "earliest", auto_commit: true })
+      ).json()) as any;
+      const path = `/v1/groups/${group}/members/${joined.member_id}/events?member_epoch=${joined.member_epoch}&heartbeat_ms=1000`;
+      const open = async (headers: Record<string, string> = {}) => {
+        const res = await t.call(path, { headers });
+        expect(res.status, res.status === 200 ? "" : await res.clone().text()).toBe(200);
+        return new SseReader(res.body!);
+      };
+      const recordsOf = async (sse: SseReader, n: number) => {
+        const out = [];
+        while (out.length < n) {
+          const e = await sse.nextEvent(10_000);
+          if (!e) throw new Error(`the stream ended after ${out.length} records`);
+          if (e.event === "record") out.push(e);
+        }
+        return out;
+      };
+      const old = await open();
+      const [, last] = await recordsOf(old, 2);
+      const resumed = await open({ "last-event-id": last!.id! });
+      const total = 10;
+      for (let i = 1; i <= total; i++) {
+        await t.produce(topic, [
+          { value: `a${i}`, partition: 0 },
+          { value: `b${i}`, partition: 1 },
+        ]);
+      }
+      const got = (await recordsOf(resumed, 2 * total)).map((e) => JSON.parse(e.data));
+      for (const p of [0, 1]) {
+        expect(got.filter((r) => r.partition === p).map((r) => r.offset)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      }
+      let end;
+      do end = await old.nextEvent(10_000);
+      while (end && end.event !== "end");
+      expect(JSON.parse(end!.data).reason).toBe("stream_replaced");
+      await resumed.cancel();
+    });
   });
 
   describe("SSE tail: many and slow subscribers", () => {

@@ -67,13 +67,13 @@ export function request(apiKey: number, version: number, correlationId: number, 
   return w.finish().slice();
 }
 
-/** SaslHandshake v1 + SaslAuthenticate v1 as the admin. */
-export async function authenticate(c: RawClient, corr: number): Promise<void> {
+/** SaslHandshake v1 + SaslAuthenticate v1 as the admin (or as `as`). */
+export async function authenticate(c: RawClient, corr: number, as = ADMIN): Promise<void> {
   c.send(request(17, 1, corr, (w) => w.nullableString("PLAIN")));
   const hs = new Reader((await c.next())!);
   expect(hs.int32()).toBe(corr);
   expect(hs.int16()).toBe(0);
-  const token = new TextEncoder().encode(`\u0000${ADMIN.user}\u0000${ADMIN.password}`);
+  const token = new TextEncoder().encode(`\u0000${as.user}\u0000${as.password}`);
   c.send(request(36, 1, corr + 1, (w) => w.nullableBytes(token)));
   const auth = new Reader((await c.next())!);
   expect(auth.int32()).toBe(corr + 1);

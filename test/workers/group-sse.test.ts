@@ -63,10 +63,7 @@ describe("group member SSE tail", () => {
     await sse.cancel();
   });
 
-  // Known intermittent stall (about one full run in three since this session's merges; 0.6-2 s when it
-  // passes, over 30 s when it stalls): retried while it is investigated — see the closing note of
-  // session 4. A run that stalls every time still fails.
-  it("resumes with Last-Event-ID across partitions while producers keep writing: no gap, no duplicate", { retry: 2 }, async () => {
+  it("resumes with Last-Event-ID across partitions while producers keep writing: no gap, no duplicate", async () => {
     const topic = await createTopic(3);
     const group = newGroup();
     const m = await join(group, { topics: [topic], auto_offset_reset: "earliest", auto_commit: true });
@@ -96,6 +93,39 @@ describe("group member SSE tail", () => {
     for (const p of [0, 1, 2]) {
       expect(seen.filter(([q]) => q === p).map(([, o]) => o)).toEqual(Array.from({ length: total / 3 }, (_, i) => i));
     }
+  });
+
+  // The stream a client resumed from may still be running: its server has not noticed the client
+  // left (an abandoned half-open connection, or the round it was in when the client dropped it).
+  // It must not take records meanwhile (they would reach nobody: a gap for the resumed client).
+  it("a stream resumed with Last-Event-ID replaces the member's earlier stream, even one still open", async () => {
+    const topic = await createTopic(2);
+    await produce(topic, [
+      { value: "a0", partition: 0 },
+      { value: "b0", partition: 1 },
+    ]);
+    const group = newGroup();
+    const m = await join(group, { topics: [topic], auto_offset_reset: "earliest", auto_commit: true });
+    const old = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`);
+    const [, last] = await records(old, 2);
+    // `old` stays open and nobody reads it any more; the client resumes on a new connection.
+    const resumed = await open(group, m.member_id, `member_epoch=${m.member_epoch}&heartbeat_ms=1000`, { "last-event-id": last!.id! });
+    const total = 20;
+    for (let i = 1; i <= total; i++) {
+      await produce(topic, [
+        { value: `a${i}`, partition: 0 },
+        { value: `b${i}`, partition: 1 },
+      ]);
+    }
+    const got = await records(resumed, 2 * total);
+    for (const p of [0, 1]) {
+      expect(got.filter((e) => data(e).partition === p).map((e) => data(e).offset)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    }
+    // The earlier stream ended when the resumed one took over, having delivered nothing more.
+    const end = await until(old);
+    expect([end?.event, data(end!).reason]).toEqual(["end", "stream_replaced"]);
+    expect(await old.next(5_000)).toBeUndefined();
+    await resumed.cancel();
   });
 
   it("follows a rebalance: the partitions a new member takes leave this stream's assignment", async () => {

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { api, enc, type TopicDescription } from "../api.ts";
 import { bytesToB64 } from "../format.ts";
-import { ErrorNote, useAction } from "../ui.tsx";
+import { ErrorNote, PartitionSelect, useAction } from "../ui.tsx";
 
 type Kind = "json" | "text" | "base64";
 
@@ -56,17 +56,7 @@ export function ProduceForm({ topic }: { topic: TopicDescription }) {
           Key
           <input name="key" value={key} onInput={(e) => setKey(e.currentTarget.value)} placeholder="none" />
         </label>
-        <label class="fit">
-          Partition
-          <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(e.currentTarget.value)}>
-            <option value="">by key</option>
-            {topic.partitions.map((p) => (
-              <option key={p.partition} value={p.partition}>
-                {p.partition}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PartitionSelect partitions={topic.partitions} value={partition} onChange={setPartition} byKey />
         <label class="fit">
           Value is
           <select name="kind" aria-label="Value is" value={kind} onChange={(e) => setKind(e.currentTarget.value as Kind)}>

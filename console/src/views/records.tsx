@@ -3,7 +3,7 @@
 // pages read, and "next page" from next_offset.
 import { useEffect, useState } from "preact/hooks";
 import { api, enc, type FetchAnswer, type RecordView, type TopicDescription } from "../api.ts";
-import { ErrorNote, useAction } from "../ui.tsx";
+import { ErrorNote, PartitionSelect, useAction } from "../ui.tsx";
 import { RecordItem } from "./record.tsx";
 
 type Mode = "offset" | "timestamp" | "latest";
@@ -68,16 +68,7 @@ export function RecordBrowser({ topic, initialPartition }: { topic: TopicDescrip
         data-testid="browse"
       >
         <div class="row">
-          <label class="fit">
-            Partition
-            <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
-              {topic.partitions.map((p) => (
-                <option key={p.partition} value={p.partition}>
-                  {p.partition}
-                </option>
-              ))}
-            </select>
-          </label>
+          <PartitionSelect partitions={topic.partitions} value={partition} onChange={(v) => setPartition(Number(v))} />
           <label class="fit">
             From
             <select name="mode" aria-label="From" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)}>

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { api, request, type TopicSummary } from "../api.ts";
 import { streamPathOf } from "../format.ts";
 import { go, href } from "../router.ts";
-import { Confirm, ErrorNote, useAction, useLoad } from "../ui.tsx";
+import { Confirm, CreateForm, ErrorNote, useAction, useLoad } from "../ui.tsx";
 
 const dsUrl = (path: string) => `/ds/${path.split("/").map(encodeURIComponent).join("/")}`;
 
@@ -30,32 +30,20 @@ export function StreamsPage() {
       <p>
         Streams served at <code>/ds/&lt;path&gt;</code>; each is a single-partition topic named <code>ds.…</code>.
       </p>
-      <details>
-        {/* biome-ignore lint/a11y/useSemanticElements: Pico CSS draws a <summary role="button"> as the button that opens its <details> */}
-        <summary role="button" class="outline">
-          Create a stream
-        </summary>
-        <form onSubmit={create} data-testid="create-stream">
-          <div class="row">
-            <label>
-              Path
-              <input name="path" required value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="chat/room-1" />
-            </label>
-            <label>
-              Content type
-              <select name="type" aria-label="Content type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
-                <option>application/json</option>
-                <option>text/plain</option>
-                <option>application/octet-stream</option>
-              </select>
-            </label>
-          </div>
-          <button type="submit" aria-busy={busy}>
-            Create
-          </button>
-          <ErrorNote error={error} />
-        </form>
-      </details>
+      <CreateForm label="Create a stream" testid="create-stream" onSubmit={create} busy={busy} error={error}>
+        <label>
+          Path
+          <input name="path" required value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder="chat/room-1" />
+        </label>
+        <label>
+          Content type
+          <select name="type" aria-label="Content type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
+            <option>application/json</option>
+            <option>text/plain</option>
+            <option>application/octet-stream</option>
+          </select>
+        </label>
+      </CreateForm>
       <ErrorNote error={topics.error} />
       <div class="table-wrap">
         <table class="striped" data-testid="streams">

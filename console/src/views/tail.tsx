@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { RecordView, TopicDescription } from "../api.ts";
 import { enc } from "../api.ts";
 import { streamEvents } from "../sse.ts";
-import { ErrorNote } from "../ui.tsx";
+import { ErrorNote, PartitionSelect } from "../ui.tsx";
 import { RecordItem } from "./record.tsx";
 
 const KEEP = 200;
@@ -48,16 +48,7 @@ export function LiveTail({ topic }: { topic: TopicDescription }) {
   return (
     <section>
       <div class="row">
-        <label class="fit">
-          Partition
-          <select name="partition" aria-label="Partition" value={partition} onChange={(e) => setPartition(Number(e.currentTarget.value))}>
-            {topic.partitions.map((p) => (
-              <option key={p.partition} value={p.partition}>
-                {p.partition}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PartitionSelect partitions={topic.partitions} value={partition} onChange={(v) => setPartition(Number(v))} />
         <label class="fit">
           From
           <select name="from" aria-label="From" value={from} onChange={(e) => setFrom(e.currentTarget.value as "latest" | "earliest")}>

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, type TopicDescription, type TopicSummary } from "../api.ts";
 import { go, href } from "../router.ts";
-import { ErrorNote, useAction, useLoad } from "../ui.tsx";
+import { CreateForm, ErrorNote, useAction, useLoad } from "../ui.tsx";
 
 function CreateTopic({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState("");
@@ -19,46 +19,27 @@ function CreateTopic({ onCreated }: { onCreated: (name: string) => void }) {
     });
   };
   return (
-    <details>
-      {/* biome-ignore lint/a11y/useSemanticElements: Pico CSS draws a <summary role="button"> as the button that opens its <details> */}
-      <summary role="button" class="outline">
-        Create a topic
-      </summary>
-      <form onSubmit={submit} data-testid="create-topic">
-        <div class="row">
-          <label>
-            Name
-            <input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="orders" />
-          </label>
-          <label>
-            Partitions
-            <input
-              name="partitions"
-              type="number"
-              min="1"
-              required
-              value={partitions}
-              onInput={(e) => setPartitions(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            retention.ms
-            <input
-              name="retention"
-              type="number"
-              min="-1"
-              value={retention}
-              onInput={(e) => setRetention(e.currentTarget.value)}
-              placeholder="default (7 days)"
-            />
-          </label>
-        </div>
-        <button type="submit" aria-busy={busy} disabled={busy}>
-          Create
-        </button>
-        <ErrorNote error={error} />
-      </form>
-    </details>
+    <CreateForm label="Create a topic" testid="create-topic" onSubmit={submit} busy={busy} error={error}>
+      <label>
+        Name
+        <input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="orders" />
+      </label>
+      <label>
+        Partitions
+        <input name="partitions" type="number" min="1" required value={partitions} onInput={(e) => setPartitions(e.currentTarget.value)} />
+      </label>
+      <label>
+        retention.ms
+        <input
+          name="retention"
+          type="number"
+          min="-1"
+          value={retention}
+          onInput={(e) => setRetention(e.currentTarget.value)}
+          placeholder="default (7 days)"
+        />
+      </label>
+    </CreateForm>
   );
 }
 

@@ -37,14 +37,6 @@ function bin(name: string): string {
   return existsSync(local) ? local : name;
 }
 
-/** node:sqlite without a flag: Node 22.13 (the standalone server's SQLite on Node). */
-const NODE_SQLITE = [22, 13] as const;
-
-function nodeHasSqlite(version = process.versions.node): boolean {
-  const [major = 0, minor = 0] = version.split(".").map(Number);
-  return major > NODE_SQLITE[0] || (major === NODE_SQLITE[0] && minor >= NODE_SQLITE[1]);
-}
-
 function serverCommand(runtime: Runtime, dataDir: string, host: string): [string, string[]] {
   const script = (name: string) => resolve(PACKAGE_ROOT, "dist", "runtime", name);
   switch (runtime) {
@@ -118,13 +110,6 @@ export function registerDevServe(program: Command): void {
       const host = opts.host ?? process.env.HOST ?? "0.0.0.0";
       const env: NodeJS.ProcessEnv = { ...process.env, EDGEBROKER_DATA_DIR: dataDir, HOST: host };
       if (opts.port !== undefined) env.PORT = String(opts.port);
-      if (opts.runtime === "node" && !nodeHasSqlite()) {
-        console.error(
-          `edgebroker serve on Node needs Node ≥ ${NODE_SQLITE.join(".")} (node:sqlite); this is Node ${process.versions.node}. Use a newer Node, or --runtime bun / deno.`,
-        );
-        process.exitCode = EXIT.failed;
-        return;
-      }
       const [command, args] = serverCommand(opts.runtime, dataDir, host);
       process.exitCode = await foreground(command, args, { cwd: process.cwd(), env });
     });

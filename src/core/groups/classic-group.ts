@@ -654,6 +654,21 @@ export class ClassicGroup {
     });
   }
 
+  /**
+   * TxnOffsetCommit v3+ against the classic group (KIP-447): the member and generation are checked
+   * as for a commit; the offsets wait for the transaction (the caller stores them as pending).
+   */
+  txnCheck(req: KafkaCommitRequest): ClassicError | null {
+    return this.run(() => {
+      this.tick(this.options.now());
+      if (!this.groups.exists) return req.generationId >= 0 ? "ILLEGAL_GENERATION" : null;
+      return (
+        this.validateMember(req.memberId, req.groupInstanceId) ??
+        (req.generationId >= 0 && req.generationId !== this.state.generation ? "ILLEGAL_GENERATION" : null)
+      );
+    });
+  }
+
   /** Topics some classic member subscribes to (OffsetDelete refuses those: GROUP_SUBSCRIBED_TO_TOPIC). */
   subscribedTopics(): Set<string> {
     const out = new Set<string>();

@@ -200,6 +200,8 @@ export interface KafkaGroupApi {
   kafkaHeartbeat(group: string, req: ClassicHeartbeatRequest): Promise<{ error: ClassicError | null }>;
   kafkaLeave(group: string, req: ClassicLeaveRequest): Promise<ClassicLeaveResult>;
   kafkaCommit(group: string, req: KafkaCommitRequest): Promise<KafkaCommitResult>;
+  /** TxnOffsetCommit: pending under the producer id until its transaction completes. */
+  kafkaTxnCommit(group: string, req: KafkaCommitRequest & { producerId: number }): Promise<KafkaCommitResult>;
   kafkaOffsets(group: string): Promise<KafkaOffsets>;
   /** null: the group does not exist (Kafka's Dead state). */
   kafkaDescribe(group: string): Promise<ClassicDescription | null>;

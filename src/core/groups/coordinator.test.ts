@@ -83,6 +83,36 @@ describe("group coordinator", () => {
     ]);
   });
 
+  it("lets a member's newest SSE tail alone move positions, also after a restart; polls without a tail are not fenced", () => {
+    const h = harness();
+    const a = ok(h.g.join("grp", joinReq("a")));
+    const beat = (g: GroupCoordinator, tail?: { id: string; claim?: boolean }) =>
+      g.heartbeat("grp", { memberId: "a", memberEpoch: a.memberEpoch, waitMs: 0, ...(tail ? { tail } : {}) });
+    const move = (g: GroupCoordinator, from: number | null, next: number, tail?: string) =>
+      g.advance("grp", {
+        memberId: "a",
+        memberEpoch: a.memberEpoch,
+        moves: [{ topic: "orders", partition: 0, from, next }],
+        ...(tail ? { tail } : {}),
+      });
+    ok(beat(h.g, { id: "old", claim: true }));
+    expect(ok(move(h.g, null, 3, "old")).accepted).toEqual([true]);
+    // The resumed stream claims the member: the old one's heartbeat and advance change nothing.
+    const claimed = ok(beat(h.g, { id: "new", claim: true }));
+    expect(claimed.fetch.find((f) => f.partition === 0)!.start).toBe(3);
+    expect(beat(h.g, { id: "old" })).toMatchObject({ ok: false, error: { code: "stream_replaced" } });
+    expect(move(h.g, 3, 9, "old")).toMatchObject({ ok: false, error: { code: "stream_replaced" } });
+    const reopened = h.open();
+    expect(move(reopened, 3, 9, "old")).toMatchObject({ ok: false, error: { code: "stream_replaced" } });
+    expect(ok(move(reopened, 3, 4, "new")).accepted).toEqual([true]);
+    ok(beat(reopened, { id: "new" }));
+    expect(ok(move(reopened, 4, 5)).accepted).toEqual([true]);
+    // A member that leaves takes its tail with it: joining again starts with none.
+    ok(reopened.leave("grp", "a"));
+    const again = ok(reopened.join("grp", joinReq("a")));
+    ok(reopened.heartbeat("grp", { memberId: "a", memberEpoch: again.memberEpoch, waitMs: 0, tail: { id: "old" } }));
+  });
+
   it("moves a position only from the start the fetch used, and only for the owner", () => {
     const { g } = harness();
     const a = ok(g.join("grp", joinReq("a")));

@@ -15,7 +15,7 @@
 //   moved meanwhile is never delivered to its old owner.
 // - Commits are fenced: the member epoch must be current (`stale_epoch`) and the member must own
 //   every partition it commits (`fenced`); a fenced request changes nothing.
-import { PendingTxnOffsets } from "./txn-offsets.ts";
+import { PendingTxnOffsets, type PendingOffset } from "./txn-offsets.ts";
 import { ASSIGNORS, grouped, partitionKey, sortedKeys, splitKey } from "./assignors.ts";
 import { GroupState, type Member, type Owner } from "./state.ts";
 import type {
@@ -105,6 +105,13 @@ export class GroupCoordinator {
     return m;
   }
 
+  /** Refuses an SSE tail that a newer one of the same member replaced (MemberTail in types.ts). */
+  private replacedTail(m: Member, tail: string | undefined): Failure | undefined {
+    const current = tail === undefined ? undefined : this.state.tails.get(m.id);
+    if (current === undefined || current === tail) return undefined;
+    return fail("stream_replaced", `a newer event stream of member "${m.id}" took over (a reconnect with Last-Event-ID): this one ends`);
+  }
+
   // ---- membership ------------------------------------------------------------------------------
 
   join(group: string, req: JoinRequest): (Membership & { created: boolean }) | Failure {
@@ -163,7 +170,11 @@ export class GroupCoordinator {
     this.expire(now);
     const m = this.member(group, req.memberId, req.memberEpoch);
     if ("ok" in m) return m;
+    const replaced = req.tail?.claim ? undefined : this.replacedTail(m, req.tail?.id);
+    if (replaced) return replaced;
     this.mutate(() => {
+      // A stream's first poll claims the member's tail before it reads the positions it will rewind.
+      if (req.tail?.claim) this.state.setTail(m.id, req.tail.id);
       this.state.touchMember(m, now, now + m.sessionTimeoutMs + req.waitMs);
       // Auto-commit: what the previous poll handed out is committed by this one (Kafka commits the
       // positions returned by the last poll, on the next poll).
@@ -313,6 +324,8 @@ export class GroupCoordinator {
   advance(group: string, req: AdvanceRequest): { ok: true; accepted: boolean[] } | Failure {
     const m = this.member(group, req.memberId, req.memberEpoch);
     if ("ok" in m) return m;
+    const replaced = this.replacedTail(m, req.tail);
+    if (replaced) return replaced;
     const accepted = this.mutate(() =>
       req.moves.map((move: Advance) => {
         const key = partitionKey(move.topic, move.partition);
@@ -346,6 +359,11 @@ export class GroupCoordinator {
     return { ok: true };
   }
 
+  /** Kafka's TxnOffsetCommit, its member already checked by the caller (KafkaGroupPart.txnCommit). */
+  putPending(producerId: number, offsets: PendingOffset[]): void {
+    this.mutate(() => this.pending.put(producerId, offsets));
+  }
+
   txnComplete(group: string, req: { producerId: number; commit: boolean }): { ok: true } | Failure {
     const missing = this.missing(group);
     if (missing) return missing;
@@ -361,7 +379,7 @@ export class GroupCoordinator {
           offset: o.offset,
           metadata: o.metadata ?? null,
           commit_time: now,
-          topic_epoch: this.state.topicEpoch(o.topic),
+          topic_epoch: o.topicEpoch ?? this.state.topicEpoch(o.topic),
         });
       }
     });

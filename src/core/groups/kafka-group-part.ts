@@ -99,6 +99,38 @@ export class KafkaGroupPart {
     return { error };
   }
 
+  /**
+   * TxnOffsetCommit (KIP-98, KIP-447): the offsets stay pending under the producer id until the
+   * transaction coordinator completes the transaction (txnComplete). A commit naming no member
+   * (versions before 3, which carry none) is accepted even while the group has members, as Kafka
+   * does for transactional commits; one naming a member is checked as that member's commit.
+   */
+  txnCommit(group: string, req: KafkaCommitRequest & { producerId: number }): KafkaCommitResult {
+    const anonymous = req.generationId < 0 && req.memberId === "" && req.groupInstanceId === null;
+    if (!anonymous) {
+      let error: ClassicError | null;
+      if (this.httpMembers()) {
+        const m = this.coordinator.state.members.get(req.memberId);
+        error = !m ? "UNKNOWN_MEMBER_ID" : m.epoch !== req.generationId ? "ILLEGAL_GENERATION" : null;
+      } else error = this.classic.txnCheck(req);
+      if (error) return { error };
+    }
+    const state = this.coordinator.state;
+    const created = !state.exists;
+    if (created) state.storage.transactionSync(() => state.create(group, "uniform", this.now()));
+    this.coordinator.putPending(
+      req.producerId,
+      req.offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        metadata: o.metadata,
+        topicEpoch: o.topicEpoch,
+      })),
+    );
+    return { error: null, created };
+  }
+
   offsets(): KafkaOffsets {
     const s = this.coordinator.state;
     return { exists: s.exists, offsets: [...s.offsets.values()] };

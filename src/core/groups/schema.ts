@@ -10,6 +10,8 @@ export const GROUP_TABLES = [
   "CREATE TABLE IF NOT EXISTS target (pkey TEXT PRIMARY KEY, member_id TEXT NOT NULL)",
   /** Current owner and next offset: the primary key makes one owner per partition, ever. */
   "CREATE TABLE IF NOT EXISTS owned (pkey TEXT PRIMARY KEY, member_id TEXT NOT NULL, position INTEGER)",
+  /** The member's current SSE tail, if it has one: the newest stream opened for it (src/http/groups/sse.ts). */
+  "CREATE TABLE IF NOT EXISTS member_tails (member_id TEXT PRIMARY KEY, tail TEXT NOT NULL)",
   `CREATE TABLE IF NOT EXISTS offsets (topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
   metadata TEXT, commit_time INTEGER NOT NULL, topic_epoch INTEGER NOT NULL, PRIMARY KEY (topic, partition))`,
 ];

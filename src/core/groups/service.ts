@@ -213,6 +213,10 @@ export class GroupService implements Serves<GroupApi> {
     return this.changed(group, this.kafka.commit(group, req));
   }
 
+  kafkaTxnCommit(group: string, req: KafkaCommitRequest & { producerId: number }): KafkaCommitResult {
+    return this.changed(group, this.kafka.txnCommit(group, req));
+  }
+
   kafkaOffsets(_group: string): KafkaOffsets {
     return this.kafka.offsets();
   }

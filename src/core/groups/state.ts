@@ -58,6 +58,8 @@ export class GroupState {
   target = new Map<string, string>();
   owned = new Map<string, Owner>();
   offsets = new Map<string, CommittedOffset>();
+  /** Member id → the id of its current SSE tail (the newest one opened; older ones are fenced). */
+  tails = new Map<string, string>();
 
   constructor(storage: StoragePort) {
     this.storage = storage;
@@ -107,6 +109,12 @@ export class GroupState {
         .exec<{ pkey: string; member_id: string; position: number | null }>("SELECT pkey, member_id, position FROM owned")
         .toArray()
         .map((r) => [r.pkey, { member: r.member_id, position: r.position }]),
+    );
+    this.tails = new Map(
+      sql
+        .exec<{ member_id: string; tail: string }>("SELECT member_id, tail FROM member_tails")
+        .toArray()
+        .map((r) => [r.member_id, r.tail]),
     );
     this.offsets = new Map(
       sql
@@ -188,7 +196,13 @@ export class GroupState {
   deleteMember(id: string): void {
     this.members.delete(id);
     this.storage.sql.exec("DELETE FROM members WHERE member_id = ?", id);
+    if (this.tails.delete(id)) this.storage.sql.exec("DELETE FROM member_tails WHERE member_id = ?", id);
     for (const [key, o] of this.owned) if (o.member === id) this.deleteOwner(key);
+  }
+
+  setTail(memberId: string, tail: string): void {
+    this.tails.set(memberId, tail);
+    this.storage.sql.exec("INSERT OR REPLACE INTO member_tails (member_id, tail) VALUES (?, ?)", memberId, tail);
   }
 
   replaceTarget(next: Map<string, string>): void {
@@ -272,7 +286,8 @@ export class GroupState {
 
   /** Deletes the whole group: every table's rows. */
   wipe(): void {
-    for (const table of ["group_meta", "members", "target", "owned", "offsets"]) this.storage.sql.exec(`DELETE FROM ${table}`);
+    for (const table of ["group_meta", "members", "member_tails", "target", "owned", "offsets"])
+      this.storage.sql.exec(`DELETE FROM ${table}`);
     this.load();
   }
 }

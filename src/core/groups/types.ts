@@ -71,6 +71,19 @@ export interface HeartbeatRequest {
   memberEpoch: number;
   /** How long the poll may wait for records: the session deadline is extended by it. */
   waitMs: number;
+  /** Sent by a member's SSE tail: its id, and `claim` on the stream's first poll (it becomes the member's only tail). */
+  tail?: MemberTail;
+}
+
+/**
+ * A member has at most one live SSE tail: the one opened last. An older stream whose server has
+ * not noticed its client left (a half-open connection, or a round in flight when the client
+ * reconnected) would otherwise keep taking records nobody receives, after the new stream's
+ * Last-Event-ID rewind: a gap. Its heartbeats and advances are refused with `stream_replaced`.
+ */
+export interface MemberTail {
+  id: string;
+  claim?: boolean;
 }
 
 export interface Advance {
@@ -86,6 +99,8 @@ export interface AdvanceRequest {
   memberId: string;
   memberEpoch: number;
   moves: Advance[];
+  /** The SSE tail moving the positions (MemberTail); refused when a newer tail replaced it. */
+  tail?: string;
 }
 
 export interface CommitOffset {

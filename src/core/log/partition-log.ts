@@ -15,7 +15,7 @@ import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
 import { encodeMarker, readBatchHeader, TRANSACTIONAL_FLAG } from "../batch/record-batch.ts";
-import { AbortedIndex, committedBatches } from "./txn-index.ts";
+import { AbortedIndex, committedBatches, stableBatches } from "./txn-index.ts";
 import { collectBatches } from "./segment-reader.ts";
 import { planRows, writeRow, type RowItem } from "./segment-writer.ts";
 import { DEFAULT_PRODUCER_EXPIRATION_MS, ProducerStates, type BatchEntry } from "./producer-state.ts";
@@ -527,6 +527,16 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (offset >= lso) return { ...done, batches: EMPTY, nextOffset: offset };
     const collected = this.collect(offset, req);
     if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
+    if (req.abortedList) {
+      const stable = stableBatches(collected.bytes, lso);
+      this.countOut(stable.bytes, offset, req);
+      const end = Math.max(offset, stable.next);
+      const abortedTransactions = this.aborted
+        .overlapping(offset, end)
+        .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
+        .sort((a, b) => a.firstOffset - b.firstOffset);
+      return { ...done, batches: stable.bytes, nextOffset: end, abortedTransactions };
+    }
     const kept = committedBatches(collected.bytes, lso, this.aborted.overlapping(offset, lso));
     this.countOut(kept.bytes, offset, req);
     return { ...done, batches: kept.bytes, nextOffset: Math.max(offset, kept.next) };

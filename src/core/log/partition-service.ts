@@ -83,7 +83,19 @@ export class PartitionService implements Serves<PartitionApi> {
     return "ok" in log ? log : log.offsetForTimestamp(addr, timestamp);
   }
 
-  ds(req: DsRequest): Promise<DsResult | SubResult> {
+  async ds(req: DsRequest): Promise<DsResult | SubResult> {
+    // The partition object subscriptions lived in before (SUBSCRIPTIONS_OBJECT) gives them up
+    // (core/streams/subscription-service.ts): all its storage when no topic ever used it (only a
+    // call with a topic epoch makes an incarnation), else only the subscription tables.
+    if (req.op === "sub" && req.call.action === "retire") {
+      const log = this.get();
+      if ("ok" in log) return log as unknown as DsResult;
+      if (log.incarnation === 0) {
+        this.log = undefined;
+        await this.deleteAll();
+        return { ok: true };
+      }
+    }
     // Subscription calls address no incarnation; stream calls carry their topic's epoch.
     const addr = "epoch" in req && typeof req.epoch === "number" && "topic" in req ? (req as unknown as PartitionAddress) : undefined;
     const log = this.get(addr);

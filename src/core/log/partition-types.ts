@@ -47,6 +47,12 @@ export interface ReadRequest extends PartitionAddress {
    * batches of aborted transactions; read_uncommitted (the default) reads to the high watermark.
    */
   isolation?: Isolation;
+  /**
+   * read_committed as a Kafka Fetch serves it (KIP-98): stop at the last stable offset but keep
+   * aborted transactions' batches, and list the aborted transactions the answer overlaps
+   * (ReadOk.abortedTransactions), so the client leaves them out itself.
+   */
+  abortedList?: boolean;
 }
 
 export type Isolation = "read_uncommitted" | "read_committed";
@@ -74,6 +80,8 @@ export interface ReadOk {
   /** read_committed reads: the last stable offset, and the offset after the last batch examined (kept or left out). */
   lastStableOffset?: number;
   nextOffset?: number;
+  /** `abortedList` reads: the aborted transactions overlapping the answer, by first offset. */
+  abortedTransactions?: Array<{ producerId: number; firstOffset: number }>;
 }
 
 export interface PartitionStats {

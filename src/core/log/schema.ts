@@ -34,12 +34,6 @@ export const PRODUCER_SNAPSHOT_TABLE = `CREATE TABLE IF NOT EXISTS producer_snap
 /** The Durable Stream this partition holds, per topic incarnation (core/streams/streams.ts). */
 export const DS_STREAM_TABLE = "CREATE TABLE IF NOT EXISTS ds_stream (epoch INTEGER PRIMARY KEY, meta TEXT NOT NULL)";
 
-/** The subscriptions object's tables (SUBSCRIPTIONS_OBJECT, core/streams/subscriptions.ts). */
-export const DS_SUBSCRIPTION_TABLES = [
-  "CREATE TABLE IF NOT EXISTS ds_subscription (root TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (root, id))",
-  "CREATE TABLE IF NOT EXISTS ds_signing (kid TEXT PRIMARY KEY, value TEXT NOT NULL)",
-];
-
 /**
  * Aborted transactions of this partition (Kafka's .txnindex): one row per abort marker, so an
  * ordinary commit writes none; read_committed reads drop the aborted producer's transactional

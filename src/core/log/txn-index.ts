@@ -115,3 +115,22 @@ export function committedBatches(bytes: Uint8Array, lso: number, aborted: Aborte
   }
   return { bytes: out, next };
 }
+
+/**
+ * read_committed for a Kafka Fetch: the whole batches below the last stable offset, aborted ones
+ * included (the client drops them with the FetchResponse's aborted transactions), and the offset
+ * after the last one. A batch never straddles the last stable offset: it is the first offset of a
+ * producer's first open batch.
+ */
+export function stableBatches(bytes: Uint8Array, lso: number): { bytes: Uint8Array; next: number } {
+  let pos = 0;
+  let next = -1;
+  while (pos < bytes.length) {
+    const h = readBatchHeader(bytes, pos);
+    if (h.baseOffset >= lso) break;
+    next = h.baseOffset + h.lastOffsetDelta + 1;
+    pos += h.size;
+  }
+  // A copy, not a view: an RPC answer would carry a view's whole buffer.
+  return { bytes: pos === bytes.length ? bytes : bytes.slice(0, pos), next };
+}

@@ -1,12 +1,17 @@
 // Durable Streams subscriptions (PROTOCOL.md 6-7): durable cursors over the streams under a stream
 // root that wake a worker by webhook or through a pull-wake stream. All subscriptions of the
-// broker live in one object (SUBSCRIPTIONS_OBJECT); this class is its state machine. Side effects
-// (the webhook POST, the append to a wake stream) are returned as actions for the HTTP layer to
-// carry out, so the object never waits on a network call.
-import { DS_SUBSCRIPTION_TABLES } from "../log/schema.ts";
+// broker live in one object, the subscriptions object (SubscriptionService, subscription-service.ts);
+// this class is its state machine. Side effects (the webhook POST, the append to a wake stream) are
+// returned as actions for the HTTP layer to carry out, so the object never waits on a network call.
+import { DS_SUBSCRIPTION_TABLES } from "./schema.ts";
 import { globMatch } from "./glob.ts";
 import type { StoragePort } from "../storage-port.ts";
 
+/**
+ * Where subscriptions lived before they had an object kind of their own: the partition object
+ * "__ds_subscriptions/0". It now only answers the subscriptions object's one-time `export`
+ * (SubscriptionService), then its storage is deleted.
+ */
 export const SUBSCRIPTIONS_OBJECT = "__ds_subscriptions";
 
 export interface SubConfig {
@@ -89,7 +94,17 @@ export type SubCall =
   | { action: "claim"; root: string; id: string; worker: string }
   | { action: "release"; root: string; id: string; token: string; wakeId: string; generation: number }
   | { action: "link"; root: string; id: string; streams: Array<{ path: string; tail: number }> }
-  | { action: "signing-key" };
+  | { action: "signing-key" }
+  /** Every stored row, for the move out of the partition object (SubscriptionService). */
+  | { action: "export" }
+  /** After the export: the tables go (PartitionService deletes the whole object instead when it never held a topic). */
+  | { action: "retire" };
+
+/** The rows of both tables, as stored. */
+export interface SubExport {
+  subscriptions: Array<{ root: string; id: string; value: string }>;
+  signing: Array<{ kid: string; value: string }>;
+}
 
 export type SubResult =
   | {
@@ -101,6 +116,7 @@ export type SubResult =
       nextWake?: boolean;
       claimed?: WakeNotice | null;
       key?: SigningKey;
+      exported?: SubExport;
     }
   | { ok: false; status: number; code: string; message: string; currentHolder?: string };
 
@@ -194,7 +210,30 @@ export class DsSubscriptions {
         return this.link(call.root, call.id, call.streams);
       case "signing-key":
         return { ok: true, key: await this.signingKey() };
+      case "export":
+        return { ok: true, exported: this.exportRows() };
+      case "retire":
+        for (const table of ["ds_subscription", "ds_signing"]) this.storage.sql.exec(`DROP TABLE IF EXISTS ${table}`);
+        return { ok: true };
     }
+  }
+
+  private exportRows(): SubExport {
+    const sql = this.storage.sql;
+    return {
+      subscriptions: sql.exec<{ root: string; id: string; value: string }>("SELECT root, id, value FROM ds_subscription").toArray(),
+      signing: sql.exec<{ kid: string; value: string }>("SELECT kid, value FROM ds_signing").toArray(),
+    };
+  }
+
+  /** Stores exported rows; rows already here win (the caller imports once, into an empty object). */
+  importRows(rows: SubExport): void {
+    const sql = this.storage.sql;
+    for (const r of rows.subscriptions)
+      sql.exec("INSERT OR IGNORE INTO ds_subscription (root, id, value) VALUES (?, ?, ?)", r.root, r.id, r.value);
+    // One signing key per broker: the old one only where none was made here yet.
+    const hasKey = sql.exec<{ n: number }>("SELECT count(*) AS n FROM ds_signing").one().n > 0;
+    if (!hasKey) for (const r of rows.signing.slice(0, 1)) sql.exec("INSERT INTO ds_signing (kid, value) VALUES (?, ?)", r.kid, r.value);
   }
 
   private put(root: string, id: string, config: SubConfig): SubResult {

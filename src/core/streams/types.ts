@@ -118,7 +118,7 @@ export interface DsForkRef extends Op {
   delta: 1 | -1;
 }
 
-/** A call to the subscriptions object (subscriptions.ts); it holds no stream. */
+/** A call to the partition object subscriptions lived in before (SUBSCRIPTIONS_OBJECT): now only the one-time export. */
 export interface DsSub {
   op: "sub";
   call: SubCall;

@@ -243,11 +243,20 @@ export class TxnService implements Serves<TxnApi> {
     return { ok: true };
   }
 
-  async end(req: TxnProducer & { commit: boolean }): Promise<EndResult> {
+  async end(req: TxnProducer & { commit: boolean; bumpEpoch?: boolean }): Promise<EndResult> {
     const r0 = this.record;
     const verb = req.commit ? "commit" : "abort";
-    // A retried end of the transaction just ended (its answer was lost): the same answer.
-    if (r0?.lastEnd && req.producerId === r0.producerId && req.producerEpoch === r0.lastEnd.epoch && r0.lastEnd.commit === req.commit) {
+    // A retried end of the transaction just ended (its answer was lost): the same answer. Not when
+    // a transaction is open at that same epoch (Kafka clients before KIP-890 part 2 keep their
+    // epoch): that end is the open transaction's.
+    const reopened = r0?.state === "Ongoing" && r0.producerEpoch === r0.lastEnd?.epoch;
+    if (
+      r0?.lastEnd &&
+      !reopened &&
+      req.producerId === r0.producerId &&
+      req.producerEpoch === r0.lastEnd.epoch &&
+      r0.lastEnd.commit === req.commit
+    ) {
       if (this.isPreparing(r0)) await this.drive();
       return this.endAnswer();
     }
@@ -258,7 +267,7 @@ export class TxnService implements Serves<TxnApi> {
         "invalid_txn_state",
         `cannot ${verb}: transactional id "${r.transactionalId}" has no open transaction (state ${r.state})`,
       );
-    this.prepare(r, req.commit);
+    this.prepare(r, req.commit, false, req.bumpEpoch === false ? r.producerEpoch : undefined);
     await this.drive();
     return this.endAnswer();
   }
@@ -276,8 +285,8 @@ export class TxnService implements Serves<TxnApi> {
 
   /** Phase one: the decision is durable (and the alarm set to re-drive it) before any marker is written. */
   /** `fencing`: an abort the producer did not ask for (init of a new incarnation, timeout): no retry of it is answered as success. */
-  private prepare(r: TxnRecord, commit: boolean, fencing = false): void {
-    const markerEpoch = Math.min(r.producerEpoch + 1, MAX_EPOCH);
+  /** `markerEpoch`: the producer's own epoch for an EndTxn of a Kafka client that keeps it (no KIP-890 bump). */
+  private prepare(r: TxnRecord, commit: boolean, fencing = false, markerEpoch = Math.min(r.producerEpoch + 1, MAX_EPOCH)): void {
     this.ports.alarms?.setAlarm(this.now() + MARKER_RETRY_MS);
     this.save({
       ...r,
@@ -389,6 +398,49 @@ export class TxnService implements Serves<TxnApi> {
     }
     this.prepare(r, false, true);
     await this.drive();
+  }
+
+  // ---- The Kafka protocol's forms (src/kafka/txn/) ----
+
+  /**
+   * InitProducerId v3+ with the producer's current id and epoch (KIP-360): a producer that hit an
+   * abortable error bumps its own epoch. Refused when they are not the current ones (a newer
+   * incarnation, or another producer id): PRODUCER_FENCED.
+   */
+  initKafka(req: InitRequest & { expected?: { producerId: number; producerEpoch: number } }): Promise<ProducerIdentity | Failure> {
+    const r = this.record;
+    const e = req.expected;
+    if (e && e.producerId >= 0 && (!r || r.producerId !== e.producerId || r.producerEpoch !== e.producerEpoch)) {
+      return Promise.resolve(
+        fail(
+          "producer_fenced",
+          r
+            ? `producer ${e.producerId} epoch ${e.producerEpoch} is not transactional id "${r.transactionalId}"'s current producer (${r.producerId} epoch ${r.producerEpoch})`
+            : `transactional id "${req.transactionalId}" has no producer ${e.producerId}`,
+          r ? { current_epoch: r.producerEpoch } : {},
+        ),
+      );
+    }
+    return this.init(req);
+  }
+
+  /**
+   * KIP-890 part 1: which of these partitions and groups the producer's open transaction does not
+   * hold, so a transactional Produce or TxnOffsetCommit for one never added is refused (no marker
+   * would ever close it). Fenced and unknown producers are refused as by every other request.
+   */
+  verify(
+    req: TxnProducer & { partitions: Array<{ topic: string; partition: number }>; groups?: string[] },
+  ): { ok: true; missing: Array<{ topic: string; partition: number }>; missingGroups: string[] } | Failure {
+    const r = this.check(req);
+    if ("error" in r) return r;
+    const open = r.state === "Ongoing";
+    const known = new Set(open ? r.partitions.map(pkey) : []);
+    return {
+      ok: true,
+      missing: req.partitions.filter((p) => !known.has(`${p.topic}/${p.partition}`)),
+      missingGroups: (req.groups ?? []).filter((g) => !open || !r.groups.includes(g)),
+    };
   }
 
   // ---- The registry object (TXN_REGISTRY_NAME): the list of transactional ids ----

@@ -70,7 +70,14 @@ export interface TxnApi {
   begin(req: TxnProducer): Promise<{ ok: true; state: TxnState } | Failure>;
   addPartitions(req: TxnProducer & { partitions: TxnPartition[] }): Promise<{ ok: true } | Failure>;
   addOffsets(req: TxnProducer & { group: string }): Promise<{ ok: true } | Failure>;
-  end(req: TxnProducer & { commit: boolean }): Promise<EndResult>;
+  /** `bumpEpoch: false`: the markers carry the producer's own epoch and it keeps it (Kafka clients before KIP-890 part 2). */
+  end(req: TxnProducer & { commit: boolean; bumpEpoch?: boolean }): Promise<EndResult>;
+  /** InitProducerId v3+ (KIP-360): init, refused unless `expected` is the current producer id and epoch. */
+  initKafka(req: InitRequest & { expected?: { producerId: number; producerEpoch: number } }): Promise<ProducerIdentity | Failure>;
+  /** KIP-890 part 1: the partitions and groups the producer's open transaction does not hold. */
+  verify(
+    req: TxnProducer & { partitions: Array<{ topic: string; partition: number }>; groups?: string[] },
+  ): Promise<{ ok: true; missing: Array<{ topic: string; partition: number }>; missingGroups: string[] } | Failure>;
   describe(transactionalId: string): Promise<TxnDescription | Failure>;
   /** Registry object (TXN_REGISTRY_NAME) only. */
   register(entry: TxnListing): Promise<{ ok: true }>;

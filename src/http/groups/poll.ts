@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { allows } from "../../core/keys/grants.ts";
 import { partitionKey } from "../../core/groups/assignors.ts";
-import type { Membership, TopicMap } from "../../core/groups/types.ts";
+import type { MemberTail, Membership, TopicMap } from "../../core/groups/types.ts";
 import type { DecodedRecord } from "../../core/batch/record-batch.ts";
 import type { Isolation } from "../../core/log/partition-types.ts";
 import type { AppDeps } from "../deps.ts";
@@ -25,6 +25,8 @@ export interface PollRequest {
   maxBytes: number;
   waitMs: number;
   isolation?: Isolation;
+  /** Set by the member's SSE tail (MemberTail): it claims the member on its first poll, and is fenced once a newer tail did. */
+  tail?: MemberTail;
 }
 
 export interface Delivered {
@@ -62,9 +64,17 @@ export class GroupPoller {
   async poll(c: Context, group: string, memberId: string, req: PollRequest, rewind?: Map<string, number>): Promise<PollOutcome> {
     const coordinator = this.deps.group(group);
     const deadline = this.now() + req.waitMs;
-    const beat = async (epoch: number, waitMs: number): Promise<Membership> =>
-      unwrap<Membership>(await coordinator.heartbeat(group, { memberId, memberEpoch: epoch, waitMs }));
-    let m = await this.refreshTopics(c, group, await beat(req.memberEpoch, req.waitMs), req.waitMs);
+    const tail = req.tail?.id;
+    const beat = async (epoch: number, waitMs: number, claim = false): Promise<Membership> =>
+      unwrap<Membership>(
+        await coordinator.heartbeat(group, {
+          memberId,
+          memberEpoch: epoch,
+          waitMs,
+          ...(tail === undefined ? {} : { tail: { id: tail, ...(claim ? { claim } : {}) } }),
+        }),
+      );
+    let m = await this.refreshTopics(c, group, await beat(req.memberEpoch, req.waitMs, req.tail?.claim), req.waitMs);
     // Nothing to read yet (partitions still being released by their previous owners, or more
     // members than partitions): wait within the poll's budget, asking again, instead of
     // answering empty at once — a poll with wait_ms never turns into a busy loop.
@@ -73,7 +83,7 @@ export class GroupPoller {
       m = await beat(m.memberEpoch, Math.max(0, deadline - this.now()));
     }
     for (const t of new Set(m.fetch.map((f) => f.topic))) requireGrant(c, "consume", `topic:${t}`);
-    if (rewind && rewind.size > 0) m = await this.rewind(group, m, rewind);
+    if (rewind && rewind.size > 0) m = await this.rewind(group, m, rewind, tail);
     const fetched = await fetchAssigned(this.deps, this.topics, m.fetch, m.reset, {
       maxRecords: req.maxRecords,
       maxBytes: req.maxBytes,
@@ -99,6 +109,7 @@ export class GroupPoller {
           memberId,
           memberEpoch: m.memberEpoch,
           moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.from, next: x.next })),
+          ...(tail === undefined ? {} : { tail }),
         }),
       ).accepted;
     }
@@ -113,7 +124,7 @@ export class GroupPoller {
   }
 
   /** Moves positions back to where a resumed client really is (never forward: a reset or another commit wins). */
-  private async rewind(group: string, m: Membership, rewind: Map<string, number>): Promise<Membership> {
+  private async rewind(group: string, m: Membership, rewind: Map<string, number>, tail: string | undefined): Promise<Membership> {
     const moves = m.fetch
       .map((f) => ({ f, next: rewind.get(partitionKey(f.topic, f.partition)) }))
       .filter((x): x is { f: typeof x.f; next: number } => x.next !== undefined && (x.f.start === null || x.next < x.f.start));
@@ -124,6 +135,7 @@ export class GroupPoller {
         memberId: m.memberId,
         memberEpoch: m.memberEpoch,
         moves: moves.map((x) => ({ topic: x.f.topic, partition: x.f.partition, from: x.f.start, next: x.next })),
+        ...(tail === undefined ? {} : { tail }),
       }),
     );
     const moved = new Map(moves.filter((_, i) => accepted[i]).map((x) => [x.f, x.next]));

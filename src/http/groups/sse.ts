@@ -13,6 +13,8 @@
 //   event: end          the stream is over, data {"reason","message"}: member_fenced (another
 //                       incarnation joined with this member id), member_removed (left, timed out),
 //                       group_deleted, topic_deleted (every subscribed topic is gone),
+//                       stream_replaced (a newer stream of the member took over: a reconnect
+//                       with Last-Event-ID; one member has one live stream),
 //                       credentials_revoked (the API key was revoked or rotated past its grace)
 //   event: error        anything else that stops it, data {"error": {"code","message"}}
 //
@@ -41,6 +43,7 @@ const END_REASONS: Partial<Record<string, string>> = {
   stale_epoch: "member_fenced",
   unknown_member: "member_removed",
   group_not_found: "group_deleted",
+  stream_replaced: "stream_replaced",
 };
 
 export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
@@ -71,7 +74,10 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
       waitMs: 0,
       ...(isolation === "read_committed" ? { isolation } : {}),
     };
-    const first = await poller.poll(c, group, memberId, request, rewind);
+    // The member's tail is this stream from now on: an older one still running is fenced before
+    // this one reads the positions it rewinds (MemberTail, core/groups/types.ts).
+    const self = { id: crypto.randomUUID() };
+    const first = await poller.poll(c, group, memberId, { ...request, tail: { ...self, claim: true } }, rewind);
 
     c.header("X-Accel-Buffering", "no");
     return streamSSE(
@@ -109,7 +115,7 @@ export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
           // member's heartbeat, well within its session timeout.
           const waitMs = Math.max(1, Math.min(deps.limits.maxWaitMs, lastWrite + heartbeatMs - now(), Math.floor(m.sessionTimeoutMs / 2)));
           try {
-            outcome = await poller.poll(c, group, memberId, { ...request, memberEpoch: m.memberEpoch, waitMs });
+            outcome = await poller.poll(c, group, memberId, { ...request, memberEpoch: m.memberEpoch, waitMs, tail: self });
           } catch (err) {
             const reason = err instanceof BrokerError ? END_REASONS[err.code] : undefined;
             if (reason) await tail.end(reason, (err as BrokerError).message);

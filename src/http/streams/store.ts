@@ -2,7 +2,7 @@
 // stream's partition object one `ds` call, retrying once when the topic was recreated meanwhile.
 import { BrokerError, type Failure } from "../../core/errors.ts";
 import type { DsRequest, DsResult } from "../../core/streams/types.ts";
-import { SUBSCRIPTIONS_OBJECT, type SigningKey, type SubCall, type SubResult } from "../../core/streams/subscriptions.ts";
+import type { SigningKey, SubCall, SubResult } from "../../core/streams/subscriptions.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import type { Context } from "hono";
 import type { AppDeps } from "../deps.ts";
@@ -57,7 +57,7 @@ export class StreamStore {
 
   /** A call to the one object holding every subscription. */
   subs(call: SubCall): Promise<SubResult> {
-    return this.deps.partition(SUBSCRIPTIONS_OBJECT, 0).ds({ op: "sub", call }) as Promise<SubResult>;
+    return this.deps.subscriptions().handle(call);
   }
 
   async signingKey(): Promise<SigningKey> {

@@ -1,7 +1,7 @@
 // DeleteRecords (key 21, v0-v2, flexible v2+): the partition's deleteRecords, as
 // POST …/delete-records does (offset -1 = the high watermark); needs an admin grant on the topic.
 // DescribeCluster (key 60, v0-v1, flexible from v0, KIP-700): the one broker and the cluster id.
-import type { KafkaApi } from "../api.ts";
+import { type KafkaApi, OPERATIONS_NOT_PROVIDED } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { brokerList } from "./metadata.ts";
@@ -93,7 +93,7 @@ export const describeClusterApi: KafkaApi = {
         f("rack", "0+", "string", { nullable: "0+" }),
       ]),
     ),
-    f("clusterAuthorizedOperations", "0+", "int32", { default: -2147483648 }),
+    f("clusterAuthorizedOperations", "0+", "int32", { default: OPERATIONS_NOT_PROVIDED }),
   ],
   async handle(ctx, req) {
     // Endpoint type 2 asks for controllers (KIP-919); this broker is its own controller.
@@ -105,7 +105,7 @@ export const describeClusterApi: KafkaApi = {
       clusterId: ctx.config.clusterId,
       controllerId: ctx.broker.nodeId,
       brokers: brokerList(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
-      clusterAuthorizedOperations: -2147483648,
+      clusterAuthorizedOperations: OPERATIONS_NOT_PROVIDED,
     };
   },
   refuse: (_req, code) => ({ errorCode: code, errorMessage: null, clusterId: "", brokers: [] }),

@@ -6,10 +6,13 @@
 // partition with room left waits (the partition's own long-poll) for data after what the answer
 // holds; the first to get some adds it, until min_bytes are there or max_wait_ms has passed. Size limits: partition_max_bytes per partition and
 // max_bytes in all, with at least one batch served when the first partition has data (KIP-74),
-// both capped by the broker's maxFetchBytes. Isolation level: not applied yet — read_committed
-// sees what read_uncommitted sees and the last stable offset is the high watermark. Transactions
-// exist over HTTP (docs/transactions.md); serving their LSO and aborted-transactions list here is
-// the Kafka part of the transactions work (KIP-98), still open.
+// both capped by the broker's maxFetchBytes. Isolation level (KIP-98): read_committed (1) stops at
+// the partition's last stable offset (a long-poll there waits for it to move) and answers it with
+// the aborted transactions (producer id, first offset) the returned batches overlap; the batches
+// go as stored, aborted ones and control batches (the markers) included, and the client drops the
+// aborted ones itself, as with Kafka. Transactions made over HTTP and over Kafka are the same
+// markers and the same aborted index. read_uncommitted (0) answers the high watermark as the last
+// stable offset and no aborted list (the partition keeps it only for read_committed reads).
 // Fetch sessions (KIP-227) are not kept: session_id 0 answers are full responses every time.
 import type { ReadOk } from "../../core/log/partition-types.ts";
 import type { KafkaApi, RequestContext } from "../api.ts";
@@ -79,11 +82,13 @@ interface Slot {
   topic: string;
   p: FetchPartition;
   allowed: boolean;
+  /** isolation_level 1 (read_committed). */
+  committed: boolean;
   result?: Outcome<ReadOk>;
 }
 
 function read(ctx: RequestContext, slot: Slot, maxBytes: number, waitMs: number): Promise<Outcome<ReadOk>> {
-  const { topic: name, p } = slot;
+  const { topic: name, p, committed } = slot;
   return onPartition(ctx, name, p.partition, (topic) =>
     ctx.deps.partition(topic.name, p.partition).read({
       topic: topic.name,
@@ -93,6 +98,7 @@ function read(ctx: RequestContext, slot: Slot, maxBytes: number, waitMs: number)
       maxBytes: Math.max(1, maxBytes),
       maxRecords: ctx.deps.limits.maxFetchRecords,
       waitMs,
+      ...(committed ? { isolation: "read_committed" as const, abortedList: true } : {}),
     }),
   );
 }
@@ -121,7 +127,7 @@ export const fetchApi: KafkaApi = {
     const slots: Slot[] = [];
     for (const t of req.topics as Array<{ topic: string; partitions: FetchPartition[] }>) {
       const allowed = ctx.allowed("consume", `topic:${t.topic}`);
-      for (const p of t.partitions) slots.push({ topic: t.topic, p, allowed });
+      for (const p of t.partitions) slots.push({ topic: t.topic, p, allowed, committed: req.isolationLevel === 1 });
     }
     const total = Math.min(Math.max(1, req.maxBytes as number), limits.maxFetchBytes);
     // First pass: no waiting. Partitions are read in request order until `total` is used; the
@@ -162,8 +168,10 @@ export const fetchApi: KafkaApi = {
       // Reads that lost the race end by themselves at the deadline; a later winner is ignored.
       const prev = got.slot.result as { ok: true; value: ReadOk };
       const batches = prev.value.batches.length > 0 ? concatBytes([prev.value.batches, got.value.batches]) : got.value.batches;
-      // The newer read's high watermark and log start go with the answer.
-      got.slot.result = { ok: true, value: { ...got.value, batches } };
+      // The newer read's high watermark, log start and last stable offset go with the answer, with
+      // the aborted transactions of both reads.
+      const aborted = mergeAborted(prev.value.abortedTransactions, got.value.abortedTransactions);
+      got.slot.result = { ok: true, value: { ...got.value, batches, ...(aborted ? { abortedTransactions: aborted } : {}) } };
       used += got.value.batches.length;
     }
     const byTopic = new Map<string, Msg[]>();
@@ -210,10 +218,19 @@ function partitionAnswer(ctx: RequestContext, slot: Slot): Msg {
     partitionIndex: slot.p.partition,
     errorCode: KafkaError.NONE,
     highWatermark: v.highWatermark,
-    lastStableOffset: v.highWatermark,
+    lastStableOffset: v.lastStableOffset ?? v.highWatermark,
     logStartOffset: v.logStartOffset,
-    abortedTransactions: null,
+    abortedTransactions: slot.committed ? (v.abortedTransactions ?? []) : null,
     preferredReadReplica: -1,
     records: v.batches,
   };
+}
+
+type Aborted = ReadOk["abortedTransactions"];
+
+function mergeAborted(a: Aborted, b: Aborted): Aborted {
+  if (!a || a.length === 0) return b;
+  if (!b || b.length === 0) return a;
+  const seen = new Set(a.map((t) => `${t.producerId}/${t.firstOffset}`));
+  return [...a, ...b.filter((t) => !seen.has(`${t.producerId}/${t.firstOffset}`))].sort((x, y) => x.firstOffset - y.firstOffset);
 }

@@ -6,7 +6,7 @@
 // are never created by a Metadata request (allow_auto_topic_creation is ignored): they are created
 // explicitly, over HTTP or CreateTopics.
 import type { TopicInfo } from "../../core/topics/registry.ts";
-import type { KafkaApi, RequestContext } from "../api.ts";
+import { type KafkaApi, OPERATIONS_NOT_PROVIDED, type RequestContext } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 
@@ -45,10 +45,10 @@ const response = [
       f("topicId", "10+", "uuid"),
       f("isInternal", "1+", "bool"),
       f("partitions", "0+", array(partition)),
-      f("topicAuthorizedOperations", "8+", "int32", { default: -2147483648 }),
+      f("topicAuthorizedOperations", "8+", "int32", { default: OPERATIONS_NOT_PROVIDED }),
     ]),
   ),
-  f("clusterAuthorizedOperations", "8-10", "int32", { default: -2147483648 }),
+  f("clusterAuthorizedOperations", "8-10", "int32", { default: OPERATIONS_NOT_PROVIDED }),
 ];
 
 /** A topic id (KIP-516) derived from the topic's epoch, so a recreated topic gets a new id. */

@@ -6,11 +6,16 @@
 // acks 0 gets no answer at all (the Kafka contract), though the append still completes before the
 // next request on the connection is read. One partition's records are at most
 // EDGEBROKER_MAX_REQUEST_BYTES, the limit of an HTTP produce body (MESSAGE_TOO_LARGE beyond).
-// Transactional produce (a transactional id, or batches with the transactional bit) is refused
-// with TRANSACTIONAL_ID_AUTHORIZATION_FAILED until transactions are served (DESIGN.md 8).
+// Transactional produce (KIP-98): a request with a transactional id needs `produce` on
+// `transactional_id:<id>` (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); its batches must all be
+// transactional, from one producer id and epoch. The transactional id's coordinator confirms in one
+// call that each partition was added to the producer's open transaction (KIP-890 part 1), so a
+// write no marker would ever close is refused (INVALID_TXN_STATE) and a fenced producer too
+// (INVALID_PRODUCER_EPOCH); see ../txn/produce.ts. Clients may not write control batches.
 import type { KafkaApi } from "../api.ts";
 import { KafkaError } from "../error-codes.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
+import { transactionalCheck } from "../txn/produce.ts";
 import { notAuthorized, onPartition } from "./topic-access.ts";
 
 const request = [
@@ -51,12 +56,6 @@ const response = [
   f("throttleTimeMs", "1+", "int32"),
 ];
 
-// RecordBatch v2 header: attributes int16 at byte 21; bit 4 = transactional, bit 5 = control.
-const ATTRIBUTES_AT = 21;
-function isTransactional(records: Uint8Array): boolean {
-  return records.length > ATTRIBUTES_AT + 1 && (records[ATTRIBUTES_AT + 1]! & 0x30) !== 0;
-}
-
 interface PartitionData {
   index: number;
   records: Uint8Array | null;
@@ -85,11 +84,7 @@ export const produceApi: KafkaApi = {
       throttleTimeMs: 0,
     });
     if (acks !== 0 && acks !== 1 && acks !== -1) return every(KafkaError.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, got ${acks}`);
-    if (req.transactionalId !== null) {
-      return acks === 0
-        ? null
-        : every(KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported by this broker yet");
-    }
+    const txn = await transactionalCheck(ctx, req.transactionalId, topics);
     let bytes = 0;
     const responses = await Promise.all(
       topics.map(async (t) => {
@@ -99,13 +94,8 @@ export const produceApi: KafkaApi = {
             if (!allowed)
               return partitionError(p.index, KafkaError.TOPIC_AUTHORIZATION_FAILED, notAuthorized(ctx, `produce to topic ${t.name}`));
             if (!p.records || p.records.length === 0) return partitionError(p.index, KafkaError.INVALID_REQUEST, "no records");
-            if (isTransactional(p.records)) {
-              return partitionError(
-                p.index,
-                KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-                "transactional and control batches are not supported by this broker yet",
-              );
-            }
+            const refused = txn.refusal(t.name, p.index);
+            if (refused) return partitionError(p.index, refused.code, refused.message);
             // The same bound as an HTTP request body: the partition keeps each append inside one
             // stored row's budget (src/core/limits.ts), so a larger one is refused whole.
             const max = ctx.deps.limits.maxRequestBytes;
@@ -118,9 +108,14 @@ export const produceApi: KafkaApi = {
             bytes += p.records.length;
             const records = p.records;
             const out = await onPartition(ctx, t.name, p.index, (topic) =>
-              ctx.deps
-                .partition(topic.name, p.index)
-                .append({ topic: topic.name, partition: p.index, epoch: topic.epoch, batches: records, config: topic.config }),
+              ctx.deps.partition(topic.name, p.index).append({
+                topic: topic.name,
+                partition: p.index,
+                epoch: topic.epoch,
+                batches: records,
+                config: topic.config,
+                ...(txn.transactional ? { transactional: true } : {}),
+              }),
             );
             if (!out.ok) return partitionError(p.index, out.code, out.message);
             return {

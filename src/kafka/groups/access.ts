@@ -5,7 +5,8 @@
 import { groupNameProblem } from "../../core/groups/types.ts";
 import type { Operation } from "../../core/keys/grants.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
-import type { RequestContext } from "../api.ts";
+import type { KafkaApi, RequestContext } from "../api.ts";
+import type { Msg } from "../protocol/schema.ts";
 import { GroupError } from "./errors.ts";
 
 export function groupRefusal(ctx: RequestContext, group: string, operation: Operation = "consume"): number | undefined {
@@ -24,4 +25,21 @@ export async function topicInfo(ctx: RequestContext, name: string): Promise<Topi
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `handle` and `refuse` of an API that answers one entry per group id of its request
+ * (DescribeGroups `groups`, ConsumerGroupDescribe `groupIds`): each described on its own, or
+ * each refused with the same code.
+ */
+export function perGroup(
+  field: string,
+  describe: (ctx: RequestContext, groupId: string) => Promise<Msg>,
+  refused: (groupId: string, code: number) => Msg,
+): Pick<KafkaApi, "handle" | "refuse"> {
+  const ids = (req: Msg) => (req[field] as string[] | undefined) ?? [];
+  return {
+    handle: async (ctx, req) => ({ throttleTimeMs: 0, groups: await Promise.all(ids(req).map((g) => describe(ctx, g))) }),
+    refuse: (req, code) => ({ throttleTimeMs: 0, groups: ids(req).map((g) => refused(g, code)) }),
+  };
 }

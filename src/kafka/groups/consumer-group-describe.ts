@@ -4,13 +4,12 @@
 // `describe` as `GET /v1/groups/{group}`; a group of classic members is "not a consumer group"
 // (GROUP_ID_NOT_FOUND), as in Kafka.
 import type { GroupDescription, MemberView, TopicPartitions } from "../../core/groups/types.ts";
-import type { KafkaApi, RequestContext } from "../api.ts";
+import { type KafkaApi, OPERATIONS_NOT_PROVIDED, type RequestContext } from "../api.ts";
 import { topicId } from "../apis/metadata.ts";
-import { array, f, type Msg } from "../protocol/schema.ts";
-import { groupRefusal, topicInfo } from "./access.ts";
+import { array, f } from "../protocol/schema.ts";
+import { groupRefusal, perGroup, topicInfo } from "./access.ts";
 import { GroupError } from "./errors.ts";
 
-const OPERATIONS_NOT_PROVIDED = -2147483648;
 const STATE = {
   empty: "Empty",
   stable: "Stable",
@@ -136,11 +135,5 @@ export const consumerGroupDescribeApi: KafkaApi = {
       ]),
     ),
   ],
-  async handle(ctx, req) {
-    return { throttleTimeMs: 0, groups: await Promise.all((req.groupIds as string[]).map((g) => describeOne(ctx, g))) };
-  },
-  refuse: (req: Msg, code: number) => ({
-    throttleTimeMs: 0,
-    groups: ((req.groupIds as string[] | undefined) ?? []).map((g) => failed(g, code, null)),
-  }),
+  ...perGroup("groupIds", describeOne, (g, code) => failed(g, code, null)),
 };

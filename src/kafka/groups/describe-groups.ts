@@ -2,13 +2,11 @@
 // client, metadata and assignment (bytes as the client sent them; in Kafka's way, only once the
 // group is Stable). A group of HTTP members is described with their partitions encoded as
 // consumer-protocol assignments. A group that does not exist is "Dead" with no error (v0-v5).
-import type { KafkaApi, RequestContext } from "../api.ts";
-import { array, f, type Msg } from "../protocol/schema.ts";
-import { groupRefusal } from "./access.ts";
+import { type KafkaApi, OPERATIONS_NOT_PROVIDED, type RequestContext } from "../api.ts";
+import { array, f } from "../protocol/schema.ts";
+import { groupRefusal, perGroup } from "./access.ts";
 import { encodeAssignment } from "./consumer-protocol.ts";
 import { GroupError } from "./errors.ts";
-
-const OPERATIONS_NOT_PROVIDED = -2147483648;
 
 const dead = (groupId: string, errorCode: number) => ({
   errorCode,
@@ -77,11 +75,5 @@ export const describeGroupsApi: KafkaApi = {
       ]),
     ),
   ],
-  async handle(ctx, req) {
-    return { throttleTimeMs: 0, groups: await Promise.all((req.groups as string[]).map((g) => describeOne(ctx, g))) };
-  },
-  refuse: (req: Msg, code: number) => ({
-    throttleTimeMs: 0,
-    groups: ((req.groups as string[] | undefined) ?? []).map((g) => dead(g, code)),
-  }),
+  ...perGroup("groups", describeOne, dead),
 };

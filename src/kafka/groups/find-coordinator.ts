@@ -1,20 +1,27 @@
 // FindCoordinator (key 10), v0-v4, flexible from v3; v4 (KIP-699) asks for many keys at once.
 // Every group's coordinator is a group object reached through any broker, so the answer is
 // always this broker (the connection's advertised address). Transaction coordinators (key type 1)
-// are answered the same way: the coordinator object is found by name from any broker too.
+// are answered the same way: the transactional id's coordinator object is found by name from any
+// broker too. It needs a grant on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as
+// Kafka's Describe on TransactionalId), and a host without coordinators answers
+// COORDINATOR_NOT_AVAILABLE. Other key types (KIP-932 share groups) are INVALID_REQUEST.
 import type { KafkaApi, RequestContext } from "../api.ts";
 import { array, f, type Msg } from "../protocol/schema.ts";
 import { groupRefusal } from "./access.ts";
 import { GroupError } from "./errors.ts";
+import { txnRefusal } from "../txn/access.ts";
 
 function answer(
   ctx: RequestContext,
   key: string,
   keyType: number,
 ): { errorCode: number; errorMessage: string | null; nodeId: number; host: string; port: number } {
-  const refused = keyType === 0 ? groupRefusal(ctx, key) : undefined;
-  if (refused !== undefined)
-    return { errorCode: refused, errorMessage: `group "${key}" is not accessible`, nodeId: -1, host: "", port: -1 };
+  const refused =
+    keyType === 0 ? groupRefusal(ctx, key) : keyType === 1 ? txnRefusal(ctx, key, ["produce", "consume"]) : GroupError.INVALID_REQUEST;
+  if (refused !== undefined) {
+    const what = keyType === 0 ? "group" : keyType === 1 ? "transactional id" : `key type ${keyType}`;
+    return { errorCode: refused, errorMessage: `${what} "${key}" is not accessible`, nodeId: -1, host: "", port: -1 };
+  }
   return { errorCode: GroupError.NONE, errorMessage: null, nodeId: ctx.broker.nodeId, host: ctx.broker.host, port: ctx.broker.port };
 }
 
