@@ -66,6 +66,9 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
         SUBSCRIPTIONS: { className: "SubscriptionsObject", useSQLite: true },
       },
       durableObjectsPersist: join(dir, "state"),
+      // Tiered storage's bucket (wrangler.toml): only topics with remote.storage.enable use it.
+      r2Buckets: ["TIERED"],
+      r2Persist: join(dir, "r2"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },
     },
     dir,

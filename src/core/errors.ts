@@ -90,6 +90,8 @@ export const ERRORS = {
   storage_full: { status: 507, retriable: true },
   // A stored batch failed its CRC check on read: the data is withheld, never served.
   corrupt_log: { status: 500, retriable: false },
+  // Offsets in tiered storage (docs/tiered-storage.md) whose object store could not be reached.
+  remote_storage_unavailable: { status: 503, retriable: true },
   internal: { status: 500, retriable: true },
 } as const;
 

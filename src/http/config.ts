@@ -74,6 +74,49 @@ function corsSetting(env: EnvGetter, name: string): string[] | undefined {
   return origins;
 }
 
+/**
+ * Tiered storage's object store on a standalone host (docs/tiered-storage.md): a directory
+ * (EDGEBROKER_TIERED_DIR) or an S3-compatible endpoint (EDGEBROKER_TIERED_S3_*). On Workers the
+ * store is the TIERED R2 binding, and these settings are not read.
+ */
+export type TieredStoreSettings =
+  | { kind: "dir"; dir: string }
+  | { kind: "s3"; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
+
+const S3_VARS = ["ENDPOINT", "BUCKET", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY"] as const;
+
+function tieredSetting(env: EnvGetter): TieredStoreSettings | undefined {
+  const dir = env("EDGEBROKER_TIERED_DIR") || undefined;
+  const s3 = Object.fromEntries(S3_VARS.map((v) => [v, env(`EDGEBROKER_TIERED_S3_${v}`) || undefined]));
+  const anyS3 = S3_VARS.some((v) => s3[v] !== undefined);
+  if (dir && anyS3) throw new ConfigError("EDGEBROKER_TIERED_DIR and EDGEBROKER_TIERED_S3_* name two stores: set one of them");
+  if (dir) return { kind: "dir", dir };
+  if (!anyS3) return undefined;
+  for (const v of S3_VARS) {
+    if (v !== "REGION" && s3[v] === undefined)
+      throw new ConfigError(`EDGEBROKER_TIERED_S3_${v} must be set with the other EDGEBROKER_TIERED_S3_* settings`);
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(s3.ENDPOINT!);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash || url.username) {
+    throw new ConfigError(
+      `EDGEBROKER_TIERED_S3_ENDPOINT must be an http(s) URL without credentials or query, got ${JSON.stringify(s3.ENDPOINT)}`,
+    );
+  }
+  return {
+    kind: "s3",
+    endpoint: s3.ENDPOINT!,
+    bucket: s3.BUCKET!,
+    region: s3.REGION ?? "us-east-1",
+    accessKeyId: s3.ACCESS_KEY_ID!,
+    secretAccessKey: s3.SECRET_ACCESS_KEY!,
+  };
+}
+
 /** The settings every host shares (README, "Configuration"). */
 export interface BrokerConfig {
   /** Bearer token with full access (EDGEBROKER_ADMIN_TOKEN); when unset every /v1 request is refused. */
@@ -104,6 +147,10 @@ export interface BrokerConfig {
   credentialCheckMs: number;
   /** Kafka's group.initial.rebalance.delay.ms for classic consumer groups (EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS; default 3000). */
   groupInitialRebalanceDelayMs?: number;
+  /** Tiered storage on a standalone host (EDGEBROKER_TIERED_DIR or EDGEBROKER_TIERED_S3_*); none when unset. */
+  tiered?: TieredStoreSettings;
+  /** Bytes of remote segments each partition caches for reads (EDGEBROKER_TIERED_CACHE_BYTES; default 16 MiB). */
+  tieredCacheBytes: number;
   /** Kafka's transaction.max.timeout.ms: the longest transaction_timeout_ms an init may ask (EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS; default 900000). */
   transactionMaxTimeoutMs: number;
 }
@@ -137,6 +184,8 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
     groupInitialRebalanceDelayMs: env("EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS")
       ? integerSetting(env, "EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS", 3_000, 0, 300_000)
       : undefined,
+    tiered: tieredSetting(env),
+    tieredCacheBytes: integerSetting(env, "EDGEBROKER_TIERED_CACHE_BYTES", 16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     // Up to a day: a longer open transaction holds back every read_committed reader of its partitions.
     transactionMaxTimeoutMs: integerSetting(env, "EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS", MAX_TXN_TIMEOUT_MS, 1, 86_400_000),
   };
@@ -158,6 +207,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
         dsLoopbackWebhooks: false,
         credentialCheckMs: CREDENTIAL_CHECK_MS,
         metricsIntervalMs: DEFAULT_METRICS_INTERVAL_MS,
+        tieredCacheBytes: 16 * 1024 * 1024,
         transactionMaxTimeoutMs: MAX_TXN_TIMEOUT_MS,
       },
       error: err.message,
@@ -167,7 +217,7 @@ export function brokerConfigOrError(env: EnvGetter): { config: BrokerConfig; err
 
 /** What each object kind is constructed with, on every host. */
 export interface ObjectOptions {
-  partition: { producerExpirationMs?: number };
+  partition: { producerExpirationMs?: number; remoteCacheBytes: number };
   cluster: { limits: Limits };
   group: { initialRebalanceDelayMs?: number };
   txn: { maxTimeoutMs: number };
@@ -177,7 +227,7 @@ export interface ObjectOptions {
 
 export function objectOptions(config: BrokerConfig): ObjectOptions {
   return {
-    partition: { producerExpirationMs: config.producerExpirationMs },
+    partition: { producerExpirationMs: config.producerExpirationMs, remoteCacheBytes: config.tieredCacheBytes },
     cluster: { limits: config.limits },
     group: { initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs },
     txn: { maxTimeoutMs: config.transactionMaxTimeoutMs },

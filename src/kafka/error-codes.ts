@@ -106,6 +106,7 @@ const CORE_TO_KAFKA: Record<string, number> = {
   rate_limited: KafkaError.THROTTLING_QUOTA_EXCEEDED,
   stale_metadata: KafkaError.NOT_LEADER_OR_FOLLOWER,
   corrupt_log: KafkaError.KAFKA_STORAGE_ERROR,
+  remote_storage_unavailable: KafkaError.KAFKA_STORAGE_ERROR,
   unsupported_compression: KafkaError.UNSUPPORTED_COMPRESSION_TYPE,
   unsupported_media_type: KafkaError.UNSUPPORTED_COMPRESSION_TYPE,
   // Transactions (docs/transactions.md). producer_fenced stays INVALID_PRODUCER_EPOCH (above), what

@@ -17,13 +17,23 @@ import { MetricsService } from "../core/metrics/service.ts";
 import { SubscriptionService } from "../core/streams/subscription-service.ts";
 import { SUBSCRIPTIONS_OBJECT } from "../core/streams/subscriptions.ts";
 import type { MetricsSink } from "../core/metrics/reporter.ts";
-import { objectOptions } from "../http/config.ts";
+import { objectOptions, type TieredStoreSettings } from "../http/config.ts";
+import type { ObjectStore } from "../core/objectstore/port.ts";
+import { resolve } from "node:path";
+import { DirObjectStore } from "./dir-object-store.ts";
+import { S3ObjectStore } from "./s3-object-store.ts";
 import type { LocalTails } from "../http/tails/local-tails.ts";
 import { ConnectorService } from "../core/connect/service.ts";
 import { CONNECTOR_REGISTRY_NAME, type ConnectorApi } from "../core/connect/types.ts";
 import type { ActorFactory } from "./actor-host.ts";
 import { nodeOutboundFetch } from "./outbound-fetch.ts";
 import type { ServerConfig } from "./config.ts";
+
+/** Tiered storage's store for every partition of this host (docs/tiered-storage.md), if configured. */
+function tieredStore(settings: TieredStoreSettings | undefined): ObjectStore | undefined {
+  if (!settings) return undefined;
+  return settings.kind === "dir" ? new DirObjectStore(resolve(settings.dir)) : new S3ObjectStore(settings);
+}
 
 export interface ObjectEnv {
   config: ServerConfig;
@@ -41,6 +51,7 @@ export interface ObjectEnv {
 export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
   const options = objectOptions(env.config);
   const metrics = env.metricsSink && { sink: env.metricsSink, intervalMs: options.metricsIntervalMs };
+  const objectStore = tieredStore(env.config.tiered);
   return {
     // One per partition, named "<topic>/<partition>"; the host calls its alarm() for maintenance.
     // A PartitionService: a drop deletes the object's file (core/log/partition-service.ts).
@@ -49,6 +60,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         () =>
           PartitionLog.open(state.storage, env.core, {
             ...options.partition,
+            objectStore,
             alarms: alarmNoLaterThan(state.storage),
             onCommit: () => env.tails?.committed(state.id.name),
             onDrop: (epoch) => env.tails?.dropped(state.id.name, epoch),

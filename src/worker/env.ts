@@ -23,6 +23,8 @@ export interface Env {
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionsObject>;
   /** The web console's built files (wrangler.toml [assets], build/console/); read by the /console route. */
   ASSETS?: Fetcher;
+  /** Tiered storage's bucket (wrangler.toml [[r2_buckets]], docs/tiered-storage.md); absent: no tiering. */
+  TIERED?: R2Bucket;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

@@ -14,6 +14,7 @@ import type { Env } from "./env.ts";
 import { loadLogCore } from "./log-core.ts";
 import { metricsSink } from "./metrics-object.ts";
 import { objectClass, type ObjectShell } from "./object-class.ts";
+import { R2ObjectStore } from "./r2-object-store.ts";
 
 /**
  * ctx.storage is the StoragePort the core was shaped after, except for `sync`: on Durable Objects
@@ -65,6 +66,7 @@ export class PartitionObject extends objectClass(PartitionService, async (ctx, e
     () =>
       PartitionLog.open(outputGatedStorage(ctx.storage), core, {
         ...workerConfig(env).options.partition,
+        objectStore: env.TIERED ? new R2ObjectStore(env.TIERED) : undefined,
         alarms: alarmNoLaterThan(ctx.storage),
         onCommit: () => void tails.pushAll().catch((err) => console.error("edgebroker: WebSocket tail push failed", err)),
         // A dropped incarnation's sockets end with it.

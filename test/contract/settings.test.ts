@@ -35,6 +35,7 @@ const MALFORMED: Array<[string, string]> = [
   ["EDGEBROKER_PUBLIC_URL", "broker.example.com"],
   ["EDGEBROKER_CREDENTIAL_CHECK_MS", "0"],
   ["EDGEBROKER_METRICS_INTERVAL_MS", "fast"],
+  ["EDGEBROKER_TIERED_CACHE_BYTES", "lots"],
   ["EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS", "0"],
 ];
 

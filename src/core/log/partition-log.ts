@@ -11,6 +11,7 @@ import { validateProduced } from "../compression/validate.ts";
 import { scanSegment } from "../compression/compaction.ts";
 import { checkBatchLimits } from "../batch/batch-limits.ts";
 import { fail, storageFull, type Failure } from "../errors.ts";
+import { SEGMENT_TARGET_BYTES } from "../limits.ts";
 import { MaintenanceGuard } from "./maintenance-guard.ts";
 import { createPartitionSchema } from "./schema.ts";
 import { blobBytes, type StoragePort } from "../storage-port.ts";
@@ -32,7 +33,10 @@ import {
   type Merge,
   type Trim,
 } from "./retention.ts";
-import { offsetForTimestamp } from "./timestamp-lookup.ts";
+import { offsetForTimestamp, timestampInRow } from "./timestamp-lookup.ts";
+import { localLimits, tieringEnabled, Tiering } from "./tiering.ts";
+import { DEFAULT_REMOTE_CACHE_BYTES, RemoteReader } from "./remote-reader.ts";
+import type { ObjectStore } from "../objectstore/port.ts";
 import { compactLog, type Compaction } from "./compaction.ts";
 import type { TopicConfig } from "../topics/config.ts";
 import { DsStreams } from "../streams/streams.ts";
@@ -70,6 +74,8 @@ const NO_COMPACTION: Compaction = {
 /** How long a busy partition waits to gather appends into one write (see flushLoop). */
 const LINGER_MS = 2;
 const LINGER_BELOW_BYTES = 64 * 1024;
+/** How soon the alarm comes back while tiered storage has a backlog (uploads or deletes). */
+const TIER_BACKLOG_DELAY_MS = 10;
 
 /** How often a partition with retention or small rows runs its background maintenance. */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
@@ -90,6 +96,10 @@ export interface PartitionLogOptions {
   onDrop?: (epoch: number) => void;
   /** Where this partition pushes its metrics (the metrics object), at most every `intervalMs`. */
   metrics?: { sink: MetricsSink; intervalMs: number; tailSubscribers?: () => number };
+  /** Tiered storage's object store (docs/tiered-storage.md); without one no segment leaves the object. */
+  objectStore?: ObjectStore;
+  /** Bytes of remote segments cached in memory for reads (default 16 MiB). */
+  remoteCacheBytes?: number;
 }
 
 export class PartitionLog implements Serves<PartitionApi> {
@@ -125,6 +135,11 @@ export class PartitionLog implements Serves<PartitionApi> {
   /** Counted since this instance started; pushed as increases (src/core/metrics/reporter.ts). */
   private readonly counted = { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
   private metrics: MetricsReporter | undefined;
+  /** Remote segments (tiering.ts) and their reads (remote-reader.ts). */
+  private tiering!: Tiering;
+  /** The last upload step moved nothing (a store failing, a corrupt row): no early alarms until one does. */
+  private tierStalled = false;
+  private remote!: RemoteReader;
 
   private constructor(storage: StoragePort, core: LogCore, now: () => number) {
     this.storage = storage;
@@ -150,6 +165,8 @@ export class PartitionLog implements Serves<PartitionApi> {
       if (row.key === "maintenance_error") maintenanceError = row.value;
     }
     log.guard = new MaintenanceGuard(storage, maintenanceError);
+    log.tiering = new Tiering(storage, core, options.objectStore);
+    log.remote = new RemoteReader(storage, core, log.tiering, options.remoteCacheBytes ?? DEFAULT_REMOTE_CACHE_BYTES);
     log.alarms = options.alarms;
     log.onCommit = options.onCommit;
     log.onDrop = options.onDrop;
@@ -183,6 +200,7 @@ export class PartitionLog implements Serves<PartitionApi> {
           { name: "edgebroker_partition_end_offset", labels, value: this.highWatermark },
           { name: "edgebroker_partition_start_offset", labels, value: this.logStartOffset },
           { name: "edgebroker_partition_storage_bytes", labels, value: this.bytes },
+          { name: "edgebroker_partition_remote_bytes", labels, value: this.tiering.totals.bytes },
           { name: "edgebroker_partition_storage_rows", labels, value: this.rows },
         ];
         const sockets = options.tailSubscribers?.();
@@ -219,8 +237,11 @@ export class PartitionLog implements Serves<PartitionApi> {
       .one();
     this.rows = agg.rows;
     this.bytes = agg.bytes;
-    this.highWatermark = Math.max(agg.last + 1, storedStart);
-    this.logStartOffset = agg.rows > 0 ? Math.max(agg.first, storedStart) : this.highWatermark;
+    // Remote segments (tiering.ts) hold the oldest part of the log.
+    const remote = this.tiering.totals;
+    this.highWatermark = Math.max(agg.last + 1, remote.last + 1, storedStart);
+    const first = remote.rows > 0 ? remote.first : agg.first;
+    this.logStartOffset = agg.rows + remote.rows > 0 ? Math.max(first, storedStart) : this.highWatermark;
   }
 
   /**
@@ -233,12 +254,14 @@ export class PartitionLog implements Serves<PartitionApi> {
       return fail("topic_not_found", `topic "${addr.topic}" does not exist`);
     }
     if (addr.epoch > this.epoch) this.adopt(addr.epoch);
+    this.tiering.learn(addr.topic, addr.partition);
     return undefined;
   }
 
   private adopt(epoch: number): void {
     this.storage.transactionSync(() => {
       if (this.rows > 0) this.storage.sql.exec("DELETE FROM segments");
+      this.tiering.dropAll();
       this.producers.clear();
       this.aborted.clear();
       this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
@@ -247,6 +270,9 @@ export class PartitionLog implements Serves<PartitionApi> {
     });
     this.epoch = epoch;
     this.guard.reset();
+    this.tiering.name = undefined; // partition_config was cleared: the caller's name is stored again
+    this.tiering.load();
+    this.remote.cache.clear();
     this.resetTotals();
   }
 
@@ -497,7 +523,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     }
     const done = { ok: true as const, offset, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
     if (offset >= this.highWatermark) return { ...done, batches: EMPTY };
-    const collected = this.collect(offset, req);
+    const collected = await this.collect(offset, req);
     // A read that cannot be served says from which offset (sentinels resolved), so a group poll can name it.
     if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
     this.countOut(collected.bytes, offset, req);
@@ -525,7 +551,7 @@ export class PartitionLog implements Serves<PartitionApi> {
       lastStableOffset: lso,
     };
     if (offset >= lso) return { ...done, batches: EMPTY, nextOffset: offset };
-    const collected = this.collect(offset, req);
+    const collected = await this.collect(offset, req);
     if (!collected.ok) return { ok: false, error: { ...collected.error, offset } };
     if (req.abortedList) {
       const stable = stableBatches(collected.bytes, lso);
@@ -557,9 +583,12 @@ export class PartitionLog implements Serves<PartitionApi> {
     this.metricsChanged(addr);
   }
 
-  /** Gathers whole batches from `offset` on, within max bytes/records, CRC-checked in WASM. */
-  private collect(offset: number, req: ReadRequest): { ok: true; bytes: Uint8Array } | Failure {
-    const found = collectBatches(this.storage, this.core, offset, { bytes: req.maxBytes, records: req.maxRecords });
+  /** Gathers whole batches from `offset` on, within max bytes/records, CRC-checked in WASM; remote segments first. */
+  private async collect(offset: number, req: ReadRequest): Promise<{ ok: true; bytes: Uint8Array } | Failure> {
+    const budget = { bytes: req.maxBytes, records: req.maxRecords };
+    const found = this.tiering.holds(offset)
+      ? await this.remote.collect(offset, budget)
+      : collectBatches(this.storage, this.core, offset, budget);
     this.rowsRead += found.rowsRead;
     return found.result;
   }
@@ -591,18 +620,65 @@ export class PartitionLog implements Serves<PartitionApi> {
   }
 
   /** Keeps one alarm pending while there is background work: retention to enforce or rows to merge. */
-  private scheduleMaintenance(): void {
-    if (!this.alarms || this.rows === 0) return;
-    if (!this.retentionEnabled() && !this.compacting() && this.rows < 2) return;
-    const at = this.now() + MAINTENANCE_INTERVAL_MS;
+  private scheduleMaintenance(soon = false): void {
+    if (!this.alarms || this.rows + this.tiering.totals.rows === 0) return;
+    if (!this.retentionEnabled() && !this.compacting() && !this.tieringWanted() && this.rows < 2) return;
+    // A tiered partition past its local retention uploads at once, in bounded steps (tierStep).
+    const at = this.now() + (soon || this.overLocalRetention() ? TIER_BACKLOG_DELAY_MS : MAINTENANCE_INTERVAL_MS);
     if (this.alarmAt !== undefined && this.alarmAt <= at) return;
     this.alarms.setAlarm(at);
     this.alarmAt = at;
   }
 
   /** A host's alarm callback (the Durable Object's alarm(), the local host's persisted timer). */
-  alarm(): void {
+  async alarm(): Promise<void> {
     this.maintain();
+    await this.tierStep();
+  }
+
+  private tieringWanted(): boolean {
+    return this.tiering.store !== undefined && tieringEnabled(this.config);
+  }
+
+  /** Local bytes past local.retention.bytes by more than one upload step: the alarm comes early. */
+  private overLocalRetention(): boolean {
+    if (!this.tieringWanted() || this.tierStalled) return false;
+    const limit = localLimits(this.config).bytes;
+    return limit >= 0 && this.bytes > limit + SEGMENT_TARGET_BYTES * 4;
+  }
+
+  /**
+   * Tiered storage's part of the alarm: deletes garbage objects, then uploads local rows past local
+   * retention, at most UPLOAD_BYTES_PER_ALARM; a backlog re-arms the alarm at once. A store that
+   * fails leaves everything as it was (tiering.ts): the next alarm tries again.
+   */
+  async tierStep(now: number = this.now()): Promise<{ backlog: boolean; moved?: number }> {
+    if (!this.tiering.store) return { backlog: false };
+    const epoch = this.epoch;
+    try {
+      const done = await this.tiering.upload(
+        this.config,
+        now,
+        epoch,
+        this.bytes,
+        () => this.producers.snapshot(this.highWatermark - 1),
+        (size) => {
+          this.rows--;
+          this.bytes -= size;
+        },
+      );
+      this.rowsWritten += done.rowsWritten;
+      this.tierStalled = done.due && done.moved === 0;
+      if (done.backlog || this.tiering.garbage() > 0) this.scheduleMaintenance(true);
+      else this.scheduleMaintenance();
+      this.metricsChanged();
+      return done;
+    } catch (err) {
+      console.error("edgebroker: tiered storage upload failed; it is retried at the next maintenance", err);
+      this.tierStalled = true;
+      this.scheduleMaintenance();
+      return { backlog: true };
+    }
   }
 
   /**
@@ -616,7 +692,14 @@ export class PartitionLog implements Serves<PartitionApi> {
   maintain(now: number = this.now()): { retention: Trim; compaction: Compaction; merge: Merge } {
     this.alarmAt = undefined;
     const snapshot = () => this.producers.snapshot(this.highWatermark - 1);
-    const retention = applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
+    // Remote segments are the oldest: retention removes them first, and local rows only once none is left.
+    const remote = this.tiering.retention(this.config, now, this.bytes, snapshot);
+    this.rowsWritten += remote.rowsWritten;
+    if (remote.logStart >= 0) this.applyTrim({ rowsDeleted: 0, bytesDeleted: 0, rowsWritten: 0, logStartOffset: remote.logStart });
+    const retention =
+      this.tiering.totals.rows > 0
+        ? { rowsDeleted: 0, bytesDeleted: 0, rowsWritten: 0, logStartOffset: -1 }
+        : applyRetention(this.storage, this.config, now, { bytes: this.bytes }, snapshot);
     this.applyTrim(retention);
     const compaction = this.guard.run("compaction", this.logStartOffset, NO_COMPACTION, () =>
       compactLog(this.storage, this.core, this.config, now, {
@@ -633,7 +716,8 @@ export class PartitionLog implements Serves<PartitionApi> {
     );
     this.rows = merge.rowsAfter;
     this.rowsWritten += merge.rowsWritten;
-    if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || merge.rowsBefore !== merge.rowsAfter)) this.scheduleMaintenance();
+    if (this.rows > 0 && (this.retentionEnabled() || this.compacting() || this.tieringWanted() || merge.rowsBefore !== merge.rowsAfter))
+      this.scheduleMaintenance();
     this.metricsChanged();
     return { retention, compaction, merge };
   }
@@ -660,19 +744,41 @@ export class PartitionLog implements Serves<PartitionApi> {
         { start_offset: this.logStartOffset, end_offset: this.highWatermark },
       );
     }
-    if (target > this.logStartOffset)
-      this.applyTrim(deleteBefore(this.storage, target, () => this.producers.snapshot(this.highWatermark - 1)));
+    if (target > this.logStartOffset) {
+      // Remote segments wholly below the new start leave the map in the same transaction (tiering.ts).
+      this.applyTrim(
+        deleteBefore(this.storage, target, () => this.tiering.dropBefore(target) + this.producers.snapshot(this.highWatermark - 1)),
+      );
+      this.tiering.load();
+      if (this.tiering.garbage() > 0) this.scheduleMaintenance(true);
+    }
     this.metricsChanged(addr);
     return { ok: true, start_offset: this.logStartOffset };
   }
 
   /** Kafka's ListOffsets: earliest, latest, or the first offset whose timestamp is at or after T. */
-  offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
+  async offsetForTimestamp(
+    addr: PartitionAddress,
+    timestamp: number,
+  ): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure> {
     const stale = this.checkEpoch(addr);
     if (stale) return stale;
     if (timestamp === EARLIEST) return { ok: true, offset: this.logStartOffset, timestamp: null };
     if (timestamp === LATEST || this.highWatermark === this.logStartOffset)
       return { ok: true, offset: this.highWatermark, timestamp: null };
+    // The remote segments are older than the local rows: the first one holding T answers.
+    const remoteRow = this.tiering.rowForTimestamp(timestamp, this.logStartOffset);
+    if (remoteRow) {
+      this.rowsRead++;
+      const data = await this.remote.object(remoteRow.object_key, remoteRow.size, remoteRow.base_offset, remoteRow.last_offset);
+      if (!(data instanceof Uint8Array)) return data;
+      try {
+        const hit = timestampInRow(this.core, data, remoteRow.idx, timestamp, this.logStartOffset);
+        if (hit) return { ok: true, ...hit };
+      } catch (err) {
+        return fail("corrupt_log", `offsets by timestamp: a remote batch cannot be read: ${(err as Error).message}`);
+      }
+    }
     let found: ReturnType<typeof offsetForTimestamp>;
     try {
       found = offsetForTimestamp(this.storage, this.core, timestamp, this.logStartOffset);
@@ -687,8 +793,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   stats(addr: PartitionAddress): PartitionStats | Failure {
     const stale = this.checkEpoch(addr);
     if (stale) return stale;
-    let oldest: number | null = null;
-    if (this.rows > 0) {
+    let oldest: number | null = this.tiering.totals.firstTs;
+    if (this.rows > 0 && oldest === null) {
       const head = this.storage.sql
         .exec<{ head: ArrayBuffer | Uint8Array }>("SELECT substr(data, 1, 61) AS head FROM segments ORDER BY base_offset LIMIT 1")
         .one();
@@ -704,9 +810,12 @@ export class PartitionLog implements Serves<PartitionApi> {
       partition: addr.partition,
       start_offset: this.logStartOffset,
       end_offset: this.highWatermark,
-      bytes: this.bytes,
+      bytes: this.bytes + this.tiering.totals.bytes,
       rows: this.rows,
-      segments: this.rows,
+      segments: this.rows + this.tiering.totals.rows,
+      local_bytes: this.bytes,
+      remote_bytes: this.tiering.totals.bytes,
+      remote_segments: this.tiering.totals.rows,
       oldest_timestamp: oldest,
       rows_read: this.rowsRead,
       rows_written: this.rowsWritten,
@@ -737,17 +846,37 @@ export class PartitionLog implements Serves<PartitionApi> {
     return this.epoch;
   }
 
+  /**
+   * Deletes a deleted topic's objects from tiered storage: every key under "<topic>/<partition>/"
+   * of this incarnation or an older one (mapped, garbage, or left by an interrupted upload). Runs
+   * before the object's storage is wiped; a store that fails leaves objects behind (logged).
+   */
+  async purgeRemote(addr: PartitionAddress): Promise<void> {
+    const store = this.tiering.store;
+    if (!store) return;
+    const prefix = `${addr.topic}/${addr.partition}/`;
+    try {
+      const keys = (await store.list(prefix)).filter((k) => Number(k.slice(prefix.length).split("/")[0]) <= addr.epoch);
+      await store.delete(keys);
+    } catch (err) {
+      console.error(`edgebroker: tiered storage objects of ${prefix} could not be deleted`, err);
+    }
+  }
+
   /** Deletes the partition's data for a deleted topic; later calls with this epoch get topic_not_found. */
   drop(addr: PartitionAddress): { ok: true } {
     if (addr.epoch < this.epoch || addr.epoch <= this.droppedEpoch) return { ok: true };
     this.storage.transactionSync(() => {
       this.storage.sql.exec("DELETE FROM segments");
+      this.tiering.dropAll();
       this.producers.clear();
       this.aborted.clear();
       this.storage.sql.exec("DELETE FROM partition_meta WHERE key = 'log_start_offset'");
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('dropped_epoch', ?)", addr.epoch);
     });
     this.droppedEpoch = addr.epoch;
+    this.tiering.load();
+    this.remote.cache.clear();
     this.resetTotals();
     if (this.metricLabels) void this.metrics?.drop();
     this.wakeReaders();

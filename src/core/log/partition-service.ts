@@ -78,9 +78,9 @@ export class PartitionService implements Serves<PartitionApi> {
     return "ok" in log ? log : log.deleteRecords(addr, before);
   }
 
-  offsetForTimestamp(addr: PartitionAddress, timestamp: number): { ok: true; offset: number; timestamp: number | null } | Failure {
+  offsetForTimestamp(addr: PartitionAddress, timestamp: number): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure> {
     const log = this.get(addr);
-    return "ok" in log ? log : log.offsetForTimestamp(addr, timestamp);
+    return "ok" in log ? Promise.resolve(log) : log.offsetForTimestamp(addr, timestamp);
   }
 
   async ds(req: DsRequest): Promise<DsResult | SubResult> {
@@ -103,8 +103,8 @@ export class PartitionService implements Serves<PartitionApi> {
   }
 
   /** Background maintenance of the open log (PartitionLog.maintain); a dropped partition has none. */
-  alarm(): void {
-    this.current()?.alarm();
+  async alarm(): Promise<void> {
+    await this.current()?.alarm();
   }
 
   async drop(addr: PartitionAddress): Promise<{ ok: true }> {
@@ -118,6 +118,7 @@ export class PartitionService implements Serves<PartitionApi> {
     }
     // A drop for an older incarnation than the log's current one leaves the newer data alone.
     if (log.incarnation > addr.epoch) return { ok: true };
+    await log.purgeRemote(addr);
     this.dropped = addr.epoch;
     this.log = undefined;
     await this.deleteAll();

@@ -92,7 +92,12 @@ export interface PartitionStats {
   bytes: number;
   /** Stored rows; each row is one segment of whole batches. */
   rows: number;
+  /** Segments, local rows and remote objects (tiered storage, docs/tiered-storage.md). */
   segments: number;
+  /** `bytes` split: held in the partition object, and in tiered storage. */
+  local_bytes: number;
+  remote_bytes: number;
+  remote_segments: number;
   /** CreateTime of the first stored record, or null when the partition holds none. */
   oldest_timestamp: number | null;
   rows_read: number;

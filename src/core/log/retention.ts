@@ -21,6 +21,10 @@ export interface LogConfig {
   /** message.timestamp.before.max.ms / after.max.ms (KIP-937), CreateTime against the broker clock. */
   timestampBeforeMaxMs: number;
   timestampAfterMaxMs: number;
+  /** Tiered storage (tiering.ts): remote.storage.enable, local.retention.ms / .bytes (-2: retention's). */
+  remoteStorage: boolean;
+  localRetentionMs: number;
+  localRetentionBytes: number;
 }
 
 /** The lifecycle part of a topic's configs, defaults (TOPIC_CONFIGS) filled in. */
@@ -34,6 +38,9 @@ export function logConfigFrom(config: TopicConfig): LogConfig {
     maxMessageBytes: c["max.message.bytes"] as number,
     timestampBeforeMaxMs: c["message.timestamp.before.max.ms"] as number,
     timestampAfterMaxMs: c["message.timestamp.after.max.ms"] as number,
+    remoteStorage: c["remote.storage.enable"] === "true",
+    localRetentionMs: c["local.retention.ms"] as number,
+    localRetentionBytes: c["local.retention.bytes"] as number,
   };
 }
 

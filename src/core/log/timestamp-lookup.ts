@@ -32,21 +32,32 @@ export function offsetForTimestamp(
         )
         .one();
       rowsRead++;
-      const data = blobBytes(row.data);
-      let pos = Math.max(0, core.locateTimestamp(blobBytes(row.idx), timestamp));
-      while (pos < data.length) {
-        const h = readBatchHeader(data, pos);
-        if (h.maxTimestamp >= timestamp && h.baseOffset + h.lastOffsetDelta >= logStartOffset) {
-          for (const r of decodeRecords(data.subarray(pos, pos + h.size))) {
-            if (r.timestamp >= timestamp && r.offset >= logStartOffset)
-              return { hit: { offset: r.offset, timestamp: r.timestamp }, rowsRead };
-          }
-        }
-        pos += h.size;
-      }
+      const hit = timestampInRow(core, blobBytes(row.data), row.idx, timestamp, logStartOffset);
+      if (hit) return { hit, rowsRead };
     }
   } finally {
     rowsRead += candidates.rowsRead;
   }
   return { hit: undefined, rowsRead };
+}
+
+/** The first record at or after `timestamp` (and the log start) in one segment's bytes, by its time index. */
+export function timestampInRow(
+  core: LogCore,
+  data: Uint8Array,
+  idx: ArrayBuffer | Uint8Array,
+  timestamp: number,
+  logStartOffset: number,
+): TimestampHit | undefined {
+  let pos = Math.max(0, core.locateTimestamp(blobBytes(idx), timestamp));
+  while (pos < data.length) {
+    const h = readBatchHeader(data, pos);
+    if (h.maxTimestamp >= timestamp && h.baseOffset + h.lastOffsetDelta >= logStartOffset) {
+      for (const r of decodeRecords(data.subarray(pos, pos + h.size))) {
+        if (r.timestamp >= timestamp && r.offset >= logStartOffset) return { offset: r.offset, timestamp: r.timestamp };
+      }
+    }
+    pos += h.size;
+  }
+  return undefined;
 }

@@ -40,6 +40,7 @@ export const METRICS = {
   edgebroker_partition_end_offset: gauge(PARTITION, "The next offset to be written (high watermark)."),
   edgebroker_partition_start_offset: gauge(PARTITION, "The first offset still stored (log start offset)."),
   edgebroker_partition_storage_bytes: gauge(PARTITION, "Bytes of RecordBatch data stored by the partition."),
+  edgebroker_partition_remote_bytes: gauge(PARTITION, "Bytes of the partition's segments in tiered storage (docs/tiered-storage.md)."),
   edgebroker_partition_storage_rows: gauge(PARTITION, "Segment rows stored by the partition."),
   edgebroker_tail_subscribers: gauge(
     ["transport", "topic"],

@@ -48,6 +48,15 @@ export const TOPIC_CONFIGS: Record<string, ConfigRule> = {
   // may carry at all (docs/configuration.md).
   "message.timestamp.before.max.ms": { default: Number.MAX_SAFE_INTEGER, check: integerAtLeast(0), describe: "an integer >= 0 (ms)" },
   "message.timestamp.after.max.ms": { default: Number.MAX_SAFE_INTEGER, check: integerAtLeast(0), describe: "an integer >= 0 (ms)" },
+  // Tiered storage (KIP-405; docs/tiered-storage.md): old segments move to the broker's object
+  // store; the partition keeps what is within local.retention.* (-2: the same as retention.*).
+  "remote.storage.enable": {
+    default: "false",
+    check: (v) => (v === true || v === "true" ? "true" : v === false || v === "false" ? "false" : undefined),
+    describe: "true or false",
+  },
+  "local.retention.ms": { default: -2, check: integerAtLeast(-2), describe: "an integer >= -2 (-2: retention.ms, -1: no limit)" },
+  "local.retention.bytes": { default: -2, check: integerAtLeast(-2), describe: "an integer >= -2 (-2: retention.bytes, -1: no limit)" },
 };
 
 /** Validates a (partial) config object; unknown keys and bad values name the offending field. */

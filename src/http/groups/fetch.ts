@@ -96,7 +96,7 @@ async function readOne(
   if (!result.ok) {
     if (result.error.code === "topic_not_found") return undefined;
     // One corrupt partition must not block the member's others: report it, serve the rest.
-    if (result.error.code === "corrupt_log")
+    if (result.error.code === "corrupt_log" || result.error.code === "remote_storage_unavailable")
       return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }

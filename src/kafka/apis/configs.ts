@@ -21,8 +21,9 @@ const BROKER = 4;
 // ConfigSource (DescribeConfigsResponse): 1 = DYNAMIC_TOPIC_CONFIG, 5 = DEFAULT_CONFIG.
 const DYNAMIC_TOPIC_CONFIG = 1;
 const DEFAULT_CONFIG = 5;
-// ConfigType (KIP-569): 2 = STRING, 4 = LONG, 7 = LIST.
-const typeOf = (name: string) => (name === "cleanup.policy" ? 7 : typeof TOPIC_CONFIGS[name]?.default === "number" ? 4 : 2);
+// ConfigType (KIP-569): 1 = BOOLEAN, 2 = STRING, 4 = LONG, 7 = LIST.
+const typeOf = (name: string) =>
+  name === "cleanup.policy" ? 7 : name === "remote.storage.enable" ? 1 : typeof TOPIC_CONFIGS[name]?.default === "number" ? 4 : 2;
 
 export function configFromStrings(
   entries: Array<{ name: string; value: string | null }>,

@@ -1,0 +1,134 @@
+// Reads of offsets held in remote segments (tiering.ts): the object is fetched once into a
+// bounded LRU cache, then served by the same readBatch as a local row — its index (kept locally)
+// locates the batch, and every batch handed out is CRC-checked in WASM against the stored bytes,
+// so a damaged or substituted object is reported (corrupt_log), never served.
+import type { LogCore } from "../batch/log-core.ts";
+import { concatBytes } from "../bytes.ts";
+import { fail, type Failure } from "../errors.ts";
+import type { ObjectStore } from "../objectstore/port.ts";
+import type { StoragePort } from "../storage-port.ts";
+import { collectBatches, readBatch, type Budget } from "./segment-reader.ts";
+import type { Tiering } from "./tiering.ts";
+
+/** Remote segments read per call at most (each is one object of up to ~1 MiB). */
+const ROWS_PER_READ = 8;
+export const DEFAULT_REMOTE_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** Least-recently-used objects, bounded by their total size. */
+export class ObjectCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  private bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  private readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      this.hits++;
+    } else this.misses++;
+    return hit;
+  }
+
+  set(key: string, bytes: Uint8Array): void {
+    if (bytes.length > this.maxBytes) return;
+    this.entries.set(key, bytes);
+    this.bytes += bytes.length;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}
+
+export class RemoteReader {
+  readonly cache: ObjectCache;
+  private readonly storage: StoragePort;
+  private readonly core: LogCore;
+  private readonly tiering: Tiering;
+
+  constructor(storage: StoragePort, core: LogCore, tiering: Tiering, cacheBytes: number) {
+    this.storage = storage;
+    this.core = core;
+    this.tiering = tiering;
+    this.cache = new ObjectCache(cacheBytes);
+  }
+
+  /** The object's bytes, checked against the size the map recorded. */
+  async object(key: string, size: number, first: number, last: number): Promise<Uint8Array | Failure> {
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const store = this.tiering.store as ObjectStore | undefined;
+    if (!store) {
+      return fail(
+        "remote_storage_unavailable",
+        `offsets ${first}..${last} are in remote storage, and this broker has no object store configured`,
+      );
+    }
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await store.get(key);
+    } catch (err) {
+      return fail("remote_storage_unavailable", `remote segment ${first}..${last} could not be read: ${(err as Error).message}`);
+    }
+    if (!bytes)
+      return fail("corrupt_log", `remote segment ${first}..${last} is missing from the object store (${key})`, {
+        first_offset: first,
+        last_offset: last,
+      });
+    if (bytes.length !== size) {
+      return fail(
+        "corrupt_log",
+        `remote segment ${first}..${last} holds ${bytes.length} bytes, the map says ${size}; it will not be served`,
+        {
+          first_offset: first,
+          last_offset: last,
+        },
+      );
+    }
+    this.cache.set(key, bytes);
+    return bytes;
+  }
+
+  /** Whole batches from `offset` on, from the remote segments (a read never mixes remote and local bytes). */
+  async collect(offset: number, budget: Budget): Promise<{ result: { ok: true; bytes: Uint8Array } | Failure; rowsRead: number }> {
+    const rows = this.tiering.rowsFrom(offset, ROWS_PER_READ);
+    let rowsRead = rows.length;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let next = offset;
+    for (const row of rows) {
+      const data = await this.object(row.object_key, row.size, row.base_offset, row.last_offset);
+      if (!(data instanceof Uint8Array)) return { result: data, rowsRead };
+      const part = readBatch(this.core, { ...row, data }, next, budget, total === 0);
+      if (!part.ok) return { result: part, rowsRead };
+      if (part.bytes.length > 0) parts.push(part.bytes);
+      total += part.bytes.length;
+      next = row.last_offset + 1;
+      if (part.full) return { result: { ok: true, bytes: concatBytes(parts, total) }, rowsRead };
+    }
+    // The remote part ended before any batch was taken (the offset is past it): the local rows
+    // serve the read. A read that took remote batches ends there, so max_bytes holds exactly.
+    if (total === 0 && rows.length < ROWS_PER_READ) {
+      const local = collectBatches(this.storage, this.core, next, budget);
+      rowsRead += local.rowsRead;
+      if (!local.result.ok) return local;
+      if (local.result.bytes.length > 0) parts.push(local.result.bytes);
+      total += local.result.bytes.length;
+    }
+    return { result: { ok: true, bytes: concatBytes(parts, total) }, rowsRead };
+  }
+}
