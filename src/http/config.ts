@@ -117,6 +117,21 @@ function tieredSetting(env: EnvGetter): TieredStoreSettings | undefined {
   };
 }
 
+/**
+ * The directory object-storage sinks with `store=dir` write to on a standalone host
+ * (EDGEBROKER_ARCHIVE_DIR, docs/connectors.md); not read on Workers (the ARCHIVE R2 binding).
+ * Kept apart from tiered storage's directory, whose keys it would otherwise share.
+ */
+function archiveDirSetting(env: EnvGetter, tiered: TieredStoreSettings | undefined): string | undefined {
+  const dir = env("EDGEBROKER_ARCHIVE_DIR") || undefined;
+  if (dir === undefined) return undefined;
+  if (dir.includes("\0")) throw new ConfigError("EDGEBROKER_ARCHIVE_DIR must be a directory path");
+  const norm = (d: string) => d.replace(/\/+$/, "");
+  if (tiered?.kind === "dir" && norm(tiered.dir) === norm(dir))
+    throw new ConfigError("EDGEBROKER_ARCHIVE_DIR and EDGEBROKER_TIERED_DIR name the same directory: give the archive its own");
+  return dir;
+}
+
 /** The settings every host shares (README, "Configuration"). */
 export interface BrokerConfig {
   /** Bearer token with full access (EDGEBROKER_ADMIN_TOKEN); when unset every /v1 request is refused. */
@@ -149,6 +164,8 @@ export interface BrokerConfig {
   groupInitialRebalanceDelayMs?: number;
   /** Tiered storage on a standalone host (EDGEBROKER_TIERED_DIR or EDGEBROKER_TIERED_S3_*); none when unset. */
   tiered?: TieredStoreSettings;
+  /** Where object-storage sinks with `store=dir` write (EDGEBROKER_ARCHIVE_DIR); none when unset. */
+  archiveDir?: string;
   /** Bytes of remote segments each partition caches for reads (EDGEBROKER_TIERED_CACHE_BYTES; default 16 MiB). */
   tieredCacheBytes: number;
   /** Kafka's transaction.max.timeout.ms: the longest transaction_timeout_ms an init may ask (EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS; default 900000). */
@@ -185,6 +202,7 @@ export function brokerConfig(env: EnvGetter): BrokerConfig {
       ? integerSetting(env, "EDGEBROKER_GROUP_INITIAL_REBALANCE_DELAY_MS", 3_000, 0, 300_000)
       : undefined,
     tiered: tieredSetting(env),
+    archiveDir: archiveDirSetting(env, tieredSetting(env)),
     tieredCacheBytes: integerSetting(env, "EDGEBROKER_TIERED_CACHE_BYTES", 16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     // Up to a day: a longer open transaction holds back every read_committed reader of its partitions.
     transactionMaxTimeoutMs: integerSetting(env, "EDGEBROKER_TRANSACTION_MAX_TIMEOUT_MS", MAX_TXN_TIMEOUT_MS, 1, 86_400_000),

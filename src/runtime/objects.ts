@@ -52,6 +52,7 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
   const options = objectOptions(env.config);
   const metrics = env.metricsSink && { sink: env.metricsSink, intervalMs: options.metricsIntervalMs };
   const objectStore = tieredStore(env.config.tiered);
+  const archiveDir = env.config.archiveDir ? new DirObjectStore(resolve(env.config.archiveDir)) : undefined;
   return {
     // One per partition, named "<topic>/<partition>"; the host calls its alarm() for maintenance.
     // A PartitionService: a drop deletes the object's file (core/log/partition-service.ts).
@@ -116,6 +117,11 @@ export function objectKinds(env: ObjectEnv): Record<string, ActorFactory> {
         registry: () => stub<ConnectorApi>("connector", CONNECTOR_REGISTRY_NAME),
         outbound: nodeOutboundFetch(),
         policy: { allowLoopback: env.config.connectLoopback === true },
+        // Object-storage sinks: store=dir (EDGEBROKER_ARCHIVE_DIR) or store=s3 (the connector's endpoint).
+        stores: {
+          dir: archiveDir,
+          s3: (e) => new S3ObjectStore(e),
+        },
         alarms: { setAlarm: (at) => void state.storage.setAlarm(at), deleteAlarm: () => void state.storage.deleteAlarm() },
         deleteAll: () => state.storage.deleteAll(),
         workerId: "standalone",

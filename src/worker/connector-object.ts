@@ -8,6 +8,7 @@ import type { StoragePort } from "../core/storage-port.ts";
 import { workerConfig } from "./config.ts";
 import { loadLogCore } from "./log-core.ts";
 import { objectClass } from "./object-class.ts";
+import { R2ObjectStore } from "./r2-object-store.ts";
 
 export class ConnectorObject extends objectClass(
   ConnectorService,
@@ -24,6 +25,8 @@ export class ConnectorObject extends objectClass(
       // Workers' fetch: the URL checks only; Cloudflare's network does not reach private addresses (docs/security.md).
       outbound: fetchOutbound((input, init) => fetch(input, init)),
       policy: { allowLoopback: workerConfig(env).config.connectLoopback === true },
+      // Object-storage sinks write to the ARCHIVE bucket (store=r2).
+      stores: { r2: env.ARCHIVE ? new R2ObjectStore(env.ARCHIVE) : undefined },
       alarms: { setAlarm: (at) => void ctx.storage.setAlarm(at), deleteAlarm: () => void ctx.storage.deleteAlarm() },
       deleteAll: () => ctx.storage.deleteAll(),
       workerId: "workerd",

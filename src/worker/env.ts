@@ -25,6 +25,8 @@ export interface Env {
   ASSETS?: Fetcher;
   /** Tiered storage's bucket (wrangler.toml [[r2_buckets]], docs/tiered-storage.md); absent: no tiering. */
   TIERED?: R2Bucket;
+  /** Object-storage sinks' bucket (`store=r2`, wrangler.toml [[r2_buckets]], docs/connectors.md); absent: no store=r2. */
+  ARCHIVE?: R2Bucket;
   EDGEBROKER_ADMIN_TOKEN?: string;
   /** Comma-separated origins allowed by CORS, or "*"; unset = CORS off. */
   EDGEBROKER_CORS_ORIGINS?: string;

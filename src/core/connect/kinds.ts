@@ -9,10 +9,31 @@ import type { DecodedRecord } from "../batch/record-batch.ts";
 import type { Failure } from "../errors.ts";
 import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
 import type { OutboundPolicy } from "../outbound/address-policy.ts";
+import type { ObjectStore } from "../objectstore/port.ts";
 import type { Fields } from "./config-fields.ts";
 import { httpSink } from "./http-sink.ts";
+import { objectStorageSink } from "./object-storage-sink.ts";
 import type { ConnectorConfig, WebhookDelivery } from "./types.ts";
 import { webhookSource } from "./webhook-source.ts";
+
+/** An S3-compatible endpoint, as an object-storage sink's config names it. */
+export interface S3Endpoint {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * The object stores this host offers object-storage sinks (docs/connectors.md): on Workers the
+ * ARCHIVE R2 binding; on the standalone hosts EDGEBROKER_ARCHIVE_DIR and S3-compatible endpoints.
+ */
+export interface ArchiveStores {
+  r2?: ObjectStore;
+  dir?: ObjectStore;
+  s3?: (endpoint: S3Endpoint) => ObjectStore;
+}
 
 /** What a kind may use besides its config: the outbound port for requests to other systems. */
 export interface KindContext {
@@ -20,6 +41,12 @@ export interface KindContext {
   outbound: OutboundFetch;
   policy: OutboundPolicy;
   now(): number;
+}
+
+/** What a kind's parse may ask of the host: the connector's name and the object stores here (parse picks one). */
+export interface KindHost {
+  connector: string;
+  stores: ArchiveStores;
 }
 
 /** A batch of one partition's records, handed to a sink; `key` is stable across every retry of it. */
@@ -48,11 +75,13 @@ interface KindBase<C> {
    * Reads the kind's own fields (throws ConfigProblem naming the field). May import keys (async).
    * `policy` is the broker's outbound address policy, for kinds that send requests.
    */
-  parse(fields: Fields, policy: OutboundPolicy): Promise<C>;
+  parse(fields: Fields, policy: OutboundPolicy, host: KindHost): Promise<C>;
 }
 
 export interface SinkKind<C = unknown> extends KindBase<C> {
   readonly type: "sink";
+  /** The kind's own defaults for the runtime's batching (an archive wants larger batches than a webhook). */
+  readonly batchDefaults?: { maxRecords?: number; lingerMs?: number };
   deliver(ctx: KindContext, config: C, batch: SinkBatch): Promise<DeliveryOutcome>;
 }
 
@@ -69,6 +98,7 @@ export type ConnectorKind = SinkKind | SourceKind;
 
 export const KINDS: Record<string, ConnectorKind> = {
   "http-sink": httpSink as SinkKind,
+  "object-storage-sink": objectStorageSink as SinkKind,
   "webhook-source": webhookSource as SourceKind,
 };
 

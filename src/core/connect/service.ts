@@ -11,7 +11,7 @@ import type { OutboundFetch } from "../outbound/outbound-fetch.ts";
 import type { StoragePort } from "../storage-port.ts";
 import { scopedBroker, type BrokerObjects } from "./broker-port.ts";
 import { ConfigProblem, Fields, keepSecrets, redact } from "./config-fields.ts";
-import { kindOf, type ConnectorKind, type KindContext, type SinkKind, type SourceKind } from "./kinds.ts";
+import { kindOf, type ArchiveStores, type ConnectorKind, type KindContext, type SinkKind, type SourceKind } from "./kinds.ts";
 import { SinkRunner, sinkSettings, type SinkSettings } from "./sink-runner.ts";
 import { SourceRunner, sourceSettings, type SourceSettings } from "./source-runner.ts";
 import {
@@ -33,6 +33,8 @@ export interface ConnectorServiceOptions {
   registry(): ConnectorApi;
   outbound: OutboundFetch;
   policy: OutboundPolicy;
+  /** The object stores object-storage sinks may write to on this host (none: such sinks are refused). */
+  stores?: ArchiveStores;
   alarms: { setAlarm(at: number): void; deleteAlarm(): void };
   /** Removes the object's storage (ctx.storage.deleteAll()). */
   deleteAll(): Promise<void>;
@@ -123,8 +125,8 @@ export class ConnectorService implements Serves<ConnectorApi> {
     if (config.name !== undefined && config.name !== name) return problem(`name: the config names "${config.name}", the request "${name}"`);
     const fields = new Fields(config);
     try {
-      const settings = kind.type === "sink" ? sinkSettings(fields) : sourceSettings(fields);
-      const parsed = await kind.parse(fields, this.options.policy);
+      const settings = kind.type === "sink" ? sinkSettings(fields, kind.batchDefaults) : sourceSettings(fields);
+      const parsed = await kind.parse(fields, this.options.policy, { connector: name, stores: this.options.stores ?? {} });
       fields.rejectUnknown();
       return { kind, settings, parsed };
     } catch (err) {

@@ -42,12 +42,12 @@ export function topicNameProblem(name: string): string | undefined {
   }
 }
 
-export function sinkSettings(f: Fields): SinkSettings {
+export function sinkSettings(f: Fields, defaults: { maxRecords?: number; lingerMs?: number } = {}): SinkSettings {
   const backoffMs = f.int("retry.backoff.ms", 500, 1, 3_600_000);
   return {
     topics: f.topics("topics", topicNameProblem),
-    maxRecords: f.int("batch.max.records", 500, 1, 10_000),
-    lingerMs: f.int("batch.linger.ms", 100, 0, 600_000),
+    maxRecords: f.int("batch.max.records", defaults.maxRecords ?? 500, 1, 10_000),
+    lingerMs: f.int("batch.linger.ms", defaults.lingerMs ?? 100, 0, 600_000),
     maxAttempts: f.int("retry.max.attempts", 10, 1, 1_000),
     backoffMs,
     backoffMaxMs: f.int("retry.backoff.max.ms", Math.max(60_000, backoffMs), backoffMs, 86_400_000),
