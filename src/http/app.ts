@@ -1,6 +1,7 @@
 // The one Hono app every host serves. Routes are grouped by concern in routes/; errors become
 // `{"error": {"code", "message"}}` responses in exactly one place (onError).
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { BlankEnv } from "hono/types";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
@@ -21,16 +22,17 @@ import { tailWsRoutes } from "./tails/ws.ts";
 import { TopicCache } from "./topics/topic-cache.ts";
 import { dsCors, durableStreamRoutes, OWN_AUTH_PATH } from "./streams/index.ts";
 import { HttpMetrics, noteError } from "./metrics/http-metrics.ts";
-import { metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
+import { HEALTHZ, metricsRoutes, readinessRoutes } from "./metrics/routes.ts";
 import { consoleRoutes } from "./console/routes.ts";
+import { OPENAPI_JSON, serveDocument } from "./openapi/document.ts";
 import { connectorRoutes, connectorWebhookRoute } from "./connect/routes.ts";
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): OpenAPIHono<BlankEnv> {
+  const app = new OpenAPIHono<BlankEnv>();
   const topics = new TopicCache(deps.cluster, deps.metadataTtlMs ?? 2_000, deps.now ?? Date.now);
   const metrics = new HttpMetrics(deps);
 
@@ -62,6 +64,7 @@ export function createApp(deps: AppDeps): Hono {
   // Unauthenticated liveness probe; also the "no-op route" ceiling in the benchmarks, so it is
   // registered before the metrics middleware and stays a no-op (it is not counted).
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.openAPIRegistry.registerPath(HEALTHZ);
 
   // Then every other request is timed and its outcome counted (docs/monitoring.md).
   app.use("*", metrics.middleware());
@@ -79,6 +82,10 @@ export function createApp(deps: AppDeps): Hono {
       }),
     );
   }
+
+  // The API's OpenAPI 3.1 document (docs/http-api.md): public, and served even while misconfigured.
+  serveDocument(app, deps.publicUrl);
+  app.openAPIRegistry.registerPath(OPENAPI_JSON);
 
   // Readiness: answers 503 with the reason while the broker cannot serve (settings, WASM, storage).
   app.route("/", readinessRoutes(deps));

@@ -2,7 +2,10 @@
 // GET/PUT …/config, GET …/status, PUT …/pause, PUT …/resume, POST …/restart, DELETE), each call
 // going to the connector's own object. Managing connectors needs admin. The webhook source's
 // POST …/webhook is the one route without a bearer token: the sender's signature is its credential.
-import { Hono, type Context } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { openApp, openRoute } from "../openapi/route.ts";
+import * as routes from "./schemas.ts";
 import { BrokerError, unwrap } from "../../core/errors.ts";
 import { CONNECTOR_REGISTRY_NAME, type ConnectorApi } from "../../core/connect/types.ts";
 import { requireGrant } from "../auth/principal.ts";
@@ -24,10 +27,10 @@ async function body(c: Context): Promise<unknown> {
   return readStructuredBody(c, bodyKind(c, ["json", "msgpack"]));
 }
 
-export function connectorRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+export function connectorRoutes(deps: AppDeps): OpenAPIHono {
+  const app = openApp();
 
-  app.post("/", async (c) => {
+  openRoute(app, routes.CREATE_CONNECTOR, async (c) => {
     requireAdmin(c);
     const { name, config } = parseCreate(await body(c));
     const r = unwrap(await connector(deps, name).put(name, config, "create"));
@@ -36,7 +39,7 @@ export function connectorRoutes(deps: AppDeps): Hono {
   });
 
   // Kafka Connect answers a list of names; ?expand=status and/or ?expand=info answer a map of them.
-  app.get("/", async (c) => {
+  openRoute(app, routes.LIST_CONNECTORS, async (c) => {
     requireAdmin(c);
     const listing = await connector(deps, CONNECTOR_REGISTRY_NAME).list();
     const expand = c.req.queries("expand") ?? [];
@@ -60,58 +63,58 @@ export function connectorRoutes(deps: AppDeps): Hono {
     return c.json(out);
   });
 
-  app.get("/:name", async (c) => {
+  openRoute(app, routes.GET_CONNECTOR, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     const { ok: _, ...info } = unwrap(await connector(deps, name).info(name));
     return c.json(info);
   });
 
-  app.get("/:name/config", async (c) => {
+  openRoute(app, routes.GET_CONFIG, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     return c.json(unwrap(await connector(deps, name).info(name)).config);
   });
 
-  app.put("/:name/config", async (c) => {
+  openRoute(app, routes.PUT_CONFIG, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     const config = parseConfig(await body(c), "body");
     const { ok: _, created, ...info } = unwrap(await connector(deps, name).put(name, config, "upsert"));
     return c.json(info, created ? 201 : 200);
   });
 
-  app.get("/:name/status", async (c) => {
+  openRoute(app, routes.GET_STATUS, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     const { ok: _, ...status } = unwrap(await connector(deps, name).status(name));
     return c.json(status);
   });
 
-  app.put("/:name/pause", async (c) => {
+  openRoute(app, routes.PAUSE, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     unwrap(await connector(deps, name).pause(name));
     return c.body(null, 202);
   });
 
-  app.put("/:name/resume", async (c) => {
+  openRoute(app, routes.RESUME, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     unwrap(await connector(deps, name).resume(name));
     return c.body(null, 202);
   });
 
-  app.post("/:name/restart", async (c) => {
+  openRoute(app, routes.RESTART, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     unwrap(await connector(deps, name).restart(name));
     return c.body(null, 204);
   });
 
-  app.delete("/:name", async (c) => {
+  openRoute(app, routes.DELETE_CONNECTOR, async (c) => {
     requireAdmin(c);
-    const name = connectorParam(c.req.param("name"));
+    const name = connectorParam(c.req.valid("param").name);
     unwrap(await connector(deps, name).remove(name));
     return c.body(null, 204);
   });
@@ -123,10 +126,10 @@ export function connectorRoutes(deps: AppDeps): Hono {
  * POST /v1/connectors/{name}/webhook: mounted before the bearer-token middleware. The body is read
  * whole (at most the broker's request limit) because the signature covers its exact bytes.
  */
-export function connectorWebhookRoute(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.post("/:name/webhook", async (c) => {
-    const name = connectorParam(c.req.param("name"));
+export function connectorWebhookRoute(deps: AppDeps): OpenAPIHono {
+  const app = openApp();
+  openRoute(app, routes.WEBHOOK, async (c) => {
+    const name = connectorParam(c.req.valid("param").name);
     const declared = Number(c.req.header("content-length") ?? "0");
     const limit = deps.limits.maxRequestBytes;
     if (declared > limit) throw new BrokerError("payload_too_large", `the body exceeds ${limit} bytes`, { limit });

@@ -5,7 +5,10 @@
 //
 // The console is a pure client of /v1: it holds the token in sessionStorage and sends it as
 // `Authorization: Bearer`, so nothing here authenticates, and nothing here ever sees a token.
-import { Hono, type Context } from "hono";
+import { type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { openApp } from "../openapi/route.ts";
+import { errors } from "../openapi/schemas.ts";
 import type { AppDeps } from "../deps.ts";
 
 export const CONSOLE_PREFIX = "/console";
@@ -50,8 +53,37 @@ function notFound(c: Context, message: string) {
   return c.json({ error: { code: "not_found", message } }, 404);
 }
 
-export function consoleRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+const tags = ["Web console"];
+const html = (summary: string): RouteConfig["responses"] => ({
+  200: { description: summary, content: { "text/html; charset=utf-8": { schema: z.string() } } },
+  301: { description: "Redirect to /console/" },
+  404: { description: "Not served by this broker, or no such file", content: errors(404)[404]!.content },
+});
+/** The console's routes, documented (static files: served by the plain routes below). */
+const CONSOLE_DOC: RouteConfig[] = [
+  {
+    method: "get",
+    path: "/",
+    tags,
+    summary: "Redirects to /console/ when the console is served",
+    security: [],
+    responses: { 302: { description: "To /console/" }, ...errors(404) },
+  },
+  { method: "get", path: CONSOLE_PREFIX, tags, summary: "Redirects to /console/", security: [], responses: html("Redirect") },
+  {
+    method: "get",
+    path: `${CONSOLE_PREFIX}/{path}`,
+    tags,
+    summary: "The web console's files (docs/console.md); it signs in with a bearer token in the browser",
+    security: [],
+    request: { params: z.object({ path: z.string().openapi({ example: "index.html" }) }) },
+    responses: html("A console file (HTML, JS, CSS, fonts) with its CSP and caching headers"),
+  },
+];
+
+export function consoleRoutes(deps: AppDeps): OpenAPIHono {
+  const app = openApp();
+  for (const route of CONSOLE_DOC) app.openAPIRegistry.registerPath(route);
   const read = deps.consoleFiles;
 
   app.get("/", (c) => (read ? c.redirect(`${CONSOLE_PREFIX}/`, 302) : notFound(c, "no route for GET /")));

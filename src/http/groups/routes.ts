@@ -1,7 +1,8 @@
 // Consumer groups over stateless HTTP (README.md, "Consumer groups"; docs/ARCHITECTURE.md). Every
 // call can land on any Worker: the group's coordinator object holds membership, assignment,
 // positions and committed offsets, and the poll route fans out to the partition objects.
-import { Hono, type Context } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { BrokerError, unwrap } from "../../core/errors.ts";
 import { GROUP_REGISTRY_NAME, type GroupApi, type Membership } from "../../core/groups/types.ts";
 import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
@@ -14,6 +15,8 @@ import { groupTailRoutes } from "./sse.ts";
 import { jsonRecord, msgpackRecord } from "../log/record-view.ts";
 import { canSee, recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { COMMIT, DELETE_GROUP, DESCRIBE, JOIN, LEAVE, LIST_GROUPS, pollRoute, RESET } from "./schemas.ts";
 
 const groupParam = (c: Context): string => groupNameParam(c.req.param("group")!);
 
@@ -28,20 +31,20 @@ function membershipView(m: Membership) {
   };
 }
 
-export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
   const now = deps.now ?? Date.now;
   const resolver = new SubscriptionResolver(deps.cluster, topics, deps.metadataTtlMs ?? 2_000, now);
   const registry = (): GroupApi => deps.group(GROUP_REGISTRY_NAME);
   const poller = new GroupPoller(deps, topics, resolver);
   const body = async (c: Context) => readStructuredBody(c, bodyKind(c, ["json", "msgpack"]));
 
-  app.get("/", async (c) => {
+  openRoute(app, LIST_GROUPS, async (c) => {
     const groups = (await registry().listGroups()).filter((g) => canSee(c, `group:${g.group}`));
     return respond(c, 200, { groups });
   });
 
-  app.post("/:group/members", async (c) => {
+  openRoute(app, JOIN, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
     const req = joinBody(await body(c));
@@ -53,7 +56,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return respond(c, 200, membershipView(joined));
   });
 
-  app.post("/:group/members/:member/poll", async (c) => {
+  openRoute(app, pollRoute(deps.limits), async (c) => {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
     const memberId = memberIdParam(c.req.param("member"));
@@ -77,7 +80,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
 
   app.route("/", groupTailRoutes(deps, poller));
 
-  app.post("/:group/members/:member/commit", async (c) => {
+  openRoute(app, COMMIT, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
     const memberId = memberIdParam(c.req.param("member"));
@@ -97,14 +100,14 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return respond(c, 200, { offsets: done.offsets.map(({ topic_epoch: _e, ...o }) => o) });
   });
 
-  app.delete("/:group/members/:member", async (c) => {
+  openRoute(app, LEAVE, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
     unwrap(await deps.group(group).leave(group, memberIdParam(c.req.param("member"))));
     return c.body(null, 204);
   });
 
-  app.get("/:group", async (c) => {
+  openRoute(app, DESCRIBE, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
     const d = unwrap(await deps.group(group).describe(group));
@@ -122,7 +125,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return respond(c, 200, { ...rest, offsets });
   });
 
-  app.delete("/:group", async (c) => {
+  openRoute(app, DELETE_GROUP, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "admin", `group:${group}`);
     unwrap(await deps.group(group).deleteGroup(group));
@@ -135,7 +138,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): Hono {
   // each clamped to the partition's [log start, log end] (an answer names every clamp), only for
   // a group that exists, refused while members are active unless "force": true (owners then
   // restart from the new offsets), and with "dry_run": true answered without storing anything.
-  app.post("/:group/offsets/reset", async (c) => {
+  openRoute(app, RESET, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "admin", `group:${group}`);
     const req = resetBody(await body(c));

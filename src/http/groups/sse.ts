@@ -22,7 +22,9 @@
 // so an EventSource that reconnects after `end` stops for good.
 import { liveTail } from "../metrics/http-metrics.ts";
 import type { Context } from "hono";
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { groupEventsRoute } from "./schemas.ts";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { BrokerError } from "../../core/errors.ts";
 import { partitionKey } from "../../core/groups/assignors.ts";
@@ -46,11 +48,12 @@ const END_REASONS: Partial<Record<string, string>> = {
   stream_replaced: "stream_replaced",
 };
 
-export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): Hono {
-  const app = new Hono();
+export function groupTailRoutes(deps: AppDeps, poller: GroupPoller): OpenAPIHono {
+  const app = openApp();
   const now = deps.now ?? Date.now;
 
-  app.get("/:group/members/:member/events", async (c) => {
+  const route = groupEventsRoute(deps.limits, { default: DEFAULT_HEARTBEAT_MS, min: MIN_HEARTBEAT_MS, max: MAX_HEARTBEAT_MS });
+  openRoute(app, route, async (c) => {
     const group = groupNameParam(c.req.param("group"));
     requireGrant(c, "consume", `group:${group}`);
     const memberId = memberIdParam(c.req.param("member"));

@@ -2,7 +2,7 @@
 // for data (long-poll). JSON and MessagePack answers hold decoded records from `offset` on; the
 // binary answer (Accept: application/vnd.kafka.record-batch) is the stored batches as they are,
 // whole, the first possibly starting before `offset` as in Kafka, with offsets in headers.
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { BrokerError } from "../../core/errors.ts";
 import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
 import { decodeRecords, readBatchHeader } from "../../core/batch/record-batch.ts";
@@ -13,6 +13,8 @@ import { JsonPageWriter } from "./fetch-body.ts";
 import { MsgpackPageWriter } from "./msgpack-page.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { fetchRoute } from "./schemas.ts";
 
 function offsetParam(raw: string | undefined): number {
   if (raw === "earliest" || raw === undefined) return EARLIEST;
@@ -32,11 +34,11 @@ function endOfBatches(bytes: Uint8Array): number {
   return end;
 }
 
-export function fetchRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+export function fetchRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
   const { limits } = deps;
 
-  app.get("/:topic/partitions/:partition/records", async (c) => {
+  openRoute(app, fetchRoute(limits), async (c) => {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const kind = responseKind(c, true);
     const requested = offsetParam(c.req.query("offset"));

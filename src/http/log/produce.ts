@@ -2,7 +2,8 @@
 // records, one random partition per request for unkeyed ones, like Kafka's sticky partitioner),
 // encoded into one RecordBatch v2 per partition and appended in parallel. Raw RecordBatch v2 bodies
 // go to the `partition` query parameter's partition untouched.
-import { Hono, type Context } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { partitionForKey } from "../../core/topics/partitioner.ts";
 import { encodeBatch, readBatchHeader, TRANSACTIONAL_FLAG } from "../../core/batch/record-batch.ts";
@@ -15,6 +16,8 @@ import { intParam, partitionParam } from "../params.ts";
 import { parseJsonProduceBody, parseProduceBody, type ProduceRecord } from "./produce-body.ts";
 import { requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { produceRoute } from "./schemas.ts";
 
 interface Offset {
   partition: number;
@@ -130,10 +133,10 @@ function batchProducer(bytes: Uint8Array): { transactional: boolean; producerId:
   return first ?? { transactional: false, producerId: -1, producerEpoch: -1 };
 }
 
-export function produceRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
 
-  app.post("/:topic/records", async (c) => {
+  openRoute(app, produceRoute(deps.limits), async (c) => {
     const name = c.req.param("topic");
     requireGrant(c, "produce", `topic:${name}`);
     const kind = bodyKind(c, ["json", "msgpack", "batch"]);

@@ -4,7 +4,8 @@
 // anonymous grants for requests without an Authorization header. CORS is on for any origin unless
 // EDGEBROKER_CORS_ORIGINS narrows it: DS clients run in browsers, and bearer tokens are not ambient
 // credentials a foreign page could borrow.
-import { Hono, type Context } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { BrokerError } from "../../core/errors.ts";
 import { fetchOutbound } from "../../core/outbound/outbound-fetch.ts";
@@ -18,6 +19,8 @@ import { StreamStore } from "./store.ts";
 import { subscriptionRoute } from "./subscriptions.ts";
 import { Wakes } from "./wakes.ts";
 import { appendStream, createStream, deleteStream } from "./write.ts";
+import { openApp } from "../openapi/route.ts";
+import { DS_ROUTES } from "./schemas.ts";
 
 export const DS_PREFIX = "/ds";
 /** How long a long-poll waits for data before answering 204 (EDGEBROKER_DS_LONG_POLL_MS). */
@@ -62,8 +65,10 @@ export function dsCors(deps: AppDeps) {
   });
 }
 
-export function durableStreamRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+export function durableStreamRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
+  // Documented per operation; served by the one route below, which dispatches as the protocol says.
+  for (const route of DS_ROUTES) app.openAPIRegistry.registerPath(route);
   const store = new StreamStore(deps, topics);
   const longPollMs = deps.dsLongPollMs ?? DEFAULT_LONG_POLL_MS;
   const maxBytes = deps.limits.maxRequestBytes;

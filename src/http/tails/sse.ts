@@ -18,7 +18,9 @@
 // ordinary HTTP error, so an EventSource that reconnects after `end`/`error` stops for good.
 import { liveTail } from "../metrics/http-metrics.ts";
 import type { Context } from "hono";
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { tailEventsRoute } from "./schemas.ts";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import type { Failure } from "../../core/errors.ts";
 import type { PartitionApi, ReadOk, ReadRequest, ReadResult } from "../../core/log/partition-types.ts";
@@ -41,12 +43,13 @@ export const MAX_HEARTBEAT_MS = 300_000;
  */
 export const MIN_HEARTBEAT_MS = 1_000;
 
-export function tailSseRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+export function tailSseRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
   const { limits } = deps;
   const now = deps.now ?? Date.now;
 
-  app.get("/:topic/partitions/:partition/events", async (c) => {
+  const route = tailEventsRoute(limits, { default: DEFAULT_HEARTBEAT_MS, min: MIN_HEARTBEAT_MS, max: MAX_HEARTBEAT_MS });
+  openRoute(app, route, async (c) => {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const maxRecords = positiveParam("max_records", c.req.query("max_records"), 500, limits.maxFetchRecords);

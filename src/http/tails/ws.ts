@@ -4,7 +4,9 @@
 // formats and flow control: src/core/tails/tail-hub.ts). On the standalone hosts the runtime's WebSocket
 // server accepts it and the in-process registry (src/http/tails/local-tails.ts) serves it the same way.
 import { noteError } from "../metrics/http-metrics.ts";
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { tailWsRoute } from "./schemas.ts";
 import {
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_TAIL_WINDOW,
@@ -23,10 +25,14 @@ import type { TopicCache } from "../topics/topic-cache.ts";
 const MAX_WINDOW = 10_000;
 const MAX_ACK_TIMEOUT_MS = 600_000;
 
-export function tailWsRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+export function tailWsRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
 
-  app.get("/:topic/partitions/:partition/ws", async (c) => {
+  const route = tailWsRoute(
+    { default: DEFAULT_TAIL_WINDOW, max: MAX_WINDOW },
+    { default: DEFAULT_ACK_TIMEOUT_MS, max: MAX_ACK_TIMEOUT_MS },
+  );
+  openRoute(app, route, async (c) => {
     requireGrant(c, "consume", `topic:${c.req.param("topic")}`);
     const start = tailStart(c.req.query("offset"), c.req.header("last-event-id"));
     const window = positiveParam("max_unacked", c.req.query("max_unacked"), DEFAULT_TAIL_WINDOW, MAX_WINDOW);

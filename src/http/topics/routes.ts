@@ -1,16 +1,22 @@
 // Topic administration: create, list, describe (with per-partition offsets and sizes), delete,
 // and config changes. Metadata lives in the cluster object; sizes come from each partition.
-import { Hono } from "hono";
-import { BrokerError, storageFull, unwrap } from "../../core/errors.ts";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { storageFull, unwrap } from "../../core/errors.ts";
 import { effectiveConfig } from "../../core/topics/config.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
+import { openApp, openRoute, parseBody, readBody } from "../openapi/route.ts";
+import { AUTH_ERRORS, errors, structured, TopicPath } from "../openapi/schemas.ts";
+import { TopicDescription, TopicList, TopicPatch, topicCreateSchema, topicExample } from "./schemas.ts";
 import type { AppDeps } from "../deps.ts";
 import { canSee, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "./topic-cache.ts";
 
-export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
-  const app = new Hono();
+const tags = ["Topics"];
+
+export function topicRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
+  const app = openApp();
+  const TopicCreate = topicCreateSchema(deps.limits.maxPartitions);
 
   const describe = async (topic: TopicInfo) => {
     const partitions = await Promise.all(
@@ -24,16 +30,45 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return { name: topic.name, partitions, config: effectiveConfig(topic.config), created_at: topic.created_at };
   };
 
-  app.post("/", async (c) => {
-    const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
-    requireGrant(c, "admin", `topic:${typeof body.name === "string" ? body.name : ""}`);
-    const unknown = Object.keys(body).filter((k) => !["name", "partitions", "config"].includes(k));
-    if (unknown.length) throw new BrokerError("bad_request", `${unknown[0]}: unknown field (expected name, partitions, config)`);
-    const { topic } = unwrap(
-      await deps
-        .cluster()
-        .createTopic({ name: body.name as string, partitions: (body.partitions ?? 1) as number, config: body.config as never }),
-    );
+  const create = createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    summary: "Create a topic",
+    request: {
+      body: {
+        required: true,
+        content: structured(TopicCreate, { name: "orders", partitions: 3, config: { "retention.ms": 604_800_000 } }),
+      },
+    },
+    responses: {
+      201: {
+        description: "The new topic's description",
+        content: structured(TopicDescription, {
+          ...topicExample,
+          partitions: [
+            {
+              ...topicExample.partitions[0]!,
+              end_offset: 0,
+              bytes: 0,
+              rows: 0,
+              segments: 0,
+              oldest_timestamp: null,
+              rows_read: 0,
+              rows_written: 0,
+            },
+          ],
+        }),
+      },
+      ...errors(400, ...AUTH_ERRORS, 409, 415),
+    },
+  });
+  openRoute(app, create, async (c) => {
+    const raw = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
+    // Authorized on the name as sent, before anything else about the body is looked at.
+    requireGrant(c, "admin", `topic:${typeof raw.name === "string" ? raw.name : ""}`);
+    const body = parseBody(TopicCreate, raw);
+    const { topic } = unwrap(await deps.cluster().createTopic({ name: body.name, partitions: body.partitions, config: body.config }));
     topics.put(topic);
     // A new incarnation's partitions are empty by construction: answering from that instead of
     // asking each partition object means creating a topic starts none of them (each would create
@@ -53,25 +88,61 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return respond(c, 201, { name: topic.name, partitions, config: effectiveConfig(topic.config), created_at: topic.created_at });
   });
 
-  app.get("/", async (c) => {
+  const list = createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    summary: "List the topics this key may see",
+    responses: {
+      200: {
+        description: "Topic names and partition counts",
+        content: structured(TopicList, { topics: [{ name: "orders", partitions: 3 }] }),
+      },
+      ...errors(...AUTH_ERRORS),
+    },
+  });
+  openRoute(app, list, async (c) => {
     const list = await deps.cluster().listTopics();
     // A key sees only the topics its grants name.
     const visible = list.filter((t) => canSee(c, `topic:${t.name}`));
     return respond(c, 200, { topics: visible.map((t) => ({ name: t.name, partitions: t.partitions })) });
   });
 
-  app.get("/:topic", async (c) => {
+  const describeRoute = createRoute({
+    method: "get",
+    path: "/{topic}",
+    tags,
+    summary: "Describe a topic: partitions with offsets and sizes, effective configs",
+    request: { params: TopicPath },
+    responses: {
+      200: { description: "The topic's description", content: structured(TopicDescription, topicExample) },
+      ...errors(...AUTH_ERRORS, 404),
+    },
+  });
+  openRoute(app, describeRoute, async (c) => {
     requireGrant(c, ["produce", "consume"], `topic:${c.req.param("topic")}`);
     const topic = await topics.get(c.req.param("topic"), true);
     return respond(c, 200, await describe(topic));
   });
 
-  app.patch("/:topic", async (c) => {
+  const patch = createRoute({
+    method: "patch",
+    path: "/{topic}",
+    tags,
+    summary: "Change a topic's configs (the partitions apply retention changes at once)",
+    request: {
+      params: TopicPath,
+      body: { required: true, content: structured(TopicPatch, { config: { "retention.ms": 60_000 } }) },
+    },
+    responses: {
+      200: { description: "The topic's description with the new configs", content: structured(TopicDescription, topicExample) },
+      ...errors(400, ...AUTH_ERRORS, 404, 415),
+    },
+  });
+  openRoute(app, patch, async (c) => {
     requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
-    const body = asObject(await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])));
-    if (!body.config || typeof body.config !== "object")
-      throw new BrokerError("invalid_config", "config: expected an object of config names to values");
-    const { topic } = unwrap(await deps.cluster().updateTopicConfig(c.req.param("topic"), body.config as never));
+    const body = await readBody(c, TopicPatch);
+    const { topic } = unwrap(await deps.cluster().updateTopicConfig(c.req.param("topic"), body.config));
     topics.put(topic);
     // Partitions enforce retention themselves; tell each now (appends also carry the config, so
     // one that misses this learns it with its next append).
@@ -83,7 +154,15 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): Hono {
     return respond(c, 200, await describe(topic));
   });
 
-  app.delete("/:topic", async (c) => {
+  const remove = createRoute({
+    method: "delete",
+    path: "/{topic}",
+    tags,
+    summary: "Delete a topic and all its records",
+    request: { params: TopicPath },
+    responses: { 204: { description: "Deleted" }, ...errors(...AUTH_ERRORS, 404) },
+  });
+  openRoute(app, remove, async (c) => {
     requireGrant(c, "admin", `topic:${c.req.param("topic")}`);
     const name = c.req.param("topic");
     const dropAll = (topic: TopicInfo) =>

@@ -1,7 +1,9 @@
 // /v1/transactions — transactions over HTTP (docs/transactions.md). Each route is one call to
 // the transactional id's coordinator object (src/core/txn/service.ts); records are produced
 // with the Transactional-Id header on POST /v1/topics/{topic}/records (src/http/log/produce.ts).
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { openApp, openRoute } from "../openapi/route.ts";
+import { BEGIN, DESCRIBE_TXN, endRoute, INIT, LIST_TXNS, OFFSETS } from "./schemas.ts";
 import { unwrap } from "../../core/errors.ts";
 import { TXN_REGISTRY_NAME } from "../../core/txn/types.ts";
 import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
@@ -17,11 +19,11 @@ async function body(c: Context, fields: string[]): Promise<Record<string, unknow
   return asObject(hasBody ? await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])) : {}, fields);
 }
 
-export function txnRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+export function txnRoutes(deps: AppDeps): OpenAPIHono {
+  const app = openApp();
 
   // InitProducerId with a transactional id: the next epoch, fencing every earlier incarnation.
-  app.post("/:id/init", async (c) => {
+  openRoute(app, INIT, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
     const b = await body(c, ["transaction_timeout_ms"]);
@@ -31,7 +33,7 @@ export function txnRoutes(deps: AppDeps): Hono {
     return respond(c, 200, { producer_id: r.producer_id, producer_epoch: r.producer_epoch });
   });
 
-  app.post("/:id/begin", async (c) => {
+  openRoute(app, BEGIN, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
     const r = unwrap(await txnObject(deps, id).begin(producerOf(id, await body(c, ["producer_id", "producer_epoch"]))));
@@ -41,7 +43,7 @@ export function txnRoutes(deps: AppDeps): Hono {
   // AddOffsetsToTxn + TxnOffsetCommit: a consumer group's offsets, committed with the
   // transaction (visible on commit, dropped on abort). The member's epoch and ownership are
   // checked as for a commit, so a fenced consumer cannot commit through a transaction (KIP-447).
-  app.post("/:id/offsets", async (c) => {
+  openRoute(app, OFFSETS, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
     const b = await body(c, ["producer_id", "producer_epoch", "group", "member_id", "member_epoch", "offsets"]);
@@ -65,7 +67,7 @@ export function txnRoutes(deps: AppDeps): Hono {
   ] as const) {
     // EndTxn. The answer carries the producer's epoch for its next transaction (KIP-890: each
     // transaction ends with an epoch bump, which fences late writes of the one just ended).
-    app.post(`/:id/${path}`, async (c) => {
+    openRoute(app, endRoute(path), async (c) => {
       const id = transactionalIdParam(c.req.param("id"));
       requireTxnGrant(c, id);
       const r = unwrap(await txnObject(deps, id).end({ ...producerOf(id, await body(c, ["producer_id", "producer_epoch"])), commit }));
@@ -79,7 +81,7 @@ export function txnRoutes(deps: AppDeps): Hono {
   }
 
   // DescribeTransactions.
-  app.get("/:id", async (c) => {
+  openRoute(app, DESCRIBE_TXN, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id, ["produce", "consume"]);
     const { ok: _ok, ...described } = unwrap(await txnObject(deps, id).describe(id));
@@ -87,7 +89,7 @@ export function txnRoutes(deps: AppDeps): Hono {
   });
 
   // ListTransactions: the ids this key may see, with their current state.
-  app.get("/", async (c) => {
+  openRoute(app, LIST_TXNS, async (c) => {
     principalOf(c);
     const ids = (await txnObject(deps, TXN_REGISTRY_NAME).list()).filter((t) => canSee(c, `transactional_id:${t.transactional_id}`));
     const described = await Promise.all(ids.map((t) => txnObject(deps, t.transactional_id).describe(t.transactional_id)));
