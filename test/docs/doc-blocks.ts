@@ -27,6 +27,13 @@ export interface DocBlock {
   reason?: string;
 }
 
+/**
+ * Generated pages whose generator does not yet follow the convention (docs/http-api.md, from the
+ * OpenAPI document: no table of contents, its curl examples not yet run here). Their links are
+ * still checked. Remove an entry once its generator emits a TOC and runnable examples.
+ */
+export const NOT_YET_CHECKED = new Set(["docs/http-api.md"]);
+
 export const RUNNABLE = new Set(["sh", "bash", "js", "mjs", "ts"]);
 
 /** README.md and every page under docs/ (one level), in a stable order. */

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
-import { docFiles, ROOT } from "./doc-blocks.ts";
+import { docFiles, NOT_YET_CHECKED, ROOT } from "./doc-blocks.ts";
 
 /**
  * Pages other helpers are writing this round (docs/README.md lists them): a link to one of them
@@ -89,7 +89,7 @@ describe("doc links", () => {
     });
   }
 
-  for (const file of docFiles().filter((f) => f.startsWith("docs/"))) {
+  for (const file of docFiles().filter((f) => f.startsWith("docs/") && !NOT_YET_CHECKED.has(f))) {
     it(`${file}: a page with several sections opens with a table of contents`, () => {
       const text = readFileSync(join(ROOT, file), "utf8");
       const sections = prose(text).filter((l) => /^## /.test(l)).length;
