@@ -1,5 +1,5 @@
 // Administration over the broker's HTTP API: topics, offsets, consumer groups, API keys and
-// producer ids. Answers are the broker's own JSON shapes (README.md, "HTTP API"), typed here;
+// producer ids. Answers are the broker's own JSON shapes (docs/topics.md, docs/http-api.md), typed here;
 // list calls return the list itself.
 import { HttpClient, seg } from "./http.ts";
 import type { ClientOptions, TopicPartitionOffset } from "./types.ts";

@@ -1,4 +1,4 @@
-// A consumer group member over the broker's stateless group API (README.md, "Consumer groups"). The
+// A consumer group member over the broker's stateless group API (docs/consumer-groups.md). The
 // broker assigns partitions, keeps positions and stores commits; this class joins, polls (a poll
 // is also the heartbeat), commits, leaves, and repairs its membership when the broker says it is
 // gone or stale: it joins again under the same member id, which restarts its partitions from the

@@ -1,4 +1,4 @@
-// Idempotent producing (Kafka's KIP-98 as the broker implements it, README "Idempotent
+// Idempotent producing (Kafka's KIP-98 as the broker implements it, docs/producing.md "Idempotent
 // producers"): one producer id and epoch from POST /v1/producers, and per partition the sequence
 // number of the next record. A batch is numbered when it is first sent and keeps its numbers on
 // every retry, so the broker recognises a retry of an appended batch and answers its original

@@ -1,4 +1,4 @@
-// The SDK's public shapes. Field names follow the broker's HTTP API (README.md), in camelCase where
+// The SDK's public shapes. Field names follow the broker's HTTP API (docs/topics.md), in camelCase where
 // they are options and as the broker writes them where they are broker answers.
 import type { RetryOptions } from "./retry.ts";
 

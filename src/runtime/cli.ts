@@ -4,7 +4,7 @@
 //   bun src/runtime/cli.ts serve
 //   deno run <permissions, see serve-deno.ts> src/runtime/cli.ts serve
 // Configuration comes from the environment: EDGEBROKER_ADMIN_TOKEN (required), PORT, HOST,
-// EDGEBROKER_DATA_DIR, EDGEBROKER_MAX_* (README.md).
+// EDGEBROKER_DATA_DIR, EDGEBROKER_MAX_* (docs/standalone.md).
 import process from "node:process";
 
 const g = globalThis as { Bun?: unknown; Deno?: { args: string[] } };

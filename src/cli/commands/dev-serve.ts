@@ -103,7 +103,7 @@ export function registerDevServe(program: Command): void {
       "after",
       "\nThe admin token comes from EDGEBROKER_ADMIN_TOKEN (required), e.g.\n" +
         "  EDGEBROKER_ADMIN_TOKEN=$(openssl rand -hex 24) edgebroker serve --port 8787 --data-dir ./data\n" +
-        "Other settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (README).",
+        "Other settings: EDGEBROKER_MAX_*, EDGEBROKER_IDLE_MS, EDGEBROKER_SHUTDOWN_GRACE_MS (docs/standalone.md).",
     )
     .action(async (opts: { runtime: Runtime; port?: number; host?: string; dataDir?: string }) => {
       const dataDir = resolve(opts.dataDir ?? process.env.EDGEBROKER_DATA_DIR ?? "./data");

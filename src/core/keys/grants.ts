@@ -1,5 +1,5 @@
-// What an API key may do: a list of grants, each an operation on a resource (README.md,
-// Credentials). Resources name a topic, a group or a transactional id (docs/transactions.md), exactly or by prefix (`topic:telemetry.*`);
+// What an API key may do: a list of grants, each an operation on a resource (docs/security.md,
+// Grants). Resources name a topic, a group or a transactional id (docs/transactions.md), exactly or by prefix (`topic:telemetry.*`);
 // `*` is everything. `admin` on a resource includes every other operation on it.
 import { BrokerError } from "../errors.ts";
 
