@@ -25,7 +25,7 @@ function schemaText(schema: Json | undefined, components: Json): string {
 
 function fence(example: unknown, media: string): string {
   const text = typeof example === "string" ? example : JSON.stringify(example, null, 2);
-  return [`\`\`\`${media.includes("json") ? "json" : ""}`, text.trimEnd(), "```"].join("\n");
+  return [`\`\`\`${media.includes("json") ? "json" : "text"}`, text.trimEnd(), "```"].join("\n");
 }
 
 function content(title: string, body: Json | undefined, components: Json): string[] {
@@ -83,6 +83,14 @@ export function renderReference(doc: Json): string {
     }
   }
   const sections = [...byTag].map(([tag, ops]) => [`## ${tag}`, "", ...ops].join("\n"));
+  // The table of contents: one line a tag, its anchor as GitHub makes it (lower case, spaces to
+  // hyphens), and how many operations it holds.
+  const anchor = (tag: string) =>
+    tag
+      .toLowerCase()
+      .replace(/[^a-z0-9 -]/g, "")
+      .replace(/ /g, "-");
+  const toc = [...byTag].map(([tag, ops]) => `- [${tag}](#${anchor(tag)}) (${ops.length} operations)`);
   return [
     `# ${info.title}`,
     "",
@@ -97,6 +105,10 @@ export function renderReference(doc: Json): string {
     "| Status | Meaning |",
     "| --- | --- |",
     ...Object.entries(ERROR_TEXT).map(([status, text]) => `| ${status} | ${text} |`),
+    "",
+    "Contents:",
+    "",
+    ...toc,
     "",
     ...sections,
   ]
