@@ -58,17 +58,37 @@ export function sameLogConfig(a: LogConfig, b: LogConfig): boolean {
 /** Rows smaller than this are merged with their neighbours in the background. */
 export const SMALL_ROW_BYTES = 256 * 1024;
 
-interface RowHead extends Record<string, number> {
+export interface RowHead extends Record<string, number> {
   base_offset: number;
   last_offset: number;
   max_ts: number;
-  /** The timestamp retention goes by: max_ts, but never later than the row's append time. */
-  retain_ts: number;
   size: number;
 }
 
-/** Row heads in offset order; rows written before `retain_ts` existed were bounded when it was added. */
-const HEADS = "SELECT base_offset, last_offset, max_ts, coalesce(retain_ts, max_ts) AS retain_ts, size FROM segments ORDER BY base_offset";
+/**
+ * Row heads in offset order: only columns stored before the row's blobs. A column after `data` is
+ * reached by walking the blob's overflow pages, so selecting `retain_ts` (added after the blobs by
+ * ALTER TABLE, and kept last in new tables so both have one layout) read the whole local log on
+ * every alarm: retention, merging and tiering each scanned it (issue #20, log size). `retain_ts`
+ * is read per row by rowExpired, for the rows max_ts alone cannot decide.
+ */
+export const ROW_HEADS = "SELECT base_offset, last_offset, max_ts, size FROM segments ORDER BY base_offset";
+
+/**
+ * Whether a row is past a time cutoff by its retain_ts (max_ts, but never later than the row's
+ * append time, so a record timestamped in the future cannot keep the row forever). Every writer
+ * keeps retain_ts ≤ max_ts (segment-writer: min(max_ts, append time); merges: the max of the
+ * parts'; compaction: min with the new max_ts; the migration: min(max_ts, now)), so a row whose
+ * max_ts is before the cutoff is past it without reading retain_ts; only the others read it.
+ */
+export function rowExpired(storage: StoragePort, row: RowHead, cutoff: number): boolean {
+  if (row.max_ts < cutoff) return true;
+  if (cutoff === -Infinity) return false;
+  const at = storage.sql
+    .exec<{ retain_ts: number }>("SELECT coalesce(retain_ts, max_ts) AS retain_ts FROM segments WHERE base_offset = ?", row.base_offset)
+    .toArray()[0];
+  return at !== undefined && at.retain_ts < cutoff;
+}
 
 export interface Trim {
   rowsDeleted: number;
@@ -96,12 +116,9 @@ export function applyRetention(
   const cutoff = config.retentionMs >= 0 ? now - config.retentionMs : -Infinity;
   let bytes = totals.bytes;
   const doomed: RowHead[] = [];
-  for (const row of storage.sql.exec<RowHead>(HEADS)) {
-    // A record timestamped in the future must not keep the row (and every row after it) forever:
-    // retention trusts a row's newest timestamp only up to the time the row was appended.
-    const expired = row.retain_ts < cutoff;
+  for (const row of storage.sql.exec<RowHead>(ROW_HEADS).toArray()) {
     const oversize = config.retentionBytes >= 0 && bytes > config.retentionBytes;
-    if (!expired && !oversize) break;
+    if (!oversize && !rowExpired(storage, row, cutoff)) break;
     doomed.push(row);
     bytes -= row.size;
   }
@@ -170,7 +187,7 @@ export interface Merge {
  * since a merged row may straddle the previous snapshot.
  */
 export function mergeSmallRows(storage: StoragePort, core: LogCore, beforeCommit: () => number): Merge {
-  const heads = storage.sql.exec<RowHead>(HEADS).toArray();
+  const heads = storage.sql.exec<RowHead>(ROW_HEADS).toArray();
   const runs: RowHead[][] = [];
   let run: RowHead[] = [];
   let runBytes = 0;

@@ -17,7 +17,7 @@ import { readBatchHeader } from "../batch/record-batch.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
 import { blobBytes, type SqlValue, type StoragePort } from "../storage-port.ts";
 import { checkRow } from "./segment-reader.ts";
-import type { LogConfig } from "./retention.ts";
+import { type LogConfig, ROW_HEADS, type RowHead, rowExpired } from "./retention.ts";
 
 export const REMOTE_TABLES = [
   `CREATE TABLE IF NOT EXISTS remote_segments (
@@ -231,18 +231,14 @@ export class Tiering {
       const limits = localLimits(config);
       if (limits.ms < 0 && limits.bytes < 0) return out;
       const cutoff = limits.ms >= 0 ? now - limits.ms : -Infinity;
-      const heads = this.storage.sql
-        .exec<{ base_offset: number; last_offset: number; retain_ts: number; size: number }>(
-          "SELECT base_offset, last_offset, coalesce(retain_ts, max_ts) AS retain_ts, size FROM segments ORDER BY base_offset",
-        )
-        .toArray();
+      const heads = this.storage.sql.exec<RowHead>(ROW_HEADS).toArray();
       let bytes = localBytes;
       let budget = UPLOAD_BYTES_PER_ALARM;
       // Rows due, oldest first, in groups of UPLOAD_PARALLEL: one sync and one commit per group.
       const due: typeof heads = [];
       for (let i = 0; i < heads.length - 1; i++) {
         const h = heads[i]!;
-        if (!(h.retain_ts < cutoff || (limits.bytes >= 0 && bytes > limits.bytes))) break;
+        if (!((limits.bytes >= 0 && bytes > limits.bytes) || rowExpired(this.storage, h, cutoff))) break;
         out.due = true;
         if (budget <= 0) {
           out.backlog = true;
