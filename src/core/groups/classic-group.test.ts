@@ -1,8 +1,8 @@
 // The classic group protocol's requests beside the rest of the group object (classic-group.ts),
-// driven through GroupService (test/core-support/classic-group-harness.ts): generation-fenced
+// driven through GroupService (test/core-support/classic-group-support.ts): generation-fenced
 // commits into the shared offsets table, and refusing HTTP and classic members in one group.
 import { afterEach, describe, expect, it } from "vitest";
-import { DELAY, harness, joinReq, joined, firstJoin, sync, removeStores } from "../../../test/core-support/classic-group-harness.ts";
+import { DELAY, harness, joinReq, joined, firstJoin, sync, removeStores } from "../../../test/core-support/classic-group-support.ts";
 import type { ClassicJoinResult } from "./classic-types.ts";
 
 afterEach(removeStores);

@@ -1,5 +1,5 @@
 // The classic group's members (classic-members.ts), driven through GroupService as the group
-// object serves it (test/core-support/classic-group-harness.ts): KIP-345 static members and their
+// object serves it (test/core-support/classic-group-support.ts): KIP-345 static members and their
 // removal by instance id, restart from storage, the size bound counting KIP-394 member ids, and
 // members whose metadata would not fit in a row.
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import {
   assignment,
   sync,
   removeStores,
-} from "../../../test/core-support/classic-group-harness.ts";
+} from "../../../test/core-support/classic-group-support.ts";
 import type { ClassicJoinResult } from "./classic-types.ts";
 
 afterEach(removeStores);

@@ -1,7 +1,7 @@
 // The classic group's protocol choice (classic-protocols.ts), driven through GroupService as the
-// group object serves it (test/core-support/classic-group-harness.ts).
+// group object serves it (test/core-support/classic-group-support.ts).
 import { afterEach, describe, expect, it } from "vitest";
-import { DELAY, harness, meta, joinReq, joined, firstJoin, removeStores } from "../../../test/core-support/classic-group-harness.ts";
+import { DELAY, harness, meta, joinReq, joined, firstJoin, removeStores } from "../../../test/core-support/classic-group-support.ts";
 import type { ClassicJoinResult } from "./classic-types.ts";
 
 afterEach(removeStores);

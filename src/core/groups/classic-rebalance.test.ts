@@ -1,5 +1,5 @@
 // The classic group's state machine (classic-rebalance.ts), driven through GroupService as the
-// group object serves it (test/core-support/classic-group-harness.ts): the initial join delay,
+// group object serves it (test/core-support/classic-group-support.ts): the initial join delay,
 // join completion, leader and generation, SyncGroup fan-out, heartbeats during a rebalance, leave
 // and session timeout, and a join during the sync phase.
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import {
   assignment,
   sync,
   removeStores,
-} from "../../../test/core-support/classic-group-harness.ts";
+} from "../../../test/core-support/classic-group-support.ts";
 import type { ClassicSyncResult } from "./classic-types.ts";
 
 afterEach(removeStores);

@@ -1,11 +1,11 @@
 // The coordinator on real SQLite (node:sqlite through the standalone host's port) with a fake
-// clock (test/core-support/group-coordinator-harness.ts): restart from storage, the
+// clock (test/core-support/group-coordinator-support.ts): restart from storage, the
 // compare-and-set of positions, and random sequences of joins / leaves / heartbeats / timeouts /
 // commits checked against the invariants (one owner per partition, ownership only by members,
 // commits never backwards, convergence to the target assignment).
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { harness, joinReq, ok, owned, removeStores } from "../../../test/core-support/group-coordinator-harness.ts";
+import { harness, joinReq, ok, owned, removeStores } from "../../../test/core-support/group-coordinator-support.ts";
 
 afterEach(removeStores);
 

@@ -1,8 +1,8 @@
 // The group's membership (membership.ts) on real SQLite with a fake clock
-// (test/core-support/group-coordinator-harness.ts): session timeouts from the alarm, alarm
+// (test/core-support/group-coordinator-support.ts): session timeouts from the alarm, alarm
 // scheduling, and a member's newest SSE tail fencing the older one.
 import { afterEach, describe, expect, it } from "vitest";
-import { harness, joinReq, ok, owned, removeStores } from "../../../test/core-support/group-coordinator-harness.ts";
+import { harness, joinReq, ok, owned, removeStores } from "../../../test/core-support/group-coordinator-support.ts";
 import type { GroupCoordinator } from "./coordinator.ts";
 
 afterEach(removeStores);
