@@ -171,14 +171,7 @@ export abstract class ClassicMembers {
   }
 
   protected updateMember(m: ClassicMember, req: ClassicJoinRequest, now: number): Promise<ClassicJoinResult> {
-    Object.assign(m, {
-      protocols: req.protocols,
-      topics: req.topics,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      clientId: req.clientId,
-      clientHost: req.clientHost,
-    });
+    rejoined(m, req);
     const waiting = this.wait(m);
     this.state.putMember(m);
     this.maybePrepareRebalance(now);
@@ -200,14 +193,7 @@ export abstract class ClassicMembers {
     if (this.pendingSync.delete(old.id)) this.pendingSync.add(id);
     if (wasLeader) this.state.setMeta({ leader: id });
     const protocolsBefore = m.protocols;
-    Object.assign(m, {
-      protocols: req.protocols,
-      topics: req.topics,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      clientId: req.clientId,
-      clientHost: req.clientHost,
-    });
+    rejoined(m, req);
     this.touch(m, now);
     this.state.putMember(m);
     switch (this.state.state) {
@@ -258,4 +244,16 @@ export abstract class ClassicMembers {
   protected abstract maybePrepareRebalance(now: number): void;
   /** Into PreparingRebalance: every member must rejoin. */
   protected abstract prepareRebalance(now: number): void;
+}
+
+/** What a member's new JoinGroup changes of it: its protocols, topics, timeouts and client. */
+function rejoined(m: ClassicMember, req: ClassicJoinRequest): void {
+  Object.assign(m, {
+    protocols: req.protocols,
+    topics: req.topics,
+    sessionTimeoutMs: req.sessionTimeoutMs,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+    clientId: req.clientId,
+    clientHost: req.clientHost,
+  });
 }
