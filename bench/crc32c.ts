@@ -23,6 +23,28 @@ function crcByteTable(buf: Uint8Array): number {
   return ~crc >>> 0;
 }
 
+/** One slicing-by-16 step: 16 bytes (four little-endian words, the first already XORed with the CRC). */
+function slice16(a: number, b: number, c: number, d: number): number {
+  return (
+    T[0xf00 | (a & 0xff)] ^
+    T[0xe00 | ((a >>> 8) & 0xff)] ^
+    T[0xd00 | ((a >>> 16) & 0xff)] ^
+    T[0xc00 | (a >>> 24)] ^
+    T[0xb00 | (b & 0xff)] ^
+    T[0xa00 | ((b >>> 8) & 0xff)] ^
+    T[0x900 | ((b >>> 16) & 0xff)] ^
+    T[0x800 | (b >>> 24)] ^
+    T[0x700 | (c & 0xff)] ^
+    T[0x600 | ((c >>> 8) & 0xff)] ^
+    T[0x500 | ((c >>> 16) & 0xff)] ^
+    T[0x400 | (c >>> 24)] ^
+    T[0x300 | (d & 0xff)] ^
+    T[0x200 | ((d >>> 8) & 0xff)] ^
+    T[0x100 | ((d >>> 16) & 0xff)] ^
+    T[d >>> 24]
+  );
+}
+
 /** Slicing-by-16 reading little-endian 32-bit words through an Int32Array over the same bytes. */
 function crcSlicing16(buf: Uint8Array): number {
   let crc = -1;
@@ -33,27 +55,7 @@ function crcSlicing16(buf: Uint8Array): number {
   let w = 0;
   const wEnd = words.length & ~3;
   for (; w < wEnd; w += 4) {
-    const a = words[w] ^ crc,
-      b = words[w + 1],
-      c = words[w + 2],
-      d = words[w + 3];
-    crc =
-      T[0xf00 | (a & 0xff)] ^
-      T[0xe00 | ((a >>> 8) & 0xff)] ^
-      T[0xd00 | ((a >>> 16) & 0xff)] ^
-      T[0xc00 | (a >>> 24)] ^
-      T[0xb00 | (b & 0xff)] ^
-      T[0xa00 | ((b >>> 8) & 0xff)] ^
-      T[0x900 | ((b >>> 16) & 0xff)] ^
-      T[0x800 | (b >>> 24)] ^
-      T[0x700 | (c & 0xff)] ^
-      T[0x600 | ((c >>> 8) & 0xff)] ^
-      T[0x500 | ((c >>> 16) & 0xff)] ^
-      T[0x400 | (c >>> 24)] ^
-      T[0x300 | (d & 0xff)] ^
-      T[0x200 | ((d >>> 8) & 0xff)] ^
-      T[0x100 | ((d >>> 16) & 0xff)] ^
-      T[d >>> 24];
+    crc = slice16(words[w] ^ crc, words[w + 1], words[w + 2], words[w + 3]);
   }
   for (i += w * 4; i < n; i++) crc = T[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
   return ~crc >>> 0;
@@ -91,48 +93,8 @@ function crcTwoStream(buf: Uint8Array): number {
   let c2 = -1;
   const wEnd = half >>> 2;
   for (let w = 0, v = wEnd; w < wEnd; w += 4, v += 4) {
-    let a = words[w] ^ c1,
-      b = words[w + 1],
-      c = words[w + 2],
-      d = words[w + 3];
-    c1 =
-      T[0xf00 | (a & 0xff)] ^
-      T[0xe00 | ((a >>> 8) & 0xff)] ^
-      T[0xd00 | ((a >>> 16) & 0xff)] ^
-      T[0xc00 | (a >>> 24)] ^
-      T[0xb00 | (b & 0xff)] ^
-      T[0xa00 | ((b >>> 8) & 0xff)] ^
-      T[0x900 | ((b >>> 16) & 0xff)] ^
-      T[0x800 | (b >>> 24)] ^
-      T[0x700 | (c & 0xff)] ^
-      T[0x600 | ((c >>> 8) & 0xff)] ^
-      T[0x500 | ((c >>> 16) & 0xff)] ^
-      T[0x400 | (c >>> 24)] ^
-      T[0x300 | (d & 0xff)] ^
-      T[0x200 | ((d >>> 8) & 0xff)] ^
-      T[0x100 | ((d >>> 16) & 0xff)] ^
-      T[d >>> 24];
-    a = words[v] ^ c2;
-    b = words[v + 1];
-    c = words[v + 2];
-    d = words[v + 3];
-    c2 =
-      T[0xf00 | (a & 0xff)] ^
-      T[0xe00 | ((a >>> 8) & 0xff)] ^
-      T[0xd00 | ((a >>> 16) & 0xff)] ^
-      T[0xc00 | (a >>> 24)] ^
-      T[0xb00 | (b & 0xff)] ^
-      T[0xa00 | ((b >>> 8) & 0xff)] ^
-      T[0x900 | ((b >>> 16) & 0xff)] ^
-      T[0x800 | (b >>> 24)] ^
-      T[0x700 | (c & 0xff)] ^
-      T[0x600 | ((c >>> 8) & 0xff)] ^
-      T[0x500 | ((c >>> 16) & 0xff)] ^
-      T[0x400 | (c >>> 24)] ^
-      T[0x300 | (d & 0xff)] ^
-      T[0x200 | ((d >>> 8) & 0xff)] ^
-      T[0x100 | ((d >>> 16) & 0xff)] ^
-      T[d >>> 24];
+    c1 = slice16(words[w] ^ c1, words[w + 1], words[w + 2], words[w + 3]);
+    c2 = slice16(words[v] ^ c2, words[v + 1], words[v + 2], words[v + 3]);
   }
   let crc = ~combine(~c1 >>> 0, ~c2 >>> 0, half);
   for (let i = 2 * half; i < buf.length; i++) crc = T[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);

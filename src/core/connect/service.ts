@@ -12,7 +12,8 @@ import type { StoragePort } from "../storage-port.ts";
 import { scopedBroker, type BrokerObjects } from "./broker-port.ts";
 import { ConfigProblem, Fields, keepSecrets, redact } from "./config-fields.ts";
 import { kindOf, type ArchiveStores, type ConnectorKind, type KindContext, type SinkKind, type SourceKind } from "./kinds.ts";
-import { SinkRunner, sinkSettings, type SinkSettings } from "./sink-runner.ts";
+import { SinkRunner } from "./sink-runner.ts";
+import { sinkSettings, type SinkSettings } from "./sink-settings.ts";
 import { SourceRunner, sourceSettings, type SourceSettings } from "./source-runner.ts";
 import {
   connectorNameProblem,

@@ -4,75 +4,21 @@
 // offsets (`GET /v1/groups/connect-<name>` shows its lag) and delivery is at least once: a crash
 // between a delivery and its commit sends that batch again, under the same idempotency key.
 //
-// The batch's range is stored *before* its first attempt (connect_pending), and every retry —
-// after a backoff, a connector restart or a broker restart — re-reads exactly that range, so the
-// key `<connector>-<topic>-<partition>-<first>-<last>` never changes for the same records.
-import { decodeRecords, batchesEnd, type DecodedRecord, type Header } from "../batch/record-batch.ts";
+// The batch's range is stored *before* its first attempt (connect_pending, sink-pending.ts), and
+// every retry — after a backoff, a connector restart or a broker restart — re-reads exactly that
+// range, so the key `<connector>-<topic>-<partition>-<first>-<last>` never changes for the same
+// records. Settings: sink-settings.ts; a batch given up goes to the dead-letter topic (dead-letter.ts).
+import { decodeRecords, batchesEnd, type DecodedRecord } from "../batch/record-batch.ts";
 import type { Failure } from "../errors.ts";
 import { EARLIEST, LATEST } from "../log/partition-types.ts";
 import type { StoragePort } from "../storage-port.ts";
 import type { TopicInfo } from "../topics/registry.ts";
 import type { ConnectBroker } from "./broker-port.ts";
-import type { Fields } from "./config-fields.ts";
+import { deadLetter } from "./dead-letter.ts";
 import type { DeliveryOutcome, KindContext, SinkKind } from "./kinds.ts";
+import { type Pending, PendingBatches } from "./sink-pending.ts";
+import type { SinkSettings } from "./sink-settings.ts";
 import type { SinkLag } from "./types.ts";
-import { validateTopicName } from "../topics/config.ts";
-
-export interface SinkSettings {
-  topics: string[];
-  maxRecords: number;
-  lingerMs: number;
-  maxAttempts: number;
-  backoffMs: number;
-  backoffMaxMs: number;
-  /** errors.deadletterqueue.topic.name (Kafka Connect's name for it, KIP-298). */
-  dlq?: string;
-  reset: "earliest" | "latest";
-  /** How often an idle sink looks for new records. */
-  pollMs: number;
-}
-
-/** A topic name's problem (Kafka's rules), or undefined. */
-export function topicNameProblem(name: string): string | undefined {
-  try {
-    validateTopicName(name);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message.replace(/^name: /, "");
-  }
-}
-
-export function sinkSettings(f: Fields, defaults: { maxRecords?: number; lingerMs?: number } = {}): SinkSettings {
-  const backoffMs = f.int("retry.backoff.ms", 500, 1, 3_600_000);
-  return {
-    topics: f.topics("topics", topicNameProblem),
-    maxRecords: f.int("batch.max.records", defaults.maxRecords ?? 500, 1, 10_000),
-    lingerMs: f.int("batch.linger.ms", defaults.lingerMs ?? 100, 0, 600_000),
-    maxAttempts: f.int("retry.max.attempts", 10, 1, 1_000),
-    backoffMs,
-    backoffMaxMs: f.int("retry.backoff.max.ms", Math.max(60_000, backoffMs), backoffMs, 86_400_000),
-    dlq: f.str("errors.deadletterqueue.topic.name"),
-    reset: f.oneOf("consumer.auto.offset.reset", ["earliest", "latest"] as const, "earliest"),
-    pollMs: f.int("poll.interval.ms", 1_000, 10, 600_000),
-  };
-}
-
-export const SINK_TABLES = `CREATE TABLE IF NOT EXISTS connect_pending (
-  topic TEXT NOT NULL, partition INTEGER NOT NULL,
-  first_offset INTEGER NOT NULL, last_offset INTEGER NOT NULL, commit_to INTEGER NOT NULL,
-  attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, last_error TEXT,
-  PRIMARY KEY (topic, partition))`;
-
-interface Pending extends Record<string, string | number | null> {
-  topic: string;
-  partition: number;
-  first_offset: number;
-  last_offset: number;
-  commit_to: number;
-  attempts: number;
-  next_at: number;
-  last_error: string | null;
-}
 
 /** What a step reports back to the connector object. */
 export interface SinkHooks {
@@ -84,7 +30,6 @@ export interface SinkHooks {
 }
 
 const READ_BYTES = 4 * 1024 * 1024;
-const utf8 = new TextEncoder();
 
 export class SinkRunner<C> {
   /** When a partition's short batch started lingering (memory only: a restart lingers once more). */
@@ -92,7 +37,6 @@ export class SinkRunner<C> {
   /** What went wrong in the step running now, for the status's trace. */
   private problems: string[] = [];
 
-  private readonly storage: StoragePort;
   private readonly broker: ConnectBroker;
   private readonly kind: SinkKind<C>;
   private readonly config: C;
@@ -100,6 +44,7 @@ export class SinkRunner<C> {
   private readonly ctx: KindContext;
   private readonly group: string;
   private readonly hooks: SinkHooks;
+  private readonly batches: PendingBatches;
 
   constructor(
     storage: StoragePort,
@@ -111,7 +56,6 @@ export class SinkRunner<C> {
     group: string,
     hooks: SinkHooks,
   ) {
-    this.storage = storage;
     this.broker = broker;
     this.kind = kind;
     this.config = config;
@@ -119,7 +63,7 @@ export class SinkRunner<C> {
     this.ctx = ctx;
     this.group = group;
     this.hooks = hooks;
-    storage.sql.exec(SINK_TABLES);
+    this.batches = new PendingBatches(storage);
   }
 
   /** One pass over every partition; answers when the next pass is due. */
@@ -146,16 +90,12 @@ export class SinkRunner<C> {
     return Math.min(now + this.settings.pollMs, ...next);
   }
 
-  private pending(topic: string, partition: number): Pending | undefined {
-    return this.storage.sql.exec<Pending>("SELECT * FROM connect_pending WHERE topic = ? AND partition = ?", topic, partition).toArray()[0];
-  }
-
   private async partition(topic: TopicInfo, p: number, committed: number | undefined): Promise<number> {
     const now = this.ctx.now();
-    let pending = this.pending(topic.name, p);
+    let pending = this.batches.get(topic.name, p);
     // Delivered and committed, but the row outlived a crash between the commit and its removal.
     if (pending && committed !== undefined && committed > pending.last_offset) {
-      this.storage.sql.exec("DELETE FROM connect_pending WHERE topic = ? AND partition = ?", topic.name, p);
+      this.batches.delete(topic.name, p);
       pending = undefined;
     }
     if (pending) {
@@ -195,17 +135,7 @@ export class SinkRunner<C> {
       next_at: now,
       last_error: null,
     };
-    this.storage.sql.exec(
-      "INSERT OR REPLACE INTO connect_pending (topic, partition, first_offset, last_offset, commit_to, attempts, next_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      row.topic,
-      row.partition,
-      row.first_offset,
-      row.last_offset,
-      row.commit_to,
-      0,
-      now,
-      null,
-    );
+    this.batches.put(row);
     return this.deliver(topic, p, row, read.records);
   }
 
@@ -242,7 +172,7 @@ export class SinkRunner<C> {
   }
 
   private done(topic: TopicInfo, p: number): void {
-    this.storage.sql.exec("DELETE FROM connect_pending WHERE topic = ? AND partition = ?", topic.name, p);
+    this.batches.delete(topic.name, p);
   }
 
   private async deliver(topic: TopicInfo, p: number, pending: Pending, records: DecodedRecord[]): Promise<number> {
@@ -278,29 +208,16 @@ export class SinkRunner<C> {
       const backoff = Math.min(this.settings.backoffMaxMs, this.settings.backoffMs * 2 ** (attempt - 1));
       // Counted from the answer (Retry-After is relative to it), not from when the request left.
       const next = this.ctx.now() + Math.max(backoff, outcome.retryAfterMs ?? 0);
-      this.storage.sql.exec(
-        "UPDATE connect_pending SET attempts = ?, next_at = ?, last_error = ? WHERE topic = ? AND partition = ?",
-        attempt,
-        next,
-        outcome.reason,
-        topic.name,
-        p,
-      );
+      this.batches.retryAt(topic.name, p, attempt, next, outcome.reason);
       return next;
     }
     const why = `${outcome.retry ? `gave up after ${attempt} attempts` : "not retriable"}: ${outcome.reason}`;
     if (!this.settings.dlq) {
-      this.storage.sql.exec(
-        "UPDATE connect_pending SET attempts = ?, last_error = ? WHERE topic = ? AND partition = ?",
-        attempt,
-        outcome.reason,
-        topic.name,
-        p,
-      );
+      this.batches.givenUp(topic.name, p, attempt, outcome.reason);
       this.hooks.failed(`batch ${key} ${why} (no errors.deadletterqueue.topic.name configured)`);
       return Number.POSITIVE_INFINITY;
     }
-    const dead = await this.deadLetter(topic, p, records, outcome.reason, attempt, outcome.status);
+    const dead = await deadLetter(this.broker, this.ctx, this.settings.dlq, topic, p, records, outcome.reason, attempt, outcome.status);
     if (!dead.ok) {
       this.problems.push(`dead-letter topic ${this.settings.dlq}: ${dead.error.message}`);
       return now + this.settings.backoffMs;
@@ -308,25 +225,6 @@ export class SinkRunner<C> {
     if (await this.commit(topic, p, pending.commit_to)) this.done(topic, p);
     this.hooks.count("records_dead_lettered", records.length);
     return this.ctx.now();
-  }
-
-  /** The batch's records, as they were, to the dead-letter topic with the failure in `__connect.errors.*` headers (KIP-298). */
-  private async deadLetter(topic: TopicInfo, p: number, records: DecodedRecord[], reason: string, attempts: number, status?: number) {
-    const dlq = await this.broker.topic(this.settings.dlq!);
-    if (!dlq.ok) return dlq;
-    const now = this.ctx.now();
-    const errors = (r: DecodedRecord): Header[] => [
-      ["__connect.errors.topic", utf8.encode(topic.name)],
-      ["__connect.errors.partition", utf8.encode(String(p))],
-      ["__connect.errors.offset", utf8.encode(String(r.offset))],
-      ["__connect.errors.connector.name", utf8.encode(this.ctx.connector)],
-      ["__connect.errors.exception.message", utf8.encode(reason)],
-      ["__connect.errors.attempts", utf8.encode(String(attempts))],
-      ["__connect.errors.timestamp", utf8.encode(String(now))],
-      ...(status === undefined ? [] : ([["__connect.errors.http.status", utf8.encode(String(status))]] as Header[])),
-    ];
-    const input = records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, headers: [...r.headers, ...errors(r)] }));
-    return this.broker.append(dlq, input, p % dlq.partitions);
   }
 
   /** The status's lag: the group's committed offsets against each partition's end. */
@@ -348,7 +246,7 @@ export class SinkRunner<C> {
           high_watermark: hw,
           lag: hw === null ? null : Math.max(0, hw - (offset ?? (stats.ok ? stats.start_offset : 0))),
         };
-        const pending = this.pending(name, p);
+        const pending = this.batches.get(name, p);
         if (pending) {
           entry.pending = {
             first_offset: pending.first_offset,
@@ -366,6 +264,6 @@ export class SinkRunner<C> {
 
   /** A restart gives every pending batch its attempts back (same range, same key) and retries it now. */
   resetAttempts(): void {
-    this.storage.sql.exec("UPDATE connect_pending SET attempts = 0, next_at = 0");
+    this.batches.resetAttempts();
   }
 }

@@ -7,7 +7,7 @@ import { fail, type Failure } from "../errors.ts";
 import type { StoragePort } from "../storage-port.ts";
 import type { ConnectBroker } from "./broker-port.ts";
 import type { Fields } from "./config-fields.ts";
-import { topicNameProblem } from "./sink-runner.ts";
+import { topicNameProblem } from "./sink-settings.ts";
 import { ConfigProblem } from "./config-fields.ts";
 
 export interface SourceSettings {

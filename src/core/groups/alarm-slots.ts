@@ -3,7 +3,7 @@
 // shape; the object's alarm is armed at the earliest slot. An alarm already armed earlier than a
 // slot's new time is left alone: when it fires every part re-arms what it still needs (`fired()`
 // clears the slots first), so moving deadlines later costs no alarm write.
-import type { GroupAlarmPort } from "./coordinator.ts";
+import type { GroupAlarmPort } from "./membership.ts";
 
 export class AlarmSlots {
   private readonly port: GroupAlarmPort | undefined;

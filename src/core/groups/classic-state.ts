@@ -3,7 +3,7 @@
 // assignment the leader gave it. Kafka persists the same (the GroupMetadata record written at
 // each SyncGroup), so after a restart the group is back at its last generation and its members
 // rejoin or time out. Waiting JoinGroup/SyncGroup calls and heartbeat deadlines live in memory
-// only (classic-group.ts): a restart breaks those connections and the clients retry.
+// only (classic-members.ts): a restart breaks those connections and the clients retry.
 //
 // Tables (beside group-state.ts's; committed offsets are that file's `offsets` table):
 //   classic_meta    (key, value)          state, generation, protocol_type, protocol_name, leader

@@ -1,72 +1,15 @@
 // The coordinator on real SQLite (node:sqlite through the standalone host's port) with a fake
-// clock: session timeouts from the alarm, alarm scheduling, restart from storage, the
+// clock (test/core-support/group-coordinator-support.ts): restart from storage, the
 // compare-and-set of positions, and random sequences of joins / leaves / heartbeats / timeouts /
 // commits checked against the invariants (one owner per partition, ownership only by members,
 // commits never backwards, convergence to the target assignment).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { openNodeDatabase } from "../../runtime/sqlite-node.ts";
-import { openStorage } from "../../runtime/sqlite-port.ts";
-import { GroupCoordinator } from "./coordinator.ts";
-import type { JoinRequest, Membership } from "./types.ts";
-import type { StoragePort } from "../storage-port.ts";
+import { harness, joinReq, ok, owned, removeStores } from "../../../test/core-support/group-coordinator-support.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function storage(): StoragePort {
-  const dir = mkdtempSync(join(tmpdir(), "group-coordinator-"));
-  dirs.push(dir);
-  return openStorage(openNodeDatabase, join(dir, "g.sqlite"));
-}
-
-function harness(store = storage()) {
-  const clock = { t: 1_000_000 };
-  const alarms: number[] = [];
-  const open = () =>
-    new GroupCoordinator(store, { now: () => clock.t, alarms: { setAlarm: (at) => alarms.push(at), deleteAlarm: () => alarms.push(-1) } });
-  return { store, clock, alarms, open, g: open() };
-}
-
-const T = { orders: { partitions: 4, epoch: 1 } };
-const joinReq = (memberId: string, extra: Partial<JoinRequest> = {}): JoinRequest => ({
-  memberId,
-  subscription: { topics: ["orders"] },
-  resolved: T,
-  sessionTimeoutMs: 1_000,
-  autoOffsetReset: "earliest",
-  autoCommit: true,
-  ...extra,
-});
-const ok = <R extends { ok: boolean }>(r: R): Extract<R, { ok: true }> => {
-  expect(r.ok, JSON.stringify(r)).toBe(true);
-  return r as Extract<R, { ok: true }>;
-};
-const owned = (m: Membership) => m.assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`));
+afterEach(removeStores);
 
 describe("group coordinator", () => {
-  it("removes a member from the alarm once its session expires, and arms the alarm at the earliest deadline only", () => {
-    const { g, clock, alarms } = harness();
-    ok(g.join("grp", joinReq("a")));
-    const b = ok(g.join("grp", joinReq("b", { sessionTimeoutMs: 5_000 })));
-    expect(alarms).toEqual([1_001_001]);
-    clock.t += 500;
-    ok(g.heartbeat("grp", { memberId: "b", memberEpoch: b.memberEpoch, waitMs: 0 }));
-    expect(alarms).toHaveLength(1); // later deadlines never rewrite the alarm
-    clock.t = 1_001_002;
-    g.alarm();
-    const d = ok(g.describe("grp"));
-    expect(d.members.map((m) => m.member_id)).toEqual(["b"]);
-    expect(alarms.at(-1)).toBe(1_000_500 + 5_000 + 1);
-    const again = ok(g.heartbeat("grp", { memberId: "b", memberEpoch: b.memberEpoch, waitMs: 0 }));
-    expect(owned(again)).toHaveLength(4);
-  });
-
   it("survives a restart: members, ownership, positions and offsets come back from storage", () => {
     const h = harness();
     const a = ok(h.g.join("grp", joinReq("a")));
@@ -81,36 +24,6 @@ describe("group coordinator", () => {
       [0, 7],
       [1, 3],
     ]);
-  });
-
-  it("lets a member's newest SSE tail alone move positions, also after a restart; polls without a tail are not fenced", () => {
-    const h = harness();
-    const a = ok(h.g.join("grp", joinReq("a")));
-    const beat = (g: GroupCoordinator, tail?: { id: string; claim?: boolean }) =>
-      g.heartbeat("grp", { memberId: "a", memberEpoch: a.memberEpoch, waitMs: 0, ...(tail ? { tail } : {}) });
-    const move = (g: GroupCoordinator, from: number | null, next: number, tail?: string) =>
-      g.advance("grp", {
-        memberId: "a",
-        memberEpoch: a.memberEpoch,
-        moves: [{ topic: "orders", partition: 0, from, next }],
-        ...(tail ? { tail } : {}),
-      });
-    ok(beat(h.g, { id: "old", claim: true }));
-    expect(ok(move(h.g, null, 3, "old")).accepted).toEqual([true]);
-    // The resumed stream claims the member: the old one's heartbeat and advance change nothing.
-    const claimed = ok(beat(h.g, { id: "new", claim: true }));
-    expect(claimed.fetch.find((f) => f.partition === 0)!.start).toBe(3);
-    expect(beat(h.g, { id: "old" })).toMatchObject({ ok: false, error: { code: "stream_replaced" } });
-    expect(move(h.g, 3, 9, "old")).toMatchObject({ ok: false, error: { code: "stream_replaced" } });
-    const reopened = h.open();
-    expect(move(reopened, 3, 9, "old")).toMatchObject({ ok: false, error: { code: "stream_replaced" } });
-    expect(ok(move(reopened, 3, 4, "new")).accepted).toEqual([true]);
-    ok(beat(reopened, { id: "new" }));
-    expect(ok(move(reopened, 4, 5)).accepted).toEqual([true]);
-    // A member that leaves takes its tail with it: joining again starts with none.
-    ok(reopened.leave("grp", "a"));
-    const again = ok(reopened.join("grp", joinReq("a")));
-    ok(reopened.heartbeat("grp", { memberId: "a", memberEpoch: again.memberEpoch, waitMs: 0, tail: { id: "old" } }));
   });
 
   it("moves a position only from the start the fetch used, and only for the owner", () => {

@@ -5,7 +5,8 @@
 // Object (src/worker/group-object.ts) is made from it by objectClass; a standalone host serves it as is.
 import { fail, type Failure } from "../errors.ts";
 import type { Serves } from "../object-api.ts";
-import { GroupCoordinator, type GroupCoordinatorOptions } from "./coordinator.ts";
+import { GroupCoordinator } from "./coordinator.ts";
+import type { GroupCoordinatorOptions } from "./membership.ts";
 import { GroupRegistry } from "./registry.ts";
 import { AlarmSlots } from "./alarm-slots.ts";
 import { ClassicGroup } from "./classic-group.ts";

@@ -62,6 +62,21 @@ interface Resource {
   configurationKeys: string[] | null;
 }
 
+/** What every entry of the three APIs' answers opens with: how it went, and for which resource. */
+const resultFields = [
+  f("errorCode", "0+", "int16"),
+  f("errorMessage", "0+", "string", { nullable: "0+" }),
+  f("resourceType", "0+", "int8"),
+  f("resourceName", "0+", "string"),
+];
+
+const result = (r: { resourceType: number; resourceName: string }, errorCode: number, errorMessage: string | null) => ({
+  errorCode,
+  errorMessage,
+  resourceType: r.resourceType,
+  resourceName: r.resourceName,
+});
+
 export const describeConfigsApi: KafkaApi = {
   apiKey: 32,
   name: "DescribeConfigs",
@@ -87,10 +102,7 @@ export const describeConfigsApi: KafkaApi = {
       "results",
       "0+",
       array([
-        f("errorCode", "0+", "int16"),
-        f("errorMessage", "0+", "string", { nullable: "0+" }),
-        f("resourceType", "0+", "int8"),
-        f("resourceName", "0+", "string"),
+        ...resultFields,
         f(
           "configs",
           "0+",
@@ -117,10 +129,7 @@ export const describeConfigsApi: KafkaApi = {
     const results = await Promise.all(
       (req.resources as Resource[]).map(async (r): Promise<Msg> => {
         const answer = (errorCode: number, errorMessage: string | null, configs: Msg[] = []) => ({
-          errorCode,
-          errorMessage,
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
+          ...result(r, errorCode, errorMessage),
           configs,
         });
         if (r.resourceType === BROKER) return answer(KafkaError.NONE, null);
@@ -151,13 +160,7 @@ export const describeConfigsApi: KafkaApi = {
     return { throttleTimeMs: 0, results };
   },
   refuse: (req, code) => ({
-    results: (req.resources as Resource[]).map((r) => ({
-      errorCode: code,
-      errorMessage: null,
-      resourceType: r.resourceType,
-      resourceName: r.resourceName,
-      configs: [],
-    })),
+    results: (req.resources as Resource[]).map((r) => ({ ...result(r, code, null), configs: [] })),
   }),
 };
 
@@ -190,19 +193,7 @@ interface AlterResource {
   configs: Alterable[];
 }
 
-const alterResponse = [
-  f("throttleTimeMs", "0+", "int32"),
-  f(
-    "responses",
-    "0+",
-    array([
-      f("errorCode", "0+", "int16"),
-      f("errorMessage", "0+", "string", { nullable: "0+" }),
-      f("resourceType", "0+", "int8"),
-      f("resourceName", "0+", "string"),
-    ]),
-  ),
-];
+const alterResponse = [f("throttleTimeMs", "0+", "int32"), f("responses", "0+", array(resultFields))];
 
 function alterApi(incremental: boolean): KafkaApi {
   const configFields = [
@@ -228,8 +219,7 @@ function alterApi(incremental: boolean): KafkaApi {
     async handle(ctx, req) {
       const responses: Msg[] = [];
       for (const r of req.resources as AlterResource[]) {
-        const answer = (errorCode: number, errorMessage: string | null) =>
-          responses.push({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
+        const answer = (errorCode: number, errorMessage: string | null) => responses.push(result(r, errorCode, errorMessage));
         if (r.resourceType !== TOPIC) {
           answer(
             KafkaError.INVALID_REQUEST,
@@ -282,12 +272,7 @@ function alterApi(incremental: boolean): KafkaApi {
       return { throttleTimeMs: 0, responses };
     },
     refuse: (req, code) => ({
-      responses: (req.resources as AlterResource[]).map((r) => ({
-        errorCode: code,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
+      responses: (req.resources as AlterResource[]).map((r) => result(r, code, null)),
     }),
   };
 }
