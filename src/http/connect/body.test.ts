@@ -8,6 +8,8 @@ import { parseBody } from "../openapi/route.ts";
 import { referenceApp } from "../openapi/reference-app.ts";
 import { ConfigIn, ConnectorCreate } from "./body.ts";
 
+const pack = (v: unknown): BodyInit => new Uint8Array(encode(v));
+
 function refusal(schema: Parameters<typeof parseBody>[0], body: unknown) {
   try {
     parseBody(schema, body);
@@ -73,16 +75,16 @@ describe("connector bodies", () => {
 
   it("are what the routes parse, JSON or MessagePack", async () => {
     const app = referenceApp();
-    const send = async (method: string, path: string, body: Uint8Array | string, type: string) => {
+    const send = async (method: string, path: string, body: BodyInit, type: string) => {
       const res = await app.request(path, { method, headers: { authorization: "Bearer reference", "content-type": type }, body });
       return { status: res.status, error: ((await res.json()) as { error: Record<string, unknown> }).error };
     };
     const nested = { name: "x", config: { nested: { a: 1 } } };
     const refused = { status: 400, error: badConfig("nested: expected a string, number or boolean", "nested") };
     expect(await send("POST", "/v1/connectors", JSON.stringify(nested), "application/json")).toEqual(refused);
-    expect(await send("POST", "/v1/connectors", encode(nested), "application/msgpack")).toEqual(refused);
-    expect(await send("PUT", "/v1/connectors/x/config", encode(nested.config), "application/msgpack")).toEqual(refused);
+    expect(await send("POST", "/v1/connectors", pack(nested), "application/msgpack")).toEqual(refused);
+    expect(await send("PUT", "/v1/connectors/x/config", pack(nested.config), "application/msgpack")).toEqual(refused);
     // A valid body passes the schema and reaches the connector objects, which this app lacks.
-    expect((await send("POST", "/v1/connectors", encode({ name: "x", config }), "application/msgpack")).error.code).toBe("not_configured");
+    expect((await send("POST", "/v1/connectors", pack({ name: "x", config }), "application/msgpack")).error.code).toBe("not_configured");
   });
 });

@@ -10,6 +10,8 @@ import { parseBody } from "../openapi/route.ts";
 import { referenceApp } from "../openapi/reference-app.ts";
 import { CommitBody, JoinBody, pollBodySchema, ResetBody } from "./body.ts";
 
+const pack = (v: unknown): BodyInit => new Uint8Array(encode(v));
+
 const PollBody = pollBodySchema(DEFAULT_LIMITS);
 
 /** The error a body is refused with, as the route answers it: {code, message, ...extra}. */
@@ -260,7 +262,7 @@ describe("ResetBody", () => {
 
 describe("the group routes parse with these schemas", () => {
   const app = referenceApp();
-  const send = async (path: string, body: Uint8Array | string, type: string) => {
+  const send = async (path: string, body: BodyInit, type: string) => {
     const res = await app.request(path, { method: "POST", headers: { authorization: "Bearer reference", "content-type": type }, body });
     return { status: res.status, error: ((await res.json()) as { error: Record<string, unknown> }).error };
   };
@@ -277,6 +279,6 @@ describe("the group routes parse with these schemas", () => {
     ["/v1/groups/g/offsets/reset", { topics: ["orders"] }, invalid('to: required: "earliest", "latest" or {"timestamp": T}')],
   ])("%s %j", async (path, body, answer) => {
     expect(await send(path, JSON.stringify(body), "application/json")).toEqual({ status: 400, error: answer });
-    expect(await send(path, encode(body), "application/msgpack")).toEqual({ status: 400, error: answer });
+    expect(await send(path, pack(body), "application/msgpack")).toEqual({ status: 400, error: answer });
   });
 });

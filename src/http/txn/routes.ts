@@ -29,7 +29,8 @@ export function txnRoutes(deps: AppDeps): OpenAPIHono {
   openRoute(app, BEGIN, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
-    const r = unwrap(await txnObject(deps, id).begin(producerOf(id, await readBody(c, Producer, fields))));
+    const producer = producerOf(id, await readBody(c, Producer, fields));
+    const r = unwrap(await txnObject(deps, id).begin(producer));
     return respond(c, 200, { state: r.state });
   });
 
@@ -61,7 +62,8 @@ export function txnRoutes(deps: AppDeps): OpenAPIHono {
     openRoute(app, endRoute(path), async (c) => {
       const id = transactionalIdParam(c.req.param("id"));
       requireTxnGrant(c, id);
-      const r = unwrap(await txnObject(deps, id).end({ ...producerOf(id, await readBody(c, Producer, fields)), commit }));
+      const producer = producerOf(id, await readBody(c, Producer, fields));
+      const r = unwrap(await txnObject(deps, id).end({ ...producer, commit }));
       return respond(c, 200, {
         producer_id: r.producer_id,
         producer_epoch: r.producer_epoch,

@@ -8,6 +8,8 @@ import { parseBody } from "../openapi/route.ts";
 import { referenceApp } from "../openapi/reference-app.ts";
 import { InitBody, OffsetsBody, Producer } from "./schemas.ts";
 
+const pack = (v: unknown): BodyInit => new Uint8Array(encode(v));
+
 function refusal(schema: Parameters<typeof parseBody>[0], body: unknown) {
   try {
     parseBody(schema, body, "invalid_parameter");
@@ -105,7 +107,7 @@ describe("transaction bodies", () => {
 
   it("are what the routes parse, JSON or MessagePack, and no body is an empty one", async () => {
     const app = referenceApp();
-    const send = async (path: string, body?: Uint8Array | string, type?: string) => {
+    const send = async (path: string, body?: BodyInit, type?: string) => {
       const headers: Record<string, string> = { authorization: "Bearer reference", ...(type ? { "content-type": type } : {}) };
       const res = await app.request(path, { method: "POST", headers, body });
       return { status: res.status, error: ((await res.json()) as { error: Record<string, unknown> }).error };
@@ -114,10 +116,10 @@ describe("transaction bodies", () => {
     const body = { ...producer, producer_epoch: 40_000 };
     for (const path of ["/v1/transactions/t-1/begin", "/v1/transactions/t-1/commit", "/v1/transactions/t-1/abort"]) {
       expect(await send(path, JSON.stringify(body), "application/json")).toEqual(refused);
-      expect(await send(path, encode(body), "application/msgpack")).toEqual(refused);
+      expect(await send(path, pack(body), "application/msgpack")).toEqual(refused);
       expect(await send(path)).toEqual({ status: 400, error: invalid("producer_id: required") });
     }
-    expect(await send("/v1/transactions/t-1/offsets", encode({ ...offsets, member_epoch: -1 }), "application/msgpack")).toEqual({
+    expect(await send("/v1/transactions/t-1/offsets", pack({ ...offsets, member_epoch: -1 }), "application/msgpack")).toEqual({
       status: 400,
       error: invalid("member_epoch: must be at least 0, got -1"),
     });
