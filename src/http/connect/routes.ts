@@ -4,14 +4,13 @@
 // POST …/webhook is the one route without a bearer token: the sender's signature is its credential.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { openApp, openRoute } from "../openapi/route.ts";
+import { openApp, openRoute, readBody } from "../openapi/route.ts";
 import * as routes from "./schemas.ts";
 import { BrokerError, unwrap } from "../../core/errors.ts";
 import { CONNECTOR_REGISTRY_NAME, type ConnectorApi } from "../../core/connect/types.ts";
 import { requireGrant } from "../auth/principal.ts";
-import { readStructuredBody, bodyKind } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
-import { connectorParam, parseConfig, parseCreate } from "./body.ts";
+import { ConfigIn, ConnectorCreate, connectorParam } from "./body.ts";
 
 function connector(deps: AppDeps, name: string): ConnectorApi {
   if (!deps.connector) throw new BrokerError("not_configured", "this host has no connector objects");
@@ -23,16 +22,12 @@ function requireAdmin(c: Context): void {
   requireGrant(c, "admin", "*");
 }
 
-async function body(c: Context): Promise<unknown> {
-  return readStructuredBody(c, bodyKind(c, ["json", "msgpack"]));
-}
-
 export function connectorRoutes(deps: AppDeps): OpenAPIHono {
   const app = openApp();
 
   openRoute(app, routes.CREATE_CONNECTOR, async (c) => {
     requireAdmin(c);
-    const { name, config } = parseCreate(await body(c));
+    const { name, config } = await readBody(c, ConnectorCreate);
     const r = unwrap(await connector(deps, name).put(name, config, "create"));
     const { ok: _, created: __, ...info } = r;
     return c.json(info, 201);
@@ -79,7 +74,7 @@ export function connectorRoutes(deps: AppDeps): OpenAPIHono {
   openRoute(app, routes.PUT_CONFIG, async (c) => {
     requireAdmin(c);
     const name = connectorParam(c.req.valid("param").name);
-    const config = parseConfig(await body(c), "body");
+    const config = await readBody(c, ConfigIn);
     const { ok: _, created, ...info } = unwrap(await connector(deps, name).put(name, config, "upsert"));
     return c.json(info, created ? 201 : 200);
   });

@@ -1,15 +1,13 @@
 // /v1/connectors in the OpenAPI document (docs/connectors.md): Kafka Connect's REST API where it
-// fits. The bodies are parsed in one place by body.ts (its messages name each setting, with
-// `error.field`); these schemas state the same shapes. The webhook source's POST …/webhook is
-// authenticated by the sender's signature, not a bearer token.
+// fits. The request bodies are body.ts's schemas, the ones the routes parse with (their messages
+// name each setting, with `error.field`). The webhook source's POST …/webhook is authenticated
+// by the sender's signature, not a bearer token.
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, json } from "../openapi/schemas.ts";
+import { ConfigIn, ConnectorCreate } from "./body.ts";
 
 const tags = ["Connectors"];
 const NamePath = z.object({ name: z.string().openapi({ example: "orders-to-billing" }) });
-const Config = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-  .openapi("ConnectorConfig", { description: "Kafka Connect's flat map of settings; numbers and booleans are stored as text" });
 const config = { "connector.class": "http-sink", topics: "orders", "http.url": "https://billing.example.com/in" };
 const Info = z
   .object({
@@ -52,7 +50,7 @@ export const CREATE_CONNECTOR = createRoute({
   request: {
     body: {
       required: true,
-      content: json(z.object({ name: z.string(), config: Config }).openapi("ConnectorCreate"), { name: "orders-to-billing", config }),
+      content: json(ConnectorCreate, { name: "orders-to-billing", config }),
     },
   },
   responses: { 201: { description: "The connector", content: json(Info, info) }, ...errors(400, ...ERRS, 409, 415) },
@@ -95,7 +93,7 @@ export const PUT_CONFIG = createRoute({
   path: "/{name}/config",
   tags,
   summary: "Create or update a connector's config (a paused connector stays paused)",
-  request: { params: NamePath, body: { required: true, content: json(Config, config) } },
+  request: { params: NamePath, body: { required: true, content: json(ConfigIn, config) } },
   responses: {
     200: { description: "Updated", content: json(Info, info) },
     201: { description: "Created", content: json(Info, info) },

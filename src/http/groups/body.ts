@@ -1,11 +1,15 @@
-// Request bodies of the consumer-group routes, validated field by field: each mistake is a 400
-// naming the field, and unknown fields are refused (a typo such as "auto_comit" must not silently
-// fall back to a default).
-import { BrokerError } from "../../core/errors.ts";
-import { asObject } from "../content.ts";
+// The request bodies of the consumer-group routes (and the transaction routes' offsets), as the
+// zod schemas that both validate them (readBody / parseBody, src/http/openapi/route.ts) and
+// describe them in GET /openapi.json. Parsed with the code invalid_parameter: a field's mistake
+// names the field ("offsets[2].partition: must be at least 0, got -1"). A body (or nested object)
+// that is not an object, or that has an unknown field, is bad_request, as content.ts's asObject
+// answers: a typo such as "auto_comit" must not silently fall back to a default.
+import { z } from "@hono/zod-openapi";
+import { BrokerError, type ErrorCode } from "../../core/errors.ts";
 import type { Limits } from "../../core/limits.ts";
 import type { AssignorName, CommitOffset, OffsetReset, Subscription } from "../../core/groups/types.ts";
 import { groupNameProblem, isMemberId } from "../../core/groups/types.ts";
+import { coreChecked } from "../openapi/schemas.ts";
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 45_000; // Kafka's session.timeout.ms default
 export const MIN_SESSION_TIMEOUT_MS = 500;
@@ -14,22 +18,7 @@ const MAX_PATTERN_LENGTH = 256;
 const MAX_SUBSCRIBED_TOPICS = 1_000;
 const MAX_METADATA_LENGTH = 4_096; // Kafka's offset.metadata.max.bytes
 const MAX_COMMIT_OFFSETS = 10_000;
-
-function bad(field: string, message: string): never {
-  throw new BrokerError("invalid_parameter", `${field}: ${message}`);
-}
-
-export function integer(field: string, value: unknown, opts: { default?: number; min?: number; max?: number } = {}): number {
-  if (value === undefined || value === null) {
-    if (opts.default !== undefined) return opts.default;
-    bad(field, "required");
-  }
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) bad(field, `expected an integer, got ${JSON.stringify(value)}`);
-  const min = opts.min ?? 0;
-  if (value < min) bad(field, `must be at least ${min}, got ${value}`);
-  if (opts.max !== undefined && value > opts.max) bad(field, `${value} exceeds the maximum of ${opts.max}`);
-  return value;
-}
+const MEMBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function groupNameParam(raw: string): string {
   const problem = groupNameProblem(raw);
@@ -46,15 +35,70 @@ export function memberIdParam(raw: string): string {
   return raw;
 }
 
-export function offsetReset(field: string, value: unknown): OffsetReset {
-  if (value === undefined) return "latest"; // Kafka's default
-  if (value === "earliest" || value === "latest") return value;
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    const o = asObject(value, ["timestamp"]);
-    return { timestamp: integer(`${field}.timestamp`, o.timestamp) };
-  }
-  return bad(field, `expected "earliest", "latest" or {"timestamp": <ms since the epoch>}, got ${JSON.stringify(value)}`);
+/** A custom issue answered with its own code (route.ts's issueError reads `params.code`). */
+function coded(ctx: z.RefinementCtx, code: ErrorCode, message: string, path?: PropertyKey[]): void {
+  ctx.addIssue({ code: "custom", message, params: { code }, ...(path ? { path } : {}) });
 }
+
+/** Refuses what is not an object, or an object with a field not in `fields`, as bad_request. */
+function objectOf(fields: string[], what: string, objectsOnly = false) {
+  return (v: unknown, ctx: z.RefinementCtx): unknown => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      if (!objectsOnly) coded(ctx, "bad_request", what);
+    } else {
+      const unknown = Object.keys(v).find((k) => !fields.includes(k));
+      if (unknown !== undefined) coded(ctx, "bad_request", `unknown field (expected ${fields.join(", ")})`, [unknown]);
+    }
+    return v;
+  };
+}
+
+/**
+ * An object of exactly these fields. The shape checks run first (zod's pipe stops at them); the
+ * document shows the strict object itself (a preprocess is documented by its output schema).
+ */
+export function strictFields<T extends z.ZodRawShape>(shape: T, what = "expected an object") {
+  return z.preprocess(objectOf(Object.keys(shape), what), z.strictObject(shape));
+}
+
+/** A request body of exactly these fields. */
+export const strictBody = <T extends z.ZodRawShape>(shape: T) => strictFields(shape, "the body must be an object");
+
+/** A safe integer from `min` (default 0) to `max`; absent or null is "required". */
+export function int(opts: { min?: number; max?: number } = {}) {
+  const min = opts.min ?? 0;
+  const base = z
+    .int({ error: (iss) => (iss.input == null ? "required" : `expected an integer, got ${JSON.stringify(iss.input)}`) })
+    .min(min, { error: (iss) => `must be at least ${min}, got ${iss.input}` });
+  const max = opts.max;
+  return max === undefined ? base : base.max(max, { error: (iss) => `${iss.input} exceeds the maximum of ${max}` });
+}
+
+/** An integer that may be absent or null, meaning `dflt`. */
+function intOr(dflt: number, opts: { min?: number; max?: number }) {
+  return int(opts)
+    .nullish()
+    .transform((v) => v ?? dflt)
+    .openapi({ default: dflt });
+}
+
+const flag = (dflt: boolean) =>
+  z
+    .boolean({ error: "expected true or false" })
+    .optional()
+    .transform((v) => v ?? dflt);
+
+const topicName = z.string({ error: "expected a topic name" }).min(1, { error: "expected a topic name" });
+
+/** "earliest", "latest" or {"timestamp": T}; an unknown field of the object is refused by name. */
+const OffsetResetIn = z.preprocess(
+  objectOf(["timestamp"], "", true),
+  z.union([z.enum(["earliest", "latest"]), z.strictObject({ timestamp: int().openapi({ description: "Milliseconds since the epoch" }) })], {
+    error: (iss) => `expected "earliest", "latest" or {"timestamp": <ms since the epoch>}, got ${JSON.stringify(iss.input)}`,
+  }),
+);
+
+// ---- POST /v1/groups/{group}/members ----
 
 export interface JoinBody {
   memberId?: string;
@@ -65,49 +109,72 @@ export interface JoinBody {
   assignor?: AssignorName;
 }
 
-export function joinBody(body: unknown): JoinBody {
-  const b = asObject(body, ["topics", "pattern", "session_timeout_ms", "auto_offset_reset", "auto_commit", "assignor", "member_id"]);
-  const subscription: Subscription = {};
-  if (b.topics !== undefined && b.pattern !== undefined) bad("topics", "give either topics or pattern, not both");
-  if (b.topics !== undefined) {
-    if (
-      !Array.isArray(b.topics) ||
-      b.topics.length === 0 ||
-      b.topics.length > MAX_SUBSCRIBED_TOPICS ||
-      !b.topics.every((t) => typeof t === "string" && t.length > 0)
-    ) {
-      bad("topics", `expected 1 to ${MAX_SUBSCRIBED_TOPICS} topic names`);
-    }
-    subscription.topics = [...new Set(b.topics as string[])].sort();
-  } else if (b.pattern !== undefined) {
-    if (typeof b.pattern !== "string" || b.pattern.length === 0 || b.pattern.length > MAX_PATTERN_LENGTH)
-      bad("pattern", `expected a regular expression of 1 to ${MAX_PATTERN_LENGTH} characters`);
-    try {
-      new RegExp(b.pattern as string);
-    } catch (err) {
-      bad("pattern", `not a valid regular expression: ${(err as Error).message}`);
-    }
-    subscription.pattern = b.pattern as string;
-  } else {
-    bad("topics", "required: the topics to consume (or a pattern)");
-  }
-  if (b.auto_commit !== undefined && typeof b.auto_commit !== "boolean") bad("auto_commit", "expected true or false");
-  if (b.assignor !== undefined && b.assignor !== "uniform" && b.assignor !== "range")
-    bad("assignor", `expected "uniform" or "range", got ${JSON.stringify(b.assignor)}`);
-  if (b.member_id !== undefined && typeof b.member_id !== "string") bad("member_id", "expected a string");
-  return {
-    memberId: b.member_id === undefined ? undefined : memberIdParam(b.member_id as string),
-    subscription,
-    sessionTimeoutMs: integer("session_timeout_ms", b.session_timeout_ms, {
-      default: DEFAULT_SESSION_TIMEOUT_MS,
-      min: MIN_SESSION_TIMEOUT_MS,
-      max: MAX_SESSION_TIMEOUT_MS,
+/** A member id in a body: a malformed one is invalid_member_id (memberIdParam's answer). */
+export const MemberIdField = coreChecked((v) => {
+  if (typeof v !== "string") throw new BrokerError("invalid_parameter", "member_id: expected a string");
+  return memberIdParam(v);
+}).openapi({ type: "string", pattern: MEMBER_ID.source, example: "m-5f2c1a9e" });
+
+/** A required member id (the transaction routes' offsets): missing or malformed is invalid_member_id. */
+export const MemberIdRequired = coreChecked((v) => {
+  if (typeof v !== "string") throw new BrokerError("invalid_member_id", "member_id: required, a member id");
+  return memberIdParam(v);
+}).openapi({ type: "string", pattern: MEMBER_ID.source, example: "m-5f2c1a9e" });
+
+/** A group name in a body, checked as the path's (groupNameParam): invalid_group_name. */
+export const GroupNameField = coreChecked((v) => groupNameParam(typeof v === "string" ? v : "")).openapi({
+  type: "string",
+  pattern: "^[a-zA-Z0-9._-]+$",
+  example: "billing",
+});
+
+export const JoinBody = strictBody({
+  topics: z
+    .array(topicName, { error: `expected 1 to ${MAX_SUBSCRIBED_TOPICS} topic names` })
+    .min(1, { error: `expected 1 to ${MAX_SUBSCRIBED_TOPICS} topic names` })
+    .max(MAX_SUBSCRIBED_TOPICS, { error: `expected 1 to ${MAX_SUBSCRIBED_TOPICS} topic names` })
+    .optional()
+    .openapi({ description: "The topics to consume (or pattern)" }),
+  pattern: z
+    .string({ error: `expected a regular expression of 1 to ${MAX_PATTERN_LENGTH} characters` })
+    .min(1, { error: `expected a regular expression of 1 to ${MAX_PATTERN_LENGTH} characters` })
+    .max(MAX_PATTERN_LENGTH, { error: `expected a regular expression of 1 to ${MAX_PATTERN_LENGTH} characters` })
+    .superRefine((p, ctx) => {
+      try {
+        new RegExp(p);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${(err as Error).message}` });
+      }
+    })
+    .optional()
+    .openapi({ description: "A regular expression over topic names" }),
+  session_timeout_ms: intOr(DEFAULT_SESSION_TIMEOUT_MS, { min: MIN_SESSION_TIMEOUT_MS, max: MAX_SESSION_TIMEOUT_MS }),
+  auto_offset_reset: OffsetResetIn.optional().openapi({
+    description: "Where a partition with no committed offset starts (default latest)",
+  }),
+  auto_commit: flag(true).openapi({ default: true, description: "A poll commits what the previous poll delivered" }),
+  assignor: z.enum(["uniform", "range"], { error: (iss) => `expected "uniform" or "range", got ${JSON.stringify(iss.input)}` }).optional(),
+  member_id: MemberIdField.optional().openapi({ description: "Rejoin as this member" }),
+})
+  .superRefine((b, ctx) => {
+    if (b.topics !== undefined && b.pattern !== undefined)
+      ctx.addIssue({ code: "custom", path: ["topics"], message: "give either topics or pattern, not both" });
+    else if (b.topics === undefined && b.pattern === undefined)
+      ctx.addIssue({ code: "custom", path: ["topics"], message: "required: the topics to consume (or a pattern)" });
+  })
+  .transform(
+    (b): JoinBody => ({
+      memberId: b.member_id,
+      subscription: b.topics !== undefined ? { topics: [...new Set(b.topics)].sort() } : { pattern: b.pattern! },
+      sessionTimeoutMs: b.session_timeout_ms,
+      autoOffsetReset: b.auto_offset_reset ?? "latest", // Kafka's default
+      autoCommit: b.auto_commit,
+      assignor: b.assignor,
     }),
-    autoOffsetReset: offsetReset("auto_offset_reset", b.auto_offset_reset),
-    autoCommit: (b.auto_commit as boolean | undefined) ?? true,
-    assignor: b.assignor as AssignorName | undefined,
-  };
-}
+  )
+  .openapi("JoinRequest", { description: "Give topics or a pattern, not both" });
+
+// ---- POST /v1/groups/{group}/members/{member}/poll ----
 
 export interface PollBody {
   memberEpoch: number;
@@ -118,79 +185,103 @@ export interface PollBody {
   isolation?: "read_committed" | "read_uncommitted";
 }
 
-export function pollBody(body: unknown, limits: Limits): PollBody {
-  const b = asObject(body, ["member_epoch", "max_records", "max_bytes", "wait_ms", "isolation"]);
-  if (b.isolation !== undefined && b.isolation !== "read_committed" && b.isolation !== "read_uncommitted")
-    bad("isolation", `expected "read_committed" or "read_uncommitted", got ${JSON.stringify(b.isolation)}`);
-  return {
-    memberEpoch: integer("member_epoch", b.member_epoch),
-    maxRecords: integer("max_records", b.max_records, { default: 500, min: 1, max: limits.maxFetchRecords }),
-    maxBytes: integer("max_bytes", b.max_bytes, { default: 1_048_576, min: 1, max: limits.maxFetchBytes }),
-    waitMs: integer("wait_ms", b.wait_ms, { default: 0, max: limits.maxWaitMs }),
-    ...(b.isolation === "read_committed" ? { isolation: "read_committed" as const } : {}),
-  };
+export function pollBodySchema(limits: Limits) {
+  return strictBody({
+    member_epoch: int(),
+    max_records: intOr(500, { min: 1, max: limits.maxFetchRecords }),
+    max_bytes: intOr(1_048_576, { min: 1, max: limits.maxFetchBytes }),
+    wait_ms: intOr(0, { max: limits.maxWaitMs }),
+    isolation: z
+      .enum(["read_uncommitted", "read_committed"], {
+        error: (iss) => `expected "read_committed" or "read_uncommitted", got ${JSON.stringify(iss.input)}`,
+      })
+      .optional(),
+  })
+    .transform(
+      (b): PollBody => ({
+        memberEpoch: b.member_epoch,
+        maxRecords: b.max_records,
+        maxBytes: b.max_bytes,
+        waitMs: b.wait_ms,
+        ...(b.isolation === "read_committed" ? { isolation: "read_committed" as const } : {}),
+      }),
+    )
+    .openapi("PollRequest");
 }
 
-function partitionOffset(
-  field: string,
-  value: unknown,
-  extra: string[],
-): { topic: string; partition: number; offset: number; o: Record<string, unknown> } {
-  const o = asObject(value, ["topic", "partition", "offset", ...extra]);
-  if (typeof o.topic !== "string" || o.topic.length === 0) bad(`${field}.topic`, "expected a topic name");
-  return {
-    topic: o.topic as string,
-    partition: integer(`${field}.partition`, o.partition),
-    offset: integer(`${field}.offset`, o.offset),
-    o,
-  };
+// ---- POST /v1/groups/{group}/members/{member}/commit (and the transaction routes' offsets) ----
+
+const partitionOffset = { topic: topicName, partition: int(), offset: int() };
+const offsetsError = `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`;
+
+/** 1 to 10,000 entries, each partition at most once. */
+function offsetList<T extends { topic: string; partition: number }>(entry: z.ZodType<T>, unique: boolean) {
+  return z
+    .array(entry, { error: offsetsError })
+    .min(1, { error: offsetsError })
+    .max(MAX_COMMIT_OFFSETS, { error: offsetsError })
+    .superRefine((list, ctx) => {
+      if (!unique) return;
+      const seen = new Set<string>();
+      list.forEach((o, i) => {
+        const key = `${o.topic}/${o.partition}`;
+        if (seen.has(key)) ctx.addIssue({ code: "custom", path: [i], message: `${o.topic} partition ${o.partition} appears twice` });
+        seen.add(key);
+      });
+    });
 }
 
-export function commitBody(body: unknown): { memberEpoch: number; offsets: CommitOffset[] } {
-  const b = asObject(body, ["member_epoch", "offsets"]);
-  const memberEpoch = integer("member_epoch", b.member_epoch);
-  if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS)
-    bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
-  const seen = new Set<string>();
-  const offsets = (b.offsets as unknown[]).map((value, i) => {
-    const { topic, partition, offset, o } = partitionOffset(`offsets[${i}]`, value, ["metadata"]);
-    if (o.metadata !== undefined && o.metadata !== null && (typeof o.metadata !== "string" || o.metadata.length > MAX_METADATA_LENGTH)) {
-      bad(`offsets[${i}].metadata`, `expected a string of at most ${MAX_METADATA_LENGTH} characters`);
-    }
-    if (seen.has(`${topic}/${partition}`)) bad(`offsets[${i}]`, `${topic} partition ${partition} appears twice`);
-    seen.add(`${topic}/${partition}`);
-    return { topic, partition, offset, metadata: (o.metadata as string | null | undefined) ?? null };
-  });
-  return { memberEpoch, offsets };
-}
+/** The committed offsets of a commit (the next offset to read per partition, as in Kafka). */
+export const CommitOffsets = offsetList(
+  strictFields({
+    ...partitionOffset,
+    metadata: z
+      .string({ error: `expected a string of at most ${MAX_METADATA_LENGTH} characters` })
+      .max(MAX_METADATA_LENGTH, { error: `expected a string of at most ${MAX_METADATA_LENGTH} characters` })
+      .nullish()
+      .transform((m) => m ?? null),
+  }),
+  true,
+).openapi({ description: "The next offset to read per partition (as in Kafka)" });
+
+export const CommitBody = strictBody({ member_epoch: int(), offsets: CommitOffsets })
+  .transform((b): { memberEpoch: number; offsets: CommitOffset[] } => ({ memberEpoch: b.member_epoch, offsets: b.offsets }))
+  .openapi("CommitRequest");
+
+// ---- POST /v1/groups/{group}/offsets/reset ----
 
 export type ResetBody =
   | { force: boolean; dryRun: boolean; offsets: Array<{ topic: string; partition: number; offset: number }> }
   | { force: boolean; dryRun: boolean; topics: string[]; to: OffsetReset };
 
-function flag(b: Record<string, unknown>, field: string): boolean {
-  if (b[field] !== undefined && typeof b[field] !== "boolean") bad(field, "expected true or false");
-  return (b[field] as boolean | undefined) ?? false;
-}
-
-export function resetBody(body: unknown): ResetBody {
-  const b = asObject(body, ["offsets", "topics", "to", "force", "dry_run"]);
-  const force = flag(b, "force");
-  const dryRun = flag(b, "dry_run");
-  if (b.offsets !== undefined) {
-    if (b.topics !== undefined || b.to !== undefined) bad("offsets", "give either offsets, or topics and to");
-    if (!Array.isArray(b.offsets) || b.offsets.length === 0 || b.offsets.length > MAX_COMMIT_OFFSETS)
-      bad("offsets", `expected 1 to ${MAX_COMMIT_OFFSETS} {topic, partition, offset}`);
-    return {
-      force,
-      dryRun,
-      offsets: (b.offsets as unknown[])
-        .map((v, i) => partitionOffset(`offsets[${i}]`, v, []))
-        .map(({ topic, partition, offset }) => ({ topic, partition, offset })),
-    };
-  }
-  if (!Array.isArray(b.topics) || b.topics.length === 0 || !b.topics.every((t) => typeof t === "string" && t.length > 0))
-    bad("topics", "expected topic names (or offsets)");
-  if (b.to === undefined) bad("to", `required: "earliest", "latest" or {"timestamp": T}`);
-  return { force, dryRun, topics: [...new Set(b.topics as string[])], to: offsetReset("to", b.to) };
-}
+/** Two forms: explicit `offsets`, or `topics` and `to` (every partition of each topic). */
+export const ResetBody = strictBody({
+  offsets: offsetList(strictFields(partitionOffset), false)
+    .optional()
+    .openapi({ description: "Explicit offsets (instead of topics and to)" }),
+  topics: z
+    .array(topicName, { error: "expected topic names (or offsets)" })
+    .min(1, { error: "expected topic names (or offsets)" })
+    .optional()
+    .openapi({ description: "Reset every partition of these topics (with to)" }),
+  to: OffsetResetIn.optional().openapi({ description: 'With topics: "earliest", "latest" or {"timestamp": T}' }),
+  force: flag(false).openapi({ default: false, description: "Reset while members are active (they restart from the new offsets)" }),
+  dry_run: flag(false).openapi({ default: false, description: "Answer the new offsets without storing them" }),
+})
+  .superRefine((b, ctx) => {
+    if (b.offsets !== undefined) {
+      if (b.topics !== undefined || b.to !== undefined)
+        ctx.addIssue({ code: "custom", path: ["offsets"], message: "give either offsets, or topics and to" });
+    } else if (b.topics === undefined) {
+      ctx.addIssue({ code: "custom", path: ["topics"], message: "expected topic names (or offsets)" });
+    } else if (b.to === undefined) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: 'required: "earliest", "latest" or {"timestamp": T}' });
+    }
+  })
+  .transform(
+    (b): ResetBody =>
+      b.offsets !== undefined
+        ? { force: b.force, dryRun: b.dry_run, offsets: b.offsets }
+        : { force: b.force, dryRun: b.dry_run, topics: [...new Set(b.topics!)], to: b.to! },
+  )
+  .openapi("ResetOffsetsRequest", { description: "Either offsets, or topics and to" });

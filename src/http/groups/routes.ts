@@ -6,16 +6,16 @@ import type { Context } from "hono";
 import { BrokerError, unwrap } from "../../core/errors.ts";
 import { GROUP_REGISTRY_NAME, type GroupApi, type Membership } from "../../core/groups/types.ts";
 import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
-import { bodyKind, readStructuredBody, respond, responseKind } from "../content.ts";
+import { respond, responseKind } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
-import { commitBody, groupNameParam, joinBody, memberIdParam, pollBody, resetBody } from "./body.ts";
+import { CommitBody, groupNameParam, JoinBody, memberIdParam, pollBodySchema, ResetBody } from "./body.ts";
 import { consumable, GroupPoller } from "./poll.ts";
 import { SubscriptionResolver } from "./topics.ts";
 import { groupTailRoutes } from "./sse.ts";
 import { jsonRecord, msgpackRecord } from "../log/record-view.ts";
 import { canSee, recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
-import { openApp, openRoute } from "../openapi/route.ts";
+import { openApp, openRoute, readBody } from "../openapi/route.ts";
 import { COMMIT, DELETE_GROUP, DESCRIBE, JOIN, LEAVE, LIST_GROUPS, pollRoute, RESET } from "./schemas.ts";
 
 const groupParam = (c: Context): string => groupNameParam(c.req.param("group")!);
@@ -37,7 +37,9 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
   const resolver = new SubscriptionResolver(deps.cluster, topics, deps.metadataTtlMs ?? 2_000, now);
   const registry = (): GroupApi => deps.group(GROUP_REGISTRY_NAME);
   const poller = new GroupPoller(deps, topics, resolver);
-  const body = async (c: Context) => readStructuredBody(c, bodyKind(c, ["json", "msgpack"]));
+  // A field's mistake is invalid_parameter (body.ts); a non-object or unknown field bad_request.
+  const fields = { code: "invalid_parameter" } as const;
+  const PollBody = pollBodySchema(deps.limits);
 
   openRoute(app, LIST_GROUPS, async (c) => {
     const groups = (await registry().listGroups()).filter((g) => canSee(c, `group:${g.group}`));
@@ -47,7 +49,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
   openRoute(app, JOIN, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
-    const req = joinBody(await body(c));
+    const req = await readBody(c, JoinBody, fields);
     for (const t of req.subscription.topics ?? []) requireGrant(c, "consume", `topic:${t}`);
     const resolved = await resolver.resolve(req.subscription, { fresh: true, strict: true, allowed: consumable(c) });
     const joined = unwrap<Membership>(await deps.group(group).join(group, { ...req, resolved }));
@@ -61,7 +63,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
     requireGrant(c, "consume", `group:${group}`);
     const memberId = memberIdParam(c.req.param("member"));
     const kind = responseKind(c);
-    const req = pollBody(await body(c), deps.limits);
+    const req = await readBody(c, PollBody, fields);
     const { membership: m, delivered, partitionErrors } = await poller.poll(c, group, memberId, req);
     const render = kind === "msgpack" ? msgpackRecord : jsonRecord;
     const records: Array<Record<string, unknown>> = [];
@@ -84,7 +86,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
     const group = groupParam(c);
     requireGrant(c, "consume", `group:${group}`);
     const memberId = memberIdParam(c.req.param("member"));
-    const req = commitBody(await body(c));
+    const req = await readBody(c, CommitBody, fields);
     // A partition that does not exist is a 404, before the coordinator judges ownership.
     for (const o of req.offsets) {
       requireGrant(c, "consume", `topic:${o.topic}`);
@@ -141,7 +143,7 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
   openRoute(app, RESET, async (c) => {
     const group = groupParam(c);
     requireGrant(c, "admin", `group:${group}`);
-    const req = resetBody(await body(c));
+    const req = await readBody(c, ResetBody, fields);
     const wanted: Array<{ topic: string; partition: number; offset: number; topicEpoch: number }> = [];
     if ("offsets" in req) {
       for (const o of req.offsets) {

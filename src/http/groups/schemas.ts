@@ -1,16 +1,12 @@
-// The consumer-group routes in the OpenAPI document. The bodies are checked by body.ts's
-// field-by-field parsers (their messages name each field; Kafka-derived limits); these schemas
-// state the same rules for the document, and groups/body.schema.test.ts checks the two agree on
-// valid and invalid bodies.
+// The consumer-group routes in the OpenAPI document. The request bodies are body.ts's schemas,
+// the same ones the routes parse with (readBody), so the document states what is enforced.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Limits } from "../../core/limits.ts";
 import { EXAMPLE_VALUE } from "../openapi/examples.ts";
-import { AUTH_ERRORS, errors, IsolationQuery, intQuery, structured } from "../openapi/schemas.ts";
-import { MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS, groupNameParam } from "./body.ts";
-import { checkedParam } from "../openapi/schemas.ts";
+import { AUTH_ERRORS, checkedParam, errors, IsolationQuery, intQuery, structured } from "../openapi/schemas.ts";
+import { CommitBody, groupNameParam, JoinBody, pollBodySchema, ResetBody } from "./body.ts";
 
 const tags = ["Consumer groups"];
-const int = (min = 0) => z.int().min(min);
 
 export const GroupParam = checkedParam(groupNameParam).openapi({
   type: "string",
@@ -21,65 +17,7 @@ const MEMBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MemberParam = z.string().openapi({ pattern: MEMBER_ID.source, example: "m-5f2c1a9e" });
 const GroupPath = z.object({ group: GroupParam });
 const MemberPath = z.object({ group: GroupParam, member: MemberParam });
-
-const OffsetReset = z.union([z.enum(["earliest", "latest"]), z.strictObject({ timestamp: int() })]);
 const TopicPartitions = z.object({ topic: z.string(), partitions: z.array(z.int()) });
-const topicName = z.string().min(1);
-
-export const JoinBody = z
-  .strictObject({
-    topics: z.array(topicName).min(1).max(1000).optional().openapi({ description: "The topics to consume (or pattern)" }),
-    pattern: z.string().min(1).max(256).optional().openapi({ description: "A regular expression over topic names" }),
-    session_timeout_ms: int(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).nullish().openapi({ default: 45_000 }),
-    auto_offset_reset: OffsetReset.optional().openapi({
-      description: "Where a partition with no committed offset starts (default latest)",
-    }),
-    auto_commit: z.boolean().optional().openapi({ default: true, description: "A poll commits what the previous poll delivered" }),
-    assignor: z.enum(["uniform", "range"]).optional(),
-    member_id: z.string().regex(MEMBER_ID).optional().openapi({ description: "Rejoin as this member" }),
-  })
-  .refine((b) => (b.topics === undefined) !== (b.pattern === undefined), { message: "give either topics or pattern" })
-  .openapi("JoinRequest");
-
-export function pollBodySchema(limits: Limits) {
-  return z
-    .strictObject({
-      member_epoch: int(),
-      // null means the default, as an absent field (body.ts's integer()).
-      max_records: int(1).max(limits.maxFetchRecords).nullish().openapi({ default: 500 }),
-      max_bytes: int(1).max(limits.maxFetchBytes).nullish().openapi({ default: 1_048_576 }),
-      wait_ms: int().max(limits.maxWaitMs).nullish().openapi({ default: 0 }),
-      isolation: z.enum(["read_uncommitted", "read_committed"]).optional(),
-    })
-    .openapi("PollRequest");
-}
-
-const PartitionOffset = z.strictObject({ topic: topicName, partition: int(), offset: int() });
-
-export const CommitBody = z
-  .strictObject({
-    member_epoch: int(),
-    offsets: z
-      .array(PartitionOffset.extend({ metadata: z.string().max(4096).nullable().optional() }))
-      .min(1)
-      .max(10_000)
-      .openapi({ description: "The next offset to read per partition (as in Kafka)" }),
-  })
-  .refine((b) => new Set(b.offsets.map((o) => `${o.topic}/${o.partition}`)).size === b.offsets.length, {
-    message: "a partition appears twice",
-  })
-  .openapi("CommitRequest");
-
-export const ResetBody = z
-  .union([
-    z.strictObject({
-      offsets: z.array(PartitionOffset).min(1).max(10_000),
-      force: z.boolean().optional(),
-      dry_run: z.boolean().optional(),
-    }),
-    z.strictObject({ topics: z.array(topicName).min(1), to: OffsetReset, force: z.boolean().optional(), dry_run: z.boolean().optional() }),
-  ])
-  .openapi("ResetOffsetsRequest");
 
 const MembershipView = z
   .object({

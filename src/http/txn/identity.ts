@@ -7,7 +7,6 @@ import { allows, type Operation } from "../../core/keys/grants.ts";
 import type { TxnApi, TxnProducer } from "../../core/txn/types.ts";
 import type { AppDeps } from "../deps.ts";
 import { principalOf } from "../auth/principal.ts";
-import { integer } from "../groups/body.ts";
 
 /** Kafka allows 249 characters; the characters a grant's resource can name. */
 const ID = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -32,11 +31,7 @@ export function txnObject(deps: AppDeps, id: string): TxnApi {
   return deps.txn(id);
 }
 
-/** {producer_id, producer_epoch} from a body. */
-export function producerOf(id: string, body: Record<string, unknown>): TxnProducer {
-  return {
-    transactionalId: id,
-    producerId: integer("producer_id", body.producer_id, { max: Number.MAX_SAFE_INTEGER }),
-    producerEpoch: integer("producer_epoch", body.producer_epoch, { max: 32_767 }),
-  };
+/** The producer identity of a body parsed with txn/schemas.ts's Producer. */
+export function producerOf(id: string, body: { producer_id: number; producer_epoch: number }): TxnProducer {
+  return { transactionalId: id, producerId: body.producer_id, producerEpoch: body.producer_epoch };
 }

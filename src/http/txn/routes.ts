@@ -2,22 +2,17 @@
 // the transactional id's coordinator object (src/core/txn/service.ts); records are produced
 // with the Transactional-Id header on POST /v1/topics/{topic}/records (src/http/log/produce.ts).
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { openApp, openRoute } from "../openapi/route.ts";
-import { BEGIN, DESCRIBE_TXN, endRoute, INIT, LIST_TXNS, OFFSETS } from "./schemas.ts";
+import { openApp, openRoute, readBody } from "../openapi/route.ts";
+import { BEGIN, DESCRIBE_TXN, endRoute, INIT, InitBody, LIST_TXNS, OFFSETS, OffsetsBody, Producer } from "./schemas.ts";
 import { unwrap } from "../../core/errors.ts";
 import { TXN_REGISTRY_NAME } from "../../core/txn/types.ts";
-import { asObject, bodyKind, readStructuredBody, respond } from "../content.ts";
+import { respond } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { canSee, principalOf, requireGrant } from "../auth/principal.ts";
-import { commitBody, groupNameParam, memberIdParam } from "../groups/body.ts";
-import { integer } from "../groups/body.ts";
 import { producerOf, requireTxnGrant, transactionalIdParam, txnObject } from "./identity.ts";
-import type { Context } from "hono";
 
-async function body(c: Context, fields: string[]): Promise<Record<string, unknown>> {
-  const hasBody = c.req.header("content-length") !== "0" && c.req.header("content-type") !== undefined;
-  return asObject(hasBody ? await readStructuredBody(c, bodyKind(c, ["json", "msgpack"])) : {}, fields);
-}
+/** No body reads as {} (then a required field is named); a field's mistake is invalid_parameter. */
+const fields = { code: "invalid_parameter", optional: true } as const;
 
 export function txnRoutes(deps: AppDeps): OpenAPIHono {
   const app = openApp();
@@ -26,9 +21,7 @@ export function txnRoutes(deps: AppDeps): OpenAPIHono {
   openRoute(app, INIT, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
-    const b = await body(c, ["transaction_timeout_ms"]);
-    const timeoutMs =
-      b.transaction_timeout_ms === undefined ? undefined : integer("transaction_timeout_ms", b.transaction_timeout_ms, { min: 1 });
+    const timeoutMs = (await readBody(c, InitBody, fields)).transaction_timeout_ms;
     const r = unwrap(await txnObject(deps, id).init({ transactionalId: id, timeoutMs }));
     return respond(c, 200, { producer_id: r.producer_id, producer_epoch: r.producer_epoch });
   });
@@ -36,7 +29,8 @@ export function txnRoutes(deps: AppDeps): OpenAPIHono {
   openRoute(app, BEGIN, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
-    const r = unwrap(await txnObject(deps, id).begin(producerOf(id, await body(c, ["producer_id", "producer_epoch"]))));
+    const producer = producerOf(id, await readBody(c, Producer, fields));
+    const r = unwrap(await txnObject(deps, id).begin(producer));
     return respond(c, 200, { state: r.state });
   });
 
@@ -46,19 +40,17 @@ export function txnRoutes(deps: AppDeps): OpenAPIHono {
   openRoute(app, OFFSETS, async (c) => {
     const id = transactionalIdParam(c.req.param("id"));
     requireTxnGrant(c, id);
-    const b = await body(c, ["producer_id", "producer_epoch", "group", "member_id", "member_epoch", "offsets"]);
+    const b = await readBody(c, OffsetsBody, fields);
     const producer = producerOf(id, b);
-    const group = groupNameParam(typeof b.group === "string" ? b.group : "");
+    const group = b.group;
     requireGrant(c, "consume", `group:${group}`);
-    const commit = commitBody({ member_epoch: b.member_epoch, offsets: b.offsets });
-    const memberId = memberIdParam(typeof b.member_id === "string" ? b.member_id : "");
     unwrap(await txnObject(deps, id).addOffsets({ ...producer, group }));
     unwrap(
       await deps
         .group(group)
-        .txnCommit(group, { memberId, memberEpoch: commit.memberEpoch, offsets: commit.offsets, producerId: producer.producerId }),
+        .txnCommit(group, { memberId: b.member_id, memberEpoch: b.member_epoch, offsets: b.offsets, producerId: producer.producerId }),
     );
-    return respond(c, 200, { group, offsets: commit.offsets.length });
+    return respond(c, 200, { group, offsets: b.offsets.length });
   });
 
   for (const [path, commit] of [
@@ -70,7 +62,8 @@ export function txnRoutes(deps: AppDeps): OpenAPIHono {
     openRoute(app, endRoute(path), async (c) => {
       const id = transactionalIdParam(c.req.param("id"));
       requireTxnGrant(c, id);
-      const r = unwrap(await txnObject(deps, id).end({ ...producerOf(id, await body(c, ["producer_id", "producer_epoch"])), commit }));
+      const producer = producerOf(id, await readBody(c, Producer, fields));
+      const r = unwrap(await txnObject(deps, id).end({ ...producer, commit }));
       return respond(c, 200, {
         producer_id: r.producer_id,
         producer_epoch: r.producer_epoch,

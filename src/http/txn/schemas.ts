@@ -1,7 +1,9 @@
-// /v1/transactions in the OpenAPI document (docs/transactions.md). The bodies are checked field
-// by field by routes.ts (the same integer rules as the group bodies); these schemas state them.
+// /v1/transactions in the OpenAPI document (docs/transactions.md). The request bodies are the
+// schemas the routes parse with (readBody): the integer rules and the offsets of the group
+// bodies (groups/body.ts), so a field's mistake is invalid_parameter naming it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { AUTH_ERRORS, checkedParam, errors, structured } from "../openapi/schemas.ts";
+import { CommitOffsets, GroupNameField, int, MemberIdRequired, strictBody } from "../groups/body.ts";
 import { transactionalIdParam } from "./identity.ts";
 
 const tags = ["Transactions"];
@@ -10,22 +12,15 @@ const IdPath = z.object({
 });
 const State = z.enum(["Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort"]);
 
-export const Producer = z.strictObject({ producer_id: z.int().min(0), producer_epoch: z.int().min(0).max(32_767) }).openapi("TxnProducer");
-export const InitBody = z.strictObject({ transaction_timeout_ms: z.int().min(1).optional() }).openapi("TxnInitRequest");
-export const OffsetsBody = Producer.extend({
-  group: z.string(),
-  member_id: z.string(),
-  member_epoch: z.int().min(0),
-  offsets: z
-    .array(
-      z.strictObject({
-        topic: z.string().min(1),
-        partition: z.int().min(0),
-        offset: z.int().min(0),
-        metadata: z.string().nullable().optional(),
-      }),
-    )
-    .min(1),
+const producer = { producer_id: int({ max: Number.MAX_SAFE_INTEGER }), producer_epoch: int({ max: 32_767 }) };
+export const Producer = strictBody(producer).openapi("TxnProducer");
+export const InitBody = strictBody({ transaction_timeout_ms: int({ min: 1 }).optional() }).openapi("TxnInitRequest");
+export const OffsetsBody = strictBody({
+  ...producer,
+  group: GroupNameField,
+  member_id: MemberIdRequired,
+  member_epoch: int(),
+  offsets: CommitOffsets,
 }).openapi("TxnOffsetsRequest");
 
 const identity = { producer_id: 7001, producer_epoch: 4 };
