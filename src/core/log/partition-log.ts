@@ -174,6 +174,9 @@ export class PartitionLog implements Serves<PartitionApi> {
     log.producers = new ProducerStates(storage, options.producerExpirationMs ?? DEFAULT_PRODUCER_EXPIRATION_MS, now);
     log.aborted = new AbortedIndex(storage);
     if (options.metrics) log.metrics = log.reporter(options.metrics);
+    // Garbage objects of an upload a crash or restart cut short are deleted by the alarm: soon,
+    // not at the next interval (tiering.ts, issue #20).
+    if (log.tiering.store && log.tiering.garbage() > 0) log.scheduleMaintenance(true);
     return log;
   }
 

@@ -45,6 +45,56 @@ class FailingStore implements ObjectStore {
   }
 }
 
+/**
+ * A real directory store whose puts wait at a gate: "before" writing (released by the test), or
+ * "after" writing, never released (the process died before the upload's commit heard back).
+ */
+class GatedStore implements ObjectStore {
+  /** Resolves once the first put of the upload was issued (they are all issued together). */
+  readonly started: Promise<void>;
+  readonly written: Promise<void>[] = [];
+  private began!: () => void;
+  private open!: () => void;
+  private readonly gate = new Promise<void>((r) => (this.open = r));
+  constructor(
+    readonly inner: ObjectStore,
+    readonly at: "before" | "after",
+  ) {
+    this.started = new Promise((r) => (this.began = r));
+  }
+  async put(key: string, bytes: Uint8Array, meta?: ObjectMeta) {
+    this.began();
+    if (this.at === "before") await this.gate;
+    const write = this.inner.put(key, bytes, meta);
+    this.written.push(write);
+    await write;
+    if (this.at === "after") await this.gate;
+  }
+  release = () => this.open();
+  get = (key: string, range?: { offset: number; length?: number }) => this.inner.get(key, range);
+  head = (key: string) => this.inner.head(key);
+  list = (prefix: string) => this.inner.list(prefix);
+  delete = (keys: string[]) => this.inner.delete(keys);
+}
+
+/** The host's alarm for one object: one time, only ever moved earlier (alarmNoLaterThan), fired by runUntil. */
+function hostAlarm() {
+  let next: number | undefined;
+  return {
+    setAlarm(at: number) {
+      if (next === undefined || at < next) next = at;
+    },
+    /** Fires every alarm due up to `until`, in order, moving the clock to each (as the host's timer would). */
+    async runUntil(log: PartitionLog, until: number, setClock: (at: number) => void) {
+      for (let fired = 0; next !== undefined && next <= until && fired < 100; fired++) {
+        setClock(next);
+        next = undefined;
+        await log.alarm();
+      }
+    },
+  };
+}
+
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "eb-tier-"));
   core = await loadLogCore();
@@ -134,6 +184,49 @@ describe("tiered storage", () => {
     expect(s.remote_segments).toBeGreaterThan(0);
     expect((await objects.list("tiered/")).length).toBe(s.remote_segments);
     expectContiguous(await readAll(log), 0, 2400);
+  });
+
+  it("deletes the objects of an upload a crash cut short as soon as the partition is open again, not a minute later (issue #20)", async () => {
+    let clock = 5_000_000;
+    const crash = new GatedStore(objects, "after");
+    const before = PartitionLog.open(storage, core, { objectStore: crash, now: () => clock });
+    await append(before, 10, 0, clock);
+    void before.alarm(); // never settles: its objects are written, then the process dies before its commit
+    await crash.started;
+    await Promise.all(crash.written);
+    expect((await objects.list("tiered/")).length).toBeGreaterThan(0);
+    // The restart: the host opens the file again; the first calls read everything, then append once,
+    // too little to bring the upload alarm early (as the crash test's last steps do).
+    storage.close();
+    storage = openStorage(openNodeDatabase, join(dir, "p.sqlite"));
+    const host = hostAlarm();
+    const log = PartitionLog.open(storage, core, { objectStore: objects, now: () => clock, alarms: host });
+    expectContiguous(await readAll(log), 0, 3000);
+    await append(log, 1, 3000, clock);
+    await host.runUntil(log, clock + 1000, (at) => (clock = at));
+    const s = stats(log);
+    expect((await objects.list("tiered/")).length, "the store holds exactly the mapped objects").toBe(s.remote_segments);
+    expect(s.remote_segments).toBeGreaterThan(0);
+    expectContiguous(await readAll(log), 0, 3300);
+  });
+
+  it("never sweeps the garbage entries of an upload still writing on the same database (no orphan)", async () => {
+    const parked = new GatedStore(objects, "before");
+    const first = open(parked);
+    await append(first, 10, 0);
+    const upload = first.alarm();
+    await parked.started; // its garbage entries are committed, its puts wait
+    // A second log on the same database sweeps, and uploads the same rows itself meanwhile.
+    const second = open();
+    await second.alarm();
+    const mapped = stats(second).remote_segments;
+    expect(mapped).toBeGreaterThan(0);
+    parked.release();
+    await upload; // its rows left meanwhile: the objects it wrote stay garbage...
+    expect((await objects.list("tiered/")).length).toBe(2 * mapped);
+    await second.alarm(); // ...and go at the next sweep
+    expect((await objects.list("tiered/")).length, "the store holds exactly the mapped objects").toBe(stats(second).remote_segments);
+    expectContiguous(await readAll(second), 0, 3000);
   });
 
   it("re-arms its alarm at the normal interval, not at once, while the store fails", async () => {

@@ -12,6 +12,20 @@
 // Removing objects (retention, delete-records, a new topic incarnation) is the same in reverse:
 // one transaction moves their keys from the map to `remote_garbage`, and a later sweep deletes
 // the objects, then the entries. A key in `remote_garbage` is never read.
+//
+// Garbage is deleted by the maintenance alarm only, so whoever leaves some asks for an alarm soon:
+// a failed upload (partition-log.ts, tierStep), retention and delete-records, and a partition
+// opened with garbage from an upload a crash or restart cut short (PartitionLog.open). Before
+// the last was added, a restarted standalone host left such objects until an alarm came: the one
+// armed before the crash reached the object before any call had opened its log (and was dropped),
+// and the next append asked for the normal interval, a minute later (issue #20).
+//
+// A sweep never deletes the entry of an object an upload may still write (`writing`): were the
+// entry gone and the object written afterwards, nothing would name it (an orphan). One Tiering
+// never sweeps during its own upload (`running`); the registry covers a second Tiering on the
+// same database, which the hosts do not make (one PartitionLog per object) but a replaced log
+// could. It is kept per database handle (the port's `sql`), so a restart's new connection, whose
+// process wrote nothing yet, starts with none.
 import type { LogCore } from "../batch/log-core.ts";
 import { readBatchHeader } from "../batch/record-batch.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
@@ -32,6 +46,8 @@ export const UPLOAD_BYTES_PER_ALARM = 32 * 1024 * 1024;
 const UPLOAD_PARALLEL = 8;
 /** Objects deleted per alarm, at most. */
 const SWEEP_PER_ALARM = 1000;
+/** Per database connection, keys of uploads whose puts have not settled: never swept (header comment). */
+const writingBy = new WeakMap<object, Set<string>>();
 
 export interface RemoteRow extends Record<string, SqlValue> {
   base_offset: number;
@@ -68,6 +84,8 @@ export class Tiering {
   /** "<topic>/<partition>", learnt from the first call that names it (the object is not told its name). */
   name: string | undefined;
   private running = false;
+  /** Keys being written by an upload on this database (shared by every Tiering on it). */
+  private readonly writing: Set<string>;
   private readonly storage: StoragePort;
   private readonly core: LogCore;
   readonly store: ObjectStore | undefined;
@@ -76,6 +94,9 @@ export class Tiering {
     this.storage = storage;
     this.core = core;
     this.store = store;
+    let writing = writingBy.get(storage.sql);
+    if (!writing) writingBy.set(storage.sql, (writing = new Set()));
+    this.writing = writing;
     for (const t of REMOTE_TABLES) storage.sql.exec(t);
     this.name = storage.sql.exec<{ value: string }>("SELECT value FROM partition_config WHERE key = 'tier_name'").toArray()[0]?.value;
     this.load();
@@ -188,13 +209,18 @@ export class Tiering {
     return { logStart: lastDoomed + 1, rowsWritten };
   }
 
-  /** Deletes up to SWEEP_PER_ALARM garbage objects from the store, then their entries. */
+  /**
+   * Deletes up to SWEEP_PER_ALARM garbage objects from the store, then their entries; an object
+   * an upload on this database is still writing waits for a later sweep.
+   */
   async sweep(): Promise<number> {
     if (!this.store) return 0;
     const keys = this.storage.sql
-      .exec<{ object_key: string }>("SELECT object_key FROM remote_garbage LIMIT ?", SWEEP_PER_ALARM)
+      .exec<{ object_key: string }>("SELECT object_key FROM remote_garbage LIMIT ?", SWEEP_PER_ALARM + this.writing.size)
       .toArray()
-      .map((r) => r.object_key);
+      .map((r) => r.object_key)
+      .filter((k) => !this.writing.has(k))
+      .slice(0, SWEEP_PER_ALARM);
     if (keys.length === 0) return 0;
     await this.store.delete(keys);
     let written = 0;
@@ -224,10 +250,12 @@ export class Tiering {
     moved: (size: number) => void,
   ): Promise<{ backlog: boolean; rowsWritten: number; due: boolean; moved: number }> {
     const out = { backlog: false, rowsWritten: 0, due: false, moved: 0 };
-    if (!this.store || !this.name || !tieringEnabled(config) || this.running) return out;
+    if (!this.store || this.running) return out;
     this.running = true;
     try {
+      // Garbage goes even when nothing is uploaded any more (tiering turned off for the topic).
       out.rowsWritten += await this.sweep();
+      if (!this.name || !tieringEnabled(config)) return out;
       const limits = localLimits(config);
       if (limits.ms < 0 && limits.bytes < 0) return out;
       const cutoff = limits.ms >= 0 ? now - limits.ms : -Infinity;
@@ -298,15 +326,22 @@ export class Tiering {
     let written = 0;
     if (rows.length === 0) return { written, moved: [], stop };
     const keys = rows.map((r) => `${this.name}/${epoch}/${String(r.base_offset).padStart(16, "0")}-${r.last_offset}-${randomHex()}.seg`);
-    this.storage.transactionSync(() => {
-      for (const key of keys) written += sql.exec("INSERT INTO remote_garbage (object_key) VALUES (?)", key).rowsWritten;
-    });
-    await this.storage.sync();
-    const puts = await Promise.allSettled(
-      rows.map((r, i) =>
-        this.store!.put(keys[i]!, blobBytes(r.data), { first_offset: String(r.base_offset), last_offset: String(r.last_offset) }),
-      ),
-    );
+    for (const key of keys) this.writing.add(key);
+    let puts: PromiseSettledResult<void>[];
+    try {
+      this.storage.transactionSync(() => {
+        for (const key of keys) written += sql.exec("INSERT INTO remote_garbage (object_key) VALUES (?)", key).rowsWritten;
+      });
+      await this.storage.sync();
+      puts = await Promise.allSettled(
+        rows.map((r, i) =>
+          this.store!.put(keys[i]!, blobBytes(r.data), { first_offset: String(r.base_offset), last_offset: String(r.last_offset) }),
+        ),
+      );
+    } finally {
+      // Every put has settled (or none started): a sweep may take what stays garbage.
+      for (const key of keys) this.writing.delete(key);
+    }
     const moved: number[] = [];
     const committed: Array<{ row: UploadRow; firstTs: number }> = [];
     this.storage.transactionSync(() => {
