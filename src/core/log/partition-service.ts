@@ -102,9 +102,16 @@ export class PartitionService implements Serves<PartitionApi> {
     return "ok" in log ? Promise.resolve(log as unknown as DsResult) : log.ds(req);
   }
 
-  /** Background maintenance of the open log (PartitionLog.maintain); a dropped partition has none. */
+  /**
+   * Background maintenance (PartitionLog.maintain, tiered uploads and sweeps). An alarm may be the
+   * first thing that reaches the object — on a standalone host, a persisted alarm fires as soon as
+   * the host restarts — so it opens the log: were it ignored until a call came, retention and the
+   * upload backlog of a partition nobody calls would wait indefinitely. A partition dropped in this
+   * process has no maintenance (its storage, alarm included, is gone).
+   */
   async alarm(): Promise<void> {
-    await this.current()?.alarm();
+    const log = this.log ?? (this.dropped > 0 ? undefined : this.get());
+    if (log && !("ok" in log)) await log.alarm();
   }
 
   async drop(addr: PartitionAddress): Promise<{ ok: true }> {
