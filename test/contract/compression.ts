@@ -5,6 +5,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import * as fixtures from "../core-support/compression-fixtures.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { FIXTURE_FIRST_TIMESTAMP, fixturePlainBatch, fixtureRecords, withCompressedRecords } from "../core-support/compressed-batch.ts";
 import type { TailContext } from "./tails.ts";
 
@@ -45,6 +46,30 @@ export function compressionSuite(ctx: Omit<TailContext, "target" | "produce">): 
         await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=0`, { headers: { accept: BATCH } })).arrayBuffer(),
       );
       expect(served).toEqual(batch);
+    });
+
+    // Regression: a decoded page stops decompressing at 16 MiB (MAX_DECOMPRESSED_BYTES); its
+    // next_offset used to be the end of every batch read, so the batches after that point were
+    // never shown to a reader following next_offset.
+    it("a page cut at the decompression bound hands the rest to the next page, skipping nothing", async () => {
+      const topic = await ctx.createTopic();
+      // The plain batch's CRC is never checked (withCompressedRecords reseals the compressed one);
+      // a bitwise CRC over 9 MB would idle the connection past the server's keep-alive timeout.
+      const value = new Uint8Array(900_000);
+      const plainBig = encodeBatch(
+        Array.from({ length: 10 }, (_, i) => ({ key: null, value, headers: [], timestamp: i })),
+        { crc32c: () => 0 },
+      );
+      const big = withCompressedRecords(plainBig, 1, new Uint8Array(gzipSync(plainBig.subarray(61))));
+      for (let i = 0; i < 3; i++) expect((await post(topic, big)).status).toBe(200);
+      const seen: number[] = [];
+      let offset = 0;
+      for (let pages = 0; offset < 30 && pages < 6; pages++) {
+        const page = (await (await ctx.call(`/v1/topics/${topic}/partitions/0/records?offset=${offset}&max_records=100`)).json()) as any;
+        seen.push(...page.records.map((r: any) => r.offset));
+        offset = page.next_offset;
+      }
+      expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i));
     });
 
     it("a decompression bomb is refused with 400 invalid_batch, nothing written", async () => {

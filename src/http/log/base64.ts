@@ -33,16 +33,21 @@ export function useNativeBase64(encode: Encoder): void {
   if (native === undefined) native = encode;
 }
 
-/** Writes the base64 of `src` into `dst` at `at` (room for base64Length bytes); returns the index after it. */
-export function writeBase64(src: Uint8Array, dst: Uint8Array, at: number): number {
-  if (native !== undefined && src.length >= NATIVE_FROM) return at + ascii.encodeInto(native(src), dst.subarray(at)).written;
-  return tableBase64(src, dst, at);
+/**
+ * Writes the base64 of src[start, end) (all of `src` by default) into `dst` at `at` (room for
+ * base64Length bytes); returns the index after it.
+ */
+export function writeBase64(src: Uint8Array, dst: Uint8Array, at: number, start = 0, end = src.length): number {
+  if (native !== undefined && end - start >= NATIVE_FROM) {
+    return at + ascii.encodeInto(native(src.subarray(start, end)), dst.subarray(at)).written;
+  }
+  return tableBase64(src, dst, at, start, end);
 }
 
-function tableBase64(src: Uint8Array, dst: Uint8Array, at: number): number {
-  const n = src.length;
-  const whole = n - (n % 3);
-  let i = 0;
+function tableBase64(src: Uint8Array, dst: Uint8Array, at: number, start = 0, end = src.length): number {
+  const n = end;
+  const whole = n - ((n - start) % 3);
+  let i = start;
   for (; i < whole; i += 3) {
     const t = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
     const hi = (t >>> 12) << 1;

@@ -5,11 +5,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { BrokerError } from "../../core/errors.ts";
 import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
-import { decodeRecords, readBatchHeader } from "../../core/batch/record-batch.ts";
+import { readBatchHeader } from "../../core/batch/record-batch.ts";
 import { responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, isolationParam, partitionParam } from "../params.ts";
 import { JsonPageWriter } from "./fetch-body.ts";
+import { walkRecords } from "./fetch-records.ts";
 import { MsgpackPageWriter } from "./msgpack-page.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
@@ -86,27 +87,17 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
         "edgebroker-log-start-offset": String(read.logStartOffset),
       });
     }
-    // The page is written record by record as bytes (fetch-body.ts): the same answer as
-    // respond() over jsonRecord/msgpackRecord objects, without building and serialising them.
+    // The page is written record by record as bytes, straight off the batches (fetch-records.ts,
+    // fetch-body.ts): the same answer as respond() over jsonRecord/msgpackRecord objects, without
+    // building and serialising them.
     const page = kind === "msgpack" ? new MsgpackPageWriter(read.batches.length) : new JsonPageWriter(read.batches.length);
-    let count = 0;
-    let full = false;
-    let afterLast = offset;
-    for (const r of decodeRecords(read.batches)) {
-      if (r.offset < offset) continue;
-      if (count >= maxRecords) {
-        full = true;
-        break;
-      }
-      count++;
-      page.add(r);
-      afterLast = r.offset + 1;
-    }
-    // Past the whole page unless it was cut at max_records: a page that ends in a transaction
-    // marker (a control batch, never shown as a record) or aborted data must not be read again.
-    const next = full
-      ? afterLast
-      : Math.max(afterLast, read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
+    const walked = walkRecords(read.batches, offset, maxRecords, page);
+    // Past the whole page unless the walk stopped early (max_records, or the decompression bound):
+    // a page that ends in a transaction marker (a control batch, never shown as a record) or
+    // aborted data must not be read again.
+    const next = walked.stopped
+      ? walked.next
+      : Math.max(walked.next, read.batches.length > 0 ? endOfBatches(read.batches) : offset, read.nextOffset ?? offset);
     const body = page.finish({ next_offset: next, ...meta }) as Uint8Array<ArrayBuffer>;
     return c.body(body, 200, { "content-type": kind === "msgpack" ? MEDIA.msgpack : MEDIA.json });
   });

@@ -1,8 +1,9 @@
 // MessagePack fetch pages written as bytes (fetch-body.ts has the JSON form and the buffer):
 // msgpackRecord's map per record — offset, timestamp, key, value, headers — with the field names
 // encoded once, instead of @msgpack/msgpack walking one object per record.
-import type { DecodedRecord } from "../../core/batch/record-batch.ts";
+import type { DecodedRecord, Header } from "../../core/batch/record-batch.ts";
 import { Bytes, type PageMeta } from "./fetch-body.ts";
+import { headersOf, type PageSink, type RecordAt } from "./fetch-records.ts";
 import { setOwn } from "./record-view.ts";
 
 const utf8 = new TextEncoder();
@@ -24,7 +25,7 @@ const NAMES = Object.fromEntries(
   ].map((n) => [n, Uint8Array.of(0xa0 | n.length, ...utf8.encode(n))]),
 ) as Record<string, Uint8Array>;
 
-export class MsgpackPageWriter {
+export class MsgpackPageWriter implements PageSink {
   private out: Bytes;
   private count = 0;
   private countAt: number;
@@ -42,21 +43,47 @@ export class MsgpackPageWriter {
   }
 
   add(r: DecodedRecord): void {
+    const key = r.key ?? NONE;
+    const value = r.value ?? NONE;
+    this.record(r.offset, r.timestamp, key, 0, r.key === null ? -1 : key.length, value, 0, r.value === null ? -1 : value.length);
+    this.headers(r.headers);
+  }
+
+  addAt(r: RecordAt): void {
+    const src = r.src;
+    this.record(r.offset, r.timestamp, src, r.keyAt, r.keyLen, src, r.valueAt, r.valueLen);
+    if (r.headerCount === 0) this.out.buf[this.out.len++] = 0x80;
+    else this.headers(headersOf(r));
+  }
+
+  /**
+   * The record's map up to the headers' name, with one reserve (room for an empty map after it);
+   * a length of -1 is null.
+   */
+  private record(offset: number, timestamp: number, ks: Uint8Array, ka: number, kn: number, vs: Uint8Array, va: number, vn: number): void {
     const out = this.out;
+    out.reserve(RECORD_ROOM + Math.max(kn, 0) + Math.max(vn, 0));
+    const buf = out.buf;
+    let at = out.len;
     this.count++;
-    out.byte(0x85);
-    out.bytes(NAMES.offset!);
-    this.int(r.offset);
-    out.bytes(NAMES.timestamp!);
-    this.int(r.timestamp);
-    out.bytes(NAMES.key!);
-    this.bin(r.key);
-    out.bytes(NAMES.value!);
-    this.bin(r.value);
-    out.bytes(NAMES.headers!);
-    if (r.headers.length === 0) return out.byte(0x80);
+    buf[at++] = 0x85;
+    at = put(NAMES.offset!, buf, at);
+    at = writeInt(buf, at, offset);
+    at = put(NAMES.timestamp!, buf, at);
+    at = writeInt(buf, at, timestamp);
+    at = put(NAMES.key!, buf, at);
+    at = writeBin(buf, at, ks, ka, kn);
+    at = put(NAMES.value!, buf, at);
+    at = writeBin(buf, at, vs, va, vn);
+    at = put(NAMES.headers!, buf, at);
+    out.len = at;
+  }
+
+  private headers(list: Header[]): void {
+    const out = this.out;
+    if (list.length === 0) return out.byte(0x80);
     const headers: Record<string, Uint8Array | null> = {};
-    for (const [k, v] of r.headers) setOwn(headers, k, v);
+    for (const [k, v] of list) setOwn(headers, k, v);
     const names = Object.keys(headers);
     this.mapHeader(names.length);
     for (const name of names) {
@@ -99,20 +126,8 @@ export class MsgpackPageWriter {
 
   private bin(b: Uint8Array | null): void {
     const out = this.out;
-    if (b === null) return out.byte(0xc0);
-    const n = b.length;
-    if (n < 0x100) {
-      out.byte(0xc4);
-      out.byte(n);
-    } else if (n < 0x10000) {
-      out.byte(0xc5);
-      out.byte(n >>> 8);
-      out.byte(n & 0xff);
-    } else {
-      out.byte(0xc6);
-      this.u32(n);
-    }
-    out.bytes(b);
+    out.reserve(5 + (b === null ? 0 : b.length));
+    out.len = writeBin(out.buf, out.len, b ?? NONE, 0, b === null ? -1 : b.length);
   }
 
   private u32(n: number): void {
@@ -126,43 +141,8 @@ export class MsgpackPageWriter {
 
   private int(n: number): void {
     const out = this.out;
-    if (n >= 0) {
-      if (n < 0x80) return out.byte(n);
-      if (n < 0x100) {
-        out.byte(0xcc);
-        return out.byte(n);
-      }
-      if (n < 0x10000) {
-        out.byte(0xcd);
-        out.byte(n >>> 8);
-        return out.byte(n & 0xff);
-      }
-      if (n < 0x100000000) {
-        out.byte(0xce);
-        return this.u32(n);
-      }
-      out.byte(0xcf);
-      this.u32(Math.floor(n / 0x100000000));
-      return this.u32(n >>> 0);
-    }
-    if (n >= -0x20) return out.byte(n & 0xff);
-    if (n >= -0x80) {
-      out.byte(0xd0);
-      return out.byte(n & 0xff);
-    }
-    if (n >= -0x8000) {
-      out.byte(0xd1);
-      out.byte((n >> 8) & 0xff);
-      return out.byte(n & 0xff);
-    }
-    if (n >= -0x80000000) {
-      out.byte(0xd2);
-      return this.u32(n >>> 0);
-    }
-    out.byte(0xd3);
-    out.reserve(8);
-    new DataView(out.buf.buffer, out.buf.byteOffset + out.len, 8).setBigInt64(0, BigInt(n));
-    out.len += 8;
+    out.reserve(9);
+    out.len = writeInt(out.buf, out.len, n);
   }
 
   finish(meta: PageMeta): Uint8Array {
@@ -179,4 +159,95 @@ export class MsgpackPageWriter {
     }
     return out.done();
   }
+}
+
+const NONE = new Uint8Array(0);
+// Room for a record's map besides its key and value bytes: names, two integers of up to 9
+// bytes, two bin headers of up to 5, and the empty headers map.
+const RECORD_ROOM = 80;
+
+/** Copies a short constant into `buf` at `at` (room reserved); returns the index after it. */
+function put(c: Uint8Array, buf: Uint8Array, at: number): number {
+  for (let i = 0; i < c.length; i++) buf[at + i] = c[i]!;
+  return at + c.length;
+}
+
+function u32(buf: Uint8Array, at: number, n: number): number {
+  buf[at] = n >>> 24;
+  buf[at + 1] = (n >>> 16) & 0xff;
+  buf[at + 2] = (n >>> 8) & 0xff;
+  buf[at + 3] = n & 0xff;
+  return at + 4;
+}
+
+/** src[start, start + n) as bin 8/16/32, or nil when n is -1; room for n + 5 bytes reserved. */
+function writeBin(buf: Uint8Array, at: number, src: Uint8Array, start: number, n: number): number {
+  if (n < 0) {
+    buf[at] = 0xc0;
+    return at + 1;
+  }
+  if (n < 0x100) {
+    buf[at++] = 0xc4;
+    buf[at++] = n;
+  } else if (n < 0x10000) {
+    buf[at++] = 0xc5;
+    buf[at++] = n >>> 8;
+    buf[at++] = n & 0xff;
+  } else {
+    buf[at++] = 0xc6;
+    at = u32(buf, at, n);
+  }
+  // set() costs a call into the runtime (and a subarray); a short copy is cheaper as a loop.
+  if (n > 24) buf.set(src.subarray(start, start + n), at);
+  else for (let i = 0; i < n; i++) buf[at + i] = src[start + i]!;
+  return at + n;
+}
+
+/** `n` in its smallest MessagePack integer form; room for 9 bytes reserved. */
+function writeInt(buf: Uint8Array, at: number, n: number): number {
+  if (n >= 0) {
+    if (n < 0x80) {
+      buf[at] = n;
+      return at + 1;
+    }
+    if (n < 0x100) {
+      buf[at] = 0xcc;
+      buf[at + 1] = n;
+      return at + 2;
+    }
+    if (n < 0x10000) {
+      buf[at] = 0xcd;
+      buf[at + 1] = n >>> 8;
+      buf[at + 2] = n & 0xff;
+      return at + 3;
+    }
+    if (n < 0x100000000) {
+      buf[at] = 0xce;
+      return u32(buf, at + 1, n);
+    }
+    buf[at] = 0xcf;
+    return u32(buf, u32(buf, at + 1, Math.floor(n / 0x100000000)), n >>> 0);
+  }
+  if (n >= -0x20) {
+    buf[at] = n & 0xff;
+    return at + 1;
+  }
+  if (n >= -0x80) {
+    buf[at] = 0xd0;
+    buf[at + 1] = n & 0xff;
+    return at + 2;
+  }
+  if (n >= -0x8000) {
+    buf[at] = 0xd1;
+    buf[at + 1] = (n >> 8) & 0xff;
+    buf[at + 2] = n & 0xff;
+    return at + 3;
+  }
+  if (n >= -0x80000000) {
+    buf[at] = 0xd2;
+    return u32(buf, at + 1, n >>> 0);
+  }
+  buf[at] = 0xd3;
+  new DataView(buf.buffer, buf.byteOffset + at + 1, 8).setBigInt64(0, BigInt(n));
+  return at + 9;
 }

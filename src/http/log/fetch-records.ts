@@ -1,0 +1,200 @@
+// The records of a fetch page walked straight off the stored batches, for the JSON and MessagePack
+// page writers: one reused RecordAt gives each record's offset, timestamp and the positions of its
+// key and value in the batch bytes, so a page of 10,000 records allocates no object, subarray or
+// header array per record (decodeRecords in core/batch/record-batch.ts does all three; profiled in
+// docs/benchmarks.md, "(d) catch-up fetch by format"). The grammar walked is the one that file
+// opens with (Kafka RecordBatch v2); the structural checks are decodeRecords' own, so a malformed
+// batch throws as it would there. Control batches are skipped; compressed batches are decompressed
+// within the same bound, and a walk that stops at that bound says where the next read starts.
+import { CONTROL_FLAG, readBatchHeader, type Header } from "../../core/batch/record-batch.ts";
+import { readVarint, readVarlong, type Cursor } from "../../core/batch/varint.ts";
+import { decompressRecords, MAX_DECOMPRESSED_BYTES } from "../../core/compression/index.ts";
+
+const BATCH_HEADER_SIZE = 61;
+const COMPRESSION_MASK = 0x07;
+const LOG_APPEND_TIME_FLAG = 0x08;
+const utf8 = new TextDecoder();
+
+/** One record, as positions in `src` (the batch bytes or its decompressed records); -1 length = null. */
+export class RecordAt {
+  src: Uint8Array = new Uint8Array(0);
+  offset = 0;
+  timestamp = 0;
+  keyAt = 0;
+  keyLen = -1;
+  valueAt = 0;
+  valueLen = -1;
+  headersAt = 0;
+  headerCount = 0;
+  end = 0;
+}
+
+export interface PageSink {
+  addAt(r: RecordAt): void;
+}
+
+/**
+ * `stopped`: the walk ended before the last record of `bytes` (max_records reached, or the
+ * decompression bound), and `next` is where the next read starts. Otherwise `next` is the offset
+ * after the last record written (or `from`), and the caller may move past the whole page.
+ */
+export interface Walked {
+  count: number;
+  next: number;
+  stopped: boolean;
+}
+
+const cur: Cursor = { pos: 0 };
+
+/** A varint at cur.pos; one- and two-byte values (every delta and short length) inline. */
+function varint(src: Uint8Array): number {
+  const p = cur.pos;
+  const b0 = src[p]!;
+  if (b0 < 0x80) {
+    cur.pos = p + 1;
+    return (b0 >>> 1) ^ -(b0 & 1);
+  }
+  const b1 = src[p + 1]!;
+  if (b1 < 0x80) {
+    cur.pos = p + 2;
+    const z = (b0 & 0x7f) | (b1 << 7);
+    return (z >>> 1) ^ -(z & 1);
+  }
+  return readVarint(src, cur);
+}
+
+/** A varlong at cur.pos: up to two bytes it is a varint's encoding of the same value. */
+function varlong(src: Uint8Array): number {
+  const p = cur.pos;
+  const b0 = src[p]!;
+  if (b0 < 0x80) {
+    cur.pos = p + 1;
+    return (b0 >>> 1) ^ -(b0 & 1);
+  }
+  const b1 = src[p + 1]!;
+  if (b1 < 0x80) {
+    cur.pos = p + 2;
+    const z = (b0 & 0x7f) | (b1 << 7);
+    return (z >>> 1) ^ -(z & 1);
+  }
+  return readVarlong(src, cur);
+}
+
+/** A length-prefixed field's length (-1 null), cur.pos left after its bytes. */
+function field(src: Uint8Array, limit: number, at: number, what: string): number {
+  const length = varint(src);
+  if (length === -1) return -1;
+  if (length < -1 || cur.pos + length > limit) throw new Error(`record at byte ${at}: invalid ${what} length ${length}`);
+  cur.pos += length;
+  return length;
+}
+
+/**
+ * Writes the records of `bytes` (concatenated batches) from offset `from` on into `sink`, at most
+ * `maxRecords` of them: what the fetch route did over decodeRecords, record by record.
+ */
+export function walkRecords(
+  bytes: Uint8Array,
+  from: number,
+  maxRecords: number,
+  sink: PageSink,
+  maxDecompressedBytes = MAX_DECOMPRESSED_BYTES,
+): Walked {
+  const r = new RecordAt();
+  let count = 0;
+  let afterLast = from;
+  let position = 0;
+  let inflated = 0;
+  while (position < bytes.length) {
+    const h = readBatchHeader(bytes, position);
+    const end = position + h.size;
+    if (end > bytes.length) {
+      throw new Error(`record batch at byte ${position}: batchLength ${h.batchLength} runs past the end (${bytes.length} bytes)`);
+    }
+    if ((h.attributes & CONTROL_FLAG) !== 0 || h.recordCount === 0) {
+      position = end;
+      continue;
+    }
+    if (h.recordCount < 0) throw new Error(`record batch at byte ${position}: negative record count ${h.recordCount}`);
+    // A batch wholly before `from` (a read's first batch may start before it) is not decoded,
+    // nor counted against the decompression bound.
+    if (h.baseOffset + h.lastOffsetDelta < from) {
+      position = end;
+      continue;
+    }
+    const codec = h.attributes & COMPRESSION_MASK;
+    const src = codec === 0 ? bytes : decompressRecords(codec, bytes.subarray(position + BATCH_HEADER_SIZE, end));
+    const recordsEnd = codec === 0 ? end : src.length;
+    const logAppendTime = (h.attributes & LOG_APPEND_TIME_FLAG) !== 0;
+    r.src = src;
+    cur.pos = codec === 0 ? position + BATCH_HEADER_SIZE : 0;
+    for (let i = 0; i < h.recordCount; i++) {
+      const at = cur.pos;
+      const length = varint(src);
+      const bodyStart = cur.pos;
+      const recordEnd = bodyStart + length;
+      if (length < 0 || recordEnd > recordsEnd) throw new Error(`record at byte ${at}: length ${length} runs past its batch`);
+      cur.pos++; // record attributes: unused in v2
+      const timestampDelta = varlong(src);
+      const offsetDelta = varint(src);
+      const keyLen = field(src, recordEnd, at, "key");
+      const keyAt = cur.pos - Math.max(keyLen, 0);
+      const valueLen = field(src, recordEnd, at, "value");
+      const valueAt = cur.pos - Math.max(valueLen, 0);
+      const headerCount = varint(src);
+      if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
+      const headersAt = cur.pos;
+      if (headerCount > 0) {
+        for (let j = 0; j < headerCount; j++) {
+          const keyLength = varint(src);
+          if (keyLength < 0 || cur.pos + keyLength > recordEnd)
+            throw new Error(`record at byte ${at}: invalid header key length ${keyLength}`);
+          cur.pos += keyLength;
+          field(src, recordEnd, at, "header value");
+        }
+      }
+      if (cur.pos !== recordEnd)
+        throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
+      const offset = h.baseOffset + offsetDelta;
+      if (offset < from) continue;
+      if (count >= maxRecords) return { count, next: afterLast, stopped: true };
+      r.offset = offset;
+      r.timestamp = logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta;
+      r.keyAt = keyAt;
+      r.keyLen = keyLen;
+      r.valueAt = valueAt;
+      r.valueLen = valueLen;
+      r.headersAt = headersAt;
+      r.headerCount = headerCount;
+      r.end = recordEnd;
+      sink.addAt(r);
+      count++;
+      afterLast = offset + 1;
+    }
+    if (cur.pos !== recordsEnd) {
+      throw new Error(`record batch at byte ${position}: ${recordsEnd - cur.pos} bytes left after ${h.recordCount} records`);
+    }
+    position = end;
+    // Past the bound the rest is read next time, from the end of this batch: not skipped.
+    if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes && position < bytes.length) {
+      return { count, next: Math.max(afterLast, h.baseOffset + h.lastOffsetDelta + 1), stopped: true };
+    }
+  }
+  return { count, next: afterLast, stopped: false };
+}
+
+/** The record's headers decoded (few records carry any): names as UTF-8 text, values as subarrays. */
+export function headersOf(r: RecordAt): Header[] {
+  const src = r.src;
+  const out: Header[] = [];
+  cur.pos = r.headersAt;
+  for (let j = 0; j < r.headerCount; j++) {
+    const keyLength = varint(src);
+    const name = utf8.decode(src.subarray(cur.pos, cur.pos + keyLength));
+    cur.pos += keyLength;
+    const length = varint(src);
+    out.push([name, length < 0 ? null : src.subarray(cur.pos, cur.pos + length)]);
+    if (length > 0) cur.pos += length;
+  }
+  return out;
+}
