@@ -60,9 +60,14 @@ export function scopedBroker(objects: BrokerObjects, grants: Grant[], who: strin
       const p = partition ?? (records[0]?.key ? partitionForKey(records[0].key, topic.partitions) : 0);
       const core = await objects.logCore();
       const batch = encodeBatch(records, { crc32c: (b) => core.crc32c(b) });
-      const r = await objects
-        .partition(topic.name, p)
-        .append({ topic: topic.name, partition: p, epoch: topic.epoch, batches: batch, config: topic.config });
+      const r = await objects.partition(topic.name, p).append({
+        topic: topic.name,
+        partition: p,
+        epoch: topic.epoch,
+        batches: batch,
+        config: topic.config,
+        configRevision: topic.config_revision,
+      });
       return r.ok ? { ok: true, partition: p, offset: r.baseOffsets[0]! } : r;
     },
     async committed(group) {

@@ -125,6 +125,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   /** Reads waiting for new records here or on the stream this partition holds (DsStreams). */
   readonly waiters = new Waiters();
   private config: LogConfig = DEFAULT_LOG_CONFIG;
+  /** The topic's config revision `config` came with (partition_config 'log_revision'; none stored: 0). */
+  private configRevision = 0;
   private alarms: AlarmPort | undefined;
   private alarmAt: number | undefined;
   private onCommit: (() => void) | undefined;
@@ -162,6 +164,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     let maintenanceError: string | undefined;
     for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM partition_config")) {
       if (row.key === "log") log.config = storedLogConfig(row.value);
+      if (row.key === "log_revision") log.configRevision = Number(row.value);
       if (row.key === "maintenance_error") maintenanceError = row.value;
     }
     log.guard = new MaintenanceGuard(storage, maintenanceError);
@@ -272,6 +275,9 @@ export class PartitionLog implements Serves<PartitionApi> {
       this.storage.sql.exec("INSERT OR REPLACE INTO partition_meta (key, value) VALUES ('epoch', ?)", epoch);
     });
     this.epoch = epoch;
+    // partition_config was cleared, and the new incarnation's config revisions start again at 0.
+    this.config = DEFAULT_LOG_CONFIG;
+    this.configRevision = 0;
     this.guard.reset();
     this.tiering.name = undefined; // partition_config was cleared: the caller's name is stored again
     this.tiering.load();
@@ -290,7 +296,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     const stale = this.checkEpoch(req);
     if (stale) return Promise.resolve(stale);
     this.metricsSource(req);
-    if (req.config) this.applyConfig(req.config);
+    if (req.config) this.applyConfig(req.config, req.configRevision);
     const checked = validateProduced(this.core, req.batches);
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
@@ -598,19 +604,32 @@ export class PartitionLog implements Serves<PartitionApi> {
 
   // ---- Lifecycle: config, retention, delete-records, segment merging, offsets by timestamp ----
 
-  /** Stores the topic's retention/cleanup config when it changed; the Worker sends it with appends and on PATCH. */
-  private applyConfig(topicConfig: TopicConfig): void {
+  /**
+   * Stores the topic's retention/cleanup config when it changed; the Worker sends it with appends
+   * and on PATCH. Appends carry the config of their process's topic cache, which may predate a
+   * PATCH already applied here: a config of an older revision than the stored one is ignored, or
+   * the partition would keep the old config until the next PATCH. A newer revision is stored even
+   * with the same values, so a stale append of a revision in between cannot come back either.
+   */
+  private applyConfig(topicConfig: TopicConfig, revision = 0): void {
+    if (revision < this.configRevision) return;
     const config = logConfigFrom(topicConfig);
-    if (sameLogConfig(config, this.config)) return; // every append carries it: keep this cheap
-    this.storage.sql.exec("INSERT OR REPLACE INTO partition_config (key, value) VALUES ('log', ?)", JSON.stringify(config));
+    // Every append carries it: keep this cheap.
+    if (revision === this.configRevision && sameLogConfig(config, this.config)) return;
+    this.storage.sql.exec(
+      "INSERT OR REPLACE INTO partition_config (key, value) VALUES ('log', ?), ('log_revision', ?)",
+      JSON.stringify(config),
+      String(revision),
+    );
     this.config = config;
+    this.configRevision = revision;
     this.scheduleMaintenance();
   }
 
-  configure(addr: PartitionAddress, topicConfig: TopicConfig): { ok: true } | Failure {
+  configure(addr: PartitionAddress, topicConfig: TopicConfig, revision?: number): { ok: true } | Failure {
     const stale = this.checkEpoch(addr);
     if (stale) return stale;
-    this.applyConfig(topicConfig);
+    this.applyConfig(topicConfig, revision);
     return { ok: true };
   }
 

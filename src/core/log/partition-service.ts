@@ -68,9 +68,9 @@ export class PartitionService implements Serves<PartitionApi> {
     return "ok" in log ? log : log.stats(addr);
   }
 
-  configure(addr: PartitionAddress, config: TopicConfig): { ok: true } | Failure {
+  configure(addr: PartitionAddress, config: TopicConfig, revision?: number): { ok: true } | Failure {
     const log = this.get(addr);
-    return "ok" in log ? log : log.configure(addr, config);
+    return "ok" in log ? log : log.configure(addr, config, revision);
   }
 
   deleteRecords(addr: PartitionAddress, before: number): { ok: true; start_offset: number } | Failure {

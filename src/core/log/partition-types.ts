@@ -16,6 +16,8 @@ export interface AppendRequest extends PartitionAddress {
   batches: Uint8Array;
   /** The topic's configs as the caller knows them; the partition stores retention/cleanup changes. */
   config?: TopicConfig;
+  /** The revision of `config` (TopicInfo.config_revision; absent: 0): an older one than the partition holds is ignored. */
+  configRevision?: number;
   /**
    * The caller added this partition to the producer's transaction at its coordinator first.
    * Transactional batches are refused without it: no coordinator would ever write their marker.
@@ -120,7 +122,8 @@ export interface PartitionApi {
   read(req: ReadRequest): Promise<ReadResult>;
   stats(addr: PartitionAddress): Promise<StatsResult>;
   drop(addr: PartitionAddress): Promise<{ ok: true }>;
-  configure(addr: PartitionAddress, config: TopicConfig): Promise<{ ok: true } | Failure>;
+  /** `revision`: TopicInfo.config_revision (absent: 0); a config older than the partition's is ignored. */
+  configure(addr: PartitionAddress, config: TopicConfig, revision?: number): Promise<{ ok: true } | Failure>;
   deleteRecords(addr: PartitionAddress, before: number): Promise<{ ok: true; start_offset: number } | Failure>;
   offsetForTimestamp(addr: PartitionAddress, timestamp: number): Promise<{ ok: true; offset: number; timestamp: number | null } | Failure>;
   /** A transaction marker from the transaction coordinator (commit or abort), written once. */

@@ -1,7 +1,7 @@
 // Topic metadata, kept by the single cluster object: names, partition counts, configs and the
 // epoch of each topic incarnation. Epochs come from one counter that never goes back, so a topic
 // deleted and created again under the same name is told apart by every partition object.
-import { CLUSTER_META_TABLE, TOPICS_TABLE } from "./schema.ts";
+import { CLUSTER_META_TABLE, migrateTopicsTable, TOPICS_TABLE } from "./schema.ts";
 import { BrokerError, fail, type Failure } from "../errors.ts";
 import type { KeyListing, KeyResult } from "../keys/registry.ts";
 import type { ProducerIdResult } from "./producer-registry.ts";
@@ -13,6 +13,12 @@ export interface TopicInfo {
   partitions: number;
   epoch: number;
   config: TopicConfig;
+  /**
+   * Counts the config changes of this incarnation (0 at creation). Appends and configure calls
+   * carry it with the config, and a partition ignores a config older than the one it holds: a
+   * process whose cache predates a PATCH cannot put the old config back (PartitionLog.applyConfig).
+   */
+  config_revision: number;
   created_at: number;
 }
 
@@ -29,11 +35,19 @@ interface TopicRow extends Record<string, string | number> {
   partitions: number;
   epoch: number;
   config: string;
+  config_revision: number;
   created_at: number;
 }
 
 function toInfo(row: TopicRow): TopicInfo {
-  return { name: row.name, partitions: row.partitions, epoch: row.epoch, config: JSON.parse(row.config), created_at: row.created_at };
+  return {
+    name: row.name,
+    partitions: row.partitions,
+    epoch: row.epoch,
+    config: JSON.parse(row.config),
+    config_revision: row.config_revision,
+    created_at: row.created_at,
+  };
 }
 
 function guard(fn: () => TopicResult): TopicResult {
@@ -57,6 +71,7 @@ export class TopicRegistry {
     this.maxTopics = limits.maxTopics;
     this.now = now;
     storage.sql.exec(TOPICS_TABLE);
+    migrateTopicsTable(storage.sql);
     storage.sql.exec(CLUSTER_META_TABLE);
   }
 
@@ -81,7 +96,7 @@ export class TopicRegistry {
       const topic = this.storage.transactionSync(() => {
         const last =
           this.storage.sql.exec<{ value: number }>("SELECT value FROM cluster_meta WHERE key = 'epoch'").toArray()[0]?.value ?? 0;
-        const info: TopicInfo = { name, partitions, epoch: last + 1, config, created_at: this.now() };
+        const info: TopicInfo = { name, partitions, epoch: last + 1, config, config_revision: 0, created_at: this.now() };
         this.storage.sql.exec("INSERT OR REPLACE INTO cluster_meta (key, value) VALUES ('epoch', ?)", info.epoch);
         this.storage.sql.exec(
           "INSERT INTO topics (name, partitions, epoch, config, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -140,14 +155,19 @@ export class TopicRegistry {
     return { ok: true, topic: { ...topic, partitions: count } };
   }
 
-  /** Merges config changes into the topic's stored configs (PATCH semantics). */
+  /**
+   * Merges config changes into the topic's stored configs (PATCH semantics) and moves the config
+   * revision on, also when no value changed: a partition that missed an earlier change must not
+   * take that change's config from a stale append after this one (PartitionLog.applyConfig).
+   */
   updateConfig(name: string, changes: TopicConfig): TopicResult {
     return guard(() => {
       const topic = this.get(name);
       if (!topic) return fail("topic_not_found", `topic "${name}" does not exist`);
       const config = { ...topic.config, ...validateConfig(changes) };
-      this.storage.sql.exec("UPDATE topics SET config = ? WHERE name = ?", JSON.stringify(config), name);
-      return { ok: true, topic: { ...topic, config } };
+      const revision = topic.config_revision + 1;
+      this.storage.sql.exec("UPDATE topics SET config = ?, config_revision = ? WHERE name = ?", JSON.stringify(config), revision, name);
+      return { ok: true, topic: { ...topic, config, config_revision: revision } };
     });
   }
 }

@@ -178,6 +178,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
           epoch: topic.epoch,
           batches: bytes,
           config: topic.config,
+          configRevision: topic.config_revision,
           ...(transactionalId ? { transactional: true } : {}),
         });
         return appended.ok ? { ...appended, partition } : appended;
@@ -223,6 +224,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
             epoch: topic.epoch,
             batches: batch,
             config: topic.config,
+            configRevision: topic.config_revision,
             ...(transactionalId ? { transactional: true } : {}),
           });
           if (appended.ok) {

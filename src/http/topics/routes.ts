@@ -148,7 +148,9 @@ export function topicRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
     // one that misses this learns it with its next append).
     await Promise.allSettled(
       Array.from({ length: topic.partitions }, (_, partition) =>
-        deps.partition(topic.name, partition).configure({ topic: topic.name, partition, epoch: topic.epoch }, topic.config),
+        deps
+          .partition(topic.name, partition)
+          .configure({ topic: topic.name, partition, epoch: topic.epoch }, topic.config, topic.config_revision),
       ),
     );
     return respond(c, 200, await describe(topic));

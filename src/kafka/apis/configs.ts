@@ -176,7 +176,9 @@ async function applyConfig(
   ctx.config.topics.put(topic);
   await Promise.allSettled(
     Array.from({ length: topic.partitions }, (_, partition) =>
-      ctx.deps.partition(topic.name, partition).configure({ topic: topic.name, partition, epoch: topic.epoch }, topic.config),
+      ctx.deps
+        .partition(topic.name, partition)
+        .configure({ topic: topic.name, partition, epoch: topic.epoch }, topic.config, topic.config_revision),
     ),
   );
   return { ok: true, topic };

@@ -114,6 +114,7 @@ export const produceApi: KafkaApi = {
                 epoch: topic.epoch,
                 batches: records,
                 config: topic.config,
+                configRevision: topic.config_revision,
                 ...(txn.transactional ? { transactional: true } : {}),
               }),
             );
