@@ -6,7 +6,8 @@
 // - Calls cross the boundary copied, as Durable Object RPC serialises them: arguments and results
 //   are isolated (isolate.ts: a structural copy of plain data, structuredClone for anything
 //   else), so caller and object never share a buffer or an object, and non-cloneable data fails
-//   here as it would on Cloudflare.
+//   here as it would on Cloudflare. The exception is the methods named in `byReference`, whose
+//   callers hand over what they pass (a partition's append, the hot path of every produce).
 // - Input gate: calls are delivered in arrival order, and a call's synchronous part (which is where
 //   every storage access happens: the SQL port is synchronous) runs to completion before the next
 //   call starts — JavaScript's run-to-completion gives that for free. While the object is inside
@@ -62,6 +63,13 @@ export interface ActorHostOptions {
   kinds: Record<string, ActorFactory>;
   /** Close instances idle this long; 0 keeps them for the life of the process. */
   idleMs?: number;
+  /**
+   * Methods, by kind, whose arguments and results cross by reference instead of being isolated:
+   * for calls where neither side can reach what the other keeps — the caller builds the
+   * arguments for this one call and never touches them again, the object builds a new result
+   * for each call — so a copy would buy nothing (a partition's append: issue #20).
+   */
+  byReference?: Record<string, readonly string[]>;
   now?: () => number;
 }
 
@@ -90,6 +98,7 @@ export class ActorHost {
   private readonly options: ActorHostOptions;
   private readonly now: () => number;
   private readonly instances = new Map<string, Instance>();
+  private readonly byReference: Map<string, ReadonlySet<string>>;
   private readonly hostStorage: SqliteStorage;
   private readonly alarms: AlarmStore;
   /** Armed alarms by instance key; an alarm being delivered is not here (getAlarm() is null then). */
@@ -101,6 +110,7 @@ export class ActorHost {
   constructor(options: ActorHostOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.byReference = new Map(Object.entries(options.byReference ?? {}).map(([kind, methods]) => [kind, new Set(methods)]));
     mkdirSync(options.dataDir, { recursive: true });
     // Held exclusively for the life of the host: a second broker on this directory fails here.
     this.hostStorage = openStorage(options.openDatabase, join(options.dataDir, "host.sqlite"));
@@ -128,14 +138,16 @@ export class ActorHost {
     this.inFlight++;
     try {
       // `args` is the stub's own rest array, new for this call; its members are the caller's.
-      const input = args.map(isolate);
+      const shared = this.byReference.get(kind)?.has(method) === true;
+      const input = shared ? args : args.map(isolate);
       while (instance.gate) await instance.gate;
       if (instance.broken !== undefined) throw instance.broken;
       const fn = (instance.object as Record<string, unknown>)[method];
       if (typeof fn !== "function" || method === "constructor") {
         throw new TypeError(`the ${kind} object has no method "${method}"`);
       }
-      return isolate(await fn.apply(instance.object, input));
+      const result = await fn.apply(instance.object, input);
+      return shared ? result : isolate(result);
     } finally {
       instance.inFlight--;
       this.inFlight--;

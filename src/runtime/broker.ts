@@ -57,6 +57,9 @@ export async function createBroker(config: ServerConfig, openDatabase: OpenDatab
     openDatabase,
     kinds: objectKinds({ config, core, tails, stub: (kind, name) => host.stub(kind, name), metricsSink: (push) => metrics().push(push) }),
     idleMs: config.idleMs,
+    // An append's request is built for that one call, its batch never written again by the
+    // caller (HTTP, Kafka and connector produce), and its result is new: no copy either way.
+    byReference: { partition: ["append"] },
   });
   const metrics = () => host.stub<MetricsApi>("metrics", "metrics");
   const deps = appDeps(config, {

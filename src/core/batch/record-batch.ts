@@ -175,20 +175,7 @@ export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8A
   }
 
   const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  setInt64(dv, 0, opts.baseOffset ?? 0, "baseOffset");
-  dv.setInt32(8, total - LOG_OVERHEAD);
-  dv.setInt32(12, opts.partitionLeaderEpoch ?? -1);
-  out[16] = MAGIC;
-  // 17..20 crc, filled in last; 21..22 attributes: no compression, CreateTime, maybe transactional/control.
-  dv.setInt16(21, opts.attributes ?? 0);
-  dv.setInt32(23, n - 1);
-  setInt64(dv, 27, first, "firstTimestamp");
-  setInt64(dv, 35, max, "maxTimestamp");
-  setInt64(dv, 43, opts.producerId ?? -1, "producerId");
-  dv.setInt16(51, opts.producerEpoch ?? -1);
-  dv.setInt32(53, opts.baseSequence ?? -1);
-  dv.setInt32(57, n);
+  const dv = writeBatchHeader(out, n, first, max, opts);
 
   let p = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
@@ -214,6 +201,71 @@ export function encodeBatch(records: RecordInput[], opts: EncodeOptions): Uint8A
 
   dv.setUint32(CRC_OFFSET, opts.crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
   return out;
+}
+
+/** The 61 header bytes of a batch of `n` records (all but the CRC, written last over the rest). */
+function writeBatchHeader(out: Uint8Array, n: number, first: number, max: number, opts: EncodeOptions): DataView {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  setInt64(dv, 0, opts.baseOffset ?? 0, "baseOffset");
+  dv.setInt32(8, out.length - LOG_OVERHEAD);
+  dv.setInt32(12, opts.partitionLeaderEpoch ?? -1);
+  out[16] = MAGIC;
+  // 17..20 crc, filled in last; 21..22 attributes: no compression, CreateTime, maybe transactional/control.
+  dv.setInt16(21, opts.attributes ?? 0);
+  dv.setInt32(23, n - 1);
+  setInt64(dv, 27, first, "firstTimestamp");
+  setInt64(dv, 35, max, "maxTimestamp");
+  setInt64(dv, 43, opts.producerId ?? -1, "producerId");
+  dv.setInt16(51, opts.producerEpoch ?? -1);
+  dv.setInt32(53, opts.baseSequence ?? -1);
+  dv.setInt32(57, n);
+  return dv;
+}
+
+/** Where a span's value is null (a tombstone) in encodeSpans. */
+export const NULL_SPAN = -1;
+
+/**
+ * The batch encodeBatch gives for records without key or headers, all stamped `timestamp`, whose
+ * values are spans of `source` — spans[2i] to spans[2i + 1], or null where spans[2i] is
+ * NULL_SPAN — read straight from it: one copy of each value's bytes, no record objects (a JSON
+ * produce body of bare values, produce-json-scan.ts).
+ */
+export function encodeSpans(source: Uint8Array, spans: Int32Array, timestamp: number, opts: EncodeOptions): Uint8Array {
+  const n = spans.length >> 1;
+  if (!Number.isSafeInteger(timestamp)) throw new RangeError(`timestamp must be a safe integer, got ${timestamp}`);
+  // Each record: length, attributes, timestampDelta 0, offsetDelta, null key, value, 0 headers.
+  let total = BATCH_HEADER_SIZE;
+  for (let i = 0; i < n; i++) {
+    const start = spans[2 * i]!;
+    const body = 4 + sizeOfVarint(i) + (start === NULL_SPAN ? 1 : spanField(spans[2 * i + 1]! - start));
+    total += sizeOfVarint(body) + body;
+  }
+  const out = new Uint8Array(total);
+  const dv = writeBatchHeader(out, n, n > 0 ? timestamp : NO_TIMESTAMP, n > 0 ? timestamp : NO_TIMESTAMP, opts);
+  let p = BATCH_HEADER_SIZE;
+  for (let i = 0; i < n; i++) {
+    const start = spans[2 * i]!;
+    const length = start === NULL_SPAN ? -1 : spans[2 * i + 1]! - start;
+    p = writeVarint(out, p, 4 + sizeOfVarint(i) + (length < 0 ? 1 : spanField(length)));
+    out[p++] = 0; // record attributes: unused in v2
+    out[p++] = 0; // timestampDelta 0
+    p = writeVarint(out, p, i);
+    out[p++] = 1; // key length -1 (null), zigzag
+    p = writeVarint(out, p, length);
+    if (length > 0) {
+      out.set(source.subarray(start, start + length), p);
+      p += length;
+    }
+    out[p++] = 0; // no headers
+  }
+  if (p !== total) throw new Error(`encodeSpans: wrote ${p} bytes, sized ${total}`); // unreachable
+  dv.setUint32(CRC_OFFSET, opts.crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
+  return out;
+}
+
+function spanField(length: number): number {
+  return sizeOfVarint(length) + length;
 }
 
 function getInt64(dv: DataView, at: number, name: string): number {

@@ -11,7 +11,7 @@ import type { Limits } from "../../core/limits.ts";
 import type { RecordInput } from "../../core/batch/record-batch.ts";
 import { describe, jsonText } from "../json-text.ts";
 import { parseJsonBody } from "../body-decode.ts";
-import { scanProduceBody } from "./produce-json-scan.ts";
+import { NO_VALUE, NULL_VALUE, scanProduce } from "./produce-json-scan.ts";
 
 export interface ProduceRecord extends RecordInput {
   partition: number | undefined;
@@ -154,23 +154,73 @@ export function parseProduceBody(body: unknown, binary: boolean, limits: Limits,
 }
 
 /**
- * The records of a JSON produce body. Values whose bytes in the body are already the JSON text
- * the general path would store are taken as they are (produce-json-scan.ts); any other body —
- * and any body the fast path finds fault with — goes the general way, JSON.parse and
- * parseProduceBody, which stores and refuses exactly as it always has.
+ * A JSON body whose records are all bare values, `{"value": …}` — each record's value a span of
+ * the body, already its canonical JSON text (produce-json-scan.ts), no key, no headers, stamped
+ * `timestamp` — left as spans: encodeSpans copies each value once, straight into the batch.
  */
-export function parseJsonProduceBody(bytes: Uint8Array, limits: Limits, now: number): ProduceRecord[] {
-  const scanned = scanProduceBody(bytes);
-  if (scanned !== undefined && scanned.length <= limits.maxRecordsPerRequest) {
-    try {
-      return scanned.map((s, i) => {
-        if (s.value !== undefined) s.fields.value = s.value === null ? null : new JsonTextBytes(s.value);
-        return parseRecord(s.fields, i, false, limits, now);
-      });
-    } catch (err) {
-      if (!(err instanceof BrokerError)) throw err;
-      // The general path below names the fault as it always has.
+export class BareValues {
+  readonly body: Uint8Array;
+  /** Per record, [start, end) of its value in `body`; start NULL_SPAN for a tombstone. */
+  readonly spans: Int32Array;
+  readonly count: number;
+  readonly timestamp: number;
+  constructor(body: Uint8Array, spans: Int32Array, timestamp: number) {
+    this.body = body;
+    this.spans = spans;
+    this.count = spans.length >> 1;
+    this.timestamp = timestamp;
+  }
+
+  /** The same records as ProduceRecords, for callers that need them one by one. */
+  records(): ProduceRecord[] {
+    const out: ProduceRecord[] = new Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const start = this.spans[2 * i]!;
+      const value = start === NULL_VALUE ? null : this.body.subarray(start, this.spans[2 * i + 1]!);
+      out[i] = { key: null, value, headers: [], timestamp: this.timestamp, partition: undefined };
+    }
+    return out;
+  }
+}
+
+/**
+ * The records of a JSON produce body. Values whose bytes in the body are already the JSON text
+ * the general path would store are taken as they are (produce-json-scan.ts) — a body of bare
+ * values as BareValues, left in the body; any other body — and any body the fast path finds
+ * fault with — goes the general way, JSON.parse and parseProduceBody, which stores and refuses
+ * exactly as it always has.
+ */
+export function parseJsonProduce(bytes: Uint8Array, limits: Limits, now: number): ProduceRecord[] | BareValues {
+  const scanned = scanProduce(bytes);
+  if (scanned !== undefined && scanned.count <= limits.maxRecordsPerRequest) {
+    const { spans, fields } = scanned;
+    if (fields === undefined) {
+      // Every record is {"value": …}: of parseRecord's checks only the record size applies.
+      let fits = true;
+      for (let i = 0; i < spans.length && fits; i += 2)
+        fits = spans[i] === NULL_VALUE || spans[i + 1]! - spans[i]! <= limits.maxRecordBytes;
+      if (fits) return new BareValues(bytes, spans, now);
+    } else {
+      try {
+        const out: ProduceRecord[] = new Array(scanned.count);
+        for (let i = 0; i < scanned.count; i++) {
+          const own: Record<string, unknown> = fields[i] ?? {};
+          const start = spans[2 * i]!;
+          if (start !== NO_VALUE) own.value = start === NULL_VALUE ? null : new JsonTextBytes(bytes.subarray(start, spans[2 * i + 1]!));
+          out[i] = parseRecord(own, i, false, limits, now);
+        }
+        return out;
+      } catch (err) {
+        if (!(err instanceof BrokerError)) throw err;
+        // The general path below names the fault as it always has.
+      }
     }
   }
   return parseProduceBody(parseJsonBody(bytes), false, limits, now);
+}
+
+/** parseJsonProduce's records, one by one. */
+export function parseJsonProduceBody(bytes: Uint8Array, limits: Limits, now: number): ProduceRecord[] {
+  const parsed = parseJsonProduce(bytes, limits, now);
+  return parsed instanceof BareValues ? parsed.records() : parsed;
 }

@@ -173,3 +173,19 @@ describe("JSON produce fast path", () => {
     same(body);
   });
 });
+
+describe("JSON produce fast path, word-at-a-time string scan", () => {
+  it("finds an escape, a control character or a non-ASCII byte at every place of a long string", () => {
+    // plainString skips four bytes at a time: a special byte must be seen at each of the four
+    // places of a word, in a string starting at each alignment.
+    for (let lead = 0; lead < 4; lead++)
+      for (let at = 0; at < 40; at++)
+        for (const special of ["\\\\", '\\"', "\\n", "\\u0041", "é", "😀", "\t"]) {
+          const text = `${"a".repeat(at)}${special}${"b".repeat(40 - at)}`;
+          same(bytes(`{"records":[{${" ".repeat(lead)}"value":"${text}"}]}`));
+          same(bytes(`{"records":[{"value":{"${text}":"${"c".repeat(lead)}${text}"}}]}`));
+        }
+    const invalid = new Uint8Array([...bytes(`{"records":[{"value":"${"a".repeat(21)}`), 0xff, ...bytes(`${"b".repeat(20)}"}]}`)]);
+    same(invalid);
+  });
+});

@@ -21,6 +21,7 @@
 // Everything but `value` (key, key_b64, value_b64, headers, timestamp, partition) is parsed from
 // its own few bytes with JSON.parse and checked by the same parseRecord as the general path.
 import { MAX_BODY_DEPTH } from "../../core/limits.ts";
+import { NULL_SPAN } from "../../core/batch/record-batch.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Container depth a value may use: the body, `records` and the record already take three. */
@@ -61,10 +62,35 @@ function ws(b: Uint8Array, i: number): number {
   }
 }
 
+/**
+ * The body as 32-bit words, when it starts on a 4-byte boundary (request bodies do: each is its
+ * own ArrayBuffer), for plainString's word-at-a-time skip; set for the duration of one scan.
+ */
+let words: Int32Array | undefined;
+let wordsOf: Uint8Array | undefined;
+
 /** After the string at b[i] (a quote) if it has no escapes or control characters, else -1. */
 function plainString(b: Uint8Array, i: number): number {
   const n = b.length;
-  for (i++; i < n; i++) {
+  i++;
+  // Four bytes at a time while none of them is special (a quote, a backslash, below 0x20 or
+  // non-ASCII): SWAR tests for "some byte < 0x20", "some byte = c" and the high bits (exact as
+  // existence tests); the word holding a special byte is then read byte by byte below.
+  const w = wordsOf === b ? words : undefined;
+  if (w !== undefined && n - i >= 16) {
+    while ((i & 3) !== 0 && PLAIN[b[i]!] === 1) i++;
+    if ((i & 3) === 0) {
+      let q = i >> 2;
+      for (const nw = w.length; q < nw; q++) {
+        const x = w[q]!;
+        const quote = x ^ 0x22222222;
+        const backslash = x ^ 0x5c5c5c5c;
+        if ((((x - 0x20202020) | x | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) !== 0) break;
+      }
+      i = q << 2;
+    }
+  }
+  for (; i < n; i++) {
     const t = PLAIN[b[i]!]!;
     if (t === 1) continue;
     if (t === 2) {
@@ -242,18 +268,55 @@ function fieldValue(b: Uint8Array, start: number, end: number): unknown {
 }
 
 /**
+ * A scanned JSON produce body, in columns: no object per record unless a record has fields other
+ * than `value` (produce-body.ts then encodes a body of bare values straight into the batch).
+ */
+export interface ProduceScan {
+  count: number;
+  /**
+   * Per record i, spans[2i] and spans[2i + 1]: the [start, end) of its value's canonical text in
+   * the body; start NULL_VALUE for a JSON null (a tombstone), NO_VALUE when it has no `value`.
+   */
+  spans: Int32Array;
+  /** Per record its other fields, parsed; undefined when no record has any. */
+  fields: Array<Record<string, unknown> | undefined> | undefined;
+}
+
+/** A JSON null value: encodeSpans writes a null (tombstone) for it. */
+export const NULL_VALUE = NULL_SPAN;
+export const NO_VALUE = -2;
+
+/**
  * The records of a JSON produce body, values as views of `b`, or undefined when the body takes
  * the general path (anything unusual, invalid or not canonical: see the file comment).
  */
 export function scanProduceBody(b: Uint8Array): ScannedRecord[] | undefined {
+  const scanned = scanProduce(b);
+  if (!scanned) return undefined;
+  const out: ScannedRecord[] = new Array(scanned.count);
+  for (let r = 0; r < scanned.count; r++) {
+    const start = scanned.spans[2 * r]!;
+    const record: ScannedRecord = { fields: scanned.fields?.[r] ?? {} };
+    if (start !== NO_VALUE) record.value = start === NULL_VALUE ? null : b.subarray(start, scanned.spans[2 * r + 1]!);
+    out[r] = record;
+  }
+  return out;
+}
+
+/** scanProduceBody's columns (ProduceScan), or undefined for the general path. */
+export function scanProduce(b: Uint8Array): ProduceScan | undefined {
+  wordsOf = b;
+  words = (b.byteOffset & 3) === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length >> 2) : undefined;
   try {
     return scan(b);
   } catch {
     return undefined; // a field JSON.parse refused, or invalid UTF-8: the general path says which
+  } finally {
+    wordsOf = words = undefined;
   }
 }
 
-function scan(b: Uint8Array): ScannedRecord[] | undefined {
+function scan(b: Uint8Array): ProduceScan | undefined {
   nonAscii = false;
   let i = ws(b, 0);
   if (b[i] !== 0x7b) return undefined;
@@ -264,12 +327,22 @@ function scan(b: Uint8Array): ScannedRecord[] | undefined {
   i = ws(b, i + 1);
   if (b[i] !== 0x5b) return undefined;
   i = ws(b, i + 1);
-  const out: ScannedRecord[] = [];
   if (b[i] === 0x5d) return undefined; // no records: the general path refuses it
+  // A record takes at least 11 bytes ({"value":1} and a comma): a first guess at the count.
+  let spans = new Int32Array(Math.min(2048, 2 * Math.ceil(b.length / 11)));
+  let fields: Array<Record<string, unknown> | undefined> | undefined;
+  let count = 0;
   for (;;) {
     if (b[i] !== 0x7b) return undefined;
+    if (2 * count + 2 > spans.length) {
+      const grown = new Int32Array(spans.length * 2);
+      grown.set(spans);
+      spans = grown;
+    }
+    let start = NO_VALUE;
+    let end = NO_VALUE;
     // Only the seven field names are ever assigned (anything else takes the general path).
-    const record: ScannedRecord = { fields: {} };
+    let own: Record<string, unknown> | undefined;
     let seen = 0;
     i = ws(b, i + 1);
     if (b[i] !== 0x7d) {
@@ -279,20 +352,20 @@ function scan(b: Uint8Array): ScannedRecord[] | undefined {
         const field = fieldOf(b, i + 1, nameEnd - 1);
         if (field < 0 || (seen & (1 << field)) !== 0) return undefined; // unknown or repeated: the general path
         seen |= 1 << field;
-        const name = FIELD_NAMES[field]!;
         i = ws(b, nameEnd);
         if (b[i] !== 0x3a) return undefined;
         i = ws(b, i + 1);
-        if (name === "value") {
-          const end = canonicalValueEnd(b, i);
+        if (field === 0) {
+          end = canonicalValueEnd(b, i);
           if (end < 0) return undefined;
-          record.value = end - i === 4 && b[i] === 0x6e ? null : b.subarray(i, end);
+          start = end - i === 4 && b[i] === 0x6e ? NULL_VALUE : i;
           i = end;
         } else {
-          const end = anyValueEnd(b, i);
-          if (end < 0) return undefined;
-          record.fields[name] = fieldValue(b, i, end);
-          i = end;
+          const fieldEnd = anyValueEnd(b, i);
+          if (fieldEnd < 0) return undefined;
+          own ??= {};
+          own[FIELD_NAMES[field]!] = fieldValue(b, i, fieldEnd);
+          i = fieldEnd;
         }
         i = ws(b, i);
         if (b[i] === 0x2c) {
@@ -303,7 +376,13 @@ function scan(b: Uint8Array): ScannedRecord[] | undefined {
         break;
       }
     }
-    out.push(record);
+    spans[2 * count] = start;
+    spans[2 * count + 1] = end;
+    if (own || start === NO_VALUE) {
+      fields ??= new Array(count).fill(undefined);
+      fields.push(own ?? {});
+    } else fields?.push(undefined);
+    count++;
     i = ws(b, i + 1);
     if (b[i] === 0x2c) {
       i = ws(b, i + 1);
@@ -315,5 +394,5 @@ function scan(b: Uint8Array): ScannedRecord[] | undefined {
   i = ws(b, ws(b, i + 1));
   if (b[i] !== 0x7d || ws(b, i + 1) !== b.length) return undefined;
   if (nonAscii) strictUtf8.decode(b); // throws on invalid UTF-8: the general path refuses the body
-  return out;
+  return { count, spans: spans.subarray(0, 2 * count), fields };
 }

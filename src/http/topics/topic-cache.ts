@@ -9,6 +9,7 @@ export class TopicCache {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly entries = new Map<string, { topic: TopicInfo; at: number }>();
+  private readonly lookups = new Map<string, Promise<TopicInfo>>();
 
   constructor(cluster: () => ClusterApi, ttlMs: number, now: () => number) {
     this.cluster = cluster;
@@ -19,6 +20,25 @@ export class TopicCache {
   async get(name: string, fresh = false): Promise<TopicInfo> {
     const hit = this.entries.get(name);
     if (!fresh && hit && this.now() - hit.at < this.ttlMs) return hit.topic;
+    // One look-up per topic at a time: when an entry expires under load, the requests arriving
+    // meanwhile wait for the same answer instead of each asking the cluster object (a burst of
+    // 100 calls every TTL under 100 concurrent producers, issue #20's p99).
+    if (!fresh) {
+      const pending = this.lookups.get(name);
+      if (pending) return pending;
+    }
+    const lookup = this.lookup(name);
+    if (!fresh) {
+      this.lookups.set(name, lookup);
+      const clear = () => {
+        if (this.lookups.get(name) === lookup) this.lookups.delete(name);
+      };
+      lookup.then(clear, clear);
+    }
+    return lookup;
+  }
+
+  private async lookup(name: string): Promise<TopicInfo> {
     const result = await this.cluster().describeTopic(name);
     if (!result.ok) {
       this.entries.delete(name);
