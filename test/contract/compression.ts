@@ -8,12 +8,13 @@ import * as fixtures from "../core-support/compression-fixtures.ts";
 import { encodeBatch } from "../../src/core/batch/record-batch.ts";
 import { FIXTURE_FIRST_TIMESTAMP, fixturePlainBatch, fixtureRecords, withCompressedRecords } from "../core-support/compressed-batch.ts";
 import { SseReader } from "../support/sse-reader.ts";
+import { WsSubscriber } from "../support/ws-subscriber.ts";
 import type { TailContext } from "./tails.ts";
 
 const BATCH = "application/vnd.kafka.record-batch";
 const text = new TextDecoder();
 
-export function compressionSuite(ctx: Omit<TailContext, "target" | "produce">): void {
+export function compressionSuite(ctx: Omit<TailContext, "produce">): void {
   const plain = fixturePlainBatch();
   const post = (topic: string, body: Uint8Array) =>
     ctx.call(`/v1/topics/${topic}/records?partition=0`, {
@@ -136,6 +137,28 @@ export function compressionSuite(ctx: Omit<TailContext, "target" | "produce">): 
         }
       } finally {
         await reader.cancel();
+      }
+      expect(seen).toEqual(all);
+    });
+
+    // Regression: the WebSocket tail moved its subscribers to the end of every batch read, past
+    // the batches it never decoded (records 20-29 were never pushed).
+    it("the WebSocket tail cut at the decompression bound pushes the rest next, skipping nothing", async () => {
+      const topic = await ctx.createTopic();
+      await bigBatches(topic);
+      const sub = await WsSubscriber.open(`${ctx.target().url}/v1/topics/${topic}/partitions/0/ws?offset=0`, ctx.target().token);
+      const seen: number[] = [];
+      try {
+        while (!seen.includes(30)) {
+          const msg = await sub.next(30_000);
+          expect(msg?.type).toBe("records");
+          seen.push(...msg.records.map((r: any) => r.offset));
+          sub.ack(msg.next_offset);
+          // Produced once the first read is answered, as in the SSE test above.
+          if (seen.length === msg.records.length) await recordAfter(topic);
+        }
+      } finally {
+        sub.close();
       }
       expect(seen).toEqual(all);
     });
