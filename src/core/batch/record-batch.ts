@@ -338,10 +338,34 @@ function readBytesField(bytes: Uint8Array, cur: Cursor, limit: number, what: str
  * Control batches (transaction markers) are skipped like a Kafka consumer does; compressed ones are
  * decompressed (bounded, MAX_DECOMPRESSED_BYTES per batch) and their records decoded the same way.
  * Once `maxDecompressedBytes` have been decompressed, decoding stops after that batch: a read of
- * highly compressed batches holds at most that much (plus one batch) in memory. Every caller
- * continues from the offset after the last record it got, so the rest is read next time.
+ * highly compressed batches holds at most that much (plus one batch) in memory. A reader that moves
+ * its position uses decodePage, which says where the next read starts.
  */
 export function decodeRecords(bytes: Uint8Array, maxDecompressedBytes = MAX_DECOMPRESSED_BYTES): DecodedRecord[] {
+  return decodePage(bytes, 0, Number.POSITIVE_INFINITY, maxDecompressedBytes).records;
+}
+
+/**
+ * One read's records from offset `from` on, at most `maxRecords`, and where the next read starts,
+ * with the meaning of walkRecords' answer (http/log/fetch-records.ts): `stopped` says the decoding
+ * ended before the last record of `bytes` (maxRecords reached, or the decompression bound with
+ * batches left), and the next read starts at `next`, which is not past any record left undecoded.
+ * Otherwise `next` is the offset after the last record (or `from`) and the reader may move past the
+ * whole read (batchesEnd, the read's nextOffset). Moving to batchesEnd after a stop skipped the
+ * records of the batches past the bound for good.
+ */
+export interface DecodedPage {
+  records: DecodedRecord[];
+  next: number;
+  stopped: boolean;
+}
+
+export function decodePage(
+  bytes: Uint8Array,
+  from: number,
+  maxRecords: number,
+  maxDecompressedBytes = MAX_DECOMPRESSED_BYTES,
+): DecodedPage {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: DecodedRecord[] = [];
   let position = 0;
@@ -357,17 +381,39 @@ export function decodeRecords(bytes: Uint8Array, maxDecompressedBytes = MAX_DECO
       continue;
     }
     if (h.recordCount < 0) throw new Error(`record batch at byte ${position}: negative record count ${h.recordCount}`);
+    // A batch wholly before `from` (a read's first batch may start before it) is not decoded,
+    // nor counted against the decompression bound.
+    if (h.baseOffset + h.lastOffsetDelta < from) {
+      position = end;
+      continue;
+    }
     // A compressed batch's records section is one blob (docs/compression.md): decode the records
     // from its bounded decompression; keys and values are then subarrays of that copy.
     const codec = h.attributes & COMPRESSION_MASK;
     const src = codec === 0 ? bytes : decompressRecords(codec, bytes.subarray(position + BATCH_HEADER_SIZE, end));
     const recordsStart = codec === 0 ? position + BATCH_HEADER_SIZE : 0;
     const recordsEnd = codec === 0 ? end : src.length;
+    const first = out.length;
     decodeBatchRecords(src, recordsStart, recordsEnd, h, out, position);
+    // Offsets rise within a batch: records before `from` are its first ones.
+    let kept = first;
+    while (kept < out.length && out[kept]!.offset < from) kept++;
+    if (kept > first) out.splice(first, kept - first);
+    if (out.length > maxRecords) {
+      out.length = maxRecords;
+      return { records: out, next: maxRecords > 0 ? out[maxRecords - 1]!.offset + 1 : from, stopped: true };
+    }
     position = end;
-    if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes) break;
+    // Past the bound the rest is read next time, from the end of this batch: not skipped.
+    if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes && position < bytes.length) {
+      return { records: out, next: Math.max(afterLast(out, from), h.baseOffset + h.lastOffsetDelta + 1), stopped: true };
+    }
   }
-  return out;
+  return { records: out, next: afterLast(out, from), stopped: false };
+}
+
+function afterLast(records: DecodedRecord[], from: number): number {
+  return records.length > 0 ? records[records.length - 1]!.offset + 1 : from;
 }
 
 /** Decodes the h.recordCount records in src[start, end) into `out`; `position` names the batch in errors. */

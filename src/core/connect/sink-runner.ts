@@ -8,7 +8,7 @@
 // every retry — after a backoff, a connector restart or a broker restart — re-reads exactly that
 // range, so the key `<connector>-<topic>-<partition>-<first>-<last>` never changes for the same
 // records. Settings: sink-settings.ts; a batch given up goes to the dead-letter topic (dead-letter.ts).
-import { decodeRecords, batchesEnd, type DecodedRecord } from "../batch/record-batch.ts";
+import { decodePage, batchesEnd, type DecodedRecord } from "../batch/record-batch.ts";
 import type { Failure } from "../errors.ts";
 import { EARLIEST, LATEST } from "../log/partition-types.ts";
 import type { StoragePort } from "../storage-port.ts";
@@ -156,13 +156,11 @@ export class SinkRunner<C> {
     // Retention or delete-records moved the log start past the position: start where it is now.
     if (!r.ok && r.error.code === "offset_out_of_range") r = await this.broker.read(topic, p, { ...req, offset: EARLIEST });
     if (!r.ok) return r;
-    const records: DecodedRecord[] = [];
-    for (const rec of decodeRecords(r.batches)) {
-      if (rec.offset < r.offset) continue;
-      if (records.length >= max) break;
-      records.push(rec);
-    }
-    return { ok: true, offset: r.offset, records, end: Math.max(batchesEnd(r.batches, r.offset), r.nextOffset ?? r.offset) };
+    const page = decodePage(r.batches, r.offset, max);
+    // Past the whole read unless decoding stopped early (max, or the decompression bound: the
+    // batches past it are read next time, not committed past).
+    const end = page.stopped ? page.next : Math.max(page.next, batchesEnd(r.batches, r.offset), r.nextOffset ?? r.offset);
+    return { ok: true, offset: r.offset, records: page.records, end };
   }
 
   private async commit(topic: TopicInfo, p: number, offset: number): Promise<boolean> {

@@ -23,7 +23,7 @@
 import { CREDENTIAL_CHECK_MS, REVOKED_END } from "../keys/credential-check.ts";
 import type { Failure } from "../errors.ts";
 import type { ReadRequest, ReadResult } from "../log/partition-types.ts";
-import { batchesEnd, decodeRecords, type DecodedRecord } from "../batch/record-batch.ts";
+import { batchesEnd, decodePage, type DecodedRecord } from "../batch/record-batch.ts";
 import type { Isolation } from "../log/partition-types.ts";
 
 export const TAIL_CLOSE = {
@@ -192,10 +192,11 @@ export class TailHub {
         for (const s of subscribers) this.finish(s.socket, s.state, read);
         continue;
       }
-      const records: DecodedRecord[] = [];
-      for (const r of decodeRecords(read.batches)) if (r.offset >= offset) records.push(r);
-      // Past what the read held with nothing to show (markers, aborted data left out).
-      const end = Math.max(offset, batchesEnd(read.batches, offset), read.nextOffset ?? offset);
+      const page = decodePage(read.batches, offset, Number.POSITIVE_INFINITY);
+      const records: DecodedRecord[] = page.records;
+      // Past what the read held with nothing to show (markers, aborted data left out), unless
+      // decoding stopped at the decompression bound: the batches past it are read next time.
+      const end = page.stopped ? page.next : Math.max(page.next, batchesEnd(read.batches, offset), read.nextOffset ?? offset);
       if (records.length === 0) {
         if (end > offset)
           for (const s of subscribers) s.socket.save({ ...s.state, next: end, acked: s.state.acked === offset ? end : s.state.acked });

@@ -9,7 +9,7 @@
 import { BrokerError } from "../../core/errors.ts";
 import type { FetchTarget, OffsetReset } from "../../core/groups/types.ts";
 import { EARLIEST, LATEST, type PartitionAddress, type PartitionApi } from "../../core/log/partition-types.ts";
-import { batchesEnd, decodeRecords, type DecodedRecord } from "../../core/batch/record-batch.ts";
+import { batchesEnd, decodePage, type DecodedRecord } from "../../core/batch/record-batch.ts";
 import type { Isolation } from "../../core/log/partition-types.ts";
 import type { AppDeps } from "../deps.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
@@ -100,20 +100,14 @@ async function readOne(
       return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }
-  const records: DecodedRecord[] = [];
+  let records: DecodedRecord[];
   let end: number;
   try {
-    let full = false;
-    for (const r of decodeRecords(result.batches)) {
-      if (r.offset < result.offset) continue;
-      if (records.length >= limits.maxRecords) {
-        full = true;
-        break;
-      }
-      records.push(r);
-    }
-    const afterLast = records.length > 0 ? records[records.length - 1]!.offset + 1 : result.offset;
-    end = full ? afterLast : Math.max(afterLast, batchesEnd(result.batches, result.offset), result.nextOffset ?? result.offset);
+    const page = decodePage(result.batches, result.offset, limits.maxRecords);
+    records = page.records;
+    // Past the whole read unless decoding stopped early (maxRecords, or the decompression bound:
+    // the batches past it are read next time, not skipped).
+    end = page.stopped ? page.next : Math.max(page.next, batchesEnd(result.batches, result.offset), result.nextOffset ?? result.offset);
   } catch (err) {
     return withheld(base, result.offset, {
       code: "corrupt_log",

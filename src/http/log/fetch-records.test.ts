@@ -4,7 +4,7 @@
 // JSON text by its own bytes, never by the bytes stored after it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeRecords, encodeBatch, encodeMarker, type RecordInput } from "../../core/batch/record-batch.ts";
+import { decodePage, decodeRecords, encodeBatch, encodeMarker, type RecordInput } from "../../core/batch/record-batch.ts";
 import { CODEC_GZIP, CODEC_SNAPPY, compressRecords } from "../../core/compression/index.ts";
 import { crc32cBitwise } from "../../../test/core-support/batch-builder.ts";
 import { withCompressedRecords } from "../../../test/core-support/compressed-batch.ts";
@@ -101,6 +101,30 @@ describe("walkRecords", () => {
     expect(first).toEqual({ count: 20, next: 20, stopped: true });
     const rest = walkRecords(stored, first.next, 1000, new JsonPageWriter(), 15_000);
     expect(rest).toEqual({ count: 10, next: 30, stopped: false });
+  });
+});
+
+// The group poll, the tails and the sink connector move their positions by decodePage's answer:
+// it must say what walkRecords says, so every reader resumes where the fetch route does.
+describe("decodePage", () => {
+  it("gives walkRecords' records, next and stopped, from any offset, up to any max_records, under any bound", () => {
+    fc.assert(
+      fc.property(
+        run,
+        fc.nat(30),
+        fc.integer({ min: 1, max: 30 }),
+        fc.constantFrom(1, 200, 2000, 1 << 24),
+        ({ bytes: stored, end }, fromRaw, maxRecords, bound) => {
+          const from = fromRaw % (end + 1);
+          const seen: number[] = [];
+          const walked = walkRecords(stored, from, maxRecords, { addAt: (r) => seen.push(r.offset) }, bound);
+          const page = decodePage(stored, from, maxRecords, bound);
+          expect(page.records.map((r) => r.offset)).toEqual(seen);
+          expect({ next: page.next, stopped: page.stopped }).toEqual({ next: walked.next, stopped: walked.stopped });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

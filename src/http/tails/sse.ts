@@ -24,7 +24,7 @@ import { tailEventsRoute } from "./schemas.ts";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import type { Failure } from "../../core/errors.ts";
 import type { PartitionApi, ReadOk, ReadRequest, ReadResult } from "../../core/log/partition-types.ts";
-import { batchesEnd, decodeRecords } from "../../core/batch/record-batch.ts";
+import { batchesEnd, decodePage } from "../../core/batch/record-batch.ts";
 import type { TopicInfo } from "../../core/topics/registry.ts";
 import { CREDENTIAL_CHECK_MS, CredentialWatch, REVOKED_END } from "../auth/credential-watch.ts";
 import type { AppDeps } from "../deps.ts";
@@ -149,12 +149,15 @@ class SseTail {
   async records(read: ReadOk, next: number, open: () => boolean): Promise<number> {
     if (read.batches.length === 0) return next;
     this.charge(read.batches.length);
-    for (const r of decodeRecords(read.batches)) {
-      if (r.offset < next) continue; // the first batch may start before the offset asked for
+    // From `next` on: the first batch may start before the offset asked for.
+    const page = decodePage(read.batches, next, Number.POSITIVE_INFINITY);
+    for (const r of page.records) {
       if (!open()) return next;
       await this.stream.writeSSE({ event: "record", id: String(r.offset), data: JSON.stringify(jsonRecord(r)) });
       next = r.offset + 1;
     }
+    // Decoding stopped at the decompression bound: the batches past it are read next time.
+    if (page.stopped) return page.next;
     // Past markers and left-out aborted data at the end of the read (nothing to send for them).
     return Math.max(next, batchesEnd(read.batches, next), read.nextOffset ?? next);
   }
