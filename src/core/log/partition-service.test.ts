@@ -72,3 +72,31 @@ it("an alarm after the partition was dropped in this process opens nothing", asy
   await svc.alarm();
   expect(opened()).toBe(before);
 });
+
+it("a second drop of an incarnation, racing a call of the next one, leaves the next one's data", async () => {
+  // Two drops of epoch 1 (a Durable Stream found expired by a read and by the PUT re-creating it)
+  // and an append of epoch 2 arrive together; both drops await the remote purge.
+  const path = join(dir, "race.sqlite");
+  const own = openStorage(openNodeDatabase, path, { createOnWrite: true });
+  try {
+    const svc = new PartitionService(
+      () => PartitionLog.open(own, core, { alarms: { setAlarm: () => {} } }),
+      () => own.deleteAll(),
+    );
+    const batch = (v: string) =>
+      encodeBatch([{ key: null, value: new TextEncoder().encode(v), headers: [], timestamp: Date.now() }], {
+        crc32c: (b) => core.crc32c(b),
+      });
+    expect((await svc.append({ ...ADDR, batches: batch("old"), config: CONFIG as never })).ok).toBe(true);
+    const drops = [svc.drop(ADDR), svc.drop(ADDR)];
+    const next = { ...ADDR, epoch: 2 };
+    const appended = svc.append({ ...next, batches: batch("new"), config: CONFIG as never });
+    await Promise.all(drops);
+    expect((await appended).ok).toBe(true);
+    const read = await svc.read({ ...next, offset: 0, maxBytes: 1 << 20, maxRecords: 10, waitMs: 0 });
+    expect(read.ok, JSON.stringify(read)).toBe(true);
+    expect((svc.stats(next) as PartitionStats).end_offset, "epoch 2's record is still there").toBe(1);
+  } finally {
+    own.close();
+  }
+});

@@ -126,6 +126,12 @@ export class PartitionService implements Serves<PartitionApi> {
     // A drop for an older incarnation than the log's current one leaves the newer data alone.
     if (log.incarnation > addr.epoch) return { ok: true };
     await log.purgeRemote(addr);
+    // While the remote objects went, a second drop of this incarnation may have come (the first
+    // one finishes it) or a call of a newer incarnation may have adopted the log: deleting the
+    // storage then would destroy that incarnation's new data (seen as Durable Streams re-created
+    // at an expired path hanging: the HEAD that finds a stream expired and the PUT that re-creates
+    // it both drop the old incarnation).
+    if (addr.epoch <= this.dropped || this.log !== log || log.incarnation > addr.epoch) return { ok: true };
     this.dropped = addr.epoch;
     this.log = undefined;
     await this.deleteAll();
