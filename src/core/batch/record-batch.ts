@@ -366,8 +366,50 @@ export function decodePage(
   maxRecords: number,
   maxDecompressedBytes = MAX_DECOMPRESSED_BYTES,
 ): DecodedPage {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: DecodedRecord[] = [];
+  const walk = walkBatches(bytes, from, maxDecompressedBytes, (s) => {
+    const first = out.length;
+    decodeBatchRecords(s.src, s.start, s.end, s.h, out, s.position);
+    // Offsets rise within a batch: records before `from` are its first ones.
+    let kept = first;
+    while (kept < out.length && out[kept]!.offset < from) kept++;
+    if (kept > first) out.splice(first, kept - first);
+    if (out.length <= maxRecords) return false;
+    out.length = maxRecords;
+    return true;
+  });
+  if (walk.stopped === "full") return { records: out, next: maxRecords > 0 ? out[maxRecords - 1]!.offset + 1 : from, stopped: true };
+  if (walk.stopped === "bound") return { records: out, next: Math.max(afterLast(out, from), walk.after), stopped: true };
+  return { records: out, next: afterLast(out, from), stopped: false };
+}
+
+/** One batch's records for a reader: `src[start, end)` holds them (the batch's bytes, or its decompressed records section). */
+export interface RecordsSection {
+  h: BatchHeader;
+  src: Uint8Array;
+  start: number;
+  end: number;
+  /** The batch's byte position in the read (for errors). */
+  position: number;
+}
+
+export type BatchWalk = { stopped: false } | { stopped: "full" } | { stopped: "bound"; after: number };
+
+/**
+ * The batch walk every reader of stored batches shares (decodePage here, walkRecords in
+ * http/log/fetch-records.ts), so the decompression bound has one rule: checks each batch's length,
+ * skips control and empty batches and those wholly before `from` (not decoded, not counted against
+ * the bound), and hands each other batch's records section to `visit`, which returns true when the
+ * page is full ("full"). Once `maxDecompressedBytes` have been decompressed with batches left, the
+ * walk stops after that batch ("bound"): the next read starts at `after`, so nothing is skipped.
+ */
+export function walkBatches(
+  bytes: Uint8Array,
+  from: number,
+  maxDecompressedBytes: number,
+  visit: (section: RecordsSection) => boolean,
+): BatchWalk {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let position = 0;
   let inflated = 0;
   while (position < bytes.length) {
@@ -387,29 +429,18 @@ export function decodePage(
       position = end;
       continue;
     }
-    // A compressed batch's records section is one blob (docs/compression.md): decode the records
-    // from its bounded decompression; keys and values are then subarrays of that copy.
+    // A compressed batch's records section is one blob (docs/compression.md): its records are
+    // decoded from its bounded decompression.
     const codec = h.attributes & COMPRESSION_MASK;
     const src = codec === 0 ? bytes : decompressRecords(codec, bytes.subarray(position + BATCH_HEADER_SIZE, end));
-    const recordsStart = codec === 0 ? position + BATCH_HEADER_SIZE : 0;
-    const recordsEnd = codec === 0 ? end : src.length;
-    const first = out.length;
-    decodeBatchRecords(src, recordsStart, recordsEnd, h, out, position);
-    // Offsets rise within a batch: records before `from` are its first ones.
-    let kept = first;
-    while (kept < out.length && out[kept]!.offset < from) kept++;
-    if (kept > first) out.splice(first, kept - first);
-    if (out.length > maxRecords) {
-      out.length = maxRecords;
-      return { records: out, next: maxRecords > 0 ? out[maxRecords - 1]!.offset + 1 : from, stopped: true };
-    }
+    const section = { h, src, start: codec === 0 ? position + BATCH_HEADER_SIZE : 0, end: codec === 0 ? end : src.length, position };
+    if (visit(section)) return { stopped: "full" };
     position = end;
-    // Past the bound the rest is read next time, from the end of this batch: not skipped.
     if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes && position < bytes.length) {
-      return { records: out, next: Math.max(afterLast(out, from), h.baseOffset + h.lastOffsetDelta + 1), stopped: true };
+      return { stopped: "bound", after: h.baseOffset + h.lastOffsetDelta + 1 };
     }
   }
-  return { records: out, next: afterLast(out, from), stopped: false };
+  return { stopped: false };
 }
 
 function afterLast(records: DecodedRecord[], from: number): number {

@@ -6,12 +6,10 @@
 // opens with (Kafka RecordBatch v2); the structural checks are decodeRecords' own, so a malformed
 // batch throws as it would there. Control batches are skipped; compressed batches are decompressed
 // within the same bound, and a walk that stops at that bound says where the next read starts.
-import { CONTROL_FLAG, readBatchHeader, type Header } from "../../core/batch/record-batch.ts";
+import { type Header, walkBatches } from "../../core/batch/record-batch.ts";
 import { readVarint, readVarlong, type Cursor } from "../../core/batch/varint.ts";
-import { decompressRecords, MAX_DECOMPRESSED_BYTES } from "../../core/compression/index.ts";
+import { MAX_DECOMPRESSED_BYTES } from "../../core/compression/index.ts";
 
-const BATCH_HEADER_SIZE = 61;
-const COMPRESSION_MASK = 0x07;
 const LOG_APPEND_TIME_FLAG = 0x08;
 const utf8 = new TextDecoder();
 
@@ -103,31 +101,10 @@ export function walkRecords(
   const r = new RecordAt();
   let count = 0;
   let afterLast = from;
-  let position = 0;
-  let inflated = 0;
-  while (position < bytes.length) {
-    const h = readBatchHeader(bytes, position);
-    const end = position + h.size;
-    if (end > bytes.length) {
-      throw new Error(`record batch at byte ${position}: batchLength ${h.batchLength} runs past the end (${bytes.length} bytes)`);
-    }
-    if ((h.attributes & CONTROL_FLAG) !== 0 || h.recordCount === 0) {
-      position = end;
-      continue;
-    }
-    if (h.recordCount < 0) throw new Error(`record batch at byte ${position}: negative record count ${h.recordCount}`);
-    // A batch wholly before `from` (a read's first batch may start before it) is not decoded,
-    // nor counted against the decompression bound.
-    if (h.baseOffset + h.lastOffsetDelta < from) {
-      position = end;
-      continue;
-    }
-    const codec = h.attributes & COMPRESSION_MASK;
-    const src = codec === 0 ? bytes : decompressRecords(codec, bytes.subarray(position + BATCH_HEADER_SIZE, end));
-    const recordsEnd = codec === 0 ? end : src.length;
+  const walk = walkBatches(bytes, from, maxDecompressedBytes, ({ h, src, start, end: recordsEnd, position }) => {
     const logAppendTime = (h.attributes & LOG_APPEND_TIME_FLAG) !== 0;
     r.src = src;
-    cur.pos = codec === 0 ? position + BATCH_HEADER_SIZE : 0;
+    cur.pos = start;
     for (let i = 0; i < h.recordCount; i++) {
       const at = cur.pos;
       const length = varint(src);
@@ -157,7 +134,7 @@ export function walkRecords(
         throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
       const offset = h.baseOffset + offsetDelta;
       if (offset < from) continue;
-      if (count >= maxRecords) return { count, next: afterLast, stopped: true };
+      if (count >= maxRecords) return true;
       r.offset = offset;
       r.timestamp = logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta;
       r.keyAt = keyAt;
@@ -174,12 +151,10 @@ export function walkRecords(
     if (cur.pos !== recordsEnd) {
       throw new Error(`record batch at byte ${position}: ${recordsEnd - cur.pos} bytes left after ${h.recordCount} records`);
     }
-    position = end;
-    // Past the bound the rest is read next time, from the end of this batch: not skipped.
-    if (codec !== 0 && (inflated += src.length) >= maxDecompressedBytes && position < bytes.length) {
-      return { count, next: Math.max(afterLast, h.baseOffset + h.lastOffsetDelta + 1), stopped: true };
-    }
-  }
+    return false;
+  });
+  if (walk.stopped === "full") return { count, next: afterLast, stopped: true };
+  if (walk.stopped === "bound") return { count, next: Math.max(afterLast, walk.after), stopped: true };
   return { count, next: afterLast, stopped: false };
 }
 
