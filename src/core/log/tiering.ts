@@ -38,6 +38,8 @@ export const REMOTE_TABLES = [
     base_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL, first_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL,
     retain_ts INTEGER NOT NULL, size INTEGER NOT NULL, batch_count INTEGER NOT NULL, object_key TEXT NOT NULL, idx BLOB NOT NULL)`,
   "CREATE TABLE IF NOT EXISTS remote_garbage (object_key TEXT PRIMARY KEY)",
+  // Offsets by timestamp (rowForTimestamp): the first object holding a timestamp at or after T.
+  "CREATE INDEX IF NOT EXISTS remote_segments_by_ts ON remote_segments (max_ts, last_offset)",
 ];
 
 /** At most this much is uploaded per alarm; a backlog re-arms the alarm at once (bounded work per alarm). */
@@ -131,11 +133,20 @@ export class Tiering {
     return this.totals.rows > 0 && offset <= this.totals.last;
   }
 
-  /** Remote rows whose records reach `offset` or later, oldest first. */
+  /**
+   * Remote rows whose records reach `offset` or later, oldest first. The search starts at the row
+   * holding `offset` (the last one based at or before it, found through the primary key):
+   * `last_offset` has no index, so filtering on it alone scanned the map from its first row, and a
+   * read's cost grew with the partition (issue #20: 1.1 ms per read at 37,000 objects).
+   */
   rowsFrom(offset: number, limit: number): RemoteRow[] {
     return this.storage.sql
       .exec<RemoteRow>(
-        "SELECT base_offset, last_offset, object_key, size, idx FROM remote_segments WHERE last_offset >= ? ORDER BY base_offset LIMIT ?",
+        `SELECT base_offset, last_offset, object_key, size, idx FROM remote_segments
+         WHERE base_offset >= coalesce((SELECT max(base_offset) FROM remote_segments WHERE base_offset <= ?), -1)
+           AND last_offset >= ?
+         ORDER BY base_offset LIMIT ?`,
+        offset,
         offset,
         limit,
       )
@@ -143,10 +154,26 @@ export class Tiering {
   }
 
   /** The first remote row at or after `logStart` holding a timestamp at or after `timestamp`. */
+  /**
+   * Timestamps need not grow with offsets, so the answer is the lowest base_offset among the rows
+   * whose max_ts reaches T. Scanning the map in offset order for it read every object's row when T
+   * is recent (or past the remote part, the common ListOffsets case); instead the first 64 rows
+   * from the log start are looked at (an old T), then the (max_ts, last_offset) index gives the
+   * lowest base_offset among the rows reaching T, without reading the rows themselves.
+   */
   rowForTimestamp(timestamp: number, logStart: number): RemoteRow | undefined {
     return this.storage.sql
       .exec<RemoteRow>(
-        "SELECT base_offset, last_offset, object_key, size, idx FROM remote_segments WHERE max_ts >= ? AND last_offset >= ? ORDER BY base_offset LIMIT 1",
+        `SELECT base_offset, last_offset, object_key, size, idx FROM remote_segments WHERE base_offset = coalesce(
+           (SELECT base_offset FROM (
+              SELECT base_offset, max_ts, last_offset FROM remote_segments
+              WHERE base_offset >= coalesce((SELECT max(base_offset) FROM remote_segments WHERE base_offset <= ?), -1)
+              ORDER BY base_offset LIMIT 64)
+            WHERE max_ts >= ? AND last_offset >= ? LIMIT 1),
+           (SELECT min(base_offset) FROM remote_segments INDEXED BY remote_segments_by_ts WHERE max_ts >= ? AND last_offset >= ?))`,
+        logStart,
+        timestamp,
+        logStart,
         timestamp,
         logStart,
       )
