@@ -5,8 +5,12 @@
 // in the dead-letter topic with the failure in their headers, and a sink without one fails until
 // restarted. Loopback is opted in (EDGEBROKER_CONNECT_LOOPBACK=1).
 import { generateKeyPairSync } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../bench/lib/sink-receiver.ts";
+import { encodeBatch } from "../../src/core/batch/record-batch.ts";
+import { BENCH_TOKEN } from "../../bench/lib/servers.ts";
+import { GZIP, withCompressedRecords } from "../core-support/compressed-batch.ts";
 import { admin, checkAtLeastOnce, until } from "./connectors-support.ts";
 import { everyHost, type RunningHost } from "./every-host-support.ts";
 
@@ -78,6 +82,35 @@ describe.each(Object.keys(starters))("HTTP sink on %s", (hostName) => {
     expect(status.metrics.records_delivered).toBeGreaterThanOrEqual(120);
     expect(JSON.stringify(await api.call("GET", "/v1/connectors/flaky"))).not.toContain(SECRET);
   });
+
+  // Regression: a read decompresses at most 16 MiB (MAX_DECOMPRESSED_BYTES); the sink committed
+  // past every batch it read, so the records of the batches past the bound were never delivered.
+  it("delivers the records of batches past the decompression bound of one read, skipping none", async () => {
+    await api.topic("bulky", 1);
+    // Three gzip batches of 3 records, 9 MB each decompressed (a read stops decompressing after
+    // two), then one plain record (offset 9). The values are JSON text, delivered as they are.
+    const value = new TextEncoder().encode(JSON.stringify("v".repeat(2_999_998)));
+    const plain = encodeBatch(
+      Array.from({ length: 3 }, (_, i) => ({ key: null, value, headers: [], timestamp: i })),
+      { crc32c: () => 0 }, // resealed by withCompressedRecords
+    );
+    const big = withCompressedRecords(plain, GZIP, new Uint8Array(gzipSync(plain.subarray(61))));
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${host.url}/v1/topics/bulky/records?partition=0`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/vnd.kafka.record-batch" },
+        body: big as Uint8Array<ArrayBuffer>,
+      });
+      expect(res.status, await res.text()).toBe(200);
+    }
+    await api.produce("bulky", [{ value: "after" }]);
+    await api.connector("bulky", { "connector.class": "http-sink", topics: "bulky", "http.url": `${receiver.url}/bulky` });
+    await until(async () => (await api.status("bulky")).lag.total === 0, "the sink to catch up");
+    const got = receiver.received.filter((r) => r.path === "/bulky");
+    const offsets = [...new Set(got.flatMap((r) => r.records.map((rec) => rec.offset)))].sort((a, b) => a - b);
+    expect(offsets).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(got.at(-1)!.records.at(-1)!.value).toBe("after");
+  }, 120_000);
 
   it("sends NDJSON signed with Ed25519", async () => {
     await api.topic("events", 1);
