@@ -1,10 +1,11 @@
 // Is [start, end) one JSON text (RFC 8259 §2)? The fetch page's validator, src/http/log/
 // json-validator.ts (jsonVerdict), ported rule for rule so a value placed verbatim in a JSON page
-// is placed for the same reason on both paths. Its UNDECIDED cases are the same (a leading
-// byte-order mark, nesting deeper than MAX_DEPTH, an integer of more than 15 digits), plus one:
-// a text that is valid save for non-ASCII bytes in its strings is UNDECIDED here (the JS side
-// checks their UTF-8 with the runtime's fatal decoder), so the caller renders that record in JS.
-// Every read past the text sees "no byte" (-1): a value is checked where it lies in its batch.
+// is placed for the same reason on both paths, with the same UNDECIDED cases (a leading
+// byte-order mark, nesting deeper than MAX_DEPTH, an integer of more than 15 digits): the caller
+// leaves those to the JS writer. Non-ASCII bytes can only sit inside strings; whether they are
+// well-formed UTF-8 (RFC 3629 §4, what the JS side's fatal TextDecoder accepts) is checked once
+// at the end, as there. Every read past the text sees "no byte" (-1): a value is checked where
+// it lies in its batch.
 
 export const NOT_JSON: i32 = 0;
 export const JSON_TEXT: i32 = 1;
@@ -131,6 +132,48 @@ function memberName(i: usize): isize {
   return at(i) == 0x3a ? <isize>ws(i + 1) : -1;
 }
 
+@inline function continuation(i: usize): bool {
+  return (load<u8>(i) & 0xc0) == 0x80;
+}
+
+/**
+ * RFC 3629 §4's UTF8-octets over [i, n): no overlong form, no surrogate (U+D800..U+DFFF), nothing
+ * past U+10FFFF, no truncated sequence. ASCII is skipped eight bytes at a time.
+ */
+function wellFormedUtf8(i: usize, n: usize): bool {
+  while (i < n) {
+    if (i + 8 <= n && (load<u64>(i) & 0x8080808080808080) == 0) {
+      i += 8;
+      continue;
+    }
+    const c = <u32>load<u8>(i);
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c < 0xc2 || c > 0xf4) return false;
+    if (c < 0xe0) {
+      if (i + 1 >= n || !continuation(i + 1)) return false;
+      i += 2;
+      continue;
+    }
+    // The second byte's range narrows after E0 (overlong), ED (surrogates), F0 (overlong), F4 (past U+10FFFF).
+    const lo: u32 = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    const hi: u32 = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (i + 1 >= n) return false;
+    const c1 = <u32>load<u8>(i + 1);
+    if (c1 < lo || c1 > hi) return false;
+    if (c < 0xf0) {
+      if (i + 2 >= n || !continuation(i + 2)) return false;
+      i += 3;
+      continue;
+    }
+    if (i + 3 >= n || !continuation(i + 2) || !continuation(i + 3)) return false;
+    i += 4;
+  }
+  return true;
+}
+
 /** jsonVerdict over [start, stop). */
 export function jsonVerdict(start: usize, stop: usize): i32 {
   end = stop;
@@ -169,8 +212,8 @@ export function jsonVerdict(start: usize, stop: usize): i32 {
     for (;;) {
       i = ws(i);
       if (depth == 0) {
-        if (i != stop) return NOT_JSON;
-        return sawNonAscii || sawLongInteger ? UNDECIDED : JSON_TEXT;
+        if (i != stop || (sawNonAscii && !wellFormedUtf8(start, stop))) return NOT_JSON;
+        return sawLongInteger ? UNDECIDED : JSON_TEXT;
       }
       const inObject = load<u8>(STACK + <usize>(depth - 1)) == OBJECT;
       const d = at(i);

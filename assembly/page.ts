@@ -6,8 +6,8 @@
 // records of a batch, copied into scratch by the wrapper) from record `index` at `pos`, and
 // appends each record at or after `from` to [out, outEnd). The common record is one without
 // headers, with a null key or (JSON) a key of printable ASCII without `"` or `\`, whose value is
-// null, JSON text this validator decides (json-text.ts) or (JSON) opaque bytes written as
-// value_b64, and whose offset and timestamp are safe integers. Anything else — headers, another
+// null, JSON text the validator decides (json-text.ts; JSON) or opaque bytes (value_b64 in
+// JSON), and whose offset and timestamp are safe integers. Anything else — headers, another
 // key, a value left undecided, a varint longer than 4 bytes, any field out of bounds — stops the
 // walk AT that record (FALLBACK): the wrapper renders it with the JS writer, whose record walk
 // (src/http/log/fetch-records.ts) also throws the same error for a malformed one, and resumes

@@ -104,8 +104,29 @@ const jsonTexts = fc.oneof(
     " ",
   ),
 );
+// Bytes between quotes that a string may hold as they are but for UTF-8: well-formed or not
+// (overlong forms, surrogates, past U+10FFFF, truncated sequences).
+const quotedBytes = fc
+  .array(fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff })), { maxLength: 40 })
+  .map((b) => Uint8Array.from([0x22, ...b.filter((c) => c !== 0x22 && c !== 0x5c), 0x22]));
 const values = fc.oneof(
   jsonTexts.map(text),
+  fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => text(JSON.stringify([s, { [s]: 1 }]))),
+  fc.string({ unit: "binary", maxLength: 30 }).map((s) => text(JSON.stringify(s))),
+  quotedBytes,
+  fc
+    .constantFrom(
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xc2, 0xa9],
+      [0xef, 0xbf, 0xbf],
+      [0xe0, 0x9f, 0xbf],
+      [0xf5, 0x80, 0x80, 0x80],
+    )
+    .map((b) => Uint8Array.from([0x22, ...b, 0x22])),
   fc.string().map(text),
   fc.string({ unit: "grapheme" }).map(text),
   fc.uint8Array({ maxLength: 300 }),

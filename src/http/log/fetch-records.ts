@@ -6,6 +6,9 @@
 // opens with (Kafka RecordBatch v2); the structural checks are decodeRecords' own, so a malformed
 // batch throws as it would there. Control batches are skipped; compressed batches are decompressed
 // within the same bound, and a walk that stops at that bound says where the next read starts.
+// With a bulk renderer (fetch-page-wasm.ts) the common records of each batch are rendered by
+// the WebAssembly core and only the others reach the sink; they are read here, so a malformed
+// record throws here either way.
 import { type BatchHeader, type Header, type RecordsSection, walkBatches } from "../../core/batch/record-batch.ts";
 import { readVarint, readVarlong, type Cursor } from "../../core/batch/varint.ts";
 import { MAX_DECOMPRESSED_BYTES } from "../../core/compression/index.ts";
