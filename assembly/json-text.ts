@@ -40,22 +40,27 @@ function ws(i: usize): usize {
 
 /**
  * The first byte in [i, end) that a string cannot hold as it is (§7: a quote, a backslash, a
- * control character; bytes ≥ 0x80 stop it too), or end. Eight bytes at a time with the "has a
- * zero byte" test of Anderson's Bit Twiddling Hacks, as json-validator.ts does four at a time.
+ * control character), or end; bytes ≥ 0x80 are noted for the UTF-8 check at the end. Eight bytes
+ * at a time with the "has a byte less than n" test of Anderson's Bit Twiddling Hacks:
+ * (v - n * 0x01..01) & ~v & 0x80..80 is non-zero exactly when a byte of v is below n (n ≤ 128),
+ * applied to v < 0x20 and to v ^ '"' and v ^ '\' below 1.
  */
 function plainRun(i: usize): usize {
   const n = end;
+  const ones: u64 = 0x0101010101010101;
+  const highs: u64 = 0x8080808080808080;
   while (i + 8 <= n) {
     const x = load<u64>(i);
     const q = x ^ 0x2222222222222222;
     const s = x ^ 0x5c5c5c5c5c5c5c5c;
-    const ones: u64 = 0x0101010101010101;
-    if ((((q - ones) & ~q) | ((s - ones) & ~s) | ((x - 0x2020202020202020) & ~x) | x) & 0x8080808080808080) break;
+    if ((((q - ones) & ~q) | ((s - ones) & ~s) | ((x - 0x2020202020202020) & ~x)) & highs) break;
+    if (x & highs) sawNonAscii = true;
     i += 8;
   }
   while (i < n) {
     const c = load<u8>(i);
-    if (c < 0x20 || c >= 0x80 || c == 0x22 || c == 0x5c) return i;
+    if (c < 0x20 || c == 0x22 || c == 0x5c) return i;
+    if (c >= 0x80) sawNonAscii = true;
     i++;
   }
   return i;
@@ -140,7 +145,7 @@ function memberName(i: usize): isize {
  * RFC 3629 §4's UTF8-octets over [i, n): no overlong form, no surrogate (U+D800..U+DFFF), nothing
  * past U+10FFFF, no truncated sequence. ASCII is skipped eight bytes at a time.
  */
-function wellFormedUtf8(i: usize, n: usize): bool {
+export function wellFormedUtf8(i: usize, n: usize): bool {
   while (i < n) {
     if (i + 8 <= n && (load<u64>(i) & 0x8080808080808080) == 0) {
       i += 8;

@@ -5,11 +5,11 @@
 // One call walks the records of one records section (Kafka RecordBatch v2, the uncompressed
 // records of a batch, copied into scratch by the wrapper) from record `index` at `pos`, and
 // appends each record at or after `from` to [out, outEnd). The common record is one without
-// headers, with a null key or (JSON) a key of printable ASCII without `"` or `\`, whose value is
-// null, JSON text the validator decides (json-text.ts; JSON) or opaque bytes (value_b64 in
-// JSON), and whose offset and timestamp are safe integers. Anything else — headers, another
-// key, a value left undecided, a varint longer than 4 bytes, any field out of bounds — stops the
-// walk AT that record (FALLBACK): the wrapper renders it with the JS writer, whose record walk
+// headers, with a key that is null or (JSON) not starting with a byte-order mark, a value that is
+// null, opaque bytes or (JSON) JSON text the validator decides (json-text.ts), and an offset and
+// timestamp that are safe integers. Anything else — headers, a key with a byte-order mark, a
+// value left undecided, a varint longer than 4 bytes, any field out of bounds — stops the walk AT
+// that record (FALLBACK): the wrapper renders it with the JS writer, whose record walk
 // (src/http/log/fetch-records.ts) also throws the same error for a malformed one, and resumes
 // here after it. So this file never judges a record malformed; it only says "not mine".
 //
@@ -17,7 +17,7 @@
 // last one walked), i32 index (its index in the batch), i32 rendered (records appended), u32 out
 // (end of the output), f64 afterLast (offset + 1 of the last record appended).
 
-import { JSON_TEXT, NOT_JSON, jsonVerdict } from "./json-text";
+import { JSON_TEXT, NOT_JSON, jsonVerdict, wellFormedUtf8 } from "./json-text";
 
 export const DONE: i32 = 0; // every record of the batch walked
 export const FULL: i32 = 1; // `room` records appended and another one is due: the page is full
@@ -52,6 +52,7 @@ const OFFSET = text('{"offset":');
 const TIMESTAMP = text(',"timestamp":');
 const KEY_NULL = text(',"key":null,');
 const KEY_QUOTE = text(',"key":"');
+const KEY_B64 = text(',"key_b64":"');
 const VALUE_NULL = text('"value":null,"headers":{}}');
 const VALUE = text('"value":');
 const VALUE_B64 = text('"value_b64":"');
@@ -241,6 +242,32 @@ function base64(o: usize, src: usize, n: usize): usize {
   return o;
 }
 
+/**
+ * UTF-8 text [a, a + n) between quotes as JSON.stringify writes it (ECMA-262 QuoteJSONString):
+ * `"` and `\` escaped, \b \t \n \f \r for those controls, \u00xx (lowercase hex) for the
+ * other controls below 0x20, every other byte as it is (well-formed UTF-8 has no lone surrogate).
+ */
+function quoted(o: usize, a: usize, n: usize): usize {
+  for (let i = a; i < a + n; i++) {
+    const c = <u32>load<u8>(i);
+    if (c >= 0x20 && c != 0x22 && c != 0x5c) {
+      store<u8>(o++, <u8>c);
+      continue;
+    }
+    store<u8>(o++, 0x5c);
+    const short: u32 = c == 0x22 ? 0x22 : c == 0x5c ? 0x5c : c == 0x08 ? 0x62 : c == 0x09 ? 0x74 : c == 0x0a ? 0x6e : c == 0x0c ? 0x66 : c == 0x0d ? 0x72 : 0;
+    if (short != 0) store<u8>(o++, <u8>short);
+    else {
+      store<u32>(o, 0x30303075); // u00
+      store<u8>(o + 3, <u8>(0x30 + (c >> 4)));
+      const low = c & 15;
+      store<u8>(o + 4, <u8>(low < 10 ? 0x30 + low : 0x57 + low));
+      o += 5;
+    }
+  }
+  return o;
+}
+
 /** True when [a, a + n) can sit between quotes as is: printable ASCII without `"` or `\`. */
 function plainAscii(a: usize, n: usize): bool {
   for (let i = a; i < a + n; i++) {
@@ -314,7 +341,8 @@ export function renderRecords(
     if (!safe(offset) || !safe(timestamp)) return finish(FALLBACK, at, index, rendered, out, afterLast);
     const kn: usize = keyLen < 0 ? 0 : <usize>keyLen;
     const vn: usize = valueLen < 0 ? 0 : <usize>valueLen;
-    const need = json ? JSON_ROOM + 2 * (kn + vn) : MSGPACK_ROOM + kn + vn;
+    // A JSON key takes up to six bytes per byte (\u00XX), base64 4/3 and 4 more (in JSON_ROOM).
+    const need = json ? JSON_ROOM + 6 * kn + 2 * vn : MSGPACK_ROOM + kn + vn;
     if (need > outEnd - out) return finish(out == outStart ? FALLBACK : AGAIN, at, index, rendered, out, afterLast);
 
     let o = out;
@@ -326,9 +354,20 @@ export function renderRecords(
       o = decimal(o, timestamp);
       if (keyLen < 0) o = copy(o, KEY_NULL, 12);
       else {
-        if (!plainAscii(keyAt, kn)) return finish(FALLBACK, at, index, rendered, out, afterLast);
-        o = copy(o, KEY_QUOTE, 8);
-        o = copy(o, keyAt, kn);
+        // The JS writer decodes a key with a TextDecoder that drops a leading byte-order mark.
+        if (kn >= 3 && load<u8>(keyAt) == 0xef && load<u8>(keyAt + 1) == 0xbb && load<u8>(keyAt + 2) == 0xbf) {
+          return finish(FALLBACK, at, index, rendered, out, afterLast);
+        }
+        if (plainAscii(keyAt, kn)) {
+          o = copy(o, KEY_QUOTE, 8);
+          o = copy(o, keyAt, kn);
+        } else if (wellFormedUtf8(keyAt, keyAt + kn)) {
+          o = copy(o, KEY_QUOTE, 8);
+          o = quoted(o, keyAt, kn);
+        } else {
+          o = copy(o, KEY_B64, 12);
+          o = base64(o, keyAt, kn);
+        }
         store<u16>(o, 0x2c22); // ",
         o += 2;
       }

@@ -137,7 +137,12 @@ const keys = fc.oneof(
   fc.constant(new Uint8Array(0)),
   fc.string({ maxLength: 12 }).map(text),
   fc.string({ unit: "grapheme", maxLength: 6 }).map(text),
-  fc.constantFrom('a"b', "a\\b", "tab\there", "\x7f", "~ok~").map(text),
+  fc
+    .constantFrom('a"b', "a\\b", "tab\there", "\x7f", "~ok~", "\x00\x01\x08\x0b\x0c\x0d\x1f\n", "é\u2028\u{1F600}", "\uFEFFbom", "\uFEFF")
+    .map(text),
+  fc.string({ unit: "binary", maxLength: 8 }).map(text),
+  fc.array(fc.integer({ min: 0, max: 0x3f }), { maxLength: 8 }).map((b) => Uint8Array.from(b)),
+  quotedBytes.map((b) => b.subarray(1, b.length - 1)),
   fc.uint8Array({ maxLength: 20 }),
 );
 const nullable = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 4 });
@@ -281,6 +286,25 @@ describe("the WebAssembly page renderer", () => {
     const stored = concat([many, huge]);
     for (const outcome of same(stored, 0, 5000)) expect(outcome).not.toHaveProperty("error");
     same(stored, 1500, 1000);
+  });
+
+  it("agrees across long runs of records left to the JS writer (headers) and of common ones", () => {
+    const value = text('{"v":1}');
+    const records = Array.from({ length: 400 }, (_, i) => ({
+      key: i % 5 === 0 ? null : text(`k${i}`),
+      value,
+      headers: (i >= 10 && i < 120) || i % 37 === 0 ? [["h", text(String(i))] as Header] : [],
+      timestamp: i,
+    }));
+    const stored = batch(records, 0, 0, 0);
+    for (const [from, max] of [
+      [0, 1000],
+      [15, 1000],
+      [0, 100],
+      [50, 90],
+    ] as const) {
+      for (const outcome of same(stored, from, max)) expect(outcome).not.toHaveProperty("error");
+    }
   });
 
   it("agrees under the decompression bound", () => {

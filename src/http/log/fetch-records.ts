@@ -108,6 +108,8 @@ export interface SectionRenderer {
 }
 
 export const BULK_DONE = 0;
+const RUN_TO_SKIP = 8;
+const SKIP = 64;
 export const BULK_FULL = 1;
 export const BULK_FALLBACK = 2;
 export const BULK_AGAIN = 3;
@@ -174,8 +176,12 @@ export function walkRecords(
     r.src = src;
     cur.pos = start;
     if (bulk !== undefined) bulk.load(section);
+    // A run of records the renderer leaves to the sink (headers on every record, say) costs a call
+    // each for nothing: after RUN_TO_SKIP in a row the next SKIP are read here directly.
+    let misses = 0;
+    let skipUntil = 0;
     for (let i = 0; i < h.recordCount; i++) {
-      if (bulk !== undefined) {
+      if (bulk !== undefined && i >= skipUntil) {
         const step = bulk.render(cur.pos, i, from, maxRecords - count);
         if (bulk.rendered > 0) {
           count += bulk.rendered;
@@ -188,6 +194,11 @@ export function walkRecords(
         if (step === BULK_AGAIN) {
           i--;
           continue;
+        }
+        if (bulk.rendered > 0) misses = 0;
+        else if (++misses === RUN_TO_SKIP) {
+          misses = 0;
+          skipUntil = i + 1 + SKIP;
         }
       }
       readRecord(src, recordsEnd, h, logAppendTime, r);
