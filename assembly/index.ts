@@ -17,6 +17,8 @@ import {
   countRecords as count, scanRecords as scan, rewriteSegment as rewrite,
 } from "./compaction";
 import { murmur3x64128 } from "./murmur3";
+import { renderRecords as render } from "./page";
+export { pageResult } from "./page";
 export { reserve } from "./scratch";
 
 /** Address of the STATUS block describing the last failure (see errors.ts for its layout). */
@@ -80,4 +82,14 @@ export function rewriteSegment(p: usize, len: usize, keep: usize, keepLen: i32, 
 /** MurmurHash3_x64_128 of [p, p+len) to the 16 bytes at out (h1, h2 little-endian). */
 export function keyHash(p: usize, len: usize, seed: u32, out: usize): void {
   murmur3x64128(p, len, seed, out);
+}
+
+// Fetch pages (page.ts): the common records of one records section as JSON or MessagePack.
+
+/** DONE, FULL, FALLBACK or AGAIN (page.ts); the rest in the pageResult() block. */
+export function renderRecords(
+  json: bool, pos: usize, end: usize, index: i32, count: i32, baseOffset: f64, firstTimestamp: f64,
+  maxTimestamp: f64, logAppendTime: bool, from: f64, room: i32, written: i32, out: usize, outEnd: usize,
+): i32 {
+  return render(json, pos, end, index, count, baseOffset, firstTimestamp, maxTimestamp, logAppendTime, from, room, written, out, outEnd);
 }

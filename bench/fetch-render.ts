@@ -4,13 +4,15 @@
 // same writers fed decoded records (decodeRecords, the previous route), and the object path
 // before both (jsonRecord / msgpackRecord objects, then JSON.stringify + UTF-8 encode /
 // @msgpack/msgpack encode), beside the binary answer's own work (a copy of the stored bytes) as
-// the ceiling. CPU time (process.cpuUsage), median of 7 rounds of 20 pages: steadier than wall
+// the ceiling; and the route's path now, the common records rendered by the WebAssembly core
+// (src/http/log/fetch-page-wasm.ts, assembly/page.ts). CPU time (process.cpuUsage), median of 7 rounds of 20 pages: steadier than wall
 // time on a busy machine.
 import { readFileSync } from "node:fs";
 import { encode } from "@msgpack/msgpack";
 import { LogCore } from "../src/core/batch/log-core.ts";
 import { decodeRecords, encodeBatch } from "../src/core/batch/record-batch.ts";
 import { JsonPageWriter } from "../src/http/log/fetch-body.ts";
+import { WasmPageRenderer } from "../src/http/log/fetch-page-wasm.ts";
 import { walkRecords } from "../src/http/log/fetch-records.ts";
 import { MsgpackPageWriter } from "../src/http/log/msgpack-page.ts";
 import { jsonRecord, msgpackRecord } from "../src/http/log/record-view.ts";
@@ -72,12 +74,18 @@ for (const [name, bytes] of Object.entries(pages)) {
       walkRecords(bytes, 0, 10_000, w);
       return w.finish(meta);
     });
+    const tWasm = cpuMs(() => {
+      const w = writer();
+      walkRecords(bytes, 0, 10_000, w, undefined, new WasmPageRenderer(core, w));
+      return w.finish(meta);
+    });
     const row = (label: string, t: number) =>
       `| ${format}, ${name}: ${label} | ${t.toFixed(2)} | ${(copy / t).toFixed(2)} | ${(tOld / t).toFixed(2)}× |`;
     lines.push(
       row("object path", tOld),
       row("byte writer over decoded records", tDecoded),
-      row("byte writer over the batch walk (now)", tWalk),
+      row("byte writer over the batch walk", tWalk),
+      row("WebAssembly page renderer (now)", tWasm),
     );
   }
 }

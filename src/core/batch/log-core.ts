@@ -152,6 +152,53 @@ interface Exports {
   scanRecords(ptr: number, len: number, out: number, capacity: number, seed: number): number;
   rewriteSegment(ptr: number, len: number, keep: number, keepLen: number, out: number): number;
   keyHash(ptr: number, len: number, seed: number, out: number): void;
+  pageResult(): number;
+  renderRecords(
+    json: number,
+    pos: number,
+    end: number,
+    index: number,
+    count: number,
+    baseOffset: number,
+    firstTimestamp: number,
+    maxTimestamp: number,
+    logAppendTime: number,
+    from: number,
+    room: number,
+    written: number,
+    out: number,
+    outEnd: number,
+  ): number;
+}
+
+/** renderRecords' answers (assembly/page.ts). */
+export const PAGE_DONE = 0;
+export const PAGE_FULL = 1;
+export const PAGE_FALLBACK = 2;
+export const PAGE_AGAIN = 3;
+
+/** One batch's records section and what it needs to be rendered (LogCore.renderRecords). */
+export interface PageSection {
+  /** Address of the section's first byte in the module's memory (loadSection). */
+  at: number;
+  end: number;
+  /** The output region. */
+  out: number;
+  outEnd: number;
+  count: number;
+  baseOffset: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  logAppendTime: boolean;
+}
+
+/** Where renderRecords stopped: addresses in the module's memory. */
+export interface PageStep {
+  pos: number;
+  index: number;
+  rendered: number;
+  out: number;
+  afterLast: number;
 }
 
 interface Failure {
@@ -174,12 +221,14 @@ function int64(view: DataView, at: number): number {
 export class LogCore {
   private readonly wasm: Exports;
   private readonly statusPtr: number;
+  private readonly pagePtr: number;
   private u8: Uint8Array;
   private view: DataView;
 
   private constructor(instance: WebAssembly.Instance) {
     this.wasm = instance.exports as unknown as Exports;
     this.statusPtr = this.wasm.status();
+    this.pagePtr = this.wasm.pageResult();
     this.u8 = new Uint8Array(this.wasm.memory.buffer);
     this.view = new DataView(this.wasm.memory.buffer);
   }
@@ -379,6 +428,66 @@ export class LogCore {
     const ptr = this.load(key, room - key.length + KEY_HASH_SIZE);
     this.wasm.keyHash(ptr, key.length, seed, ptr + room);
     return this.u8.slice(ptr + room, ptr + room + KEY_HASH_SIZE);
+  }
+
+  /**
+   * Fetch pages, step one: copies src[start, end) (a batch's records section) into scratch with
+   * `outRoom` bytes of output region after it, and fills `section`'s addresses.
+   */
+  loadSection(src: Uint8Array, start: number, end: number, outRoom: number, section: PageSection): void {
+    const room = (end - start + 15) & ~15;
+    const ptr = this.load(src.subarray(start, end), room - (end - start) + outRoom);
+    section.at = ptr;
+    section.end = ptr + end - start;
+    section.out = ptr + room;
+    section.outEnd = ptr + room + outRoom;
+  }
+
+  /**
+   * Step two: renders records index .. count - 1 of the loaded section from address `pos` as
+   * JSON or MessagePack (assembly/page.ts) into its output region; `room` records at most,
+   * `written` already on the page. Returns PAGE_*, with `step` filled.
+   */
+  renderRecords(
+    json: boolean,
+    s: PageSection,
+    pos: number,
+    index: number,
+    from: number,
+    room: number,
+    written: number,
+    step: PageStep,
+  ): number {
+    const w = this.wasm;
+    const r = w.renderRecords(
+      json ? 1 : 0,
+      pos,
+      s.end,
+      index,
+      s.count,
+      s.baseOffset,
+      s.firstTimestamp,
+      s.maxTimestamp,
+      s.logAppendTime ? 1 : 0,
+      from,
+      room,
+      written,
+      s.out,
+      s.outEnd,
+    );
+    const v = this.view;
+    const at = this.pagePtr;
+    step.pos = v.getUint32(at, true);
+    step.index = v.getInt32(at + 4, true);
+    step.rendered = v.getInt32(at + 8, true);
+    step.out = v.getUint32(at + 12, true);
+    step.afterLast = v.getFloat64(at + 16, true);
+    return r;
+  }
+
+  /** The module's memory [start, end), as a view valid until the next call that loads input. */
+  bytesAt(start: number, end: number): Uint8Array {
+    return this.u8.subarray(start, end);
   }
 }
 

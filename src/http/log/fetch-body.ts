@@ -182,6 +182,17 @@ export class JsonPageWriter implements PageSink {
     this.out.ascii('{"records":[');
   }
 
+  /** Records on the page so far. */
+  get records(): number {
+    return this.count;
+  }
+
+  /** `n` records rendered elsewhere as this writer writes them (fetch-page-wasm.ts), appended. */
+  rendered(bytes: Uint8Array, n: number): void {
+    this.out.bytes(bytes);
+    this.count += n;
+  }
+
   add(r: DecodedRecord): void {
     const key = r.key ?? NONE;
     const value = r.value ?? NONE;

@@ -6,7 +6,10 @@
 // opens with (Kafka RecordBatch v2); the structural checks are decodeRecords' own, so a malformed
 // batch throws as it would there. Control batches are skipped; compressed batches are decompressed
 // within the same bound, and a walk that stops at that bound says where the next read starts.
-import { type Header, walkBatches } from "../../core/batch/record-batch.ts";
+// With a bulk renderer (fetch-page-wasm.ts) the common records of each batch are rendered by
+// the WebAssembly core and only the others reach the sink; they are read here, so a malformed
+// record throws here either way.
+import { type BatchHeader, type Header, type RecordsSection, walkBatches } from "../../core/batch/record-batch.ts";
 import { readVarint, readVarlong, type Cursor } from "../../core/batch/varint.ts";
 import { MAX_DECOMPRESSED_BYTES } from "../../core/compression/index.ts";
 
@@ -88,8 +91,73 @@ function field(src: Uint8Array, limit: number, at: number, what: string): number
 }
 
 /**
+ * Renders the common records of one records section in bulk into the same page as the sink
+ * (fetch-page-wasm.ts: the WebAssembly core). `render` walks from record `index` at `pos`,
+ * appending at most `room` records at or after `from` to the page, and stops at a record it
+ * leaves to the sink (FALLBACK: the walk reads that one here, and throws here if it is
+ * malformed), when its output is full (AGAIN), when the page is full (FULL) or at the end of the
+ * section (DONE); `pos` and `index` then say where, `rendered` and `afterLast` what it appended.
+ */
+export interface SectionRenderer {
+  load(section: RecordsSection): void;
+  render(pos: number, index: number, from: number, room: number): number;
+  pos: number;
+  index: number;
+  rendered: number;
+  afterLast: number;
+}
+
+export const BULK_DONE = 0;
+const RUN_TO_SKIP = 8;
+const SKIP = 64;
+export const BULK_FULL = 1;
+export const BULK_FALLBACK = 2;
+export const BULK_AGAIN = 3;
+
+/**
+ * Reads the record at cur.pos of a section ending at `recordsEnd` into `r`, checking it as
+ * decodeRecords does; cur.pos is left after it.
+ */
+function readRecord(src: Uint8Array, recordsEnd: number, h: BatchHeader, logAppendTime: boolean, r: RecordAt): void {
+  const at = cur.pos;
+  const length = varint(src);
+  const bodyStart = cur.pos;
+  const recordEnd = bodyStart + length;
+  if (length < 0 || recordEnd > recordsEnd) throw new Error(`record at byte ${at}: length ${length} runs past its batch`);
+  cur.pos++; // record attributes: unused in v2
+  const timestampDelta = varlong(src);
+  const offsetDelta = varint(src);
+  const keyLen = field(src, recordEnd, at, "key");
+  const keyAt = cur.pos - Math.max(keyLen, 0);
+  const valueLen = field(src, recordEnd, at, "value");
+  const valueAt = cur.pos - Math.max(valueLen, 0);
+  const headerCount = varint(src);
+  if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
+  const headersAt = cur.pos;
+  if (headerCount > 0) {
+    for (let j = 0; j < headerCount; j++) {
+      const keyLength = varint(src);
+      if (keyLength < 0 || cur.pos + keyLength > recordEnd) throw new Error(`record at byte ${at}: invalid header key length ${keyLength}`);
+      cur.pos += keyLength;
+      field(src, recordEnd, at, "header value");
+    }
+  }
+  if (cur.pos !== recordEnd) throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
+  r.offset = h.baseOffset + offsetDelta;
+  r.timestamp = logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta;
+  r.keyAt = keyAt;
+  r.keyLen = keyLen;
+  r.valueAt = valueAt;
+  r.valueLen = valueLen;
+  r.headersAt = headersAt;
+  r.headerCount = headerCount;
+  r.end = recordEnd;
+}
+
+/**
  * Writes the records of `bytes` (concatenated batches) from offset `from` on into `sink`, at most
- * `maxRecords` of them: what the fetch route did over decodeRecords, record by record.
+ * `maxRecords` of them: what the fetch route did over decodeRecords, record by record. With
+ * `bulk`, the records it renders are not handed to the sink, only those it leaves.
  */
 export function walkRecords(
   bytes: Uint8Array,
@@ -97,56 +165,48 @@ export function walkRecords(
   maxRecords: number,
   sink: PageSink,
   maxDecompressedBytes = MAX_DECOMPRESSED_BYTES,
+  bulk?: SectionRenderer,
 ): Walked {
   const r = new RecordAt();
   let count = 0;
   let afterLast = from;
-  const walk = walkBatches(bytes, from, maxDecompressedBytes, ({ h, src, start, end: recordsEnd, position }) => {
+  const walk = walkBatches(bytes, from, maxDecompressedBytes, (section) => {
+    const { h, src, start, end: recordsEnd, position } = section;
     const logAppendTime = (h.attributes & LOG_APPEND_TIME_FLAG) !== 0;
     r.src = src;
     cur.pos = start;
+    if (bulk !== undefined) bulk.load(section);
+    // A run of records the renderer leaves to the sink (headers on every record, say) costs a call
+    // each for nothing: after RUN_TO_SKIP in a row the next SKIP are read here directly.
+    let misses = 0;
+    let skipUntil = 0;
     for (let i = 0; i < h.recordCount; i++) {
-      const at = cur.pos;
-      const length = varint(src);
-      const bodyStart = cur.pos;
-      const recordEnd = bodyStart + length;
-      if (length < 0 || recordEnd > recordsEnd) throw new Error(`record at byte ${at}: length ${length} runs past its batch`);
-      cur.pos++; // record attributes: unused in v2
-      const timestampDelta = varlong(src);
-      const offsetDelta = varint(src);
-      const keyLen = field(src, recordEnd, at, "key");
-      const keyAt = cur.pos - Math.max(keyLen, 0);
-      const valueLen = field(src, recordEnd, at, "value");
-      const valueAt = cur.pos - Math.max(valueLen, 0);
-      const headerCount = varint(src);
-      if (headerCount < 0) throw new Error(`record at byte ${at}: negative header count ${headerCount}`);
-      const headersAt = cur.pos;
-      if (headerCount > 0) {
-        for (let j = 0; j < headerCount; j++) {
-          const keyLength = varint(src);
-          if (keyLength < 0 || cur.pos + keyLength > recordEnd)
-            throw new Error(`record at byte ${at}: invalid header key length ${keyLength}`);
-          cur.pos += keyLength;
-          field(src, recordEnd, at, "header value");
+      if (bulk !== undefined && i >= skipUntil) {
+        const step = bulk.render(cur.pos, i, from, maxRecords - count);
+        if (bulk.rendered > 0) {
+          count += bulk.rendered;
+          afterLast = bulk.afterLast;
+        }
+        cur.pos = bulk.pos;
+        i = bulk.index;
+        if (step === BULK_FULL) return true;
+        if (step === BULK_DONE) break;
+        if (step === BULK_AGAIN) {
+          i--;
+          continue;
+        }
+        if (bulk.rendered > 0) misses = 0;
+        else if (++misses === RUN_TO_SKIP) {
+          misses = 0;
+          skipUntil = i + 1 + SKIP;
         }
       }
-      if (cur.pos !== recordEnd)
-        throw new Error(`record at byte ${at}: length says ${length} bytes, its fields use ${cur.pos - bodyStart}`);
-      const offset = h.baseOffset + offsetDelta;
-      if (offset < from) continue;
+      readRecord(src, recordsEnd, h, logAppendTime, r);
+      if (r.offset < from) continue;
       if (count >= maxRecords) return true;
-      r.offset = offset;
-      r.timestamp = logAppendTime ? h.maxTimestamp : h.firstTimestamp + timestampDelta;
-      r.keyAt = keyAt;
-      r.keyLen = keyLen;
-      r.valueAt = valueAt;
-      r.valueLen = valueLen;
-      r.headersAt = headersAt;
-      r.headerCount = headerCount;
-      r.end = recordEnd;
       sink.addAt(r);
       count++;
-      afterLast = offset + 1;
+      afterLast = r.offset + 1;
     }
     if (cur.pos !== recordsEnd) {
       throw new Error(`record batch at byte ${position}: ${recordsEnd - cur.pos} bytes left after ${h.recordCount} records`);

@@ -10,6 +10,7 @@ import { responseKind, MEDIA } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { intParam, isolationParam, partitionParam } from "../params.ts";
 import { JsonPageWriter } from "./fetch-body.ts";
+import { WasmPageRenderer } from "./fetch-page-wasm.ts";
 import { walkRecords } from "./fetch-records.ts";
 import { MsgpackPageWriter } from "./msgpack-page.ts";
 import { recordCharge, requireGrant } from "../auth/principal.ts";
@@ -87,11 +88,13 @@ export function fetchRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
         "edgebroker-log-start-offset": String(read.logStartOffset),
       });
     }
-    // The page is written record by record as bytes, straight off the batches (fetch-records.ts,
-    // fetch-body.ts): the same answer as respond() over jsonRecord/msgpackRecord objects, without
-    // building and serialising them.
+    // The page is written as bytes, straight off the batches (fetch-records.ts, fetch-body.ts):
+    // the same answer as respond() over jsonRecord/msgpackRecord objects, without building and
+    // serialising them. The WebAssembly core renders the common records (fetch-page-wasm.ts),
+    // the JS writer the others.
     const page = kind === "msgpack" ? new MsgpackPageWriter(read.batches.length) : new JsonPageWriter(read.batches.length);
-    const walked = walkRecords(read.batches, offset, maxRecords, page);
+    const bulk = read.batches.length > 0 ? new WasmPageRenderer(await deps.logCore(), page) : undefined;
+    const walked = walkRecords(read.batches, offset, maxRecords, page, undefined, bulk);
     // Past the whole page unless the walk stopped early (max_records, or the decompression bound):
     // a page that ends in a transaction marker (a control batch, never shown as a record) or
     // aborted data must not be read again.

@@ -42,6 +42,17 @@ export class MsgpackPageWriter implements PageSink {
     out.ascii("\0\0\0\0");
   }
 
+  /** Records on the page so far. */
+  get records(): number {
+    return this.count;
+  }
+
+  /** `n` records rendered elsewhere as this writer writes them (fetch-page-wasm.ts), appended. */
+  rendered(bytes: Uint8Array, n: number): void {
+    this.out.bytes(bytes);
+    this.count += n;
+  }
+
   add(r: DecodedRecord): void {
     const key = r.key ?? NONE;
     const value = r.value ?? NONE;
