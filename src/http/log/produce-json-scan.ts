@@ -250,6 +250,19 @@ function anyValueEnd(b: Uint8Array, i: number): number {
   }
 }
 
+/** Whether b[i] starts the member name `"value"`, byte by byte. */
+function isValueName(b: Uint8Array, i: number): boolean {
+  return (
+    b[i] === 0x22 &&
+    b[i + 1] === 0x76 &&
+    b[i + 2] === 0x61 &&
+    b[i + 3] === 0x6c &&
+    b[i + 4] === 0x75 &&
+    b[i + 5] === 0x65 &&
+    b[i + 6] === 0x22
+  );
+}
+
 /** Which of FIELD_NAMES the bytes b[start, end) are, or -1. */
 function fieldOf(b: Uint8Array, start: number, end: number): number {
   const len = end - start;
@@ -347,16 +360,23 @@ function scan(b: Uint8Array): ProduceScan | undefined {
     i = ws(b, i + 1);
     if (b[i] !== 0x7d) {
       for (;;) {
-        const nameEnd = plainString(b, i);
-        if (nameEnd < 0) return undefined;
-        const field = fieldOf(b, i + 1, nameEnd - 1);
+        // `"value"`, nearly every record's only field, is matched outright; any other name is
+        // read and looked up.
+        let nameEnd = i + 7;
+        let field = 0;
+        if (!isValueName(b, i)) {
+          nameEnd = plainString(b, i);
+          if (nameEnd < 0) return undefined;
+          field = fieldOf(b, i + 1, nameEnd - 1);
+        }
         if (field < 0 || (seen & (1 << field)) !== 0) return undefined; // unknown or repeated: the general path
         seen |= 1 << field;
         i = ws(b, nameEnd);
         if (b[i] !== 0x3a) return undefined;
         i = ws(b, i + 1);
         if (field === 0) {
-          end = canonicalValueEnd(b, i);
+          // A string is canonicalValueEnd's first case, taken directly.
+          end = b[i] === 0x22 ? plainString(b, i) : canonicalValueEnd(b, i);
           if (end < 0) return undefined;
           start = end - i === 4 && b[i] === 0x6e ? NULL_VALUE : i;
           i = end;
