@@ -48,6 +48,9 @@ function offsetsJson(offsets: Offset[], duplicate: boolean): string {
   return `${s}]${duplicate ? ',"duplicate":true' : ""}}`;
 }
 
+/** The encoders' CRC for batches whose CRC the partition fills in (AppendRequest.fillCrc). */
+const unsealed = (): number => 0;
+
 function expand(offsets: Offset[] | OffsetRun): Offset[] {
   if (Array.isArray(offsets)) return offsets;
   return Array.from({ length: offsets.count }, (_, n) => ({ partition: offsets.partition, offset: offsets.base + n }));
@@ -228,7 +231,6 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
         : // Produce keeps MessagePack's 64-bit integers exactly in the stored JSON text (json-text.ts).
           parseProduceBody(await readStructuredBody(c, kind, { bigints: true }), true, deps.limits, now);
     const count = records instanceof BareValues ? records.count : records.length;
-    const core = await deps.logCore();
     const offsets = await topics.withTopic(name, async (topic) => {
       const query = c.req.query("partition");
       const requested = query === undefined ? undefined : partitionParam(query, topic);
@@ -250,7 +252,8 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
       let duplicate = false;
       const results = await Promise.all(
         [...byPartition].map(async ([partition, indexes]) => {
-          const opts = { crc32c: (b: Uint8Array) => core.crc32c(b), ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 };
+          // The CRC is left at 0 for the partition to compute as it validates the batch (fillCrc).
+          const opts = { crc32c: unsealed, ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 };
           const batch =
             records instanceof BareValues
               ? encodeSpans(records.body, records.spans, records.timestamp, opts)
@@ -265,6 +268,7 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
             batches: batch,
             config: topic.config,
             configRevision: topic.config_revision,
+            fillCrc: true,
             ...(transactionalId ? { transactional: true } : {}),
           });
           if (appended.ok) {
