@@ -72,7 +72,7 @@ describe("PartitionLog.append with fillCrc", () => {
   const open = () => PartitionLog.open(storage, core, { now: () => NOW, alarms: { setAlarm: () => {} } });
   const read = async (log: PartitionLog) => {
     const r = await log.read({ ...ADDR, offset: 0, maxBytes: 1 << 20, maxRecords: 10_000, waitMs: 0 });
-    if (!r.ok) throw new Error(r.message);
+    if (!r.ok) throw new Error(r.error.message);
     return r.batches;
   };
 
