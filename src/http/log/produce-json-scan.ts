@@ -55,6 +55,8 @@ const TOKEN = new Uint8Array(256);
 for (const c of "+-.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
 
 function ws(b: Uint8Array, i: number): number {
+  // Compact bodies have no whitespace at all: the next byte is a token's (above 0x20).
+  if (b[i]! > 0x20) return i;
   for (;;) {
     const c = b[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
@@ -69,24 +71,36 @@ function ws(b: Uint8Array, i: number): number {
 let words: Int32Array | undefined;
 let wordsOf: Uint8Array | undefined;
 
+/**
+ * Non-zero when a byte of the word is special in a string (a quote, a backslash, below 0x20 or
+ * non-ASCII): SWAR tests for "some byte < 0x20", "some byte = c" and the high bits (exact as
+ * existence tests).
+ */
+function special(x: number): number {
+  const quote = x ^ 0x22222222;
+  const backslash = x ^ 0x5c5c5c5c;
+  return ((x - 0x20202020) | x | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080;
+}
+
 /** After the string at b[i] (a quote) if it has no escapes or control characters, else -1. */
 function plainString(b: Uint8Array, i: number): number {
   const n = b.length;
   i++;
-  // Four bytes at a time while none of them is special (a quote, a backslash, below 0x20 or
-  // non-ASCII): SWAR tests for "some byte < 0x20", "some byte = c" and the high bits (exact as
-  // existence tests); the word holding a special byte is then read byte by byte below.
+  // Four bytes at a time while none of them is special (see `special`); the word holding a
+  // special byte is then read byte by byte below.
   const w = wordsOf === b ? words : undefined;
   if (w !== undefined && n - i >= 16) {
     while ((i & 3) !== 0 && PLAIN[b[i]!] === 1) i++;
     if ((i & 3) === 0) {
       let q = i >> 2;
-      for (const nw = w.length; q < nw; q++) {
+      const nw = w.length;
+      // Two words per test while both are plain (one branch per 8 bytes), then the one left.
+      for (; q + 1 < nw; q += 2) {
         const x = w[q]!;
-        const quote = x ^ 0x22222222;
-        const backslash = x ^ 0x5c5c5c5c;
-        if ((((x - 0x20202020) | x | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) !== 0) break;
+        const y = w[q + 1]!;
+        if ((special(x) | special(y)) !== 0) break;
       }
+      if (q < nw && special(w[q]!) === 0) q++;
       i = q << 2;
     }
   }
