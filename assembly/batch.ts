@@ -115,10 +115,17 @@ export function frameBatch(base: usize, p: usize, end: usize, batch: i32): i32 {
   return <i32>LOG_OVERHEAD + batchLength;
 }
 
-/** Compares the stored CRC with CRC-32C(attributes .. end). Returns 0 or -1 with STATUS set. */
-export function checkCrc(base: usize, p: usize, size: usize, batch: i32): i32 {
-  const stored = <u32>be32(p, OFF_CRC);
+/**
+ * Compares the stored CRC with CRC-32C(attributes .. end). Returns 0 or -1 with STATUS set.
+ * With `fill` the CRC is written instead of compared (a batch the broker encoded itself).
+ */
+export function checkCrc(base: usize, p: usize, size: usize, batch: i32, fill: bool = false): i32 {
   const computed = crc32c(p + OFF_ATTRIBUTES, size - OFF_ATTRIBUTES);
+  if (fill) {
+    store<u32>(p + OFF_CRC, bswap<u32>(computed));
+    return 0;
+  }
+  const stored = <u32>be32(p, OFF_CRC);
   if (stored != computed) {
     const pos = p - base;
     return fail(E_CRC_MISMATCH, R_CRC, batch, pos, -1, pos + OFF_CRC, 0, <i64>stored, <i64>computed);
@@ -128,9 +135,10 @@ export function checkCrc(base: usize, p: usize, size: usize, batch: i32): i32 {
 
 /**
  * Full validation of [p, end): one or more batches that must consume the buffer exactly.
- * Returns the number of batches, or -1 with STATUS set.
+ * Returns the number of batches, or -1 with STATUS set. With `fillCrc` every batch's CRC field
+ * is computed and written rather than checked; everything else is checked the same.
  */
-export function validateBatches(p: usize, len: usize): i32 {
+export function validateBatches(p: usize, len: usize, fillCrc: bool = false): i32 {
   const base = p;
   const end = p + len;
   if (len == 0) return fail(E_EMPTY_BATCH, R_EMPTY_INPUT, 0, 0, -1, 0, 0, 0, 0);
@@ -138,7 +146,7 @@ export function validateBatches(p: usize, len: usize): i32 {
   while (p < end) {
     const size = frameBatch(base, p, end, batch);
     if (size < 0) return -1;
-    if (validateBody(base, p, <usize>size, batch) < 0) return -1;
+    if (validateBody(base, p, <usize>size, batch, fillCrc) < 0) return -1;
     p += <usize>size;
     batch++;
   }
@@ -146,9 +154,9 @@ export function validateBatches(p: usize, len: usize): i32 {
 }
 
 /** Everything after framing: CRC, attributes, counts, timestamps, and the record walk. */
-function validateBody(base: usize, p: usize, size: usize, batch: i32): i32 {
+function validateBody(base: usize, p: usize, size: usize, batch: i32, fillCrc: bool): i32 {
   const pos = p - base;
-  if (checkCrc(base, p, size, batch) < 0) return -1;
+  if (checkCrc(base, p, size, batch, fillCrc) < 0) return -1;
 
   const attributes = <i32>bswap<u16>(load<u16>(p + OFF_ATTRIBUTES));
   if ((attributes & COMPRESSION_MASK) != 0) {

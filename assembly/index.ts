@@ -34,9 +34,9 @@ export function crc32cUpdate(c: u32, p: usize, len: usize): u32 {
   return crcUpdate(c, p, len);
 }
 
-/** Batch count, or -1 (STATUS). */
-export function validateBatches(p: usize, len: usize): i32 {
-  return validate(p, len);
+/** Batch count, or -1 (STATUS). fillCrc != 0: each batch's CRC is written, not checked. */
+export function validateBatches(p: usize, len: usize, fillCrc: i32): i32 {
+  return validate(p, len, fillCrc != 0);
 }
 
 /** Batch count (0 for an empty range), or -1 (STATUS). */

@@ -5,6 +5,8 @@
 
 export const BATCH_HEADER_SIZE = 61;
 export const INDEX_ENTRY_SIZE = 16;
+/** Where a batch's CRC-32C field is (crc32c covers attributes, byte 21, to the end). */
+const CRC_FIELD = 17;
 
 /** Bytes per key hash in RecordScan.keyHashes: MurmurHash3_x64_128, h1 then h2, little-endian. */
 export const KEY_HASH_SIZE = 16;
@@ -142,7 +144,7 @@ interface Exports {
   reserve(bytes: number): number;
   status(): number;
   crc32c(ptr: number, len: number): number;
-  validateBatches(ptr: number, len: number): number;
+  validateBatches(ptr: number, len: number, fillCrc: number): number;
   checkBatches(ptr: number, len: number): number;
   patchBaseOffsets(ptr: number, len: number, baseOffset: number): number;
   buildIndex(ptr: number, len: number, out: number, segmentBase: number): number;
@@ -285,10 +287,14 @@ export class LogCore {
     return this.wasm.crc32c(this.load(bytes), bytes.length) >>> 0;
   }
 
-  /** bytes = one or more concatenated RecordBatch v2, consumed exactly; full validation incl. every record. */
-  validateBatches(bytes: Uint8Array): ValidationResult {
+  /**
+   * bytes = one or more concatenated RecordBatch v2, consumed exactly; full validation incl. every
+   * record. With `fillCrc` each batch's CRC-32C is computed and written into `bytes` instead of
+   * checked (batches the broker encoded itself: one pass over them, not one to seal and one to check).
+   */
+  validateBatches(bytes: Uint8Array, fillCrc = false): ValidationResult {
     const ptr = this.load(bytes);
-    const n = this.wasm.validateBatches(ptr, bytes.length);
+    const n = this.wasm.validateBatches(ptr, bytes.length, fillCrc ? 1 : 0);
     if (n < 0) {
       const f = this.failure();
       return { ok: false, code: f.code, message: f.message, batch: f.batch, position: f.position };
@@ -313,6 +319,7 @@ export class LogCore {
         producerEpoch: v.getInt16(p + 51),
         baseSequence: v.getInt32(p + 53),
       };
+      if (fillCrc) bytes.set(this.u8.subarray(p + CRC_FIELD, p + CRC_FIELD + 4), pos + CRC_FIELD);
       pos += size;
     }
     return { ok: true, batches };

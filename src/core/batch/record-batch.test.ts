@@ -400,4 +400,26 @@ describe("encodeSpans", () => {
       expect(encodeSpans(source, spans, timestamp, opts)).toEqual(encodeBatch(records, opts));
     }
   });
+
+  it("is the same past the size of the buffer it reuses, and for a source that is a view", () => {
+    // 10 MB of source and batch: more than encodeSpans keeps between calls (4 MB); then smaller ones.
+    for (const [n, length] of [
+      [3, 1_700_000],
+      [2, 300_000], // grows the reused buffer
+      [2, 10],
+    ] as const) {
+      const backing = new Uint8Array(7 + n * length);
+      for (let i = 0; i < backing.length; i++) backing[i] = (i * 31) & 0xff;
+      const source = backing.subarray(7);
+      const spans = new Int32Array(2 * n);
+      for (let i = 0; i < n; i++) [spans[2 * i], spans[2 * i + 1]] = [i * length, (i + 1) * length];
+      const records: RecordInput[] = Array.from({ length: n }, (_, i) => ({
+        key: null,
+        value: source.subarray(i * length, (i + 1) * length),
+        headers: [],
+        timestamp: T0,
+      }));
+      expect(encodeSpans(source, spans, T0, { crc32c })).toEqual(encodeBatch(records, { crc32c }));
+    }
+  });
 });

@@ -228,8 +228,8 @@ export const NULL_SPAN = -1;
 /**
  * The batch encodeBatch gives for records without key or headers, all stamped `timestamp`, whose
  * values are spans of `source` — spans[2i] to spans[2i + 1], or null where spans[2i] is
- * NULL_SPAN — read straight from it: one copy of each value's bytes, no record objects (a JSON
- * produce body of bare values, produce-json-scan.ts).
+ * NULL_SPAN — read straight from it, no record objects (a JSON produce body of bare values,
+ * produce-json-scan.ts).
  */
 export function encodeSpans(source: Uint8Array, spans: Int32Array, timestamp: number, opts: EncodeOptions): Uint8Array {
   const n = spans.length >> 1;
@@ -241,27 +241,53 @@ export function encodeSpans(source: Uint8Array, spans: Int32Array, timestamp: nu
     const body = 4 + sizeOfVarint(i) + (start === NULL_SPAN ? 1 : spanField(spans[2 * i + 1]! - start));
     total += sizeOfVarint(body) + body;
   }
-  const out = new Uint8Array(total);
+  // The batch is written at the front of one buffer holding a copy of the source behind it, so
+  // each value moves with copyWithin: a subarray per value (to `set` from) cost more than the
+  // value's bytes — on Bun three times the copies (issue #20). The buffer is reused; the batch
+  // leaves it as an exact copy.
+  const room = total + source.length;
+  if (room > spanScratch.length) {
+    if (room > SPAN_SCRATCH_MAX) return writeSpans(new Uint8Array(room), total, source, spans, timestamp, opts);
+    spanScratch = new Uint8Array(Math.min(SPAN_SCRATCH_MAX, Math.max(room, 2 * spanScratch.length)));
+  }
+  return writeSpans(spanScratch, total, source, spans, timestamp, opts);
+}
+
+/** Span buffers up to this size (source and batch) are kept for the next call. */
+const SPAN_SCRATCH_MAX = 4 << 20;
+let spanScratch = new Uint8Array(256 * 1024);
+
+function writeSpans(
+  work: Uint8Array,
+  total: number,
+  source: Uint8Array,
+  spans: Int32Array,
+  timestamp: number,
+  opts: EncodeOptions,
+): Uint8Array {
+  const n = spans.length >> 1;
+  work.set(source, total);
+  const out = work.subarray(0, total);
   const dv = writeBatchHeader(out, n, n > 0 ? timestamp : NO_TIMESTAMP, n > 0 ? timestamp : NO_TIMESTAMP, opts);
   let p = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
     const start = spans[2 * i]!;
     const length = start === NULL_SPAN ? -1 : spans[2 * i + 1]! - start;
-    p = writeVarint(out, p, 4 + sizeOfVarint(i) + (length < 0 ? 1 : spanField(length)));
-    out[p++] = 0; // record attributes: unused in v2
-    out[p++] = 0; // timestampDelta 0
-    p = writeVarint(out, p, i);
-    out[p++] = 1; // key length -1 (null), zigzag
-    p = writeVarint(out, p, length);
+    p = writeVarint(work, p, 4 + sizeOfVarint(i) + (length < 0 ? 1 : spanField(length)));
+    work[p++] = 0; // record attributes: unused in v2
+    work[p++] = 0; // timestampDelta 0
+    p = writeVarint(work, p, i);
+    work[p++] = 1; // key length -1 (null), zigzag
+    p = writeVarint(work, p, length);
     if (length > 0) {
-      out.set(source.subarray(start, start + length), p);
+      work.copyWithin(p, total + start, total + start + length);
       p += length;
     }
-    out[p++] = 0; // no headers
+    work[p++] = 0; // no headers
   }
   if (p !== total) throw new Error(`encodeSpans: wrote ${p} bytes, sized ${total}`); // unreachable
   dv.setUint32(CRC_OFFSET, opts.crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
-  return out;
+  return out.slice();
 }
 
 function spanField(length: number): number {

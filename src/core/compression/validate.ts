@@ -9,9 +9,14 @@ import type { BatchErrorCode, LogCore, ValidationResult } from "../batch/log-cor
 import { batchIndexAt, frameBatches, inflateBatches, InflateError } from "./batches.ts";
 import { codecName, MAX_DECOMPRESSED_BYTES } from "./index.ts";
 
-export function validateProduced(core: LogCore, bytes: Uint8Array, limit = MAX_DECOMPRESSED_BYTES): ValidationResult {
+/**
+ * `fillCrc`: the batches are the broker's own encoding with their CRC fields not yet written
+ * (AppendRequest.fillCrc): an uncompressed run has them computed and written as it is validated.
+ * Anything else has its CRCs checked as always, so such a run would be refused.
+ */
+export function validateProduced(core: LogCore, bytes: Uint8Array, limit = MAX_DECOMPRESSED_BYTES, fillCrc = false): ValidationResult {
   const frames = frameBatches(bytes);
-  if (frames !== null && !frames.some((f) => f.codec !== 0)) return core.validateBatches(bytes);
+  if (frames !== null && !frames.some((f) => f.codec !== 0)) return core.validateBatches(bytes, fillCrc);
   // Framing and CRC first, over the bytes as produced: a request whose tail does not frame is
   // refused for that, not for the compressed batch before it that validateBatches would stop at.
   const checked = core.checkBatches(bytes, 0, bytes.length);

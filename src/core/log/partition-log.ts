@@ -297,7 +297,7 @@ export class PartitionLog implements Serves<PartitionApi> {
     if (stale) return Promise.resolve(stale);
     this.metricsSource(req);
     if (req.config) this.applyConfig(req.config, req.configRevision);
-    const checked = validateProduced(this.core, req.batches);
+    const checked = validateProduced(this.core, req.batches, undefined, req.fillCrc === true);
     if (!checked.ok) {
       return Promise.resolve(fail("invalid_batch", checked.message, { reason: checked.code, batch: checked.batch }));
     }

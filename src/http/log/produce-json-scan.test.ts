@@ -188,4 +188,17 @@ describe("JSON produce fast path, word-at-a-time string scan", () => {
     const invalid = new Uint8Array([...bytes(`{"records":[{"value":"${"a".repeat(21)}`), 0xff, ...bytes(`${"b".repeat(20)}"}]}`)]);
     same(invalid);
   });
+
+  it("ends a plain string of any length, however its end falls in the two-word steps", () => {
+    // Two words are tested at once, then the one left over: the closing quote may be in either,
+    // or past the last whole word of the body.
+    for (let lead = 0; lead < 4; lead++)
+      for (let length = 0; length < 48; length++) {
+        const text = "s".repeat(length);
+        same(bytes(`{"records":[{${" ".repeat(lead)}"value":"${text}"},{"value":"${text}x"}]}`));
+        same(bytes(`{"records":[{"value":1,"key":"${text}"}]}${" ".repeat(lead)}`));
+        const body = bytes(`{"records":[{${" ".repeat(lead)}"value":"${text}"}]}`);
+        expect(new TextDecoder().decode(scanProduceBody(body)![0]!.value!)).toBe(`"${text}"`);
+      }
+  });
 });

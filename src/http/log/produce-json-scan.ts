@@ -55,6 +55,8 @@ const TOKEN = new Uint8Array(256);
 for (const c of "+-.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
 
 function ws(b: Uint8Array, i: number): number {
+  // Compact bodies have no whitespace at all: the next byte is a token's (above 0x20).
+  if (b[i]! > 0x20) return i;
   for (;;) {
     const c = b[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
@@ -69,24 +71,36 @@ function ws(b: Uint8Array, i: number): number {
 let words: Int32Array | undefined;
 let wordsOf: Uint8Array | undefined;
 
+/**
+ * Non-zero when a byte of the word is special in a string (a quote, a backslash, below 0x20 or
+ * non-ASCII): SWAR tests for "some byte < 0x20", "some byte = c" and the high bits (exact as
+ * existence tests).
+ */
+function special(x: number): number {
+  const quote = x ^ 0x22222222;
+  const backslash = x ^ 0x5c5c5c5c;
+  return ((x - 0x20202020) | x | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080;
+}
+
 /** After the string at b[i] (a quote) if it has no escapes or control characters, else -1. */
 function plainString(b: Uint8Array, i: number): number {
   const n = b.length;
   i++;
-  // Four bytes at a time while none of them is special (a quote, a backslash, below 0x20 or
-  // non-ASCII): SWAR tests for "some byte < 0x20", "some byte = c" and the high bits (exact as
-  // existence tests); the word holding a special byte is then read byte by byte below.
+  // Four bytes at a time while none of them is special (see `special`); the word holding a
+  // special byte is then read byte by byte below.
   const w = wordsOf === b ? words : undefined;
   if (w !== undefined && n - i >= 16) {
     while ((i & 3) !== 0 && PLAIN[b[i]!] === 1) i++;
     if ((i & 3) === 0) {
       let q = i >> 2;
-      for (const nw = w.length; q < nw; q++) {
+      const nw = w.length;
+      // Two words per test while both are plain (one branch per 8 bytes), then the one left.
+      for (; q + 1 < nw; q += 2) {
         const x = w[q]!;
-        const quote = x ^ 0x22222222;
-        const backslash = x ^ 0x5c5c5c5c;
-        if ((((x - 0x20202020) | x | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) !== 0) break;
+        const y = w[q + 1]!;
+        if ((special(x) | special(y)) !== 0) break;
       }
+      if (q < nw && special(w[q]!) === 0) q++;
       i = q << 2;
     }
   }
@@ -250,6 +264,19 @@ function anyValueEnd(b: Uint8Array, i: number): number {
   }
 }
 
+/** Whether b[i] starts the member name `"value"`, byte by byte. */
+function isValueName(b: Uint8Array, i: number): boolean {
+  return (
+    b[i] === 0x22 &&
+    b[i + 1] === 0x76 &&
+    b[i + 2] === 0x61 &&
+    b[i + 3] === 0x6c &&
+    b[i + 4] === 0x75 &&
+    b[i + 5] === 0x65 &&
+    b[i + 6] === 0x22
+  );
+}
+
 /** Which of FIELD_NAMES the bytes b[start, end) are, or -1. */
 function fieldOf(b: Uint8Array, start: number, end: number): number {
   const len = end - start;
@@ -347,16 +374,23 @@ function scan(b: Uint8Array): ProduceScan | undefined {
     i = ws(b, i + 1);
     if (b[i] !== 0x7d) {
       for (;;) {
-        const nameEnd = plainString(b, i);
-        if (nameEnd < 0) return undefined;
-        const field = fieldOf(b, i + 1, nameEnd - 1);
+        // `"value"`, nearly every record's only field, is matched outright; any other name is
+        // read and looked up.
+        let nameEnd = i + 7;
+        let field = 0;
+        if (!isValueName(b, i)) {
+          nameEnd = plainString(b, i);
+          if (nameEnd < 0) return undefined;
+          field = fieldOf(b, i + 1, nameEnd - 1);
+        }
         if (field < 0 || (seen & (1 << field)) !== 0) return undefined; // unknown or repeated: the general path
         seen |= 1 << field;
         i = ws(b, nameEnd);
         if (b[i] !== 0x3a) return undefined;
         i = ws(b, i + 1);
         if (field === 0) {
-          end = canonicalValueEnd(b, i);
+          // A string is canonicalValueEnd's first case, taken directly.
+          end = b[i] === 0x22 ? plainString(b, i) : canonicalValueEnd(b, i);
           if (end < 0) return undefined;
           start = end - i === 4 && b[i] === 0x6e ? NULL_VALUE : i;
           i = end;
