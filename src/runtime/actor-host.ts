@@ -136,16 +136,18 @@ export class ActorHost {
     if (!stub) {
       // A bound on memory for hosts that name many objects (keys, groups): the oldest go first.
       if (this.stubs.size >= STUB_CACHE_LIMIT) this.stubs.delete(this.stubs.keys().next().value!);
-      const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-      stub = new Proxy({} as object, {
-        get: (_, method) => {
+      // A plain object over a Proxy: a method is made on its first use and kept as the object's
+      // own property, so later uses are ordinary property reads (a Proxy trap costs every read).
+      const methods = new Proxy({} as object, {
+        get: (_, method, receiver: object) => {
           // Not a thenable: a stub returned from an async function must not be awaited into a call.
           if (typeof method !== "string" || method === "then") return undefined;
-          let fn = methods.get(method);
-          if (!fn) methods.set(method, (fn = (...args: unknown[]) => this.call(kind, name, method, args)));
+          const fn = (...args: unknown[]) => this.call(kind, name, method, args);
+          Object.defineProperty(receiver, method, { value: fn });
           return fn;
         },
       });
+      stub = Object.create(methods) as object;
       this.stubs.set(key, stub);
     }
     return stub as T;
