@@ -29,7 +29,8 @@ export function markMetered(c: Context): void {
 }
 
 export function meterBodies(deps: AppDeps): MiddlewareHandler {
-  return async (c, next) => {
+  // Not an async function, for the same reason as app.ts's /v1 check: every request passes here.
+  return (c, next) => {
     // The body is looked at last: on the Node host reading `c.req.raw.body` turns
     // @hono/node-server's lightweight request into a full Request with a web stream over the
     // socket — a fifth of a single-record produce's time when every request did it (issue #20).

@@ -16,7 +16,9 @@ export type BodyKind = "json" | "msgpack" | "batch";
 
 /** The body encoding named by Content-Type; anything else is a 415 that lists what is accepted. */
 export function bodyKind(c: Context, allowed: BodyKind[]): BodyKind {
-  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const raw = c.req.header("content-type") ?? "";
+  // The type as nearly every client writes it needs no splitting, trimming or case folding.
+  const type = raw === MEDIA.json ? raw : raw.split(";")[0]!.trim().toLowerCase();
   const kind: BodyKind | undefined =
     type === MEDIA.json
       ? "json"

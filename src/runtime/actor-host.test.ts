@@ -97,6 +97,23 @@ describe("ActorHost", () => {
     expect(await again.stub<CounterApi>("counter", "B").add(0)).toBe(10);
   });
 
+  it("hands out the same stub for a name again, and stubs that still work once dropped from its cache", async () => {
+    const { host } = newHost(kinds);
+    const a = host.stub<CounterApi>("counter", "a");
+    expect(host.stub<CounterApi>("counter", "a")).toBe(a);
+    expect(a.add).toBe(a.add);
+    expect(host.stub<CounterApi>("counter", "b")).not.toBe(a);
+    expect(await a.add(2)).toBe(2);
+    // More names than the cache keeps: "a" leaves it, and its old stub still calls the one instance.
+    for (let i = 0; i < 1100; i++) host.stub<CounterApi>("counter", `n${i}`);
+    expect(host.stub<CounterApi>("counter", "a")).not.toBe(a);
+    expect(await a.add(1)).toBe(3);
+    expect(await host.stub<CounterApi>("counter", "a").add(0)).toBe(3);
+    expect((a as unknown as { then?: unknown }).then).toBeUndefined();
+    expect(() => host.stub("nope", "x")).toThrow(/unknown object kind/);
+    await host.close(0);
+  });
+
   it("holds calls while blockConcurrencyWhile runs, then delivers them in arrival order", async () => {
     const { host } = newHost(kinds);
     const c = host.stub<CounterApi>("counter", "ordered");

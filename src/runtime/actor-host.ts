@@ -89,6 +89,8 @@ interface Instance {
 /** Largest delay setTimeout accepts (about 24.8 days); longer alarms are re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ALARM_MAX_RETRIES = 6;
+/** Stubs kept for reuse (see stub()). */
+const STUB_CACHE_LIMIT = 1024;
 
 function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
@@ -98,6 +100,7 @@ export class ActorHost {
   private readonly options: ActorHostOptions;
   private readonly now: () => number;
   private readonly instances = new Map<string, Instance>();
+  private readonly stubs = new Map<string, object>();
   private readonly byReference: Map<string, ReadonlySet<string>>;
   private readonly hostStorage: SqliteStorage;
   private readonly alarms: AlarmStore;
@@ -120,16 +123,34 @@ export class ActorHost {
     }
   }
 
-  /** A stub for the object: each method call is a call into the one live instance. */
+  /**
+   * A stub for the object: each method call is a call into the one live instance. A stub holds
+   * nothing but its address, so the stubs of recently named objects are kept and handed out
+   * again, and a stub keeps the method functions it gave out: a produce names its partition on
+   * every request, and a new Proxy with a new function per call was garbage on the hot path.
+   */
   stub<T extends object>(kind: string, name: string): T {
     if (!(kind in this.options.kinds)) throw new Error(`unknown object kind "${kind}"`);
-    return new Proxy({} as T, {
-      get: (_, method) => {
-        // Not a thenable: a stub returned from an async function must not be awaited into a call.
-        if (typeof method !== "string" || method === "then") return undefined;
-        return (...args: unknown[]) => this.call(kind, name, method, args);
-      },
-    });
+    const key = `${kind}\u0000${name}`;
+    let stub = this.stubs.get(key);
+    if (!stub) {
+      // A bound on memory for hosts that name many objects (keys, groups): the oldest go first.
+      if (this.stubs.size >= STUB_CACHE_LIMIT) this.stubs.delete(this.stubs.keys().next().value!);
+      // A plain object over a Proxy: a method is made on its first use and kept as the object's
+      // own property, so later uses are ordinary property reads (a Proxy trap costs every read).
+      const methods = new Proxy({} as object, {
+        get: (_, method, receiver: object) => {
+          // Not a thenable: a stub returned from an async function must not be awaited into a call.
+          if (typeof method !== "string" || method === "then") return undefined;
+          const fn = (...args: unknown[]) => this.call(kind, name, method, args);
+          Object.defineProperty(receiver, method, { value: fn });
+          return fn;
+        },
+      });
+      stub = Object.create(methods) as object;
+      this.stubs.set(key, stub);
+    }
+    return stub as T;
   }
 
   async call(kind: string, name: string, method: string, args: unknown[]): Promise<unknown> {

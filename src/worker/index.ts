@@ -30,17 +30,35 @@ function consoleAssets(assets: Fetcher): (path: string) => Promise<Uint8Array | 
   };
 }
 
+/**
+ * Ids of recently named objects of one namespace. An id is plain data (stubs are not: they belong
+ * to the request that made them), and idFromName hashes the name: a produce names its partition
+ * on every request, so the isolate keeps the ids of the last ones it named.
+ */
+function idsOf<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>): (name: string) => DurableObjectId {
+  const ids = new Map<string, DurableObjectId>();
+  return (name) => {
+    let id = ids.get(name);
+    if (!id) {
+      if (ids.size >= 1024) ids.delete(ids.keys().next().value!);
+      ids.set(name, (id = ns.idFromName(name)));
+    }
+    return id;
+  };
+}
+
 function workerDeps(env: Env): AppDeps {
   // A malformed value cannot stop a Worker from starting: every request says what to fix instead.
   const { config, error } = workerConfig(env);
+  const partitionId = idsOf(env.PARTITION);
   return appDeps(
     config,
     {
       // RPC stubs expose the objects' methods as promises of the same plain-data results: their
       // types are checked against the APIs here, as the portable classes are (core/object-api.ts).
       cluster: () => env.CLUSTER.get(env.CLUSTER.idFromName("cluster")),
-      partition: (topic, partition) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)),
-      partitionSocket: (topic, partition, request) => env.PARTITION.get(env.PARTITION.idFromName(`${topic}/${partition}`)).fetch(request),
+      partition: (topic, partition) => env.PARTITION.get(partitionId(`${topic}/${partition}`)),
+      partitionSocket: (topic, partition, request) => env.PARTITION.get(partitionId(`${topic}/${partition}`)).fetch(request),
       key: (id) => env.KEY.get(env.KEY.idFromName(id)),
       group: (name) => env.GROUP.get(env.GROUP.idFromName(name)),
       txn: (id) => env.TXN.get(env.TXN.idFromName(id)),

@@ -93,6 +93,21 @@ describe("partition config revisions", () => {
     expect((await append(log, 500, NEW)).ok).toBe(true); // revision 0 < 1 now: ignored
   });
 
+  // Appends on one process carry the topic cache's own config object call after call, and the
+  // partition skips converting an object it already found in effect: that shortcut must not
+  // survive anything that changed the config in effect.
+  it("applies the very same config object again once the config in effect changed", async () => {
+    const log = open();
+    expect((await append(log, 10, NEW, 0)).ok).toBe(true);
+    expect(await append(log, 500, NEW, 0)).toMatchObject({ ok: false, error: { code: "record_too_large" } });
+    expect(log.configure(ADDR, OLD, 1)).toEqual({ ok: true });
+    expect((await append(log, 500, NEW, 0)).ok).toBe(true); // revision 0 < 1: ignored, shortcut or not
+    expect(await append(log, 500, NEW, 2)).toMatchObject({ ok: false, error: { code: "record_too_large" } });
+    // A new incarnation resets the partition to the defaults; the same object and revision are taken again.
+    expect((await append(log, 10, NEW, 0, 2)).ok).toBe(true);
+    expect(await append(log, 500, NEW, 0, 2)).toMatchObject({ ok: false, error: { code: "record_too_large" } });
+  });
+
   it("starts again at revision 0 in a new topic incarnation", async () => {
     const log = open();
     expect(log.configure(ADDR, OLD, 5)).toEqual({ ok: true });

@@ -127,6 +127,8 @@ export class PartitionLog implements Serves<PartitionApi> {
   private config: LogConfig = DEFAULT_LOG_CONFIG;
   /** The topic's config revision `config` came with (partition_config 'log_revision'; none stored: 0). */
   private configRevision = 0;
+  /** The last topic config found already in effect (applyConfig), while `config` is still what it gave. */
+  private configSeen: { topicConfig: TopicConfig; revision: number; config: LogConfig } | undefined;
   private alarms: AlarmPort | undefined;
   private alarmAt: number | undefined;
   private onCommit: (() => void) | undefined;
@@ -613,9 +615,16 @@ export class PartitionLog implements Serves<PartitionApi> {
    */
   private applyConfig(topicConfig: TopicConfig, revision = 0): void {
     if (revision < this.configRevision) return;
+    // Every append carries it: keep this cheap. On the standalone hosts it is the topic cache's
+    // own object, call after call, so one already found in effect is not converted again.
+    const seen = this.configSeen;
+    if (seen?.topicConfig === topicConfig && revision === this.configRevision && seen.revision === revision && seen.config === this.config)
+      return;
     const config = logConfigFrom(topicConfig);
-    // Every append carries it: keep this cheap.
-    if (revision === this.configRevision && sameLogConfig(config, this.config)) return;
+    if (revision === this.configRevision && sameLogConfig(config, this.config)) {
+      this.configSeen = { topicConfig, revision, config: this.config };
+      return;
+    }
     this.storage.sql.exec(
       "INSERT OR REPLACE INTO partition_config (key, value) VALUES ('log', ?), ('log_revision', ?)",
       JSON.stringify(config),

@@ -51,9 +51,11 @@ export type MarkerDecision = "write" | "duplicate" | "stale";
 const TRANSACTIONAL = 0x10;
 
 export type Admission =
-  | { kind: "append"; entries: Array<BatchEntry | undefined>; producers: Map<number, ProducerState> }
+  | { kind: "append"; entries: Array<BatchEntry | undefined>; producers: ReadonlyMap<number, ProducerState> }
   | { kind: "duplicate"; entries: BatchEntry[] }
   | Failure;
+
+const NO_PRODUCERS: ReadonlyMap<number, ProducerState> = new Map();
 
 function nextSeq(seq: number): number {
   return seq === MAX_SEQUENCE ? 0 : seq + 1;
@@ -167,6 +169,8 @@ export class ProducerStates {
    * request is all-or-nothing: its producer state changes only if every batch is admitted.
    */
   admit(batches: BatchMeta[]): Admission {
+    // Batches without a producer id (nearly every produce) have no state to check or change.
+    if (batches.every((b) => b.producerId < 0)) return { kind: "append", entries: batches.map(() => undefined), producers: NO_PRODUCERS };
     const working = new Map<number, ProducerState>();
     const entries: Array<BatchEntry | undefined> = [];
     const duplicates: BatchEntry[] = [];

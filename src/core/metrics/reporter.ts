@@ -20,6 +20,19 @@ export interface ReporterOptions {
 }
 
 function key(name: string, labels: Labels): string {
+  // Every request counts one or two series with no label or one (the HTTP metrics): those keys
+  // are written out as the general form would write them, without its arrays and sort.
+  let only: string | undefined;
+  for (const label in labels) {
+    if (only !== undefined) return generalKey(name, labels);
+    only = label;
+  }
+  if (only === undefined) return `${name}[]`;
+  const value = labels[only];
+  return typeof value === "string" ? `${name}[[${JSON.stringify(only)},${JSON.stringify(value)}]]` : generalKey(name, labels);
+}
+
+function generalKey(name: string, labels: Labels): string {
   return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 }
 
@@ -142,4 +155,4 @@ export class MetricsReporter {
   }
 }
 
-export { key as seriesKey };
+export { key as seriesKey, generalKey };

@@ -21,4 +21,22 @@ describe("constantTimeEqual", () => {
     expect(check("héllo-wörld")).toBe(true);
     expect(check("hello-world")).toBe(false);
   });
+
+  it("refuses tokens that only start with the secret, or stop short of it", () => {
+    const check = tokenChecker("bench-admin-token");
+    expect(check("bench-admin-token")).toBe(true);
+    expect(check("bench-admin-token")).toBe(true); // the reused buffer holds no state between checks
+    expect(check("bench-admin-tokenX")).toBe(false);
+    expect(check("bench-admin-token-and-much-more")).toBe(false);
+    expect(check("bench-admin-toke")).toBe(false);
+    expect(check("")).toBe(false);
+    // A multi-byte character that no longer fits the buffer: encoding stops short, still refused.
+    expect(check("bench-admin-tokenö")).toBe(false);
+    expect(check("bench-admin-toke€")).toBe(false);
+    expect(tokenChecker("")("")).toBe(true);
+    expect(tokenChecker("")("x")).toBe(false);
+    expect(tokenChecker("ab€")("ab€")).toBe(true);
+    expect(tokenChecker("ab€")("ab€x")).toBe(false);
+    expect(tokenChecker("ab€")("abc")).toBe(false);
+  });
 });
