@@ -12,7 +12,14 @@
 // local retention. `--host=node` runs the Node standalone host (a directory store) instead of
 // workerd (local R2).
 //   node bench/log-size.ts --tiered --host=node --sizes=1000,10000,20000
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+//
+// At each size: `--reads` (default 1,000) random-offset 1 MiB reads and a catch-up of half as
+// many consecutive pages; beside them the disk bytes the machine read per byte answered
+// (/proc/diskstats), which says whether the reads came from the page cache or the disk.
+// `--cold` (root; Linux) measures both again after dropping the page cache, so every size is
+// read from the disk — the case of a log larger than the machine's memory.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +37,8 @@ const { values: args } = parseArgs({
     tiered: { type: "boolean", default: false },
     "local-mb": { type: "string", default: "256" },
     host: { type: "string", default: "workerd" },
+    cold: { type: "boolean", default: false },
+    reads: { type: "string", default: "1000" },
   },
 });
 const MB = 1_000_000;
@@ -85,6 +94,82 @@ async function settle(): Promise<void> {
   for (let s = await stats(); s.local_bytes > localRetention + 2 * MB; s = await stats()) await new Promise((r) => setTimeout(r, 500));
 }
 
+/** Bytes the machine's disks have read so far (/proc/diskstats, sectors of 512 bytes; whole disks only, not their partitions). */
+function diskReadBytes(): number {
+  let sectors = 0;
+  for (const line of readFileSync("/proc/diskstats", "utf8").split("\n")) {
+    const f = line.trim().split(/\s+/);
+    const name = f[2] ?? "";
+    if (!/^(sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+)$/.test(name)) continue;
+    sectors += Number(f[5]);
+  }
+  return sectors * 512;
+}
+
+function dropPageCache(): void {
+  // Needs root (writes /proc/sys/vm/drop_caches); dirty pages are written first so they can go.
+  execFileSync("sync");
+  try {
+    writeFileSync("/proc/sys/vm/drop_caches", "1");
+  } catch (err) {
+    throw new Error(`--cold drops the page cache and needs root: ${(err as Error).message}`);
+  }
+}
+
+interface Reads {
+  readRate: number;
+  readP50: number;
+  readP99: number;
+  readRowsPerM: number;
+  catchUpRate: number;
+  /** Disk bytes read per byte answered, random reads and catch-up. */
+  diskPerServed: number;
+  catchUpDiskPerServed: number;
+}
+
+// 200 reads (0.2 s of work) moved by a third between runs of the same code on a loaded machine.
+const READS = Math.max(10, Number(args.reads));
+
+/** `--reads` random-offset 1 MiB reads, then a catch-up of half as many consecutive 1 MiB pages. */
+async function measureReads(end: number, cold = false): Promise<Reads> {
+  const before = await stats();
+  if (cold) dropPageCache();
+  let disk = diskReadBytes();
+  const read = await runLoad(broker.url, 1, READS, () => ({
+    method: "GET",
+    path: `/v1/topics/history/partitions/0/records?offset=${Math.floor(Math.random() * (end - 1000))}&max_bytes=1048576`,
+    headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
+  }));
+  const readDisk = diskReadBytes() - disk;
+  const after = await stats();
+  // Catch-up: one consumer reading consecutive 1 MiB pages from a random point in the
+  // oldest half of the log (remote segments when tiered).
+  let next = Math.floor(Math.random() * (end / 2));
+  if (cold) dropPageCache();
+  disk = diskReadBytes();
+  const catchUp = await runLoad(broker.url, 1, Math.ceil(READS / 2), () => {
+    if (next >= end - 1000) next = 0; // a small log: start over
+    const spec = {
+      method: "GET",
+      path: `/v1/topics/history/partitions/0/records?offset=${next}&max_bytes=1048576`,
+      headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
+    };
+    next += Math.floor(1048576 / (batch.length / 1000)) - 1000; // about one page on: whole batches, so step a batch short
+    return spec;
+  });
+  const catchUpDisk = diskReadBytes() - disk;
+  const readRecords = read.bytesIn / (batch.length / 1000);
+  return {
+    readRate: readRecords / read.seconds,
+    readP50: percentile(read.latenciesMs, 50),
+    readP99: percentile(read.latenciesMs, 99),
+    readRowsPerM: ((after.rows_read - before.rows_read) / readRecords) * 1e6,
+    catchUpRate: catchUp.bytesIn / (batch.length / 1000) / catchUp.seconds,
+    diskPerServed: readDisk / read.bytesIn,
+    catchUpDiskPerServed: catchUpDisk / catchUp.bytesIn,
+  };
+}
+
 try {
   await send(broker.url, agent, {
     method: "POST",
@@ -93,7 +178,7 @@ try {
     body: new TextEncoder().encode(JSON.stringify({ name: "history", partitions: 1, config })),
   });
   const rows: string[] = [];
-  let base: { append: number; read: number; catchUp: number } | undefined;
+  let base: { append: number; read: number; catchUp: number; cold: Reads | undefined } | undefined;
   for (const size of sizes) {
     const have = (await stats()).bytes as number;
     const fill = Math.max(0, Math.ceil((size - have) / batch.length));
@@ -107,33 +192,13 @@ try {
     const append = await runLoad(broker.url, 4, appends, () => produceSpec);
     const afterAppend = await stats();
     const appendRowsPerM = ((afterAppend.rows_written - before.rows_written) / (appends * 1000)) * 1e6;
-    const end = afterAppend.end_offset as number;
-    const reads = 200;
-    const read = await runLoad(broker.url, 1, reads, () => ({
-      method: "GET",
-      path: `/v1/topics/history/partitions/0/records?offset=${Math.floor(Math.random() * (end - 1000))}&max_bytes=1048576`,
-      headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
-    }));
-    const afterRead = await stats();
-    // Catch-up: one consumer reading 100 consecutive 1 MiB pages from a random point in the
-    // oldest half of the log (remote segments when tiered).
-    let next = Math.floor(Math.random() * (end / 2));
-    const catchUp = await runLoad(broker.url, 1, 100, () => {
-      if (next >= end - 1000) next = 0; // a small log: start over
-      const spec = {
-        method: "GET",
-        path: `/v1/topics/history/partitions/0/records?offset=${next}&max_bytes=1048576`,
-        headers: { ...auth, accept: "application/vnd.kafka.record-batch" },
-      };
-      next += Math.floor(1048576 / (batch.length / 1000)) - 1000; // about one page on: whole batches, so step a batch short
-      return spec;
-    });
-    const readRecords = read.bytesIn / (batch.length / 1000);
-    const readRowsPerM = ((afterRead.rows_read - afterAppend.rows_read) / readRecords) * 1e6;
     const appendRate = (appends * 1000) / append.seconds;
-    const readRate = readRecords / read.seconds;
-    const catchUpRate = catchUp.bytesIn / (batch.length / 1000) / catchUp.seconds;
-    base ??= { append: appendRate, read: readRate, catchUp: catchUpRate };
+    const end = afterAppend.end_offset as number;
+    const warm = await measureReads(end);
+    // --cold: the same reads again after the kernel's page cache is dropped, so every size reads
+    // its objects from the disk, as the largest sizes must on a machine whose RAM they outgrow.
+    const cold = args.cold ? await measureReads(end, true) : undefined;
+    base ??= { append: appendRate, read: warm.readRate, catchUp: warm.catchUpRate, cold };
     const s = await stats();
     const cells = [
       `${fmt(s.bytes / MB)} MB`,
@@ -143,19 +208,45 @@ try {
       `${fmt(percentile(append.latenciesMs, 50), 1)} / ${fmt(percentile(append.latenciesMs, 99), 1)}`,
       fmt(appendRowsPerM),
       fmt(appendRate / base.append, 2),
-      fmt(readRate),
-      `${fmt(percentile(read.latenciesMs, 50), 1)} / ${fmt(percentile(read.latenciesMs, 99), 1)}`,
-      fmt(readRowsPerM),
-      fmt(readRate / base.read, 2),
-      fmt(catchUpRate),
-      fmt(catchUpRate / base.catchUp, 2),
+      fmt(warm.readRate),
+      `${fmt(warm.readP50, 1)} / ${fmt(warm.readP99, 1)}`,
+      fmt(warm.readRowsPerM),
+      fmt(warm.readRate / base.read, 2),
+      fmt(warm.catchUpRate),
+      fmt(warm.catchUpRate / base.catchUp, 2),
+      `${fmt(warm.diskPerServed, 2)} / ${fmt(warm.catchUpDiskPerServed, 2)}`,
     ];
+    if (cold && base.cold)
+      cells.push(
+        fmt(cold.readRate),
+        fmt(cold.readRate / base.cold.readRate, 2),
+        fmt(cold.catchUpRate),
+        fmt(cold.catchUpRate / base.cold.catchUpRate, 2),
+        `${fmt(cold.diskPerServed, 2)} / ${fmt(cold.catchUpDiskPerServed, 2)}`,
+      );
     rows.push(`| ${cells.join(" | ")} |`);
     console.log("done");
   }
+  const header = [
+    "| Log size",
+    "local",
+    "rows + remote segments",
+    "append records/s",
+    "append p50 / p99 ms",
+    "append rows written / M",
+    "vs smallest",
+    "random read records/s",
+    "read p50 / p99 ms",
+    "read rows read / M",
+    "vs smallest",
+    "catch-up records/s",
+    "vs smallest",
+    "disk bytes read / bytes served (random / catch-up)",
+    ...(args.cold ? ["cold random read records/s", "vs smallest", "cold catch-up records/s", "vs smallest", "cold disk / served"] : []),
+  ];
   console.log(`\nhost ${args.host}${args.tiered ? `, tiered (local.retention.bytes ${fmt(localRetention / MB)} MB)` : ""}; ratios are to the smallest size's figures (target ≥ 0.83, i.e. within 1.2×)
-| Log size | local | rows + remote segments | append records/s | append p50 / p99 ms | append rows written / M | vs smallest | random read records/s | read p50 / p99 ms | read rows read / M | vs smallest | catch-up records/s | vs smallest |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${header.join(" | ")} |
+${header.map((_h, i) => (i === 0 ? "| ---" : " ---:")).join(" |")} |
 ${rows.join("\n")}\n`);
 } finally {
   await broker.dispose();
