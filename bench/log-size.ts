@@ -130,7 +130,10 @@ interface Reads {
 // 200 reads (0.2 s of work) moved by a third between runs of the same code on a loaded machine.
 const READS = Math.max(10, Number(args.reads));
 
-/** `--reads` random-offset 1 MiB reads, then a catch-up of half as many consecutive 1 MiB pages. */
+/**
+ * `--reads` random-offset 1 MiB reads below `end`, then a catch-up of half as many consecutive
+ * 1 MiB pages from a random point in the older half (wrapping at `end`).
+ */
 async function measureReads(end: number, cold = false): Promise<Reads> {
   const before = await stats();
   if (cold) dropPageCache();
@@ -178,7 +181,7 @@ try {
     body: new TextEncoder().encode(JSON.stringify({ name: "history", partitions: 1, config })),
   });
   const rows: string[] = [];
-  let base: { append: number; read: number; catchUp: number; cold: Reads | undefined } | undefined;
+  let base: { append: number; read: number; catchUp: number; cold: Reads | undefined; remote: Reads | undefined } | undefined;
   for (const size of sizes) {
     const have = (await stats()).bytes as number;
     const fill = Math.max(0, Math.ceil((size - have) / batch.length));
@@ -198,7 +201,15 @@ try {
     // --cold: the same reads again after the kernel's page cache is dropped, so every size reads
     // its objects from the disk, as the largest sizes must on a machine whose RAM they outgrow.
     const cold = args.cold ? await measureReads(end, true) : undefined;
-    base ??= { append: appendRate, read: warm.readRate, catchUp: warm.catchUpRate, cold };
+    // Tiered: the same reads kept to the remote part (records are all one size, so the remote
+    // share of the bytes is the remote share of the offsets). At 1 GB a quarter of the log is
+    // local and answers from SQLite; from 10 GB on nearly every read is remote. Comparing the
+    // remote part alone across sizes says whether reading a remote segment costs more as the
+    // log grows, apart from that change of mix.
+    const tier = await stats();
+    const remoteEnd = Math.floor((end * tier.remote_bytes) / tier.bytes);
+    const remote = args.tiered && remoteEnd > 2000 ? await measureReads(remoteEnd) : undefined;
+    base ??= { append: appendRate, read: warm.readRate, catchUp: warm.catchUpRate, cold, remote };
     const s = await stats();
     const cells = [
       `${fmt(s.bytes / MB)} MB`,
@@ -216,6 +227,17 @@ try {
       fmt(warm.catchUpRate / base.catchUp, 2),
       `${fmt(warm.diskPerServed, 2)} / ${fmt(warm.catchUpDiskPerServed, 2)}`,
     ];
+    if (args.tiered)
+      cells.push(
+        ...(remote && base.remote
+          ? [
+              fmt(remote.readRate),
+              fmt(remote.readRate / base.remote.readRate, 2),
+              fmt(remote.catchUpRate),
+              fmt(remote.catchUpRate / base.remote.catchUpRate, 2),
+            ]
+          : ["–", "–", "–", "–"]),
+      );
     if (cold && base.cold)
       cells.push(
         fmt(cold.readRate),
@@ -242,6 +264,7 @@ try {
     "catch-up records/s",
     "vs smallest",
     "disk bytes read / bytes served (random / catch-up)",
+    ...(args.tiered ? ["remote part only: random read records/s", "vs smallest", "catch-up records/s", "vs smallest"] : []),
     ...(args.cold ? ["cold random read records/s", "vs smallest", "cold catch-up records/s", "vs smallest", "cold disk / served"] : []),
   ];
   console.log(`\nhost ${args.host}${args.tiered ? `, tiered (local.retention.bytes ${fmt(localRetention / MB)} MB)` : ""}; ratios are to the smallest size's figures (target ≥ 0.83, i.e. within 1.2×)
