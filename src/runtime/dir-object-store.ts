@@ -24,6 +24,7 @@ const SUFFIX = ".obj";
 
 export class DirObjectStore implements ObjectStore {
   private readonly root: string;
+  readonly localReads = true;
 
   constructor(root: string) {
     this.root = root;

@@ -30,6 +30,11 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes the objects; keys with no object are ignored, so a delete can be retried. */
   delete(keys: string[]): Promise<void>;
+  /**
+   * Set when a get is a copy out of this machine's page cache (a directory store), not a request
+   * over the network: readers then keep no copies of their own (remote-reader.ts says why).
+   */
+  readonly localReads?: boolean;
 }
 
 /** Object keys: 1–1024 bytes of printable ASCII, '/'-separated parts, none empty, "." or "..". */
