@@ -250,36 +250,40 @@ export function produceRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
       }
       let out: Offset[] | OffsetRun = records instanceof BareValues ? { partition: 0, base: 0, count } : new Array(count);
       let duplicate = false;
-      const results = await Promise.all(
-        [...byPartition].map(async ([partition, indexes]) => {
-          // The CRC is left at 0 for the partition to compute as it validates the batch (fillCrc).
-          const opts = { crc32c: unsealed, ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 };
-          const batch =
-            records instanceof BareValues
-              ? encodeSpans(records.body, records.spans, records.timestamp, opts)
-              : encodeBatch(
-                  indexes!.map((i) => records[i]!),
-                  opts,
-                );
-          const appended = await deps.partition(topic.name, partition).append({
-            topic: topic.name,
-            partition,
-            epoch: topic.epoch,
-            batches: batch,
-            config: topic.config,
-            configRevision: topic.config_revision,
-            fillCrc: true,
-            ...(transactionalId ? { transactional: true } : {}),
-          });
-          if (appended.ok) {
-            const base = appended.baseOffsets[0]!;
-            if (!indexes) out = { partition, base, count };
-            else for (let n = 0; n < indexes.length; n++) (out as Offset[])[indexes[n]!] = { partition, offset: base + n };
-            duplicate = appended.duplicate === true;
-          }
-          return appended;
-        }),
-      );
+      const appendTo = async (partition: number, indexes: number[] | undefined) => {
+        // The CRC is left at 0 for the partition to compute as it validates the batch (fillCrc).
+        const opts = { crc32c: unsealed, ...producer, attributes: transactionalId ? TRANSACTIONAL_FLAG : 0 };
+        const batch =
+          records instanceof BareValues
+            ? encodeSpans(records.body, records.spans, records.timestamp, opts)
+            : encodeBatch(
+                indexes!.map((i) => records[i]!),
+                opts,
+              );
+        const appended = await deps.partition(topic.name, partition).append({
+          topic: topic.name,
+          partition,
+          epoch: topic.epoch,
+          batches: batch,
+          config: topic.config,
+          configRevision: topic.config_revision,
+          fillCrc: true,
+          ...(transactionalId ? { transactional: true } : {}),
+        });
+        if (appended.ok) {
+          const base = appended.baseOffsets[0]!;
+          if (!indexes) out = { partition, base, count };
+          else for (let n = 0; n < indexes.length; n++) (out as Offset[])[indexes[n]!] = { partition, offset: base + n };
+          duplicate = appended.duplicate === true;
+        }
+        return appended;
+      };
+      // One partition, nearly every request: its append awaited alone, without Promise.all's
+      // array, promise and extra microtask turns (issue #20).
+      const results =
+        byPartition.size === 1
+          ? [await appendTo(...(byPartition.entries().next().value as [number, number[] | undefined]))]
+          : await Promise.all([...byPartition].map(([partition, indexes]) => appendTo(partition, indexes)));
       // A request spanning partitions is one append per partition; report the first failure.
       // The partitions that did append keep their records (documented: atomic per partition).
       const failed = results.find((r) => !r.ok);
