@@ -219,39 +219,73 @@ for (const [name, r] of Object.entries(results))
 const { broker: b, bare, append } = results as Record<string, { cpuUs: number }>;
 console.log(`  HTTP layers beyond bare (broker − bare − append): ${(b!.cpuUs - bare!.cpuUs - append!.cpuUs).toFixed(1)} µs`);
 
-if (args.profile) {
+/** The layer a frame's self time belongs to; native frames (no URL) go with their caller's. */
+function layerOf(url: string, fn: string): string | undefined {
+  if (fn === "(garbage collector)") return "GC";
+  if (fn === "runMicrotasks") return "promise jobs (runMicrotasks)";
+  if (!url) return undefined;
+  if (url.startsWith("node:")) return "Node http/net/streams/timers";
+  if (url.includes("/@hono/node-server/")) return "@hono/node-server adapter";
+  if (url.includes("/node_modules/hono/")) return "Hono (router, compose, context)";
+  if (url.includes("/node_modules/")) return "other packages";
+  if (url.includes("/bench/")) return "bare handler";
+  if (/\/src\/http\/metrics\//.test(url)) return "src/http metrics middleware";
+  if (/\/src\/http\/(v1-gate|body-limit|body-meter|auth\/)/.test(url)) return "src/http /v1 gate (auth, limits)";
+  if (/\/src\/http\/(log|topics)\/|\/src\/http\/content/.test(url)) return "src/http produce handler (+ topic cache)";
+  if (url.includes("/src/http/")) return "src/http other";
+  if (/\/src\/runtime\/(actor-host|broker)/.test(url)) return "actor host (stub, call)";
+  if (url.startsWith("wasm://") || url.includes("/src/core/") || url.includes("/src/runtime/"))
+    return "partition (PartitionLog, WASM, SQLite)";
+  return "other";
+}
+
+async function profiled(url: string, path: string): Promise<Map<string, number>> {
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 50 });
   await session.post("Profiler.start");
-  await overHttp(brokerServer.url, "/v1/topics/p/records");
+  await overHttp(url, path);
   const { profile } = await session.post("Profiler.stop");
   session.disconnect();
-  const out = new URL("./results/produce-path.cpuprofile", import.meta.url);
-  mkdirSync(new URL("./", out), { recursive: true });
-  writeFileSync(out, JSON.stringify(profile));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const byFile = new Map<string, number>();
-  const byFrame = new Map<string, number>();
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const layers = new Map<string, number>();
   let busy = 0;
   for (const id of profile.samples!) {
     const f = byId.get(id)!.callFrame;
     if (f.functionName === "(idle)" || f.functionName === "(program)") continue;
     busy++;
-    const file = f.url.replace(/^.*\/(src|node_modules)\//, "$1/") || `(${f.functionName || "native"})`;
-    byFile.set(file, (byFile.get(file) ?? 0) + 1);
-    const frame = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}`;
-    byFrame.set(frame, (byFrame.get(frame) ?? 0) + 1);
+    let layer = layerOf(f.url, f.functionName);
+    for (let up = parent.get(id); layer === undefined && up !== undefined; up = parent.get(up)) {
+      const cf = byId.get(up)!.callFrame;
+      layer = cf.url ? layerOf(cf.url, cf.functionName) : undefined;
+    }
+    layer ??= "native, no JS caller";
+    layers.set(layer, (layers.get(layer) ?? 0) + 1);
   }
-  const top = (m: Map<string, number>, k: number) =>
-    [...m]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, k)
-      .map(([n, h]) => `${((h / busy) * 100).toFixed(1).padStart(5)}%  ${n}`)
-      .join("\n");
-  console.log(`\nprofile: ${out.pathname}`);
-  console.log(`\nbroker: self time by file (% of non-idle samples):\n${top(byFile, 30)}\n\nby frame:\n${top(byFrame, 40)}`);
+  for (const [k, v] of layers) layers.set(k, v / busy);
+  const file = new URL(`./results/produce-path-${path === "/produce" ? "bare" : "broker"}.cpuprofile`, import.meta.url);
+  mkdirSync(new URL("./", file), { recursive: true });
+  writeFileSync(file, JSON.stringify(profile));
+  return layers;
+}
+
+if (args.profile) {
+  // Shares of each server's non-idle samples, turned into µs with its CPU per request measured
+  // above without the profiler.
+  const brokerLayers = await profiled(brokerServer.url, "/v1/topics/p/records");
+  const bareLayers = await profiled(bareServer.url, "/produce");
+  const names = [...new Set([...brokerLayers.keys(), ...bareLayers.keys()])].sort(
+    (x, y) => (brokerLayers.get(y) ?? 0) - (brokerLayers.get(x) ?? 0),
+  );
+  console.log("\nµs per request by layer (profile share × CPU per request):   broker     bare");
+  for (const n of names) {
+    const us = (m: Map<string, number>, cpu: number) => ((m.get(n) ?? 0) * cpu).toFixed(1).padStart(8);
+    console.log(`  ${n.padEnd(58)}${us(brokerLayers, b!.cpuUs)} ${us(bareLayers, bare!.cpuUs)}`);
+  }
+  console.log("profiles: bench/results/produce-path-{broker,bare}.cpuprofile");
 }
 
 brokerServer.server.close();
