@@ -5,9 +5,9 @@ import type { BlankEnv } from "hono/types";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerError, ERRORS, storageFull } from "../core/errors.ts";
-import { authenticate, authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
-import { limitBodies } from "./body-limit.ts";
+import { authenticateOrAnonymous, chargeFetches } from "./auth/authenticate.ts";
 import { bodyRefusal, meterBodies } from "./body-meter.ts";
+import { v1Gate } from "./v1-gate.ts";
 import type { AppDeps } from "./deps.ts";
 import { fetchRoutes } from "./log/fetch.ts";
 import { groupRoutes } from "./groups/routes.ts";
@@ -111,18 +111,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<BlankEnv> {
   // A webhook source's deliveries carry the sender's signature, not a bearer token (docs/connectors.md).
   app.route("/v1/connectors", connectorWebhookRoute(deps));
 
-  // Not an async function: one returning next()'s promise costs every request a promise and two
-  // microtask turns to adopt it (Hono's dispatch catches a synchronous throw the same way).
-  app.use("/v1/*", (_c, next) => {
-    if (!deps.adminToken) {
-      throw new BrokerError("not_configured", "this broker has no EDGEBROKER_ADMIN_TOKEN configured; no request can be authorized");
-    }
-    return next();
-  });
-  app.use("/v1/*", authenticate(deps));
-  app.use("/v1/*", chargeFetches(deps));
-  app.use("/v1/*", meterBodies(deps));
-  app.use("/v1/*", limitBodies(deps));
+  // The configuration check, authentication, quotas and the body limit, in one layer (v1-gate.ts).
+  app.use("/v1/*", v1Gate(deps));
 
   app.route("/v1/topics", topicRoutes(deps, topics));
   app.route("/v1/topics", produceRoutes(deps, topics));

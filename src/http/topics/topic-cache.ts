@@ -58,7 +58,10 @@ export class TopicCache {
 
   /** Runs `fn` against the topic; if a partition says the incarnation is gone, refreshes and retries once. */
   async withTopic<T extends { ok: true } | Failure>(name: string, fn: (topic: TopicInfo) => Promise<T>): Promise<Exclude<T, Failure>> {
-    const topic = await this.get(name);
+    // A fresh entry is taken as it is: awaiting get()'s promise for it cost every produce and
+    // fetch a promise and a microtask turn (issue #20).
+    const hit = this.entries.get(name);
+    const topic = hit && this.now() - hit.at < this.ttlMs ? hit.topic : await this.get(name);
     let result = await fn(topic);
     if (!result.ok && result.error.code === "topic_not_found") {
       const current = await this.get(name, true);
