@@ -51,7 +51,8 @@ export class WasmPageRenderer implements SectionRenderer {
   load({ h, src, start, end }: RecordsSection): void {
     const n = end - start;
     const records = Math.min(Math.max(h.recordCount, 0), n);
-    const room = Math.min(this.json ? 2 * n + 128 * records : n + 80 * records, OUT_CAP) + 64;
+    const open = this.page.opener.length;
+    const room = Math.min(this.json ? 2 * n + (128 + open) * records : n + (80 + open) * records, OUT_CAP) + 64;
     const s = this.section;
     this.core.loadSection(src, start, end, room, s);
     this.start = start;
@@ -75,6 +76,7 @@ export class WasmPageRenderer implements SectionRenderer {
       Math.min(room, 0x7fffffff),
       page.records,
       step,
+      page.opener,
     );
     if (step.rendered > 0) page.rendered(this.core.bytesAt(s.out, step.out), step.rendered);
     this.pos = step.pos - s.at + this.start;
