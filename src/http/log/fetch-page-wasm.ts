@@ -15,8 +15,9 @@ import type { MsgpackPageWriter } from "./msgpack-page.ts";
 
 const LOG_APPEND_TIME_FLAG = 0x08;
 // Output room per section: what its records can take at most (assembly/page.ts: JSON twice the
-// key and value bytes plus 128 per record, MessagePack once plus 80), up to OUT_CAP; past it
-// the module stops with AGAIN and the walk calls again after the copy.
+// key and value bytes plus 128 and the opener per record, MessagePack once plus 80 and the
+// opener), up to OUT_CAP; past it the module stops with AGAIN and the walk calls again after
+// the copy.
 const OUT_CAP = 4 << 20;
 
 export class WasmPageRenderer implements SectionRenderer {
