@@ -9,7 +9,9 @@
 //      share, from the same bytes) are rendered by the fetch page writers, the WebAssembly core
 //      rendering the common ones (fetch-page-wasm.ts), each record opened with its topic and
 //      partition (the `extra` jsonRecord / msgpackRecord put first), into one answer.
-// The answer is byte for byte what respond() wrote over the objects (poll-page.test.ts).
+// The answer is byte for byte what respond() wrote over the objects (poll-page.test.ts), but for
+// the fetch pages' one rule: a value whose stored bytes are JSON text is placed as those bytes
+// (fetch-body.ts), where JSON.stringify re-wrote its layout; MessagePack answers are exact.
 import { encode } from "@msgpack/msgpack";
 import { type LogCore, PAGE_OPENER_CAP } from "../../core/batch/log-core.ts";
 import type { DecodedRecord } from "../../core/batch/record-batch.ts";

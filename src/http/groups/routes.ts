@@ -72,7 +72,8 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
     // Partitions withheld this round (a corrupt stored batch) are named; the others are served.
     const extra = partitionErrors.length > 0 ? { partition_errors: partitionErrors } : {};
     // {...membership, records, ...extra} written off the stored batches (poll-page.ts), as the
-    // fetch route writes its pages: the bytes respond() would write over record objects.
+    // fetch route writes its pages: respond()'s bytes over record objects, but for a value stored
+    // as JSON text, which is placed as stored (fetch-body.ts).
     const json = kind !== "msgpack";
     const core = delivered.length > 0 ? await deps.logCore() : undefined;
     const body = renderPoll(json ? "json" : "msgpack", core, membershipView(m), delivered, extra) as Uint8Array<ArrayBuffer>;
