@@ -18,7 +18,7 @@ import {
 } from "./compaction";
 import { murmur3x64128 } from "./murmur3";
 import { renderRecords as render } from "./page";
-export { pageResult } from "./page";
+export { pageOpener, pageResult } from "./page";
 export { reserve } from "./scratch";
 
 /** Address of the STATUS block describing the last failure (see errors.ts for its layout). */
@@ -89,7 +89,7 @@ export function keyHash(p: usize, len: usize, seed: u32, out: usize): void {
 /** DONE, FULL, FALLBACK or AGAIN (page.ts); the rest in the pageResult() block. */
 export function renderRecords(
   json: bool, pos: usize, end: usize, index: i32, count: i32, baseOffset: f64, firstTimestamp: f64,
-  maxTimestamp: f64, logAppendTime: bool, from: f64, room: i32, written: i32, out: usize, outEnd: usize,
+  maxTimestamp: f64, logAppendTime: bool, from: f64, room: i32, written: i32, out: usize, outEnd: usize, openLen: usize,
 ): i32 {
-  return render(json, pos, end, index, count, baseOffset, firstTimestamp, maxTimestamp, logAppendTime, from, room, written, out, outEnd);
+  return render(json, pos, end, index, count, baseOffset, firstTimestamp, maxTimestamp, logAppendTime, from, room, written, out, outEnd, openLen);
 }

@@ -13,6 +13,11 @@
 // (src/http/log/fetch-records.ts) also throws the same error for a malformed one, and resumes
 // here after it. So this file never judges a record malformed; it only says "not mine".
 //
+// Each record opens with the page's opener, written by the wrapper into OPENER (pageOpener()):
+// a fetch page's `{"offset":` (MessagePack: a map of 5 and "offset"), a group poll's
+// `{"topic":…,"partition":N,"offset":` (a map of 7 with those two entries first;
+// src/http/groups/poll-page.ts), so one renderer serves both answers.
+//
 // The RESULT block after each call: u32 pos (the record the walk stopped at, or the end of the
 // last one walked), i32 index (its index in the batch), i32 rendered (records appended), u32 out
 // (end of the output), f64 afterLast (offset + 1 of the last record appended).
@@ -25,6 +30,8 @@ export const FALLBACK: i32 = 2; // the record at pos is for the JS writer
 export const AGAIN: i32 = 3; // the output region is full: copy it out and call again
 
 const RESULT: usize = memory.data(24, 8);
+/** The record opener (see above); 8 bytes of slack for copy()'s 8-byte steps. */
+const OPENER: usize = memory.data(1024 + 8, 8); // 1,024 bytes at most (the wrapper checks)
 
 // "00" to "99", and base64 (RFC 4648 §4) as the two alphabet bytes of each 12-bit group.
 const PAIRS: usize = memory.data(200);
@@ -48,7 +55,6 @@ function text(s: string): usize {
   textAt += (<usize>s.length + 7) & ~7;
   return at;
 }
-const OFFSET = text('{"offset":');
 const TIMESTAMP = text(',"timestamp":');
 const KEY_NULL = text(',"key":null,');
 const KEY_QUOTE = text(',"key":"');
@@ -58,8 +64,6 @@ const VALUE = text('"value":');
 const VALUE_B64 = text('"value_b64":"');
 const NO_HEADERS = text(',"headers":{}}');
 const B64_NO_HEADERS = text('","headers":{}}');
-/** MessagePack: fixmap of 5, fixstr "offset". */
-const MP_OFFSET = text("\x85\xa6offset");
 const MP_TIMESTAMP = text("\xa9timestamp");
 const MP_KEY = text("\xa3key");
 const MP_VALUE = text("\xa5value");
@@ -296,13 +300,18 @@ export function pageResult(): usize {
   return RESULT;
 }
 
+export function pageOpener(): usize {
+  return OPENER;
+}
+
 /**
  * Walks records index .. count - 1 of the section ending at `end`, from `pos`; JSON when `json`,
  * else MessagePack. `written`: records already on the page (JSON: a comma before the next one).
+ * `openLen`: the length of the opener at OPENER (at most 1,024).
  */
 export function renderRecords(
   json: bool, pos: usize, end: usize, index: i32, count: i32, baseOffset: f64, firstTimestamp: f64,
-  maxTimestamp: f64, logAppendTime: bool, from: f64, room: i32, written: i32, out: usize, outEnd: usize,
+  maxTimestamp: f64, logAppendTime: bool, from: f64, room: i32, written: i32, out: usize, outEnd: usize, openLen: usize,
 ): i32 {
   const outStart = out;
   let rendered: i32 = 0;
@@ -342,13 +351,13 @@ export function renderRecords(
     const kn: usize = keyLen < 0 ? 0 : <usize>keyLen;
     const vn: usize = valueLen < 0 ? 0 : <usize>valueLen;
     // A JSON key takes up to six bytes per byte (\u00XX), base64 4/3 and 4 more (in JSON_ROOM).
-    const need = json ? JSON_ROOM + 6 * kn + 2 * vn : MSGPACK_ROOM + kn + vn;
+    const need = (json ? JSON_ROOM + 6 * kn + 2 * vn : MSGPACK_ROOM + kn + vn) + openLen;
     if (need > outEnd - out) return finish(out == outStart ? FALLBACK : AGAIN, at, index, rendered, out, afterLast);
 
     let o = out;
     if (json) {
       if (written + rendered > 0) store<u8>(o++, 0x2c);
-      o = copy(o, OFFSET, 10);
+      o = copy(o, OPENER, openLen);
       o = decimal(o, offset);
       o = copy(o, TIMESTAMP, 13);
       o = decimal(o, timestamp);
@@ -385,7 +394,7 @@ export function renderRecords(
         } else return finish(FALLBACK, at, index, rendered, out, afterLast);
       }
     } else {
-      o = copy(o, MP_OFFSET, 8);
+      o = copy(o, OPENER, openLen);
       o = mpInt(o, offset);
       o = copy(o, MP_TIMESTAMP, 10);
       o = mpInt(o, timestamp);

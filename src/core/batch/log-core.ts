@@ -155,6 +155,7 @@ interface Exports {
   rewriteSegment(ptr: number, len: number, keep: number, keepLen: number, out: number): number;
   keyHash(ptr: number, len: number, seed: number, out: number): void;
   pageResult(): number;
+  pageOpener(): number;
   renderRecords(
     json: number,
     pos: number,
@@ -170,8 +171,12 @@ interface Exports {
     written: number,
     out: number,
     outEnd: number,
+    openLen: number,
   ): number;
 }
+
+/** The longest record opener renderRecords takes (assembly/page.ts, OPENER). */
+export const PAGE_OPENER_CAP = 1024;
 
 /** renderRecords' answers (assembly/page.ts). */
 export const PAGE_DONE = 0;
@@ -224,6 +229,9 @@ export class LogCore {
   private readonly wasm: Exports;
   private readonly statusPtr: number;
   private readonly pagePtr: number;
+  private readonly openerPtr: number;
+  /** The opener last copied to the module (a page writer's constant: copied once per page). */
+  private opener: Uint8Array | undefined;
   private u8: Uint8Array;
   private view: DataView;
 
@@ -231,6 +239,7 @@ export class LogCore {
     this.wasm = instance.exports as unknown as Exports;
     this.statusPtr = this.wasm.status();
     this.pagePtr = this.wasm.pageResult();
+    this.openerPtr = this.wasm.pageOpener();
     this.u8 = new Uint8Array(this.wasm.memory.buffer);
     this.view = new DataView(this.wasm.memory.buffer);
   }
@@ -453,7 +462,9 @@ export class LogCore {
   /**
    * Step two: renders records index .. count - 1 of the loaded section from address `pos` as
    * JSON or MessagePack (assembly/page.ts) into its output region; `room` records at most,
-   * `written` already on the page. Returns PAGE_*, with `step` filled.
+   * `written` already on the page, each opening with `opener` (a fetch page's `{"offset":`, a
+   * poll's with topic and partition first; at most PAGE_OPENER_CAP bytes). Returns PAGE_*, with
+   * `step` filled.
    */
   renderRecords(
     json: boolean,
@@ -464,8 +475,14 @@ export class LogCore {
     room: number,
     written: number,
     step: PageStep,
+    opener: Uint8Array,
   ): number {
     const w = this.wasm;
+    if (opener !== this.opener) {
+      if (opener.length > PAGE_OPENER_CAP) throw new RangeError(`a record opener of ${opener.length} bytes (at most ${PAGE_OPENER_CAP})`);
+      this.u8.set(opener, this.openerPtr);
+      this.opener = opener;
+    }
     const r = w.renderRecords(
       json ? 1 : 0,
       pos,
@@ -481,6 +498,7 @@ export class LogCore {
       written,
       s.out,
       s.outEnd,
+      opener.length,
     );
     const v = this.view;
     const at = this.pagePtr;

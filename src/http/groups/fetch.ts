@@ -9,10 +9,11 @@
 import { BrokerError } from "../../core/errors.ts";
 import type { FetchTarget, OffsetReset } from "../../core/groups/types.ts";
 import { EARLIEST, LATEST, type PartitionAddress, type PartitionApi } from "../../core/log/partition-types.ts";
-import { batchesEnd, decodePage, type DecodedRecord } from "../../core/batch/record-batch.ts";
+import { batchesEnd } from "../../core/batch/record-batch.ts";
 import type { Isolation } from "../../core/log/partition-types.ts";
 import type { AppDeps } from "../deps.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
+import { ReadPage, readPage } from "./poll-page.ts";
 
 export interface Fetched {
   topic: string;
@@ -21,7 +22,8 @@ export interface Fetched {
   from: number | null;
   /** The offset actually read from (reset policy and sentinels resolved). */
   offset: number;
-  records: DecodedRecord[];
+  /** The records read, as offsets and sizes over the stored batches (poll-page.ts); page.count of them. */
+  page: ReadPage;
   /** The offset after everything the read examined (markers and left-out aborted data included). */
   end: number;
   highWatermark: number;
@@ -100,21 +102,27 @@ async function readOne(
       return withheld(base, typeof result.error.offset === "number" ? result.error.offset : (offset ?? -1), result.error);
     throw BrokerError.from(result);
   }
-  let records: DecodedRecord[];
+  let page: ReadPage;
   let end: number;
   try {
-    const page = decodePage(result.batches, result.offset, limits.maxRecords);
-    records = page.records;
-    // Past the whole read unless decoding stopped early (maxRecords, or the decompression bound:
+    // The fetch route's walk (fetch-records.ts): it stops at the record after the last one it
+    // keeps, so a malformed record past max_records in the same batch is reported by the read
+    // that reaches it, as a fetch page does, not by this one.
+    const read = readPage(result.batches, result.offset, limits.maxRecords);
+    page = read.page;
+    const { walked } = read;
+    // Past the whole read unless the walk stopped early (maxRecords, or the decompression bound:
     // the batches past it are read next time, not skipped).
-    end = page.stopped ? page.next : Math.max(page.next, batchesEnd(result.batches, result.offset), result.nextOffset ?? result.offset);
+    end = walked.stopped
+      ? walked.next
+      : Math.max(walked.next, batchesEnd(result.batches, result.offset), result.nextOffset ?? result.offset);
   } catch (err) {
     return withheld(base, result.offset, {
       code: "corrupt_log",
       message: `stored batches from offset ${result.offset} cannot be decoded: ${(err as Error).message}`,
     });
   }
-  return { ...base, offset: result.offset, records, end, highWatermark: result.highWatermark };
+  return { ...base, offset: result.offset, page, end, highWatermark: result.highWatermark };
 }
 
 function withheld(
@@ -125,7 +133,7 @@ function withheld(
   const named: PartitionError = { topic: base.topic, partition: base.partition, offset, code: error.code, message: error.message };
   if (typeof error.first_offset === "number") named.first_offset = error.first_offset;
   if (typeof error.last_offset === "number") named.last_offset = error.last_offset;
-  return { ...base, offset, records: [], end: offset, highWatermark: -1, error: named };
+  return { ...base, offset, page: new ReadPage(new Uint8Array(0), offset), end: offset, highWatermark: -1, error: named };
 }
 
 export async function fetchAssigned(
@@ -139,7 +147,7 @@ export async function fetchAssigned(
   const partitionBytes = Math.min(limits.maxBytes, Math.max(MIN_PARTITION_BYTES, Math.floor(limits.maxBytes / targets.length)));
   const first = await Promise.all(targets.map((t) => readOne(deps, topics, t, t.start, reset, { ...limits, partitionBytes, waitMs: 0 })));
   const live = first.filter((f): f is Fetched => f !== undefined);
-  if (limits.waitMs === 0 || live.some((f) => f.records.length > 0)) return live;
+  if (limits.waitMs === 0 || live.some((f) => f.page.count > 0)) return live;
   return new Promise((resolve) => {
     const results = [...live];
     let waiting = live.length;
@@ -149,7 +157,7 @@ export async function fetchAssigned(
       readOne(deps, topics, target, f.offset, reset, { ...limits, partitionBytes })
         .then((again) => {
           if (again && !done) results[i] = again;
-          if (again && again.records.length > 0 && !done) {
+          if (again && again.page.count > 0 && !done) {
             done = true;
             resolve(results);
           }
@@ -173,7 +181,7 @@ export function shareBudget(fetched: Fetched[], max: number): number[] {
   while (remaining > 0 && progress) {
     progress = false;
     for (let i = 0; i < fetched.length && remaining > 0; i++) {
-      if (counts[i]! < fetched[i]!.records.length) {
+      if (counts[i]! < fetched[i]!.page.count) {
         counts[i]!++;
         remaining--;
         progress = true;

@@ -7,11 +7,11 @@ import { unwrap } from "../../core/errors.ts";
 import { allows } from "../../core/keys/grants.ts";
 import { partitionKey } from "../../core/groups/assignors.ts";
 import type { MemberTail, Membership, TopicMap } from "../../core/groups/types.ts";
-import type { DecodedRecord } from "../../core/batch/record-batch.ts";
 import type { Isolation } from "../../core/log/partition-types.ts";
 import type { AppDeps } from "../deps.ts";
 import { fetchAssigned, shareBudget, type PartitionError } from "./fetch.ts";
 import { type SubscriptionResolver, sameTopics } from "./topics.ts";
+import type { PollSlice } from "./poll-page.ts";
 import { principalOf, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 
@@ -29,11 +29,8 @@ export interface PollRequest {
   tail?: MemberTail;
 }
 
-export interface Delivered {
-  topic: string;
-  partition: number;
-  records: DecodedRecord[];
-}
+/** The first `count` records of a partition's read (poll-page.ts renders them). */
+export type Delivered = PollSlice;
 
 export interface PollOutcome {
   membership: Membership;
@@ -93,12 +90,11 @@ export class GroupPoller {
     const counts = shareBudget(fetched, req.maxRecords);
     const moves = fetched
       .map((f, i) => {
-        const taken = f.records.slice(0, counts[i]);
+        const taken = counts[i]!;
         // Every record read was taken: move past the whole read (markers, left-out aborted data).
         // Some records left for the next poll: continue after the last one taken (or where this
         // read started, when the budget gave this partition none).
-        const next =
-          taken.length === f.records.length ? Math.max(f.end, f.offset) : taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : f.offset;
+        const next = taken === f.page.count ? Math.max(f.end, f.offset) : taken > 0 ? f.page.offsetAt(taken - 1) + 1 : f.offset;
         return { f, taken, next };
       })
       .filter((x) => !x.f.error && (x.f.from === null || x.next !== x.f.from));
@@ -117,7 +113,7 @@ export class GroupPoller {
     // owner while we were reading is not delivered to its old owner.
     const delivered: Delivered[] = [];
     moves.forEach((x, i) => {
-      if (accepted[i] && x.taken.length > 0) delivered.push({ topic: x.f.topic, partition: x.f.partition, records: x.taken });
+      if (accepted[i] && x.taken > 0) delivered.push({ topic: x.f.topic, partition: x.f.partition, page: x.f.page, count: x.taken });
     });
     const partitionErrors = fetched.flatMap((f) => (f.error ? [f.error] : []));
     return { membership: m, delivered, partitionErrors };

@@ -6,13 +6,13 @@ import type { Context } from "hono";
 import { BrokerError, unwrap } from "../../core/errors.ts";
 import { GROUP_REGISTRY_NAME, type GroupApi, type Membership } from "../../core/groups/types.ts";
 import { EARLIEST, LATEST } from "../../core/log/partition-types.ts";
-import { respond, responseKind } from "../content.ts";
+import { MEDIA, respond, responseKind } from "../content.ts";
 import type { AppDeps } from "../deps.ts";
 import { CommitBody, groupNameParam, JoinBody, memberIdParam, pollBodySchema, ResetBody } from "./body.ts";
 import { consumable, GroupPoller } from "./poll.ts";
 import { SubscriptionResolver } from "./topics.ts";
 import { groupTailRoutes } from "./sse.ts";
-import { jsonRecord, msgpackRecord } from "../log/record-view.ts";
+import { renderPoll } from "./poll-page.ts";
 import { canSee, recordCharge, requireGrant } from "../auth/principal.ts";
 import type { TopicCache } from "../topics/topic-cache.ts";
 import { openApp, openRoute, readBody } from "../openapi/route.ts";
@@ -65,19 +65,19 @@ export function groupRoutes(deps: AppDeps, topics: TopicCache): OpenAPIHono {
     const kind = responseKind(c);
     const req = await readBody(c, PollBody, fields);
     const { membership: m, delivered, partitionErrors } = await poller.poll(c, group, memberId, req);
-    const render = kind === "msgpack" ? msgpackRecord : jsonRecord;
-    const records: Array<Record<string, unknown>> = [];
-    let bytes = 0;
-    for (const d of delivered) {
-      for (const r of d.records) {
-        records.push(render(r, { topic: d.topic, partition: d.partition }));
-        bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
-      }
-    }
-    recordCharge(c, bytes);
+    recordCharge(
+      c,
+      delivered.reduce((n, d) => n + d.page.bytesOf(d.count), 0),
+    );
     // Partitions withheld this round (a corrupt stored batch) are named; the others are served.
     const extra = partitionErrors.length > 0 ? { partition_errors: partitionErrors } : {};
-    return respond(c, 200, { ...membershipView(m), records, ...extra }, kind);
+    // {...membership, records, ...extra} written off the stored batches (poll-page.ts), as the
+    // fetch route writes its pages: respond()'s bytes over record objects, but for a value stored
+    // as JSON text, which is placed as stored (fetch-body.ts).
+    const json = kind !== "msgpack";
+    const core = delivered.length > 0 ? await deps.logCore() : undefined;
+    const body = renderPoll(json ? "json" : "msgpack", core, membershipView(m), delivered, extra) as Uint8Array<ArrayBuffer>;
+    return c.body(body, 200, { "content-type": json ? MEDIA.json : MEDIA.msgpack });
   });
 
   app.route("/", groupTailRoutes(deps, poller));

@@ -176,7 +176,7 @@ class GroupSseTail {
     let bytes = 0;
     for (const d of outcome.delivered) {
       const key = partitionKey(d.topic, d.partition);
-      for (const r of d.records) {
+      for (const r of d.page.decoded(d.count)) {
         if (!open()) break;
         this.cursor.seen.set(key, r.offset);
         await this.stream.writeSSE({

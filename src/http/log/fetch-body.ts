@@ -152,7 +152,9 @@ function copy(src: Uint8Array, start: number, n: number, buf: Uint8Array, at: nu
   return at + n;
 }
 
-const OFFSET = utf8.encode('{"offset":');
+/** A fetch page record's opener; a group poll's names its topic and partition first (groups/poll-page.ts). */
+export const JSON_OPENER = utf8.encode('{"offset":');
+const PAGE_HEAD = utf8.encode('{"records":[');
 const TIMESTAMP = utf8.encode(',"timestamp":');
 const VALUE = utf8.encode('"value":');
 const KEY = utf8.encode('"key":');
@@ -175,11 +177,16 @@ const RECORD_ROOM = 128;
 export class JsonPageWriter implements PageSink {
   private out: Bytes;
   private count = 0;
+  /** What each record starts with, up to its offset's digits (the WASM renderer writes the same). */
+  opener: Uint8Array = JSON_OPENER;
 
-  /** `sizeHint`: the stored bytes of the page, to size the buffer once. */
-  constructor(sizeHint = 0) {
-    this.out = new Bytes(sizeHint * 2);
-    this.out.ascii('{"records":[');
+  /**
+   * `sizeHint`: the stored bytes of the page, to size the buffer once. `head`: the answer up to
+   * its records array's first record (a fetch page's `{"records":[` unless given).
+   */
+  constructor(sizeHint = 0, head: Uint8Array = PAGE_HEAD) {
+    this.out = new Bytes(sizeHint * 2 + head.length);
+    this.out.bytes(head);
   }
 
   /** Records on the page so far. */
@@ -213,11 +220,12 @@ export class JsonPageWriter implements PageSink {
   private record(offset: number, timestamp: number, ks: Uint8Array, ka: number, kn: number, vs: Uint8Array, va: number, vn: number): void {
     const out = this.out;
     // base64 is 4/3 of its input, a JSON value its own length: twice both is enough.
-    out.reserve(RECORD_ROOM + 2 * (Math.max(kn, 0) + Math.max(vn, 0)));
+    const opener = this.opener;
+    out.reserve(RECORD_ROOM + opener.length + 2 * (Math.max(kn, 0) + Math.max(vn, 0)));
     const buf = out.buf;
     let at = out.len;
     if (this.count++ > 0) buf[at++] = 0x2c;
-    at = put(OFFSET, buf, at);
+    at = put(opener, buf, at);
     at = writeInt(buf, at, offset);
     at = put(TIMESTAMP, buf, at);
     at = writeInt(buf, at, timestamp);
@@ -298,6 +306,12 @@ export class JsonPageWriter implements PageSink {
       out.text(JSON.stringify(headersB64));
     }
     out.byte(0x7d);
+  }
+
+  /** The answer: everything written, then `tail` (what follows the records, from the array's `]`). */
+  end(tail: Uint8Array): Uint8Array {
+    this.out.bytes(tail);
+    return this.out.done();
   }
 
   finish(meta: PageMeta): Uint8Array {

@@ -15,8 +15,9 @@ import type { MsgpackPageWriter } from "./msgpack-page.ts";
 
 const LOG_APPEND_TIME_FLAG = 0x08;
 // Output room per section: what its records can take at most (assembly/page.ts: JSON twice the
-// key and value bytes plus 128 per record, MessagePack once plus 80), up to OUT_CAP; past it
-// the module stops with AGAIN and the walk calls again after the copy.
+// key and value bytes plus 128 and the opener per record, MessagePack once plus 80 and the
+// opener), up to OUT_CAP; past it the module stops with AGAIN and the walk calls again after
+// the copy.
 const OUT_CAP = 4 << 20;
 
 export class WasmPageRenderer implements SectionRenderer {
@@ -51,7 +52,8 @@ export class WasmPageRenderer implements SectionRenderer {
   load({ h, src, start, end }: RecordsSection): void {
     const n = end - start;
     const records = Math.min(Math.max(h.recordCount, 0), n);
-    const room = Math.min(this.json ? 2 * n + 128 * records : n + 80 * records, OUT_CAP) + 64;
+    const open = this.page.opener.length;
+    const room = Math.min(this.json ? 2 * n + (128 + open) * records : n + (80 + open) * records, OUT_CAP) + 64;
     const s = this.section;
     this.core.loadSection(src, start, end, room, s);
     this.start = start;
@@ -75,6 +77,7 @@ export class WasmPageRenderer implements SectionRenderer {
       Math.min(room, 0x7fffffff),
       page.records,
       step,
+      page.opener,
     );
     if (step.rendered > 0) page.rendered(this.core.bytesAt(s.out, step.out), step.rendered);
     this.pos = step.pos - s.at + this.start;

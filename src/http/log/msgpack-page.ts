@@ -25,15 +25,28 @@ const NAMES = Object.fromEntries(
   ].map((n) => [n, Uint8Array.of(0xa0 | n.length, ...utf8.encode(n))]),
 ) as Record<string, Uint8Array>;
 
+/** A fetch page record's opener: a map of 5, "offset"; a group poll's has 7 entries, topic and partition first (groups/poll-page.ts). */
+export const MSGPACK_OPENER = Uint8Array.of(0x85, ...NAMES.offset!);
+
 export class MsgpackPageWriter implements PageSink {
   private out: Bytes;
   private count = 0;
-  private countAt: number;
+  private countAt = -1;
+  /** What each record starts with, up to its offset (the WASM renderer writes the same). */
+  opener: Uint8Array = MSGPACK_OPENER;
 
-  /** `sizeHint`: the stored bytes of the page, to size the buffer once. */
-  constructor(sizeHint = 0) {
-    this.out = new Bytes(sizeHint * 1.5);
+  /**
+   * `sizeHint`: the stored bytes of the page, to size the buffer once. `head`: the answer up to
+   * its records array's first record, the array's header included (a group poll knows its
+   * count); without it a fetch page's, whose array 32 length finish() patches in.
+   */
+  constructor(sizeHint = 0, head?: Uint8Array) {
+    this.out = new Bytes(sizeHint * 1.5 + (head?.length ?? 0));
     const out = this.out;
+    if (head !== undefined) {
+      out.bytes(head);
+      return;
+    }
     out.byte(0x84);
     out.bytes(NAMES.records!);
     // array 32, its length patched in by finish()
@@ -73,12 +86,12 @@ export class MsgpackPageWriter implements PageSink {
    */
   private record(offset: number, timestamp: number, ks: Uint8Array, ka: number, kn: number, vs: Uint8Array, va: number, vn: number): void {
     const out = this.out;
-    out.reserve(RECORD_ROOM + Math.max(kn, 0) + Math.max(vn, 0));
+    const opener = this.opener;
+    out.reserve(RECORD_ROOM + opener.length + Math.max(kn, 0) + Math.max(vn, 0));
     const buf = out.buf;
     let at = out.len;
     this.count++;
-    buf[at++] = 0x85;
-    at = put(NAMES.offset!, buf, at);
+    at = put(opener, buf, at);
     at = writeInt(buf, at, offset);
     at = put(NAMES.timestamp!, buf, at);
     at = writeInt(buf, at, timestamp);
@@ -156,6 +169,12 @@ export class MsgpackPageWriter implements PageSink {
     out.len = writeInt(out.buf, out.len, n);
   }
 
+  /** The answer: everything written, then `tail` (the entries after the records). */
+  end(tail: Uint8Array): Uint8Array {
+    this.out.bytes(tail);
+    return this.out.done();
+  }
+
   finish(meta: PageMeta): Uint8Array {
     const out = this.out;
     new DataView(out.buf.buffer).setUint32(this.countAt, this.count);
@@ -214,8 +233,17 @@ function writeBin(buf: Uint8Array, at: number, src: Uint8Array, start: number, n
   return at + n;
 }
 
-/** `n` in its smallest MessagePack integer form; room for 9 bytes reserved. */
+/**
+ * `n` in its smallest MessagePack integer form; room for 9 bytes reserved. A number past 2^53 (an
+ * offset or timestamp the reader has rounded) is a float 64, as @msgpack/msgpack writes it (the
+ * object path the poll and fetch answers replaced), the same number to any decoder.
+ */
 function writeInt(buf: Uint8Array, at: number, n: number): number {
+  if (!Number.isSafeInteger(n)) {
+    buf[at] = 0xcb;
+    new DataView(buf.buffer, buf.byteOffset + at + 1, 8).setFloat64(0, n);
+    return at + 9;
+  }
   if (n >= 0) {
     if (n < 0x80) {
       buf[at] = n;
