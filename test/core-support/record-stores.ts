@@ -7,6 +7,7 @@ import { encodeBatch, encodeMarker, type Header, type RecordInput } from "../../
 import { CODEC_GZIP, CODEC_SNAPPY, compressRecords } from "../../src/core/compression/index.ts";
 import { crc32cBitwise } from "./batch-builder.ts";
 import { withCompressedRecords } from "./compressed-batch.ts";
+import { concatBytes } from "../../src/core/bytes.ts";
 
 const utf8 = new TextEncoder();
 const crc32c = crc32cBitwise;
@@ -152,16 +153,6 @@ export const stores = fc
             offset += records.length;
           }
         }
-        return { bytes: concat(parts), base, end: offset };
+        return { bytes: concatBytes(parts), base, end: offset };
       }),
   );
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -7,6 +7,7 @@ import { gzipSync } from "fflate";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { DecodedRecord } from "../batch/record-batch.ts";
 import { recordJson } from "./record-json.ts";
+import { concatBytes } from "../bytes.ts";
 
 export type ArchiveFormat = "ndjson" | "parquet";
 export type ArchiveCompression = "none" | "gzip";
@@ -24,19 +25,9 @@ export function ndjsonLines(topic: string, partition: number, records: DecodedRe
   return records.map((r) => utf8.encode(`${JSON.stringify(recordJson(topic, partition, r))}\n`));
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** gzip with mtime 0, so the same lines give the same bytes on every attempt. */
 export function ndjsonObject(lines: Uint8Array[], compression: ArchiveCompression): Uint8Array {
-  const body = concat(lines);
+  const body = concatBytes(lines);
   return compression === "gzip" ? gzipSync(body, { mtime: 0 }) : body;
 }
 

@@ -16,10 +16,11 @@ import { LogCore } from "../../core/batch/log-core.ts";
 import { decodePage, type DecodedRecord } from "../../core/batch/record-batch.ts";
 import { JSON_TEXT, jsonVerdict } from "../log/json-validator.ts";
 import { jsonRecord, msgpackRecord } from "../log/record-view.ts";
-import { batch, concat, stores, text } from "../../../test/core-support/record-stores.ts";
+import { batch, stores, text } from "../../../test/core-support/record-stores.ts";
 import type { Fetched } from "./fetch.ts";
 import { shareBudget } from "./fetch.ts";
 import { type PollSlice, type ReadPage, readPage, renderPoll } from "./poll-page.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 let core: LogCore;
 beforeAll(async () => {
@@ -207,7 +208,7 @@ describe("a group poll's answer written off the stored batches", () => {
         0,
       );
     for (const n of [15, 16, 65_536]) {
-      const bytes = concat([records(Math.ceil(n / 2), 0), records(Math.floor(n / 2), Math.ceil(n / 2))]);
+      const bytes = concatBytes([records(Math.ceil(n / 2), 0), records(Math.floor(n / 2), Math.ceil(n / 2))]);
       same(
         [
           { topic: "t", partition: 0, bytes, from: 0 },

@@ -19,6 +19,7 @@ import { JsonPageWriter } from "../log/fetch-body.ts";
 import { WasmPageRenderer } from "../log/fetch-page-wasm.ts";
 import { headersOf, type PageSink, type RecordAt, type Walked, walkRecords } from "../log/fetch-records.ts";
 import { MsgpackPageWriter } from "../log/msgpack-page.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 const utf8 = new TextEncoder();
 
@@ -150,11 +151,11 @@ const defined = (o: Record<string, unknown>) => Object.entries(o).filter(([, v])
 /** The map's header (head, records and tail entries), the head's entries, "records" and the array's header. */
 function msgpackHead(head: Record<string, unknown>, tail: Record<string, unknown>, total: number): Uint8Array {
   const entries = defined(head).length + 1 + defined(tail).length;
-  return concat([sizeHeader(entries, 0x80, 0xde, 0xdf), msgpackEntries(head), RECORDS, sizeHeader(total, 0x90, 0xdc, 0xdd)]);
+  return concatBytes([sizeHeader(entries, 0x80, 0xde, 0xdf), msgpackEntries(head), RECORDS, sizeHeader(total, 0x90, 0xdc, 0xdd)]);
 }
 
 function msgpackEntries(o: Record<string, unknown>): Uint8Array {
-  return concat(defined(o).flatMap(([k, v]) => [encode(k), encode(v, MSGPACK)]));
+  return concatBytes(defined(o).flatMap(([k, v]) => [encode(k), encode(v, MSGPACK)]));
 }
 
 /** A map's or array's header in its smallest form: fix (n < 16), 16 or 32 (msgpack spec, "map" / "array" format family). */
@@ -166,15 +167,5 @@ function sizeHeader(n: number, fix: number, h16: number, h32: number): Uint8Arra
 
 /** A map of 7: topic, partition, then the fetch record's offset, timestamp, key, value, headers. */
 function msgpackOpener(topic: string, partition: number): Uint8Array {
-  return concat([Uint8Array.of(0x87), TOPIC, encode(topic), PARTITION, encode(partition), OFFSET]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes([Uint8Array.of(0x87), TOPIC, encode(topic), PARTITION, encode(partition), OFFSET]);
 }

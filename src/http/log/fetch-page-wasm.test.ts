@@ -9,11 +9,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LogCore } from "../../core/batch/log-core.ts";
 import type { Header } from "../../core/batch/record-batch.ts";
 import { CODEC_GZIP } from "../../core/compression/index.ts";
-import { batch, concat, stores, text } from "../../../test/core-support/record-stores.ts";
+import { batch, stores, text } from "../../../test/core-support/record-stores.ts";
 import { JsonPageWriter } from "./fetch-body.ts";
 import { BULK_FALLBACK, walkRecords } from "./fetch-records.ts";
 import { WasmPageRenderer } from "./fetch-page-wasm.ts";
 import { MsgpackPageWriter } from "./msgpack-page.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 const meta = { next_offset: 7, high_watermark: 8, log_start_offset: 0 };
 let core: LogCore;
@@ -124,7 +125,7 @@ describe("the WebAssembly page renderer", () => {
       0,
     );
     const huge = batch([{ key: null, value: new Uint8Array(2_500_000).fill(7), headers: [], timestamp: 1 }], 3000, 0, 0);
-    const stored = concat([many, huge]);
+    const stored = concatBytes([many, huge]);
     for (const outcome of same(stored, 0, 5000)) expect(outcome).not.toHaveProperty("error");
     same(stored, 1500, 1000);
   });
@@ -151,7 +152,7 @@ describe("the WebAssembly page renderer", () => {
   it("agrees under the decompression bound", () => {
     const value = text("y".repeat(1000));
     const records = (n: number) => Array.from({ length: n }, (_, i) => ({ key: null, value, headers: [], timestamp: i }));
-    const stored = concat([batch(records(10), 0, CODEC_GZIP, 0), batch(records(10), 10, CODEC_GZIP, 0), batch(records(10), 20, 0, 0)]);
+    const stored = concatBytes([batch(records(10), 0, CODEC_GZIP, 0), batch(records(10), 10, CODEC_GZIP, 0), batch(records(10), 20, 0, 0)]);
     same(stored, 0, 1000, 15_000);
     same(stored, 5, 1000, 15_000);
   });
