@@ -14,10 +14,19 @@
 //   node bench/log-size.ts --tiered --host=node --sizes=1000,10000,20000
 //
 // At each size: `--reads` (default 1,000) random-offset 1 MiB reads and a catch-up of half as
-// many consecutive pages; beside them the disk bytes the machine read per byte answered
+// many consecutive pages, `--repeat` (default 3) times, medians printed; beside them the disk bytes the machine read per byte answered
 // (/proc/diskstats), which says whether the reads came from the page cache or the disk.
 // `--cold` (root; Linux) measures both again after dropping the page cache, so every size is
-// read from the disk — the case of a log larger than the machine's memory.
+// read from the disk — the case of a log larger than the machine's memory. With `--tiered
+// --host=node` it also measures the storage's own ceiling at each size: the same shapes of read
+// straight from the object files after the same drop (bench/lib/object-reads.ts), so a change
+// in the broker's read rate between sizes can be set against the disk's.
+//
+// "Warm" is what the machine leaves in its page cache. Where the kernel runs DAMON proactive
+// reclaim (/sys/kernel/mm/damon/admin: a `pageout` scheme for unmapped pages idle for some
+// intervals, as this project's 2-core VMs do), objects written more than about a minute before
+// they are read come from the disk even with memory free: the larger sizes, whose fills take
+// minutes, read mostly from the disk.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -27,6 +36,7 @@ import { parseArgs } from "node:util";
 import { LogCore } from "../src/core/batch/log-core.ts";
 import { encodeBatch } from "../src/core/batch/record-batch.ts";
 import { percentile, runLoad, send } from "./lib/load.ts";
+import { objectFiles, readObjects, type ObjectReads } from "./lib/object-reads.ts";
 import { BENCH_TOKEN, startBroker, type Server } from "./lib/servers.ts";
 import { startServer } from "../test/contract/hosts-support.ts";
 
@@ -39,6 +49,7 @@ const { values: args } = parseArgs({
     host: { type: "string", default: "workerd" },
     cold: { type: "boolean", default: false },
     reads: { type: "string", default: "1000" },
+    repeat: { type: "string", default: "3" },
   },
 });
 const MB = 1_000_000;
@@ -65,11 +76,15 @@ const produceSpec = {
   body: batch,
 };
 
+/** The Node host's directory store, read directly for the storage ceiling (--tiered --cold). */
+let tieredDir: string | undefined;
+
 async function startHost(): Promise<Server> {
   if (args.host === "workerd") return startBroker();
   if (args.host !== "node") throw new Error("--host: workerd or node");
   const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-log-size-"));
-  const server = await startServer("node", { dataDir, env: { EDGEBROKER_TIERED_DIR: join(dataDir, "tiered") } });
+  tieredDir = join(dataDir, "tiered");
+  const server = await startServer("node", { dataDir, env: { EDGEBROKER_TIERED_DIR: tieredDir } });
   return {
     url: server.url,
     async dispose() {
@@ -129,6 +144,17 @@ interface Reads {
 
 // 200 reads (0.2 s of work) moved by a third between runs of the same code on a loaded machine.
 const READS = Math.max(10, Number(args.reads));
+const REPEAT = Math.max(1, Number(args.repeat));
+
+/** Field by field, the median of several passes' figures. */
+function medians<T extends object>(passes: T[]): T {
+  const out = {} as Record<string, number>;
+  for (const key of Object.keys(passes[0]!)) {
+    const sorted = passes.map((p) => (p as Record<string, number>)[key]!).sort((a, b) => a - b);
+    out[key] = sorted[Math.floor(sorted.length / 2)]!;
+  }
+  return out as T;
+}
 
 /**
  * `--reads` random-offset 1 MiB reads below `end`, then a catch-up of half as many consecutive
@@ -181,7 +207,16 @@ try {
     body: new TextEncoder().encode(JSON.stringify({ name: "history", partitions: 1, config })),
   });
   const rows: string[] = [];
-  let base: { append: number; read: number; catchUp: number; cold: Reads | undefined; remote: Reads | undefined } | undefined;
+  let base:
+    | {
+        append: number;
+        read: number;
+        catchUp: number;
+        cold: Reads | undefined;
+        remote: Reads | undefined;
+        storage: ObjectReads | undefined;
+      }
+    | undefined;
   for (const size of sizes) {
     const have = (await stats()).bytes as number;
     const fill = Math.max(0, Math.ceil((size - have) / batch.length));
@@ -197,10 +232,15 @@ try {
     const appendRowsPerM = ((afterAppend.rows_written - before.rows_written) / (appends * 1000)) * 1e6;
     const appendRate = (appends * 1000) / append.seconds;
     const end = afterAppend.end_offset as number;
-    const warm = await measureReads(end);
-    // --cold: the same reads again after the kernel's page cache is dropped, so every size reads
-    // its objects from the disk, as the largest sizes must on a machine whose RAM they outgrow.
-    const cold = args.cold ? await measureReads(end, true) : undefined;
+    // Each kind of read runs `--repeat` times in a row and each figure is the median (single
+    // passes of 1,000 reads moved by up to 0.35 of the 1 GB figure between runs). The warm and
+    // remote passes come first: a pass after a drop of the page cache would not be warm.
+    const repeat = async <T>(run: () => Promise<T>) => {
+      const passes: T[] = [];
+      for (let pass = 0; pass < REPEAT; pass++) passes.push(await run());
+      return medians(passes as (T & object)[]);
+    };
+    const warm = await repeat(() => measureReads(end));
     // Tiered: the same reads kept to the remote part (records are all one size, so the remote
     // share of the bytes is the remote share of the offsets). At 1 GB a quarter of the log is
     // local and answers from SQLite; from 10 GB on nearly every read is remote. Comparing the
@@ -208,8 +248,15 @@ try {
     // log grows, apart from that change of mix.
     const tier = await stats();
     const remoteEnd = Math.floor((end * tier.remote_bytes) / tier.bytes);
-    const remote = args.tiered && remoteEnd > 2000 ? await measureReads(remoteEnd) : undefined;
-    base ??= { append: appendRate, read: warm.readRate, catchUp: warm.catchUpRate, cold, remote };
+    const remote = args.tiered && remoteEnd > 2000 ? await repeat(() => measureReads(remoteEnd)) : undefined;
+    // --cold: the same reads again after the kernel's page cache is dropped, so every size reads
+    // its objects from the disk, as the largest sizes must on a machine whose RAM they outgrow.
+    const cold = args.cold ? await repeat(() => measureReads(end, true)) : undefined;
+    // --cold on the Node host: the storage's own ceiling, the same shapes of read straight from
+    // the object files after the same drop of the page cache (bench/lib/object-reads.ts).
+    const files = cold && tieredDir && args.tiered ? objectFiles(tieredDir) : undefined;
+    const storage = files ? await repeat(() => readObjects(files, READS, 1048576, dropPageCache)) : undefined;
+    base ??= { append: appendRate, read: warm.readRate, catchUp: warm.catchUpRate, cold, remote, storage };
     const s = await stats();
     const cells = [
       `${fmt(s.bytes / MB)} MB`,
@@ -246,6 +293,13 @@ try {
         fmt(cold.catchUpRate / base.cold.catchUpRate, 2),
         `${fmt(cold.diskPerServed, 2)} / ${fmt(cold.catchUpDiskPerServed, 2)}`,
       );
+    if (storage && base.storage)
+      cells.push(
+        fmt(storage.randomBytesPerSec / MB),
+        fmt(storage.randomBytesPerSec / base.storage.randomBytesPerSec, 2),
+        fmt(storage.catchUpBytesPerSec / MB),
+        fmt(storage.catchUpBytesPerSec / base.storage.catchUpBytesPerSec, 2),
+      );
     rows.push(`| ${cells.join(" | ")} |`);
     console.log("done");
   }
@@ -266,6 +320,9 @@ try {
     "disk bytes read / bytes served (random / catch-up)",
     ...(args.tiered ? ["remote part only: random read records/s", "vs smallest", "catch-up records/s", "vs smallest"] : []),
     ...(args.cold ? ["cold random read records/s", "vs smallest", "cold catch-up records/s", "vs smallest", "cold disk / served"] : []),
+    ...(args.cold && tieredDir && args.tiered
+      ? ["storage ceiling, cold: random object reads MB/s", "vs smallest", "consecutive object reads MB/s", "vs smallest"]
+      : []),
   ];
   console.log(`\nhost ${args.host}${args.tiered ? `, tiered (local.retention.bytes ${fmt(localRetention / MB)} MB)` : ""}; ratios are to the smallest size's figures (target ≥ 0.83, i.e. within 1.2×)
 ${header.join(" | ")} |

@@ -193,6 +193,50 @@ describe("tiered storage", () => {
     }
   });
 
+  it("fetches the objects one read spans together, and none its budget cannot reach", async () => {
+    // Serial gets added up their latencies: a disk read each from a directory store, a round trip
+    // each from R2 or S3 (issue #20). Each get here takes a few milliseconds, as a disk's would.
+    let inFlight = 0;
+    let most = 0;
+    const slow = new FailingStore(objects);
+    Object.defineProperty(slow, "localReads", { value: true }); // no cache: every read fetches
+    const get = slow.get;
+    slow.get = async (key, range) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        return await get(key, range);
+      } finally {
+        inFlight--;
+      }
+    };
+    const log = open(slow);
+    await append(log, 10, 0);
+    await log.alarm();
+    expect(stats(log).remote_segments).toBeGreaterThanOrEqual(5);
+    // Objects of ~300 KB: a 1 MB read from the first offset needs four of them.
+    slow.gets.clear();
+    const wide = await log.read({ ...ADDR, offset: 0, maxBytes: 1_000_000, maxRecords: 100_000, waitMs: 0 });
+    expect(wide.ok).toBe(true);
+    expect(most).toBeGreaterThanOrEqual(3);
+    expect(slow.gets.size).toBeLessThanOrEqual(5);
+    // One record, or a page smaller than the first object: only the object holding the offset.
+    for (const limits of [
+      { maxBytes: 1_000_000, maxRecords: 1 },
+      { maxBytes: 10_000, maxRecords: 100_000 },
+    ]) {
+      slow.gets.clear();
+      most = 0;
+      const narrow = await log.read({ ...ADDR, offset: 450, ...limits, waitMs: 0 });
+      expect(narrow.ok).toBe(true);
+      expect([...slow.gets.keys()]).toHaveLength(1);
+      expect(most).toBe(1);
+    }
+    // And the records come back whole and in order, page after page.
+    expectContiguous(await readAll(log, 0, 1_000_000), 0, 3000);
+  });
+
   it("leaves the log whole when the store fails before or after writing, and collects what it wrote", async () => {
     const store = new FailingStore(objects);
     let log = open(store);
