@@ -13,8 +13,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { BrokerError } from "../core/errors.ts";
 import type { AppDeps } from "./deps.ts";
 import { principalOf } from "./auth/principal.ts";
+import { contextSlot } from "./context-slot.ts";
 
-const refusals = new WeakMap<Context, BrokerError>();
+const refusals = contextSlot<BrokerError>("body refusal");
 
 /** Whether this request's body was refused by the key's quota (the route saw a failed read). */
 export function bodyRefusal(c: Context): BrokerError | undefined {
@@ -22,7 +23,7 @@ export function bodyRefusal(c: Context): BrokerError | undefined {
 }
 
 /** Keys whose byte quota is metered, as reported by verify (set by authenticate). */
-const metered = new WeakMap<Context, true>();
+const metered = contextSlot<true>("metered");
 
 export function markMetered(c: Context): void {
   metered.set(c, true);
@@ -35,7 +36,7 @@ export function meterBodies(deps: AppDeps): MiddlewareHandler {
     // @hono/node-server's lightweight request into a full Request with a web stream over the
     // socket — a fifth of a single-record produce's time when every request did it (issue #20).
     const declared = c.req.header("content-length") !== undefined && c.req.header("transfer-encoding") === undefined;
-    if (declared || !metered.has(c)) return next();
+    if (declared || metered.get(c) === undefined) return next();
     const p = principalOf(c);
     if (p.kind !== "key") return next();
     const body = c.req.raw.body;

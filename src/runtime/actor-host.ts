@@ -153,28 +153,64 @@ export class ActorHost {
     return stub as T;
   }
 
-  async call(kind: string, name: string, method: string, args: unknown[]): Promise<unknown> {
-    const instance = this.instance(kind, name);
+  /**
+   * One call into the instance. Not an async function: a call with no start-up to wait for (nearly
+   * every call) runs the method at once, and the method's promise gets one `then` for the
+   * bookkeeping, where an async function added its own promise and an await to every append
+   * (issue #20). Whatever fails — the host closing, no such method, a method that throws — comes
+   * back as a rejected promise, as from an async function.
+   */
+  call(kind: string, name: string, method: string, args: unknown[]): Promise<unknown> {
+    let instance: Instance;
+    try {
+      instance = this.instance(kind, name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     instance.inFlight++;
     this.inFlight++;
+    // `args` is the stub's own rest array, new for this call; its members are the caller's.
+    const shared = this.byReference.get(kind)?.has(method) === true;
+    let result: Promise<unknown>;
     try {
-      // `args` is the stub's own rest array, new for this call; its members are the caller's.
-      const shared = this.byReference.get(kind)?.has(method) === true;
       const input = shared ? args : args.map(isolate);
-      while (instance.gate) await instance.gate;
-      if (instance.broken !== undefined) throw instance.broken;
-      const fn = (instance.object as Record<string, unknown>)[method];
-      if (typeof fn !== "function" || method === "constructor") {
-        throw new TypeError(`the ${kind} object has no method "${method}"`);
-      }
-      const result = await fn.apply(instance.object, input);
-      return shared ? result : isolate(result);
-    } finally {
-      instance.inFlight--;
-      this.inFlight--;
-      if (instance.inFlight === 0) this.scheduleIdle(instance);
-      if (this.inFlight === 0) this.drained?.();
+      result = instance.gate ? this.invokeAfterGate(instance, method, input) : Promise.resolve(this.invoke(instance, method, input));
+    } catch (err) {
+      result = Promise.reject(err);
     }
+    return result.then(
+      (value) => {
+        this.settled(instance);
+        return shared ? value : isolate(value);
+      },
+      (err: unknown) => {
+        this.settled(instance);
+        throw err;
+      },
+    );
+  }
+
+  /** The method's own result: calls wait while the object is inside blockConcurrencyWhile. */
+  private async invokeAfterGate(instance: Instance, method: string, input: unknown[]): Promise<unknown> {
+    while (instance.gate) await instance.gate;
+    return this.invoke(instance, method, input);
+  }
+
+  private invoke(instance: Instance, method: string, input: unknown[]): unknown {
+    if (instance.broken !== undefined) throw instance.broken;
+    const fn = (instance.object as Record<string, unknown>)[method];
+    if (typeof fn !== "function" || method === "constructor") {
+      throw new TypeError(`the ${instance.kind} object has no method "${method}"`);
+    }
+    return fn.apply(instance.object, input);
+  }
+
+  /** A call has ended, answered or failed. */
+  private settled(instance: Instance): void {
+    instance.inFlight--;
+    this.inFlight--;
+    if (instance.inFlight === 0) this.scheduleIdle(instance);
+    if (this.inFlight === 0) this.drained?.();
   }
 
   private instance(kind: string, name: string): Instance {

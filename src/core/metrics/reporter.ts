@@ -32,6 +32,21 @@ function key(name: string, labels: Labels): string {
   return typeof value === "string" ? `${name}[[${JSON.stringify(only)},${JSON.stringify(value)}]]` : generalKey(name, labels);
 }
 
+/**
+ * A series — a metric and its labels — with its key written once, for a source that counts the
+ * same few series on every request (the HTTP metrics: issue #20). Every sample of the series
+ * holds the same labels object (nothing changes a sample's labels).
+ */
+export interface Series {
+  readonly key: string;
+  readonly name: MetricName;
+  readonly labels: Labels;
+}
+
+export function series(name: MetricName, labels: Labels): Series {
+  return { key: key(name, labels), name, labels };
+}
+
 function generalKey(name: string, labels: Labels): string {
   return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 }
@@ -54,17 +69,25 @@ export class MetricsReporter {
   }
 
   count(name: MetricName, labels: Labels, by = 1): void {
-    const k = key(name, labels);
-    const s = this.counters.get(k);
-    if (s) s.value += by;
-    else this.counters.set(k, { name, labels, value: by });
-    this.dirty = true;
+    this.add(series(name, labels), by);
   }
 
   observe(name: MetricName, labels: Labels, seconds: number): void {
-    const k = key(name, labels);
-    let h = this.histograms.get(k);
-    if (!h) this.histograms.set(k, (h = { name, labels, buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    this.record(series(name, labels), seconds);
+  }
+
+  /** count() of a series named once (series()): its key is not written again for every increment. */
+  add(s: Series, by = 1): void {
+    const sample = this.counters.get(s.key);
+    if (sample) sample.value += by;
+    else this.counters.set(s.key, { name: s.name, labels: s.labels, value: by });
+    this.dirty = true;
+  }
+
+  /** observe() of a series named once (series()). */
+  record(s: Series, seconds: number): void {
+    let h = this.histograms.get(s.key);
+    if (!h) this.histograms.set(s.key, (h = { name: s.name, labels: s.labels, buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 }));
     const i = LATENCY_BUCKETS.findIndex((le) => seconds <= le);
     if (i >= 0) h.buckets[i]!++;
     h.sum += seconds;

@@ -7,6 +7,7 @@ import { BrokerError } from "../../core/errors.ts";
 import { tokenChecker } from "./token-checker.ts";
 import { markMetered } from "../body-meter.ts";
 import type { AppDeps } from "../deps.ts";
+import { contextSlot } from "../context-slot.ts";
 import { chargeOf, principalOf, setPrincipal } from "./principal.ts";
 
 const KEY_TOKEN = /^ebk_([0-9a-f]{16})_([A-Za-z0-9_-]{32})$/;
@@ -18,7 +19,7 @@ export function parseKeyToken(token: string): { id: string; secret: string } | u
 
 // The key secret each request authenticated with, kept (in memory, per request) only so that a
 // stream outliving its request can ask the key's object again (src/http/auth/credential-watch.ts).
-const secrets = new WeakMap<Context, string>();
+const secrets = contextSlot<string>("secret");
 
 export function secretOf(c: Context): string | undefined {
   return secrets.get(c);

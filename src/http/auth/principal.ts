@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { BrokerError } from "../../core/errors.ts";
 import { allows, seesResource, type Grant, type Operation } from "../../core/keys/grants.ts";
+import { contextSlot } from "../context-slot.ts";
 
 export type Principal =
   | { kind: "admin" }
@@ -11,11 +12,11 @@ export type Principal =
   // A request without credentials on /ds, allowed by EDGEBROKER_ANONYMOUS_GRANTS.
   | { kind: "anonymous"; name: "anonymous"; grants: Grant[] };
 
-// Keyed by the request's Context, not by `c.req.raw`: middleware may replace the raw Request
+// Kept on the request's Context (context-slot.ts), not on `c.req.raw`: middleware may replace the raw Request
 // (bodyLimit wraps any body without a Content-Length, e.g. a DELETE on Node and Deno, whose
 // Requests carry an empty body stream), which would lose the principal on the way to the route.
-const principals = new WeakMap<Context, Principal>();
-const charges = new WeakMap<Context, number>();
+const principals = contextSlot<Principal>("principal");
+const charges = contextSlot<number>("charge");
 
 export function setPrincipal(c: Context, principal: Principal): void {
   principals.set(c, principal);

@@ -4,15 +4,16 @@
 // (src/core/metrics/) at most every interval, as a source named "process:<random id>"; the
 // object sums them. On Workers a push after the answer runs inside waitUntil.
 import type { Context, MiddlewareHandler } from "hono";
-import { MetricsReporter } from "../../core/metrics/reporter.ts";
+import { MetricsReporter, series, type Series } from "../../core/metrics/reporter.ts";
 import type { Sample } from "../../core/metrics/types.ts";
 import type { AppDeps } from "../deps.ts";
+import { contextSlot } from "../context-slot.ts";
 
 /** The default push interval (EDGEBROKER_METRICS_INTERVAL_MS). */
 export const DEFAULT_METRICS_INTERVAL_MS = 10_000;
 
-const contexts = new WeakMap<Context, HttpMetrics>();
-const codes = new WeakMap<Context, string>();
+const contexts = contextSlot<HttpMetrics>("metrics");
+const codes = contextSlot<string>("error code");
 
 /** The error code a request was answered with (the body is not parsed again to find it). */
 export function noteError(c: Context, code: string): void {
@@ -105,18 +106,29 @@ export class HttpMetrics {
 
   /** First in the chain: times every request and counts its outcome. */
   middleware(): MiddlewareHandler {
+    // The series every request counts, named once: a request's bookkeeping is then a map look-up
+    // per series, not a key written out with JSON.stringify (issue #20).
+    const requests = new Map<string, Series>();
+    const requestsOf = (route: string): Series => {
+      let s = requests.get(route);
+      if (!s) requests.set(route, (s = series("edgebroker_http_requests_total", { route })));
+      return s;
+    };
+    const produceDuration = series("edgebroker_produce_duration_seconds", {});
+    const longPoll = series("edgebroker_fetch_duration_seconds", { long_poll: "true" });
+    const shortFetch = series("edgebroker_fetch_duration_seconds", { long_poll: "false" });
     return async (c, next) => {
       contexts.set(c, this);
       const started = this.now();
       await next();
       const route = routeOf(c.req.method, c.req.path);
       const seconds = (this.now() - started) / 1000;
-      if (route === "produce") this.reporter.observe("edgebroker_produce_duration_seconds", {}, seconds);
+      if (route === "produce") this.reporter.record(produceDuration, seconds);
       if (route === "fetch") {
         const wait = Number(c.req.query("wait_ms") ?? "0");
-        this.reporter.observe("edgebroker_fetch_duration_seconds", { long_poll: String(wait > 0) }, seconds);
+        this.reporter.record(wait > 0 ? longPoll : shortFetch, seconds);
       }
-      this.reporter.count("edgebroker_http_requests_total", { route });
+      this.reporter.add(requestsOf(route));
       if (c.res.status >= 400) {
         const code = codes.get(c) ?? `http_${c.res.status}`;
         this.reporter.count("edgebroker_errors_total", { code });
