@@ -80,7 +80,10 @@ const produceSpec = {
 let tieredDir: string | undefined;
 
 async function startHost(): Promise<Server> {
-  if (args.host === "workerd") return startBroker();
+  // EDGEBROKER_TIERED_CACHE_BYTES from the bench's environment reaches the workerd broker too
+  // (the Node host inherits the environment), so the remote-object cache can be compared.
+  const cache = process.env.EDGEBROKER_TIERED_CACHE_BYTES;
+  if (args.host === "workerd") return startBroker(cache === undefined ? {} : { EDGEBROKER_TIERED_CACHE_BYTES: cache });
   if (args.host !== "node") throw new Error("--host: workerd or node");
   const dataDir = mkdtempSync(join(tmpdir(), "edgebroker-log-size-"));
   tieredDir = join(dataDir, "tiered");
