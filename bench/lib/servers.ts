@@ -43,7 +43,12 @@ async function start(options: ConstructorParameters<typeof Miniflare>[0], dir: s
  * `bindings`: extra Worker vars, e.g. EDGEBROKER_ANONYMOUS_GRANTS for the Durable Streams suite;
  * `port`: listen there (known in advance, e.g. for EDGEBROKER_PUBLIC_URL) instead of a random port.
  */
-export async function startBroker(bindings: Record<string, string> = {}, port?: number): Promise<Server> {
+export async function startBroker(
+  bindings: Record<string, string> = {},
+  port?: number,
+  /** More Miniflare options, e.g. `inspectorPort` for a CPU profile (bench/workerd-single.ts). */
+  extra: Partial<ConstructorParameters<typeof Miniflare>[0]> = {},
+): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-bench-"));
   const script = bundleBroker(join(dir, "bundle"));
   return start(
@@ -70,12 +75,13 @@ export async function startBroker(bindings: Record<string, string> = {}, port?: 
       r2Buckets: ["TIERED"],
       r2Persist: join(dir, "r2"),
       bindings: { EDGEBROKER_ADMIN_TOKEN: BENCH_TOKEN, ...bindings },
-    },
+      ...extra,
+    } as ConstructorParameters<typeof Miniflare>[0],
     dir,
   );
 }
 
-export async function startCeiling(): Promise<Server> {
+export async function startCeiling(extra: Partial<ConstructorParameters<typeof Miniflare>[0]> = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "edgebroker-ceiling-"));
   return start(
     {
@@ -84,7 +90,8 @@ export async function startCeiling(): Promise<Server> {
       compatibilityDate: COMPATIBILITY_DATE,
       durableObjects: { CEILING: { className: "Ceiling", useSQLite: true } },
       durableObjectsPersist: join(dir, "state"),
-    },
+      ...extra,
+    } as ConstructorParameters<typeof Miniflare>[0],
     dir,
   );
 }
