@@ -14,8 +14,14 @@ export interface ObjectReads {
   catchUpBytesPerSec: number;
 }
 
-/** Every object file under `dir` in key order; keys are <topic>/<epoch>/<16-digit base offset>-… (src/core/log/tiering.ts). */
-export function objectFiles(dir: string): string[] {
+export interface ObjectFiles {
+  /** In key order; keys are <topic>/<epoch>/<16-digit base offset>-… (src/core/log/tiering.ts). */
+  paths: string[];
+  averageBytes: number;
+}
+
+/** Every object file under `dir`, listed (and sized) once for all the passes that read them. */
+export function objectFiles(dir: string): ObjectFiles {
   const out: string[] = [];
   const walk = (at: string) => {
     for (const e of readdirSync(at, { withFileTypes: true })) {
@@ -24,7 +30,8 @@ export function objectFiles(dir: string): string[] {
     }
   };
   walk(dir);
-  return out.sort();
+  out.sort();
+  return { paths: out, averageBytes: out.reduce((sum, f) => sum + statSync(f).size, 0) / out.length };
 }
 
 /**
@@ -35,9 +42,9 @@ export function objectFiles(dir: string): string[] {
  * read. `beforeEach` runs before each of the two (the bench drops the
  * page cache there when measuring cold).
  */
-export async function readObjects(files: string[], reads: number, pageBytes: number, beforeEach: () => void): Promise<ObjectReads> {
-  const average = files.reduce((sum, f) => sum + statSync(f).size, 0) / files.length;
-  const span = Math.min(files.length, Math.ceil(pageBytes / average) + 1);
+export async function readObjects(objects: ObjectFiles, reads: number, pageBytes: number, beforeEach: () => void): Promise<ObjectReads> {
+  const files = objects.paths;
+  const span = Math.min(files.length, Math.ceil(pageBytes / objects.averageBytes) + 1);
   beforeEach();
   let bytes = 0;
   let t0 = process.hrtime.bigint();

@@ -144,11 +144,10 @@ export class RemoteReader {
     // spans three or four objects, and serial gets add up their latencies (a disk read each from
     // a directory store, a round trip each from R2 or S3). object() never rejects, so a fetch
     // that a failure or a full budget leaves unawaited cannot go unhandled.
-    const fetches = rows
-      .slice(0, reachable(rows, offset, budget))
-      .map((row) => this.object(row.object_key, row.size, row.base_offset, row.last_offset));
+    const fetch = (row: (typeof rows)[number]) => this.object(row.object_key, row.size, row.base_offset, row.last_offset);
+    const fetches = rows.slice(0, reachable(rows, offset, budget)).map(fetch);
     for (const [i, row] of rows.entries()) {
-      const data = await (fetches[i] ?? this.object(row.object_key, row.size, row.base_offset, row.last_offset));
+      const data = await (fetches[i] ?? fetch(row));
       if (!(data instanceof Uint8Array)) return { result: data, rowsRead };
       const part = readBatch(this.core, { ...row, data }, next, budget, total === 0);
       if (!part.ok) return { result: part, rowsRead };
